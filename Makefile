@@ -1,0 +1,39 @@
+# pjbit: `make run` builds and runs the headline demo; `make test` builds and runs every test.
+# Both install any missing Debian packages first (scripts/install-deps.sh).
+BUILD ?= build
+JOBS ?= 2
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release -DPJBIT_WERROR=ON
+
+.PHONY: all deps configure build run test bench asan format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	@scripts/demo.sh $(BUILD)/pjbit
+
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+# Unit, module and analytic tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j$(JOBS)
+	@ctest --preset asan
+
+bench: build
+	@$(BUILD)/bench/packet_bench
+
+format:
+	@git ls-files '*.h' '*.cpp' | xargs clang-format -i
+
+clean:
+	@rm -rf $(BUILD) build-*

@@ -1,0 +1,79 @@
+// The one TLM extension every fabric packet carries (DESIGN: source, destination, flow, transport class,
+// route, hop), plus the bookkeeping that lets the receiver and the report attribute it.
+#pragma once
+
+#include <cstdint>
+#include <tlm>
+#include <vector>
+
+#include "core/time.h"
+
+namespace pjbit::core {
+
+// A source route: the out-port to take at each node on the path, starting at the source.
+struct Route {
+  std::vector<std::uint16_t> ports;
+  std::uint16_t links = 0;     // links on the path
+  std::uint16_t switches = 0;  // switches on the path
+};
+
+// What the packets of one workload step spent, added up hop by hop (the report's per-step figures).
+struct StepTally {
+  double energy_j = 0.0;    // dynamic energy of every hop
+  double wire_bytes = 0.0;  // bytes on every link crossed, overhead included
+};
+
+// Implemented by whoever sends a message, told when the receiver has all of it.
+class MessageSink {
+ public:
+  virtual ~MessageSink() = default;
+  virtual void delivered(std::uint64_t bytes) = 0;
+};
+
+struct FabricExtension : tlm::tlm_extension<FabricExtension> {
+  int src = 0;                      // source rank
+  int dst = 0;                      // destination rank
+  std::uint64_t flow = 0;           // message id, unique per run; arbitration key
+  std::uint64_t tag = 0;            // matches the receiver's posted receive
+  std::uint8_t cls = 2;             // transport class (workloads::TransportClass)
+  const Route* route = nullptr;
+  std::uint16_t hop = 0;            // index into route->ports of the next node's choice
+  std::uint32_t bytes = 0;          // payload bytes of this packet
+  bool credit = false;              // the sender waits for END_REQ before offering its next packet
+  Tick tail = 0;                    // absolute time the packet's tail reaches the point it is offered to
+  StepTally* tally = nullptr;       // every hop also adds what it spent here
+  MessageSink* message = nullptr;   // told when the packet is delivered
+
+  tlm::tlm_extension_base* clone() const override { return new FabricExtension(*this); }
+  void copy_from(const tlm::tlm_extension_base& other) override {
+    *this = static_cast<const FabricExtension&>(other);
+  }
+};
+
+// Pools payloads with their extension attached, so the hot path allocates nothing (tlm_mm_interface).
+class PayloadPool : public tlm::tlm_mm_interface {
+ public:
+  PayloadPool() = default;
+  PayloadPool(const PayloadPool&) = delete;
+  PayloadPool& operator=(const PayloadPool&) = delete;
+  ~PayloadPool() override;
+
+  // A payload with reference count 1 and a reset FabricExtension.
+  tlm::tlm_generic_payload* acquire();
+  void free(tlm::tlm_generic_payload* p) override;
+
+  std::size_t allocated() const { return m_all.size(); }
+  std::size_t in_use() const { return m_all.size() - m_free.size(); }
+
+ private:
+  std::vector<tlm::tlm_generic_payload*> m_all;
+  std::vector<tlm::tlm_generic_payload*> m_free;
+};
+
+inline FabricExtension& fabric(tlm::tlm_generic_payload& p) {
+  FabricExtension* ext = nullptr;
+  p.get_extension(ext);
+  return *ext;
+}
+
+}  // namespace pjbit::core

@@ -1,0 +1,83 @@
+// Runs a workload on a platform: elaborates the platform, turns the workload into one program per rank
+// (collectives become pure schedules from workloads/), runs the SystemC kernel and gathers what happened.
+// The result is plain data; power/ prices it and report/ writes it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/energy.h"
+#include "platforms/spec.h"
+#include "workloads/spec.h"
+
+namespace pjbit::engine {
+
+struct RunOptions {
+  std::uint64_t seed = 1;
+};
+
+// One executed step (per iteration), with nested children for `parallel`.
+struct StepResult {
+  std::string kind;             // collective | compute | parallel
+  std::string key;              // "steps.0"
+  int iteration = 0;
+  std::string op;               // collectives
+  std::string algorithm;
+  std::string cls;
+  std::uint64_t size_bytes = 0;
+  int ranks = 0;                // participating ranks
+  double start_s = 0.0;
+  double end_s = 0.0;
+  double useful_bytes = 0.0;    // CONTRACT section 5
+  double wire_bytes = 0.0;
+  double dynamic_energy_j = 0.0;
+  std::vector<StepResult> children;
+};
+
+struct LinkResult {
+  std::string id;               // "r0->r1"
+  std::string tier;
+  std::string regime;
+  double bytes = 0.0;           // wire bytes
+  double busy_s = 0.0;
+  std::uint64_t packets = 0;
+  double dynamic_j = 0.0;
+  double static_w = 0.0;        // this direction's half of the link's static power
+};
+
+// What the components spent: dynamic joules by category and static watts by category.
+struct EnergyTotals {
+  core::PerCategory dynamic_j{};
+  core::PerCategory static_w{};
+};
+
+struct SimulationResult {
+  std::string platform_name;
+  std::string workload_name;
+  int ranks = 0;
+  double sim_time_s = 0.0;
+  double useful_bytes = 0.0;
+  double wire_bytes = 0.0;
+  std::vector<double> compute_time_s;  // per rank
+  std::vector<StepResult> steps;
+  std::vector<LinkResult> links;
+  EnergyTotals energy;
+  std::uint64_t transactions = 0;       // packets injected
+  std::uint64_t packet_hops = 0;        // packets serialized onto a link
+  std::string engine = "packet";
+};
+
+// The algorithm a collective step gets when it names none (documented in docs/collectives.md).
+std::string default_algorithm(const platforms::PlatformSpec& platform, workloads::Op op);
+
+// Checks that the workload can run on the platform (rank ids, group sizes, algorithms that support the op
+// and accept the group); throws core::InputError naming the workload file, line and key.
+void validate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload);
+
+// Elaborates, simulates and gathers. Must be called once per SystemC context. Throws core::InputError for
+// inputs that cannot run and core::SimulationError when the simulation fails (deadlock).
+SimulationResult simulate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload,
+                          const RunOptions& options = {});
+
+}  // namespace pjbit::engine

@@ -1,0 +1,200 @@
+#include "modules/accelerator/accelerator.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/errors.h"
+
+namespace pjbit::accelerator {
+
+Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& params, IRouteTable& routes,
+                         core::PayloadPool& pool)
+    : core::Component(name),
+      m_params(params),
+      m_routes(routes),
+      m_pool(pool),
+      m_router_latency(core::to_ticks(params.router_latency_s)),
+      m_delivery("delivery", [this](tlm::tlm_generic_payload* p) { deliver(p); }) {
+  out.register_nb_transport_bw(this, &Accelerator::nb_transport_bw);
+  in.register_nb_transport_fw(this, &Accelerator::nb_transport_fw);
+  sc_core::sc_spawn_options opts;
+  sc_core::sc_spawn([this] { run(); }, "program", &opts);
+}
+
+Accelerator::~Accelerator() = default;
+
+void Accelerator::run() {
+  m_ports.resize(static_cast<std::size_t>(out.size()));
+  if (m_program) m_program(*this);
+  m_finished = true;
+}
+
+void Accelerator::compute(double seconds) {
+  if (seconds <= 0.0) return;
+  sc_core::wait(core::ticks_to_time(core::to_ticks(seconds)));
+  m_compute_s += seconds;
+}
+
+void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag, Completion& done,
+                       core::StepTally* tally) {
+  if (bytes == 0) return;
+  if (dst == rank()) {
+    SC_REPORT_ERROR(name(), "a rank cannot send to itself over the fabric");
+    return;
+  }
+  Message* m = nullptr;
+  if (m_free.empty()) {
+    m_messages.push_back(std::make_unique<Message>());
+    m = m_messages.back().get();
+  } else {
+    m = m_free.back();
+    m_free.pop_back();
+  }
+  m->owner = this;
+  m->dst = dst;
+  m->flow = (static_cast<std::uint64_t>(rank()) << 40) | m_next_flow++;
+  m->tag = tag;
+  m->cls = cls;
+  m->to_inject = bytes;
+  m->undelivered = bytes;
+  m->done = &done;
+  m->tally = tally;
+  // The route is kept in the message (its buffer is reused with the message, so nothing is allocated once
+  // the pool of messages has grown); the flow id spreads flows over equal-cost paths.
+  if (!m_routes.route(rank(), dst, m->flow, m->route)) {
+    throw core::SimulationError("no route from rank " + std::to_string(rank()) + " to rank " + std::to_string(dst));
+  }
+  done.add();
+  const int port = m->route.ports.front();
+  m_ports[port].turns[m_params.priorities ? std::min<int>(cls, kClasses - 1) : 0].push_back(m);
+  inject(port);
+}
+
+void Accelerator::inject(int port) {
+  Port& pt = m_ports[port];
+  if (pt.awaiting_credit) return;
+  std::deque<Message*>* turns = nullptr;
+  for (auto& q : pt.turns) {
+    if (!q.empty()) {
+      turns = &q;
+      break;
+    }
+  }
+  if (turns == nullptr) return;
+  Message* m = turns->front();
+  turns->pop_front();
+  const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_params.packet_bytes);
+  m->to_inject -= bytes;
+  if (m->to_inject > 0) turns->push_back(m);
+
+  tlm::tlm_generic_payload* p = m_pool.acquire();
+  core::FabricExtension& ext = core::fabric(*p);
+  ext.src = rank();
+  ext.dst = m->dst;
+  ext.flow = m->flow;
+  ext.tag = m->tag;
+  ext.cls = m->cls;
+  ext.route = &m->route;
+  ext.hop = 1;
+  ext.bytes = static_cast<std::uint32_t>(bytes);
+  ext.credit = true;
+  ext.tail = core::now_ticks();
+  ext.tally = m->tally;
+  ext.message = m;
+  p->set_data_length(static_cast<unsigned int>(bytes));
+  pt.awaiting_credit = true;
+  ++m_packets_sent;
+  tlm::tlm_phase phase = tlm::BEGIN_REQ;
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  out[port]->nb_transport_fw(*p, phase, delay);
+}
+
+tlm::tlm_sync_enum Accelerator::nb_transport_bw(int port, tlm::tlm_generic_payload&, tlm::tlm_phase& phase,
+                                                sc_core::sc_time&) {
+  if (phase == tlm::END_REQ) {
+    m_ports[port].awaiting_credit = false;
+    inject(port);
+  }
+  return tlm::TLM_ACCEPTED;
+}
+
+tlm::tlm_sync_enum Accelerator::nb_transport_fw(int, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                                sc_core::sc_time& delay) {
+  core::FabricExtension& ext = core::fabric(p);
+  if (phase != tlm::BEGIN_REQ) {
+    SC_REPORT_ERROR(name(), "an accelerator accepts only BEGIN_REQ on its forward path");
+    return tlm::TLM_COMPLETED;
+  }
+  if (ext.dst == rank()) {
+    m_delivery.push(ext.tail, &p);
+    return tlm::TLM_ACCEPTED;
+  }
+  // Forward for another rank (direct topologies): cut-through after the router latency.
+  if (ext.route == nullptr || ext.hop >= ext.route->ports.size()) {
+    SC_REPORT_ERROR(name(), "packet for another rank without a route through this one");
+    return tlm::TLM_COMPLETED;
+  }
+  const int port = ext.route->ports[ext.hop++];
+  ext.tail += m_router_latency;
+  ++m_packets_forwarded;
+  sc_core::sc_time next = delay + core::ticks_to_time(m_router_latency);
+  tlm::tlm_phase begin = tlm::BEGIN_REQ;
+  out[port]->nb_transport_fw(p, begin, next);
+  return tlm::TLM_ACCEPTED;
+}
+
+void Accelerator::deliver(tlm::tlm_generic_payload* p) {
+  core::FabricExtension& ext = core::fabric(*p);
+  auto it = m_recvs.try_emplace({ext.src, ext.tag}).first;
+  it->second.arrived += ext.bytes;
+  if (ext.message) ext.message->delivered(ext.bytes);
+  p->release();
+  settle(it);
+}
+
+void Accelerator::recv(int src, std::uint64_t bytes, std::uint64_t tag, Completion& done) {
+  if (bytes == 0) return;
+  auto it = m_recvs.try_emplace({src, tag}).first;
+  RecvEntry& e = it->second;
+  if (e.done == nullptr) {
+    e.done = &done;
+    done.add();
+  }
+  e.expected += bytes;
+  settle(it);
+}
+
+void Accelerator::settle(std::map<std::pair<int, std::uint64_t>, RecvEntry>::iterator it) {
+  RecvEntry& e = it->second;
+  if (e.done == nullptr || e.arrived < e.expected) return;
+  if (e.arrived > e.expected) {
+    SC_REPORT_ERROR(name(), "received more bytes than were posted for a (source, tag)");
+  }
+  Completion* done = e.done;
+  m_recvs.erase(it);
+  done->one_done();
+}
+
+void Accelerator::Message::delivered(std::uint64_t bytes) {
+  undelivered -= bytes;
+  if (undelivered == 0) {
+    done->one_done();
+    owner->release(this);
+  }
+}
+
+void Accelerator::release(Message* m) { m_free.push_back(m); }
+
+std::vector<std::string> Accelerator::pending_receives() const {
+  std::vector<std::string> out_lines;
+  for (const auto& [key, e] : m_recvs) {
+    if (e.done == nullptr) continue;
+    std::ostringstream ss;
+    ss << "from rank " << key.first << ": " << e.arrived << " of " << e.expected << " bytes (tag " << key.second
+       << ")";
+    out_lines.push_back(ss.str());
+  }
+  return out_lines;
+}
+
+}  // namespace pjbit::accelerator

@@ -1,0 +1,142 @@
+// One accelerator (one rank): an SC_THREAD that runs the rank's program, the endpoint that program speaks
+// to (send, recv, compute), a NIC that packetizes messages onto its ports, and a router that forwards
+// other ranks' packets in direct topologies. Equations and behaviour in accelerator.md.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <vector>
+
+#include "core/component.h"
+#include "core/event_queue.h"
+#include "core/fabric_extension.h"
+
+namespace pjbit::accelerator {
+
+struct Params {
+  int rank = 0;
+  double compute_flops = 1000e12;
+  double router_latency_s = 0.0;
+  std::uint64_t packet_bytes = 4096;
+  bool priorities = true;  // the NIC serves higher transport classes first, as the links do
+};
+
+// Gives the source route between two ranks for a flow (the hash lets multipath routing spread flows).
+// Owned by the platform. Returns false when there is no path.
+class IRouteTable {
+ public:
+  virtual ~IRouteTable() = default;
+  virtual bool route(int src, int dst, std::uint64_t hash, core::Route& out) = 0;
+};
+
+// A set of posted operations that a program waits on together.
+class Completion {
+ public:
+  void add(int n = 1) { m_outstanding += n; }
+  void one_done() {
+    if (--m_outstanding == 0) m_done.notify(sc_core::SC_ZERO_TIME);
+  }
+  int outstanding() const { return m_outstanding; }
+  // Blocks the calling thread until every operation has completed.
+  void wait() {
+    while (m_outstanding > 0) sc_core::wait(m_done);
+  }
+
+ private:
+  int m_outstanding = 0;
+  sc_core::sc_event m_done;
+};
+
+class Accelerator : public core::Component {
+ public:
+  tlm_utils::multi_passthrough_initiator_socket<Accelerator> out{"out"};
+  tlm_utils::multi_passthrough_target_socket<Accelerator> in{"in"};
+
+  Accelerator(const sc_core::sc_module_name& name, const Params& params, IRouteTable& routes,
+              core::PayloadPool& pool);
+  ~Accelerator() override;
+
+  const Params& params() const { return m_params; }
+  int rank() const { return m_params.rank; }
+
+  // The program the rank's thread runs at time 0. Set before simulation starts.
+  void set_program(std::function<void(Accelerator&)> program) { m_program = std::move(program); }
+  bool finished() const { return m_finished; }
+
+  // --- endpoint: called from the program's thread (or threads it spawns) ---
+  // Posts a message of `bytes` to `dst`; `done` completes when the receiver holds all of it.
+  void send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag, Completion& done,
+            core::StepTally* tally = nullptr);
+  // Posts a receive of `bytes` from `src` under `tag`; receives with the same (src, tag) add up.
+  void recv(int src, std::uint64_t bytes, std::uint64_t tag, Completion& done);
+  // Computes for `seconds` (blocks the calling thread).
+  void compute(double seconds);
+  double compute_time_s() const { return m_compute_s; }
+
+  std::uint64_t packets_sent() const { return m_packets_sent; }
+  std::uint64_t packets_forwarded() const { return m_packets_forwarded; }
+  // Receives still waiting for data, for deadlock reports: "from rank 3: 1024 of 4096 bytes (tag 7)".
+  std::vector<std::string> pending_receives() const;
+
+ private:
+  struct Message : core::MessageSink {
+    Accelerator* owner = nullptr;
+    int dst = 0;
+    std::uint64_t flow = 0;
+    std::uint64_t tag = 0;
+    std::uint8_t cls = 0;
+    std::uint64_t to_inject = 0;
+    std::uint64_t undelivered = 0;
+    core::Route route;  // kept with the message: its packets point at it
+    Completion* done = nullptr;
+    core::StepTally* tally = nullptr;
+    void delivered(std::uint64_t bytes) override;
+  };
+  static constexpr int kClasses = 5;
+  struct Port {
+    // Messages with bytes left to inject, one queue per transport class (all in queue 0 when priorities
+    // are off); the highest non-empty class is served, its messages round-robin, one packet a turn.
+    std::deque<Message*> turns[kClasses];
+    bool awaiting_credit = false;
+  };
+  struct RecvEntry {
+    std::uint64_t expected = 0;
+    std::uint64_t arrived = 0;
+    Completion* done = nullptr;
+  };
+
+  void run();
+  void inject(int port);
+  tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+  void deliver(tlm::tlm_generic_payload* p);
+  void settle(std::map<std::pair<int, std::uint64_t>, RecvEntry>::iterator it);
+  void release(Message* m);
+
+  Params m_params;
+  IRouteTable& m_routes;
+  core::PayloadPool& m_pool;
+  std::function<void(Accelerator&)> m_program;
+  bool m_finished = false;
+  double m_compute_s = 0.0;
+  std::uint64_t m_next_flow = 0;
+  std::uint64_t m_packets_sent = 0;
+  std::uint64_t m_packets_forwarded = 0;
+  core::Tick m_router_latency;
+  std::vector<Port> m_ports;
+  std::vector<std::unique_ptr<Message>> m_messages;  // owns every message ever made; reused via m_free
+  std::vector<Message*> m_free;
+  std::map<std::pair<int, std::uint64_t>, RecvEntry> m_recvs;
+  core::EventQueue<tlm::tlm_generic_payload*> m_delivery;
+};
+
+}  // namespace pjbit::accelerator

@@ -1,0 +1,115 @@
+#include "modules/link/link.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace pjbit::link {
+
+double Params::energy_pj_per_bit() const {
+  double sum = 0.0;
+  for (const auto& e : stack) sum += e.energy_pj_per_bit;
+  return sum;
+}
+
+double Params::energy_j(std::uint64_t bytes, const Params& p) {
+  return wire_bits(bytes, p) * p.energy_pj_per_bit() * 1e-12;
+}
+
+Link::Link(const sc_core::sc_module_name& name, const Params& params)
+    : core::Component(name),
+      m_params(params),
+      m_ticks_per_wire_bit(core::ticks_per_second() / (8.0 * params.bandwidth_Bps)),
+      m_latency(core::to_ticks(params.latency_s)),
+      m_queue("queue", [this](const Item& item) { on_item(item); }) {
+  a_in.register_nb_transport_fw(this, &Link::nb_transport_fw, 0);
+  b_in.register_nb_transport_fw(this, &Link::nb_transport_fw, 1);
+  a_out.register_nb_transport_bw(this, &Link::nb_transport_bw);
+  b_out.register_nb_transport_bw(this, &Link::nb_transport_bw);
+  for (auto& d : m_dir) d.arbiter.set_priorities(params.priorities);
+  for (const auto& e : params.stack)
+    if (e.power_w > 0.0) energy().add_static_power(e.category, e.power_w);
+  if (params.static_power_w > 0.0) {
+    const core::Category c = params.stack.empty() ? core::Category::Serdes : params.stack.front().category;
+    energy().add_static_power(c, params.static_power_w);
+  }
+}
+
+tlm::tlm_sync_enum Link::nb_transport_fw(int dir, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                         sc_core::sc_time& delay) {
+  if (phase != tlm::BEGIN_REQ) {
+    SC_REPORT_ERROR(name(), "a link accepts only BEGIN_REQ on its forward path");
+    return tlm::TLM_COMPLETED;
+  }
+  m_queue.push(core::now_ticks() + delay.value(), Item{&p, dir});
+  return tlm::TLM_ACCEPTED;
+}
+
+tlm::tlm_sync_enum Link::nb_transport_bw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_core::sc_time&) {
+  return tlm::TLM_ACCEPTED;  // nodes never answer a delivered packet
+}
+
+void Link::on_item(const Item& item) {
+  Direction& d = m_dir[item.dir];
+  const core::Tick now = core::now_ticks();
+  if (item.payload == nullptr) {  // the direction has finished a packet: serve the next one
+    d.wakeup_armed = false;
+    if (!d.arbiter.empty()) transmit(item.dir, d.arbiter.pop());
+    return;
+  }
+  if (d.arbiter.empty() && now >= d.busy_until) {
+    transmit(item.dir, item.payload);
+    return;
+  }
+  const core::FabricExtension& ext = core::fabric(*item.payload);
+  d.arbiter.push(ext.flow, ext.cls, item.payload);
+  d.stats.max_queue = std::max(d.stats.max_queue, d.arbiter.queued());
+  if (!d.wakeup_armed) {
+    d.wakeup_armed = true;
+    m_queue.push(d.busy_until, Item{nullptr, item.dir});
+  }
+}
+
+void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
+  Direction& d = m_dir[dir];
+  core::FabricExtension& ext = core::fabric(*p);
+  const core::Tick now = core::now_ticks();
+  const double bits = Params::wire_bits(ext.bytes, m_params);
+  const auto serialization = static_cast<core::Tick>(std::llround(bits * m_ticks_per_wire_bit));
+  // Cut-through: the tail cannot leave before it arrived, and a packet fed by a slower hop holds the wire
+  // until its tail has passed, so the next packet cannot overtake it.
+  const core::Tick tail_out = std::max(now + serialization, ext.tail);
+  d.busy_until = tail_out;
+
+  double joules = 0.0;
+  for (const auto& e : m_params.stack) {
+    const double j = bits * e.energy_pj_per_bit * 1e-12;
+    energy().charge(e.category, j);
+    joules += j;
+  }
+  if (ext.tally) {
+    ext.tally->energy_j += joules;
+    ext.tally->wire_bytes += bits / 8.0;
+  }
+  d.stats.packets += 1;
+  d.stats.wire_bytes += bits / 8.0;
+  d.stats.busy += tail_out - now;
+  d.stats.dynamic_j += joules;
+
+  const bool credit = ext.credit;
+  ext.credit = false;
+  ext.tail = tail_out + m_latency;
+  sc_core::sc_time delay = core::ticks_to_time(m_latency);
+  tlm::tlm_phase phase = tlm::BEGIN_REQ;
+  (dir == 0 ? b_out : a_out)->nb_transport_fw(*p, phase, delay);
+  if (credit) {  // the sender may offer its next packet now; it waits in the arbiter until the wire is free
+    tlm::tlm_phase end_req = tlm::END_REQ;
+    sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
+    (dir == 0 ? a_in : b_in)->nb_transport_bw(*p, end_req, zero);
+  }
+  if (!d.arbiter.empty() && !d.wakeup_armed) {
+    d.wakeup_armed = true;
+    m_queue.push(tail_out, Item{nullptr, dir});
+  }
+}
+
+}  // namespace pjbit::link

@@ -1,0 +1,90 @@
+// A full-duplex point-to-point link: one serialization resource per direction, a fixed latency, a cost
+// stack of per-bit energies by category, static power, and protocol overhead. Equations in link.md.
+#pragma once
+
+#include <cstdint>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+#include "core/arbiter.h"
+#include "core/component.h"
+#include "core/event_queue.h"
+#include "core/fabric_extension.h"
+
+namespace pjbit::link {
+
+struct StackCost {
+  core::Category category = core::Category::Serdes;
+  double energy_pj_per_bit = 0.0;  // count already applied
+  double power_w = 0.0;            // count already applied
+};
+
+struct Params {
+  double bandwidth_Bps = 100e9;    // per direction
+  double latency_s = 0.0;          // one-way, stack latencies included
+  double overhead = 0.0;           // fraction of wire bits that are protocol/FEC, in [0, 1)
+  std::vector<StackCost> stack;
+  double static_power_w = 0.0;     // further idle power of the whole link, charged to the first stack category
+  bool priorities = true;          // strict priority between transport classes
+
+  // Wire bits for `bytes` of payload: 8 bytes / (1 - overhead).
+  static double wire_bits(std::uint64_t bytes, const Params& p) { return 8.0 * double(bytes) / (1.0 - p.overhead); }
+  // Time to serialize `bytes` of payload onto one direction.
+  static double serialization_time_s(std::uint64_t bytes, const Params& p) {
+    return wire_bits(bytes, p) / (8.0 * p.bandwidth_Bps);
+  }
+  // Dynamic energy of `bytes` of payload crossing the link, all categories.
+  static double energy_j(std::uint64_t bytes, const Params& p);
+  double energy_pj_per_bit() const;
+};
+
+class Link : public core::Component {
+ public:
+  // End a's node offers packets on a_in (they travel a -> b) and receives on a_out; likewise for b.
+  tlm_utils::simple_target_socket_tagged<Link> a_in{"a_in"};
+  tlm_utils::simple_target_socket_tagged<Link> b_in{"b_in"};
+  tlm_utils::simple_initiator_socket<Link> a_out{"a_out"};
+  tlm_utils::simple_initiator_socket<Link> b_out{"b_out"};
+
+  Link(const sc_core::sc_module_name& name, const Params& params);
+
+  const Params& params() const { return m_params; }
+
+  // Per direction (0: a -> b, 1: b -> a).
+  struct DirectionStats {
+    std::uint64_t packets = 0;
+    double wire_bytes = 0.0;
+    core::Tick busy = 0;          // ticks spent serializing
+    double dynamic_j = 0.0;
+    std::size_t max_queue = 0;
+  };
+  const DirectionStats& direction(int d) const { return m_dir[d].stats; }
+
+ private:
+  struct Item {
+    tlm::tlm_generic_payload* payload;
+    int dir;
+  };
+  struct Direction {
+    core::Arbiter<tlm::tlm_generic_payload*, 5> arbiter;
+    core::Tick busy_until = 0;
+    bool wakeup_armed = false;
+    DirectionStats stats;
+  };
+
+  tlm::tlm_sync_enum nb_transport_fw(int dir, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase, sc_core::sc_time& delay);
+  void on_item(const Item& item);
+  void transmit(int dir, tlm::tlm_generic_payload* p);
+
+  Params m_params;
+  double m_ticks_per_wire_bit;
+  core::Tick m_latency;
+  Direction m_dir[2];
+  core::EventQueue<Item> m_queue;
+};
+
+}  // namespace pjbit::link

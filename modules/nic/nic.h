@@ -1,0 +1,60 @@
+// A scale-out network interface between an accelerator port and a scale-out link: a 2-port forwarding
+// node like the switch (source-routed, cut-through after its latency), with energy per payload bit and
+// static power in category nic. Its bandwidth limit, if any, is enforced by the link it drives, not here.
+// Equations in nic.md.
+#pragma once
+
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <cstdint>
+#include <map>
+#include <tlm>
+
+#include "core/component.h"
+#include "core/fabric_extension.h"
+
+namespace pjbit::nic {
+
+struct Params {
+  double latency_s = 0.0;          // in to out, cut-through
+  double energy_pj_per_bit = 0.0;  // per payload bit forwarded, either direction
+  double static_power_w = 0.0;
+  double bandwidth_Bps = 0.0;  // 0 = no own limit; else the builder caps the NIC-side link at it
+
+  static double energy_j(std::uint64_t bytes, const Params& p) {
+    return 8.0 * double(bytes) * p.energy_pj_per_bit * 1e-12;
+  }
+};
+
+class Nic : public core::Component {
+ public:
+  static constexpr int kToAccelerator = 0;  // out port 0
+  static constexpr int kToNetwork = 1;      // out port 1
+
+  tlm_utils::multi_passthrough_target_socket<Nic> in{"in"};
+  tlm_utils::multi_passthrough_initiator_socket<Nic> out{"out"};
+
+  Nic(const sc_core::sc_module_name& name, const Params& params);
+
+  const Params& params() const { return m_params; }
+  std::uint64_t packets() const { return m_packets[0] + m_packets[1]; }
+  double bytes() const { return m_bytes[0] + m_bytes[1]; }
+  // Per out port (kToAccelerator, kToNetwork).
+  std::uint64_t packets(int out_port) const { return m_packets[out_port]; }
+  double bytes(int out_port) const { return m_bytes[out_port]; }
+
+ private:
+  tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+
+  Params m_params;
+  core::Tick m_latency;
+  std::uint64_t m_packets[2] = {0, 0};
+  double m_bytes[2] = {0.0, 0.0};
+  // Credited packets forwarded and not yet started downstream -> the in port their END_REQ goes back to.
+  std::map<const tlm::tlm_generic_payload*, int> m_credit_from;
+};
+
+}  // namespace pjbit::nic

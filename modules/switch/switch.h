@@ -1,0 +1,49 @@
+// A packet switch: `radix` ports, cut-through (or store-and-forward) latency, energy per bit switched and
+// static power. Each output port drives one link direction; contention and arbitration at the output port
+// happen on that link direction's serialization resource (see link.md). Equations in switch.md.
+#pragma once
+
+#include <cstdint>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+#include "core/component.h"
+#include "core/fabric_extension.h"
+
+namespace pjbit::fabric_switch {
+
+struct Params {
+  double latency_s = 300e-9;
+  double energy_pj_per_bit = 0.0;  // per payload bit switched
+  double static_power_w = 0.0;
+  int radix = 64;
+  bool store_and_forward = false;
+
+  static double energy_j(std::uint64_t bytes, const Params& p) { return 8.0 * double(bytes) * p.energy_pj_per_bit * 1e-12; }
+};
+
+class Switch : public core::Component {
+ public:
+  tlm_utils::multi_passthrough_target_socket<Switch> in{"in"};
+  tlm_utils::multi_passthrough_initiator_socket<Switch> out{"out"};
+
+  Switch(const sc_core::sc_module_name& name, const Params& params);
+
+  const Params& params() const { return m_params; }
+  std::uint64_t packets() const { return m_packets; }
+  double bytes() const { return m_bytes; }
+
+ private:
+  tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+
+  Params m_params;
+  core::Tick m_latency;
+  std::uint64_t m_packets = 0;
+  double m_bytes = 0.0;
+};
+
+}  // namespace pjbit::fabric_switch

@@ -1,0 +1,224 @@
+#include "platforms/builder.h"
+
+#include <map>
+#include <sstream>
+
+#include "core/errors.h"
+
+namespace pjbit::platforms {
+
+link::Params link_params(const LinkSpec& spec, bool priorities) {
+  link::Params p;
+  p.bandwidth_Bps = spec.bandwidth_Bps;
+  p.latency_s = spec.total_latency_s();
+  p.overhead = spec.overhead;
+  p.static_power_w = spec.static_power_w;
+  p.priorities = priorities;
+  for (const auto& e : spec.stack) {
+    link::StackCost c;
+    c.category = core::category_from_name(e.category).value_or(core::Category::Serdes);
+    c.energy_pj_per_bit = e.energy_pj_per_bit * e.count;
+    c.power_w = e.power_w * e.count;
+    p.stack.push_back(c);
+  }
+  const double laser_w = spec.optics.laser_electrical_power_w();
+  if (spec.optics.present && laser_w > 0.0) {
+    link::StackCost c;
+    c.category = core::Category::Laser;
+    c.power_w = laser_w;
+    p.stack.push_back(c);
+  }
+  return p;
+}
+
+fabric_switch::Params switch_params(const SwitchSpec& spec) {
+  fabric_switch::Params p;
+  p.latency_s = spec.latency_s;
+  p.energy_pj_per_bit = spec.energy_pj_per_bit;
+  p.static_power_w = spec.static_power_w;
+  p.radix = spec.radix;
+  p.store_and_forward = spec.store_and_forward;
+  return p;
+}
+
+ocs::Params ocs_params(const OcsSpec& spec) {
+  ocs::Params p;
+  p.ports = spec.ports;
+  p.reconfiguration_s = spec.reconfiguration_s;
+  p.insertion_loss_db = spec.insertion_loss_db;
+  p.power_w = spec.power_w;
+  return p;
+}
+
+nic::Params nic_params(const NicSpec& spec) {
+  nic::Params p;
+  p.latency_s = spec.latency_s;
+  p.energy_pj_per_bit = spec.energy_pj_per_bit;
+  p.static_power_w = spec.static_power_w;
+  return p;
+}
+
+namespace {
+// SystemC names allow letters, digits and '_': "scale_out.leaf3" becomes "scale_out_leaf3".
+std::string module_name(const std::string& name) {
+  std::string out = name;
+  for (char& c : out)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
+  return out;
+}
+}  // namespace
+
+Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec)
+    : sc_core::sc_module(name), m_spec(spec), m_topo(make_topology(spec)), m_router(m_topo) {
+  accelerator::Params ap;
+  ap.compute_flops = spec.accelerator.compute_flops;
+  ap.router_latency_s = spec.accelerator.router_latency_s;
+  ap.packet_bytes = spec.packet_bytes;
+  ap.priorities = spec.scheduler.priorities;
+  m_node_module.assign(m_topo.nodes.size(), nullptr);
+  for (std::size_t n = 0; n < m_topo.nodes.size(); ++n) {
+    const TopoNode& node = m_topo.nodes[n];
+    const std::string mname = module_name(node.name);
+    switch (node.kind) {
+      case NodeKind::Rank:
+        ap.rank = node.rank;
+        m_accelerators.push_back(std::make_unique<accelerator::Accelerator>(("r" + std::to_string(node.rank)).c_str(),
+                                                                            ap, *this, m_pool));
+        m_node_module[n] = m_accelerators.back().get();
+        break;
+      case NodeKind::Switch:
+        m_switches.push_back(std::make_unique<fabric_switch::Switch>(mname.c_str(), switch_params(node.sw)));
+        m_node_module[n] = m_switches.back().get();
+        break;
+      case NodeKind::Ocs: {
+        auto params = ocs_params(node.ocs);
+        m_ocs.push_back(std::make_unique<ocs::Ocs>(mname.c_str(), params));
+        m_ocs.back()->set_circuits(m_topo.circuits[n]);
+        m_ocs_nodes.push_back(static_cast<int>(n));
+        ocs::Ocs* o = m_ocs.back().get();
+        const int node_id = static_cast<int>(n);
+        // Routes follow the circuits as they are once a reconfiguration completes.
+        o->on_reconfigured([this, o, node_id] {
+          std::vector<int> map(static_cast<std::size_t>(o->ports()));
+          for (int p = 0; p < o->ports(); ++p) map[static_cast<std::size_t>(p)] = o->circuit(p);
+          m_router.set_circuits(node_id, map);
+        });
+        m_node_module[n] = o;
+        break;
+      }
+      case NodeKind::Nic:
+        m_nics.push_back(std::make_unique<nic::Nic>(mname.c_str(), nic_params(node.nic)));
+        m_node_module[n] = m_nics.back().get();
+        break;
+    }
+  }
+  std::map<std::string, int> seen;
+  for (std::size_t i = 0; i < m_topo.links.size(); ++i) {
+    const TopoLink& l = m_topo.links[i];
+    link::Params lp = link_params(l.spec, spec.scheduler.priorities);
+    if (l.internal) lp.stack.clear();
+    m_link_modules.push_back(std::make_unique<link::Link>(("l" + std::to_string(i)).c_str(), lp));
+    LinkInfo info;
+    info.link = m_link_modules.back().get();
+    info.tier = m_topo.tiers[static_cast<std::size_t>(l.tier)].name;
+    info.regime = l.spec.regime;
+    info.internal = l.internal;
+    const std::string a = m_topo.nodes[static_cast<std::size_t>(l.a)].name;
+    const std::string b = m_topo.nodes[static_cast<std::size_t>(l.b)].name;
+    info.id[0] = a + "->" + b;
+    info.id[1] = b + "->" + a;
+    // Parallel links between the same pair of nodes get a suffix.
+    const std::string key = std::min(a, b) + "|" + std::max(a, b);
+    const int count = seen[key]++;
+    if (count > 0) {
+      info.id[0] += "#" + std::to_string(count);
+      info.id[1] += "#" + std::to_string(count);
+    }
+    m_links.push_back(info);
+  }
+  bind_all();
+}
+
+Platform::~Platform() = default;
+
+void Platform::bind_all() {
+  for (std::size_t n = 0; n < m_topo.nodes.size(); ++n) {
+    const TopoNode& node = m_topo.nodes[n];
+    for (int link_id : node.ports) {
+      const TopoLink& l = m_topo.links[static_cast<std::size_t>(link_id)];
+      link::Link& link = *m_link_modules[static_cast<std::size_t>(link_id)];
+      // A link between a node and itself never occurs; a node is end a when it is l.a.
+      const bool end_a = l.a == static_cast<int>(n);
+      auto& link_in = end_a ? link.a_in : link.b_in;
+      auto& link_out = end_a ? link.a_out : link.b_out;
+      switch (node.kind) {
+        case NodeKind::Rank: {
+          auto* m = static_cast<accelerator::Accelerator*>(m_node_module[n]);
+          m->out.bind(link_in);
+          link_out.bind(m->in);
+          break;
+        }
+        case NodeKind::Switch: {
+          auto* m = static_cast<fabric_switch::Switch*>(m_node_module[n]);
+          m->out.bind(link_in);
+          link_out.bind(m->in);
+          break;
+        }
+        case NodeKind::Ocs: {
+          auto* m = static_cast<ocs::Ocs*>(m_node_module[n]);
+          m->out.bind(link_in);
+          link_out.bind(m->in);
+          break;
+        }
+        case NodeKind::Nic: {
+          auto* m = static_cast<nic::Nic*>(m_node_module[n]);
+          m->out.bind(link_in);
+          link_out.bind(m->in);
+          break;
+        }
+      }
+    }
+  }
+}
+
+bool Platform::route(int src, int dst, std::uint64_t hash, core::Route& out) {
+  return m_router.route(src, dst, hash, out);
+}
+
+std::string Platform::describe() const {
+  std::ostringstream ss;
+  ss << "platform " << m_spec.name << ": " << ranks() << " ranks";
+  if (m_spec.flat()) {
+    ss << ", " << m_spec.tiers[0].kind << "\n";
+  } else {
+    ss << " in " << m_spec.tiers.size() << " tiers\n";
+  }
+  ss << "  accelerators: " << ranks() << " (" << m_spec.accelerator.compute_flops / 1e12 << " TFLOP/s each)\n";
+  for (std::size_t t = 0; t < m_topo.tiers.size(); ++t) {
+    const TierInfo& tier = m_topo.tiers[t];
+    const TopologySpec& ts = m_spec.tiers[t];
+    int links = 0, switches = 0, ocs = 0, nics = 0, ports = 0;
+    for (const auto& l : m_topo.links) links += l.tier == static_cast<int>(t) && !l.internal;
+    for (const auto& n : m_topo.nodes) {
+      if (n.tier != static_cast<int>(t)) continue;
+      switches += n.kind == NodeKind::Switch;
+      ocs += n.kind == NodeKind::Ocs;
+      nics += n.kind == NodeKind::Nic;
+      if (n.kind == NodeKind::Switch || n.kind == NodeKind::Ocs) ports += static_cast<int>(n.ports.size());
+    }
+    ss << "  tier " << tier.name << ": " << tier.kind << " over " << tier.domain << " ranks x "
+       << ranks() / tier.domain << ", routing " << tier.routing << "\n";
+    ss << "    links:    " << links << " full duplex, " << ts.link.bandwidth_Bps / 1e9 << " GB/s per direction, "
+       << ts.link.total_latency_s() * 1e9 << " ns, " << ts.link.energy_pj_per_bit() << " pJ/bit";
+    if (ts.link.total_static_power_w() + ts.link.optics.laser_electrical_power_w() > 0.0)
+      ss << ", " << ts.link.total_static_power_w() + ts.link.optics.laser_electrical_power_w() << " W static";
+    ss << "\n";
+    ss << "    switches: " << switches;
+    if (switches > 0) ss << " (radix " << ts.sw.radix << ")";
+    ss << ", OCS: " << ocs << ", NICs: " << nics << "\n";
+    ss << "    ports:    " << ports << " switch and OCS ports in use\n";
+  }
+  return ss.str();
+}
+
+}  // namespace pjbit::platforms

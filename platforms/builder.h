@@ -1,0 +1,78 @@
+// Elaborates a PlatformSpec into SystemC modules: it generates the topology graph (platforms/topology.h),
+// creates one module per node (accelerators, switches, OCS, NICs) and per link, binds their sockets in port
+// order, and routes with platforms/routing.h.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "core/fabric_extension.h"
+#include "modules/accelerator/accelerator.h"
+#include "modules/link/link.h"
+#include "modules/nic/nic.h"
+#include "modules/ocs/ocs.h"
+#include "modules/switch/switch.h"
+#include "platforms/routing.h"
+#include "platforms/spec.h"
+#include "platforms/topology.h"
+
+namespace pjbit::platforms {
+
+// The model parameters a spec stands for (count folded into the stack, latencies summed, lasers added).
+link::Params link_params(const LinkSpec& spec, bool priorities);
+fabric_switch::Params switch_params(const SwitchSpec& spec);
+ocs::Params ocs_params(const OcsSpec& spec);
+nic::Params nic_params(const NicSpec& spec);
+
+// A link as the report names it.
+struct LinkInfo {
+  link::Link* link = nullptr;
+  std::string id[2];      // per direction, e.g. "r0->r1" and "r1->r0"
+  std::string tier;       // the tier's name ("topology" for a flat fabric)
+  std::string regime;
+  bool internal = false;  // an accelerator's attachment to its NIC
+};
+
+class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
+ public:
+  Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec);
+  ~Platform() override;
+
+  const PlatformSpec& spec() const { return m_spec; }
+  const Topology& topology() const { return m_topo; }
+  Router& router() { return m_router; }
+  int ranks() const { return static_cast<int>(m_accelerators.size()); }
+  accelerator::Accelerator& accelerator(int rank) { return *m_accelerators[static_cast<std::size_t>(rank)]; }
+  const std::vector<LinkInfo>& links() const { return m_links; }
+  const std::vector<std::unique_ptr<fabric_switch::Switch>>& switches() const { return m_switches; }
+  const std::vector<std::unique_ptr<ocs::Ocs>>& circuit_switches() const { return m_ocs; }
+  // The topology node id of an OCS module.
+  int ocs_node(std::size_t index) const { return m_ocs_nodes[index]; }
+  core::PayloadPool& pool() { return m_pool; }
+
+  // IRouteTable: by the tier's routing policy, over the OCS circuits as they are now.
+  bool route(int src, int dst, std::uint64_t hash, core::Route& out) override;
+
+  // What `pjbit validate` prints: ranks, tiers, links, switches, ports.
+  std::string describe() const;
+
+ private:
+  void bind_all();
+
+  PlatformSpec m_spec;
+  Topology m_topo;
+  Router m_router;
+  core::PayloadPool m_pool;
+  std::vector<std::unique_ptr<accelerator::Accelerator>> m_accelerators;
+  std::vector<std::unique_ptr<fabric_switch::Switch>> m_switches;
+  std::vector<std::unique_ptr<ocs::Ocs>> m_ocs;
+  std::vector<int> m_ocs_nodes;
+  std::vector<std::unique_ptr<nic::Nic>> m_nics;
+  std::vector<std::unique_ptr<link::Link>> m_link_modules;
+  std::vector<LinkInfo> m_links;
+  std::vector<sc_core::sc_module*> m_node_module;  // per topology node
+};
+
+}  // namespace pjbit::platforms

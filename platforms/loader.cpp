@@ -1,0 +1,617 @@
+#include "platforms/loader.h"
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/errors.h"
+#include "core/units.h"
+#include "core/yaml_support.h"
+#include "platforms/tech/presets.h"
+
+namespace pjbit::platforms {
+
+namespace {
+
+using core::Dim;
+using core::MapReader;
+using core::YamlDoc;
+
+constexpr int kMaxRanks = 65536;
+constexpr int kMaxDims = 8;
+constexpr int kMaxStack = 64;
+constexpr std::uint64_t kMinPacket = 64;
+constexpr std::uint64_t kMaxPacket = std::uint64_t{64} << 20;
+
+const std::vector<std::string_view> kLinkCategories = {"serdes", "retimer", "dsp", "laser",
+                                                       "switch", "ocs",     "nic"};
+
+std::string example(Dim dim) {
+  return std::string(core::dim_name(dim)) + " such as " + std::string(core::dim_example(dim));
+}
+
+// The names of every preset of a kind, for messages.
+std::string preset_names(std::string_view kind) {
+  std::string out;
+  for (const tech::Preset& p : tech::all_presets()) {
+    if (p.kind != kind) continue;
+    if (!out.empty()) out += ", ";
+    out += p.name;
+  }
+  return out.empty() ? std::string("(none)") : out;
+}
+
+const tech::Preset& find_preset(const MapReader& m, std::string_view kind) {
+  const std::string name = *m.string("preset", "a preset name");
+  const tech::Preset* preset = tech::find_preset(kind, name);
+  if (preset == nullptr) {
+    m.fail("preset", "unknown " + std::string(kind) + " preset " + core::describe(m.node("preset")) +
+                         "; expected one of: " + preset_names(kind));
+  }
+  return *preset;
+}
+
+// A rate or compute figure that must be above zero.
+double positive(const MapReader& m, std::string_view key, Dim dim) {
+  const double value = *m.quantity(key, dim);
+  if (!(value > 0.0))
+    m.fail(key, "expected " + example(dim) + " above zero, got " + core::describe(m.node(key)));
+  return value;
+}
+
+StackElement read_stack_element(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
+  const MapReader m(doc, node, path, {"category", "energy", "power", "count", "latency"}, "a stack element");
+  StackElement e;
+  e.loc = m.loc();
+  if (!m.has("category")) m.fail_missing("category", "one of " + core::join_names(kLinkCategories));
+  e.category = *m.choice("category", kLinkCategories);
+  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) e.energy_pj_per_bit = *v;
+  if (auto v = m.quantity("power", Dim::Power)) e.power_w = *v;
+  if (auto v = m.integer("count", 1, 1'000'000)) e.count = static_cast<int>(*v);
+  if (auto v = m.quantity("latency", Dim::Time)) e.latency_s = *v;
+  return e;
+}
+
+// The optical part of a link: its budget, connectors and external laser (fields override the preset's).
+OpticsSpec read_optics(const YamlDoc& doc, const YAML::Node& node, const std::string& path, OpticsSpec optics) {
+  const MapReader m(doc, node, path, {"budget", "connector_loss", "connectors", "laser"}, "an optics description");
+  optics.present = true;
+  if (auto v = m.quantity("budget", Dim::Loss)) optics.budget_db = *v;
+  if (auto v = m.quantity("connector_loss", Dim::Loss)) optics.connector_loss_db = *v;
+  if (auto v = m.integer("connectors", 0, 100)) optics.connectors = static_cast<int>(*v);
+  if (optics.budget_db <= 0.0) m.fail_missing("budget", "the optics' loss budget such as \"4 dB\"");
+  if (m.has("laser")) {
+    const MapReader l(doc, m.node("laser"), m.path("laser"), {"optical_power", "efficiency", "count"},
+                      "an external laser source");
+    if (auto v = l.quantity("optical_power", Dim::Power)) optics.laser_optical_power_w = *v;
+    if (auto v = l.number("efficiency", 0.0, 1.0)) optics.laser_wall_plug_efficiency = *v;
+    if (auto v = l.integer("count", 0, 1'000'000)) optics.lasers = static_cast<int>(*v);
+    if (optics.lasers > 0 && optics.laser_wall_plug_efficiency <= 0.0)
+      l.fail("efficiency", "a laser needs a wall-plug efficiency above 0 (optical out / electrical in)");
+  }
+  return optics;
+}
+
+LinkSpec read_link(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
+  const MapReader m(doc, node, path,
+                    {"preset", "bandwidth", "latency", "overhead", "stack", "energy", "static_power", "optics",
+                     "regime"},
+                    "a link");
+  LinkSpec link;
+  const bool from_preset = m.has("preset");
+  if (from_preset) {
+    link = find_preset(m, "link").link;
+    link.preset = *m.string("preset");
+  }
+  link.loc = m.loc();
+
+  if (m.has("bandwidth")) {
+    link.bandwidth_Bps = positive(m, "bandwidth", Dim::DataRate);
+  } else if (!from_preset) {
+    m.fail_missing("bandwidth", example(Dim::DataRate));
+  }
+  if (auto v = m.quantity("latency", Dim::Time)) {
+    link.latency_s = *v;
+  } else if (!from_preset) {
+    m.fail_missing("latency", example(Dim::Time));
+  }
+  if (auto v = m.number("overhead", 0.0, 1.0, true)) link.overhead = *v;
+
+  if (m.has("energy") && m.has("stack")) {
+    m.fail("energy", "give either energy (one serdes element) or stack, not both");
+  }
+  if (m.has("energy")) {
+    StackElement e;
+    e.category = "serdes";
+    e.energy_pj_per_bit = *m.quantity("energy", Dim::EnergyPerBit);
+    e.loc = m.loc("energy");
+    link.stack = {e};
+  }
+  if (m.has("stack")) {
+    const YAML::Node stack = m.node("stack");
+    if (!stack.IsSequence()) {
+      m.fail("stack",
+             "expected a list of stack elements such as [{ category: serdes, energy: 2 pJ/bit }], got " +
+                 core::describe(stack));
+    }
+    link.stack.clear();
+    int index = 0;
+    for (auto it = stack.begin(); it != stack.end(); ++it, ++index) {
+      const std::string element_path = m.path("stack") + "." + std::to_string(index);
+      if (index >= kMaxStack) {
+        throw core::InputError(doc.loc(*it, element_path), m.path("stack"),
+                               "a stack has at most " + std::to_string(kMaxStack) + " elements");
+      }
+      link.stack.push_back(read_stack_element(doc, *it, element_path));
+    }
+  }
+  if (auto v = m.quantity("static_power", Dim::Power)) link.static_power_w = *v;
+  if (m.has("optics")) link.optics = read_optics(doc, m.node("optics"), m.path("optics"), link.optics);
+  if (auto v = m.choice("regime", {"package", "board", "rack", "row"})) link.regime = *v;
+  return link;
+}
+
+SwitchSpec read_switch(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
+  const MapReader m(doc, node, path,
+                    {"preset", "latency", "energy", "static_power", "radix", "store_and_forward",
+                     "port_bandwidth", "in_network"},
+                    "a switch");
+  SwitchSpec sw;
+  if (m.has("preset")) {
+    sw = find_preset(m, "switch").sw;
+    sw.preset = *m.string("preset");
+  }
+  sw.loc = m.loc();
+  if (auto v = m.quantity("latency", Dim::Time)) sw.latency_s = *v;
+  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) sw.energy_pj_per_bit = *v;
+  if (auto v = m.quantity("static_power", Dim::Power)) sw.static_power_w = *v;
+  if (auto v = m.integer("radix", 2, 4096)) sw.radix = static_cast<int>(*v);
+  if (auto v = m.boolean("store_and_forward")) sw.store_and_forward = *v;
+  if (m.has("port_bandwidth")) sw.port_bandwidth_Bps = positive(m, "port_bandwidth", Dim::DataRate);
+  if (auto v = m.boolean("in_network")) sw.in_network_reduction = *v;
+  return sw;
+}
+
+AcceleratorSpec read_accelerator(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
+  const MapReader m(doc, node, path, {"preset", "compute", "hbm", "router_latency", "idle_power"},
+                    "an accelerator");
+  AcceleratorSpec acc;
+  if (m.has("preset")) {
+    acc = find_preset(m, "accelerator").accelerator;
+    acc.preset = *m.string("preset");
+  }
+  acc.loc = m.loc();
+  if (m.has("compute")) acc.compute_flops = positive(m, "compute", Dim::ComputeRate);
+  if (m.has("hbm")) {
+    const MapReader h(doc, m.node("hbm"), m.path("hbm"), {"bandwidth", "latency", "energy", "capacity"},
+                      "an HBM description");
+    if (auto v = h.quantity("latency", Dim::Time)) acc.hbm.latency_s = *v;
+    if (h.has("bandwidth")) acc.hbm.bandwidth_Bps = positive(h, "bandwidth", Dim::DataRate);
+    if (auto v = h.quantity("energy", Dim::EnergyPerBit)) acc.hbm.energy_pj_per_bit = *v;
+    if (auto v = h.bytes("capacity")) acc.hbm.capacity_bytes = *v;
+  }
+  if (auto v = m.quantity("router_latency", Dim::Time)) acc.router_latency_s = *v;
+  if (auto v = m.quantity("idle_power", Dim::Power)) acc.idle_power_w = *v;
+  return acc;
+}
+
+OcsSpec read_ocs(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
+  const MapReader m(doc, node, path, {"preset", "ports", "reconfiguration", "insertion_loss", "power"}, "an OCS");
+  OcsSpec ocs;
+  if (m.has("preset")) {
+    ocs = find_preset(m, "ocs").ocs;
+    ocs.preset = *m.string("preset");
+  }
+  ocs.loc = m.loc();
+  if (auto v = m.integer("ports", 2, 100000)) ocs.ports = static_cast<int>(*v);
+  if (auto v = m.quantity("reconfiguration", Dim::Time)) ocs.reconfiguration_s = *v;
+  if (auto v = m.quantity("insertion_loss", Dim::Loss)) ocs.insertion_loss_db = *v;
+  if (auto v = m.quantity("power", Dim::Power)) ocs.power_w = *v;
+  return ocs;
+}
+
+NicSpec read_nic(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
+  const MapReader m(doc, node, path, {"preset", "latency", "energy", "static_power"}, "a NIC");
+  NicSpec nic;
+  if (m.has("preset")) {
+    nic = find_preset(m, "nic").nic;
+    nic.preset = *m.string("preset");
+  }
+  nic.loc = m.loc();
+  if (auto v = m.quantity("latency", Dim::Time)) nic.latency_s = *v;
+  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) nic.energy_pj_per_bit = *v;
+  if (auto v = m.quantity("static_power", Dim::Power)) nic.static_power_w = *v;
+  return nic;
+}
+
+const std::vector<std::string_view> kKinds = {"ring", "switch", "full_mesh", "torus", "fat_tree", "ocs", "graph"};
+
+std::vector<int> read_dims(const YamlDoc& doc, const MapReader& m) {
+  std::vector<int> dims;
+  const YAML::Node node = m.node("dims");
+  if (!node.IsSequence() || node.size() == 0) {
+    m.fail("dims", "expected a list of sizes such as [4, 4, 4], got " + core::describe(node));
+  }
+  int index = 0;
+  for (auto it = node.begin(); it != node.end(); ++it, ++index) {
+    const std::string dim_path = m.path("dims") + "." + std::to_string(index);
+    if (index >= kMaxDims) {
+      throw core::InputError(doc.loc(*it, dim_path), m.path("dims"),
+                             "a torus has at most " + std::to_string(kMaxDims) + " dimensions");
+    }
+    dims.push_back(static_cast<int>(core::as_int(*it, doc.loc(*it, dim_path), dim_path, 1, kMaxRanks)));
+  }
+  return dims;
+}
+
+std::string known_node(const MapReader& r, std::string_view key, const std::vector<std::string>& names) {
+  const std::string name = *r.string(key, "a node name");
+  if (std::find(names.begin(), names.end(), name) == names.end()) r.fail(key, "no node is named \"" + name + "\"");
+  return name;
+}
+
+// The explicit graph form: nodes (accelerators, switches, OCS), links between them, optional routes.
+void read_graph(const YamlDoc& doc, const MapReader& m, TopologySpec& topo) {
+  if (!m.has("nodes")) m.fail_missing("nodes", "a list of nodes such as [{ name: gpu0, kind: accelerator }]");
+  if (!m.has("links")) m.fail_missing("links", "a list of links such as [{ a: gpu0, b: sw0 }]");
+  const YAML::Node nodes = m.node("nodes");
+  if (!nodes.IsSequence() || nodes.size() == 0)
+    m.fail("nodes", "expected a list of nodes, got " + core::describe(nodes));
+  std::vector<std::string> names;
+  int index = 0;
+  for (auto it = nodes.begin(); it != nodes.end(); ++it, ++index) {
+    const std::string path = m.path("nodes") + "." + std::to_string(index);
+    const MapReader n(doc, *it, path, {"name", "kind", "switch", "ocs"}, "a node");
+    GraphNodeSpec node;
+    node.loc = n.loc();
+    if (!n.has("name")) n.fail_missing("name", "a node name");
+    node.name = *n.string("name", "a node name");
+    if (node.name.empty()) n.fail("name", "expected a node name, got \"\"");
+    if (std::find(names.begin(), names.end(), node.name) != names.end())
+      n.fail("name", "node \"" + node.name + "\" is defined twice");
+    if (!n.has("kind")) n.fail_missing("kind", "one of accelerator, switch, ocs");
+    node.kind = *n.choice("kind", {"accelerator", "switch", "ocs"});
+    if (node.kind == "switch") {
+      if (!n.has("switch")) n.fail_missing("switch", "a switch such as { latency: 300 ns, energy: 10 pJ/bit }");
+      node.sw = read_switch(doc, n.node("switch"), n.path("switch"));
+    } else if (n.has("switch")) {
+      n.fail("switch", "only a node of kind switch has a switch");
+    }
+    if (node.kind == "ocs") {
+      if (!n.has("ocs")) n.fail_missing("ocs", "an OCS such as { ports: 136, reconfiguration: 10 ms }");
+      node.ocs = read_ocs(doc, n.node("ocs"), n.path("ocs"));
+    } else if (n.has("ocs")) {
+      n.fail("ocs", "only a node of kind ocs has an ocs");
+    }
+    names.push_back(node.name);
+    topo.graph_nodes.push_back(node);
+  }
+  const YAML::Node links = m.node("links");
+  if (!links.IsSequence() || links.size() == 0)
+    m.fail("links", "expected a list of links, got " + core::describe(links));
+  index = 0;
+  for (auto it = links.begin(); it != links.end(); ++it, ++index) {
+    const std::string path = m.path("links") + "." + std::to_string(index);
+    const MapReader l(doc, *it, path, {"a", "b", "link"}, "a link between two nodes");
+    GraphLinkSpec link;
+    link.loc = l.loc();
+    if (!l.has("a")) l.fail_missing("a", "a node name");
+    if (!l.has("b")) l.fail_missing("b", "a node name");
+    link.a = known_node(l, "a", names);
+    link.b = known_node(l, "b", names);
+    if (link.a == link.b) l.fail("b", "a link joins two different nodes");
+    if (l.has("link")) {
+      link.link = read_link(doc, l.node("link"), l.path("link"));
+    } else if (m.has("link")) {
+      link.link = topo.link;
+    } else {
+      l.fail_missing("link", "a link such as { bandwidth: 100 GB/s, latency: 500 ns }, or a default in " +
+                                 m.path("link"));
+    }
+    topo.graph_links.push_back(link);
+  }
+  if (m.has("routes")) {
+    const YAML::Node routes = m.node("routes");
+    if (!routes.IsSequence()) m.fail("routes", "expected a list of routes, got " + core::describe(routes));
+    index = 0;
+    for (auto it = routes.begin(); it != routes.end(); ++it, ++index) {
+      const std::string path = m.path("routes") + "." + std::to_string(index);
+      const MapReader r(doc, *it, path, {"from", "to", "via"}, "a route");
+      GraphRouteSpec route;
+      route.loc = r.loc();
+      if (!r.has("from")) r.fail_missing("from", "an accelerator name");
+      if (!r.has("to")) r.fail_missing("to", "an accelerator name");
+      route.from = known_node(r, "from", names);
+      route.to = known_node(r, "to", names);
+      if (r.has("via")) {
+        const YAML::Node via = r.node("via");
+        if (!via.IsSequence()) r.fail("via", "expected a list of node names, got " + core::describe(via));
+        int k = 0;
+        for (auto v = via.begin(); v != via.end(); ++v, ++k) {
+          const std::string vpath = r.path("via") + "." + std::to_string(k);
+          const std::string name = core::as_string(*v, doc.loc(*v, vpath), vpath, "a node name");
+          if (std::find(names.begin(), names.end(), name) == names.end())
+            throw core::InputError(doc.loc(*v, vpath), vpath, "no node is named \"" + name + "\"");
+          route.via.push_back(name);
+        }
+      }
+      topo.graph_routes.push_back(route);
+    }
+  }
+  int accelerators = 0;
+  for (const auto& n : topo.graph_nodes) accelerators += n.kind == "accelerator";
+  if (accelerators < 2) m.fail("nodes", "a graph needs at least two nodes of kind accelerator");
+  topo.ranks = accelerators;
+}
+
+// A flat topology (tier < 0) or tier `tier` of `tiers`.
+TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std::string& path, int tier) {
+  const MapReader m(doc, node, path,
+                    {"name", "kind", "ranks", "domains", "dims", "levels", "radix", "oversubscription",
+                     "ports_per_rank", "routing", "link", "switch", "ocs", "nic", "nodes", "links", "routes"},
+                    tier < 0 ? "a topology" : "a tier");
+  TopologySpec topo;
+  topo.loc = m.loc();
+  if (tier >= 0) {
+    if (!m.has("name")) m.fail_missing("name", "a tier name such as scale_up");
+    topo.name = *m.string("name", "a tier name");
+    if (topo.name.empty()) m.fail("name", "expected a tier name such as scale_up, got \"\"");
+  } else if (m.has("name")) {
+    m.fail("name", "a flat topology is named \"topology\"; names are for tiers");
+  }
+  if (!m.has("kind")) m.fail_missing("kind", "one of " + core::join_names(kKinds));
+  topo.kind = *m.choice("kind", kKinds);
+  const std::string kind = topo.kind;
+
+  auto forbid = [&](std::string_view key, const std::string& why) {
+    if (m.has(key)) m.fail(key, why);
+  };
+  if (kind != "graph") {
+    forbid("nodes", "only a graph topology lists nodes");
+    forbid("links", "only a graph topology lists links");
+    forbid("routes", "only a graph topology lists routes");
+  }
+  if (m.has("link")) {
+    topo.link = read_link(doc, m.node("link"), m.path("link"));
+  } else if (kind != "graph") {
+    m.fail_missing("link", "a link such as { bandwidth: 100 GB/s, latency: 500 ns }");
+  }
+
+  // Size: a flat topology or the innermost tier gives ranks (a torus its dims); an outer tier gives domains.
+  if (tier > 0) {
+    forbid("ranks", "an outer tier is sized by domains: the number of copies of the tier inside it");
+    if (!m.has("domains")) m.fail_missing("domains", "the number of inner domains this tier joins, such as 16");
+    topo.domains = static_cast<int>(*m.integer("domains", 1, kMaxRanks));
+    if (kind == "torus") {
+      if (!m.has("dims")) m.fail_missing("dims", "a list of sizes whose product is the ranks this tier holds");
+      topo.dims = read_dims(doc, m);
+    }
+  } else {
+    forbid("domains", tier == 0 ? "the innermost tier is sized by ranks" : "domains are for tiers");
+    if (kind == "torus") {
+      if (!m.has("dims")) m.fail_missing("dims", "a list of sizes such as [4, 4, 4]");
+      topo.dims = read_dims(doc, m);
+      long long product = 1;
+      for (int d : topo.dims) product *= d;
+      if (product < 2 || product > kMaxRanks)
+        m.fail("dims", "a torus has 2 to " + std::to_string(kMaxRanks) + " ranks, these dims give " +
+                           std::to_string(product));
+      if (m.has("ranks") && *m.integer("ranks", 2, kMaxRanks) != product)
+        m.fail("ranks", "the dims give " + std::to_string(product) + " ranks");
+      topo.ranks = static_cast<int>(product);
+    } else if (kind == "graph") {
+      forbid("ranks", "a graph has as many ranks as nodes of kind accelerator");
+    } else {
+      if (!m.has("ranks")) m.fail_missing("ranks", "a whole number from 2 to " + std::to_string(kMaxRanks));
+      topo.ranks = static_cast<int>(*m.integer("ranks", tier == 0 ? 1 : 2, kMaxRanks));
+    }
+  }
+  if (kind != "torus") forbid("dims", "only a torus has dims");
+  if (kind == "fat_tree") {
+    if (auto v = m.integer("levels", 2, 3)) topo.levels = static_cast<int>(*v);
+    if (auto v = m.integer("radix", 4, 4096)) topo.radix = static_cast<int>(*v);
+    if (auto v = m.number("oversubscription", 1.0, 64.0)) topo.oversubscription = *v;
+  } else {
+    forbid("levels", "only a fat_tree has levels");
+    forbid("radix", "only a fat_tree has a radix here; a switch gives its own in switch.radix");
+    forbid("oversubscription", "only a fat_tree has an oversubscription");
+  }
+  if (kind == "ocs") {
+    if (auto v = m.integer("ports_per_rank", 1, 64)) topo.ports_per_rank = static_cast<int>(*v);
+    if (!m.has("ocs")) m.fail_missing("ocs", "an OCS such as { ports: 136, reconfiguration: 10 ms }");
+    topo.ocs = read_ocs(doc, m.node("ocs"), m.path("ocs"));
+  } else {
+    forbid("ports_per_rank", "only an ocs topology has ports_per_rank");
+    forbid("ocs", "only an ocs topology has an OCS; this one is a " + kind);
+  }
+  if (kind == "switch" || kind == "fat_tree") {
+    if (!m.has("switch")) m.fail_missing("switch", "a switch such as { latency: 300 ns, energy: 10 pJ/bit }");
+    topo.sw = read_switch(doc, m.node("switch"), m.path("switch"));
+    if (kind == "fat_tree" && !m.has("radix")) topo.radix = topo.sw.radix;
+  } else {
+    forbid("switch", "a " + kind + " has no switch" + (kind == "graph" ? " here; give each switch node its own" : ""));
+  }
+  if (auto v = m.choice("routing", {"auto", "shortest", "ecmp", "spray", "dimension_order"})) {
+    topo.routing = *v;
+    if (topo.routing == "dimension_order" && kind != "torus")
+      m.fail("routing", "dimension_order routing needs a torus");
+    if (topo.routing == "spray" && kind != "fat_tree") m.fail("routing", "per-packet spraying is for fat trees");
+  }
+  if (m.has("nic")) {
+    topo.nic = read_nic(doc, m.node("nic"), m.path("nic"));
+    topo.has_nic = true;
+  }
+  if (kind == "graph") {
+    if (tier >= 0) m.fail("kind", "a graph topology stands alone; it cannot be a tier");
+    read_graph(doc, m, topo);
+  }
+  if (kind == "switch" && tier <= 0 && topo.ranks > topo.sw.radix) {
+    m.fail("ranks", "a switch of radix " + std::to_string(topo.sw.radix) + " cannot connect " +
+                        std::to_string(topo.ranks) + " ranks; raise " + m.path("switch") + ".radix or lower " +
+                        m.path("ranks") + ", or use a fat_tree");
+  }
+  return topo;
+}
+
+MemoryPoolSpec read_pool(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
+  const MapReader m(doc, node, path, {"preset", "name", "attach", "bandwidth", "latency", "energy", "capacity"},
+                    "a memory pool");
+  MemoryPoolSpec pool;
+  if (m.has("preset")) {
+    pool = find_preset(m, "memory").memory;
+    pool.preset = *m.string("preset");
+  }
+  pool.loc = m.loc();
+  if (!m.has("name")) m.fail_missing("name", "a pool name such as pool0");
+  pool.name = *m.string("name", "a pool name");
+  if (pool.name.empty()) m.fail("name", "expected a pool name such as pool0, got \"\"");
+  if (!m.has("attach")) m.fail_missing("attach", "the name of the tier the pool hangs off");
+  pool.attach = *m.string("attach", "a tier name");
+  if (m.has("bandwidth")) {
+    pool.bandwidth_Bps = positive(m, "bandwidth", Dim::DataRate);
+  } else if (pool.bandwidth_Bps <= 0.0) {
+    m.fail_missing("bandwidth", example(Dim::DataRate));
+  }
+  if (auto v = m.quantity("latency", Dim::Time)) pool.latency_s = *v;
+  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) pool.energy_pj_per_bit = *v;
+  if (auto v = m.bytes("capacity")) pool.capacity_bytes = *v;
+  if (pool.capacity_bytes == 0) m.fail_missing("capacity", example(Dim::DataSize));
+  return pool;
+}
+
+void read_tiers(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
+  const YAML::Node tiers = top.node("tiers");
+  if (!tiers.IsSequence() || tiers.size() == 0)
+    top.fail("tiers", "expected a list of tiers, innermost first, got " + core::describe(tiers));
+  if (tiers.size() > 4) top.fail("tiers", "at most 4 tiers");
+  int index = 0;
+  for (auto it = tiers.begin(); it != tiers.end(); ++it, ++index) {
+    const std::string path = "tiers." + std::to_string(index);
+    spec.tiers.push_back(read_topology(doc, *it, path, index));
+    for (int k = 0; k < index; ++k)
+      if (spec.tiers[static_cast<std::size_t>(k)].name == spec.tiers.back().name)
+        throw core::InputError(spec.tiers.back().loc, path + ".name",
+                               "tier \"" + spec.tiers.back().name + "\" is defined twice");
+  }
+  long long total = spec.tiers[0].ranks;
+  for (std::size_t k = 1; k < spec.tiers.size(); ++k) {
+    const auto& t = spec.tiers[k];
+    const std::string path = "tiers." + std::to_string(k);
+    total *= t.domains;
+    if (total > kMaxRanks)
+      throw core::InputError(t.loc, path + ".domains",
+                             "the tiers hold " + std::to_string(total) + " ranks; at most " + std::to_string(kMaxRanks));
+    if (t.kind == "torus") {
+      long long product = 1;
+      for (int d : t.dims) product *= d;
+      if (product != total)
+        throw core::InputError(t.loc, path + ".dims",
+                               "the dims give " + std::to_string(product) + " ranks; the tier holds " +
+                                   std::to_string(total));
+    }
+    if (t.kind == "switch" && total > t.sw.radix)
+      throw core::InputError(t.loc, path + ".switch.radix",
+                             "a switch of radix " + std::to_string(t.sw.radix) + " cannot connect the " +
+                                 std::to_string(total) + " ranks of this tier; use a fat_tree");
+  }
+  if (spec.ranks() < 2) top.fail("tiers", "the tiers hold fewer than two ranks");
+}
+
+void read_pools(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
+  const YAML::Node pools = top.node("memory_pools");
+  if (!pools.IsSequence()) top.fail("memory_pools", "expected a list of pools, got " + core::describe(pools));
+  int index = 0;
+  for (auto it = pools.begin(); it != pools.end(); ++it, ++index) {
+    const std::string path = "memory_pools." + std::to_string(index);
+    MemoryPoolSpec pool = read_pool(doc, *it, path);
+    std::string names;
+    bool found = false;
+    for (const auto& t : spec.tiers) {
+      found = found || t.name == pool.attach;
+      names += (names.empty() ? "" : ", ") + t.name;
+    }
+    if (!found)
+      throw core::InputError(pool.loc, path + ".attach",
+                             "no tier is named \"" + pool.attach + "\"; expected one of: " + names);
+    for (const auto& other : spec.memory_pools)
+      if (other.name == pool.name)
+        throw core::InputError(pool.loc, path + ".name", "pool \"" + pool.name + "\" is defined twice");
+    spec.memory_pools.push_back(pool);
+  }
+}
+
+PlatformSpec build(const YamlDoc& doc) {
+  const MapReader top(doc, doc.root(), "",
+                      {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "scheduler",
+                       "engine", "packet"});
+  PlatformSpec spec;
+  spec.file = doc.file();
+
+  if (!top.has("name")) top.fail_missing("name", "a platform name such as \"ring12\"");
+  spec.name = *top.string("name", "a platform name");
+  if (spec.name.empty()) top.fail("name", "expected a platform name such as \"ring12\", got \"\"");
+
+  if (top.has("accelerator"))
+    spec.accelerator = read_accelerator(doc, top.node("accelerator"), "accelerator");
+  else
+    spec.accelerator.loc = top.loc();
+
+  if (top.has("topology") == top.has("tiers")) {
+    if (top.has("tiers")) top.fail("tiers", "give either topology (a flat fabric) or tiers, not both");
+    top.fail_missing("topology", "a topology such as { kind: ring, ranks: 8, link: ... }, or tiers");
+  }
+  if (top.has("topology")) {
+    spec.tiers.push_back(read_topology(doc, top.node("topology"), "topology", -1));
+  } else {
+    read_tiers(doc, top, spec);
+  }
+  if (top.has("memory_pools")) read_pools(doc, top, spec);
+
+  if (top.has("cooling")) {
+    const MapReader c(doc, top.node("cooling"), "cooling", {"kind", "overhead"});
+    if (auto v = c.choice("kind", {"none", "air", "liquid"})) spec.cooling.kind = *v;
+    if (auto v = c.number("overhead", 0.0, 10.0)) spec.cooling.overhead = *v;
+  }
+  if (top.has("scheduler")) {
+    const MapReader s(doc, top.node("scheduler"), "scheduler", {"policy", "priorities"});
+    if (auto v = s.choice("policy", {"static", "phase_aware"})) spec.scheduler.policy = *v;
+    if (auto v = s.boolean("priorities")) spec.scheduler.priorities = *v;
+  }
+  if (top.has("engine")) {
+    const std::string engine = *top.string("engine", "one of packet, auto");
+    if (engine == "flow")
+      top.fail("engine", "\"flow\" is not supported by this version of pjbit; use packet or auto");
+    spec.engine = *top.choice("engine", {"packet", "auto"});
+  }
+  if (top.has("packet")) {
+    const std::uint64_t bytes = *top.bytes("packet");
+    if (bytes < kMinPacket || bytes > kMaxPacket) {
+      top.fail("packet",
+               "expected a data size from 64 B to 64 MiB, got " + core::describe(top.node("packet")));
+    }
+    spec.packet_bytes = bytes;
+  }
+  return spec;
+}
+
+}  // namespace
+
+const std::vector<std::string>& platform_top_level_keys() {
+  static const std::vector<std::string> keys = {"name",    "accelerator", "topology", "tiers", "memory_pools",
+                                                "cooling", "scheduler",   "engine",   "packet"};
+  return keys;
+}
+
+PlatformSpec parse_platform(const std::string& text, const std::string& file,
+                            const std::vector<core::Override>& overrides) {
+  YamlDoc doc(file, core::parse_yaml_mapping(text, file));
+  doc.apply_overrides(core::select_overrides(overrides, "platform", platform_top_level_keys()));
+  return build(doc);
+}
+
+PlatformSpec load_platform(const std::string& path, const std::vector<core::Override>& overrides) {
+  return parse_platform(core::read_text_file(path), path, overrides);
+}
+
+}  // namespace pjbit::platforms

@@ -1,0 +1,194 @@
+#include "platforms/routing.h"
+
+#include <deque>
+
+namespace pjbit::platforms {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64 finaliser: a deterministic, well-spread hash
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+Router::Router(const Topology& topo) : m_topo(topo), m_circuits(topo.circuits), m_dist(topo.tiers.size()) {
+  for (std::size_t n = 0; n < topo.nodes.size(); ++n) {
+    m_vertex_base.push_back(m_vertices);
+    const TopoNode& node = topo.nodes[n];
+    const int count = node.kind == NodeKind::Ocs ? static_cast<int>(node.ports.size()) : 1;
+    for (int k = 0; k < count; ++k) {
+      m_vertex_node.push_back(static_cast<int>(n));
+      m_vertex_port.push_back(node.kind == NodeKind::Ocs ? k : -1);
+    }
+    m_vertices += count;
+  }
+}
+
+int Router::vertex_of(int node, int link) const {
+  const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
+  if (n.kind != NodeKind::Ocs) return m_vertex_base[static_cast<std::size_t>(node)];
+  return m_vertex_base[static_cast<std::size_t>(node)] + m_topo.port_of(node, link);
+}
+
+void Router::neighbours(int tier, int v, std::vector<std::pair<int, int>>& out) const {
+  out.clear();
+  const int node = m_vertex_node[static_cast<std::size_t>(v)];
+  const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
+  const int ocs_port = m_vertex_port[static_cast<std::size_t>(v)];
+  if (ocs_port >= 0) {
+    const int link = n.ports[static_cast<std::size_t>(ocs_port)];
+    if (m_topo.links[static_cast<std::size_t>(link)].tier == tier)
+      out.emplace_back(vertex_of(m_topo.other_end(link, node), link), ocs_port);
+    const auto& circuits = m_circuits[static_cast<std::size_t>(node)];
+    const int peer = static_cast<std::size_t>(ocs_port) < circuits.size() ? circuits[static_cast<std::size_t>(ocs_port)] : -1;
+    if (peer >= 0 && peer < static_cast<int>(n.ports.size()))
+      out.emplace_back(m_vertex_base[static_cast<std::size_t>(node)] + peer, -1);
+    return;
+  }
+  for (std::size_t p = 0; p < n.ports.size(); ++p) {
+    const int link = n.ports[p];
+    if (m_topo.links[static_cast<std::size_t>(link)].tier != tier) continue;
+    out.emplace_back(vertex_of(m_topo.other_end(link, node), link), static_cast<int>(p));
+  }
+}
+
+const std::vector<std::int32_t>& Router::distances(int tier, int dst) {
+  auto& table = m_dist[static_cast<std::size_t>(tier)];
+  auto it = table.find(dst);
+  if (it != table.end()) return it->second;
+  std::vector<std::int32_t> dist(static_cast<std::size_t>(m_vertices), -1);
+  std::deque<int> queue;
+  const int start = m_vertex_base[static_cast<std::size_t>(dst)];
+  dist[static_cast<std::size_t>(start)] = 0;
+  queue.push_back(start);
+  std::vector<std::pair<int, int>> next;
+  while (!queue.empty()) {
+    const int v = queue.front();
+    queue.pop_front();
+    neighbours(tier, v, next);
+    for (const auto& [w, port] : next) {
+      (void)port;
+      if (dist[static_cast<std::size_t>(w)] >= 0) continue;
+      dist[static_cast<std::size_t>(w)] = dist[static_cast<std::size_t>(v)] + 1;
+      queue.push_back(w);
+    }
+  }
+  return table.emplace(dst, std::move(dist)).first->second;
+}
+
+bool Router::reachable(int src, int dst) {
+  if (src == dst) return true;
+  const auto& dist = distances(tier_of(src, dst), dst);
+  return dist[static_cast<std::size_t>(m_vertex_base[static_cast<std::size_t>(src)])] > 0;
+}
+
+bool Router::user_route(int src, int dst, core::Route& out) const {
+  for (const UserRoute& r : m_topo.user_routes) {
+    if (r.src != src || r.dst != dst) continue;
+    for (std::size_t k = 0; k + 1 < r.nodes.size(); ++k) {
+      const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(r.nodes[k])];
+      int port = -1;
+      for (std::size_t p = 0; p < n.ports.size() && port < 0; ++p)
+        if (m_topo.other_end(n.ports[p], r.nodes[k]) == r.nodes[k + 1]) port = static_cast<int>(p);
+      out.ports.push_back(static_cast<std::uint16_t>(port));
+      ++out.links;
+      if (k > 0 && n.kind == NodeKind::Switch) ++out.switches;
+    }
+    return true;
+  }
+  return false;
+}
+
+bool Router::dimension_order(int src, int dst, const TierInfo& tier, core::Route& out) const {
+  const auto& dims = tier.dims;
+  std::vector<int> stride(dims.size(), 1);
+  for (std::size_t d = 1; d < dims.size(); ++d) stride[d] = stride[d - 1] * dims[d - 1];
+  const int base = src / tier.domain * tier.domain;
+  int cur = src;
+  const int tier_index = static_cast<int>(&tier - m_topo.tiers.data());
+  while (cur != dst) {
+    const int c = cur - base, t = dst - base;
+    std::size_t d = 0;
+    while (d < dims.size() && (c / stride[d]) % dims[d] == (t / stride[d]) % dims[d]) ++d;
+    if (d == dims.size()) return false;
+    const int size = dims[d];
+    const int cd = (c / stride[d]) % size, td = (t / stride[d]) % size;
+    const int delta = (td - cd + size) % size;
+    const int step = delta <= size / 2 ? 1 : -1;  // the shorter way round; ties go the positive way
+    const int next = cur + (((cd + step + size) % size) - cd) * stride[d];
+    const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(cur)];
+    int port = -1;
+    for (std::size_t p = 0; p < n.ports.size() && port < 0; ++p) {
+      const int link = n.ports[p];
+      if (m_topo.links[static_cast<std::size_t>(link)].tier == tier_index && m_topo.other_end(link, cur) == next)
+        port = static_cast<int>(p);
+    }
+    if (port < 0) return false;
+    out.ports.push_back(static_cast<std::uint16_t>(port));
+    ++out.links;
+    cur = next;
+  }
+  return true;
+}
+
+bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
+  out.ports.clear();
+  out.links = 0;
+  out.switches = 0;
+  if (src == dst) return false;
+  if (!m_topo.user_routes.empty() && user_route(src, dst, out)) return true;
+  const int tier = tier_of(src, dst);
+  const TierInfo& info = m_topo.tiers[static_cast<std::size_t>(tier)];
+  if (info.routing == "dimension_order" && info.kind == "torus") return dimension_order(src, dst, info, out);
+  const auto& dist = distances(tier, dst);
+  int v = m_vertex_base[static_cast<std::size_t>(src)];
+  if (dist[static_cast<std::size_t>(v)] <= 0) return false;
+  const bool spread = info.routing == "ecmp" || info.routing == "spray";
+  const int target = m_vertex_base[static_cast<std::size_t>(dst)];
+  while (v != target) {
+    neighbours(tier, v, m_scratch);
+    const std::int32_t want = dist[static_cast<std::size_t>(v)] - 1;
+    int candidates = 0;
+    for (const auto& [w, port] : m_scratch) candidates += dist[static_cast<std::size_t>(w)] == want;
+    int pick = spread && candidates > 1 ? static_cast<int>(mix(hash ^ (static_cast<std::uint64_t>(v) << 32)) %
+                                                           static_cast<std::uint64_t>(candidates))
+                                        : 0;
+    for (const auto& [w, port] : m_scratch) {
+      if (dist[static_cast<std::size_t>(w)] != want || pick-- > 0) continue;
+      if (port >= 0) {
+        out.ports.push_back(static_cast<std::uint16_t>(port));
+        ++out.links;
+      }
+      v = w;
+      break;
+    }
+    const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(m_vertex_node[static_cast<std::size_t>(v)])];
+    if (n.kind == NodeKind::Switch && v != target) ++out.switches;
+  }
+  return true;
+}
+
+void Router::set_circuits(int node, const std::vector<int>& circuits) {
+  m_circuits[static_cast<std::size_t>(node)] = circuits;
+  const int tier = m_topo.nodes[static_cast<std::size_t>(node)].tier;
+  if (tier >= 0) m_dist[static_cast<std::size_t>(tier)].clear();
+}
+
+std::string Router::describe(int src, const core::Route& route) const {
+  std::string out = m_topo.nodes[static_cast<std::size_t>(src)].name;
+  int node = src;
+  for (std::uint16_t port : route.ports) {
+    const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
+    if (port >= n.ports.size()) break;
+    const int link = n.ports[port];
+    node = m_topo.other_end(link, node);
+    out += " -> " + m_topo.nodes[static_cast<std::size_t>(node)].name;
+  }
+  return out;
+}
+
+}  // namespace pjbit::platforms

@@ -1,0 +1,56 @@
+// Routes over a Topology: the innermost tier that holds both ranks carries their traffic, and within it
+// the tier's policy picks the path (shortest path, ECMP by a per-flow hash, per-packet spraying, or
+// dimension-order on a torus). Optical circuit switches are routed through their current circuits only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/fabric_extension.h"
+#include "platforms/topology.h"
+
+namespace pjbit::platforms {
+
+class Router {
+ public:
+  explicit Router(const Topology& topo);
+
+  // The source route from rank src to rank dst for a flow with hash `hash`: the out-port at every node from
+  // the source on. Returns false when no path exists.
+  bool route(int src, int dst, std::uint64_t hash, core::Route& out);
+  // Whether dst is reachable from src (cached distance tables; no route built).
+  bool reachable(int src, int dst);
+  // The tier whose fabric carries src -> dst, and its policy.
+  int tier_of(int src, int dst) const { return m_topo.tier_of(src, dst); }
+  const std::string& policy(int tier) const { return m_topo.tiers[static_cast<std::size_t>(tier)].routing; }
+
+  // Circuits of an OCS node changed (port -> port, -1 dark); routes through it are recomputed.
+  void set_circuits(int node, const std::vector<int>& circuits);
+  const std::vector<int>& circuits(int node) const { return m_circuits[static_cast<std::size_t>(node)]; }
+
+  // "r0 -> sw0 -> r5": the nodes a route visits, for messages.
+  std::string describe(int src, const core::Route& route) const;
+
+ private:
+  // Routing vertices: one per node, except an OCS, which has one per port (light entering port p leaves by
+  // the port its circuit joins).
+  int vertex_of(int node, int link) const;
+  const std::vector<std::int32_t>& distances(int tier, int dst);
+  void neighbours(int tier, int v, std::vector<std::pair<int, int>>& out) const;  // (next vertex, emitted port or -1)
+  bool dimension_order(int src, int dst, const TierInfo& tier, core::Route& out) const;
+  bool user_route(int src, int dst, core::Route& out) const;
+
+  const Topology& m_topo;
+  std::vector<std::vector<int>> m_circuits;     // per node
+  std::vector<int> m_vertex_base;               // per node: its first vertex
+  std::vector<int> m_vertex_node;               // per vertex: its node
+  std::vector<int> m_vertex_port;               // per vertex: the OCS port, or -1
+  int m_vertices = 0;
+  std::vector<std::unordered_map<int, std::vector<std::int32_t>>> m_dist;  // per tier: dst -> distances
+  std::vector<std::pair<int, int>> m_scratch;
+};
+
+}  // namespace pjbit::platforms

@@ -1,0 +1,415 @@
+#include "platforms/tech/preset_table.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
+
+#include "platforms/tech/presets.h"
+
+namespace pjbit::platforms::tech {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+// Kinds in the order they are listed, with their headings.
+struct Kind {
+  const char* kind;
+  const char* title;
+};
+constexpr Kind kKinds[] = {{"link", "Links"}, {"switch", "Switches"}, {"ocs", "Optical circuit switches"},
+                           {"nic", "NICs"},   {"memory", "Memory"},   {"accelerator", "Accelerators"}};
+
+// ---- numbers for people
+// -------------------------------------------------------------------------------------
+
+// Up to four significant digits, whole numbers from 1000 up, no exponent for the values presets hold.
+std::string num(double v) {
+  if (v == 0.0) return "0";
+  if (std::fabs(v) >= 1000.0) return fmt::format("{:.0f}", v);
+  return fmt::format("{:.4g}", v);
+}
+
+std::string time_text(double s) {
+  if (s == 0.0) return "0";
+  if (s < 1e-6) return num(s * 1e9) + " ns";
+  if (s < 1e-3) return num(s * 1e6) + " us";
+  if (s < 1.0) return num(s * 1e3) + " ms";
+  return num(s) + " s";
+}
+
+std::string rate_text(double Bps) {
+  if (Bps >= 1e12) return num(Bps / 1e12) + " TB/s";
+  return num(Bps / 1e9) + " GB/s";
+}
+
+std::string bytes_text(std::uint64_t bytes) {
+  const auto gib = static_cast<std::uint64_t>(kGiB);
+  if (bytes % (gib * 1024) == 0) return num(static_cast<double>(bytes / (gib * 1024))) + " TiB";
+  if (bytes % gib == 0) return num(static_cast<double>(bytes / gib)) + " GiB";
+  return num(static_cast<double>(bytes) / 1e9) + " GB";
+}
+
+std::string pj_text(double pj) {
+  return num(pj) + " pJ/bit";
+}
+std::string watts_text(double w) {
+  return num(w) + " W";
+}
+
+std::string stack_text(const LinkSpec& link) {
+  std::string out;
+  for (const auto& e : link.stack) {
+    if (!out.empty()) out += "; ";
+    out += e.category;
+    if (e.energy_pj_per_bit > 0.0 || e.power_w == 0.0) out += " " + pj_text(e.energy_pj_per_bit);
+    if (e.power_w > 0.0) out += " " + watts_text(e.power_w);
+    if (e.count != 1) out += fmt::format(" x{}", e.count);
+  }
+  if (link.static_power_w > 0.0) out += "; static " + watts_text(link.static_power_w);
+  if (link.optics.lasers > 0) {
+    out += fmt::format("; {} ext. laser{} {}", link.optics.lasers, link.optics.lasers == 1 ? "" : "s",
+                       watts_text(link.optics.laser_electrical_power_w() / link.optics.lasers));
+  }
+  return out;
+}
+
+std::string optics_text(const OpticsSpec& o) {
+  if (!o.present) return "-";
+  return fmt::format("{} dB budget, {} x {} dB connectors", num(o.budget_db), o.connectors,
+                     num(o.connector_loss_db));
+}
+
+std::vector<const Preset*> of_kind(std::string_view kind) {
+  std::vector<const Preset*> out;
+  for (const auto& p : all_presets())
+    if (p.kind == kind) out.push_back(&p);
+  return out;
+}
+
+// The key figures of a preset as table cells (without name, summary, source and confidence).
+std::vector<std::string> headings(std::string_view kind) {
+  if (kind == "link") {
+    return {"regime", "bandwidth/dir", "latency", "stack", "optics", "full-rate pJ/bit"};
+  }
+  if (kind == "switch") {
+    return {"ports", "per bit", "static", "full-rate pJ/bit", "latency", "in-network reduction"};
+  }
+  if (kind == "ocs") return {"ports", "reconfiguration", "insertion loss", "power"};
+  if (kind == "nic") return {"per bit", "static", "latency"};
+  if (kind == "memory") return {"bandwidth", "latency", "energy", "capacity"};
+  return {"compute", "HBM bandwidth", "HBM capacity", "HBM energy", "idle power"};
+}
+
+std::vector<std::string> cells(const Preset& p) {
+  if (p.kind == "link") {
+    const LinkSpec& l = p.link;
+    return {l.regime.empty() ? "-" : l.regime,
+            rate_text(l.bandwidth_Bps),
+            time_text(l.total_latency_s()),
+            stack_text(l),
+            optics_text(l.optics),
+            num(link_full_rate_pj_per_bit(l))};
+  }
+  if (p.kind == "switch") {
+    const SwitchSpec& s = p.sw;
+    return {fmt::format("{} x {}", s.radix, rate_text(s.port_bandwidth_Bps)),
+            pj_text(s.energy_pj_per_bit),
+            watts_text(s.static_power_w),
+            num(switch_full_rate_pj_per_bit(s)),
+            time_text(s.latency_s),
+            s.in_network_reduction ? "yes" : "no"};
+  }
+  if (p.kind == "ocs") {
+    const OcsSpec& o = p.ocs;
+    return {std::to_string(o.ports), time_text(o.reconfiguration_s), num(o.insertion_loss_db) + " dB",
+            watts_text(o.power_w)};
+  }
+  if (p.kind == "nic") {
+    const NicSpec& n = p.nic;
+    return {pj_text(n.energy_pj_per_bit), watts_text(n.static_power_w), time_text(n.latency_s)};
+  }
+  if (p.kind == "memory") {
+    const MemoryPoolSpec& m = p.memory;
+    return {rate_text(m.bandwidth_Bps), time_text(m.latency_s), pj_text(m.energy_pj_per_bit),
+            bytes_text(m.capacity_bytes)};
+  }
+  const AcceleratorSpec& a = p.accelerator;
+  return {num(a.compute_flops / 1e12) + " TFLOP/s", rate_text(a.hbm.bandwidth_Bps),
+          bytes_text(a.hbm.capacity_bytes), pj_text(a.hbm.energy_pj_per_bit), watts_text(a.idle_power_w)};
+}
+
+// ---- JSON
+// ---------------------------------------------------------------------------------------------------
+
+ordered_json to_json(const Preset& p) {
+  ordered_json j;
+  j["name"] = p.name;
+  j["kind"] = p.kind;
+  j["summary"] = p.summary;
+  j["source"] = p.source;
+  j["confidence"] = p.confidence;
+  if (p.kind == "link") {
+    const LinkSpec& l = p.link;
+    j["regime"] = l.regime;
+    j["bandwidth_Bps"] = l.bandwidth_Bps;
+    j["latency_s"] = l.latency_s;
+    j["total_latency_s"] = l.total_latency_s();
+    j["overhead"] = l.overhead;
+    j["energy_pj_per_bit"] = l.energy_pj_per_bit();
+    j["static_power_w"] = l.static_power_w;
+    j["total_static_power_w"] = link_static_power_w(l);
+    j["full_rate_pj_per_bit"] = link_full_rate_pj_per_bit(l);
+    ordered_json stack = ordered_json::array();
+    for (const auto& e : l.stack) {
+      stack.push_back({{"category", e.category},
+                       {"energy_pj_per_bit", e.energy_pj_per_bit},
+                       {"power_w", e.power_w},
+                       {"count", e.count},
+                       {"latency_s", e.latency_s}});
+    }
+    j["stack"] = stack;
+    if (l.optics.present) {
+      const OpticsSpec& o = l.optics;
+      j["optics"] = {{"present", true},
+                     {"budget_db", o.budget_db},
+                     {"connectors", o.connectors},
+                     {"connector_loss_db", o.connector_loss_db},
+                     {"path_loss_db", o.path_loss_db()},
+                     {"laser_optical_power_w", o.laser_optical_power_w},
+                     {"laser_wall_plug_efficiency", o.laser_wall_plug_efficiency},
+                     {"lasers", o.lasers},
+                     {"laser_electrical_power_w", o.laser_electrical_power_w()}};
+    }
+  } else if (p.kind == "switch") {
+    const SwitchSpec& s = p.sw;
+    j["port_bandwidth_Bps"] = s.port_bandwidth_Bps;
+    j["radix"] = s.radix;
+    j["latency_s"] = s.latency_s;
+    j["energy_pj_per_bit"] = s.energy_pj_per_bit;
+    j["static_power_w"] = s.static_power_w;
+    j["full_rate_pj_per_bit"] = switch_full_rate_pj_per_bit(s);
+    j["in_network_reduction"] = s.in_network_reduction;
+    j["store_and_forward"] = s.store_and_forward;
+  } else if (p.kind == "ocs") {
+    j["ports"] = p.ocs.ports;
+    j["reconfiguration_s"] = p.ocs.reconfiguration_s;
+    j["insertion_loss_db"] = p.ocs.insertion_loss_db;
+    j["power_w"] = p.ocs.power_w;
+  } else if (p.kind == "nic") {
+    j["latency_s"] = p.nic.latency_s;
+    j["energy_pj_per_bit"] = p.nic.energy_pj_per_bit;
+    j["static_power_w"] = p.nic.static_power_w;
+  } else if (p.kind == "memory") {
+    j["bandwidth_Bps"] = p.memory.bandwidth_Bps;
+    j["latency_s"] = p.memory.latency_s;
+    j["energy_pj_per_bit"] = p.memory.energy_pj_per_bit;
+    j["capacity_bytes"] = p.memory.capacity_bytes;
+  } else if (p.kind == "accelerator") {
+    const AcceleratorSpec& a = p.accelerator;
+    j["compute_flops"] = a.compute_flops;
+    j["router_latency_s"] = a.router_latency_s;
+    j["idle_power_w"] = a.idle_power_w;
+    j["hbm"] = {{"bandwidth_Bps", a.hbm.bandwidth_Bps},
+                {"latency_s", a.hbm.latency_s},
+                {"energy_pj_per_bit", a.hbm.energy_pj_per_bit},
+                {"capacity_bytes", a.hbm.capacity_bytes}};
+  }
+  return j;
+}
+
+// ---- text
+// ---------------------------------------------------------------------------------------------------
+
+// `first` + `text` wrapped at `width` columns, every line after the first indented by `indent` spaces.
+std::string wrap(const std::string& first, const std::string& text, std::size_t indent, std::size_t width) {
+  std::string out, line = first;
+  bool line_has_word = false;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find(' ', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (word.empty()) continue;
+    if (line_has_word && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = std::string(indent, ' ');
+      line_has_word = false;
+    }
+    if (line_has_word) line += " ";
+    line += word;
+    line_has_word = true;
+  }
+  return out + line;
+}
+
+const char* kConventions =
+    "Conventions: a link's bandwidth is per direction; optical modules, engines, DSPs and retimers are "
+    "static "
+    "power (per device x count), host SerDes are per-bit energy (one transceiver lane, count 1); full-rate "
+    "pJ/bit = per-bit energy + all static power (external lasers included) over the bits of both directions "
+    "at "
+    "line rate (a switch: over radix x port rate). Switch presets leave out their port SerDes, which belong "
+    "to "
+    "the links, except co-packaged switches, which include their port optics. Confidence is that of the key "
+    "figure; the source gives every other figure's, and ESTIMATE marks figures with no public source. "
+    "Sections "
+    "(§) and rows refer to /work/shared/reference/tech-figures.md.";
+
+// ---- markdown
+// -----------------------------------------------------------------------------------------------
+
+std::string md_cell(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string md_row(const std::vector<std::string>& row) {
+  std::string out = "|";
+  for (const auto& c : row)
+    out += " " + md_cell(c) + " |";
+  return out + "\n";
+}
+
+}  // namespace
+
+double link_static_power_w(const LinkSpec& link) {
+  return link.total_static_power_w() + link.optics.laser_electrical_power_w();
+}
+
+double link_full_rate_pj_per_bit(const LinkSpec& link) {
+  const double both_directions_bps = 2.0 * 8.0 * link.bandwidth_Bps;
+  const double static_pj =
+      both_directions_bps > 0.0 ? link_static_power_w(link) / both_directions_bps * 1e12 : 0.0;
+  return link.energy_pj_per_bit() + static_pj;
+}
+
+double switch_full_rate_pj_per_bit(const SwitchSpec& sw) {
+  const double switched_bps = sw.radix * sw.port_bandwidth_Bps * 8.0;
+  return sw.energy_pj_per_bit + (switched_bps > 0.0 ? sw.static_power_w / switched_bps * 1e12 : 0.0);
+}
+
+std::string presets_json() {
+  ordered_json all = ordered_json::array();
+  for (const auto& p : all_presets())
+    all.push_back(to_json(p));
+  return all.dump(2) + "\n";
+}
+
+std::string presets_text() {
+  std::string out = wrap("", kConventions, 0, 110) + "\n";
+  for (const Kind& k : kKinds) {
+    const auto presets = of_kind(k.kind);
+    if (presets.empty()) continue;
+    std::vector<std::string> head = {"name"};
+    for (auto& h : headings(k.kind))
+      head.push_back(h);
+    head.push_back("confidence");
+    std::vector<std::vector<std::string>> rows;
+    for (const Preset* p : presets) {
+      std::vector<std::string> row = {p->name};
+      for (auto& c : cells(*p))
+        row.push_back(c);
+      row.push_back(p->confidence);
+      rows.push_back(row);
+    }
+    std::vector<std::size_t> width(head.size());
+    for (std::size_t i = 0; i < head.size(); ++i) {
+      width[i] = head[i].size();
+      for (const auto& r : rows)
+        width[i] = std::max(width[i], r[i].size());
+    }
+    auto line = [&](const std::vector<std::string>& r) {
+      std::string s;
+      for (std::size_t i = 0; i < r.size(); ++i) {
+        s += i + 1 < r.size() ? fmt::format("{:<{}}  ", r[i], width[i]) : r[i];
+      }
+      return s + "\n";
+    };
+    out += fmt::format("\n{} ({})\n", k.title, presets.size());
+    out += line(head);
+    for (const auto& r : rows)
+      out += line(r);
+    out += "\n";
+    for (const Preset* p : presets) {
+      out += wrap(p->name + ": ", p->summary, 4, 110) + "\n";
+      out += wrap("    source: ", p->source + " [" + p->confidence + "]", 6, 110) + "\n";
+    }
+  }
+  return out;
+}
+
+std::string presets_markdown() {
+  std::string out =
+      "# Technology presets\n\n"
+      "This page is generated by `pjbit presets --markdown`; do not edit it by hand. After changing "
+      "`platforms/tech/presets.cpp`, regenerate it with `build/pjbit presets --markdown > docs/presets.md` "
+      "(a unit "
+      "test compares the two byte for byte). `pjbit presets --json` gives the same presets with every "
+      "parameter "
+      "in base units.\n\n"
+      "A platform file names a preset with `preset:` and overrides any of its fields (CONTRACT section 4). "
+      "Every figure is traced to `/work/shared/reference/tech-figures.md`: \"§N\" is its section and the "
+      "quoted "
+      "text its row, followed by the original source and the reference's confidence (H, M, L, D).\n\n"
+      "Conventions:\n\n"
+      "- A link's bandwidth is per direction; vendors' bidirectional totals are halved.\n"
+      "- Optical modules, optical engines, DSPs and retimers draw nearly constant power, so they are static "
+      "`power` stack elements (one per device, times `count`); host SerDes are per-bit `energy`. A SerDes "
+      "figure "
+      "is one transceiver lane (transmitter and receiver) per bit, so a link's host SerDes has count 1.\n"
+      "- Category `dsp` is a module's DSP; `laser` is the optical front end (light sources with their "
+      "drivers, "
+      "modulators and receivers) of a module or engine; an external laser source is given by the link's "
+      "`optics` "
+      "(lasers x optical power / wall-plug efficiency) and is drawn in category laser.\n"
+      "- Full-rate pJ/bit of a link = per-bit energy + all static power (stack, `static_power`, external "
+      "lasers) "
+      "over the bits of both directions at line rate; with a module at each end this is the industry's "
+      "\"module "
+      "W / one-direction line rate\". Of a switch = per-bit energy + static power over radix x port rate.\n"
+      "- Switch presets leave out the chip's port SerDes, which belong to the links' stacks; the co-packaged "
+      "switches (`cpo-eth-102t`, `spectrum-x-photonics`, `quantum-x-photonics`) include their port optics, "
+      "so "
+      "pair them with a link whose stack holds only the far end. The split of a switch chip between static "
+      "power "
+      "and per-bit energy is an estimate (half and half); no vendor publishes one.\n"
+      "- Confidence (high, medium, low, derived, estimate, as H, M, L, D in the reference) is that of the "
+      "preset's key figure; the source gives every other figure's, and ESTIMATE marks each figure that has "
+      "no "
+      "public source, with how it was derived.\n";
+  for (const Kind& k : kKinds) {
+    const auto presets = of_kind(k.kind);
+    if (presets.empty()) continue;
+    out += fmt::format("\n## {}\n\n", k.title);
+    std::vector<std::string> head = {"name", "what"};
+    for (auto& h : headings(k.kind))
+      head.push_back(h);
+    head.push_back("confidence");
+    head.push_back("source");
+    out += md_row(head);
+    out += md_row(std::vector<std::string>(head.size(), "---"));
+    for (const Preset* p : presets) {
+      std::vector<std::string> row = {"`" + p->name + "`", p->summary};
+      for (auto& c : cells(*p))
+        row.push_back(c);
+      row.push_back(p->confidence);
+      row.push_back(p->source);
+      out += md_row(row);
+    }
+  }
+  return out;
+}
+
+}  // namespace pjbit::platforms::tech

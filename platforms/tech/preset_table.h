@@ -1,0 +1,31 @@
+// The technology presets as text for people and programs: `pjbit presets` (a table per kind), `pjbit presets
+// --json` and `pjbit presets --markdown` (the content of docs/presets.md, which a unit test keeps in step).
+#pragma once
+
+#include <string>
+
+#include "platforms/spec.h"
+
+namespace pjbit::platforms::tech {
+
+// Static power of a whole link (both directions): stack power elements x count, static_power_w and the
+// electrical power of its external lasers (W).
+double link_static_power_w(const LinkSpec& link);
+// What one bit costs on a link that runs at line rate in both directions: the stack's per-bit energy plus the
+// static power divided by the bits of both directions per second (pJ/bit). With a module at each end this is
+// the industry's "module W / one-direction line rate".
+double link_full_rate_pj_per_bit(const LinkSpec& link);
+// What one switched bit costs with every port busy: per-bit energy plus static power divided by radix x port
+// bandwidth (pJ/bit); the per-bit energy alone when the port bandwidth is 0.
+double switch_full_rate_pj_per_bit(const SwitchSpec& sw);
+
+// Every preset as a JSON array (name, kind, summary, source, confidence, then its parameters in base units
+// with unit-suffixed keys); pretty-printed, ends with a newline.
+std::string presets_json();
+// A table per kind with the key figures and confidence, then each preset's source; for the terminal.
+std::string presets_text();
+// docs/presets.md: a title, how the page is made, the conventions, and a table per kind with the key
+// figures, source and confidence.
+std::string presets_markdown();
+
+}  // namespace pjbit::platforms::tech

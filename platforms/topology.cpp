@@ -1,0 +1,438 @@
+#include "platforms/topology.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "core/errors.h"
+
+namespace pjbit::platforms {
+
+int Topology::tier_of(int a, int b) const {
+  for (std::size_t t = 0; t < tiers.size(); ++t) {
+    const int d = tiers[t].domain;
+    if (d > 0 && a / d == b / d) return static_cast<int>(t);
+  }
+  return static_cast<int>(tiers.size()) - 1;
+}
+
+int Topology::port_of(int node, int link) const {
+  const auto& ports = nodes[static_cast<std::size_t>(node)].ports;
+  for (std::size_t p = 0; p < ports.size(); ++p)
+    if (ports[p] == link) return static_cast<int>(p);
+  return -1;
+}
+
+int Topology::other_end(int link, int node) const {
+  const TopoLink& l = links[static_cast<std::size_t>(link)];
+  return l.a == node ? l.b : l.a;
+}
+
+int Topology::count(NodeKind kind) const {
+  int n = 0;
+  for (const auto& node : nodes) n += node.kind == kind;
+  return n;
+}
+
+FatTreeShape fat_tree_shape(int endpoints, int radix, int levels, double oversubscription, std::string* why) {
+  FatTreeShape s;
+  s.down = static_cast<int>(std::floor(radix * oversubscription / (1.0 + oversubscription)));
+  s.down = std::clamp(s.down, 1, radix - 1);
+  s.up = radix - s.down;
+  auto fail = [&](const std::string& text) {
+    if (why) *why = text;
+    return FatTreeShape{};
+  };
+  if (levels == 2) {
+    s.leaves = (endpoints + s.down - 1) / s.down;
+    s.spines = s.leaves > 1 ? s.up : 0;
+    if (s.leaves > radix)
+      return fail("a 2-level fat tree of radix " + std::to_string(radix) + " holds at most " +
+                  std::to_string(radix * s.down) + " endpoints, this one needs " + std::to_string(endpoints) +
+                  "; use levels: 3 or a larger radix");
+    return s;
+  }
+  // Three levels: pods of k/2 edge and `up` aggregation switches; cores join one aggregation switch per pod.
+  s.edges_per_pod = std::max(1, radix / 2);
+  const int per_pod = s.edges_per_pod * s.down;
+  s.pods = (endpoints + per_pod - 1) / per_pod;
+  s.leaves = (endpoints + s.down - 1) / s.down;
+  s.spines = s.pods * s.up;
+  const int agg_up = radix - s.edges_per_pod;
+  s.cores = s.pods > 1 ? s.up * agg_up : 0;
+  if (s.pods > radix)
+    return fail("a 3-level fat tree of radix " + std::to_string(radix) + " holds at most " +
+                std::to_string(radix * per_pod) + " endpoints, this one needs " + std::to_string(endpoints));
+  return s;
+}
+
+namespace {
+
+class Generator {
+ public:
+  explicit Generator(const PlatformSpec& spec) : m_spec(spec) {
+    m_topo.ranks = spec.ranks();
+    for (int r = 0; r < m_topo.ranks; ++r) {
+      TopoNode n;
+      n.kind = NodeKind::Rank;
+      n.name = "r" + std::to_string(r);
+      n.rank = r;
+      add_node(n);
+    }
+  }
+
+  Topology run() {
+    for (std::size_t t = 0; t < m_spec.tiers.size(); ++t) build_tier(static_cast<int>(t));
+    return std::move(m_topo);
+  }
+
+ private:
+  int add_node(TopoNode n) {
+    m_topo.nodes.push_back(std::move(n));
+    m_topo.circuits.emplace_back();
+    return static_cast<int>(m_topo.nodes.size()) - 1;
+  }
+
+  int add_link(int a, int b, const LinkSpec& spec, int tier, bool internal = false) {
+    TopoLink l;
+    l.a = a;
+    l.b = b;
+    l.spec = spec;
+    l.tier = tier;
+    l.internal = internal;
+    m_topo.links.push_back(l);
+    const int id = static_cast<int>(m_topo.links.size()) - 1;
+    m_topo.nodes[static_cast<std::size_t>(a)].ports.push_back(id);
+    m_topo.nodes[static_cast<std::size_t>(b)].ports.push_back(id);
+    return id;
+  }
+
+  std::string prefix(int tier) const { return m_spec.flat() ? "" : m_spec.tiers[static_cast<std::size_t>(tier)].name + "."; }
+
+  int add_switch(int tier, const std::string& name, const SwitchSpec& sw, int level = 0) {
+    TopoNode n;
+    n.kind = NodeKind::Switch;
+    n.name = prefix(tier) + name;
+    n.tier = tier;
+    n.level = level;
+    n.sw = sw;
+    return add_node(n);
+  }
+
+  // The node a rank uses to reach tier `tier`: the rank itself, or its NIC for that tier.
+  int attach_point(int tier, int rank) {
+    const TopologySpec& t = m_spec.tiers[static_cast<std::size_t>(tier)];
+    if (!t.has_nic) return rank;
+    TopoNode n;
+    n.kind = NodeKind::Nic;
+    n.name = prefix(tier) + "nic" + std::to_string(rank);
+    n.tier = tier;
+    n.nic = t.nic;
+    const int nic = add_node(n);
+    LinkSpec attach;  // the accelerator's host interface to its NIC: no energy of its own, never the bottleneck
+    attach.bandwidth_Bps = t.link.bandwidth_Bps;
+    attach.latency_s = 0.0;
+    attach.regime = "package";
+    add_link(rank, nic, attach, tier, true);
+    return nic;
+  }
+
+  [[noreturn]] void fail(int tier, const std::string& key, const std::string& message) const {
+    const TopologySpec& t = m_spec.tiers[static_cast<std::size_t>(tier)];
+    const std::string base = m_spec.flat() ? "topology" : "tiers." + std::to_string(tier);
+    throw core::InputError(t.loc, key.empty() ? base : base + "." + key, message);
+  }
+
+  void build_tier(int tier) {
+    const TopologySpec& t = m_spec.tiers[static_cast<std::size_t>(tier)];
+    TierInfo info;
+    info.name = t.name;
+    info.kind = t.kind;
+    info.domain = m_spec.domain_size(static_cast<std::size_t>(tier));
+    info.dims = t.dims;
+    info.routing = t.routing;
+    if (info.routing == "auto") {
+      info.routing = t.kind == "torus" ? "dimension_order" : t.kind == "fat_tree" ? "ecmp" : "shortest";
+    }
+    m_topo.tiers.push_back(info);
+    const int instances = m_topo.ranks / info.domain;
+    for (int inst = 0; inst < instances; ++inst) {
+      std::vector<int> ends;
+      for (int r = inst * info.domain; r < (inst + 1) * info.domain; ++r) ends.push_back(attach_point(tier, r));
+      const std::string suffix = instances > 1 ? std::to_string(inst) : "";
+      if (t.kind == "ring") {
+        ring(tier, ends);
+      } else if (t.kind == "switch") {
+        const int sw = add_switch(tier, "sw" + (instances > 1 ? suffix : "0"), t.sw);
+        for (int e : ends) add_link(e, sw, t.link, tier);
+      } else if (t.kind == "full_mesh") {
+        for (std::size_t i = 0; i < ends.size(); ++i)
+          for (std::size_t j = i + 1; j < ends.size(); ++j) add_link(ends[i], ends[j], t.link, tier);
+      } else if (t.kind == "torus") {
+        torus(tier, ends, t.dims);
+      } else if (t.kind == "fat_tree") {
+        fat_tree(tier, ends, t, instances > 1 ? suffix + "." : "");
+      } else if (t.kind == "ocs") {
+        ocs(tier, ends, t, instances > 1 ? suffix : "0");
+      } else if (t.kind == "graph") {
+        graph(tier, t);
+      } else {
+        fail(tier, "kind", "\"" + t.kind + "\" cannot be built");
+      }
+    }
+  }
+
+  void ring(int tier, const std::vector<int>& ends) {
+    const TopologySpec& t = m_spec.tiers[static_cast<std::size_t>(tier)];
+    const std::size_t n = ends.size();
+    if (n < 2) return;
+    std::vector<int> succ(n), pred(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      // A ring of two is two links between the pair, one per direction of travel.
+      succ[i] = add_link(ends[i], ends[(i + 1) % n], t.link, tier);
+    }
+    for (std::size_t i = 0; i < n; ++i) pred[(i + 1) % n] = succ[i];
+    // Each end's ring ports: successor first, then predecessor (ties in routing go to the successor).
+    for (std::size_t i = 0; i < n; ++i) order_last_ports(ends[i], {succ[i], pred[i]});
+  }
+
+  // Puts `wanted` (links already on the node) last in its port list, in that order.
+  void order_last_ports(int node, const std::vector<int>& wanted) {
+    auto& ports = m_topo.nodes[static_cast<std::size_t>(node)].ports;
+    std::vector<int> kept;
+    for (int p : ports)
+      if (std::find(wanted.begin(), wanted.end(), p) == wanted.end()) kept.push_back(p);
+    for (int w : wanted)
+      if (std::find(kept.begin(), kept.end(), w) == kept.end() && std::count(ports.begin(), ports.end(), w))
+        kept.push_back(w);
+    ports = kept;
+  }
+
+  void torus(int tier, const std::vector<int>& ends, const std::vector<int>& dims) {
+    const TopologySpec& t = m_spec.tiers[static_cast<std::size_t>(tier)];
+    const int n = static_cast<int>(ends.size());
+    std::vector<int> stride(dims.size(), 1);
+    for (std::size_t d = 1; d < dims.size(); ++d) stride[d] = stride[d - 1] * dims[d - 1];
+    // plus[i][d], minus[i][d]: the link from end i to its +1 / -1 neighbour in dimension d (-1: none)
+    std::vector<std::vector<int>> plus(static_cast<std::size_t>(n), std::vector<int>(dims.size(), -1));
+    std::vector<std::vector<int>> minus = plus;
+    for (int i = 0; i < n; ++i) {
+      for (std::size_t d = 0; d < dims.size(); ++d) {
+        const int size = dims[d];
+        if (size < 2) continue;
+        const int c = (i / stride[d]) % size;
+        if (size == 2 && c == 1) continue;  // a dimension of two has one link between the pair
+        const int j = i + (((c + 1) % size) - c) * stride[d];
+        const int l = add_link(ends[static_cast<std::size_t>(i)], ends[static_cast<std::size_t>(j)], t.link, tier);
+        plus[static_cast<std::size_t>(i)][d] = l;
+        minus[static_cast<std::size_t>(j)][d] = l;
+        if (size == 2) {
+          minus[static_cast<std::size_t>(i)][d] = l;
+          plus[static_cast<std::size_t>(j)][d] = l;
+        }
+      }
+    }
+    for (int i = 0; i < n; ++i) {
+      std::vector<int> order;
+      for (std::size_t d = 0; d < dims.size(); ++d) {
+        for (int l : {plus[static_cast<std::size_t>(i)][d], minus[static_cast<std::size_t>(i)][d]})
+          if (l >= 0 && std::find(order.begin(), order.end(), l) == order.end()) order.push_back(l);
+      }
+      order_last_ports(ends[static_cast<std::size_t>(i)], order);
+    }
+  }
+
+  void fat_tree(int tier, const std::vector<int>& ends, const TopologySpec& t, const std::string& inst) {
+    std::string why;
+    const FatTreeShape s = fat_tree_shape(static_cast<int>(ends.size()), t.radix, t.levels, t.oversubscription, &why);
+    if (s.leaves == 0) fail(tier, "radix", why);
+    if (t.sw.radix < t.radix)
+      fail(tier, "switch.radix", "the switch has " + std::to_string(t.sw.radix) + " ports, the fat tree needs radix " +
+                                     std::to_string(t.radix));
+    std::vector<int> leaves;
+    for (int l = 0; l < s.leaves; ++l) leaves.push_back(add_switch(tier, inst + "leaf" + std::to_string(l), t.sw, 0));
+    for (std::size_t i = 0; i < ends.size(); ++i)
+      add_link(ends[i], leaves[i / static_cast<std::size_t>(s.down)], t.link, tier);
+    if (t.levels == 2) {
+      std::vector<int> spines;
+      for (int sp = 0; sp < s.spines; ++sp) spines.push_back(add_switch(tier, inst + "spine" + std::to_string(sp), t.sw, 1));
+      for (int leaf : leaves)
+        for (int spine : spines) add_link(leaf, spine, t.link, tier);
+      return;
+    }
+    // Three levels: edge switches in pods, every edge to every aggregation switch of its pod, aggregation
+    // switch j of every pod to the cores of group j.
+    const int agg_up = t.radix - s.edges_per_pod;
+    std::vector<std::vector<int>> aggs(static_cast<std::size_t>(s.pods));
+    for (int p = 0; p < s.pods; ++p) {
+      for (int a = 0; a < s.up; ++a)
+        aggs[static_cast<std::size_t>(p)].push_back(
+            add_switch(tier, inst + "pod" + std::to_string(p) + ".agg" + std::to_string(a), t.sw, 1));
+      for (int e = p * s.edges_per_pod; e < std::min(s.leaves, (p + 1) * s.edges_per_pod); ++e)
+        for (int agg : aggs[static_cast<std::size_t>(p)]) add_link(leaves[static_cast<std::size_t>(e)], agg, t.link, tier);
+    }
+    if (s.pods < 2) return;
+    for (int a = 0; a < s.up; ++a) {
+      for (int c = 0; c < agg_up; ++c) {
+        const int core = add_switch(tier, inst + "core" + std::to_string(a * agg_up + c), t.sw, 2);
+        for (int p = 0; p < s.pods; ++p) add_link(aggs[static_cast<std::size_t>(p)][static_cast<std::size_t>(a)], core, t.link, tier);
+      }
+    }
+  }
+
+  void ocs(int tier, const std::vector<int>& ends, const TopologySpec& t, const std::string& inst) {
+    const int n = static_cast<int>(ends.size());
+    const int ppr = t.ports_per_rank;
+    if (n * ppr > t.ocs.ports)
+      fail(tier, "ocs.ports", "the OCS has " + std::to_string(t.ocs.ports) + " ports, " + std::to_string(n) +
+                                  " ranks x " + std::to_string(ppr) + " ports_per_rank need " + std::to_string(n * ppr));
+    TopoNode node;
+    node.kind = NodeKind::Ocs;
+    node.name = prefix(tier) + "ocs" + inst;
+    node.tier = tier;
+    node.ocs = t.ocs;
+    const int id = add_node(node);
+    // OCS port i * ppr + j is rank i's port j into the OCS.
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < ppr; ++j) add_link(ends[static_cast<std::size_t>(i)], id, t.link, tier);
+    // Circuits start as rings in rank order: port pair (j, j+1) of each rank joins rank i's port j to rank
+    // i+1's port j+1. A lone last port stays dark.
+    std::vector<int> circuits(static_cast<std::size_t>(t.ocs.ports), -1);
+    for (int j = 0; j + 1 < ppr; j += 2) {
+      for (int i = 0; i < n; ++i) {
+        const int from = i * ppr + j, to = ((i + 1) % n) * ppr + j + 1;
+        if (n == 2 && i == 1) continue;  // a ring of two: one circuit per port pair
+        circuits[static_cast<std::size_t>(from)] = to;
+        circuits[static_cast<std::size_t>(to)] = from;
+      }
+    }
+    if (n == 2 && ppr >= 2) {  // ring of two: the second circuit joins rank 1's port j to rank 0's port j+1
+      for (int j = 0; j + 1 < ppr; j += 2) {
+        circuits[static_cast<std::size_t>(1 * ppr + j)] = 0 * ppr + j + 1;
+        circuits[static_cast<std::size_t>(0 * ppr + j + 1)] = 1 * ppr + j;
+      }
+    }
+    m_topo.circuits[static_cast<std::size_t>(id)] = circuits;
+  }
+
+  void graph(int tier, const TopologySpec& t) {
+    std::map<std::string, int> id;
+    int rank = 0;
+    for (const auto& n : t.graph_nodes) {
+      if (n.kind == "accelerator") {
+        m_topo.nodes[static_cast<std::size_t>(rank)].name = n.name;
+        id[n.name] = rank++;
+      }
+    }
+    for (const auto& n : t.graph_nodes) {
+      if (n.kind == "switch") {
+        TopoNode node;
+        node.kind = NodeKind::Switch;
+        node.name = n.name;
+        node.tier = tier;
+        node.sw = n.sw;
+        id[n.name] = add_node(node);
+      } else if (n.kind == "ocs") {
+        TopoNode node;
+        node.kind = NodeKind::Ocs;
+        node.name = n.name;
+        node.tier = tier;
+        node.ocs = n.ocs;
+        id[n.name] = add_node(node);
+      }
+    }
+    for (std::size_t i = 0; i < t.graph_links.size(); ++i) {
+      const auto& l = t.graph_links[i];
+      add_link(id.at(l.a), id.at(l.b), l.link, tier);
+    }
+    for (std::size_t i = 0; i < m_topo.nodes.size(); ++i) {
+      const TopoNode& n = m_topo.nodes[i];
+      if (n.kind == NodeKind::Switch && static_cast<int>(n.ports.size()) > n.sw.radix)
+        fail(tier, "nodes", "switch " + n.name + " has " + std::to_string(n.ports.size()) + " links but radix " +
+                                std::to_string(n.sw.radix));
+      if (n.kind == NodeKind::Ocs) {
+        if (static_cast<int>(n.ports.size()) > n.ocs.ports)
+          fail(tier, "nodes", "OCS " + n.name + " has " + std::to_string(n.ports.size()) + " links but " +
+                                  std::to_string(n.ocs.ports) + " ports");
+        // Circuits of a drawn OCS join its ports in pairs, in link order.
+        std::vector<int> circuits(static_cast<std::size_t>(n.ocs.ports), -1);
+        for (std::size_t p = 0; p + 1 < n.ports.size(); p += 2) {
+          circuits[p] = static_cast<int>(p + 1);
+          circuits[p + 1] = static_cast<int>(p);
+        }
+        m_topo.circuits[i] = circuits;
+      }
+    }
+    for (const auto& r : t.graph_routes) {
+      UserRoute route;
+      route.src = id.at(r.from);
+      route.dst = id.at(r.to);
+      if (route.src >= m_topo.ranks || route.dst >= m_topo.ranks)
+        throw core::InputError(r.loc, "topology.routes", "routes join two accelerators");
+      route.nodes.push_back(route.src);
+      for (const auto& v : r.via) route.nodes.push_back(id.at(v));
+      route.nodes.push_back(route.dst);
+      for (std::size_t k = 0; k + 1 < route.nodes.size(); ++k) {
+        bool linked = false;
+        for (int l : m_topo.nodes[static_cast<std::size_t>(route.nodes[k])].ports)
+          linked = linked || m_topo.other_end(l, route.nodes[k]) == route.nodes[k + 1];
+        if (!linked)
+          throw core::InputError(r.loc, "topology.routes", "the route from " + r.from + " to " + r.to + " goes from " +
+                                                               m_topo.nodes[static_cast<std::size_t>(route.nodes[k])].name +
+                                                               " to " +
+                                                               m_topo.nodes[static_cast<std::size_t>(route.nodes[k + 1])].name +
+                                                               ", which no link joins");
+      }
+      m_topo.user_routes.push_back(route);
+    }
+  }
+
+  const PlatformSpec& m_spec;
+  Topology m_topo;
+};
+
+}  // namespace
+
+Topology make_topology(const PlatformSpec& spec) {
+  Generator g(spec);
+  Topology topo = g.run();
+  check_optical_budgets(spec, topo);
+  return topo;
+}
+
+void check_optical_budgets(const PlatformSpec& spec, const Topology& topo) {
+  for (std::size_t i = 0; i < topo.links.size(); ++i) {
+    const TopoLink& l = topo.links[i];
+    const OpticsSpec& o = l.spec.optics;
+    if (!o.present || l.internal) continue;
+    const TopoNode& a = topo.nodes[static_cast<std::size_t>(l.a)];
+    const TopoNode& b = topo.nodes[static_cast<std::size_t>(l.b)];
+    // A link into an OCS is half of an optical path: the light goes on through the OCS into another such
+    // link, so the path's loss is both links' connectors plus the OCS.
+    const bool through_ocs = a.kind == NodeKind::Ocs || b.kind == NodeKind::Ocs;
+    double loss = o.path_loss_db();
+    std::string path = a.name + " -> " + b.name;
+    std::ostringstream detail;
+    detail << o.connectors << " connectors x " << o.connector_loss_db << " dB";
+    if (through_ocs) {
+      const TopoNode& ocs = a.kind == NodeKind::Ocs ? a : b;
+      const TopoNode& end = a.kind == NodeKind::Ocs ? b : a;
+      loss = 2.0 * o.path_loss_db() + ocs.ocs.insertion_loss_db;
+      path = end.name + " -> " + ocs.name + " -> (another rank)";
+      detail.str("");
+      detail << "2 links x " << o.connectors << " connectors x " << o.connector_loss_db << " dB + OCS "
+             << ocs.ocs.insertion_loss_db << " dB";
+    }
+    if (loss > o.budget_db + 1e-12) {
+      const std::string key = spec.flat() ? "topology.link.optics.budget"
+                                          : "tiers." + std::to_string(l.tier) + ".link.optics.budget";
+      std::ostringstream msg;
+      msg << "the optical path " << path << " loses " << loss << " dB (" << detail.str()
+          << "), more than the optics' budget of " << o.budget_db << " dB";
+      throw core::InputError(l.spec.optics.present ? l.spec.loc : core::SourceLoc{spec.file}, key, msg.str());
+    }
+  }
+}
+
+}  // namespace pjbit::platforms

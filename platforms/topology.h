@@ -1,0 +1,82 @@
+// The fabric as a plain graph, before any SystemC module exists: accelerators (ranks), switches, optical
+// circuit switches and NICs joined by links, each link in a tier. make_topology() generates it from a
+// PlatformSpec (every topology kind of CONTRACT section 4, tiers, the explicit graph form); the builder
+// elaborates it and the router routes over it. Pure and unit-tested without a kernel.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "platforms/spec.h"
+
+namespace pjbit::platforms {
+
+enum class NodeKind { Rank, Switch, Ocs, Nic };
+
+struct TopoNode {
+  NodeKind kind = NodeKind::Rank;
+  std::string name;                // "r3", "sw0", "scale_out.leaf2", "ocs0", "scale_out.nic3"
+  int rank = -1;                   // ranks only
+  int tier = -1;                   // the tier a switch, OCS or NIC belongs to
+  int level = 0;                   // fat tree: 0 leaf/edge, 1 spine/aggregation, 2 core
+  SwitchSpec sw;
+  OcsSpec ocs;
+  NicSpec nic;
+  std::vector<int> ports;          // link ids, in port order (port i of the node is ports[i])
+};
+
+struct TopoLink {
+  int a = 0, b = 0;                // node ids; a's side is the link's end a
+  LinkSpec spec;
+  int tier = 0;
+  bool internal = false;           // accelerator-to-NIC attachment: no energy, not a fabric link
+};
+
+struct TierInfo {
+  std::string name;
+  std::string kind;
+  std::string routing;             // resolved: shortest | ecmp | spray | dimension_order
+  int domain = 0;                  // ranks per instance of this tier
+  std::vector<int> dims;           // torus
+};
+
+struct UserRoute {
+  int src = 0, dst = 0;            // ranks
+  std::vector<int> nodes;          // every node from src to dst inclusive
+};
+
+struct Topology {
+  int ranks = 0;
+  std::vector<TopoNode> nodes;     // ranks first (node id == rank), then the rest
+  std::vector<TopoLink> links;
+  std::vector<TierInfo> tiers;
+  // Initial circuits of each OCS node (indexed like nodes; empty for other nodes): port -> port or -1.
+  std::vector<std::vector<int>> circuits;
+  std::vector<UserRoute> user_routes;
+
+  // The innermost tier whose domain holds both ranks.
+  int tier_of(int a, int b) const;
+  int port_of(int node, int link) const;          // the node's port on that link, or -1
+  int other_end(int link, int node) const;        // the node at the link's other end
+  // Counts for `validate`.
+  int count(NodeKind kind) const;
+};
+
+// Generates the topology; throws core::InputError (naming the tier or topology key) for shapes that cannot
+// be built, such as a fat tree too large for its radix or an OCS with too few ports.
+Topology make_topology(const PlatformSpec& spec);
+
+// Checks every optical link's loss (connectors, and the OCS insertion loss when it crosses one) against its
+// optics' budget; throws core::InputError naming the path, e.g. "r0 -> ocs0 -> r1".
+void check_optical_budgets(const PlatformSpec& spec, const Topology& topo);
+
+// Fat tree sizing, shared with docs and tests: down and up ports of a leaf of radix k at oversubscription o.
+struct FatTreeShape {
+  int down = 0, up = 0;
+  int leaves = 0, spines = 0;      // 2 levels: leaves and spines; 3 levels: edges and aggregations in all pods
+  int pods = 0, cores = 0;         // 3 levels
+  int edges_per_pod = 0;
+};
+FatTreeShape fat_tree_shape(int endpoints, int radix, int levels, double oversubscription, std::string* why);
+
+}  // namespace pjbit::platforms

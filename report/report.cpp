@@ -1,0 +1,222 @@
+#include "report/report.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "core/units.h"
+
+namespace pjbit::report {
+
+using json = nlohmann::ordered_json;
+
+double busbw_factor(const std::string& op, int n) {
+  const double d = n;
+  if (op == "all_reduce") return 2.0 * (d - 1.0) / d;
+  if (op == "broadcast") return 1.0;
+  return (d - 1.0) / d;
+}
+
+double busbw_factor(workloads::Op op, int n) { return busbw_factor(workloads::op_name(op), n); }
+
+double effective_compute(const engine::SimulationResult& sim) {
+  if (sim.sim_time_s <= 0.0 || sim.compute_time_s.empty()) return 0.0;
+  double sum = 0.0;
+  for (double t : sim.compute_time_s) sum += std::min(1.0, t / sim.sim_time_s);
+  return sum / static_cast<double>(sim.compute_time_s.size());
+}
+
+namespace {
+
+std::uint64_t whole(double bytes) { return static_cast<std::uint64_t>(std::llround(bytes)); }
+
+json step_json(const engine::StepResult& s) {
+  json j;
+  j["kind"] = s.kind;
+  j["key"] = s.key;
+  j["iteration"] = s.iteration;
+  const double t = s.end_s - s.start_s;
+  if (s.kind == "collective") {
+    j["op"] = s.op;
+    j["algorithm"] = s.algorithm;
+    j["class"] = s.cls;
+    j["size_bytes"] = s.size_bytes;
+  }
+  j["ranks"] = s.ranks;
+  j["start_s"] = s.start_s;
+  j["end_s"] = s.end_s;
+  j["time_s"] = t;
+  if (s.kind == "collective") {
+    const double algbw = t > 0.0 ? static_cast<double>(s.size_bytes) / t / 1e9 : 0.0;
+    j["algbw_GBps"] = algbw;
+    j["busbw_GBps"] = algbw * busbw_factor(s.op, s.ranks);
+  }
+  j["useful_bytes"] = whole(s.useful_bytes);
+  j["wire_bytes"] = whole(s.wire_bytes);
+  j["energy_j"] = s.dynamic_energy_j;
+  if (!s.children.empty()) {
+    json children = json::array();
+    for (const auto& c : s.children) children.push_back(step_json(c));
+    j["children"] = children;
+  }
+  return j;
+}
+
+}  // namespace
+
+std::string to_json(const Inputs& in) {
+  const auto& sim = *in.sim;
+  const auto& l = *in.ledger;
+  json r;
+  r["schema"] = "pjbit.report/1";
+  r["version"] = PJBIT_VERSION;
+  json tiers = json::array();
+  for (const auto& t : in.platform->tiers)
+    tiers.push_back({{"name", t.name}, {"kind", t.kind}, {"domain", in.platform->domain_size(static_cast<std::size_t>(&t - in.platform->tiers.data()))}});
+  r["platform"] = {{"name", sim.platform_name},
+                   {"ranks", sim.ranks},
+                   {"topology", in.platform->flat() ? in.platform->tiers[0].kind : std::string("tiers")},
+                   {"tiers", tiers},
+                   {"file", in.platform->file}};
+  r["workload"] = {{"name", sim.workload_name}, {"iterations", in.workload->iterations}, {"file", in.workload->file}};
+  r["seed"] = in.seed;
+  r["engine"] = sim.engine;
+  r["sim_time_s"] = sim.sim_time_s;
+  r["useful_bytes"] = whole(sim.useful_bytes);
+  r["wire_bytes"] = whole(sim.wire_bytes);
+  json by_category, static_by, dynamic_by;
+  for (int i = 0; i < core::kNumCategories; ++i) {
+    const auto name = std::string(core::category_name(static_cast<core::Category>(i)));
+    by_category[name] = l.by_category_j[static_cast<std::size_t>(i)];
+    static_by[name] = l.static_j[static_cast<std::size_t>(i)];
+    dynamic_by[name] = l.dynamic_j[static_cast<std::size_t>(i)];
+  }
+  r["energy_j"] = {{"total", l.total_j},
+                   {"fabric", l.fabric_j},
+                   {"static", l.static_total_j},
+                   {"dynamic", l.dynamic_total_j},
+                   {"by_category", by_category},
+                   {"static_by_category", static_by},
+                   {"dynamic_by_category", dynamic_by}};
+  r["fabric_pj_per_useful_bit"] = l.fabric_pj_per_useful_bit;
+  r["effective_compute"] = effective_compute(sim);
+  r["power_w"] = {{"average", l.average_power_w}, {"peak", l.peak_power_w}, {"static", l.static_power_w}};
+  json steps = json::array();
+  for (const auto& s : sim.steps) steps.push_back(step_json(s));
+  r["steps"] = steps;
+  json links = json::array();
+  for (const auto& link : sim.links) {
+    links.push_back({{"id", link.id},
+                     {"tier", link.tier},
+                     {"bytes", whole(link.bytes)},
+                     {"packets", link.packets},
+                     {"utilization", sim.sim_time_s > 0.0 ? link.busy_s / sim.sim_time_s : 0.0},
+                     {"energy_j", link.dynamic_j + link.static_w * sim.sim_time_s}});
+  }
+  r["links"] = links;
+  r["stats"] = {{"transactions", sim.transactions},
+                {"packet_hops", sim.packet_hops},
+                {"wall_time_s", in.wall_time_s}};
+  return r.dump(2) + "\n";
+}
+
+namespace {
+
+std::string seconds(double s) {
+  if (s == 0.0) return "0 s";
+  if (s < 1e-6) return fmt::format("{:.3f} ns", s * 1e9);
+  if (s < 1e-3) return fmt::format("{:.3f} us", s * 1e6);
+  if (s < 1.0) return fmt::format("{:.3f} ms", s * 1e3);
+  return fmt::format("{:.3f} s", s);
+}
+
+std::string joules(double j) {
+  if (j == 0.0) return "0 J";
+  if (j < 1e-6) return fmt::format("{:.3f} nJ", j * 1e9);
+  if (j < 1e-3) return fmt::format("{:.3f} uJ", j * 1e6);
+  if (j < 1.0) return fmt::format("{:.3f} mJ", j * 1e3);
+  return fmt::format("{:.3f} J", j);
+}
+
+}  // namespace
+
+std::string summary_table(const Inputs& in) {
+  const auto& sim = *in.sim;
+  const auto& l = *in.ledger;
+  std::string out;
+  out += fmt::format("pjbit {}: {} on {} ({} ranks, {} engine)\n", PJBIT_VERSION, sim.workload_name, sim.platform_name,
+                     sim.ranks, sim.engine);
+  out += fmt::format("  {:<28}{}\n", "simulated time", seconds(sim.sim_time_s));
+  out += fmt::format("  {:<28}{:.1f} %\n", "effective compute", 100.0 * effective_compute(sim));
+  out += fmt::format("  {:<28}{}  (wire {})\n", "useful bytes", core::format_bytes(sim.useful_bytes),
+                     core::format_bytes(sim.wire_bytes));
+  out += fmt::format("  {:<28}{}  (fabric {}, static {})\n", "energy", joules(l.total_j), joules(l.fabric_j),
+                     joules(l.static_total_j));
+  out += fmt::format("  {:<28}{:.3f}\n", "fabric pJ per useful bit", l.fabric_pj_per_useful_bit);
+  out += fmt::format("  {:<28}{:.1f} W average, {:.1f} W peak\n", "power", l.average_power_w, l.peak_power_w);
+  std::string cats;
+  for (int i = 0; i < core::kNumCategories; ++i) {
+    const double j = l.by_category_j[static_cast<std::size_t>(i)];
+    if (j <= 0.0 || l.total_j <= 0.0) continue;
+    cats += fmt::format("{}{} {:.1f} %", cats.empty() ? "" : ", ", core::category_name(static_cast<core::Category>(i)),
+                        100.0 * j / l.total_j);
+  }
+  if (!cats.empty()) out += fmt::format("  {:<28}{}\n", "energy by category", cats);
+  out += "\n";
+  out += fmt::format("  {:<4} {:<12} {:<15} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", "iter", "step", "kind",
+                     "algorithm", "size", "ranks", "time", "algbw GB/s", "busbw GB/s");
+  for (const auto& s : sim.steps) {
+    const double t = s.end_s - s.start_s;
+    std::string kind = s.kind == "collective" ? s.op : s.kind;
+    std::string size = s.kind == "collective" ? core::format_bytes(static_cast<double>(s.size_bytes)) : "";
+    std::string algbw, busbw;
+    if (s.kind == "collective" && t > 0.0) {
+      const double a = static_cast<double>(s.size_bytes) / t / 1e9;
+      algbw = fmt::format("{:.2f}", a);
+      busbw = fmt::format("{:.2f}", a * busbw_factor(s.op, s.ranks));
+    }
+    out += fmt::format("  {:<4} {:<12} {:<15} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", s.iteration, s.key, kind,
+                       s.algorithm, size, s.ranks, seconds(t), algbw, busbw);
+  }
+  return out;
+}
+
+std::string csv(const Inputs& in) {
+  const auto& sim = *in.sim;
+  const auto& l = *in.ledger;
+  std::string out =
+      "platform,workload,ranks,sim_time_s,useful_bytes,wire_bytes,energy_total_j,energy_fabric_j,"
+      "fabric_pj_per_useful_bit,effective_compute,power_average_w,power_peak_w\n";
+  out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", sim.platform_name, sim.workload_name, sim.ranks,
+                     sim.sim_time_s, whole(sim.useful_bytes), whole(sim.wire_bytes), l.total_j, l.fabric_j,
+                     l.fabric_pj_per_useful_bit, effective_compute(sim), l.average_power_w, l.peak_power_w);
+  return out;
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw core::InputError(core::SourceLoc{path}, "", std::string("cannot write file: ") + std::strerror(errno));
+    out << text;
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw core::InputError(core::SourceLoc{path}, "", "cannot write file");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    throw core::InputError(core::SourceLoc{path}, "", "cannot write file: " + why);
+  }
+}
+
+}  // namespace pjbit::report

@@ -1,0 +1,39 @@
+// The report of CONTRACT section 6 (schema pjbit.report/1), the human summary table and the CSV row, all
+// from one walk over the same figures.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/simulation.h"
+#include "platforms/spec.h"
+#include "power/ledger.h"
+#include "workloads/spec.h"
+
+namespace pjbit::report {
+
+struct Inputs {
+  const platforms::PlatformSpec* platform = nullptr;
+  const workloads::WorkloadSpec* workload = nullptr;
+  const engine::SimulationResult* sim = nullptr;
+  const power::Ledger* ledger = nullptr;
+  std::uint64_t seed = 1;
+  double wall_time_s = 0.0;
+};
+
+// nccl-tests' bus-bandwidth factor for `op` over n ranks.
+double busbw_factor(workloads::Op op, int n);
+double busbw_factor(const std::string& op, int n);
+
+// The mean over ranks of time computing / simulated time (0 when nothing computes).
+double effective_compute(const engine::SimulationResult& sim);
+
+std::string to_json(const Inputs& in);          // pretty-printed, ends with a newline
+std::string summary_table(const Inputs& in);    // for stdout
+std::string csv(const Inputs& in);              // header line and one row
+
+// Writes `text` to `path` through a temporary file in the same folder and a rename, so a reader never sees
+// a partial file. Throws core::InputError naming the path when it cannot.
+void write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace pjbit::report

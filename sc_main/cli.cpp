@@ -1,0 +1,158 @@
+#include "sc_main/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/errors.h"
+#include "core/overrides.h"
+#include "core/yaml_support.h"
+#include "engine/simulation.h"
+#include "platforms/builder.h"
+#include "platforms/loader.h"
+#include "platforms/tech/preset_table.h"
+#include "power/ledger.h"
+#include "report/report.h"
+#include "workloads/loader.h"
+
+namespace pjbit::cli {
+
+namespace {
+
+struct RunArgs {
+  std::string platform;
+  std::string workload;
+  std::vector<std::string> sets;
+  std::string json_path;
+  std::string csv_path;
+  std::uint64_t seed = 1;
+  bool quiet = false;
+};
+
+std::vector<core::Override> parse_overrides(const std::vector<std::string>& sets) {
+  std::vector<core::Override> out;
+  for (const auto& s : sets) out.push_back(core::parse_override(s));
+  core::check_overrides_matched(out, platforms::platform_top_level_keys(), workloads::workload_top_level_keys());
+  return out;
+}
+
+int cmd_run(const RunArgs& args) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto overrides = parse_overrides(args.sets);
+  const auto platform = platforms::load_platform(args.platform, overrides);
+  const auto workload = workloads::load_workload(args.workload, overrides);
+  engine::RunOptions options;
+  options.seed = args.seed;
+  const auto sim = engine::simulate(platform, workload, options);
+  const auto ledger = power::price(sim, platform.cooling);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report::Inputs in{&platform, &workload, &sim, &ledger, args.seed, wall};
+  if (!args.json_path.empty()) report::write_file_atomically(args.json_path, report::to_json(in));
+  if (!args.csv_path.empty()) report::write_file_atomically(args.csv_path, report::csv(in));
+  if (!args.quiet) std::cout << report::summary_table(in) << std::flush;
+  return kOk;
+}
+
+int cmd_validate(const std::string& platform_path, const std::string& workload_path,
+                 const std::vector<std::string>& sets) {
+  const auto overrides = parse_overrides(sets);
+  const auto platform = platforms::load_platform(platform_path, overrides);
+  platforms::Platform built("platform", platform);
+  std::cout << built.describe();
+  if (!workload_path.empty()) {
+    const auto workload = workloads::load_workload(workload_path, overrides);
+    engine::validate(platform, workload);
+    std::cout << "workload " << workload.name << ": " << workload.steps.size() << " steps x " << workload.iterations
+              << " iterations, runs on this platform\n";
+  }
+  return kOk;
+}
+
+// `pjbit presets`: every technology preset with its source, as a table per kind, JSON or docs/presets.md.
+int cmd_presets(bool as_json, bool as_markdown) {
+  if (as_json)
+    std::cout << platforms::tech::presets_json();
+  else if (as_markdown)
+    std::cout << platforms::tech::presets_markdown();
+  else
+    std::cout << platforms::tech::presets_text();
+  std::cout << std::flush;
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+  // SystemC warnings and infos are for model developers; errors still throw and are reported below.
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+
+  CLI::App app{"pjbit: what it costs to move a bit across an AI cluster"};
+  app.set_version_flag("--version", std::string("pjbit ") + PJBIT_VERSION);
+  app.require_subcommand(1);
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "simulate a workload on a platform and report time and energy");
+  run_cmd->add_option("PLATFORM", run.platform, "platform YAML file")->required();
+  run_cmd->add_option("WORKLOAD", run.workload, "workload YAML file")->required();
+  run_cmd->add_option("--set", run.sets, "override a platform or workload key: KEY=VALUE (repeatable)");
+  run_cmd->add_option("--json", run.json_path, "write the report (schema pjbit.report/1) to FILE");
+  run_cmd->add_option("--csv", run.csv_path, "write one row of headline metrics to FILE");
+  run_cmd->add_option("--seed", run.seed, "seed of every random choice (default 1)");
+  run_cmd->add_flag("--quiet", run.quiet, "print no summary table");
+
+  std::string v_platform, v_workload;
+  std::vector<std::string> v_sets;
+  auto* validate_cmd = app.add_subcommand("validate", "check the files and print what would be built");
+  validate_cmd->add_option("PLATFORM", v_platform, "platform YAML file")->required();
+  validate_cmd->add_option("WORKLOAD", v_workload, "workload YAML file");
+  validate_cmd->add_option("--set", v_sets, "override a key: KEY=VALUE (repeatable)");
+
+  bool presets_json = false, presets_markdown = false;
+  auto* presets_cmd = app.add_subcommand("presets", "list every technology preset with its source");
+  auto* presets_json_flag = presets_cmd->add_flag("--json", presets_json, "as JSON");
+  presets_cmd->add_flag("--markdown", presets_markdown, "as docs/presets.md")->excludes(presets_json_flag);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return kOk;
+  } catch (const CLI::CallForAllHelp&) {
+    std::cout << app.help("", CLI::AppFormatMode::All);
+    return kOk;
+  } catch (const CLI::CallForVersion& e) {
+    std::cout << e.what() << "\n";
+    return kOk;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "error: " << e.what() << " (see pjbit --help)\n";
+    return kBadInput;
+  }
+
+  try {
+    if (*run_cmd) return cmd_run(run);
+    if (*validate_cmd) return cmd_validate(v_platform, v_workload, v_sets);
+    if (*presets_cmd) return cmd_presets(presets_json, presets_markdown);
+  } catch (const core::InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kBadInput;
+  } catch (const core::SimulationError& e) {
+    std::cerr << "error: simulation failed: " << e.what() << "\n";
+    return kSimulationFailed;
+  } catch (const sc_core::sc_report& e) {
+    std::cerr << "error: internal model error: " << e.get_msg() << " (" << e.get_msg_type() << ")\n";
+    return kSimulationFailed;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory\n";
+    return kSimulationFailed;
+  } catch (const std::exception& e) {
+    std::cerr << "error: internal error: " << e.what() << "\n";
+    return kSimulationFailed;
+  }
+  return kOk;
+}
+
+}  // namespace pjbit::cli

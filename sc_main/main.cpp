@@ -1,0 +1,13 @@
+// The pjbit program (CONTRACT section 2). SystemC's kernel is set up by sc_elab_and_sim, which calls sc_main;
+// our own main only silences SystemC's banner first so that stdout and stderr carry pjbit's output alone.
+#include <cstdlib>
+#include <systemc>
+
+#include "sc_main/cli.h"
+
+int sc_main(int argc, char* argv[]) { return pjbit::cli::main(argc, argv); }
+
+int main(int argc, char* argv[]) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}

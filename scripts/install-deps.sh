@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pjbit builds and tests with, when any is missing. Debian 12 (bookworm).
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config ca-certificates
+  libsystemc-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libboost-graph-dev libcli11-dev
+  libgtest-dev libbenchmark-dev python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "error: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,41 @@
+// Shared helpers for the test tiers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pjbit::testing {
+
+// The repository root and the built program (set by CMake).
+std::string source_dir();
+std::string binary();
+
+// A fresh temporary directory, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return m_path; }
+  // Writes `text` to `name` inside the directory and returns the full path.
+  std::string write(const std::string& name, const std::string& text) const;
+
+ private:
+  std::string m_path;
+};
+
+struct ProcessResult {
+  int exit_code = -1;   // -1 when the process did not exit normally (signal, timeout)
+  bool timed_out = false;
+  std::string out;
+  std::string err;
+};
+
+// Runs the program with `args` (no shell), with a wall-clock limit, and captures its output.
+ProcessResult run_program(const std::vector<std::string>& args, double timeout_s = 60.0);
+
+bool file_exists(const std::string& path);
+std::string read_file(const std::string& path);
+
+}  // namespace pjbit::testing

@@ -1,0 +1,906 @@
+// Collective algorithms as pure schedules (workloads/i_collective.h): every send has its receive, a symbolic
+// data-flow run of each schedule ends with the data where the collective says it must be, byte totals and
+// phase counts match their closed forms, and refusals are explicit. No SystemC.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "workloads/alpha_beta.h"
+#include "workloads/i_collective.h"
+#include "workloads/spec.h"
+
+namespace pjbit::workloads {
+namespace {
+
+constexpr std::uint64_t kMiB = 1024ull * 1024ull;
+constexpr std::uint64_t kGiB = 1024ull * kMiB;
+
+const std::vector<Op> kOps = {Op::AllReduce, Op::AllGather, Op::ReduceScatter, Op::AllToAll, Op::Broadcast};
+const std::vector<int> kGroupSizes = {2, 3, 4, 5, 7, 8, 16};
+const std::vector<std::uint64_t> kSizes = {0, 1, 1000, kMiB, kGiB + 3};
+
+// Global rank ids that are neither 0-based nor contiguous nor sorted, so a peer that is really a group index
+// cannot pass for a rank id.
+std::vector<int> make_group(int n) {
+  std::vector<int> group;
+  for (int i = 0; i < n; ++i)
+    group.push_back(1000 - 7 * i);
+  return group;
+}
+
+int index_of(const std::vector<int>& group, int rank) {
+  const auto it = std::find(group.begin(), group.end(), rank);
+  return it == group.end() ? -1 : static_cast<int>(it - group.begin());
+}
+
+std::string describe(const std::string& algo, Op op, int n, std::uint64_t size) {
+  std::ostringstream out;
+  out << algo << " " << op_name(op) << " n=" << n << " size=" << size;
+  return out.str();
+}
+
+// Calls fn(algorithm, op, n, size) for every registered algorithm, supported op, accepted group size and
+// size.
+template <class Fn>
+void for_each_case(Fn fn) {
+  for (const std::string& name : collective_names()) {
+    const ICollective* algo = find_collective(name);
+    for (Op op : kOps) {
+      if (!algo->supports(op)) continue;
+      for (int n : kGroupSizes) {
+        if (!algo->accepts_group_size(n, nullptr)) continue;
+        for (std::uint64_t size : kSizes) {
+          SCOPED_TRACE(describe(name, op, n, size));
+          fn(*algo, op, n, size);
+        }
+      }
+    }
+  }
+}
+
+std::uint64_t total_sent(const Schedule& s) {
+  std::uint64_t total = 0;
+  for (const auto& phases : s) {
+    for (const Phase& p : phases) {
+      for (const Transfer& t : p.sends)
+        total += t.bytes;
+    }
+  }
+  return total;
+}
+
+std::uint64_t sent_by(const Schedule& s, int index) {
+  std::uint64_t total = 0;
+  for (const Phase& p : s[static_cast<std::size_t>(index)]) {
+    for (const Transfer& t : p.sends)
+      total += t.bytes;
+  }
+  return total;
+}
+
+// ---- (a) matching ----------------------------------------------------------------------------------------
+
+// One transfer seen from either side: (phase, from index, to index, bytes, chunks).
+using Edge = std::tuple<int, int, int, std::uint64_t, std::vector<int>>;
+
+::testing::AssertionResult sends_match_recvs(const Schedule& s, const std::vector<int>& group) {
+  const int n = static_cast<int>(group.size());
+  if (static_cast<int>(s.size()) != n) {
+    return ::testing::AssertionFailure() << "schedule has " << s.size() << " ranks, group " << n;
+  }
+  std::vector<Edge> sends;
+  std::vector<Edge> recvs;
+  for (int r = 0; r < n; ++r) {
+    const auto& phases = s[static_cast<std::size_t>(r)];
+    if (phases.size() != s[0].size()) {
+      return ::testing::AssertionFailure()
+             << "rank index " << r << " has " << phases.size() << " phases, index 0 has " << s[0].size();
+    }
+    for (int k = 0; k < static_cast<int>(phases.size()); ++k) {
+      const Phase& p = phases[static_cast<std::size_t>(k)];
+      for (int side = 0; side < 2; ++side) {
+        for (const Transfer& t : side == 0 ? p.sends : p.recvs) {
+          const int peer = index_of(group, t.peer);
+          if (peer < 0) return ::testing::AssertionFailure() << "peer " << t.peer << " is not in the group";
+          if (peer == r) return ::testing::AssertionFailure() << "rank index " << r << " transfers to itself";
+          if (t.bytes == 0) return ::testing::AssertionFailure() << "zero-byte transfer in phase " << k;
+          if (side == 0) {
+            sends.emplace_back(k, r, peer, t.bytes, t.chunks);
+          } else {
+            recvs.emplace_back(k, peer, r, t.bytes, t.chunks);
+          }
+        }
+      }
+    }
+  }
+  std::sort(sends.begin(), sends.end());
+  std::sort(recvs.begin(), recvs.end());
+  if (sends != recvs) {
+    std::vector<Edge> unmatched;
+    std::set_symmetric_difference(sends.begin(), sends.end(), recvs.begin(), recvs.end(),
+                                  std::back_inserter(unmatched));
+    const Edge& e = unmatched.front();
+    return ::testing::AssertionFailure()
+           << unmatched.size() << " unmatched transfers, e.g. phase " << std::get<0>(e) << " "
+           << std::get<1>(e) << "->" << std::get<2>(e) << " " << std::get<3>(e) << " bytes";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// ---- (b) symbolic data flow ------------------------------------------------------------------------------
+
+// The chunk layout Transfer::chunks refers to (see i_collective.h and each algorithm's header comment): sizes
+// by chunk id, and the group index each chunk belongs to (the rank that contributes it to an all_gather, or
+// ends with it after a reduce_scatter / receives it in an all_to_all).
+struct Layout {
+  std::vector<std::uint64_t> sizes;
+  std::vector<int> owner;
+};
+
+// hierarchical's domains as the test understands them: domain r / inner_domain (one domain when 0), in order
+// of first appearance in the group, members in group order.
+std::vector<std::vector<int>> domains_of(const std::vector<int>& group, int inner_domain) {
+  std::vector<std::vector<int>> domains;
+  std::map<int, std::size_t> slot;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    const int d = inner_domain > 0 ? group[i] / inner_domain : 0;
+    const auto [it, fresh] = slot.emplace(d, domains.size());
+    if (fresh) domains.emplace_back();
+    domains[it->second].push_back(static_cast<int>(i));
+  }
+  return domains;
+}
+
+Layout layout_for(const std::string& algo, Op op, const std::vector<int>& group, std::uint64_t size,
+                  const TopologyFacts& facts = {}) {
+  const int n = static_cast<int>(group.size());
+  Layout l;
+  if (algo == "bidir_ring") {
+    const std::vector<std::uint64_t> halves = split_even(size, 2);
+    for (int h = 0; h < 2; ++h) {
+      for (std::uint64_t b : split_even(halves[static_cast<std::size_t>(h)], n))
+        l.sizes.push_back(b);
+    }
+  } else if (algo == "tree") {
+    // all_reduce: chunk c of half h is h*k + c, halves split_even(size, 2) each in split_even(half, k);
+    // broadcast: split_even(size, k). k = tree_pipeline_chunks(size). No owners: every rank ends with all.
+    const int k = tree_pipeline_chunks(size);
+    if (op == Op::AllReduce) {
+      for (std::uint64_t half : split_even(size, 2)) {
+        for (std::uint64_t b : split_even(half, k))
+          l.sizes.push_back(b);
+      }
+    } else {
+      l.sizes = split_even(size, k);
+    }
+    l.owner.assign(l.sizes.size(), 0);
+    return l;
+  } else if (algo == "hierarchical") {
+    // Piece g of shard j (split_even(split_even(size, m)[j], G)[g]) is chunk j*G + g and belongs to member j
+    // of domain g.
+    const std::vector<std::vector<int>> domains = domains_of(group, facts.inner_domain);
+    const int G = static_cast<int>(domains.size());
+    const int m = static_cast<int>(domains.front().size());
+    const std::vector<std::uint64_t> shards = split_even(size, m);
+    for (int j = 0; j < m; ++j) {
+      const std::vector<std::uint64_t> pieces = split_even(shards[static_cast<std::size_t>(j)], G);
+      for (int g = 0; g < G; ++g) {
+        l.sizes.push_back(pieces[static_cast<std::size_t>(g)]);
+        l.owner.push_back(domains[static_cast<std::size_t>(g)][static_cast<std::size_t>(j)]);
+      }
+    }
+    return l;
+  } else {
+    l.sizes = split_even(size, n);
+  }
+  for (int c = 0; c < static_cast<int>(l.sizes.size()); ++c)
+    l.owner.push_back(c % n);
+  return l;
+}
+
+// A chunk's value: how many times each rank's contribution has been added into it. Reduced over all ranks
+// means all ones; a double-counted contribution shows as a 2.
+using Counts = std::vector<int>;
+using Holdings = std::map<int, Counts>;  // chunk id -> value, per rank
+
+Counts unit(int n, int rank) {
+  Counts c(static_cast<std::size_t>(n), 0);
+  c[static_cast<std::size_t>(rank)] = 1;
+  return c;
+}
+
+// Checks a transfer's chunk list against the layout.
+::testing::AssertionResult chunks_consistent(const Transfer& t, const Layout& l) {
+  std::uint64_t sum = 0;
+  std::set<int> seen;
+  for (int c : t.chunks) {
+    if (c < 0 || c >= static_cast<int>(l.sizes.size())) {
+      return ::testing::AssertionFailure() << "chunk id " << c << " out of range";
+    }
+    if (!seen.insert(c).second) return ::testing::AssertionFailure() << "chunk " << c << " listed twice";
+    if (l.sizes[static_cast<std::size_t>(c)] == 0) {
+      return ::testing::AssertionFailure() << "empty chunk " << c << " listed";
+    }
+    sum += l.sizes[static_cast<std::size_t>(c)];
+  }
+  if (sum != t.bytes) {
+    return ::testing::AssertionFailure() << "transfer of " << t.bytes << " bytes lists chunks of " << sum;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// How a received chunk combines with what the receiver holds: a copy when the receiver does not hold the
+// chunk yet or the incoming value already contains everything the receiver's holds (it overwrites it), a
+// reduction when the two have no contribution in common (it is added). Anything else would double-count.
+enum class Combine { Copy, Add, Overlap };
+
+Combine combine(const Holdings& mine, int chunk, const Counts& in) {
+  const auto it = mine.find(chunk);
+  if (it == mine.end()) return Combine::Copy;
+  bool covers = true;
+  bool disjoint = true;
+  for (std::size_t o = 0; o < in.size(); ++o) {
+    covers = covers && in[o] >= it->second[o];
+    disjoint = disjoint && (in[o] == 0 || it->second[o] == 0);
+  }
+  if (covers) return Combine::Copy;
+  return disjoint ? Combine::Add : Combine::Overlap;
+}
+
+// Runs the schedule phase by phase on symbolic buffers. Sends read the state at the start of the phase; each
+// received chunk is a copy or a reduction (see combine), and a phase's reduce_bytes must be exactly the bytes
+// of the chunks it reduces. A phase, even one transfer, may mix both: in a pipelined tree a rank reduces what
+// its children send while the broadcast comes down from its parent. all_to_all is tracked per (origin, chunk)
+// since each rank's blocks differ.
+::testing::AssertionResult data_flow_correct(const Layout& l, Op op, const Schedule& s,
+                                             const std::vector<int>& group) {
+  const int n = static_cast<int>(group.size());
+  const int num_chunks = static_cast<int>(l.sizes.size());
+  const auto nonempty = [&](int c) { return l.sizes[static_cast<std::size_t>(c)] > 0; };
+  const bool reducing = op == Op::AllReduce || op == Op::ReduceScatter;
+
+  std::vector<Holdings> held(static_cast<std::size_t>(n));
+  std::vector<std::set<std::pair<int, int>>> blocks(static_cast<std::size_t>(n));  // all_to_all
+  for (int r = 0; r < n; ++r) {
+    for (int c = 0; c < num_chunks; ++c) {
+      if (!nonempty(c)) continue;
+      auto& mine = held[static_cast<std::size_t>(r)];
+      switch (op) {
+        case Op::AllReduce:
+        case Op::ReduceScatter:
+          mine[c] = unit(n, r);
+          break;
+        case Op::AllGather:
+          if (l.owner[static_cast<std::size_t>(c)] == r) mine[c] = unit(n, r);
+          break;
+        case Op::Broadcast:
+          if (r == 0) mine[c] = unit(n, 0);
+          break;
+        case Op::AllToAll:
+          blocks[static_cast<std::size_t>(r)].insert({r, c});
+          break;
+      }
+    }
+  }
+
+  const int phases = s.empty() ? 0 : static_cast<int>(s[0].size());
+  for (int k = 0; k < phases; ++k) {
+    const std::vector<Holdings> start = held;
+    for (int r = 0; r < n; ++r) {
+      const Phase& p = s[static_cast<std::size_t>(r)][static_cast<std::size_t>(k)];
+      std::uint64_t reduced = 0;
+      for (const Transfer& t : p.sends) {
+        if (auto ok = chunks_consistent(t, l); !ok) return ok;
+      }
+      for (const Transfer& t : p.recvs) {
+        if (auto ok = chunks_consistent(t, l); !ok) return ok;
+        const int from = index_of(group, t.peer);
+        if (op != Op::AllToAll) {
+          for (int c : t.chunks) {
+            if (start[static_cast<std::size_t>(from)].count(c) == 0) {
+              return ::testing::AssertionFailure()
+                     << "phase " << k << ": index " << from << " sends chunk " << c << " it does not hold";
+            }
+          }
+        }
+        for (int c : t.chunks) {
+          if (op == Op::AllToAll) {
+            // A direct delivery of the sender's own block c to its owner.
+            if (l.owner[static_cast<std::size_t>(c)] != r) {
+              return ::testing::AssertionFailure()
+                     << "phase " << k << ": block " << c << " delivered to index " << r;
+            }
+            blocks[static_cast<std::size_t>(r)].insert({from, c});
+            continue;
+          }
+          const Counts& in = start[static_cast<std::size_t>(from)].at(c);
+          Holdings& mine = held[static_cast<std::size_t>(r)];
+          switch (combine(mine, c, in)) {
+            case Combine::Overlap:
+              return ::testing::AssertionFailure()
+                     << "phase " << k << ": index " << r << " receives chunk " << c << " from " << from
+                     << " double-counting a contribution";
+            case Combine::Add:
+              for (int o = 0; o < n; ++o)
+                mine[c][static_cast<std::size_t>(o)] += in[static_cast<std::size_t>(o)];
+              reduced += l.sizes[static_cast<std::size_t>(c)];
+              break;
+            case Combine::Copy:
+              mine[c] = in;
+              break;
+          }
+        }
+      }
+      if (p.reduce_bytes != reduced || (reduced != 0 && !reducing)) {
+        return ::testing::AssertionFailure() << "phase " << k << " index " << r << ": reduce_bytes "
+                                             << p.reduce_bytes << " but " << reduced << " bytes reduced";
+      }
+    }
+  }
+
+  const Counts all(static_cast<std::size_t>(n), 1);
+  for (int r = 0; r < n; ++r) {
+    const Holdings& mine = held[static_cast<std::size_t>(r)];
+    for (int c = 0; c < num_chunks; ++c) {
+      if (!nonempty(c)) continue;
+      const int owner = l.owner[static_cast<std::size_t>(c)];
+      const auto it = mine.find(c);
+      const bool has = it != mine.end();
+      bool ok = true;
+      switch (op) {
+        case Op::AllReduce:
+          ok = has && it->second == all;
+          break;
+        case Op::ReduceScatter:
+          ok = owner != r || (has && it->second == all);
+          break;
+        case Op::AllGather:
+          ok = has && it->second == unit(n, owner);
+          break;
+        case Op::Broadcast:
+          ok = has && it->second == unit(n, 0);
+          break;
+        case Op::AllToAll:
+          if (owner == r) {
+            for (int o = 0; o < n; ++o)
+              ok = ok && blocks[static_cast<std::size_t>(r)].count({o, c}) == 1;
+          }
+          break;
+      }
+      if (!ok)
+        return ::testing::AssertionFailure() << "at the end index " << r << " has chunk " << c << " wrong";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// ---- tests -----------------------------------------------------------------------------------------------
+
+TEST(SplitEven, SizesDifferByAtMostOneLargerFirstSumExact) {
+  EXPECT_EQ(split_even(10, 3), (std::vector<std::uint64_t>{4, 3, 3}));
+  EXPECT_EQ(split_even(11, 3), (std::vector<std::uint64_t>{4, 4, 3}));
+  EXPECT_EQ(split_even(2, 4), (std::vector<std::uint64_t>{1, 1, 0, 0}));
+  EXPECT_EQ(split_even(0, 2), (std::vector<std::uint64_t>{0, 0}));
+  EXPECT_EQ(split_even(kGiB + 3, 1), (std::vector<std::uint64_t>{kGiB + 3}));
+  for (std::uint64_t total : kSizes) {
+    for (int n : kGroupSizes) {
+      const auto parts = split_even(total, n);
+      ASSERT_EQ(parts.size(), static_cast<std::size_t>(n));
+      std::uint64_t sum = 0;
+      for (std::uint64_t b : parts)
+        sum += b;
+      EXPECT_EQ(sum, total);
+      EXPECT_TRUE(std::is_sorted(parts.rbegin(), parts.rend()));
+      EXPECT_LE(parts.front() - parts.back(), 1u);
+    }
+  }
+  EXPECT_THROW(split_even(10, 0), std::invalid_argument);
+}
+
+TEST(Names, OpsAndClasses) {
+  EXPECT_STREQ(op_name(Op::AllReduce), "all_reduce");
+  EXPECT_STREQ(op_name(Op::AllGather), "all_gather");
+  EXPECT_STREQ(op_name(Op::ReduceScatter), "reduce_scatter");
+  EXPECT_STREQ(op_name(Op::AllToAll), "all_to_all");
+  EXPECT_STREQ(op_name(Op::Broadcast), "broadcast");
+  EXPECT_STREQ(class_name(TransportClass::LatencyCritical), "latency_critical");
+  EXPECT_STREQ(class_name(TransportClass::Control), "control");
+  EXPECT_STREQ(class_name(TransportClass::Collective), "collective");
+  EXPECT_STREQ(class_name(TransportClass::RemoteMemory), "remote_memory");
+  EXPECT_STREQ(class_name(TransportClass::Bulk), "bulk");
+}
+
+TEST(Registry, StableOrderAndLookup) {
+  const std::vector<std::string> names = collective_names();
+  const std::vector<std::string> builtin = {"ring",   "bidir_ring",  "tree", "halving_doubling",
+                                            "direct", "hierarchical"};
+  ASSERT_GE(names.size(), builtin.size());
+  EXPECT_TRUE(std::equal(builtin.begin(), builtin.end(), names.begin()));
+  EXPECT_EQ(names, collective_names());
+  for (const std::string& name : names) {
+    const ICollective* algo = find_collective(name);
+    ASSERT_NE(algo, nullptr) << name;
+    EXPECT_EQ(algo->name(), name);
+  }
+  EXPECT_EQ(find_collective("nope"), nullptr);
+  EXPECT_EQ(find_collective(""), nullptr);
+}
+
+TEST(Collectives, EverySendHasAMatchingRecv) {
+  int cases = 0;
+  for_each_case([&](const ICollective& algo, Op op, int n, std::uint64_t size) {
+    const std::vector<int> group = make_group(n);
+    const Schedule s = algo.build(op, group, size);
+    EXPECT_TRUE(sends_match_recvs(s, group));
+    if (size == 0) {
+      EXPECT_EQ(total_sent(s), 0u);
+    }
+    ++cases;
+  });
+  EXPECT_GT(cases, 300);
+}
+
+TEST(Collectives, SymbolicDataFlowEndsWhereTheCollectiveSays) {
+  for_each_case([&](const ICollective& algo, Op op, int n, std::uint64_t size) {
+    const std::vector<int> group = make_group(n);
+    const Schedule s = algo.build(op, group, size);
+    EXPECT_TRUE(data_flow_correct(layout_for(std::string(algo.name()), op, group, size), op, s, group));
+  });
+}
+
+TEST(Collectives, TotalBytesMatchNcclTestsUsefulBytes) {
+  // CONTRACT section 5: all_reduce moves 2(n-1) size, every other op (n-1) size, exactly, even when size does
+  // not divide by n.
+  for_each_case([&](const ICollective& algo, Op op, int n, std::uint64_t size) {
+    const Schedule s = algo.build(op, make_group(n), size);
+    const std::uint64_t factor = static_cast<std::uint64_t>(op == Op::AllReduce ? 2 * (n - 1) : n - 1);
+    EXPECT_EQ(total_sent(s), factor * size);
+  });
+}
+
+TEST(Collectives, PerRankBytesWhenDivisible) {
+  const std::uint64_t size = 16 * 9 * 5 * 7 * kMiB;  // divisible by every group size used
+  for (int n : kGroupSizes) {
+    SCOPED_TRACE(n);
+    const auto un = static_cast<std::uint64_t>(n);
+    const Schedule a2a = find_collective("direct")->build(Op::AllToAll, make_group(n), size);
+    const Schedule ring = find_collective("ring")->build(Op::AllReduce, make_group(n), size);
+    for (int i = 0; i < n; ++i) {
+      EXPECT_EQ(sent_by(a2a, i), (un - 1) * size / un);
+      EXPECT_EQ(sent_by(ring, i), 2 * (un - 1) * size / un);
+    }
+    if (find_collective("halving_doubling")->accepts_group_size(n, nullptr)) {
+      const Schedule hd = find_collective("halving_doubling")->build(Op::AllReduce, make_group(n), size);
+      for (int i = 0; i < n; ++i)
+        EXPECT_EQ(sent_by(hd, i), 2 * (un - 1) * size / un);
+    }
+  }
+}
+
+TEST(Collectives, PhaseCounts) {
+  for (int n : kGroupSizes) {
+    SCOPED_TRACE(n);
+    const std::vector<int> group = make_group(n);
+    EXPECT_EQ(find_collective("ring")->build(Op::AllReduce, group, kMiB)[0].size(),
+              static_cast<std::size_t>(2 * (n - 1)));
+    EXPECT_EQ(find_collective("ring")->build(Op::AllGather, group, kMiB)[0].size(),
+              static_cast<std::size_t>(n - 1));
+    EXPECT_EQ(find_collective("ring")->build(Op::ReduceScatter, group, kMiB)[0].size(),
+              static_cast<std::size_t>(n - 1));
+    EXPECT_EQ(find_collective("ring")->build(Op::Broadcast, group, kMiB)[0].size(),
+              static_cast<std::size_t>(2 * n - 2));
+    EXPECT_EQ(find_collective("bidir_ring")->build(Op::AllReduce, group, kMiB)[0].size(),
+              static_cast<std::size_t>(2 * (n - 1)));
+    EXPECT_EQ(find_collective("direct")->build(Op::AllToAll, group, kMiB)[0].size(), 1u);
+    EXPECT_EQ(find_collective("direct")->build(Op::AllReduce, group, kMiB)[0].size(), 2u);
+    EXPECT_EQ(find_collective("direct")->build(Op::Broadcast, group, kMiB)[0].size(), 1u);
+  }
+  for (int log2n = 1; log2n <= 4; ++log2n) {
+    const Schedule s =
+        find_collective("halving_doubling")->build(Op::AllReduce, make_group(1 << log2n), kMiB);
+    for (const auto& phases : s)
+      EXPECT_EQ(phases.size(), static_cast<std::size_t>(2 * log2n));
+  }
+}
+
+TEST(Collectives, PhaseShapes) {
+  const std::vector<int> group = {5, 2, 9, 4, 11};  // ring order is group order, not id order
+  const Schedule ring = find_collective("ring")->build(Op::AllReduce, group, 5000);
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    for (const Phase& p : ring[i]) {
+      ASSERT_EQ(p.sends.size(), 1u);
+      ASSERT_EQ(p.recvs.size(), 1u);
+      EXPECT_EQ(p.sends[0].peer, group[(i + 1) % group.size()]);
+      EXPECT_EQ(p.recvs[0].peer, group[(i + group.size() - 1) % group.size()]);
+      EXPECT_EQ(p.sends[0].bytes, 1000u);
+    }
+    // reduce-scatter phases reduce what they receive, all-gather phases do not.
+    EXPECT_EQ(ring[i][0].reduce_bytes, 1000u);
+    EXPECT_EQ(ring[i].back().reduce_bytes, 0u);
+  }
+  const Schedule bidir = find_collective("bidir_ring")->build(Op::AllReduce, group, 5000);
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    for (const Phase& p : bidir[i]) {
+      ASSERT_EQ(p.sends.size(), 2u);
+      ASSERT_EQ(p.recvs.size(), 2u);
+      std::set<int> to = {p.sends[0].peer, p.sends[1].peer};
+      EXPECT_EQ(to, (std::set<int>{group[(i + 1) % 5], group[(i + 4) % 5]}));
+    }
+  }
+  const Schedule direct_rs = find_collective("direct")->build(Op::ReduceScatter, make_group(4), 4003);
+  // split_even(4003, 4) = {1001, 1001, 1001, 1000}: index 3 reduces 3 copies of its 1000-byte chunk.
+  EXPECT_EQ(direct_rs[0][0].reduce_bytes, 3u * 1001u);
+  EXPECT_EQ(direct_rs[3][0].reduce_bytes, 3u * 1000u);
+  EXPECT_EQ(direct_rs[3][0].sends.size(), 3u);
+  const Schedule bcast = find_collective("direct")->build(Op::Broadcast, make_group(4), 4003);
+  EXPECT_EQ(bcast[0][0].sends.size(), 3u);
+  for (const Transfer& t : bcast[0][0].sends)
+    EXPECT_EQ(t.bytes, 4003u);
+  for (int i = 1; i < 4; ++i)
+    EXPECT_TRUE(bcast[static_cast<std::size_t>(i)][0].sends.empty());
+}
+
+TEST(Collectives, TinySizesPostNoEmptyTransfers) {
+  // size 1 over 7 ranks: only chunk 0 has a byte; every transfer that is posted carries it.
+  for (const char* name : {"ring", "bidir_ring", "direct"}) {
+    const Schedule s = find_collective(name)->build(Op::AllReduce, make_group(7), 1);
+    EXPECT_EQ(total_sent(s), 12u) << name;  // 2(n-1) x 1 byte
+    for (const auto& phases : s) {
+      for (const Phase& p : phases) {
+        for (const Transfer& t : p.sends)
+          EXPECT_EQ(t.bytes, 1u) << name;
+      }
+    }
+  }
+}
+
+TEST(Collectives, Refusals) {
+  const ICollective* hd = find_collective("halving_doubling");
+  ASSERT_NE(hd, nullptr);
+  std::string why;
+  EXPECT_FALSE(hd->accepts_group_size(6, &why));
+  EXPECT_EQ(why, "halving_doubling needs a power-of-two number of ranks, got 6");
+  EXPECT_FALSE(hd->accepts_group_size(6, nullptr));
+  EXPECT_TRUE(hd->accepts_group_size(8, &why));
+  EXPECT_THROW(hd->build(Op::AllReduce, make_group(6), kMiB), std::invalid_argument);
+  EXPECT_FALSE(hd->supports(Op::AllToAll));
+
+  const ICollective* ring = find_collective("ring");
+  ASSERT_NE(ring, nullptr);
+  EXPECT_FALSE(ring->supports(Op::AllToAll));
+  EXPECT_THROW(ring->build(Op::AllToAll, make_group(4), kMiB), std::invalid_argument);
+  EXPECT_TRUE(ring->accepts_group_size(7, nullptr));
+  EXPECT_THROW(ring->build(Op::AllReduce, make_group(1), kMiB), std::invalid_argument);
+
+  EXPECT_FALSE(find_collective("bidir_ring")->supports(Op::AllToAll));
+  for (Op op : kOps)
+    EXPECT_TRUE(find_collective("direct")->supports(op)) << op_name(op);
+}
+
+// ---- tree -------------------------------------------------------------------------------------------------
+
+std::uint64_t received_by(const Schedule& s, int index) {
+  std::uint64_t total = 0;
+  for (const Phase& p : s[static_cast<std::size_t>(index)]) {
+    for (const Transfer& t : p.recvs)
+      total += t.bytes;
+  }
+  return total;
+}
+
+TEST(Tree, MatchingAndDataFlowOverManySizes) {
+  // Sizes giving k = 1, 3, 16 and 64 pipeline chunks, none divisible by 2k, on more group sizes than above.
+  const ICollective* tree = find_collective("tree");
+  ASSERT_NE(tree, nullptr);
+  for (Op op : {Op::AllReduce, Op::Broadcast}) {
+    for (int n : {2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 31, 33}) {
+      for (std::uint64_t size : {std::uint64_t{7}, std::uint64_t{3 * 65536 + 5}, kMiB + 11, 64 * kMiB + 3}) {
+        SCOPED_TRACE(describe("tree", op, n, size));
+        const std::vector<int> group = make_group(n);
+        const Schedule s = tree->build(op, group, size);
+        EXPECT_TRUE(sends_match_recvs(s, group));
+        EXPECT_TRUE(data_flow_correct(layout_for("tree", op, group, size), op, s, group));
+        EXPECT_EQ(total_sent(s),
+                  static_cast<std::uint64_t>(op == Op::AllReduce ? 2 * (n - 1) : n - 1) * size);
+      }
+    }
+  }
+}
+
+TEST(Tree, PipelineChunksAndPhaseCounts) {
+  EXPECT_EQ(tree_pipeline_chunks(0), 1);
+  EXPECT_EQ(tree_pipeline_chunks(65535), 1);
+  EXPECT_EQ(tree_pipeline_chunks(3 * 65536 + 5), 3);
+  EXPECT_EQ(tree_pipeline_chunks(kMiB), 16);
+  EXPECT_EQ(tree_pipeline_chunks(4 * kMiB), 64);
+  EXPECT_EQ(tree_pipeline_chunks(kGiB), 64);
+  const std::vector<std::pair<int, int>> depths = {{2, 1}, {3, 2}, {4, 2},  {5, 3},
+                                                   {8, 3}, {9, 4}, {16, 4}, {17, 5}};
+  for (const auto& [n, d] : depths)
+    EXPECT_EQ(tree_depth(n), d) << n;
+  const ICollective* tree = find_collective("tree");
+  for (int n : kGroupSizes) {
+    for (std::uint64_t size : {std::uint64_t{1000}, kMiB, kGiB}) {
+      SCOPED_TRACE(describe("tree", Op::AllReduce, n, size));
+      const int k = tree_pipeline_chunks(size);
+      int heap_depth = 0;
+      while ((2 << heap_depth) <= n)
+        ++heap_depth;
+      for (const auto& phases : tree->build(Op::AllReduce, make_group(n), size))
+        EXPECT_EQ(phases.size(), static_cast<std::size_t>(2 * tree_depth(n) + k - 1));
+      for (const auto& phases : tree->build(Op::Broadcast, make_group(n), size))
+        EXPECT_EQ(phases.size(), static_cast<std::size_t>(k + heap_depth - 1));
+    }
+  }
+}
+
+TEST(Tree, BytesPerRankAndPerPhase) {
+  // Each tree's n-1 edges carry its half once up and once down: 2(n-1) S in all, as a ring. Per rank it is
+  // uneven: in tree h a rank sends half h up to its parent (unless it is the root) and down to each child,
+  // and receives it from each child and from its parent. A rank interior to one tree (two children) and a
+  // leaf of the other sends and receives S/2 + 2 S/2 + S/2 = 2S; nobody moves more. In one phase a rank moves
+  // at most 4 pipeline chunks of S/(2k) each way (3 when n = 3, 2 when n = 2).
+  const std::uint64_t size = 64 * 9 * 5 * 7 * kMiB;  // divisible by 2k = 128
+  const ICollective* tree = find_collective("tree");
+  for (int n : {2, 3, 4, 5, 7, 8, 16, 17, 33}) {
+    SCOPED_TRACE(n);
+    const Schedule s = tree->build(Op::AllReduce, make_group(n), size);
+    const std::uint64_t chunk = size / 128;
+    std::uint64_t busiest = 0;
+    std::uint64_t reduced = 0;
+    for (int i = 0; i < n; ++i) {
+      EXPECT_LE(sent_by(s, i), 2 * size);
+      EXPECT_LE(received_by(s, i), 2 * size);
+      busiest = std::max({busiest, sent_by(s, i), received_by(s, i)});
+      for (const Phase& p : s[static_cast<std::size_t>(i)]) {
+        std::uint64_t out = 0;
+        std::uint64_t in = 0;
+        for (const Transfer& t : p.sends)
+          out += t.bytes;
+        for (const Transfer& t : p.recvs)
+          in += t.bytes;
+        const std::uint64_t cap = static_cast<std::uint64_t>(n == 2 ? 2 : n == 3 ? 3 : 4) * chunk;
+        EXPECT_LE(out, cap);
+        EXPECT_LE(in, cap);
+        reduced += p.reduce_bytes;
+      }
+    }
+    EXPECT_EQ(total_sent(s), 2 * static_cast<std::uint64_t>(n - 1) * size);
+    // Each half is reduced once over each of its tree's n-1 edges.
+    EXPECT_EQ(reduced, static_cast<std::uint64_t>(n - 1) * size);
+    if (n >= 4) {
+      EXPECT_EQ(busiest, 2 * size);
+    }
+  }
+  // Broadcast: only interior nodes of the heap tree send, at most 2 S each (two children).
+  for (int n : {2, 3, 4, 7, 16}) {
+    const Schedule b = tree->build(Op::Broadcast, make_group(n), size);
+    EXPECT_EQ(sent_by(b, 0), static_cast<std::uint64_t>(std::min(n - 1, 2)) * size);
+    for (int i = 1; i < n; ++i) {
+      EXPECT_EQ(received_by(b, i), size);
+      EXPECT_LE(sent_by(b, i), 2 * size);
+    }
+  }
+}
+
+TEST(Tree, TheTwoTreesAreComplementary) {
+  // A rank reduces half h once per child it has in tree h, so its reduce_bytes over the whole schedule count
+  // its children in both trees (in units of S/2). Each tree has n-1 child links; no rank has two children in
+  // both trees, and (for n >= 3) every rank has a child in one of them: the leaves of one tree are interior
+  // nodes of the other.
+  const ICollective* tree = find_collective("tree");
+  const std::uint64_t size = 64 * kMiB;
+  for (int n : {2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 32, 33}) {
+    SCOPED_TRACE(n);
+    const Schedule s = tree->build(Op::AllReduce, make_group(n), size);
+    std::uint64_t links = 0;
+    for (int i = 0; i < n; ++i) {
+      std::uint64_t reduced = 0;
+      for (const Phase& p : s[static_cast<std::size_t>(i)])
+        reduced += p.reduce_bytes;
+      ASSERT_EQ(reduced % (size / 2), 0u);
+      const std::uint64_t children = reduced / (size / 2);
+      EXPECT_LE(children, 3u) << "index " << i;
+      if (n >= 3) {
+        EXPECT_GE(children, 1u) << "index " << i;
+      }
+      links += children;
+    }
+    EXPECT_EQ(links, 2u * static_cast<std::uint64_t>(n - 1));
+  }
+}
+
+TEST(Tree, Refusals) {
+  const ICollective* tree = find_collective("tree");
+  ASSERT_NE(tree, nullptr);
+  EXPECT_TRUE(tree->supports(Op::AllReduce));
+  EXPECT_TRUE(tree->supports(Op::Broadcast));
+  for (Op op : {Op::AllGather, Op::ReduceScatter, Op::AllToAll}) {
+    EXPECT_FALSE(tree->supports(op)) << op_name(op);
+    EXPECT_THROW(tree->build(op, make_group(4), kMiB), std::invalid_argument);
+  }
+  for (int n : {2, 3, 5, 6, 7, 100})
+    EXPECT_TRUE(tree->accepts_group_size(n, nullptr)) << n;
+  EXPECT_THROW(tree->build(Op::AllReduce, make_group(1), kMiB), std::invalid_argument);
+}
+
+// ---- hierarchical
+// -------------------------------------------------------------------------------------------
+
+struct HierCase {
+  const char* what;
+  int inner_domain;
+  std::vector<int> group;
+};
+
+std::vector<int> whole_domains(int inner_domain, const std::vector<int>& domains) {
+  std::vector<int> group;
+  for (int d : domains) {
+    for (int i = 0; i < inner_domain; ++i)
+      group.push_back(d * inner_domain + i);
+  }
+  return group;
+}
+
+std::vector<HierCase> hier_cases() {
+  std::vector<HierCase> cases;
+  for (int d : {2, 4}) {
+    for (int n : kGroupSizes) {
+      if (n % d != 0) continue;
+      std::vector<int> domains;
+      for (int g = 0; g < n / d; ++g)
+        domains.push_back(g);
+      cases.push_back({"contiguous whole domains", d, whole_domains(d, domains)});
+      // Domains out of order and not contiguous: 5, 0, 3, ...
+      for (int& g : domains)
+        g = (5 * g + 5) % 11 + g * 11;
+      cases.push_back({"scattered whole domains", d, whole_domains(d, domains)});
+    }
+  }
+  // Partial domains with the same count each: domains 0, 2, 5 of 4 ranks, two ranks each (m = 2, G = 3).
+  cases.push_back({"two of four ranks in three domains", 4, {1, 3, 9, 11, 21, 22}});
+  // One rank per domain (m = 1): an outer ring only.
+  cases.push_back({"one rank per domain, 3", 4, {0, 5, 10}});
+  cases.push_back({"one rank per domain, 5", 4, {0, 5, 10, 15, 16}});
+  cases.push_back({"one rank per domain, 7", 2, {13, 0, 2, 4, 6, 8, 10}});
+  // Interleaved in group order: domains 0 and 1 of 2, listed 0, 2, 1, 3.
+  cases.push_back({"interleaved", 2, {0, 2, 1, 3}});
+  // A single domain: an inner ring only.
+  cases.push_back({"one domain", 16, {3, 4, 5, 6, 7}});
+  return cases;
+}
+
+TEST(Hierarchical, MatchingDataFlowBytesAndPhases) {
+  const ICollective* hier = find_collective("hierarchical");
+  ASSERT_NE(hier, nullptr);
+  int cases = 0;
+  for (const HierCase& hc : hier_cases()) {
+    const TopologyFacts facts{hc.inner_domain};
+    const auto domains = domains_of(hc.group, hc.inner_domain);
+    const int G = static_cast<int>(domains.size());
+    const int m = static_cast<int>(domains.front().size());
+    const int n = static_cast<int>(hc.group.size());
+    ASSERT_EQ(hierarchical_refusal(hc.group, facts), "") << hc.what;
+    for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter}) {
+      for (std::uint64_t size : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1000}, kMiB + 7}) {
+        SCOPED_TRACE(std::string(hc.what) + " inner_domain " + std::to_string(hc.inner_domain) + ": " +
+                     describe("hierarchical", op, n, size));
+        const Schedule s = hier->build_on(op, hc.group, size, facts);
+        EXPECT_TRUE(sends_match_recvs(s, hc.group));
+        EXPECT_TRUE(
+            data_flow_correct(layout_for("hierarchical", op, hc.group, size, facts), op, s, hc.group));
+        const std::uint64_t factor = static_cast<std::uint64_t>(op == Op::AllReduce ? 2 * (n - 1) : n - 1);
+        EXPECT_EQ(total_sent(s), factor * size);
+        const int phases = (op == Op::AllReduce ? 2 : 1) * ((m - 1) + (G - 1));
+        EXPECT_EQ(s[0].size(), static_cast<std::size_t>(phases));
+        ++cases;
+      }
+    }
+  }
+  EXPECT_GT(cases, 100);
+}
+
+TEST(Hierarchical, InnerPhasesStayInsideDomainsAndOuterPhasesCarryAShard) {
+  // 4 domains of 4 ranks, all_reduce of S: phases 0-2 and 9-11 are inner (ring within a domain, S/4 per
+  // rank per phase), phases 3-8 outer (ring across domains among equal local indices, S/16 per phase).
+  const std::vector<int> group = whole_domains(4, {0, 1, 2, 3});
+  const std::uint64_t size = 16 * kMiB;
+  const Schedule s = find_collective("hierarchical")->build_on(Op::AllReduce, group, size, TopologyFacts{4});
+  ASSERT_EQ(s[0].size(), 12u);
+  for (int i = 0; i < 16; ++i) {
+    for (int k = 0; k < 12; ++k) {
+      const Phase& p = s[static_cast<std::size_t>(i)][static_cast<std::size_t>(k)];
+      ASSERT_EQ(p.sends.size(), 1u);
+      ASSERT_EQ(p.recvs.size(), 1u);
+      const bool inner = k < 3 || k >= 9;
+      const int to = p.sends[0].peer;
+      if (inner) {
+        EXPECT_EQ(to / 4, i / 4);
+        EXPECT_EQ(to, (i / 4) * 4 + (i % 4 + 1) % 4);
+        EXPECT_EQ(p.sends[0].bytes, size / 4);
+      } else {
+        EXPECT_EQ(to % 4, i % 4);
+        EXPECT_EQ(to, ((i / 4 + 1) % 4) * 4 + i % 4);
+        EXPECT_EQ(p.sends[0].bytes, size / 16);
+      }
+      EXPECT_EQ(p.reduce_bytes, k < 6 ? p.recvs[0].bytes : 0u) << k;
+    }
+  }
+}
+
+TEST(Hierarchical, DegeneratesToThePlainRing) {
+  const ICollective* hier = find_collective("hierarchical");
+  const ICollective* ring = find_collective("ring");
+  const auto same = [](const Schedule& a, const Schedule& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t r = 0; r < a.size(); ++r) {
+      if (a[r].size() != b[r].size()) return false;
+      for (std::size_t k = 0; k < a[r].size(); ++k) {
+        const Phase& x = a[r][k];
+        const Phase& y = b[r][k];
+        if (x.reduce_bytes != y.reduce_bytes || x.sends.size() != y.sends.size() ||
+            x.recvs.size() != y.recvs.size())
+          return false;
+        for (std::size_t t = 0; t < x.sends.size(); ++t) {
+          if (x.sends[t].peer != y.sends[t].peer || x.sends[t].bytes != y.sends[t].bytes ||
+              x.sends[t].chunks != y.sends[t].chunks)
+            return false;
+        }
+        for (std::size_t t = 0; t < x.recvs.size(); ++t) {
+          if (x.recvs[t].peer != y.recvs[t].peer || x.recvs[t].bytes != y.recvs[t].bytes ||
+              x.recvs[t].chunks != y.recvs[t].chunks)
+            return false;
+        }
+      }
+    }
+    return true;
+  };
+  const std::vector<int> group = {2, 5, 9, 12, 14};
+  for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter}) {
+    SCOPED_TRACE(op_name(op));
+    const Schedule plain = ring->build(op, group, kMiB + 3);
+    EXPECT_TRUE(same(hier->build(op, group, kMiB + 3), plain));                        // no facts
+    EXPECT_TRUE(same(hier->build_on(op, group, kMiB + 3, TopologyFacts{0}), plain));   // flat platform
+    EXPECT_TRUE(same(hier->build_on(op, group, kMiB + 3, TopologyFacts{16}), plain));  // one domain
+    EXPECT_TRUE(same(hier->build_on(op, group, kMiB + 3, TopologyFacts{2}), plain));   // one rank per domain
+  }
+}
+
+TEST(Hierarchical, RefusesUnevenDomains) {
+  const ICollective* hier = find_collective("hierarchical");
+  ASSERT_NE(hier, nullptr);
+  for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter})
+    EXPECT_TRUE(hier->supports(op)) << op_name(op);
+  EXPECT_FALSE(hier->supports(Op::AllToAll));
+  EXPECT_FALSE(hier->supports(Op::Broadcast));
+  for (int n : {2, 3, 6, 7})
+    EXPECT_TRUE(hier->accepts_group_size(n, nullptr));
+
+  const std::vector<int> uneven = {0, 1, 2, 4, 5};  // three ranks of domain 0, two of domain 1
+  const std::string why = hierarchical_refusal(uneven, TopologyFacts{4});
+  EXPECT_EQ(why,
+            "hierarchical needs the same number of the group's ranks in every domain of 4 ranks it touches: "
+            "domain 0 (ranks 0 to 3) has 3 (0, 1, 2), domain 1 (ranks 4 to 7) has 2 (4, 5)");
+  try {
+    hier->build_on(Op::AllReduce, uneven, kMiB, TopologyFacts{4});
+    ADD_FAILURE() << "build_on accepted uneven domains";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(e.what(), why);
+  }
+  EXPECT_EQ(hierarchical_refusal(uneven, TopologyFacts{0}), "");  // flat: a plain ring
+  EXPECT_EQ(hierarchical_refusal(uneven, TopologyFacts{8}), "");  // one domain
+  EXPECT_NE(hierarchical_refusal(uneven, TopologyFacts{-1}), "");
+  EXPECT_THROW(hier->build_on(Op::AllToAll, whole_domains(2, {0, 1}), kMiB, TopologyFacts{2}),
+               std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace pjbit::workloads

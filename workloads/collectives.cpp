@@ -1,0 +1,89 @@
+// The collective registry, split_even, and the names of the workload enums.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "workloads/i_collective.h"
+#include "workloads/impl/algorithms.h"
+#include "workloads/spec.h"
+
+namespace pjbit::workloads {
+
+namespace impl {
+// Defined in impl/tree.cpp and impl/hierarchical.cpp (declared here until algorithms.h lists them).
+const ICollective& tree();
+const ICollective& hierarchical();
+}  // namespace impl
+
+namespace {
+
+// Every built-in algorithm, in the stable order collective_names() reports. in_network takes its place here
+// when it exists.
+const std::vector<const ICollective*>& registry() {
+  static const std::vector<const ICollective*> algorithms = {
+      &impl::ring(),   &impl::bidir_ring(),   &impl::tree(), &impl::halving_doubling(),
+      &impl::direct(), &impl::hierarchical(),
+  };
+  return algorithms;
+}
+
+}  // namespace
+
+const ICollective* find_collective(std::string_view name) {
+  for (const ICollective* algo : registry()) {
+    if (algo->name() == name) return algo;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> collective_names() {
+  std::vector<std::string> names;
+  for (const ICollective* algo : registry())
+    names.emplace_back(algo->name());
+  return names;
+}
+
+std::vector<std::uint64_t> split_even(std::uint64_t total, int n) {
+  if (n <= 0) throw std::invalid_argument("split_even: need at least one chunk, got " + std::to_string(n));
+  const auto count = static_cast<std::uint64_t>(n);
+  const std::uint64_t base = total / count;
+  const std::uint64_t extra = total % count;
+  std::vector<std::uint64_t> chunks(static_cast<std::size_t>(n), base);
+  for (std::uint64_t i = 0; i < extra; ++i)
+    ++chunks[static_cast<std::size_t>(i)];
+  return chunks;
+}
+
+const char* op_name(Op op) {
+  switch (op) {
+    case Op::AllReduce:
+      return "all_reduce";
+    case Op::AllGather:
+      return "all_gather";
+    case Op::ReduceScatter:
+      return "reduce_scatter";
+    case Op::AllToAll:
+      return "all_to_all";
+    case Op::Broadcast:
+      return "broadcast";
+  }
+  return "unknown";
+}
+
+const char* class_name(TransportClass c) {
+  switch (c) {
+    case TransportClass::LatencyCritical:
+      return "latency_critical";
+    case TransportClass::Control:
+      return "control";
+    case TransportClass::Collective:
+      return "collective";
+    case TransportClass::RemoteMemory:
+      return "remote_memory";
+    case TransportClass::Bulk:
+      return "bulk";
+  }
+  return "unknown";
+}
+
+}  // namespace pjbit::workloads

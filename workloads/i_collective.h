@@ -1,0 +1,69 @@
+// Collective algorithms are pure schedules (DESIGN): from (group, op, size) to a per-rank list of phases, with
+// no SystemC and no fabric in sight. The engine runs a rank's phases in order; in a phase it posts every send
+// and receive at once, and the phase ends when all of them have completed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "workloads/spec.h"
+
+namespace pjbit::workloads {
+
+struct Transfer {
+  int peer = 0;                // global rank id of the other side
+  std::uint64_t bytes = 0;
+  // Which chunks the transfer carries, for tests and tracing: indices into split_even(size, n), n the group
+  // size (bidir_ring: k + n*h for chunk k of split_even(half h, n), halves = split_even(size, 2)). Only
+  // non-empty chunks are listed, and `bytes` is the sum of their sizes.
+  std::vector<int> chunks;
+};
+
+struct Phase {
+  std::vector<Transfer> sends;
+  std::vector<Transfer> recvs;
+  std::uint64_t reduce_bytes = 0;  // bytes this rank reduces (adds) in this phase, for HBM and compute cost
+};
+
+// schedule[i] is the phase list of group[i]. Every rank has the same number of phases, and a send from a to
+// b in phase k is matched by a receive of the same size at b from a in phase k.
+using Schedule = std::vector<std::vector<Phase>>;
+
+// What an algorithm may know of the fabric it runs on (filled by the engine from the platform).
+struct TopologyFacts {
+  int inner_domain = 0;  // ranks per innermost domain (a scale-up pod) in a tiered platform; 0 when flat
+};
+
+class ICollective {
+ public:
+  virtual ~ICollective() = default;
+  virtual std::string_view name() const = 0;
+  virtual bool supports(Op op) const = 0;
+  // Group sizes the algorithm accepts (e.g. powers of two only); `why` explains a refusal.
+  virtual bool accepts_group_size(int n, std::string* why) const {
+    (void)n;
+    (void)why;
+    return true;
+  }
+  // group: global rank ids, size >= 2, in the order the algorithm uses (ring order for rings).
+  virtual Schedule build(Op op, const std::vector<int>& group, std::uint64_t size_bytes) const = 0;
+  // The same, for algorithms that shape their schedule to the fabric (hierarchical); the engine calls this.
+  virtual Schedule build_on(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                            const TopologyFacts& facts) const {
+    (void)facts;
+    return build(op, group, size_bytes);
+  }
+};
+
+// Looks an algorithm up by its CONTRACT name; nullptr when there is none.
+const ICollective* find_collective(std::string_view name);
+// Every registered algorithm name, in a stable order.
+std::vector<std::string> collective_names();
+
+// Splits `total` bytes into `n` chunks whose sizes differ by at most one byte (larger chunks first).
+std::vector<std::uint64_t> split_even(std::uint64_t total, int n);
+
+}  // namespace pjbit::workloads

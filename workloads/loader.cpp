@@ -1,0 +1,246 @@
+#include "workloads/loader.h"
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/errors.h"
+#include "core/units.h"
+#include "core/yaml_support.h"
+#include "workloads/i_collective.h"
+
+namespace pjbit::workloads {
+
+namespace {
+
+using core::Dim;
+using core::MapReader;
+using core::SourceLoc;
+using core::YamlDoc;
+
+constexpr int kMaxIterations = 1'000'000;
+constexpr int kMaxSteps = 100'000;  // in all, parallel sub-steps included
+constexpr int kMaxDepth = 16;       // parallel steps nested in parallel steps
+constexpr int kMaxRank = 65535;
+
+const std::vector<std::string_view> kOps = {"all_reduce", "all_gather", "reduce_scatter", "all_to_all",
+                                            "broadcast"};
+constexpr Op kOpValues[] = {Op::AllReduce, Op::AllGather, Op::ReduceScatter, Op::AllToAll, Op::Broadcast};
+const std::vector<std::string_view> kClasses = {"latency_critical", "collective", "remote_memory", "bulk",
+                                                "control"};
+constexpr TransportClass kClassValues[] = {TransportClass::LatencyCritical, TransportClass::Collective,
+                                           TransportClass::RemoteMemory, TransportClass::Bulk,
+                                           TransportClass::Control};
+const std::vector<std::string_view> kStepKinds = {"collective", "compute", "parallel", "memory",
+                                                  "checkpoint"};
+const std::vector<std::string_view> kCollectiveKeys = {"size", "algorithm", "ranks", "class"};
+
+std::size_t index_of(const std::vector<std::string_view>& names, const std::string& name) {
+  return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+}
+
+class StepReader {
+ public:
+  explicit StepReader(const YamlDoc& doc) : m_doc(doc) {}
+
+  std::vector<Step> read_list(const YAML::Node& node, const SourceLoc& loc, const std::string& path,
+                              int depth) {
+    if (!node.IsSequence()) {
+      throw core::InputError(loc, path, "expected a list of steps, got " + core::describe(node));
+    }
+    if (node.size() == 0) throw core::InputError(loc, path, "expected at least one step, got an empty list");
+    std::vector<Step> steps;
+    int index = 0;
+    for (auto it = node.begin(); it != node.end(); ++it, ++index) {
+      steps.push_back(read_step(*it, path + "." + std::to_string(index), depth));
+    }
+    return steps;
+  }
+
+ private:
+  Step read_step(const YAML::Node& node, const std::string& path, int depth) {
+    const SourceLoc loc = m_doc.loc(node, path);
+    if (++m_count > kMaxSteps) {
+      throw core::InputError(
+          loc, path,
+          "a workload has at most " + std::to_string(kMaxSteps) + " steps, parallel sub-steps included");
+    }
+    if (!node.IsMap()) {
+      throw core::InputError(
+          loc, path,
+          "expected a step (a mapping with collective, compute or parallel), got " + core::describe(node));
+    }
+    const MapReader m(
+        m_doc, node, path,
+        {"collective", "size", "algorithm", "ranks", "class", "compute", "parallel", "memory", "checkpoint"},
+        "a step");
+    Step step;
+    step.loc = loc;
+    step.key = path;
+
+    std::string kind;
+    for (const std::string& key : m.keys()) {
+      if (index_of(kStepKinds, key) == kStepKinds.size()) continue;
+      if (!kind.empty()) {
+        m.fail(key, "a step has exactly one of collective, compute or parallel; this one also has \"" + kind +
+                        "\"");
+      }
+      kind = key;
+    }
+    if (kind.empty()) {
+      throw core::InputError(loc, path, "expected a step with one of collective, compute or parallel");
+    }
+    if (kind == "memory" || kind == "checkpoint") m.fail(kind, "not supported by this version of pjbit");
+    if (kind != "collective") {
+      for (std::string_view key : kCollectiveKeys) {
+        if (m.has(key))
+          m.fail(key, "only a collective step takes " + std::string(key) + "; this is a " + kind + " step");
+      }
+    }
+
+    if (kind == "collective") {
+      step.kind = Step::Kind::Collective;
+      step.collective = read_collective(m);
+    } else if (kind == "compute") {
+      step.kind = Step::Kind::Compute;
+      step.compute = read_compute(m);
+    } else {
+      step.kind = Step::Kind::Parallel;
+      if (depth + 1 > kMaxDepth) {
+        m.fail("parallel", "parallel steps nest at most " + std::to_string(kMaxDepth) + " deep");
+      }
+      step.children = read_list(m.node("parallel"), m.loc("parallel"), m.path("parallel"), depth + 1);
+    }
+    return step;
+  }
+
+  CollectiveStep read_collective(const MapReader& m) {
+    CollectiveStep c;
+    const std::string op = *m.choice("collective", kOps);
+    c.op = kOpValues[index_of(kOps, op)];
+
+    if (!m.has("size")) {
+      m.fail_missing("size", std::string(core::dim_name(Dim::DataSize)) + " such as " +
+                                 std::string(core::dim_example(Dim::DataSize)));
+    }
+    c.size_bytes = *m.bytes("size");
+    if (c.size_bytes == 0)
+      m.fail("size", "expected a data size above zero, got " + core::describe(m.node("size")));
+
+    const ICollective* algorithm = nullptr;
+    if (auto name = m.string("algorithm", "an algorithm name")) {
+      algorithm = find_collective(*name);
+      if (algorithm == nullptr) {
+        std::string names;
+        for (const std::string& n : collective_names())
+          names += (names.empty() ? "" : ", ") + n;
+        m.fail("algorithm",
+               "unknown algorithm " + core::describe(m.node("algorithm")) + "; expected one of: " + names);
+      }
+      if (!algorithm->supports(c.op)) {
+        m.fail("algorithm", "algorithm \"" + *name + "\" does not implement " + op);
+      }
+      c.algorithm = *name;
+    }
+
+    if (m.has("ranks")) {
+      c.ranks = read_ranks(m, 2);
+      std::string why;
+      if (algorithm != nullptr && !c.ranks.empty() &&
+          !algorithm->accepts_group_size(static_cast<int>(c.ranks.size()), &why)) {
+        m.fail("ranks", "algorithm \"" + c.algorithm + "\" cannot run on " + std::to_string(c.ranks.size()) +
+                            " ranks" + (why.empty() ? std::string() : ": " + why));
+      }
+    }
+    if (auto cls = m.choice("class", kClasses)) c.cls = kClassValues[index_of(kClasses, *cls)];
+    return c;
+  }
+
+  ComputeStep read_compute(const MapReader& step) {
+    const MapReader m(m_doc, step.node("compute"), step.path("compute"), {"work", "duration", "ranks"},
+                      "a compute step such as { work: 500 TFLOP } or { duration: 2 ms }");
+    ComputeStep c;
+    if (m.has("work") && m.has("duration")) m.fail("duration", "give either work or duration, not both");
+    if (m.has("work")) {
+      c.work_flop = *m.quantity("work", Dim::Work);
+      c.has_work = true;
+    } else if (m.has("duration")) {
+      c.duration_s = *m.quantity("duration", Dim::Time);
+    } else {
+      throw core::InputError(step.loc("compute"), step.path("compute"),
+                             "missing work or duration; expected { work: 500 TFLOP } or { duration: 2 ms }");
+    }
+    if (m.has("ranks")) c.ranks = read_ranks(m, 1);
+    return c;
+  }
+
+  // `all` (empty result) or a list of at least `min_count` distinct rank ids, sorted.
+  std::vector<int> read_ranks(const MapReader& m, std::size_t min_count) {
+    const YAML::Node node = m.node("ranks");
+    const std::string path = m.path("ranks");
+    if (node.IsScalar() && node.Scalar() == "all") return {};
+    if (!node.IsSequence()) {
+      m.fail("ranks", "expected all or a list of rank ids such as [0, 1, 2, 3], got " + core::describe(node));
+    }
+    std::vector<int> ranks;
+    std::vector<bool> seen(static_cast<std::size_t>(kMaxRank) + 1, false);
+    int index = 0;
+    for (auto it = node.begin(); it != node.end(); ++it, ++index) {
+      const std::string rank_path = path + "." + std::to_string(index);
+      const SourceLoc loc = m_doc.loc(*it, rank_path);
+      const int rank = static_cast<int>(core::as_int(*it, loc, rank_path, 0, kMaxRank));
+      if (seen[static_cast<std::size_t>(rank)]) {
+        throw core::InputError(loc, rank_path, "rank " + std::to_string(rank) + " is listed twice");
+      }
+      seen[static_cast<std::size_t>(rank)] = true;
+      ranks.push_back(rank);
+    }
+    if (ranks.size() < min_count) {
+      m.fail("ranks", "expected at least " + std::to_string(min_count) +
+                          (min_count == 1 ? " rank" : " ranks") + ", got " + std::to_string(ranks.size()));
+    }
+    std::sort(ranks.begin(), ranks.end());
+    return ranks;
+  }
+
+  const YamlDoc& m_doc;
+  int m_count = 0;
+};
+
+WorkloadSpec build(const YamlDoc& doc) {
+  const MapReader top(doc, doc.root(), "", {"name", "iterations", "steps"});
+  WorkloadSpec spec;
+  spec.file = doc.file();
+
+  if (!top.has("name")) top.fail_missing("name", "a workload name such as \"step\"");
+  spec.name = *top.string("name", "a workload name");
+  if (spec.name.empty()) top.fail("name", "expected a workload name such as \"step\", got \"\"");
+
+  if (auto v = top.integer("iterations", 1, kMaxIterations)) spec.iterations = static_cast<int>(*v);
+
+  if (!top.has("steps")) top.fail_missing("steps", "a list of steps");
+  StepReader reader(doc);
+  spec.steps = reader.read_list(top.node("steps"), top.loc("steps"), "steps", 0);
+  return spec;
+}
+
+}  // namespace
+
+const std::vector<std::string>& workload_top_level_keys() {
+  static const std::vector<std::string> keys = {"name", "iterations", "steps"};
+  return keys;
+}
+
+WorkloadSpec parse_workload(const std::string& text, const std::string& file,
+                            const std::vector<core::Override>& overrides) {
+  YamlDoc doc(file, core::parse_yaml_mapping(text, file));
+  doc.apply_overrides(core::select_overrides(overrides, "workload", workload_top_level_keys()));
+  return build(doc);
+}
+
+WorkloadSpec load_workload(const std::string& path, const std::vector<core::Override>& overrides) {
+  return parse_workload(core::read_text_file(path), path, overrides);
+}
+
+}  // namespace pjbit::workloads
