@@ -27,7 +27,8 @@ void ring_all_reduce(benchmark::State& state) {
           "\n  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n",
       "bench.yaml");
   const auto workload = pjbit::workloads::parse_workload(
-      "name: ar\nsteps:\n  - collective: all_reduce\n    size: " + std::to_string(mib) + " MiB\n    algorithm: ring\n",
+      "name: ar\nsteps:\n  - collective: all_reduce\n    size: " + std::to_string(mib) +
+          " MiB\n    algorithm: ring\n",
       "bench.yaml");
   std::uint64_t hops = 0;
   for (auto _ : state) {
@@ -41,7 +42,13 @@ void ring_all_reduce(benchmark::State& state) {
   state.counters["hops"] = benchmark::Counter(static_cast<double>(hops), benchmark::Counter::kAvgIterations);
 }
 
-BENCHMARK(ring_all_reduce)->Args({8, 64})->Args({64, 64})->Args({8, 256})->Args({64, 1024})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(ring_all_reduce)
+    ->Args({8, 64})
+    ->Args({64, 64})
+    ->Args({8, 256})
+    ->Args({64, 1024})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

@@ -33,12 +33,14 @@ template <typename F>
 void for_each_component(F&& f, sc_core::sc_object* root = nullptr) {
   auto visit = [&](auto&& self, sc_core::sc_object* obj) -> void {
     if (auto* c = dynamic_cast<Component*>(obj)) f(*c);
-    for (sc_core::sc_object* child : obj->get_child_objects()) self(self, child);
+    for (sc_core::sc_object* child : obj->get_child_objects())
+      self(self, child);
   };
   if (root) {
     visit(visit, root);
   } else {
-    for (sc_core::sc_object* top : sc_core::sc_get_top_level_objects()) visit(visit, top);
+    for (sc_core::sc_object* top : sc_core::sc_get_top_level_objects())
+      visit(visit, top);
   }
 }
 

@@ -5,11 +5,13 @@
 namespace pjbit::core {
 
 namespace {
-constexpr std::string_view kNames[kNumCategories] = {"serdes", "retimer", "dsp",     "laser",  "switch",
-                                                     "ocs",    "nic",     "hbm",     "compute", "cooling"};
+constexpr std::string_view kNames[kNumCategories] = {"serdes", "retimer", "dsp", "laser",   "switch",
+                                                     "ocs",    "nic",     "hbm", "compute", "cooling"};
 }
 
-std::string_view category_name(Category c) { return kNames[static_cast<int>(c)]; }
+std::string_view category_name(Category c) {
+  return kNames[static_cast<int>(c)];
+}
 
 std::optional<Category> category_from_name(std::string_view name) {
   for (int i = 0; i < kNumCategories; ++i)
@@ -17,12 +19,16 @@ std::optional<Category> category_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_fabric(Category c) { return c <= Category::Nic; }
+bool is_fabric(Category c) {
+  return c <= Category::Nic;
+}
 
 double EnergyAccount::dynamic_total_j() const {
   return std::accumulate(m_dynamic_j.begin(), m_dynamic_j.end(), 0.0);
 }
 
-double EnergyAccount::static_total_w() const { return std::accumulate(m_static_w.begin(), m_static_w.end(), 0.0); }
+double EnergyAccount::static_total_w() const {
+  return std::accumulate(m_static_w.begin(), m_static_w.end(), 0.0);
+}
 
 }  // namespace pjbit::core

@@ -19,7 +19,8 @@ class EventQueue {
  public:
   using Callback = std::function<void(const Item&)>;
 
-  EventQueue(const char* name, Callback cb) : m_event((std::string(name) + "_event").c_str()), m_cb(std::move(cb)) {
+  EventQueue(const char* name, Callback cb)
+      : m_event((std::string(name) + "_event").c_str()), m_cb(std::move(cb)) {
     sc_core::sc_spawn_options opts;
     opts.spawn_method();
     opts.dont_initialize();

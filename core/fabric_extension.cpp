@@ -19,7 +19,11 @@ tlm::tlm_generic_payload* PayloadPool::acquire() {
   } else {
     p = m_free.back();
     m_free.pop_back();
-    fabric(*p) = FabricExtension{};
+    FabricExtension& ext = fabric(*p);
+    Route keep = std::move(ext.own_route);  // keeps its buffer: no allocation once the pool has warmed up
+    ext = FabricExtension{};
+    ext.own_route = std::move(keep);
+    ext.own_route.ports.clear();
   }
   p->set_command(tlm::TLM_WRITE_COMMAND);
   p->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
@@ -27,6 +31,8 @@ tlm::tlm_generic_payload* PayloadPool::acquire() {
   return p;
 }
 
-void PayloadPool::free(tlm::tlm_generic_payload* p) { m_free.push_back(p); }
+void PayloadPool::free(tlm::tlm_generic_payload* p) {
+  m_free.push_back(p);
+}
 
 }  // namespace pjbit::core

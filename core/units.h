@@ -18,7 +18,19 @@
 
 namespace pjbit::core {
 
-enum class Dim { DataSize, DataRate, Time, EnergyPerBit, Energy, Power, Length, Area, ComputeRate, Work, Loss };
+enum class Dim {
+  DataSize,
+  DataRate,
+  Time,
+  EnergyPerBit,
+  Energy,
+  Power,
+  Length,
+  Area,
+  ComputeRate,
+  Work,
+  Loss
+};
 
 // The quantity text did not parse as the expected kind. what() reads, for example,
 // `expected a data rate such as "100 GB/s", got "fast"`.

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <sstream>
 #include <system_error>
 
 namespace pjbit::core {
@@ -143,6 +145,69 @@ const std::string& scalar_or_fail(const YAML::Node& node, const SourceLoc& loc, 
   return node.Scalar();
 }
 
+// Notes whether a YAML document holds anything but null, and where that starts. Sees events only, so aliases
+// are not expanded.
+class ContentSniffer : public YAML::EventHandler {
+ public:
+  bool seen = false;
+  YAML::Mark mark;
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override {
+    note(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    note(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    note(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void note(const YAML::Mark& m) {
+    if (!seen) mark = m;
+    seen = true;
+  }
+};
+
+// The position of the first character that is not blank, a comment, a directive or a document marker.
+std::optional<SourceLoc> first_content(const std::string& text, const std::string& file) {
+  int line = 1;
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    std::size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view l = std::string_view(text).substr(begin, end - begin);
+    const std::size_t col = l.find_first_not_of(" \t\r");
+    if (col != std::string_view::npos && l[col] != '#' && !(col == 0 && l[0] == '%')) {
+      const std::string_view rest = l.substr(col);
+      const bool marker = col == 0 && (rest.substr(0, 3) == "---" || rest.substr(0, 3) == "...") &&
+                          rest.substr(3).find_first_not_of(" \t\r") == std::string_view::npos;
+      if (!marker) return SourceLoc{file, line, static_cast<int>(col) + 1};
+    }
+    begin = end + 1;
+    ++line;
+  }
+  return std::nullopt;
+}
+
+// The text of `loc`'s line from its column on.
+std::string line_at(const std::string& text, const SourceLoc& loc) {
+  std::size_t begin = 0;
+  for (int line = 1; line < loc.line; ++line)
+    begin = text.find('\n', begin) + 1;
+  begin += static_cast<std::size_t>(loc.column - 1);
+  const std::size_t end = text.find('\n', begin);
+  return text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------------
@@ -191,21 +256,31 @@ std::string read_text_file(const std::string& path) {
 YAML::Node parse_yaml_mapping(const std::string& text, const std::string& file) {
   const SourceLoc file_loc{file};
   if (text.size() > kMaxInputBytes) throw InputError(file_loc, "", "file is larger than 16 MiB");
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
+  ContentSniffer second;
   try {
-    docs = YAML::LoadAll(text);
+    // Not YAML::LoadAll: in yaml-cpp 0.7 it loops for ever, allocating, on text such as "," (yaml-cpp issue
+    // 1040, fixed upstream by PR 1319). Load reads the first document; the sniffer then looks at most one
+    // document further, for content after the first.
+    root = YAML::Load(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    ContentSniffer first;
+    if (parser.HandleNextDocument(first)) parser.HandleNextDocument(second);
   } catch (const YAML::DeepRecursion&) {
     throw InputError(file_loc, "", "YAML is nested too deeply");
   } catch (const YAML::Exception& e) {
     throw InputError(mark_loc(file, e.mark), "", escape(e.msg, false, 200));
   }
-  if (docs.empty() || docs.front().IsNull()) throw InputError(file_loc, "", "file is empty");
-  for (std::size_t i = 1; i < docs.size(); ++i) {
-    if (!docs[i].IsNull()) {
-      throw InputError(loc_of(docs[i], file), "", "expected one YAML document, found another one here");
-    }
+  if (root.IsNull()) {
+    // yaml-cpp also gives null for text it stops reading at once (a leading ',' for one).
+    const std::optional<SourceLoc> content = first_content(text, file);
+    if (!content) throw InputError(file_loc, "", "file is empty");
+    throw InputError(*content, "",
+                     "expected a mapping at the top level, got " + quote(line_at(text, *content)));
   }
-  const YAML::Node& root = docs.front();
+  if (second.seen)
+    throw InputError(mark_loc(file, second.mark), "", "expected one YAML document, found another one here");
   if (!root.IsMap()) {
     throw InputError(loc_of(root, file), "", "expected a mapping at the top level, got " + describe(root));
   }

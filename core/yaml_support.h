@@ -126,7 +126,7 @@ class MapReader {
   SourceLoc loc(std::string_view key) const;
 
   bool has(std::string_view key) const { return find(key) != nullptr; }
-  // The value node, or an undefined-free null node when absent (check has() first).
+  // The value node, or a null node when the key is absent.
   YAML::Node node(std::string_view key) const;
   // The keys present, in file order.
   std::vector<std::string> keys() const;

@@ -10,23 +10,44 @@
 #include "core/errors.h"
 #include "core/time.h"
 #include "platforms/builder.h"
+#include "platforms/routing.h"
+#include "platforms/topology.h"
 #include "workloads/i_collective.h"
 
 namespace pjbit::engine {
 
 using workloads::Op;
+using workloads::Phase;
 using workloads::Step;
 
-std::string default_algorithm(const platforms::PlatformSpec&, Op op) {
-  // Rings are bandwidth-optimal on both fabrics this version builds; all-to-all goes direct.
-  return op == Op::AllToAll ? "direct" : "ring";
+namespace {
+
+// The peer id a schedule uses for "the reduction engine of the switch the group hangs off" (in_network).
+constexpr int kInNetwork = -1;
+
+bool reduces_in_network(const platforms::PlatformSpec& p) {
+  return p.tiers[0].kind == "switch" && p.tiers[0].sw.in_network_reduction;
+}
+
+}  // namespace
+
+std::string default_algorithm(const platforms::PlatformSpec& platform, Op op) {
+  if (op == Op::AllToAll) return "direct";
+  if (op == Op::Broadcast) return "ring";
+  if (platform.tiers.size() > 1) return "hierarchical";
+  const std::string& kind = platform.tiers[0].kind;
+  if (op == Op::AllReduce && reduces_in_network(platform)) return "in_network";
+  if (kind == "full_mesh") return "direct";
+  if (kind == "ring" || kind == "torus" || kind == "ocs") return "bidir_ring";
+  return "ring";
 }
 
 namespace {
 
 std::vector<int> all_ranks(int n) {
   std::vector<int> r(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) r[static_cast<std::size_t>(i)] = i;
+  for (int i = 0; i < n; ++i)
+    r[static_cast<std::size_t>(i)] = i;
   return r;
 }
 
@@ -38,76 +59,178 @@ void check_ranks(const std::vector<int>& ranks, int n, const Step& step, const s
                                  std::to_string(n - 1));
 }
 
-void validate_step(const platforms::PlatformSpec& platform, const Step& step) {
-  const int n = platform.ranks();
+// What the engine needs of a platform before any module exists: its topology, for routing checks.
+struct Facts {
+  const platforms::PlatformSpec& spec;
+  platforms::Topology topo;
+  platforms::Router router;
+  workloads::TopologyFacts collective;
+  explicit Facts(const platforms::PlatformSpec& s)
+      : spec(s), topo(platforms::make_topology(s)), router(topo) {
+    collective.inner_domain = s.tiers.size() > 1 ? s.domain_size(0) : 0;
+  }
+};
+
+// The reduction engine that serves `group` with in_network, or an explanation of why there is none.
+int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why) {
+  if (f.spec.tiers[0].kind != "switch") {
+    *why =
+        "in_network needs ranks that share a switch (topology kind switch, or an inner tier of kind switch)";
+    return -1;
+  }
+  const int domain = f.spec.domain_size(0);
+  const int first = group.front() / domain;
+  for (int r : group) {
+    if (r / domain != first) {
+      *why = "in_network reduces inside one switch; ranks " + std::to_string(group.front()) + " and " +
+             std::to_string(r) + " hang off different switches";
+      return -1;
+    }
+  }
+  const int link = f.topo.nodes[static_cast<std::size_t>(group.front())].ports.front();
+  const int sw = f.topo.other_end(link, group.front());
+  const int reducer = f.topo.nodes[static_cast<std::size_t>(sw)].reducer;
+  if (reducer < 0)
+    *why = "the switch " + f.topo.nodes[static_cast<std::size_t>(sw)].name +
+           " cannot reduce (set in_network: true on it)";
+  return reducer;
+}
+
+std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
+  return c.algorithm.empty() ? default_algorithm(p, c.op) : c.algorithm;
+}
+
+void validate_step(Facts& f, const workloads::WorkloadSpec& w, const Step& step) {
+  const int n = f.spec.ranks();
   switch (step.kind) {
     case Step::Kind::Collective: {
       const auto& c = step.collective;
       check_ranks(c.ranks, n, step, "ranks");
-      const int group = c.ranks.empty() ? n : static_cast<int>(c.ranks.size());
-      const std::string name = c.algorithm.empty() ? default_algorithm(platform, c.op) : c.algorithm;
+      const std::vector<int> group = c.ranks.empty() ? all_ranks(n) : c.ranks;
+      const std::string name = algorithm_of(f.spec, c);
       const workloads::ICollective* algo = workloads::find_collective(name);
-      if (algo == nullptr) {
+      if (algo == nullptr)
         throw core::InputError(step.loc, step.key + ".algorithm", "unknown algorithm \"" + name + "\"");
-      }
       if (!algo->supports(c.op)) {
         throw core::InputError(step.loc, step.key + ".algorithm",
                                "algorithm " + name + " does not implement " + workloads::op_name(c.op));
       }
       std::string why;
-      if (!algo->accepts_group_size(group, &why)) throw core::InputError(step.loc, step.key + ".ranks", why);
+      if (!algo->accepts_group_size(static_cast<int>(group.size()), &why))
+        throw core::InputError(step.loc, step.key + ".ranks", why);
+      if (name == "in_network" && reducer_for(f, group, &why) < 0)
+        throw core::InputError(step.loc, step.key + ".algorithm", why);
+      why = algo->refusal(group, f.collective);
+      if (!why.empty()) throw core::InputError(step.loc, step.key + ".algorithm", why);
+      // Every pair the schedule joins must be routable.
+      const workloads::Schedule schedule =
+          algo->build_on(c.op, group, std::max<std::uint64_t>(c.size_bytes, group.size()), f.collective);
+      for (std::size_t i = 0; i < schedule.size(); ++i) {
+        for (const Phase& ph : schedule[i]) {
+          for (const auto& t : ph.sends) {
+            if (t.peer == kInNetwork) continue;
+            if (!f.router.reachable(group[i], t.peer))
+              throw core::InputError(
+                  step.loc, step.key,
+                  "rank " + std::to_string(group[i]) + " cannot reach rank " + std::to_string(t.peer) +
+                      " on platform " + f.spec.name + ": no path in tier " +
+                      f.topo.tiers[static_cast<std::size_t>(f.router.tier_of(group[i], t.peer))].name);
+          }
+        }
+      }
       break;
     }
     case Step::Kind::Compute:
       check_ranks(step.compute.ranks, n, step, "compute.ranks");
+      if (step.compute.bytes > 0 && f.spec.accelerator.hbm.bandwidth_Bps <= 0.0)
+        throw core::InputError(step.loc, step.key + ".compute.bytes", "the accelerator has no HBM bandwidth");
       break;
+    case Step::Kind::Memory: {
+      const auto& m = step.memory;
+      const std::string kind = step.checkpoint ? "checkpoint" : "memory";
+      check_ranks(m.ranks, n, step, kind + ".ranks");
+      const int pool = f.topo.pool_endpoint(m.pool);
+      if (pool < 0) {
+        std::string names;
+        for (const auto& p : f.spec.memory_pools)
+          names += (names.empty() ? "" : ", ") + p.name;
+        throw core::InputError(
+            step.loc, step.key + "." + kind + ".pool",
+            "the platform has no pool \"" + m.pool + "\"" +
+                (names.empty() ? std::string("; it has none") : "; expected one of: " + names));
+      }
+      const auto& spec =
+          f.topo.nodes[static_cast<std::size_t>(f.topo.endpoint_node[static_cast<std::size_t>(pool)])].pool;
+      const std::uint64_t ranks = m.ranks.empty() ? static_cast<std::uint64_t>(n) : m.ranks.size();
+      const long double total = static_cast<long double>(m.size_bytes) * ranks;
+      if (total > static_cast<long double>(spec.capacity_bytes)) {
+        std::ostringstream msg;
+        msg << ranks << " ranks x " << m.size_bytes << " bytes = " << static_cast<double>(total)
+            << " bytes do not fit in pool " << m.pool << " of " << spec.capacity_bytes << " bytes";
+        throw core::InputError(step.loc, step.key + "." + kind + ".size", msg.str());
+      }
+      for (int r : m.ranks.empty() ? all_ranks(n) : m.ranks)
+        if (!f.router.reachable(r, pool))
+          throw core::InputError(step.loc, step.key + "." + kind + ".pool",
+                                 "rank " + std::to_string(r) + " cannot reach pool " + m.pool +
+                                     " (it hangs off tier " + spec.attach + ", which does not join them)");
+      if (m.deadline_s > 0.0 && !step.checkpoint)
+        throw core::InputError(step.loc, step.key, "only a checkpoint has a deadline");
+      (void)w;
+      break;
+    }
     case Step::Kind::Parallel:
-      for (const Step& child : step.children) validate_step(platform, child);
+      for (const Step& child : step.children)
+        validate_step(f, w, child);
       break;
   }
 }
 
-// One step of one iteration, with what it needs at run time.
+// One step of one iteration, with what each endpoint does in it.
 struct Instance {
   const Step* step = nullptr;
   int iteration = 0;
   std::uint64_t id = 0;
-  std::vector<int> group;                  // participating ranks (sorted for compute, ring order otherwise)
-  std::vector<int> position;               // rank -> index in group, -1 when not participating
-  std::shared_ptr<const workloads::Schedule> schedule;
+  std::vector<int> group;                               // participating ranks
+  std::vector<const std::vector<Phase>*> phases;        // per endpoint: its phases, or null when not in it
+  std::shared_ptr<const workloads::Schedule> schedule;  // shared by iterations
+  std::vector<std::vector<Phase>> own;                  // phases made for this step (pools, reducers)
   std::string algorithm;
-  double duration_s = 0.0;                 // compute
+  double duration_s = 0.0;      // compute
+  std::uint64_t hbm_bytes = 0;  // compute: HBM traffic per rank
+  int pool = -1;                // memory: the pool's endpoint id
+  double pool_latency_s = 0.0;
+  double pool_energy_pj_per_bit = 0.0;
   std::vector<std::unique_ptr<Instance>> children;
   // Gathered while running.
   core::Tick start = std::numeric_limits<core::Tick>::max();
   core::Tick end = 0;
   core::StepTally tally;
+  bool participates(int endpoint) const { return phases[static_cast<std::size_t>(endpoint)] != nullptr; }
 };
 
 class Runner {
  public:
   Runner(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload)
-      : m_platform_spec(platform), m_workload(workload) {
-    m_facts.inner_domain = platform.tiers.size() > 1 ? platform.domain_size(0) : 0;
-  }
+      : m_spec(platform), m_workload(workload), m_facts(platform) {}
 
   SimulationResult run() {
-    platforms::Platform platform("platform", m_platform_spec);
+    platforms::Platform platform("platform", m_spec);
     const int n = platform.ranks();
+    m_endpoints = platform.endpoints();
     for (int it = 0; it < m_workload.iterations; ++it)
-      for (const Step& step : m_workload.steps) m_top.push_back(instantiate(step, it, n));
-    m_rank_end.assign(static_cast<std::size_t>(n), 0);
-    for (int r = 0; r < n; ++r) {
-      platform.accelerator(r).set_program([this, r](accelerator::Accelerator& acc) {
+      for (const Step& step : m_workload.steps)
+        m_top.push_back(instantiate(step, it, n));
+    m_end.assign(static_cast<std::size_t>(m_endpoints), 0);
+    for (int e = 0; e < m_endpoints; ++e) {
+      platform.endpoint(e).set_program([this, e](accelerator::Accelerator& acc) {
         // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
         // stop the kernel, and rethrow it from run().
-        try {
-          for (auto& inst : m_top) execute(*inst, acc);
-          m_rank_end[static_cast<std::size_t>(r)] = core::now_ticks();
-        } catch (...) {
-          if (!m_failure) m_failure = std::current_exception();
-          sc_core::sc_stop();
-        }
+        guard([&] {
+          for (auto& inst : m_top)
+            execute(*inst, acc);
+          m_end[static_cast<std::size_t>(e)] = core::now_ticks();
+        });
       });
     }
     sc_core::sc_start();
@@ -117,104 +240,226 @@ class Runner {
   }
 
  private:
+  template <typename F>
+  void guard(F&& f) {
+    try {
+      f();
+    } catch (...) {
+      if (!m_failure) m_failure = std::current_exception();
+      sc_core::sc_stop();
+    }
+  }
+
   std::unique_ptr<Instance> instantiate(const Step& step, int iteration, int n) {
     auto inst = std::make_unique<Instance>();
     inst->step = &step;
     inst->iteration = iteration;
     inst->id = m_next_id++;
-    inst->position.assign(static_cast<std::size_t>(n), -1);
+    inst->phases.assign(static_cast<std::size_t>(m_endpoints), nullptr);
     switch (step.kind) {
       case Step::Kind::Collective: {
         const auto& c = step.collective;
         inst->group = c.ranks.empty() ? all_ranks(n) : c.ranks;
-        inst->algorithm = c.algorithm.empty() ? default_algorithm(m_platform_spec, c.op) : c.algorithm;
-        // Iterations share one schedule per step.
+        inst->algorithm = algorithm_of(m_spec, c);
         auto& cached = m_schedules[&step];
         if (!cached) {
           cached = std::make_shared<workloads::Schedule>(
-              workloads::find_collective(inst->algorithm)->build_on(c.op, inst->group, c.size_bytes, m_facts));
+              workloads::find_collective(inst->algorithm)
+                  ->build_on(c.op, inst->group, c.size_bytes, m_facts.collective));
         }
         inst->schedule = cached;
+        for (std::size_t i = 0; i < inst->group.size(); ++i)
+          inst->phases[static_cast<std::size_t>(inst->group[i])] = &(*cached)[i];
+        if (inst->algorithm == "in_network") add_reducer_phases(*inst);
         break;
       }
       case Step::Kind::Compute: {
         const auto& c = step.compute;
         inst->group = c.ranks.empty() ? all_ranks(n) : c.ranks;
-        inst->duration_s = c.has_work ? c.work_flop / m_platform_spec.accelerator.compute_flops : c.duration_s;
+        inst->duration_s = c.has_work ? c.work_flop / m_spec.accelerator.compute_flops : c.duration_s;
+        inst->hbm_bytes = c.bytes;
+        if (c.bytes > 0)
+          inst->duration_s =
+              std::max(inst->duration_s, static_cast<double>(c.bytes) / m_spec.accelerator.hbm.bandwidth_Bps);
+        mark_all(*inst);
+        break;
+      }
+      case Step::Kind::Memory: {
+        const auto& m = step.memory;
+        inst->group = m.ranks.empty() ? all_ranks(n) : m.ranks;
+        inst->pool = m_facts.topo.pool_endpoint(m.pool);
+        const auto& pool = m_facts.topo
+                               .nodes[static_cast<std::size_t>(
+                                   m_facts.topo.endpoint_node[static_cast<std::size_t>(inst->pool)])]
+                               .pool;
+        inst->pool_latency_s = pool.latency_s;
+        inst->pool_energy_pj_per_bit = pool.energy_pj_per_bit;
+        // One phase: every rank moves its share to or from the pool; the pool serves them all at once.
+        inst->own.resize(inst->group.size() + 1);
+        Phase& pool_phase = inst->own.back().emplace_back();
+        for (std::size_t i = 0; i < inst->group.size(); ++i) {
+          Phase& ph = inst->own[i].emplace_back();
+          const int r = inst->group[i];
+          if (m.write) {
+            ph.sends.push_back({inst->pool, m.size_bytes, {}});
+            pool_phase.recvs.push_back({r, m.size_bytes, {}});
+          } else {
+            ph.recvs.push_back({inst->pool, m.size_bytes, {}});
+            pool_phase.sends.push_back({r, m.size_bytes, {}});
+          }
+          inst->phases[static_cast<std::size_t>(r)] = &inst->own[i];
+        }
+        inst->phases[static_cast<std::size_t>(inst->pool)] = &inst->own.back();
         break;
       }
       case Step::Kind::Parallel: {
-        std::vector<bool> in(static_cast<std::size_t>(n), false);
+        std::vector<bool> in(static_cast<std::size_t>(m_endpoints), false);
         for (const Step& child : step.children) {
           inst->children.push_back(instantiate(child, iteration, n));
-          for (int r : inst->children.back()->group) in[static_cast<std::size_t>(r)] = true;
+          for (int e = 0; e < m_endpoints; ++e)
+            if (inst->children.back()->participates(e)) in[static_cast<std::size_t>(e)] = true;
         }
-        for (int r = 0; r < n; ++r)
-          if (in[static_cast<std::size_t>(r)]) inst->group.push_back(r);
+        for (int e = 0; e < m_endpoints; ++e)
+          if (in[static_cast<std::size_t>(e)]) {
+            if (e < n) inst->group.push_back(e);
+            inst->phases[static_cast<std::size_t>(e)] = &m_empty;
+          }
         break;
       }
     }
-    for (std::size_t i = 0; i < inst->group.size(); ++i)
-      inst->position[static_cast<std::size_t>(inst->group[i])] = static_cast<int>(i);
     return inst;
   }
 
-  void execute(Instance& inst, accelerator::Accelerator& acc) {
-    const int pos = inst.position[static_cast<std::size_t>(acc.rank())];
-    if (pos < 0) return;
-    inst.start = std::min(inst.start, core::now_ticks());
-    switch (inst.step->kind) {
-      case Step::Kind::Collective: {
-        const auto& phases = (*inst.schedule)[static_cast<std::size_t>(pos)];
-        const auto cls = static_cast<std::uint8_t>(inst.step->collective.cls);
-        for (std::size_t k = 0; k < phases.size(); ++k) {
-          const std::uint64_t tag = (inst.id << 24) | k;
-          accelerator::Completion done;
-          for (const auto& s : phases[k].sends) acc.send(s.peer, s.bytes, cls, tag, done, &inst.tally);
-          for (const auto& r : phases[k].recvs) acc.recv(r.peer, r.bytes, tag, done);
-          done.wait();
+  void mark_all(Instance& inst) {
+    for (int r : inst.group)
+      inst.phases[static_cast<std::size_t>(r)] = &m_empty;
+  }
+
+  // in_network: every rank's transfers with kInNetwork are mirrored into the reduction engine's phases.
+  void add_reducer_phases(Instance& inst) {
+    std::string why;
+    const int reducer = reducer_for(m_facts, inst.group, &why);
+    const auto& schedule = *inst.schedule;
+    inst.own.assign(1, std::vector<Phase>(schedule.front().size()));
+    auto& mine = inst.own.front();
+    for (std::size_t i = 0; i < schedule.size(); ++i) {
+      for (std::size_t k = 0; k < schedule[i].size(); ++k) {
+        for (const auto& t : schedule[i][k].sends)
+          if (t.peer == kInNetwork) mine[k].recvs.push_back({inst.group[i], t.bytes, t.chunks});
+        for (const auto& t : schedule[i][k].recvs)
+          if (t.peer == kInNetwork) mine[k].sends.push_back({inst.group[i], t.bytes, t.chunks});
+      }
+    }
+    inst.pool = reducer;
+    inst.phases[static_cast<std::size_t>(reducer)] = &mine;
+  }
+
+  void run_phases(Instance& inst, accelerator::Accelerator& acc, const std::vector<Phase>& phases,
+                  bool is_rank) {
+    const auto cls = static_cast<std::uint8_t>(
+        inst.step->kind == Step::Kind::Memory ? inst.step->memory.cls : inst.step->collective.cls);
+    for (std::size_t k = 0; k < phases.size(); ++k) {
+      const Phase& ph = phases[k];
+      const std::uint64_t tag = (inst.id << 24) | k;
+      accelerator::Completion done;
+      std::uint64_t hbm = ph.reduce_bytes;
+      for (const auto& s : ph.sends) {
+        acc.send(s.peer == kInNetwork ? inst.pool : s.peer, s.bytes, cls, tag, done, &inst.tally);
+        hbm += s.bytes;
+      }
+      // Receives from one peer in one phase add up: post them as one, so that data that already arrived
+      // for all of them never exceeds what is posted.
+      m_recv_scratch.clear();
+      for (const auto& r : ph.recvs) {
+        const int peer = r.peer == kInNetwork ? inst.pool : r.peer;
+        auto it = std::find_if(m_recv_scratch.begin(), m_recv_scratch.end(),
+                               [peer](const auto& e) { return e.first == peer; });
+        if (it == m_recv_scratch.end()) {
+          m_recv_scratch.emplace_back(peer, r.bytes);
+        } else {
+          it->second += r.bytes;
         }
+        hbm += r.bytes;
+      }
+      for (const auto& [peer, bytes] : m_recv_scratch)
+        acc.recv(peer, bytes, tag, done);
+      // A rank reads what it sends and writes what it receives (and reads its operand to reduce) in its HBM,
+      // pipelined with the transfers: the phase takes the longer of the two.
+      const core::Tick hbm_done = is_rank && hbm > 0 && inst.step->kind == Step::Kind::Collective
+                                      ? acc.hbm().reserve(hbm, !ph.recvs.empty())
+                                      : 0;
+      done.wait();
+      const core::Tick now = core::now_ticks();
+      if (hbm_done > now) sc_core::wait(core::ticks_to_time(hbm_done - now));
+    }
+  }
+
+  void execute(Instance& inst, accelerator::Accelerator& acc) {
+    const int me = acc.rank();
+    const auto* phases = inst.phases[static_cast<std::size_t>(me)];
+    if (phases == nullptr) return;
+    const bool is_rank = me < m_spec.ranks();
+    if (is_rank) inst.start = std::min(inst.start, core::now_ticks());
+    switch (inst.step->kind) {
+      case Step::Kind::Collective:
+        run_phases(inst, acc, *phases, is_rank);
+        break;
+      case Step::Kind::Memory: {
+        const bool write = inst.step->memory.write;
+        if (!is_rank) {
+          // The pool: a read starts after its access latency; it spends its media energy per bit moved.
+          if (!write && inst.pool_latency_s > 0.0)
+            sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
+          std::uint64_t bytes = 0;
+          for (const auto& ph : *phases) {
+            for (const auto& t : ph.sends)
+              bytes += t.bytes;
+            for (const auto& t : ph.recvs)
+              bytes += t.bytes;
+          }
+          acc.energy().charge(core::Category::Hbm,
+                              8.0 * static_cast<double>(bytes) * inst.pool_energy_pj_per_bit * 1e-12);
+        }
+        run_phases(inst, acc, *phases, is_rank);
+        // A write is durable once the pool has committed it.
+        if (is_rank && write && inst.pool_latency_s > 0.0)
+          sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
         break;
       }
       case Step::Kind::Compute:
+        if (inst.hbm_bytes > 0) acc.hbm().reserve(inst.hbm_bytes);
         acc.compute(inst.duration_s);
         break;
       case Step::Kind::Parallel: {
         std::vector<sc_core::sc_process_handle> threads;
         for (auto& child : inst.children) {
-          if (child->position[static_cast<std::size_t>(acc.rank())] < 0) continue;
+          if (child->phases[static_cast<std::size_t>(me)] == nullptr) continue;
           Instance* c = child.get();
-          threads.push_back(sc_core::sc_spawn([this, c, &acc] {
-            try {
-              execute(*c, acc);
-            } catch (...) {
-              if (!m_failure) m_failure = std::current_exception();
-              sc_core::sc_stop();
-            }
-          }));
+          threads.push_back(sc_core::sc_spawn([this, c, &acc] { guard([&] { execute(*c, acc); }); }));
         }
         for (auto& t : threads)
           if (!t.terminated()) sc_core::wait(t.terminated_event());
         break;
       }
     }
-    inst.end = std::max(inst.end, core::now_ticks());
+    if (is_rank) inst.end = std::max(inst.end, core::now_ticks());
   }
 
   void check_finished(platforms::Platform& platform) {
     std::ostringstream stuck;
     int count = 0;
-    for (int r = 0; r < platform.ranks(); ++r) {
-      auto& acc = platform.accelerator(r);
+    for (int e = 0; e < platform.endpoints(); ++e) {
+      auto& acc = platform.endpoint(e);
       if (acc.finished()) continue;
       if (count++ < 4) {
-        stuck << (count > 1 ? "; " : "") << "rank " << r << " waits";
-        for (const auto& p : acc.pending_receives()) stuck << " " << p;
+        stuck << (count > 1 ? "; " : "") << acc.basename() << " waits";
+        for (const auto& p : acc.pending_receives())
+          stuck << " " << p;
       }
     }
     if (count > 0) {
       throw core::SimulationError("deadlock at " + sc_core::sc_time_stamp().to_string() + ": " +
-                                  std::to_string(count) + " ranks never finished (" + stuck.str() + ")");
+                                  std::to_string(count) + " endpoints never finished (" + stuck.str() + ")");
     }
   }
 
@@ -245,6 +490,17 @@ class Runner {
       case Step::Kind::Compute:
         s.kind = "compute";
         break;
+      case Step::Kind::Memory: {
+        const auto& m = step.memory;
+        s.kind = step.checkpoint ? "checkpoint" : "memory";
+        s.mem_op = m.write ? "write" : "read";
+        s.pool = m.pool;
+        s.cls = workloads::class_name(m.cls);
+        s.size_bytes = m.size_bytes;
+        s.deadline_s = m.deadline_s;
+        s.useful_bytes = static_cast<double>(m.size_bytes) * s.ranks;
+        break;
+      }
       case Step::Kind::Parallel:
         s.kind = "parallel";
         for (const auto& child : inst.children) {
@@ -260,22 +516,26 @@ class Runner {
 
   SimulationResult gather(platforms::Platform& platform) {
     SimulationResult r;
-    r.platform_name = m_platform_spec.name;
+    r.platform_name = m_spec.name;
     r.workload_name = m_workload.name;
     r.ranks = platform.ranks();
     core::Tick end = 0;
-    for (core::Tick t : m_rank_end) end = std::max(end, t);
+    for (int i = 0; i < platform.ranks(); ++i)
+      end = std::max(end, m_end[static_cast<std::size_t>(i)]);
     r.sim_time_s = core::to_seconds(end);
     for (int i = 0; i < platform.ranks(); ++i) {
-      r.compute_time_s.push_back(platform.accelerator(i).compute_time_s());
-      r.transactions += platform.accelerator(i).packets_sent();
+      auto& acc = platform.accelerator(i);
+      r.compute_time_s.push_back(acc.compute_time_s());
+      r.hbm_bytes += static_cast<double>(acc.hbm().bytes_read() + acc.hbm().bytes_written());
     }
+    for (int e = 0; e < platform.endpoints(); ++e)
+      r.transactions += platform.endpoint(e).packets_sent();
     for (const auto& inst : m_top) {
       r.steps.push_back(result_of(*inst));
       r.useful_bytes += r.steps.back().useful_bytes;
     }
     for (const auto& info : platform.links()) {
-      if (info.internal) continue;  // an accelerator's attachment to its NIC is not a fabric link
+      if (info.internal) continue;  // attachments inside a node (accelerator to NIC, switch to reducer)
       const double static_w = info.link->energy().static_total_w();
       for (int d = 0; d < 2; ++d) {
         const auto& st = info.link->direction(d);
@@ -295,29 +555,34 @@ class Runner {
     }
     core::for_each_component(
         [&](core::Component& c) {
-          for (int i = 0; i < core::kNumCategories; ++i) {
-            r.energy.dynamic_j[static_cast<std::size_t>(i)] += c.energy().dynamic_j()[static_cast<std::size_t>(i)];
-            r.energy.static_w[static_cast<std::size_t>(i)] += c.energy().static_w()[static_cast<std::size_t>(i)];
+          for (std::size_t i = 0; i < core::kNumCategories; ++i) {
+            r.energy.dynamic_j[i] += c.energy().dynamic_j()[i];
+            r.energy.static_w[i] += c.energy().static_w()[i];
           }
         },
         &platform);
     return r;
   }
 
-  const platforms::PlatformSpec& m_platform_spec;
+  const platforms::PlatformSpec& m_spec;
   const workloads::WorkloadSpec& m_workload;
+  Facts m_facts;
+  int m_endpoints = 0;
   std::vector<std::unique_ptr<Instance>> m_top;
   std::map<const Step*, std::shared_ptr<const workloads::Schedule>> m_schedules;
-  std::vector<core::Tick> m_rank_end;
+  std::vector<core::Tick> m_end;
   std::uint64_t m_next_id = 0;
   std::exception_ptr m_failure;
-  workloads::TopologyFacts m_facts;
+  const std::vector<Phase> m_empty;
+  std::vector<std::pair<int, std::uint64_t>> m_recv_scratch;
 };
 
 }  // namespace
 
 void validate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
-  for (const Step& step : workload.steps) validate_step(platform, step);
+  Facts facts(platform);
+  for (const Step& step : workload.steps)
+    validate_step(facts, workload, step);
 }
 
 SimulationResult simulate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload,

@@ -19,31 +19,34 @@ struct RunOptions {
 
 // One executed step (per iteration), with nested children for `parallel`.
 struct StepResult {
-  std::string kind;             // collective | compute | parallel
-  std::string key;              // "steps.0"
+  std::string kind;  // collective | compute | memory | checkpoint | parallel
+  std::string key;   // "steps.0"
   int iteration = 0;
-  std::string op;               // collectives
+  std::string op;  // collectives
   std::string algorithm;
   std::string cls;
-  std::uint64_t size_bytes = 0;
-  int ranks = 0;                // participating ranks
+  std::uint64_t size_bytes = 0;  // collectives: nccl-tests size; memory and checkpoint: per rank
+  std::string pool;              // memory and checkpoint
+  std::string mem_op;            // memory: read | write
+  double deadline_s = 0.0;       // checkpoint
+  int ranks = 0;                 // participating ranks
   double start_s = 0.0;
   double end_s = 0.0;
-  double useful_bytes = 0.0;    // CONTRACT section 5
+  double useful_bytes = 0.0;  // CONTRACT section 5
   double wire_bytes = 0.0;
   double dynamic_energy_j = 0.0;
   std::vector<StepResult> children;
 };
 
 struct LinkResult {
-  std::string id;               // "r0->r1"
+  std::string id;  // "r0->r1"
   std::string tier;
   std::string regime;
-  double bytes = 0.0;           // wire bytes
+  double bytes = 0.0;  // wire bytes
   double busy_s = 0.0;
   std::uint64_t packets = 0;
   double dynamic_j = 0.0;
-  double static_w = 0.0;        // this direction's half of the link's static power
+  double static_w = 0.0;  // this direction's half of the link's static power
 };
 
 // What the components spent: dynamic joules by category and static watts by category.
@@ -63,8 +66,9 @@ struct SimulationResult {
   std::vector<StepResult> steps;
   std::vector<LinkResult> links;
   EnergyTotals energy;
-  std::uint64_t transactions = 0;       // packets injected
-  std::uint64_t packet_hops = 0;        // packets serialized onto a link
+  double hbm_bytes = 0.0;          // accelerator HBM traffic (collectives' buffers, compute)
+  std::uint64_t transactions = 0;  // packets injected
+  std::uint64_t packet_hops = 0;   // packets serialized onto a link
   std::string engine = "packet";
 };
 

@@ -75,17 +75,30 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
   ap.router_latency_s = spec.accelerator.router_latency_s;
   ap.packet_bytes = spec.packet_bytes;
   ap.priorities = spec.scheduler.priorities;
+  ap.hbm.bandwidth_Bps = spec.accelerator.hbm.bandwidth_Bps;
+  ap.hbm.latency_s = spec.accelerator.hbm.latency_s;
+  ap.hbm.energy_pj_per_bit = spec.accelerator.hbm.energy_pj_per_bit;
+  ap.hbm.capacity_bytes = spec.accelerator.hbm.capacity_bytes;
   m_node_module.assign(m_topo.nodes.size(), nullptr);
   for (std::size_t n = 0; n < m_topo.nodes.size(); ++n) {
     const TopoNode& node = m_topo.nodes[n];
     const std::string mname = module_name(node.name);
     switch (node.kind) {
       case NodeKind::Rank:
+      case NodeKind::Pool:
+      case NodeKind::Reducer: {
+        // Pools and reduction engines are endpoints too: they send and receive with the same NIC model.
         ap.rank = node.rank;
-        m_accelerators.push_back(std::make_unique<accelerator::Accelerator>(("r" + std::to_string(node.rank)).c_str(),
-                                                                            ap, *this, m_pool));
-        m_node_module[n] = m_accelerators.back().get();
+        const std::string ename = node.kind == NodeKind::Rank ? "r" + std::to_string(node.rank) : mname;
+        auto acc = std::make_unique<accelerator::Accelerator>(ename.c_str(), ap, *this, m_pool);
+        m_node_module[n] = acc.get();
+        if (node.kind == NodeKind::Rank) {
+          m_accelerators.push_back(std::move(acc));
+        } else {
+          m_other_endpoints.push_back(std::move(acc));
+        }
         break;
+      }
       case NodeKind::Switch:
         m_switches.push_back(std::make_unique<fabric_switch::Switch>(mname.c_str(), switch_params(node.sw)));
         m_node_module[n] = m_switches.back().get();
@@ -100,7 +113,8 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
         // Routes follow the circuits as they are once a reconfiguration completes.
         o->on_reconfigured([this, o, node_id] {
           std::vector<int> map(static_cast<std::size_t>(o->ports()));
-          for (int p = 0; p < o->ports(); ++p) map[static_cast<std::size_t>(p)] = o->circuit(p);
+          for (int p = 0; p < o->ports(); ++p)
+            map[static_cast<std::size_t>(p)] = o->circuit(p);
           m_router.set_circuits(node_id, map);
         });
         m_node_module[n] = o;
@@ -116,7 +130,10 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
   for (std::size_t i = 0; i < m_topo.links.size(); ++i) {
     const TopoLink& l = m_topo.links[i];
     link::Params lp = link_params(l.spec, spec.scheduler.priorities);
-    if (l.internal) lp.stack.clear();
+    if (l.internal) {
+      lp.stack.clear();
+      lp.fabric = false;
+    }
     m_link_modules.push_back(std::make_unique<link::Link>(("l" + std::to_string(i)).c_str(), lp));
     LinkInfo info;
     info.link = m_link_modules.back().get();
@@ -141,6 +158,11 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
 
 Platform::~Platform() = default;
 
+accelerator::Accelerator& Platform::endpoint(int id) {
+  return *static_cast<accelerator::Accelerator*>(
+      m_node_module[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(id)])]);
+}
+
 void Platform::bind_all() {
   for (std::size_t n = 0; n < m_topo.nodes.size(); ++n) {
     const TopoNode& node = m_topo.nodes[n];
@@ -152,7 +174,9 @@ void Platform::bind_all() {
       auto& link_in = end_a ? link.a_in : link.b_in;
       auto& link_out = end_a ? link.a_out : link.b_out;
       switch (node.kind) {
-        case NodeKind::Rank: {
+        case NodeKind::Rank:
+        case NodeKind::Pool:
+        case NodeKind::Reducer: {
           auto* m = static_cast<accelerator::Accelerator*>(m_node_module[n]);
           m->out.bind(link_in);
           link_out.bind(m->in);
@@ -193,12 +217,14 @@ std::string Platform::describe() const {
   } else {
     ss << " in " << m_spec.tiers.size() << " tiers\n";
   }
-  ss << "  accelerators: " << ranks() << " (" << m_spec.accelerator.compute_flops / 1e12 << " TFLOP/s each)\n";
+  ss << "  accelerators: " << ranks() << " (" << m_spec.accelerator.compute_flops / 1e12
+     << " TFLOP/s each)\n";
   for (std::size_t t = 0; t < m_topo.tiers.size(); ++t) {
     const TierInfo& tier = m_topo.tiers[t];
     const TopologySpec& ts = m_spec.tiers[t];
     int links = 0, switches = 0, ocs = 0, nics = 0, ports = 0;
-    for (const auto& l : m_topo.links) links += l.tier == static_cast<int>(t) && !l.internal;
+    for (const auto& l : m_topo.links)
+      links += l.tier == static_cast<int>(t) && !l.internal;
     for (const auto& n : m_topo.nodes) {
       if (n.tier != static_cast<int>(t)) continue;
       switches += n.kind == NodeKind::Switch;
@@ -208,8 +234,9 @@ std::string Platform::describe() const {
     }
     ss << "  tier " << tier.name << ": " << tier.kind << " over " << tier.domain << " ranks x "
        << ranks() / tier.domain << ", routing " << tier.routing << "\n";
-    ss << "    links:    " << links << " full duplex, " << ts.link.bandwidth_Bps / 1e9 << " GB/s per direction, "
-       << ts.link.total_latency_s() * 1e9 << " ns, " << ts.link.energy_pj_per_bit() << " pJ/bit";
+    ss << "    links:    " << links << " full duplex, " << ts.link.bandwidth_Bps / 1e9
+       << " GB/s per direction, " << ts.link.total_latency_s() * 1e9 << " ns, " << ts.link.energy_pj_per_bit()
+       << " pJ/bit";
     if (ts.link.total_static_power_w() + ts.link.optics.laser_electrical_power_w() > 0.0)
       ss << ", " << ts.link.total_static_power_w() + ts.link.optics.laser_electrical_power_w() << " W static";
     ss << "\n";

@@ -29,8 +29,8 @@ nic::Params nic_params(const NicSpec& spec);
 // A link as the report names it.
 struct LinkInfo {
   link::Link* link = nullptr;
-  std::string id[2];      // per direction, e.g. "r0->r1" and "r1->r0"
-  std::string tier;       // the tier's name ("topology" for a flat fabric)
+  std::string id[2];  // per direction, e.g. "r0->r1" and "r1->r0"
+  std::string tier;   // the tier's name ("topology" for a flat fabric)
   std::string regime;
   bool internal = false;  // an accelerator's attachment to its NIC
 };
@@ -45,6 +45,9 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   Router& router() { return m_router; }
   int ranks() const { return static_cast<int>(m_accelerators.size()); }
   accelerator::Accelerator& accelerator(int rank) { return *m_accelerators[static_cast<std::size_t>(rank)]; }
+  // Any endpoint: a rank, a memory pool or a switch's reduction engine (platforms/topology.h).
+  accelerator::Accelerator& endpoint(int id);
+  int endpoints() const { return m_topo.endpoints(); }
   const std::vector<LinkInfo>& links() const { return m_links; }
   const std::vector<std::unique_ptr<fabric_switch::Switch>>& switches() const { return m_switches; }
   const std::vector<std::unique_ptr<ocs::Ocs>>& circuit_switches() const { return m_ocs; }
@@ -54,6 +57,7 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
 
   // IRouteTable: by the tier's routing policy, over the OCS circuits as they are now.
   bool route(int src, int dst, std::uint64_t hash, core::Route& out) override;
+  bool sprays(int src, int dst) override { return m_router.policy(m_router.tier_of(src, dst)) == "spray"; }
 
   // What `pjbit validate` prints: ranks, tiers, links, switches, ports.
   std::string describe() const;
@@ -66,6 +70,7 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   Router m_router;
   core::PayloadPool m_pool;
   std::vector<std::unique_ptr<accelerator::Accelerator>> m_accelerators;
+  std::vector<std::unique_ptr<accelerator::Accelerator>> m_other_endpoints;  // pools and reducers
   std::vector<std::unique_ptr<fabric_switch::Switch>> m_switches;
   std::vector<std::unique_ptr<ocs::Ocs>> m_ocs;
   std::vector<int> m_ocs_nodes;

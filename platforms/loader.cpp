@@ -74,8 +74,10 @@ StackElement read_stack_element(const YamlDoc& doc, const YAML::Node& node, cons
 }
 
 // The optical part of a link: its budget, connectors and external laser (fields override the preset's).
-OpticsSpec read_optics(const YamlDoc& doc, const YAML::Node& node, const std::string& path, OpticsSpec optics) {
-  const MapReader m(doc, node, path, {"budget", "connector_loss", "connectors", "laser"}, "an optics description");
+OpticsSpec read_optics(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+                       OpticsSpec optics) {
+  const MapReader m(doc, node, path, {"budget", "connector_loss", "connectors", "laser"},
+                    "an optics description");
   optics.present = true;
   if (auto v = m.quantity("budget", Dim::Loss)) optics.budget_db = *v;
   if (auto v = m.quantity("connector_loss", Dim::Loss)) optics.connector_loss_db = *v;
@@ -94,10 +96,10 @@ OpticsSpec read_optics(const YamlDoc& doc, const YAML::Node& node, const std::st
 }
 
 LinkSpec read_link(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path,
-                    {"preset", "bandwidth", "latency", "overhead", "stack", "energy", "static_power", "optics",
-                     "regime"},
-                    "a link");
+  const MapReader m(
+      doc, node, path,
+      {"preset", "bandwidth", "latency", "overhead", "stack", "energy", "static_power", "optics", "regime"},
+      "a link");
   LinkSpec link;
   const bool from_preset = m.has("preset");
   if (from_preset) {
@@ -197,7 +199,8 @@ AcceleratorSpec read_accelerator(const YamlDoc& doc, const YAML::Node& node, con
 }
 
 OcsSpec read_ocs(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path, {"preset", "ports", "reconfiguration", "insertion_loss", "power"}, "an OCS");
+  const MapReader m(doc, node, path, {"preset", "ports", "reconfiguration", "insertion_loss", "power"},
+                    "an OCS");
   OcsSpec ocs;
   if (m.has("preset")) {
     ocs = find_preset(m, "ocs").ocs;
@@ -225,7 +228,8 @@ NicSpec read_nic(const YamlDoc& doc, const YAML::Node& node, const std::string& 
   return nic;
 }
 
-const std::vector<std::string_view> kKinds = {"ring", "switch", "full_mesh", "torus", "fat_tree", "ocs", "graph"};
+const std::vector<std::string_view> kKinds = {"ring",     "switch", "full_mesh", "torus",
+                                              "fat_tree", "ocs",    "graph"};
 
 std::vector<int> read_dims(const YamlDoc& doc, const MapReader& m) {
   std::vector<int> dims;
@@ -247,7 +251,8 @@ std::vector<int> read_dims(const YamlDoc& doc, const MapReader& m) {
 
 std::string known_node(const MapReader& r, std::string_view key, const std::vector<std::string>& names) {
   const std::string name = *r.string(key, "a node name");
-  if (std::find(names.begin(), names.end(), name) == names.end()) r.fail(key, "no node is named \"" + name + "\"");
+  if (std::find(names.begin(), names.end(), name) == names.end())
+    r.fail(key, "no node is named \"" + name + "\"");
   return name;
 }
 
@@ -273,7 +278,8 @@ void read_graph(const YamlDoc& doc, const MapReader& m, TopologySpec& topo) {
     if (!n.has("kind")) n.fail_missing("kind", "one of accelerator, switch, ocs");
     node.kind = *n.choice("kind", {"accelerator", "switch", "ocs"});
     if (node.kind == "switch") {
-      if (!n.has("switch")) n.fail_missing("switch", "a switch such as { latency: 300 ns, energy: 10 pJ/bit }");
+      if (!n.has("switch"))
+        n.fail_missing("switch", "a switch such as { latency: 300 ns, energy: 10 pJ/bit }");
       node.sw = read_switch(doc, n.node("switch"), n.path("switch"));
     } else if (n.has("switch")) {
       n.fail("switch", "only a node of kind switch has a switch");
@@ -340,7 +346,8 @@ void read_graph(const YamlDoc& doc, const MapReader& m, TopologySpec& topo) {
     }
   }
   int accelerators = 0;
-  for (const auto& n : topo.graph_nodes) accelerators += n.kind == "accelerator";
+  for (const auto& n : topo.graph_nodes)
+    accelerators += n.kind == "accelerator";
   if (accelerators < 2) m.fail("nodes", "a graph needs at least two nodes of kind accelerator");
   topo.ranks = accelerators;
 }
@@ -381,10 +388,12 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
   // Size: a flat topology or the innermost tier gives ranks (a torus its dims); an outer tier gives domains.
   if (tier > 0) {
     forbid("ranks", "an outer tier is sized by domains: the number of copies of the tier inside it");
-    if (!m.has("domains")) m.fail_missing("domains", "the number of inner domains this tier joins, such as 16");
+    if (!m.has("domains"))
+      m.fail_missing("domains", "the number of inner domains this tier joins, such as 16");
     topo.domains = static_cast<int>(*m.integer("domains", 1, kMaxRanks));
     if (kind == "torus") {
-      if (!m.has("dims")) m.fail_missing("dims", "a list of sizes whose product is the ranks this tier holds");
+      if (!m.has("dims"))
+        m.fail_missing("dims", "a list of sizes whose product is the ranks this tier holds");
       topo.dims = read_dims(doc, m);
     }
   } else {
@@ -393,7 +402,8 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
       if (!m.has("dims")) m.fail_missing("dims", "a list of sizes such as [4, 4, 4]");
       topo.dims = read_dims(doc, m);
       long long product = 1;
-      for (int d : topo.dims) product *= d;
+      for (int d : topo.dims)
+        product *= d;
       if (product < 2 || product > kMaxRanks)
         m.fail("dims", "a torus has 2 to " + std::to_string(kMaxRanks) + " ranks, these dims give " +
                            std::to_string(product));
@@ -430,13 +440,15 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
     topo.sw = read_switch(doc, m.node("switch"), m.path("switch"));
     if (kind == "fat_tree" && !m.has("radix")) topo.radix = topo.sw.radix;
   } else {
-    forbid("switch", "a " + kind + " has no switch" + (kind == "graph" ? " here; give each switch node its own" : ""));
+    forbid("switch",
+           "a " + kind + " has no switch" + (kind == "graph" ? " here; give each switch node its own" : ""));
   }
   if (auto v = m.choice("routing", {"auto", "shortest", "ecmp", "spray", "dimension_order"})) {
     topo.routing = *v;
     if (topo.routing == "dimension_order" && kind != "torus")
       m.fail("routing", "dimension_order routing needs a torus");
-    if (topo.routing == "spray" && kind != "fat_tree") m.fail("routing", "per-packet spraying is for fat trees");
+    if (topo.routing == "spray" && kind != "fat_tree")
+      m.fail("routing", "per-packet spraying is for fat trees");
   }
   if (m.has("nic")) {
     topo.nic = read_nic(doc, m.node("nic"), m.path("nic"));
@@ -448,14 +460,15 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
   }
   if (kind == "switch" && tier <= 0 && topo.ranks > topo.sw.radix) {
     m.fail("ranks", "a switch of radix " + std::to_string(topo.sw.radix) + " cannot connect " +
-                        std::to_string(topo.ranks) + " ranks; raise " + m.path("switch") + ".radix or lower " +
-                        m.path("ranks") + ", or use a fat_tree");
+                        std::to_string(topo.ranks) + " ranks; raise " + m.path("switch") +
+                        ".radix or lower " + m.path("ranks") + ", or use a fat_tree");
   }
   return topo;
 }
 
 MemoryPoolSpec read_pool(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path, {"preset", "name", "attach", "bandwidth", "latency", "energy", "capacity"},
+  const MapReader m(doc, node, path,
+                    {"preset", "name", "attach", "bandwidth", "latency", "energy", "capacity"},
                     "a memory pool");
   MemoryPoolSpec pool;
   if (m.has("preset")) {
@@ -500,15 +513,17 @@ void read_tiers(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
     const std::string path = "tiers." + std::to_string(k);
     total *= t.domains;
     if (total > kMaxRanks)
-      throw core::InputError(t.loc, path + ".domains",
-                             "the tiers hold " + std::to_string(total) + " ranks; at most " + std::to_string(kMaxRanks));
+      throw core::InputError(
+          t.loc, path + ".domains",
+          "the tiers hold " + std::to_string(total) + " ranks; at most " + std::to_string(kMaxRanks));
     if (t.kind == "torus") {
       long long product = 1;
-      for (int d : t.dims) product *= d;
+      for (int d : t.dims)
+        product *= d;
       if (product != total)
-        throw core::InputError(t.loc, path + ".dims",
-                               "the dims give " + std::to_string(product) + " ranks; the tier holds " +
-                                   std::to_string(total));
+        throw core::InputError(
+            t.loc, path + ".dims",
+            "the dims give " + std::to_string(product) + " ranks; the tier holds " + std::to_string(total));
     }
     if (t.kind == "switch" && total > t.sw.radix)
       throw core::InputError(t.loc, path + ".switch.radix",

@@ -44,7 +44,9 @@ void Router::neighbours(int tier, int v, std::vector<std::pair<int, int>>& out) 
     if (m_topo.links[static_cast<std::size_t>(link)].tier == tier)
       out.emplace_back(vertex_of(m_topo.other_end(link, node), link), ocs_port);
     const auto& circuits = m_circuits[static_cast<std::size_t>(node)];
-    const int peer = static_cast<std::size_t>(ocs_port) < circuits.size() ? circuits[static_cast<std::size_t>(ocs_port)] : -1;
+    const int peer = static_cast<std::size_t>(ocs_port) < circuits.size()
+                         ? circuits[static_cast<std::size_t>(ocs_port)]
+                         : -1;
     if (peer >= 0 && peer < static_cast<int>(n.ports.size()))
       out.emplace_back(m_vertex_base[static_cast<std::size_t>(node)] + peer, -1);
     return;
@@ -62,7 +64,8 @@ const std::vector<std::int32_t>& Router::distances(int tier, int dst) {
   if (it != table.end()) return it->second;
   std::vector<std::int32_t> dist(static_cast<std::size_t>(m_vertices), -1);
   std::deque<int> queue;
-  const int start = m_vertex_base[static_cast<std::size_t>(dst)];
+  const int start =
+      m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
   dist[static_cast<std::size_t>(start)] = 0;
   queue.push_back(start);
   std::vector<std::pair<int, int>> next;
@@ -83,7 +86,8 @@ const std::vector<std::int32_t>& Router::distances(int tier, int dst) {
 bool Router::reachable(int src, int dst) {
   if (src == dst) return true;
   const auto& dist = distances(tier_of(src, dst), dst);
-  return dist[static_cast<std::size_t>(m_vertex_base[static_cast<std::size_t>(src)])] > 0;
+  const int node = m_topo.endpoint_node[static_cast<std::size_t>(src)];
+  return dist[static_cast<std::size_t>(m_vertex_base[static_cast<std::size_t>(node)])] > 0;
 }
 
 bool Router::user_route(int src, int dst, core::Route& out) const {
@@ -106,14 +110,16 @@ bool Router::user_route(int src, int dst, core::Route& out) const {
 bool Router::dimension_order(int src, int dst, const TierInfo& tier, core::Route& out) const {
   const auto& dims = tier.dims;
   std::vector<int> stride(dims.size(), 1);
-  for (std::size_t d = 1; d < dims.size(); ++d) stride[d] = stride[d - 1] * dims[d - 1];
+  for (std::size_t d = 1; d < dims.size(); ++d)
+    stride[d] = stride[d - 1] * dims[d - 1];
   const int base = src / tier.domain * tier.domain;
   int cur = src;
   const int tier_index = static_cast<int>(&tier - m_topo.tiers.data());
   while (cur != dst) {
     const int c = cur - base, t = dst - base;
     std::size_t d = 0;
-    while (d < dims.size() && (c / stride[d]) % dims[d] == (t / stride[d]) % dims[d]) ++d;
+    while (d < dims.size() && (c / stride[d]) % dims[d] == (t / stride[d]) % dims[d])
+      ++d;
     if (d == dims.size()) return false;
     const int size = dims[d];
     const int cd = (c / stride[d]) % size, td = (t / stride[d]) % size;
@@ -124,7 +130,8 @@ bool Router::dimension_order(int src, int dst, const TierInfo& tier, core::Route
     int port = -1;
     for (std::size_t p = 0; p < n.ports.size() && port < 0; ++p) {
       const int link = n.ports[p];
-      if (m_topo.links[static_cast<std::size_t>(link)].tier == tier_index && m_topo.other_end(link, cur) == next)
+      if (m_topo.links[static_cast<std::size_t>(link)].tier == tier_index &&
+          m_topo.other_end(link, cur) == next)
         port = static_cast<int>(p);
     }
     if (port < 0) return false;
@@ -143,17 +150,20 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   if (!m_topo.user_routes.empty() && user_route(src, dst, out)) return true;
   const int tier = tier_of(src, dst);
   const TierInfo& info = m_topo.tiers[static_cast<std::size_t>(tier)];
-  if (info.routing == "dimension_order" && info.kind == "torus") return dimension_order(src, dst, info, out);
+  if (info.routing == "dimension_order" && info.kind == "torus" && src < m_topo.ranks && dst < m_topo.ranks)
+    return dimension_order(src, dst, info, out);
   const auto& dist = distances(tier, dst);
-  int v = m_vertex_base[static_cast<std::size_t>(src)];
+  int v = m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
   if (dist[static_cast<std::size_t>(v)] <= 0) return false;
   const bool spread = info.routing == "ecmp" || info.routing == "spray";
-  const int target = m_vertex_base[static_cast<std::size_t>(dst)];
+  const int target =
+      m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
   while (v != target) {
     neighbours(tier, v, m_scratch);
     const std::int32_t want = dist[static_cast<std::size_t>(v)] - 1;
     int candidates = 0;
-    for (const auto& [w, port] : m_scratch) candidates += dist[static_cast<std::size_t>(w)] == want;
+    for (const auto& [w, port] : m_scratch)
+      candidates += dist[static_cast<std::size_t>(w)] == want;
     int pick = spread && candidates > 1 ? static_cast<int>(mix(hash ^ (static_cast<std::uint64_t>(v) << 32)) %
                                                            static_cast<std::uint64_t>(candidates))
                                         : 0;
@@ -179,8 +189,8 @@ void Router::set_circuits(int node, const std::vector<int>& circuits) {
 }
 
 std::string Router::describe(int src, const core::Route& route) const {
-  std::string out = m_topo.nodes[static_cast<std::size_t>(src)].name;
-  int node = src;
+  int node = m_topo.endpoint_node[static_cast<std::size_t>(src)];
+  std::string out = m_topo.nodes[static_cast<std::size_t>(node)].name;
   for (std::uint16_t port : route.ports) {
     const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
     if (port >= n.ports.size()) break;

@@ -39,15 +39,16 @@ class Router {
   // the port its circuit joins).
   int vertex_of(int node, int link) const;
   const std::vector<std::int32_t>& distances(int tier, int dst);
-  void neighbours(int tier, int v, std::vector<std::pair<int, int>>& out) const;  // (next vertex, emitted port or -1)
+  void neighbours(int tier, int v,
+                  std::vector<std::pair<int, int>>& out) const;  // (next vertex, emitted port or -1)
   bool dimension_order(int src, int dst, const TierInfo& tier, core::Route& out) const;
   bool user_route(int src, int dst, core::Route& out) const;
 
   const Topology& m_topo;
-  std::vector<std::vector<int>> m_circuits;     // per node
-  std::vector<int> m_vertex_base;               // per node: its first vertex
-  std::vector<int> m_vertex_node;               // per vertex: its node
-  std::vector<int> m_vertex_port;               // per vertex: the OCS port, or -1
+  std::vector<std::vector<int>> m_circuits;  // per node
+  std::vector<int> m_vertex_base;            // per node: its first vertex
+  std::vector<int> m_vertex_node;            // per vertex: its node
+  std::vector<int> m_vertex_port;            // per vertex: the OCS port, or -1
   int m_vertices = 0;
   std::vector<std::unordered_map<int, std::vector<std::int32_t>>> m_dist;  // per tier: dst -> distances
   std::vector<std::pair<int, int>> m_scratch;

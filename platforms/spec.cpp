@@ -4,25 +4,29 @@ namespace pjbit::platforms {
 
 double LinkSpec::energy_pj_per_bit() const {
   double sum = 0.0;
-  for (const auto& e : stack) sum += e.energy_pj_per_bit * e.count;
+  for (const auto& e : stack)
+    sum += e.energy_pj_per_bit * e.count;
   return sum;
 }
 
 double LinkSpec::total_latency_s() const {
   double sum = latency_s;
-  for (const auto& e : stack) sum += e.latency_s * e.count;
+  for (const auto& e : stack)
+    sum += e.latency_s * e.count;
   return sum;
 }
 
 double LinkSpec::total_static_power_w() const {
   double sum = static_power_w;
-  for (const auto& e : stack) sum += e.power_w * e.count;
+  for (const auto& e : stack)
+    sum += e.power_w * e.count;
   return sum;
 }
 
 int PlatformSpec::domain_size(std::size_t tier) const {
   int size = tiers.empty() ? 0 : tiers[0].ranks;
-  for (std::size_t k = 1; k <= tier && k < tiers.size(); ++k) size *= tiers[k].domains;
+  for (std::size_t k = 1; k <= tier && k < tiers.size(); ++k)
+    size *= tiers[k].domains;
   return size;
 }
 

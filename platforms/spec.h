@@ -12,19 +12,20 @@
 namespace pjbit::platforms {
 
 // Energy categories of CONTRACT section 4, in report order.
-inline constexpr const char* kCategories[] = {"serdes", "retimer", "dsp",     "laser", "switch",
-                                              "ocs",    "nic",     "hbm",     "compute", "cooling"};
+inline constexpr const char* kCategories[] = {"serdes", "retimer", "dsp", "laser",   "switch",
+                                              "ocs",    "nic",     "hbm", "compute", "cooling"};
 inline constexpr int kNumCategories = 10;
 // The categories that make up fabric energy (with cooling's share of them).
-inline constexpr const char* kFabricCategories[] = {"serdes", "retimer", "dsp", "laser", "switch", "ocs", "nic"};
+inline constexpr const char* kFabricCategories[] = {"serdes", "retimer", "dsp", "laser",
+                                                    "switch", "ocs",     "nic"};
 
 // One element of a link's cost stack: what one bit crossing the link costs, end to end.
 struct StackElement {
-  std::string category = "serdes";   // one of kCategories except hbm, compute, cooling
-  double energy_pj_per_bit = 0.0;    // charged per bit crossing the link
-  double power_w = 0.0;              // drawn by the whole link (both directions) for the whole run
-  int count = 1;                     // multiplies energy, power and latency
-  double latency_s = 0.0;            // added to the link's latency
+  std::string category = "serdes";  // one of kCategories except hbm, compute, cooling
+  double energy_pj_per_bit = 0.0;   // charged per bit crossing the link
+  double power_w = 0.0;             // drawn by the whole link (both directions) for the whole run
+  int count = 1;                    // multiplies energy, power and latency
+  double latency_s = 0.0;           // added to the link's latency
   core::SourceLoc loc;
 };
 
@@ -32,17 +33,18 @@ struct StackElement {
 // power budget that the path's losses (connectors, an OCS) must fit in.
 struct OpticsSpec {
   bool present = false;
-  double budget_db = 0.0;                 // the optics' link budget: loss the path may have end to end
-  double connector_loss_db = 0.5;         // per connector
-  int connectors = 2;                     // on the path, not counting an OCS
-  double laser_optical_power_w = 0.0;     // optical output of one laser
+  double budget_db = 0.0;                   // the optics' link budget: loss the path may have end to end
+  double connector_loss_db = 0.5;           // per connector
+  int connectors = 2;                       // on the path, not counting an OCS
+  double laser_optical_power_w = 0.0;       // optical output of one laser
   double laser_wall_plug_efficiency = 0.0;  // optical out / electrical in, (0, 1]
-  int lasers = 0;                         // lasers feeding the link, both ends together
+  int lasers = 0;                           // lasers feeding the link, both ends together
 
   // Electrical power drawn by the link's lasers (category laser), whether or not bits flow.
   double laser_electrical_power_w() const {
-    return lasers > 0 && laser_wall_plug_efficiency > 0.0 ? lasers * laser_optical_power_w / laser_wall_plug_efficiency
-                                                          : 0.0;
+    return lasers > 0 && laser_wall_plug_efficiency > 0.0
+               ? lasers * laser_optical_power_w / laser_wall_plug_efficiency
+               : 0.0;
   }
   // Loss of the path without any OCS.
   double path_loss_db() const { return connectors * connector_loss_db; }
@@ -50,13 +52,13 @@ struct OpticsSpec {
 
 struct LinkSpec {
   std::string preset;
-  double bandwidth_Bps = 0.0;        // per direction
-  double latency_s = 0.0;            // one-way fixed latency, before stack latencies
-  double overhead = 0.0;             // protocol/FEC overhead as a fraction of wire bits, in [0, 1)
+  double bandwidth_Bps = 0.0;  // per direction
+  double latency_s = 0.0;      // one-way fixed latency, before stack latencies
+  double overhead = 0.0;       // protocol/FEC overhead as a fraction of wire bits, in [0, 1)
   std::vector<StackElement> stack;
-  double static_power_w = 0.0;       // further idle power of the whole link
+  double static_power_w = 0.0;  // further idle power of the whole link
   OpticsSpec optics;
-  std::string regime;                // package | board | rack | row (for power density); empty: unknown
+  std::string regime;  // package | board | rack | row (for power density); empty: unknown
   core::SourceLoc loc;
 
   // Energy per payload bit on the wire, summed over the stack (pJ/bit, count included).
@@ -69,10 +71,10 @@ struct LinkSpec {
 
 struct SwitchSpec {
   std::string preset;
-  double port_bandwidth_Bps = 0.0;   // per port and direction; 0: not checked
+  double port_bandwidth_Bps = 0.0;    // per port and direction; 0: not checked
   bool in_network_reduction = false;  // can reduce in the switch (NVLink SHARP class)
-  double latency_s = 300e-9;         // port to port, cut-through
-  double energy_pj_per_bit = 0.0;    // per bit switched
+  double latency_s = 300e-9;          // port to port, cut-through
+  double energy_pj_per_bit = 0.0;     // per bit switched
   double static_power_w = 0.0;
   int radix = 64;
   bool store_and_forward = false;
@@ -99,7 +101,7 @@ struct NicSpec {
 struct MemoryPoolSpec {
   std::string preset;
   std::string name;
-  std::string attach;                // the tier it hangs off
+  std::string attach;  // the tier it hangs off
   double bandwidth_Bps = 0.0;
   double latency_s = 0.0;
   double energy_pj_per_bit = 0.0;
@@ -116,8 +118,8 @@ struct HbmSpec {
 
 struct AcceleratorSpec {
   std::string preset;
-  double compute_flops = 1000e12;    // peak dense compute
-  double router_latency_s = 0.0;     // forwarding latency of its router in direct topologies
+  double compute_flops = 1000e12;  // peak dense compute
+  double router_latency_s = 0.0;   // forwarding latency of its router in direct topologies
   double idle_power_w = 0.0;
   HbmSpec hbm;
   core::SourceLoc loc;
@@ -126,40 +128,40 @@ struct AcceleratorSpec {
 // The explicit graph form: any topology a user draws.
 struct GraphNodeSpec {
   std::string name;
-  std::string kind;                  // accelerator | switch | ocs
+  std::string kind;  // accelerator | switch | ocs
   SwitchSpec sw;
   OcsSpec ocs;
   core::SourceLoc loc;
 };
 
 struct GraphLinkSpec {
-  std::string a, b;                  // node names
+  std::string a, b;  // node names
   LinkSpec link;
   core::SourceLoc loc;
 };
 
 struct GraphRouteSpec {
-  std::string from, to;              // accelerator names
-  std::vector<std::string> via;      // the nodes in between, in order
+  std::string from, to;          // accelerator names
+  std::vector<std::string> via;  // the nodes in between, in order
   core::SourceLoc loc;
 };
 
 // One fabric: a flat topology, or one tier of a tiered platform.
 struct TopologySpec {
-  std::string name = "topology";     // the tier's name (links[].tier in the report)
-  std::string kind;                  // ring | switch | full_mesh | torus | fat_tree | ocs | graph
-  int ranks = 0;                     // endpoints of one instance of this fabric
-  int domains = 1;                   // tiers: copies of the tier inside that this one joins
-  std::vector<int> dims;             // torus
-  int levels = 2;                    // fat_tree: 2 = leaf-spine, 3 = three tiers
-  int radix = 64;                    // fat_tree switch radix
-  double oversubscription = 1.0;     // fat_tree: leaf down/up ratio
-  int ports_per_rank = 2;            // ocs
-  std::string routing = "auto";      // auto | shortest | ecmp | spray | dimension_order
+  std::string name = "topology";  // the tier's name (links[].tier in the report)
+  std::string kind;               // ring | switch | full_mesh | torus | fat_tree | ocs | graph
+  int ranks = 0;                  // endpoints of one instance of this fabric
+  int domains = 1;                // tiers: copies of the tier inside that this one joins
+  std::vector<int> dims;          // torus
+  int levels = 2;                 // fat_tree: 2 = leaf-spine, 3 = three tiers
+  int radix = 64;                 // fat_tree switch radix
+  double oversubscription = 1.0;  // fat_tree: leaf down/up ratio
+  int ports_per_rank = 2;         // ocs
+  std::string routing = "auto";   // auto | shortest | ecmp | spray | dimension_order
   LinkSpec link;
   SwitchSpec sw;
   OcsSpec ocs;
-  NicSpec nic;                       // scale-out NIC between each accelerator and this fabric
+  NicSpec nic;  // scale-out NIC between each accelerator and this fabric
   bool has_nic = false;
   std::vector<GraphNodeSpec> graph_nodes;
   std::vector<GraphLinkSpec> graph_links;
@@ -168,8 +170,8 @@ struct TopologySpec {
 };
 
 struct CoolingSpec {
-  std::string kind = "none";         // none | air | liquid
-  double overhead = 0.0;             // cooling energy = overhead x IT energy
+  std::string kind = "none";  // none | air | liquid
+  double overhead = 0.0;      // cooling energy = overhead x IT energy
 };
 
 struct SchedulerSpec {
@@ -179,7 +181,7 @@ struct SchedulerSpec {
 
 struct PlatformSpec {
   std::string name;
-  std::string file;                  // as given on the command line, for messages
+  std::string file;  // as given on the command line, for messages
   AcceleratorSpec accelerator;
   // Innermost first. A flat `topology:` is one tier named "topology"; in `tiers:` an outer tier joins
   // `domains` copies of the tier inside it, and every accelerator has a port into every tier.
@@ -187,7 +189,7 @@ struct PlatformSpec {
   std::vector<MemoryPoolSpec> memory_pools;
   CoolingSpec cooling;
   SchedulerSpec scheduler;
-  std::string engine = "auto";       // packet | flow | auto
+  std::string engine = "auto";  // packet | flow | auto
   std::uint64_t packet_bytes = 4096;
 
   // Ranks per instance of tier k (its domain size); ranks() is that of the outermost tier.

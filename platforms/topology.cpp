@@ -9,7 +9,17 @@
 
 namespace pjbit::platforms {
 
+int Topology::pool_endpoint(const std::string& name) const {
+  for (int e = ranks; e < endpoints(); ++e) {
+    const TopoNode& n = nodes[static_cast<std::size_t>(endpoint_node[static_cast<std::size_t>(e)])];
+    if (n.kind == NodeKind::Pool && n.pool.name == name) return e;
+  }
+  return -1;
+}
+
 int Topology::tier_of(int a, int b) const {
+  if (a >= ranks) return endpoint_tier[static_cast<std::size_t>(a)];
+  if (b >= ranks) return endpoint_tier[static_cast<std::size_t>(b)];
   for (std::size_t t = 0; t < tiers.size(); ++t) {
     const int d = tiers[t].domain;
     if (d > 0 && a / d == b / d) return static_cast<int>(t);
@@ -31,7 +41,8 @@ int Topology::other_end(int link, int node) const {
 
 int Topology::count(NodeKind kind) const {
   int n = 0;
-  for (const auto& node : nodes) n += node.kind == kind;
+  for (const auto& node : nodes)
+    n += node.kind == kind;
   return n;
 }
 
@@ -78,12 +89,17 @@ class Generator {
       n.kind = NodeKind::Rank;
       n.name = "r" + std::to_string(r);
       n.rank = r;
-      add_node(n);
+      m_topo.endpoint_node.push_back(add_node(n));
+      m_topo.endpoint_tier.push_back(-1);
     }
   }
 
   Topology run() {
-    for (std::size_t t = 0; t < m_spec.tiers.size(); ++t) build_tier(static_cast<int>(t));
+    for (std::size_t t = 0; t < m_spec.tiers.size(); ++t)
+      build_tier(static_cast<int>(t));
+    for (const MemoryPoolSpec& pool : m_spec.memory_pools)
+      attach_pool(pool);
+    add_reducers();
     return std::move(m_topo);
   }
 
@@ -108,7 +124,69 @@ class Generator {
     return id;
   }
 
-  std::string prefix(int tier) const { return m_spec.flat() ? "" : m_spec.tiers[static_cast<std::size_t>(tier)].name + "."; }
+  std::string prefix(int tier) const {
+    return m_spec.flat() ? "" : m_spec.tiers[static_cast<std::size_t>(tier)].name + ".";
+  }
+
+  int add_endpoint(TopoNode n, int tier) {
+    n.rank = static_cast<int>(m_topo.endpoint_node.size());
+    n.tier = tier;
+    const int id = add_node(std::move(n));
+    m_topo.endpoint_node.push_back(id);
+    m_topo.endpoint_tier.push_back(tier);
+    return id;
+  }
+
+  // A pool hangs off its tier's top switch (the highest level of instance 0), or off rank 0 of a direct
+  // topology, by a link of the pool's own bandwidth with the tier link's per-bit stack: the pool is taken to
+  // have the ports it needs to deliver its bandwidth, and its switch port is not counted against the radix.
+  void attach_pool(const MemoryPoolSpec& pool) {
+    int tier = 0;
+    for (std::size_t t = 0; t < m_spec.tiers.size(); ++t)
+      if (m_spec.tiers[t].name == pool.attach) tier = static_cast<int>(t);
+    int anchor = 0;
+    int level = -1;
+    for (std::size_t i = 0; i < m_topo.nodes.size(); ++i) {
+      const TopoNode& n = m_topo.nodes[i];
+      if (n.kind == NodeKind::Switch && n.tier == tier && n.level > level) {
+        anchor = static_cast<int>(i);
+        level = n.level;
+      }
+    }
+    TopoNode node;
+    node.kind = NodeKind::Pool;
+    node.name = pool.name;
+    node.pool = pool;
+    const int id = add_endpoint(node, tier);
+    LinkSpec spec = m_spec.tiers[static_cast<std::size_t>(tier)].link;
+    spec.bandwidth_Bps = pool.bandwidth_Bps;
+    spec.optics = OpticsSpec{};
+    add_link(id, anchor, spec, tier);
+  }
+
+  // Every switch that reduces in the network gets a reduction engine: an endpoint joined to it by an internal
+  // link as fast as all its ports together, so that reduction results fan out at the ports' full rate.
+  void add_reducers() {
+    const std::size_t count = m_topo.nodes.size();
+    for (std::size_t i = 0; i < count; ++i) {
+      if (m_topo.nodes[i].kind != NodeKind::Switch || !m_topo.nodes[i].sw.in_network_reduction) continue;
+      const int tier = m_topo.nodes[i].tier;
+      const TopoNode& sw = m_topo.nodes[i];
+      double fastest = 0.0;
+      for (int l : sw.ports)
+        fastest = std::max(fastest, m_topo.links[static_cast<std::size_t>(l)].spec.bandwidth_Bps);
+      TopoNode node;
+      node.kind = NodeKind::Reducer;
+      node.name = sw.name + ".reducer";
+      const int id = add_endpoint(node, tier);
+      LinkSpec spec;
+      spec.bandwidth_Bps =
+          fastest * static_cast<double>(std::max<std::size_t>(1, m_topo.nodes[i].ports.size()));
+      spec.latency_s = 0.0;
+      add_link(id, static_cast<int>(i), spec, tier, true);
+      m_topo.nodes[i].reducer = m_topo.nodes[static_cast<std::size_t>(id)].rank;
+    }
+  }
 
   int add_switch(int tier, const std::string& name, const SwitchSpec& sw, int level = 0) {
     TopoNode n;
@@ -130,7 +208,8 @@ class Generator {
     n.tier = tier;
     n.nic = t.nic;
     const int nic = add_node(n);
-    LinkSpec attach;  // the accelerator's host interface to its NIC: no energy of its own, never the bottleneck
+    LinkSpec
+        attach;  // the accelerator's host interface to its NIC: no energy of its own, never the bottleneck
     attach.bandwidth_Bps = t.link.bandwidth_Bps;
     attach.latency_s = 0.0;
     attach.regime = "package";
@@ -157,18 +236,30 @@ class Generator {
     }
     m_topo.tiers.push_back(info);
     const int instances = m_topo.ranks / info.domain;
+    const int inner = tier > 0 ? m_spec.domain_size(static_cast<std::size_t>(tier - 1)) : 1;
     for (int inst = 0; inst < instances; ++inst) {
+      // Rail style: an outer tier meets its ranks grouped by their index inside the inner domain, so that
+      // the ranks of one rail (the same local index in every inner domain) sit side by side, on one leaf of
+      // a fat tree or in one run of a ring, as rail-optimized clusters are cabled.
+      std::vector<int> ranks;
+      for (int r = inst * info.domain; r < (inst + 1) * info.domain; ++r)
+        ranks.push_back(r);
+      if (inner > 1)
+        std::stable_sort(ranks.begin(), ranks.end(), [inner](int a, int b) { return a % inner < b % inner; });
       std::vector<int> ends;
-      for (int r = inst * info.domain; r < (inst + 1) * info.domain; ++r) ends.push_back(attach_point(tier, r));
+      for (int r : ranks)
+        ends.push_back(attach_point(tier, r));
       const std::string suffix = instances > 1 ? std::to_string(inst) : "";
       if (t.kind == "ring") {
         ring(tier, ends);
       } else if (t.kind == "switch") {
         const int sw = add_switch(tier, "sw" + (instances > 1 ? suffix : "0"), t.sw);
-        for (int e : ends) add_link(e, sw, t.link, tier);
+        for (int e : ends)
+          add_link(e, sw, t.link, tier);
       } else if (t.kind == "full_mesh") {
         for (std::size_t i = 0; i < ends.size(); ++i)
-          for (std::size_t j = i + 1; j < ends.size(); ++j) add_link(ends[i], ends[j], t.link, tier);
+          for (std::size_t j = i + 1; j < ends.size(); ++j)
+            add_link(ends[i], ends[j], t.link, tier);
       } else if (t.kind == "torus") {
         torus(tier, ends, t.dims);
       } else if (t.kind == "fat_tree") {
@@ -192,9 +283,11 @@ class Generator {
       // A ring of two is two links between the pair, one per direction of travel.
       succ[i] = add_link(ends[i], ends[(i + 1) % n], t.link, tier);
     }
-    for (std::size_t i = 0; i < n; ++i) pred[(i + 1) % n] = succ[i];
+    for (std::size_t i = 0; i < n; ++i)
+      pred[(i + 1) % n] = succ[i];
     // Each end's ring ports: successor first, then predecessor (ties in routing go to the successor).
-    for (std::size_t i = 0; i < n; ++i) order_last_ports(ends[i], {succ[i], pred[i]});
+    for (std::size_t i = 0; i < n; ++i)
+      order_last_ports(ends[i], {succ[i], pred[i]});
   }
 
   // Puts `wanted` (links already on the node) last in its port list, in that order.
@@ -213,7 +306,8 @@ class Generator {
     const TopologySpec& t = m_spec.tiers[static_cast<std::size_t>(tier)];
     const int n = static_cast<int>(ends.size());
     std::vector<int> stride(dims.size(), 1);
-    for (std::size_t d = 1; d < dims.size(); ++d) stride[d] = stride[d - 1] * dims[d - 1];
+    for (std::size_t d = 1; d < dims.size(); ++d)
+      stride[d] = stride[d - 1] * dims[d - 1];
     // plus[i][d], minus[i][d]: the link from end i to its +1 / -1 neighbour in dimension d (-1: none)
     std::vector<std::vector<int>> plus(static_cast<std::size_t>(n), std::vector<int>(dims.size(), -1));
     std::vector<std::vector<int>> minus = plus;
@@ -224,7 +318,8 @@ class Generator {
         const int c = (i / stride[d]) % size;
         if (size == 2 && c == 1) continue;  // a dimension of two has one link between the pair
         const int j = i + (((c + 1) % size) - c) * stride[d];
-        const int l = add_link(ends[static_cast<std::size_t>(i)], ends[static_cast<std::size_t>(j)], t.link, tier);
+        const int l =
+            add_link(ends[static_cast<std::size_t>(i)], ends[static_cast<std::size_t>(j)], t.link, tier);
         plus[static_cast<std::size_t>(i)][d] = l;
         minus[static_cast<std::size_t>(j)][d] = l;
         if (size == 2) {
@@ -245,20 +340,25 @@ class Generator {
 
   void fat_tree(int tier, const std::vector<int>& ends, const TopologySpec& t, const std::string& inst) {
     std::string why;
-    const FatTreeShape s = fat_tree_shape(static_cast<int>(ends.size()), t.radix, t.levels, t.oversubscription, &why);
+    const FatTreeShape s =
+        fat_tree_shape(static_cast<int>(ends.size()), t.radix, t.levels, t.oversubscription, &why);
     if (s.leaves == 0) fail(tier, "radix", why);
     if (t.sw.radix < t.radix)
-      fail(tier, "switch.radix", "the switch has " + std::to_string(t.sw.radix) + " ports, the fat tree needs radix " +
-                                     std::to_string(t.radix));
+      fail(tier, "switch.radix",
+           "the switch has " + std::to_string(t.sw.radix) + " ports, the fat tree needs radix " +
+               std::to_string(t.radix));
     std::vector<int> leaves;
-    for (int l = 0; l < s.leaves; ++l) leaves.push_back(add_switch(tier, inst + "leaf" + std::to_string(l), t.sw, 0));
+    for (int l = 0; l < s.leaves; ++l)
+      leaves.push_back(add_switch(tier, inst + "leaf" + std::to_string(l), t.sw, 0));
     for (std::size_t i = 0; i < ends.size(); ++i)
       add_link(ends[i], leaves[i / static_cast<std::size_t>(s.down)], t.link, tier);
     if (t.levels == 2) {
       std::vector<int> spines;
-      for (int sp = 0; sp < s.spines; ++sp) spines.push_back(add_switch(tier, inst + "spine" + std::to_string(sp), t.sw, 1));
+      for (int sp = 0; sp < s.spines; ++sp)
+        spines.push_back(add_switch(tier, inst + "spine" + std::to_string(sp), t.sw, 1));
       for (int leaf : leaves)
-        for (int spine : spines) add_link(leaf, spine, t.link, tier);
+        for (int spine : spines)
+          add_link(leaf, spine, t.link, tier);
       return;
     }
     // Three levels: edge switches in pods, every edge to every aggregation switch of its pod, aggregation
@@ -270,13 +370,15 @@ class Generator {
         aggs[static_cast<std::size_t>(p)].push_back(
             add_switch(tier, inst + "pod" + std::to_string(p) + ".agg" + std::to_string(a), t.sw, 1));
       for (int e = p * s.edges_per_pod; e < std::min(s.leaves, (p + 1) * s.edges_per_pod); ++e)
-        for (int agg : aggs[static_cast<std::size_t>(p)]) add_link(leaves[static_cast<std::size_t>(e)], agg, t.link, tier);
+        for (int agg : aggs[static_cast<std::size_t>(p)])
+          add_link(leaves[static_cast<std::size_t>(e)], agg, t.link, tier);
     }
     if (s.pods < 2) return;
     for (int a = 0; a < s.up; ++a) {
       for (int c = 0; c < agg_up; ++c) {
         const int core = add_switch(tier, inst + "core" + std::to_string(a * agg_up + c), t.sw, 2);
-        for (int p = 0; p < s.pods; ++p) add_link(aggs[static_cast<std::size_t>(p)][static_cast<std::size_t>(a)], core, t.link, tier);
+        for (int p = 0; p < s.pods; ++p)
+          add_link(aggs[static_cast<std::size_t>(p)][static_cast<std::size_t>(a)], core, t.link, tier);
       }
     }
   }
@@ -285,8 +387,9 @@ class Generator {
     const int n = static_cast<int>(ends.size());
     const int ppr = t.ports_per_rank;
     if (n * ppr > t.ocs.ports)
-      fail(tier, "ocs.ports", "the OCS has " + std::to_string(t.ocs.ports) + " ports, " + std::to_string(n) +
-                                  " ranks x " + std::to_string(ppr) + " ports_per_rank need " + std::to_string(n * ppr));
+      fail(tier, "ocs.ports",
+           "the OCS has " + std::to_string(t.ocs.ports) + " ports, " + std::to_string(n) + " ranks x " +
+               std::to_string(ppr) + " ports_per_rank need " + std::to_string(n * ppr));
     TopoNode node;
     node.kind = NodeKind::Ocs;
     node.name = prefix(tier) + "ocs" + inst;
@@ -295,7 +398,8 @@ class Generator {
     const int id = add_node(node);
     // OCS port i * ppr + j is rank i's port j into the OCS.
     for (int i = 0; i < n; ++i)
-      for (int j = 0; j < ppr; ++j) add_link(ends[static_cast<std::size_t>(i)], id, t.link, tier);
+      for (int j = 0; j < ppr; ++j)
+        add_link(ends[static_cast<std::size_t>(i)], id, t.link, tier);
     // Circuits start as rings in rank order: port pair (j, j+1) of each rank joins rank i's port j to rank
     // i+1's port j+1. A lone last port stays dark.
     std::vector<int> circuits(static_cast<std::size_t>(t.ocs.ports), -1);
@@ -349,12 +453,14 @@ class Generator {
     for (std::size_t i = 0; i < m_topo.nodes.size(); ++i) {
       const TopoNode& n = m_topo.nodes[i];
       if (n.kind == NodeKind::Switch && static_cast<int>(n.ports.size()) > n.sw.radix)
-        fail(tier, "nodes", "switch " + n.name + " has " + std::to_string(n.ports.size()) + " links but radix " +
-                                std::to_string(n.sw.radix));
+        fail(tier, "nodes",
+             "switch " + n.name + " has " + std::to_string(n.ports.size()) + " links but radix " +
+                 std::to_string(n.sw.radix));
       if (n.kind == NodeKind::Ocs) {
         if (static_cast<int>(n.ports.size()) > n.ocs.ports)
-          fail(tier, "nodes", "OCS " + n.name + " has " + std::to_string(n.ports.size()) + " links but " +
-                                  std::to_string(n.ocs.ports) + " ports");
+          fail(tier, "nodes",
+               "OCS " + n.name + " has " + std::to_string(n.ports.size()) + " links but " +
+                   std::to_string(n.ocs.ports) + " ports");
         // Circuits of a drawn OCS join its ports in pairs, in link order.
         std::vector<int> circuits(static_cast<std::size_t>(n.ocs.ports), -1);
         for (std::size_t p = 0; p + 1 < n.ports.size(); p += 2) {
@@ -371,18 +477,19 @@ class Generator {
       if (route.src >= m_topo.ranks || route.dst >= m_topo.ranks)
         throw core::InputError(r.loc, "topology.routes", "routes join two accelerators");
       route.nodes.push_back(route.src);
-      for (const auto& v : r.via) route.nodes.push_back(id.at(v));
+      for (const auto& v : r.via)
+        route.nodes.push_back(id.at(v));
       route.nodes.push_back(route.dst);
       for (std::size_t k = 0; k + 1 < route.nodes.size(); ++k) {
         bool linked = false;
         for (int l : m_topo.nodes[static_cast<std::size_t>(route.nodes[k])].ports)
           linked = linked || m_topo.other_end(l, route.nodes[k]) == route.nodes[k + 1];
         if (!linked)
-          throw core::InputError(r.loc, "topology.routes", "the route from " + r.from + " to " + r.to + " goes from " +
-                                                               m_topo.nodes[static_cast<std::size_t>(route.nodes[k])].name +
-                                                               " to " +
-                                                               m_topo.nodes[static_cast<std::size_t>(route.nodes[k + 1])].name +
-                                                               ", which no link joins");
+          throw core::InputError(r.loc, "topology.routes",
+                                 "the route from " + r.from + " to " + r.to + " goes from " +
+                                     m_topo.nodes[static_cast<std::size_t>(route.nodes[k])].name + " to " +
+                                     m_topo.nodes[static_cast<std::size_t>(route.nodes[k + 1])].name +
+                                     ", which no link joins");
       }
       m_topo.user_routes.push_back(route);
     }

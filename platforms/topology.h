@@ -11,42 +11,48 @@
 
 namespace pjbit::platforms {
 
-enum class NodeKind { Rank, Switch, Ocs, Nic };
+// Endpoints are nodes that send and receive: ranks, memory pools, and the reduction engines of switches that
+// reduce in the network. Endpoint ids: ranks 0..n-1, then pools, then reducers.
+enum class NodeKind { Rank, Switch, Ocs, Nic, Pool, Reducer };
 
 struct TopoNode {
   NodeKind kind = NodeKind::Rank;
-  std::string name;                // "r3", "sw0", "scale_out.leaf2", "ocs0", "scale_out.nic3"
-  int rank = -1;                   // ranks only
-  int tier = -1;                   // the tier a switch, OCS or NIC belongs to
-  int level = 0;                   // fat tree: 0 leaf/edge, 1 spine/aggregation, 2 core
+  std::string name;  // "r3", "sw0", "scale_out.leaf2", "ocs0", "scale_out.nic3"
+  int rank = -1;     // endpoints: the endpoint id (== rank for ranks)
+  int tier = -1;     // the tier a switch, OCS or NIC belongs to
+  int level = 0;     // fat tree: 0 leaf/edge, 1 spine/aggregation, 2 core
   SwitchSpec sw;
   OcsSpec ocs;
   NicSpec nic;
-  std::vector<int> ports;          // link ids, in port order (port i of the node is ports[i])
+  MemoryPoolSpec pool;
+  int reducer = -1;        // a reducing switch: its reducer's endpoint id
+  std::vector<int> ports;  // link ids, in port order (port i of the node is ports[i])
 };
 
 struct TopoLink {
-  int a = 0, b = 0;                // node ids; a's side is the link's end a
+  int a = 0, b = 0;  // node ids; a's side is the link's end a
   LinkSpec spec;
   int tier = 0;
-  bool internal = false;           // accelerator-to-NIC attachment: no energy, not a fabric link
+  bool internal = false;  // accelerator-to-NIC attachment: no energy, not a fabric link
 };
 
 struct TierInfo {
   std::string name;
   std::string kind;
-  std::string routing;             // resolved: shortest | ecmp | spray | dimension_order
-  int domain = 0;                  // ranks per instance of this tier
-  std::vector<int> dims;           // torus
+  std::string routing;    // resolved: shortest | ecmp | spray | dimension_order
+  int domain = 0;         // ranks per instance of this tier
+  std::vector<int> dims;  // torus
 };
 
 struct UserRoute {
-  int src = 0, dst = 0;            // ranks
-  std::vector<int> nodes;          // every node from src to dst inclusive
+  int src = 0, dst = 0;    // ranks
+  std::vector<int> nodes;  // every node from src to dst inclusive
 };
 
 struct Topology {
   int ranks = 0;
+  std::vector<int> endpoint_node;  // endpoint id -> node id
+  std::vector<int> endpoint_tier;  // endpoint id -> the tier it hangs off (-1 for ranks: they are in all)
   std::vector<TopoNode> nodes;     // ranks first (node id == rank), then the rest
   std::vector<TopoLink> links;
   std::vector<TierInfo> tiers;
@@ -54,10 +60,12 @@ struct Topology {
   std::vector<std::vector<int>> circuits;
   std::vector<UserRoute> user_routes;
 
-  // The innermost tier whose domain holds both ranks.
+  int endpoints() const { return static_cast<int>(endpoint_node.size()); }
+  int pool_endpoint(const std::string& name) const;  // -1 when there is no such pool
+  // The innermost tier whose domain holds both endpoints (a pool or reducer: the tier it hangs off).
   int tier_of(int a, int b) const;
-  int port_of(int node, int link) const;          // the node's port on that link, or -1
-  int other_end(int link, int node) const;        // the node at the link's other end
+  int port_of(int node, int link) const;    // the node's port on that link, or -1
+  int other_end(int link, int node) const;  // the node at the link's other end
   // Counts for `validate`.
   int count(NodeKind kind) const;
 };
@@ -73,8 +81,8 @@ void check_optical_budgets(const PlatformSpec& spec, const Topology& topo);
 // Fat tree sizing, shared with docs and tests: down and up ports of a leaf of radix k at oversubscription o.
 struct FatTreeShape {
   int down = 0, up = 0;
-  int leaves = 0, spines = 0;      // 2 levels: leaves and spines; 3 levels: edges and aggregations in all pods
-  int pods = 0, cores = 0;         // 3 levels
+  int leaves = 0, spines = 0;  // 2 levels: leaves and spines; 3 levels: edges and aggregations in all pods
+  int pods = 0, cores = 0;     // 3 levels
   int edges_per_pod = 0;
 };
 FatTreeShape fat_tree_shape(int endpoints, int radix, int levels, double oversubscription, std::string* why);

@@ -15,15 +15,17 @@ struct Ledger {
   double total_j = 0.0;
   double static_total_j = 0.0;
   double dynamic_total_j = 0.0;
-  double fabric_j = 0.0;              // fabric categories plus cooling's share of them
+  double fabric_j = 0.0;  // fabric categories plus cooling's share of them
   double fabric_pj_per_useful_bit = 0.0;
   double average_power_w = 0.0;
   double peak_power_w = 0.0;
-  double static_power_w = 0.0;        // IT static power, cooling excluded
+  double static_power_w = 0.0;  // IT static power, cooling excluded
 };
 
 // Static energy of `watts` over `seconds`.
-inline double static_energy_j(double watts, double seconds) { return watts * seconds; }
+inline double static_energy_j(double watts, double seconds) {
+  return watts * seconds;
+}
 
 Ledger price(const engine::SimulationResult& sim, const platforms::CoolingSpec& cooling);
 

@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "core/errors.h"
 #include "core/units.h"
@@ -24,18 +24,23 @@ double busbw_factor(const std::string& op, int n) {
   return (d - 1.0) / d;
 }
 
-double busbw_factor(workloads::Op op, int n) { return busbw_factor(workloads::op_name(op), n); }
+double busbw_factor(workloads::Op op, int n) {
+  return busbw_factor(workloads::op_name(op), n);
+}
 
 double effective_compute(const engine::SimulationResult& sim) {
   if (sim.sim_time_s <= 0.0 || sim.compute_time_s.empty()) return 0.0;
   double sum = 0.0;
-  for (double t : sim.compute_time_s) sum += std::min(1.0, t / sim.sim_time_s);
+  for (double t : sim.compute_time_s)
+    sum += std::min(1.0, t / sim.sim_time_s);
   return sum / static_cast<double>(sim.compute_time_s.size());
 }
 
 namespace {
 
-std::uint64_t whole(double bytes) { return static_cast<std::uint64_t>(std::llround(bytes)); }
+std::uint64_t whole(double bytes) {
+  return static_cast<std::uint64_t>(std::llround(bytes));
+}
 
 json step_json(const engine::StepResult& s) {
   json j;
@@ -63,7 +68,8 @@ json step_json(const engine::StepResult& s) {
   j["energy_j"] = s.dynamic_energy_j;
   if (!s.children.empty()) {
     json children = json::array();
-    for (const auto& c : s.children) children.push_back(step_json(c));
+    for (const auto& c : s.children)
+      children.push_back(step_json(c));
     j["children"] = children;
   }
   return j;
@@ -79,13 +85,17 @@ std::string to_json(const Inputs& in) {
   r["version"] = PJBIT_VERSION;
   json tiers = json::array();
   for (const auto& t : in.platform->tiers)
-    tiers.push_back({{"name", t.name}, {"kind", t.kind}, {"domain", in.platform->domain_size(static_cast<std::size_t>(&t - in.platform->tiers.data()))}});
+    tiers.push_back(
+        {{"name", t.name},
+         {"kind", t.kind},
+         {"domain", in.platform->domain_size(static_cast<std::size_t>(&t - in.platform->tiers.data()))}});
   r["platform"] = {{"name", sim.platform_name},
                    {"ranks", sim.ranks},
                    {"topology", in.platform->flat() ? in.platform->tiers[0].kind : std::string("tiers")},
                    {"tiers", tiers},
                    {"file", in.platform->file}};
-  r["workload"] = {{"name", sim.workload_name}, {"iterations", in.workload->iterations}, {"file", in.workload->file}};
+  r["workload"] = {
+      {"name", sim.workload_name}, {"iterations", in.workload->iterations}, {"file", in.workload->file}};
   r["seed"] = in.seed;
   r["engine"] = sim.engine;
   r["sim_time_s"] = sim.sim_time_s;
@@ -109,7 +119,8 @@ std::string to_json(const Inputs& in) {
   r["effective_compute"] = effective_compute(sim);
   r["power_w"] = {{"average", l.average_power_w}, {"peak", l.peak_power_w}, {"static", l.static_power_w}};
   json steps = json::array();
-  for (const auto& s : sim.steps) steps.push_back(step_json(s));
+  for (const auto& s : sim.steps)
+    steps.push_back(step_json(s));
   r["steps"] = steps;
   json links = json::array();
   for (const auto& link : sim.links) {
@@ -121,9 +132,8 @@ std::string to_json(const Inputs& in) {
                      {"energy_j", link.dynamic_j + link.static_w * sim.sim_time_s}});
   }
   r["links"] = links;
-  r["stats"] = {{"transactions", sim.transactions},
-                {"packet_hops", sim.packet_hops},
-                {"wall_time_s", in.wall_time_s}};
+  r["stats"] = {
+      {"transactions", sim.transactions}, {"packet_hops", sim.packet_hops}, {"wall_time_s", in.wall_time_s}};
   return r.dump(2) + "\n";
 }
 
@@ -151,8 +161,8 @@ std::string summary_table(const Inputs& in) {
   const auto& sim = *in.sim;
   const auto& l = *in.ledger;
   std::string out;
-  out += fmt::format("pjbit {}: {} on {} ({} ranks, {} engine)\n", PJBIT_VERSION, sim.workload_name, sim.platform_name,
-                     sim.ranks, sim.engine);
+  out += fmt::format("pjbit {}: {} on {} ({} ranks, {} engine)\n", PJBIT_VERSION, sim.workload_name,
+                     sim.platform_name, sim.ranks, sim.engine);
   out += fmt::format("  {:<28}{}\n", "simulated time", seconds(sim.sim_time_s));
   out += fmt::format("  {:<28}{:.1f} %\n", "effective compute", 100.0 * effective_compute(sim));
   out += fmt::format("  {:<28}{}  (wire {})\n", "useful bytes", core::format_bytes(sim.useful_bytes),
@@ -165,13 +175,13 @@ std::string summary_table(const Inputs& in) {
   for (int i = 0; i < core::kNumCategories; ++i) {
     const double j = l.by_category_j[static_cast<std::size_t>(i)];
     if (j <= 0.0 || l.total_j <= 0.0) continue;
-    cats += fmt::format("{}{} {:.1f} %", cats.empty() ? "" : ", ", core::category_name(static_cast<core::Category>(i)),
-                        100.0 * j / l.total_j);
+    cats += fmt::format("{}{} {:.1f} %", cats.empty() ? "" : ", ",
+                        core::category_name(static_cast<core::Category>(i)), 100.0 * j / l.total_j);
   }
   if (!cats.empty()) out += fmt::format("  {:<28}{}\n", "energy by category", cats);
   out += "\n";
-  out += fmt::format("  {:<4} {:<12} {:<15} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", "iter", "step", "kind",
-                     "algorithm", "size", "ranks", "time", "algbw GB/s", "busbw GB/s");
+  out += fmt::format("  {:<4} {:<12} {:<15} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", "iter", "step",
+                     "kind", "algorithm", "size", "ranks", "time", "algbw GB/s", "busbw GB/s");
   for (const auto& s : sim.steps) {
     const double t = s.end_s - s.start_s;
     std::string kind = s.kind == "collective" ? s.op : s.kind;
@@ -182,8 +192,8 @@ std::string summary_table(const Inputs& in) {
       algbw = fmt::format("{:.2f}", a);
       busbw = fmt::format("{:.2f}", a * busbw_factor(s.op, s.ranks));
     }
-    out += fmt::format("  {:<4} {:<12} {:<15} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", s.iteration, s.key, kind,
-                       s.algorithm, size, s.ranks, seconds(t), algbw, busbw);
+    out += fmt::format("  {:<4} {:<12} {:<15} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", s.iteration, s.key,
+                       kind, s.algorithm, size, s.ranks, seconds(t), algbw, busbw);
   }
   return out;
 }
@@ -204,7 +214,9 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw core::InputError(core::SourceLoc{path}, "", std::string("cannot write file: ") + std::strerror(errno));
+    if (!out)
+      throw core::InputError(core::SourceLoc{path}, "",
+                             std::string("cannot write file: ") + std::strerror(errno));
     out << text;
     out.flush();
     if (!out) {

@@ -34,8 +34,10 @@ struct RunArgs {
 
 std::vector<core::Override> parse_overrides(const std::vector<std::string>& sets) {
   std::vector<core::Override> out;
-  for (const auto& s : sets) out.push_back(core::parse_override(s));
-  core::check_overrides_matched(out, platforms::platform_top_level_keys(), workloads::workload_top_level_keys());
+  for (const auto& s : sets)
+    out.push_back(core::parse_override(s));
+  core::check_overrides_matched(out, platforms::platform_top_level_keys(),
+                                workloads::workload_top_level_keys());
   return out;
 }
 
@@ -65,8 +67,8 @@ int cmd_validate(const std::string& platform_path, const std::string& workload_p
   if (!workload_path.empty()) {
     const auto workload = workloads::load_workload(workload_path, overrides);
     engine::validate(platform, workload);
-    std::cout << "workload " << workload.name << ": " << workload.steps.size() << " steps x " << workload.iterations
-              << " iterations, runs on this platform\n";
+    std::cout << "workload " << workload.name << ": " << workload.steps.size() << " steps x "
+              << workload.iterations << " iterations, runs on this platform\n";
   }
   return kOk;
 }

@@ -5,7 +5,9 @@
 
 #include "sc_main/cli.h"
 
-int sc_main(int argc, char* argv[]) { return pjbit::cli::main(argc, argv); }
+int sc_main(int argc, char* argv[]) {
+  return pjbit::cli::main(argc, argv);
+}
 
 int main(int argc, char* argv[]) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);

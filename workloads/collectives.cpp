@@ -10,19 +10,20 @@
 namespace pjbit::workloads {
 
 namespace impl {
-// Defined in impl/tree.cpp and impl/hierarchical.cpp (declared here until algorithms.h lists them).
+// Defined in impl/tree.cpp, impl/hierarchical.cpp and impl/in_network.cpp (declared here until algorithms.h
+// lists them).
 const ICollective& tree();
 const ICollective& hierarchical();
+const ICollective& in_network();
 }  // namespace impl
 
 namespace {
 
-// Every built-in algorithm, in the stable order collective_names() reports. in_network takes its place here
-// when it exists.
+// Every built-in algorithm, in the stable order collective_names() reports.
 const std::vector<const ICollective*>& registry() {
   static const std::vector<const ICollective*> algorithms = {
-      &impl::ring(),   &impl::bidir_ring(),   &impl::tree(), &impl::halving_doubling(),
-      &impl::direct(), &impl::hierarchical(),
+      &impl::ring(),   &impl::bidir_ring(),   &impl::tree(),       &impl::halving_doubling(),
+      &impl::direct(), &impl::hierarchical(), &impl::in_network(),
   };
   return algorithms;
 }

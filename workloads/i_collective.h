@@ -1,6 +1,6 @@
-// Collective algorithms are pure schedules (DESIGN): from (group, op, size) to a per-rank list of phases, with
-// no SystemC and no fabric in sight. The engine runs a rank's phases in order; in a phase it posts every send
-// and receive at once, and the phase ends when all of them have completed.
+// Collective algorithms are pure schedules (DESIGN): from (group, op, size) to a per-rank list of phases,
+// with no SystemC and no fabric in sight. The engine runs a rank's phases in order; in a phase it posts every
+// send and receive at once, and the phase ends when all of them have completed.
 #pragma once
 
 #include <cstdint>
@@ -13,8 +13,11 @@
 
 namespace pjbit::workloads {
 
+// The peer of a transfer to or from the reduction engine of the switch the group hangs off (in_network).
+inline constexpr int kInNetworkPeer = -1;
+
 struct Transfer {
-  int peer = 0;                // global rank id of the other side
+  int peer = 0;  // global rank id of the other side
   std::uint64_t bytes = 0;
   // Which chunks the transfer carries, for tests and tracing: indices into split_even(size, n), n the group
   // size (bidir_ring: k + n*h for chunk k of split_even(half h, n), halves = split_even(size, 2)). Only
@@ -47,6 +50,12 @@ class ICollective {
     (void)n;
     (void)why;
     return true;
+  }
+  // Why the algorithm cannot run on this group on this fabric ("" when it can), for input errors.
+  virtual std::string refusal(const std::vector<int>& group, const TopologyFacts& facts) const {
+    (void)group;
+    (void)facts;
+    return {};
   }
   // group: global rank ids, size >= 2, in the order the algorithm uses (ring order for rings).
   virtual Schedule build(Op op, const std::vector<int>& group, std::uint64_t size_bytes) const = 0;

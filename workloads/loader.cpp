@@ -83,15 +83,17 @@ class StepReader {
     for (const std::string& key : m.keys()) {
       if (index_of(kStepKinds, key) == kStepKinds.size()) continue;
       if (!kind.empty()) {
-        m.fail(key, "a step has exactly one of collective, compute or parallel; this one also has \"" + kind +
-                        "\"");
+        m.fail(key,
+               "a step has exactly one of collective, compute, memory, checkpoint or parallel; this one also "
+               "has \"" +
+                   kind + "\"");
       }
       kind = key;
     }
     if (kind.empty()) {
-      throw core::InputError(loc, path, "expected a step with one of collective, compute or parallel");
+      throw core::InputError(
+          loc, path, "expected a step with one of collective, compute, memory, checkpoint or parallel");
     }
-    if (kind == "memory" || kind == "checkpoint") m.fail(kind, "not supported by this version of pjbit");
     if (kind != "collective") {
       for (std::string_view key : kCollectiveKeys) {
         if (m.has(key))
@@ -105,6 +107,10 @@ class StepReader {
     } else if (kind == "compute") {
       step.kind = Step::Kind::Compute;
       step.compute = read_compute(m);
+    } else if (kind == "memory" || kind == "checkpoint") {
+      step.kind = Step::Kind::Memory;
+      step.checkpoint = kind == "checkpoint";
+      step.memory = read_memory(m, kind);
     } else {
       step.kind = Step::Kind::Parallel;
       if (depth + 1 > kMaxDepth) {
@@ -158,7 +164,8 @@ class StepReader {
   }
 
   ComputeStep read_compute(const MapReader& step) {
-    const MapReader m(m_doc, step.node("compute"), step.path("compute"), {"work", "duration", "ranks"},
+    const MapReader m(m_doc, step.node("compute"), step.path("compute"),
+                      {"work", "duration", "bytes", "ranks"},
                       "a compute step such as { work: 500 TFLOP } or { duration: 2 ms }");
     ComputeStep c;
     if (m.has("work") && m.has("duration")) m.fail("duration", "give either work or duration, not both");
@@ -171,8 +178,40 @@ class StepReader {
       throw core::InputError(step.loc("compute"), step.path("compute"),
                              "missing work or duration; expected { work: 500 TFLOP } or { duration: 2 ms }");
     }
+    if (auto v = m.bytes("bytes")) {
+      if (!c.has_work)
+        m.fail("bytes", "bytes go with work (a roofline: max(work / compute, bytes / HBM bandwidth))");
+      c.bytes = *v;
+    }
     if (m.has("ranks")) c.ranks = read_ranks(m, 1);
     return c;
+  }
+
+  MemoryStep read_memory(const MapReader& step, const std::string& kind) {
+    const bool checkpoint = kind == "checkpoint";
+    const MapReader m(m_doc, step.node(kind), step.path(kind),
+                      checkpoint ? std::vector<std::string_view>{"size", "pool", "ranks", "class", "deadline"}
+                                 : std::vector<std::string_view>{"op", "size", "pool", "ranks", "class"},
+                      checkpoint ? "a checkpoint such as { size: 16 GiB, pool: pool0 }"
+                                 : "a memory step such as { op: read, size: 1 GiB, pool: pool0 }");
+    MemoryStep mem;
+    mem.cls = checkpoint ? TransportClass::Bulk : TransportClass::RemoteMemory;
+    if (checkpoint) {
+      mem.write = true;
+    } else {
+      if (!m.has("op")) m.fail_missing("op", "read or write");
+      mem.write = *m.choice("op", {"read", "write"}) == "write";
+    }
+    if (!m.has("size")) m.fail_missing("size", "a data size per rank such as \"1 GiB\"");
+    mem.size_bytes = *m.bytes("size");
+    if (mem.size_bytes == 0)
+      m.fail("size", "expected a data size above zero, got " + core::describe(m.node("size")));
+    if (!m.has("pool")) m.fail_missing("pool", "the name of a memory pool of the platform");
+    mem.pool = *m.string("pool", "a pool name");
+    if (m.has("ranks")) mem.ranks = read_ranks(m, 1);
+    if (auto cls = m.choice("class", kClasses)) mem.cls = kClassValues[index_of(kClasses, *cls)];
+    if (auto v = m.quantity("deadline", Dim::Time)) mem.deadline_s = *v;
+    return mem;
   }
 
   // `all` (empty result) or a list of at least `min_count` distinct rank ids, sorted.

@@ -12,7 +12,13 @@ namespace pjbit::workloads {
 enum class Op { AllReduce, AllGather, ReduceScatter, AllToAll, Broadcast };
 
 // Transport classes, highest priority first (CONTRACT section 4, scheduler.priorities).
-enum class TransportClass : std::uint8_t { LatencyCritical = 0, Control = 1, Collective = 2, RemoteMemory = 3, Bulk = 4 };
+enum class TransportClass : std::uint8_t {
+  LatencyCritical = 0,
+  Control = 1,
+  Collective = 2,
+  RemoteMemory = 3,
+  Bulk = 4
+};
 inline constexpr int kNumClasses = 5;
 
 const char* op_name(Op op);
@@ -20,27 +26,41 @@ const char* class_name(TransportClass c);
 
 struct CollectiveStep {
   Op op = Op::AllReduce;
-  std::uint64_t size_bytes = 0;      // nccl-tests convention (CONTRACT section 5)
-  std::string algorithm;             // empty: the default for the topology, resolved by the builder
-  std::vector<int> ranks;            // empty: all ranks; otherwise sorted, unique rank ids
+  std::uint64_t size_bytes = 0;  // nccl-tests convention (CONTRACT section 5)
+  std::string algorithm;         // empty: the default for the topology, resolved by the builder
+  std::vector<int> ranks;        // empty: all ranks; otherwise sorted, unique rank ids
   TransportClass cls = TransportClass::Collective;
 };
 
 struct ComputeStep {
-  double duration_s = 0.0;           // when given as a duration
-  double work_flop = 0.0;            // when given as work: duration = work / compute rate
+  double duration_s = 0.0;  // when given as a duration
+  double work_flop = 0.0;   // when given as work: duration = work / compute rate
   bool has_work = false;
-  std::vector<int> ranks;            // empty: all ranks
+  std::uint64_t bytes = 0;  // HBM traffic: time = max(work / compute rate, bytes / HBM bandwidth)
+  std::vector<int> ranks;   // empty: all ranks
+};
+
+// A memory step moves `size_bytes` per rank between each rank and a memory pool over the fabric; a
+// checkpoint is a write of bulk class.
+struct MemoryStep {
+  bool write = false;
+  std::uint64_t size_bytes = 0;  // per rank
+  std::string pool;
+  std::vector<int> ranks;  // empty: all ranks
+  TransportClass cls = TransportClass::RemoteMemory;
+  double deadline_s = 0.0;  // checkpoints: finish within this long of the step's start (0: none)
 };
 
 struct Step {
-  enum class Kind { Collective, Compute, Parallel };
+  enum class Kind { Collective, Compute, Parallel, Memory };
   Kind kind = Kind::Compute;
   CollectiveStep collective;
   ComputeStep compute;
-  std::vector<Step> children;        // Parallel
-  core::SourceLoc loc;               // where the step starts in the workload file
-  std::string key;                   // its key path, e.g. "steps.0"
+  MemoryStep memory;  // Memory (a checkpoint is a Memory step with checkpoint = true)
+  bool checkpoint = false;
+  std::vector<Step> children;  // Parallel
+  core::SourceLoc loc;         // where the step starts in the workload file
+  std::string key;             // its key path, e.g. "steps.0"
 };
 
 struct WorkloadSpec {

@@ -1,10 +1,10 @@
 // A user-written SystemC module that plugs into pjbit: a traffic generator that drives a pjbit Link directly
 // and a sink that counts what arrives, with the link's energy read back from its EnergyAccount.
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
 #include <cstdlib>
 #include <iostream>
 #include <systemc>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "core/fabric_extension.h"
 #include "modules/link/link.h"
@@ -31,7 +31,9 @@ struct Generator : sc_core::sc_module {
 struct Sink : sc_core::sc_module {
   tlm_utils::simple_target_socket<Sink> in{"in"};
   int packets = 0;
-  explicit Sink(sc_core::sc_module_name name) : sc_module(name) { in.register_nb_transport_fw(this, &Sink::fw); }
+  explicit Sink(sc_core::sc_module_name name) : sc_module(name) {
+    in.register_nb_transport_fw(this, &Sink::fw);
+  }
   tlm::tlm_sync_enum fw(tlm::tlm_generic_payload& p, tlm::tlm_phase&, sc_core::sc_time&) {
     ++packets;
     p.release();

@@ -14,7 +14,8 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& para
       m_routes(routes),
       m_pool(pool),
       m_router_latency(core::to_ticks(params.router_latency_s)),
-      m_delivery("delivery", [this](tlm::tlm_generic_payload* p) { deliver(p); }) {
+      m_delivery("delivery", [this](tlm::tlm_generic_payload* p) { deliver(p); }),
+      m_hbm("hbm", params.hbm) {
   out.register_nb_transport_bw(this, &Accelerator::nb_transport_bw);
   in.register_nb_transport_fw(this, &Accelerator::nb_transport_fw);
   sc_core::sc_spawn_options opts;
@@ -62,8 +63,11 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
   // The route is kept in the message (its buffer is reused with the message, so nothing is allocated once
   // the pool of messages has grown); the flow id spreads flows over equal-cost paths.
   if (!m_routes.route(rank(), dst, m->flow, m->route)) {
-    throw core::SimulationError("no route from rank " + std::to_string(rank()) + " to rank " + std::to_string(dst));
+    throw core::SimulationError("no route from rank " + std::to_string(rank()) + " to rank " +
+                                std::to_string(dst));
   }
+  m->spray = m_routes.sprays(rank(), dst);
+  m->packets = 0;
   done.add();
   const int port = m->route.ports.front();
   m_ports[port].turns[m_params.priorities ? std::min<int>(cls, kClasses - 1) : 0].push_back(m);
@@ -95,6 +99,14 @@ void Accelerator::inject(int port) {
   ext.tag = m->tag;
   ext.cls = m->cls;
   ext.route = &m->route;
+  if (m->spray) {
+    // Per-packet spraying: every packet hashes to its own path; the first hop stays the message's port.
+    const std::uint64_t h = m->flow ^ ((m->packets + 1) * 0x9e3779b97f4a7c15ull);
+    if (m_routes.route(rank(), m->dst, h, ext.own_route) &&
+        ext.own_route.ports.front() == m->route.ports.front())
+      ext.route = &ext.own_route;
+  }
+  ++m->packets;
   ext.hop = 1;
   ext.bytes = static_cast<std::uint32_t>(bytes);
   ext.credit = true;
@@ -183,15 +195,17 @@ void Accelerator::Message::delivered(std::uint64_t bytes) {
   }
 }
 
-void Accelerator::release(Message* m) { m_free.push_back(m); }
+void Accelerator::release(Message* m) {
+  m_free.push_back(m);
+}
 
 std::vector<std::string> Accelerator::pending_receives() const {
   std::vector<std::string> out_lines;
   for (const auto& [key, e] : m_recvs) {
     if (e.done == nullptr) continue;
     std::ostringstream ss;
-    ss << "from rank " << key.first << ": " << e.arrived << " of " << e.expected << " bytes (tag " << key.second
-       << ")";
+    ss << "from rank " << key.first << ": " << e.arrived << " of " << e.expected << " bytes (tag "
+       << key.second << ")";
     out_lines.push_back(ss.str());
   }
   return out_lines;

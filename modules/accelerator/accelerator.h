@@ -3,6 +3,8 @@
 // other ranks' packets in direct topologies. Equations and behaviour in accelerator.md.
 #pragma once
 
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -10,13 +12,12 @@
 #include <memory>
 #include <string>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_initiator_socket.h>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <vector>
 
 #include "core/component.h"
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
+#include "modules/hbm/hbm.h"
 
 namespace pjbit::accelerator {
 
@@ -25,6 +26,7 @@ struct Params {
   double compute_flops = 1000e12;
   double router_latency_s = 0.0;
   std::uint64_t packet_bytes = 4096;
+  hbm::Params hbm;         // the accelerator's own memory (collectives and compute read and write it)
   bool priorities = true;  // the NIC serves higher transport classes first, as the links do
 };
 
@@ -34,6 +36,12 @@ class IRouteTable {
  public:
   virtual ~IRouteTable() = default;
   virtual bool route(int src, int dst, std::uint64_t hash, core::Route& out) = 0;
+  // Whether packets between the two take routes of their own (per-packet spraying) rather than the flow's.
+  virtual bool sprays(int src, int dst) {
+    (void)src;
+    (void)dst;
+    return false;
+  }
 };
 
 // A set of posted operations that a program waits on together.
@@ -46,7 +54,8 @@ class Completion {
   int outstanding() const { return m_outstanding; }
   // Blocks the calling thread until every operation has completed.
   void wait() {
-    while (m_outstanding > 0) sc_core::wait(m_done);
+    while (m_outstanding > 0)
+      sc_core::wait(m_done);
   }
 
  private:
@@ -65,6 +74,7 @@ class Accelerator : public core::Component {
 
   const Params& params() const { return m_params; }
   int rank() const { return m_params.rank; }
+  hbm::Hbm& hbm() { return m_hbm; }
 
   // The program the rank's thread runs at time 0. Set before simulation starts.
   void set_program(std::function<void(Accelerator&)> program) { m_program = std::move(program); }
@@ -95,6 +105,8 @@ class Accelerator : public core::Component {
     std::uint64_t to_inject = 0;
     std::uint64_t undelivered = 0;
     core::Route route;  // kept with the message: its packets point at it
+    bool spray = false;
+    std::uint64_t packets = 0;
     Completion* done = nullptr;
     core::StepTally* tally = nullptr;
     void delivered(std::uint64_t bytes) override;
@@ -137,6 +149,7 @@ class Accelerator : public core::Component {
   std::vector<Message*> m_free;
   std::map<std::pair<int, std::uint64_t>, RecvEntry> m_recvs;
   core::EventQueue<tlm::tlm_generic_payload*> m_delivery;
+  hbm::Hbm m_hbm;
 };
 
 }  // namespace pjbit::accelerator

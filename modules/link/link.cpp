@@ -7,7 +7,8 @@ namespace pjbit::link {
 
 double Params::energy_pj_per_bit() const {
   double sum = 0.0;
-  for (const auto& e : stack) sum += e.energy_pj_per_bit;
+  for (const auto& e : stack)
+    sum += e.energy_pj_per_bit;
   return sum;
 }
 
@@ -25,7 +26,8 @@ Link::Link(const sc_core::sc_module_name& name, const Params& params)
   b_in.register_nb_transport_fw(this, &Link::nb_transport_fw, 1);
   a_out.register_nb_transport_bw(this, &Link::nb_transport_bw);
   b_out.register_nb_transport_bw(this, &Link::nb_transport_bw);
-  for (auto& d : m_dir) d.arbiter.set_priorities(params.priorities);
+  for (auto& d : m_dir)
+    d.arbiter.set_priorities(params.priorities);
   for (const auto& e : params.stack)
     if (e.power_w > 0.0) energy().add_static_power(e.category, e.power_w);
   if (params.static_power_w > 0.0) {
@@ -88,7 +90,7 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
   }
   if (ext.tally) {
     ext.tally->energy_j += joules;
-    ext.tally->wire_bytes += bits / 8.0;
+    if (m_params.fabric) ext.tally->wire_bytes += bits / 8.0;
   }
   d.stats.packets += 1;
   d.stats.wire_bytes += bits / 8.0;

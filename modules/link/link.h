@@ -2,10 +2,10 @@
 // stack of per-bit energies by category, static power, and protocol overhead. Equations in link.md.
 #pragma once
 
-#include <cstdint>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <cstdint>
+#include <tlm>
 #include <vector>
 
 #include "core/arbiter.h"
@@ -22,15 +22,19 @@ struct StackCost {
 };
 
 struct Params {
-  double bandwidth_Bps = 100e9;    // per direction
-  double latency_s = 0.0;          // one-way, stack latencies included
-  double overhead = 0.0;           // fraction of wire bits that are protocol/FEC, in [0, 1)
+  double bandwidth_Bps = 100e9;  // per direction
+  double latency_s = 0.0;        // one-way, stack latencies included
+  double overhead = 0.0;         // fraction of wire bits that are protocol/FEC, in [0, 1)
   std::vector<StackCost> stack;
-  double static_power_w = 0.0;     // further idle power of the whole link, charged to the first stack category
-  bool priorities = true;          // strict priority between transport classes
+  double static_power_w = 0.0;  // further idle power of the whole link, charged to the first stack category
+  bool priorities = true;       // strict priority between transport classes
+  bool fabric = true;           // false for attachments inside a node (accelerator to NIC, switch to its
+                                // reduction engine): they add nothing to a step's wire bytes
 
   // Wire bits for `bytes` of payload: 8 bytes / (1 - overhead).
-  static double wire_bits(std::uint64_t bytes, const Params& p) { return 8.0 * double(bytes) / (1.0 - p.overhead); }
+  static double wire_bits(std::uint64_t bytes, const Params& p) {
+    return 8.0 * double(bytes) / (1.0 - p.overhead);
+  }
   // Time to serialize `bytes` of payload onto one direction.
   static double serialization_time_s(std::uint64_t bytes, const Params& p) {
     return wire_bits(bytes, p) / (8.0 * p.bandwidth_Bps);
@@ -56,7 +60,7 @@ class Link : public core::Component {
   struct DirectionStats {
     std::uint64_t packets = 0;
     double wire_bytes = 0.0;
-    core::Tick busy = 0;          // ticks spent serializing
+    core::Tick busy = 0;  // ticks spent serializing
     double dynamic_j = 0.0;
     std::size_t max_queue = 0;
   };
@@ -76,7 +80,8 @@ class Link : public core::Component {
 
   tlm::tlm_sync_enum nb_transport_fw(int dir, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
-  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase, sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
   void on_item(const Item& item);
   void transmit(int dir, tlm::tlm_generic_payload* p);
 

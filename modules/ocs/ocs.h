@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 #include <tlm>
+#include <utility>
 #include <vector>
 
 #include "core/component.h"

@@ -33,7 +33,8 @@ tlm::tlm_sync_enum Switch::nb_transport_fw(int, tlm::tlm_generic_payload& p, tlm
   return tlm::TLM_ACCEPTED;
 }
 
-tlm::tlm_sync_enum Switch::nb_transport_bw(int, tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_core::sc_time&) {
+tlm::tlm_sync_enum Switch::nb_transport_bw(int, tlm::tlm_generic_payload&, tlm::tlm_phase&,
+                                           sc_core::sc_time&) {
   return tlm::TLM_ACCEPTED;  // END_REQ from an output link: the switch has no credit to return
 }
 

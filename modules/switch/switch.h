@@ -3,10 +3,10 @@
 // happen on that link direction's serialization resource (see link.md). Equations in switch.md.
 #pragma once
 
-#include <cstdint>
-#include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <cstdint>
+#include <tlm>
 
 #include "core/component.h"
 #include "core/fabric_extension.h"
@@ -20,7 +20,9 @@ struct Params {
   int radix = 64;
   bool store_and_forward = false;
 
-  static double energy_j(std::uint64_t bytes, const Params& p) { return 8.0 * double(bytes) * p.energy_pj_per_bit * 1e-12; }
+  static double energy_j(std::uint64_t bytes, const Params& p) {
+    return 8.0 * double(bytes) * p.energy_pj_per_bit * 1e-12;
+  }
 };
 
 class Switch : public core::Component {

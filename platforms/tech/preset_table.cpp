@@ -261,7 +261,7 @@ const char* kConventions =
     "the links, except co-packaged switches, which include their port optics. Confidence is that of the key "
     "figure; the source gives every other figure's, and ESTIMATE marks figures with no public source. "
     "Sections "
-    "(§) and rows refer to /work/shared/reference/tech-figures.md.";
+    "(§) and rows refer to docs/reference/tech-figures.md.";
 
 // ---- markdown
 // -----------------------------------------------------------------------------------------------
@@ -360,7 +360,7 @@ std::string presets_markdown() {
       "parameter "
       "in base units.\n\n"
       "A platform file names a preset with `preset:` and overrides any of its fields (CONTRACT section 4). "
-      "Every figure is traced to `/work/shared/reference/tech-figures.md`: \"§N\" is its section and the "
+      "Every figure is traced to `docs/reference/tech-figures.md`: \"§N\" is its section and the "
       "quoted "
       "text its row, followed by the original source and the reference's confidence (H, M, L, D).\n\n"
       "Conventions:\n\n"
@@ -378,7 +378,8 @@ std::string presets_markdown() {
       "lasers) "
       "over the bits of both directions at line rate; with a module at each end this is the industry's "
       "\"module "
-      "W / one-direction line rate\". Of a switch = per-bit energy + static power over radix x port rate.\n"
+      "W / one-direction line rate\". Full-rate pJ/bit of a switch = per-bit energy + static power over "
+      "radix x port rate.\n"
       "- Switch presets leave out the chip's port SerDes, which belong to the links' stacks; the co-packaged "
       "switches (`cpo-eth-102t`, `spectrum-x-photonics`, `quantum-x-photonics`) include their port optics, "
       "so "

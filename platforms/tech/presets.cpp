@@ -1,4 +1,4 @@
-// Technology presets. Every figure is traced to /work/shared/reference/tech-figures.md ("§N" is its section,
+// Technology presets. Every figure is traced to docs/reference/tech-figures.md ("§N" is its section,
 // the quoted text its row) and, through it, to the original source; a figure the reference does not have is
 // an estimate, and the preset's `source` says how it was derived.
 //
@@ -268,15 +268,17 @@ void add_links(std::vector<Preset>& all) {
            "1.8 TB/s bidirectional, halved; " +
                kSrcLr224g + "; " + kSrcLrLatency + " (a 112G figure); base latency 80 ns is an ESTIMATE",
            "estimate", "rack", 900e9, 80e-9, {dynamic("serdes", kLr224gPj, 1, kLrLatencyS)}));
-  all.push_back(link(
-      "lr-112g-x8", "8 lanes of 112G long-reach electrical SerDes (800G, 100 GB/s per direction)",
-      "bandwidth: 8 x 100 Gb/s payload per 112G-class lane (§4 row \"Tomahawk 5 capacity\": 512 x 100G-PAM4 "
-      "SerDes = 51.2 Tb/s, H); " +
-          kSrcLr112g + "; " + kSrcLrLatency + "; base latency 10 ns (~2 m of copper) is an ESTIMATE",
-      "low", "rack", 100e9, 10e-9, {dynamic("serdes", kLr112gPj, 1, kLrLatencyS)}));
+  all.push_back(
+      link("lr-112g-x8", "8 lanes of 112G long-reach electrical SerDes (800G, 100 GB/s per direction)",
+           "bandwidth: 8 x 100 Gb/s payload per 112G-class lane (tech-figures.md §4 row \"Tomahawk 5 "
+           "capacity\": 512 x 100G-PAM4 "
+           "SerDes = 51.2 Tb/s, H); " +
+               kSrcLr112g + "; " + kSrcLrLatency + "; base latency 10 ns (~2 m of copper) is an ESTIMATE",
+           "low", "rack", 100e9, 10e-9, {dynamic("serdes", kLr112gPj, 1, kLrLatencyS)}));
   all.push_back(
       link("lr-224g-x8", "8 lanes of 224G-class long-reach electrical SerDes (1.6T, 200 GB/s per direction)",
-           "bandwidth: 8 x 200 Gb/s payload per 224G-class lane (§4 row \"Tomahawk 6 capacity\": 512 x 200G, "
+           "bandwidth: 8 x 200 Gb/s payload per 224G-class lane (tech-figures.md §4 row \"Tomahawk 6 "
+           "capacity\": 512 x 200G, "
            "H); " +
                kSrcLr224g +
                "; latency 20 ns SerDes+FEC (§1 row \"112G LR latency\", L, a 112G figure) plus 10 ns of "
@@ -542,7 +544,7 @@ void add_switches(std::vector<Preset>& all) {
                             "5 capacity\" (Broadcom "
                             "press release, H); " +
                                 th5_text + "; " + kSrcSwitchSplit + "; " + kSrcSwitchLatency + " (500 ns)",
-                            "derived", 64, 100e9, th5_core_w, 500e-9, false));
+                            "low", 64, 100e9, th5_core_w, 500e-9, false));
   all.push_back(switch_chip(
       "eth-102t", "102.4 Tb/s Ethernet switch ASIC (Tomahawk 6 class), 64 x 1.6T",
       "capacity 102.4 Tb/s, 64 x 1.6TbE, 3 nm: tech-figures.md §4 row \"Tomahawk 6 capacity\" (Gazettabyte, "
@@ -704,12 +706,13 @@ void add_memory(std::vector<Preset>& all) {
       "high", 1.2e12, 100e-9, kHbmPj, gib(36)));
   all.push_back(memory(
       "cxl-pool", "CXL memory pool (Pond class): +70-90 ns over local DRAM",
-      "latency 180 ns = local DRAM <100 ns (100 used; §6 row \"Local DDR latency\", Next Platform, M) + 80 "
+      "latency 180 ns = local DRAM <100 ns (100 used; tech-figures.md §6 row \"Local DDR latency\", Next "
+      "Platform, M) + 80 "
       "ns "
       "(midpoint of +70-90 ns, §6 row \"CXL pool latency add\", Li et al., Pond, ASPLOS 2023, M), derived; " +
           x16_text + "; energy 16.5 pJ/bit is an ESTIMATE: " + pcie_text + " + " + dram_text +
           "; capacity 1 TiB is an example",
-      "medium", 64e9, 180e-9, kPcie5Pj + kDramPoolPj, gib(1024)));
+      "derived", 64e9, 180e-9, kPcie5Pj + kDramPoolPj, gib(1024)));
   all.push_back(memory(
       "cxl-expander", "CXL memory expander card: 2-5x local DRAM latency",
       "latency 350 ns = 3.5x (midpoint of 2-5x) local DRAM 100 ns: tech-figures.md §6 row \"CXL expander "

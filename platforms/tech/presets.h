@@ -12,16 +12,16 @@ namespace pjbit::platforms::tech {
 
 struct Preset {
   std::string name;
-  std::string kind;        // link | switch | accelerator | ocs | nic | memory
-  std::string summary;     // one line: what it is
-  std::string source;      // where its figures come from (never empty)
-  std::string confidence;  // high | medium | low | derived | estimate, as in reference/tech-figures.md
-  LinkSpec link;           // kind == link
-  SwitchSpec sw;           // kind == switch
+  std::string kind;             // link | switch | accelerator | ocs | nic | memory
+  std::string summary;          // one line: what it is
+  std::string source;           // where its figures come from (never empty)
+  std::string confidence;       // high | medium | low | derived | estimate, as in reference/tech-figures.md
+  LinkSpec link;                // kind == link
+  SwitchSpec sw;                // kind == switch
   AcceleratorSpec accelerator;  // kind == accelerator
-  OcsSpec ocs;             // kind == ocs
-  NicSpec nic;             // kind == nic
-  MemoryPoolSpec memory;   // kind == memory (a pool or a CXL expander)
+  OcsSpec ocs;                  // kind == ocs
+  NicSpec nic;                  // kind == nic
+  MemoryPoolSpec memory;        // kind == memory (a pool or a CXL expander)
 };
 
 // Every preset in a stable order.

@@ -23,10 +23,13 @@ struct Case {
 };
 
 // Readable test names and failure messages instead of byte dumps.
-void PrintTo(const Case& c, std::ostream* os) { *os << c.op << " on " << c.ranks << " ranks of " << c.size; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.op << " on " << c.ranks << " ranks of " << c.size;
+}
 
 std::string name_of(const ::testing::TestParamInfo<Case>& info) {
-  std::string s = std::string(info.param.op) + "_" + std::to_string(info.param.ranks) + "ranks_" + info.param.size;
+  std::string s =
+      std::string(info.param.op) + "_" + std::to_string(info.param.ranks) + "ranks_" + info.param.size;
   for (char& c : s)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   return s;
@@ -44,7 +47,8 @@ name: ring
 packet: )") + packet + R"(
 topology:
   kind: ring
-  ranks: )" + std::to_string(c.ranks) + R"(
+  ranks: )" + std::to_string(c.ranks) +
+                               R"(
   link:
     bandwidth: 100 GB/s
     latency: 500 ns
@@ -52,8 +56,8 @@ topology:
       - { category: serdes, energy: 2 pJ/bit }
       - { category: retimer, energy: 1.5 pJ/bit, count: 2, latency: 100 ns }
 )";
-  const std::string workload = std::string("name: w\nsteps:\n  - collective: ") + c.op + "\n    size: " + c.size +
-                               "\n    algorithm: ring\n";
+  const std::string workload = std::string("name: w\nsteps:\n  - collective: ") + c.op +
+                               "\n    size: " + c.size + "\n    algorithm: ring\n";
   const auto o = pjbit::testing::simulate_yaml(platform, workload);
 
   const double n = c.ranks;
@@ -82,11 +86,12 @@ INSTANTIATE_TEST_SUITE_P(
     Ring, RingClosedForm,
     ::testing::Values(Case{"all_reduce", 4, "1 MiB", MiB}, Case{"all_reduce", 8, "64 MiB", 64 * MiB},
                       Case{"all_reduce", 16, "1 MiB", MiB}, Case{"all_reduce", 64, "1 GiB", 1024 * MiB},
-                      Case{"all_reduce", 4, "1 GiB", 1024 * MiB}, Case{"all_reduce", 12, "100 MiB", 100 * MiB},
-                      Case{"all_gather", 4, "1 MiB", MiB}, Case{"all_gather", 16, "64 MiB", 64 * MiB},
-                      Case{"all_gather", 64, "1 GiB", 1024 * MiB}, Case{"all_gather", 7, "3 MiB", 3 * MiB},
-                      Case{"reduce_scatter", 4, "1 GiB", 1024 * MiB}, Case{"reduce_scatter", 8, "1 MiB", MiB},
-                      Case{"reduce_scatter", 64, "64 MiB", 64 * MiB}, Case{"reduce_scatter", 33, "1 GiB", 1024 * MiB}),
+                      Case{"all_reduce", 4, "1 GiB", 1024 * MiB},
+                      Case{"all_reduce", 12, "100 MiB", 100 * MiB}, Case{"all_gather", 4, "1 MiB", MiB},
+                      Case{"all_gather", 16, "64 MiB", 64 * MiB}, Case{"all_gather", 64, "1 GiB", 1024 * MiB},
+                      Case{"all_gather", 7, "3 MiB", 3 * MiB}, Case{"reduce_scatter", 4, "1 GiB", 1024 * MiB},
+                      Case{"reduce_scatter", 8, "1 MiB", MiB}, Case{"reduce_scatter", 64, "64 MiB", 64 * MiB},
+                      Case{"reduce_scatter", 33, "1 GiB", 1024 * MiB}),
     name_of);
 
 }  // namespace

@@ -32,7 +32,9 @@ steps:
     size: 4 MiB
 )";
 
-int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+int count_lines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
 
 // Runs `pjbit run` on a bad platform and/or workload and checks the contract for bad input.
 struct BadInput {
@@ -40,10 +42,12 @@ struct BadInput {
   std::string platform;  // text, or empty for kRing
   std::string workload;  // text, or empty for kWorkload
   std::vector<std::string> extra;
-  std::string expect;    // regex the error line must match
+  std::string expect;  // regex the error line must match
 };
 
-void PrintTo(const BadInput& b, std::ostream* os) { *os << b.name; }
+void PrintTo(const BadInput& b, std::ostream* os) {
+  *os << b.name;
+}
 
 class MalformedInput : public ::testing::TestWithParam<BadInput> {};
 
@@ -60,7 +64,8 @@ TEST_P(MalformedInput, ExitsTwoWithOneErrorLineAndNoReport) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
   EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
-  EXPECT_TRUE(std::regex_search(r.err, std::regex(b.expect))) << "stderr: " << r.err << "expected: " << b.expect;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(b.expect)))
+      << "stderr: " << r.err << "expected: " << b.expect;
   EXPECT_TRUE(r.out.empty()) << r.out;
   EXPECT_FALSE(pjbit::testing::file_exists(json));
   EXPECT_FALSE(pjbit::testing::file_exists(csv));
@@ -76,7 +81,8 @@ std::string alias_bomb() {
   std::string s = "name: bomb\na: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n";
   for (char c = 'b'; c <= 'j'; ++c) {
     s += std::string(1, c) + ": &" + c + " [";
-    for (int i = 0; i < 10; ++i) s += std::string(i ? "," : "") + "*" + static_cast<char>(c - 1);
+    for (int i = 0; i < 10; ++i)
+      s += std::string(i ? "," : "") + "*" + static_cast<char>(c - 1);
     s += "]\n";
   }
   return s + "topology: *j\n";
@@ -86,28 +92,81 @@ const BadInput kCases[] = {
     {"EmptyFile", "\n", "", {}, R"(plat\.yaml.*empty)"},
     {"NotYaml", std::string("\x7f\x45\x4c\x46\x00\x01{[:\xff\xfe", 11), "", {}, R"(plat\.yaml)"},
     {"TopLevelList", "- a\n- b\n", "", {}, R"(plat\.yaml:1:1: .*mapping)"},
-    {"UnknownTopKey", ring_with("name: ring4", "name: ring4\ntopolgy: 3"), "", {}, R"(plat\.yaml:2:1: topolgy: unknown key)"},
-    {"UnknownNestedKey", ring_with("latency: 500 ns", "latency: 500 ns\n    bandwith: 3 GB/s"), "", {},
+    {"UnknownTopKey",
+     ring_with("name: ring4", "name: ring4\ntopolgy: 3"),
+     "",
+     {},
+     R"(plat\.yaml:2:1: topolgy: unknown key)"},
+    {"UnknownNestedKey",
+     ring_with("latency: 500 ns", "latency: 500 ns\n    bandwith: 3 GB/s"),
+     "",
+     {},
      R"(plat\.yaml:8:5: topology\.link\.bandwith: unknown key)"},
-    {"BareNumberForUnit", ring_with("100 GB/s", "100"), "", {}, R"(plat\.yaml:6:16: topology\.link\.bandwidth: expected a data rate such as "100 GB/s", got "100")"},
-    {"WrongUnit", ring_with("100 GB/s", "5 ns"), "", {}, R"(plat\.yaml:6:16: topology\.link\.bandwidth: expected a data rate.*a time)"},
-    {"Words", ring_with("100 GB/s", "fast"), "", {}, R"(plat\.yaml:6:16: topology\.link\.bandwidth: expected a data rate such as "100 GB/s", got "fast")"},
-    {"NegativeLatency", ring_with("500 ns", "-5 ns"), "", {}, R"(plat\.yaml:7:14: topology\.link\.latency: .*negative)"},
+    {"BareNumberForUnit",
+     ring_with("100 GB/s", "100"),
+     "",
+     {},
+     R"(plat\.yaml:6:16: topology\.link\.bandwidth: expected a data rate such as "100 GB/s", got "100")"},
+    {"WrongUnit",
+     ring_with("100 GB/s", "5 ns"),
+     "",
+     {},
+     R"(plat\.yaml:6:16: topology\.link\.bandwidth: expected a data rate.*a time)"},
+    {"Words",
+     ring_with("100 GB/s", "fast"),
+     "",
+     {},
+     R"(plat\.yaml:6:16: topology\.link\.bandwidth: expected a data rate such as "100 GB/s", got "fast")"},
+    {"NegativeLatency",
+     ring_with("500 ns", "-5 ns"),
+     "",
+     {},
+     R"(plat\.yaml:7:14: topology\.link\.latency: .*negative)"},
     {"NaN", ring_with("5 pJ/bit", ".nan pJ/bit"), "", {}, R"(plat\.yaml:8:13: topology\.link\.energy:)"},
-    {"Infinite", ring_with("100 GB/s", ".inf GB/s"), "", {}, R"(plat\.yaml:6:16: topology\.link\.bandwidth:)"},
+    {"Infinite",
+     ring_with("100 GB/s", ".inf GB/s"),
+     "",
+     {},
+     R"(plat\.yaml:6:16: topology\.link\.bandwidth:)"},
     {"ZeroRanks", ring_with("ranks: 4", "ranks: 0"), "", {}, R"(plat\.yaml:4:10: topology\.ranks:)"},
-    {"AbsurdRanks", ring_with("ranks: 4", "ranks: 1000000000"), "", {}, R"(plat\.yaml:4:10: topology\.ranks:)"},
-    {"UnknownKind", ring_with("kind: ring", "kind: hypercube"), "", {}, R"(plat\.yaml:3:9: topology\.kind: .*hypercube)"},
-    {"UnknownOp", "", "name: w\nsteps:\n  - collective: all_sum\n    size: 1 MiB\n", {}, R"(work\.yaml:3:17: steps\.0\.collective: .*all_sum)"},
-    {"UnknownAlgorithm", "", "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    algorithm: magic\n", {},
+    {"AbsurdRanks",
+     ring_with("ranks: 4", "ranks: 1000000000"),
+     "",
+     {},
+     R"(plat\.yaml:4:10: topology\.ranks:)"},
+    {"UnknownKind",
+     ring_with("kind: ring", "kind: hypercube"),
+     "",
+     {},
+     R"(plat\.yaml:3:9: topology\.kind: .*hypercube)"},
+    {"UnknownOp",
+     "",
+     "name: w\nsteps:\n  - collective: all_sum\n    size: 1 MiB\n",
+     {},
+     R"(work\.yaml:3:17: steps\.0\.collective: .*all_sum)"},
+    {"UnknownAlgorithm",
+     "",
+     "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    algorithm: magic\n",
+     {},
      R"(work\.yaml:5:16: steps\.0\.algorithm: .*magic)"},
-    {"RankOutOfRange", "", "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    ranks: [0, 9]\n", {},
+    {"RankOutOfRange",
+     "",
+     "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    ranks: [0, 9]\n",
+     {},
      R"(work\.yaml:3:5: steps\.0\.ranks: rank 9 does not exist)"},
-    {"AlgorithmRefusesGroup", "", "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    algorithm: halving_doubling\n    ranks: [0, 1, 2]\n", {},
+    {"AlgorithmRefusesGroup",
+     "",
+     "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    algorithm: halving_doubling\n    "
+     "ranks: [0, 1, 2]\n",
+     {},
      R"(work\.yaml:6:12: steps\.0\.ranks: .*halving_doubling needs a power-of-two)"},
     {"BadSetNoEquals", "", "", {"--set", "topology.ranks"}, R"(--set: expected KEY=VALUE)"},
     {"BadSetUnknownKey", "", "", {"--set", "nonsense.key=3"}, R"(--set: .*nonsense)"},
-    {"BadSetValue", "", "", {"--set", "topology.link.bandwidth=fast"}, R"(--set: topology\.link\.bandwidth: expected a data rate)"},
+    {"BadSetValue",
+     "",
+     "",
+     {"--set", "topology.link.bandwidth=fast"},
+     R"(--set: topology\.link\.bandwidth: expected a data rate)"},
     {"BadSetIndex", "", "", {"--set", "steps.7.size=1 GiB"}, R"(--set: .*steps\.7)"},
     {"AliasBomb", alias_bomb(), "", {}, R"(plat\.yaml)"},
     {"DeepNesting", "name: x\ntopology: " + std::string(20000, '[') + "\n", "", {}, R"(plat\.yaml)"},
@@ -157,7 +216,9 @@ TEST(Cli, SameInputsAndSeedGiveTheSameReport) {
   jb["stats"].erase("wall_time_s");
   EXPECT_EQ(ja.dump(), jb.dump());
   // And the text itself is identical apart from the wall-time line.
-  auto strip = [](std::string s) { return std::regex_replace(s, std::regex(R"("wall_time_s": [^\n]*)"), ""); };
+  auto strip = [](std::string s) {
+    return std::regex_replace(s, std::regex(R"("wall_time_s": [^\n]*)"), "");
+  };
   EXPECT_EQ(strip(pjbit::testing::read_file(a)), strip(pjbit::testing::read_file(b)));
 }
 
@@ -166,8 +227,8 @@ TEST(Cli, SetOverridesChangeTheRun) {
   const std::string p = dir.write("plat.yaml", kRing), w = dir.write("work.yaml", kWorkload);
   const std::string a = dir.path() + "/a.json", b = dir.path() + "/b.json";
   ASSERT_EQ(run_program({"run", p, w, "--quiet", "--json", a}).exit_code, 0);
-  ASSERT_EQ(run_program({"run", p, w, "--quiet", "--json", b, "--set", "topology.link.bandwidth=200 GB/s", "--set",
-                         "steps.0.size=8 MiB"})
+  ASSERT_EQ(run_program({"run", p, w, "--quiet", "--json", b, "--set", "topology.link.bandwidth=200 GB/s",
+                         "--set", "steps.0.size=8 MiB"})
                 .exit_code,
             0);
   const auto ja = nlohmann::json::parse(pjbit::testing::read_file(a));
@@ -179,7 +240,8 @@ TEST(Cli, SetOverridesChangeTheRun) {
 
 TEST(Cli, ShippedExamplesFollowTheReportSchema) {
   const std::string checker = pjbit::testing::source_dir() + "/../shared/checks/report_schema.py";
-  if (!pjbit::testing::file_exists(checker)) GTEST_SKIP() << "the report schema checker is not beside the repository";
+  if (!pjbit::testing::file_exists(checker))
+    GTEST_SKIP() << "the report schema checker is not beside the repository";
   TempDir dir;
   const std::string src = pjbit::testing::source_dir();
   for (const char* p : {"platforms/ring8.yaml", "platforms/switch8.yaml"}) {
@@ -187,7 +249,8 @@ TEST(Cli, ShippedExamplesFollowTheReportSchema) {
       const std::string out = dir.path() + "/r.json";
       const auto r = run_program({"run", src + "/" + p, src + "/" + w, "--quiet", "--json", out}, 120.0);
       ASSERT_EQ(r.exit_code, 0) << p << " " << w << ": " << r.err;
-      const int rc = std::system(("python3 " + checker + " " + out + " > " + dir.path() + "/schema.txt 2>&1").c_str());
+      const int rc =
+          std::system(("python3 " + checker + " " + out + " > " + dir.path() + "/schema.txt 2>&1").c_str());
       EXPECT_EQ(rc, 0) << p << " " << w << ": " << pjbit::testing::read_file(dir.path() + "/schema.txt");
     }
   }
@@ -195,7 +258,8 @@ TEST(Cli, ShippedExamplesFollowTheReportSchema) {
 
 TEST(Cli, ValidatePrintsWhatWouldBeBuilt) {
   const std::string src = pjbit::testing::source_dir();
-  const auto r = run_program({"validate", src + "/platforms/switch8.yaml", src + "/workloads/train_step.yaml"});
+  const auto r =
+      run_program({"validate", src + "/platforms/switch8.yaml", src + "/workloads/train_step.yaml"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("8 ranks"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("links:"), std::string::npos) << r.out;

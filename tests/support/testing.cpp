@@ -18,8 +18,12 @@ extern char** environ;
 
 namespace pjbit::testing {
 
-std::string source_dir() { return PJBIT_SOURCE_DIR; }
-std::string binary() { return PJBIT_BINARY; }
+std::string source_dir() {
+  return PJBIT_SOURCE_DIR;
+}
+std::string binary() {
+  return PJBIT_BINARY;
+}
 
 TempDir::TempDir() {
   std::string templ = (std::filesystem::temp_directory_path() / "pjbit-test-XXXXXX").string();
@@ -54,7 +58,8 @@ ProcessResult run_program(const std::vector<std::string>& args, double timeout_s
   std::string program = binary();
   argv.push_back(program.data());
   std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
+  for (auto& a : copy)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
@@ -69,7 +74,8 @@ ProcessResult run_program(const std::vector<std::string>& args, double timeout_s
   int open_fds = 2;
   char buf[65536];
   while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       result.timed_out = true;
       kill(pid, SIGKILL);
@@ -96,7 +102,9 @@ ProcessResult run_program(const std::vector<std::string>& args, double timeout_s
   return result;
 }
 
-bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
+bool file_exists(const std::string& path) {
+  return std::filesystem::exists(path);
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -26,7 +26,7 @@ class TempDir {
 };
 
 struct ProcessResult {
-  int exit_code = -1;   // -1 when the process did not exit normally (signal, timeout)
+  int exit_code = -1;  // -1 when the process did not exit normally (signal, timeout)
   bool timed_out = false;
   std::string out;
   std::string err;

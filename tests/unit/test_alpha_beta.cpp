@@ -71,8 +71,10 @@ TEST(AlphaBeta, ClosedFormsEqualTheModelOfTheSchedules) {
   const std::uint64_t even = 315 * kMiB;
   const std::uint64_t odd = 315 * kMiB + 13;
   int forms = 0;
-  for (const std::string& name : collective_names()) {
+  for (const std::string name :
+       {"ring", "bidir_ring", "tree", "halving_doubling", "direct", "hierarchical"}) {
     const ICollective* algo = find_collective(name);
+    ASSERT_NE(algo, nullptr) << name;
     for (Op op : kOps) {
       if (!algo->supports(op)) continue;
       for (int n : {2, 3, 4, 5, 7, 8, 16}) {

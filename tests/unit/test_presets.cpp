@@ -62,7 +62,9 @@ TEST(Presets, EveryPresetIsSourcedWithAnAllowedConfidence) {
     // A preset sourced from the reference says so.
     EXPECT_NE(p.source.find("tech-figures.md"), std::string::npos);
     // An estimate says it is one.
-    if (p.confidence == "estimate") EXPECT_NE(p.source.find("ESTIMATE"), std::string::npos);
+    if (p.confidence == "estimate") {
+      EXPECT_NE(p.source.find("ESTIMATE"), std::string::npos);
+    }
   }
 }
 
@@ -70,12 +72,24 @@ TEST(Presets, NamesAreUniquePerKindAndMatchTheSpec) {
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& p : all_presets()) {
     EXPECT_TRUE(seen.insert({p.kind, p.name}).second) << "duplicate " << p.kind << " " << p.name;
-    if (p.kind == "link") EXPECT_EQ(p.link.preset, p.name);
-    if (p.kind == "switch") EXPECT_EQ(p.sw.preset, p.name);
-    if (p.kind == "accelerator") EXPECT_EQ(p.accelerator.preset, p.name);
-    if (p.kind == "ocs") EXPECT_EQ(p.ocs.preset, p.name);
-    if (p.kind == "nic") EXPECT_EQ(p.nic.preset, p.name);
-    if (p.kind == "memory") EXPECT_EQ(p.memory.preset, p.name);
+    if (p.kind == "link") {
+      EXPECT_EQ(p.link.preset, p.name);
+    }
+    if (p.kind == "switch") {
+      EXPECT_EQ(p.sw.preset, p.name);
+    }
+    if (p.kind == "accelerator") {
+      EXPECT_EQ(p.accelerator.preset, p.name);
+    }
+    if (p.kind == "ocs") {
+      EXPECT_EQ(p.ocs.preset, p.name);
+    }
+    if (p.kind == "nic") {
+      EXPECT_EQ(p.nic.preset, p.name);
+    }
+    if (p.kind == "memory") {
+      EXPECT_EQ(p.memory.preset, p.name);
+    }
   }
 }
 
@@ -254,12 +268,14 @@ TEST(PresetTable, JsonHasEveryPresetInBaseUnits) {
       EXPECT_DOUBLE_EQ(e["latency_s"].get<double>(), p.link.latency_s);
       ASSERT_EQ(e["stack"].size(), p.link.stack.size());
       for (const auto& s : e["stack"]) {
-        for (const char* key : {"category", "energy_pj_per_bit", "power_w", "count", "latency_s"})
+        for (const char* key : {"category", "energy_pj_per_bit", "power_w", "count", "latency_s"}) {
           EXPECT_TRUE(s.contains(key)) << key;
+        }
       }
       EXPECT_EQ(e.contains("optics"), p.link.optics.present);
-      if (p.link.optics.present)
+      if (p.link.optics.present) {
         EXPECT_DOUBLE_EQ(e["optics"]["budget_db"].get<double>(), p.link.optics.budget_db);
+      }
     } else if (p.kind == "switch") {
       EXPECT_EQ(e["radix"].get<int>(), p.sw.radix);
       EXPECT_DOUBLE_EQ(e["static_power_w"].get<double>(), p.sw.static_power_w);

@@ -22,18 +22,20 @@ class Direct final : public ICollective {
     const int n = static_cast<int>(group.size());
     const bool two_phases = op == Op::AllReduce;
     ScheduleBuilder b(group, two_phases ? 2 : 1, split_even(size_bytes, n));
+    // Rank i posts its sends to i+1, i+2, ... (mod n): were every rank to start with the same destination,
+    // the first packets of all of them would meet at one port.
     const auto scatter = [&](int phase, bool reduce) {  // chunk j from everyone to j
       for (int i = 0; i < n; ++i) {
-        for (int j = 0; j < n; ++j) {
-          if (j != i) b.transfer(phase, i, j, {j}, reduce);
+        for (int d = 1; d < n; ++d) {
+          const int j = (i + d) % n;
+          b.transfer(phase, i, j, {j}, reduce);
         }
       }
     };
     const auto gather = [&](int phase) {  // chunk i from i to everyone
       for (int i = 0; i < n; ++i) {
-        for (int j = 0; j < n; ++j) {
-          if (j != i) b.transfer(phase, i, j, {i}, /*reduce=*/false);
-        }
+        for (int d = 1; d < n; ++d)
+          b.transfer(phase, i, (i + d) % n, {i}, /*reduce=*/false);
       }
     };
     switch (op) {

@@ -98,6 +98,10 @@ class Hierarchical final : public ICollective {
     return op == Op::AllReduce || op == Op::AllGather || op == Op::ReduceScatter;
   }
 
+  std::string refusal(const std::vector<int>& group, const TopologyFacts& facts) const override {
+    return hierarchical_refusal(group, facts);
+  }
+
   Schedule build(Op op, const std::vector<int>& group, std::uint64_t size_bytes) const override {
     return build_on(op, group, size_bytes, TopologyFacts{});
   }

@@ -19,15 +19,17 @@
 //               later chunks overlapping the broadcast of earlier ones. 2D + k - 1 phases. Every edge of each
 //               tree carries its half once up and once down: 2(n-1) S bytes in all, as for a ring, but
 //               unevenly spread (an interior node of one tree that is a leaf of the other sends and receives
-//               2S, a ring rank 2(n-1)/n S).
+//               2S, a ring rank 2(n-1)/n S). Where the two trees share an edge (in opposite directions, such
+//               as 1-2 for n = 4), a rank sends its peer two transfers in one phase, a reduce up one tree and
+//               a broadcast down the other. They stay two messages: the NIC shares a port among messages in
+//               turn, so one message per chunk shares it per chunk as the alpha-beta model does (merged into
+//               one two-chunk message, the schedule ran 23-44% slower in the engine).
 //   broadcast:  one binary tree in heap order from group[0] (children of i: 2i+1, 2i+2; depth
 //               floor(log2 n)); S is split into k chunks split_even(S, k), id c; a node at depth d receives
 //               chunk c from its parent in phase c + d - 1 and forwards it in phase c + d.
 //               k + floor(log2 n) - 1 phases; (n-1) S bytes in all.
 // all_gather, reduce_scatter and all_to_all are not supported.
 #include <algorithm>
-#include <map>
-#include <tuple>
 
 #include "workloads/alpha_beta.h"
 #include "workloads/impl/algorithms.h"
@@ -130,55 +132,6 @@ BinaryTree heap_tree(int n) {
   return t;
 }
 
-// Like ScheduleBuilder, but every transfer between the same two ranks in the same phase is one message: the
-// two trees may share an edge (in opposite directions), so a rank can owe the same peer a reduce of tree 0
-// and a broadcast of tree 1 at once. reduce_bytes counts only the reduced chunks. Messages are posted in
-// (phase, sender, receiver) order. Empty chunks are dropped and empty messages never posted.
-class MergingBuilder {
- public:
-  MergingBuilder(const std::vector<int>& group, int phases, std::vector<std::uint64_t> chunk_sizes)
-      : m_group(group), m_sizes(std::move(chunk_sizes)), m_phases(phases) {}
-
-  void transfer(int phase, int from, int to, int chunk, bool reduce) {
-    const std::uint64_t bytes = m_sizes.at(static_cast<std::size_t>(chunk));
-    if (bytes == 0) return;
-    Pending& p = m_pending[{phase, from, to}];
-    p.chunks.push_back(chunk);
-    p.bytes += bytes;
-    if (reduce) p.reduce_bytes += bytes;
-  }
-
-  Schedule take() {
-    Schedule s(m_group.size(), std::vector<Phase>(static_cast<std::size_t>(m_phases)));
-    for (auto& [key, p] : m_pending) {
-      const auto [phase, from, to] = key;
-      Transfer t;
-      t.bytes = p.bytes;
-      t.chunks = std::move(p.chunks);
-      t.peer = m_group[static_cast<std::size_t>(to)];
-      Phase& src = s[static_cast<std::size_t>(from)][static_cast<std::size_t>(phase)];
-      Phase& dst = s[static_cast<std::size_t>(to)][static_cast<std::size_t>(phase)];
-      src.sends.push_back(t);
-      t.peer = m_group[static_cast<std::size_t>(from)];
-      dst.reduce_bytes += p.reduce_bytes;
-      dst.recvs.push_back(std::move(t));
-    }
-    m_pending.clear();
-    return s;
-  }
-
- private:
-  struct Pending {
-    std::vector<int> chunks;
-    std::uint64_t bytes = 0;
-    std::uint64_t reduce_bytes = 0;
-  };
-  const std::vector<int>& m_group;
-  std::vector<std::uint64_t> m_sizes;
-  int m_phases;
-  std::map<std::tuple<int, int, int>, Pending> m_pending;
-};
-
 class Tree final : public ICollective {
  public:
   std::string_view name() const override { return "tree"; }
@@ -209,7 +162,7 @@ class Tree final : public ICollective {
     std::vector<std::uint64_t> sizes = split_even(halves[0], k);
     const std::vector<std::uint64_t> second = split_even(halves[1], k);
     sizes.insert(sizes.end(), second.begin(), second.end());
-    MergingBuilder b(group, 2 * depth + k - 1, std::move(sizes));
+    ScheduleBuilder b(group, 2 * depth + k - 1, std::move(sizes));
     for (int h = 0; h < 2; ++h) {
       const BinaryTree& t = trees[h];
       for (int v = 0; v < n; ++v) {
@@ -217,8 +170,8 @@ class Tree final : public ICollective {
         if (up < 0) continue;
         const int d = t.depth[static_cast<std::size_t>(v)];
         for (int c = 0; c < k; ++c) {
-          b.transfer(c + depth - d, v, up, h * k + c, /*reduce=*/true);
-          b.transfer(c + depth + d - 1, up, v, h * k + c, /*reduce=*/false);
+          b.transfer(c + depth - d, v, up, {h * k + c}, /*reduce=*/true);
+          b.transfer(c + depth + d - 1, up, v, {h * k + c}, /*reduce=*/false);
         }
       }
     }

@@ -1,0 +1,234 @@
+// Fabric-level closed forms and the acceptance figures of the topology and component library:
+// leaf-spine all-to-all with and without oversubscription, hierarchical versus flat all-reduce on two tiers,
+// in-network reduction, jobs sharing a ring, an explicit graph, memory pools and checkpoints, OCS power.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/errors.h"
+#include "report/report.h"
+#include "support/sim.h"
+
+namespace {
+
+using pjbit::testing::simulate_yaml;
+constexpr double MiB = 1024.0 * 1024.0;
+constexpr double GiB = 1024.0 * MiB;
+
+double busbw(const pjbit::engine::StepResult& s) {
+  return static_cast<double>(s.size_bytes) / (s.end_s - s.start_s) *
+         pjbit::report::busbw_factor(s.op, s.ranks);
+}
+
+std::string leaf_spine(double oversubscription, const std::string& routing) {
+  return "name: ls\npacket: 64 KiB\ntopology:\n  kind: fat_tree\n  ranks: 16\n  radix: 8\n  routing: " +
+         routing + "\n  oversubscription: " + std::to_string(oversubscription) +
+         "\n  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n"
+         "  switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 }\n";
+}
+
+const char* kAllToAll =
+    "name: a2a\nsteps:\n  - collective: all_to_all\n    size: 64 MiB\n    algorithm: direct\n";
+
+// Per-packet spraying spreads every flow over all spines: a non-blocking leaf-spine carries a direct
+// all-to-all at nearly the link rate.
+TEST(LeafSpine, NonBlockingAllToAllRunsNearLinkRateWithSpraying) {
+  const auto o = simulate_yaml(leaf_spine(1.0, "spray"), kAllToAll);
+  const double rate = busbw(o.sim.steps.at(0));
+  EXPECT_GE(rate, 0.90 * 100e9);
+  EXPECT_LE(rate, 100e9);
+  // Of the 15 peers of a rank, 3 share its leaf (2 links) and 12 do not (4 links): wire/useful = 54/15.
+  EXPECT_NEAR(o.sim.wire_bytes / o.sim.useful_bytes, 54.0 / 15.0, 1e-3);
+}
+
+// With a per-flow hash (ECMP) some spines get more flows than others; the all-to-all pays for the collisions
+// but still runs at well over half the link rate. (Spraying above reaches about 99%.)
+TEST(LeafSpine, EcmpPaysForHashCollisions) {
+  const auto o = simulate_yaml(leaf_spine(1.0, "ecmp"), kAllToAll);
+  const double rate = busbw(o.sim.steps.at(0));
+  EXPECT_GE(rate, 0.55 * 100e9);
+  EXPECT_LT(rate, 0.90 * 100e9);
+  EXPECT_NEAR(o.sim.wire_bytes / o.sim.useful_bytes, 54.0 / 15.0, 1e-3);
+}
+
+TEST(LeafSpine, ThreeToOneOversubscriptionCutsAllToAllBandwidth) {
+  // 6 ranks per leaf share 2 uplinks: cross-leaf traffic gets at most a third of the link rate per rank.
+  const auto o = simulate_yaml(leaf_spine(3.0, "spray"), kAllToAll);
+  const double rate = busbw(o.sim.steps.at(0));
+  EXPECT_LT(rate, 0.75 * 0.90 * 100e9);
+  EXPECT_GT(rate, 0.0);
+}
+
+std::string two_tiers() {
+  // 16 pods of 8 NVSwitch-class ranks at 400 GB/s, joined by a leaf-spine at 50 GB/s per rank (8x slower).
+  return "name: pods\npacket: 256 KiB\ntiers:\n"
+         "  - { name: scale_up, kind: switch, ranks: 8, link: { bandwidth: 400 GB/s, latency: 300 ns, "
+         "energy: 2 pJ/bit },"
+         " switch: { latency: 300 ns, energy: 4 pJ/bit, radix: 64 } }\n"
+         "  - { name: scale_out, kind: fat_tree, domains: 16, radix: 64, link: { bandwidth: 50 GB/s, "
+         "latency: 1 us,"
+         " energy: 15 pJ/bit }, switch: { latency: 500 ns, energy: 10 pJ/bit, radix: 64 } }\n";
+}
+
+TEST(Tiers, HierarchicalAllReduceBeatsAFlatRingThreeTimes) {
+  const auto o =
+      simulate_yaml(two_tiers(),
+                    "name: ar\nsteps:\n  - collective: all_reduce\n    size: 256 MiB\n    algorithm: ring\n"
+                    "  - collective: all_reduce\n    size: 256 MiB\n    algorithm: hierarchical\n");
+  const auto& flat = o.sim.steps.at(0);
+  const auto& hier = o.sim.steps.at(1);
+  const double t_flat = flat.end_s - flat.start_s, t_hier = hier.end_s - hier.start_s;
+  EXPECT_GE(t_flat / t_hier, 3.0) << "flat " << t_flat << " s, hierarchical " << t_hier << " s";
+  // The flat ring is bound by its slowest hop, pod to pod through the leaf-spine: 4 links of 1 us and 3
+  // switches of 500 ns, 2 MiB a step: 2(n-1)(alpha + S/(nB)).
+  // That is a lower bound: the pod-to-pod flows of a step share spines by ECMP hash and some collide.
+  const double alpha = 4 * 1e-6 + 3 * 500e-9;
+  EXPECT_GE(t_flat, 2.0 * 127.0 * (alpha + 256 * MiB / 128.0 / 50e9));
+}
+
+const char* kReducingSwitch =
+    "name: nvls\npacket: 64 KiB\ntopology:\n  kind: switch\n  ranks: 8\n"
+    "  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n"
+    "  switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 64, in_network: true }\n";
+
+TEST(InNetwork, ReductionInTheSwitchReachesBusbwTwiceTheLinkRate) {
+  const auto o = simulate_yaml(kReducingSwitch,
+                               "name: ar\nsteps:\n  - collective: all_reduce\n    size: 4 GiB\n"
+                               "    algorithm: in_network\n  - collective: all_reduce\n    size: 4 GiB\n"
+                               "    algorithm: ring\n");
+  const double in_network = busbw(o.sim.steps.at(0)), ring = busbw(o.sim.steps.at(1));
+  EXPECT_NEAR(in_network, 2.0 * 7.0 / 8.0 * 100e9, 0.02 * 175e9);
+  EXPECT_NEAR(in_network / ring, 1.75, 0.02 * 1.75);
+  // Each bit crosses a rank's link up and down and the switch twice, like a ring's bit crosses two links.
+  EXPECT_NEAR(o.sim.steps.at(0).wire_bytes, 2.0 * 8 * 4 * GiB, 1e-6 * 64 * GiB);
+}
+
+TEST(InNetwork, IsTheDefaultOnASwitchThatReduces) {
+  const auto d =
+      simulate_yaml(kReducingSwitch, "name: ar\nsteps:\n  - collective: all_reduce\n    size: 64 MiB\n");
+  EXPECT_EQ(d.sim.steps.at(0).algorithm, "in_network");
+}
+
+TEST(SharedFabric, TwoInterleavedJobsOnOneRingGetHalfTheBandwidthEach) {
+  const std::string ring =
+      "name: ring8\npacket: 256 KiB\ntopology:\n  kind: ring\n  ranks: 8\n"
+      "  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n";
+  const auto o = simulate_yaml(
+      ring,
+      "name: jobs\nsteps:\n"
+      "  - collective: all_reduce\n    size: 256 MiB\n    algorithm: ring\n    ranks: [0, 2, 4, 6]\n"
+      // Ranks run ahead of steps they are not in: a small all-reduce over everyone
+      // keeps ranks 1, 3, 5 and 7 from starting their job while the first runs alone.
+      "  - collective: all_reduce\n    size: 8 KiB\n"
+      "  - parallel:\n"
+      "      - collective: all_reduce\n        size: 256 MiB\n        algorithm: ring\n"
+      "        ranks: [0, 2, 4, 6]\n"
+      "      - collective: all_reduce\n        size: 256 MiB\n        algorithm: ring\n"
+      "        ranks: [1, 3, 5, 7]\n");
+  const double alone = busbw(o.sim.steps.at(0));
+  EXPECT_NEAR(alone, 100e9, 0.01 * 100e9);
+  const auto& shared = o.sim.steps.at(2).children;
+  ASSERT_EQ(shared.size(), 2u);
+  for (const auto& job : shared)
+    EXPECT_NEAR(busbw(job) / alone, 0.5, 0.05) << job.key;
+}
+
+TEST(Graph, AHandDrawnDragonflyValidatesRunsAndRoutes) {
+  // Three groups of two switches, two accelerators per switch; all-to-all links within a group, one global
+  // link between each pair of groups.
+  std::string p =
+      "name: dragonfly\npacket: 64 KiB\ntopology:\n  kind: graph\n"
+      "  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n  nodes:\n";
+  for (int g = 0; g < 3; ++g)
+    for (int s = 0; s < 2; ++s) {
+      p += "    - { name: g" + std::to_string(g) + "s" + std::to_string(s) +
+           ", kind: switch, switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 } }\n";
+      for (int a = 0; a < 2; ++a)
+        p += "    - { name: g" + std::to_string(g) + "s" + std::to_string(s) + "a" + std::to_string(a) +
+             ", kind: accelerator }\n";
+    }
+  p += "  links:\n";
+  for (int g = 0; g < 3; ++g) {
+    const std::string sw0 = "g" + std::to_string(g) + "s0", sw1 = "g" + std::to_string(g) + "s1";
+    p += "    - { a: " + sw0 + ", b: " + sw1 + " }\n";
+    for (const std::string& sw : {sw0, sw1})
+      for (int a = 0; a < 2; ++a)
+        p += "    - { a: " + sw + ", b: " + sw + "a" + std::to_string(a) + " }\n";
+  }
+  p += "    - { a: g0s1, b: g1s0 }\n    - { a: g1s1, b: g2s0 }\n    - { a: g2s1, b: g0s0 }\n";
+  const auto o = simulate_yaml(p, "name: a2a\nsteps:\n  - collective: all_to_all\n    size: 12 MiB\n");
+  EXPECT_EQ(o.sim.ranks, 12);
+  EXPECT_GT(o.sim.sim_time_s, 0.0);
+  // Every global link carried traffic, and paths are longer than a single switch hop on average.
+  int global_used = 0;
+  for (const auto& l : o.sim.links)
+    if ((l.id.rfind("g0s1->g1s0", 0) == 0 || l.id.rfind("g1s1->g2s0", 0) == 0 ||
+         l.id.rfind("g2s1->g0s0", 0) == 0) &&
+        l.bytes > 0)
+      ++global_used;
+  EXPECT_EQ(global_used, 3);
+  EXPECT_GT(o.sim.wire_bytes / o.sim.useful_bytes, 2.0);
+}
+
+std::string pooled(const std::string& extra = "") {
+  return "name: pooled\npacket: 256 KiB\ntopology:\n  kind: switch\n  ranks: 8\n"
+         "  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n"
+         "  switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 64 }\nmemory_pools:\n"
+         "  - { name: pool0, attach: topology, bandwidth: 400 GB/s, latency: 600 ns, energy: 10 pJ/bit, "
+         "capacity: " +
+         (extra.empty() ? std::string("4 TiB") : extra) + " }\n";
+}
+
+TEST(MemoryPool, EightRanksReadingOneGiBEachTakeTheirShareOfThePoolBandwidth) {
+  const auto o = simulate_yaml(pooled(),
+                               "name: m\nsteps:\n  - memory: { op: read, size: 1 GiB, pool: pool0 }\n"
+                               "  - checkpoint: { size: 1 GiB, pool: pool0 }\n");
+  const auto& read = o.sim.steps.at(0);
+  const auto& write = o.sim.steps.at(1);
+  const double expected = 8 * GiB / 400e9;
+  EXPECT_NEAR(read.end_s - read.start_s, expected, 0.05 * expected);
+  EXPECT_NEAR(write.end_s - write.start_s, expected, 0.05 * expected);
+  EXPECT_DOUBLE_EQ(read.useful_bytes, 8 * GiB);
+  EXPECT_DOUBLE_EQ(write.useful_bytes, 8 * GiB);
+  EXPECT_EQ(write.kind, "checkpoint");
+  EXPECT_EQ(write.cls, "bulk");
+  // The pool's media energy per bit, in the memory category (hbm).
+  EXPECT_NEAR(o.ledger.by_category_j[7], 2 * 8 * GiB * 8 * 10e-12, 1e-6);
+}
+
+TEST(MemoryPool, ACheckpointLargerThanThePoolIsAnInputError) {
+  try {
+    simulate_yaml(pooled("4 GiB"), "name: m\nsteps:\n  - checkpoint: { size: 1 GiB, pool: pool0 }\n");
+    FAIL() << "expected an input error";
+  } catch (const pjbit::core::InputError& e) {
+    EXPECT_EQ(e.key(), "steps.0.checkpoint.size");
+    EXPECT_NE(std::string(e.what()).find("do not fit in pool pool0"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Ocs, StaticPowerIsChargedForTheWholeRunAndRingCircuitsCarryARingAllReduce) {
+  const auto o = simulate_yaml(
+      "name: ocs\npacket: 256 KiB\ntopology:\n  kind: ocs\n  ranks: 8\n"
+      "  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n"
+      "  ocs: { ports: 136, reconfiguration: 1 ms, insertion_loss: 2 dB, power: 50 W }\n",
+      "name: w\nsteps:\n  - compute: { duration: 2 ms }\n  - collective: all_reduce\n"
+      "    size: 256 MiB\n    algorithm: ring\n");
+  EXPECT_NEAR(o.ledger.by_category_j[5], 50.0 * o.sim.sim_time_s, 1e-9);  // ocs
+  // The ring's circuits give one hop per ring step: the ring closed form holds.
+  const auto& ar = o.sim.steps.at(1);
+  const double expected = 14.0 * (1e-6 + 256 * MiB / 8.0 / 100e9);  // two links of 500 ns per circuit
+  EXPECT_NEAR(ar.end_s - ar.start_s, expected, 0.02 * expected);
+}
+
+TEST(Hbm, ComputeWithBytesFollowsTheRoofline) {
+  const auto o = simulate_yaml(
+      "name: r\ntopology: { kind: ring, ranks: 2, link: { bandwidth: 100 GB/s, latency: 1 us } }\n"
+      "accelerator: { compute: 1000 TFLOP/s, hbm: { bandwidth: 2 TB/s, energy: 4 pJ/bit } }\n",
+      "name: w\nsteps:\n  - compute: { work: 1 TFLOP, bytes: 8 GB }\n"
+      "  - compute: { work: 10 TFLOP, bytes: 8 GB }\n");
+  EXPECT_NEAR(o.sim.steps.at(0).end_s - o.sim.steps.at(0).start_s, 8e9 / 2e12, 1e-9);  // memory bound: 4 ms
+  EXPECT_NEAR(o.sim.steps.at(1).end_s - o.sim.steps.at(1).start_s, 10e-3, 1e-9);       // compute bound: 10 ms
+  EXPECT_NEAR(o.ledger.by_category_j[7], 2 * 2 * 8e9 * 8 * 4e-12, 1e-9);               // hbm energy
+}
+
+}  // namespace

@@ -1,0 +1,241 @@
+// Topology generation and routing, without a kernel: node and link counts of every kind, port order, fat tree
+// sizing, OCS circuits, tiers, explicit graphs, and the routing policies.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "core/errors.h"
+#include "platforms/loader.h"
+#include "platforms/routing.h"
+#include "platforms/topology.h"
+
+namespace {
+
+using pjbit::platforms::NodeKind;
+using pjbit::platforms::Topology;
+
+const char* kLink = "{ bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }";
+const char* kSwitch = "{ latency: 300 ns, energy: 10 pJ/bit, radix: 64 }";
+
+pjbit::platforms::PlatformSpec spec(const std::string& topology) {
+  return pjbit::platforms::parse_platform("name: t\ntopology: " + topology + "\n", "t.yaml");
+}
+
+Topology topo(const std::string& topology) {
+  return pjbit::platforms::make_topology(spec(topology));
+}
+
+int fabric_links(const Topology& t) {
+  int n = 0;
+  for (const auto& l : t.links)
+    n += !l.internal;
+  return n;
+}
+
+TEST(Topology, RingHasOneLinkPerRankAndSuccessorFirst) {
+  const Topology t = topo(std::string("{ kind: ring, ranks: 6, link: ") + kLink + " }");
+  EXPECT_EQ(t.ranks, 6);
+  EXPECT_EQ(fabric_links(t), 6);
+  for (int r = 0; r < 6; ++r) {
+    ASSERT_EQ(t.nodes[static_cast<std::size_t>(r)].ports.size(), 2u);
+    EXPECT_EQ(t.other_end(t.nodes[static_cast<std::size_t>(r)].ports[0], r), (r + 1) % 6);
+    EXPECT_EQ(t.other_end(t.nodes[static_cast<std::size_t>(r)].ports[1], r), (r + 5) % 6);
+  }
+}
+
+TEST(Topology, FullMeshJoinsEveryPair) {
+  const Topology t = topo(std::string("{ kind: full_mesh, ranks: 7, link: ") + kLink + " }");
+  EXPECT_EQ(fabric_links(t), 7 * 6 / 2);
+  for (int r = 0; r < 7; ++r)
+    EXPECT_EQ(t.nodes[static_cast<std::size_t>(r)].ports.size(), 6u);
+}
+
+TEST(Topology, TorusWrapsAndPairsDimensionsOfTwo) {
+  // 4 x 3 x 2: dims of 4 and 3 wrap (one link per rank each), the dim of 2 has one link per pair.
+  const Topology t = topo(std::string("{ kind: torus, dims: [4, 3, 2], link: ") + kLink + " }");
+  EXPECT_EQ(t.ranks, 24);
+  EXPECT_EQ(fabric_links(t), 24 + 24 + 12);
+  for (int r = 0; r < 24; ++r)
+    EXPECT_EQ(t.nodes[static_cast<std::size_t>(r)].ports.size(), 5u);
+}
+
+TEST(Topology, TwoLevelFatTreeIsSizedFromRanksAndRadix) {
+  // Radix 8, non-blocking: 4 down and 4 up per leaf, 4 leaves, 4 spines, every leaf to every spine.
+  const Topology t = topo(std::string("{ kind: fat_tree, ranks: 16, radix: 8, link: ") + kLink +
+                          ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 } }");
+  EXPECT_EQ(t.count(NodeKind::Switch), 8);
+  EXPECT_EQ(fabric_links(t), 16 + 4 * 4);
+  // 3:1 oversubscription: 6 down, 2 up, 3 leaves, 2 spines.
+  const Topology o = topo(std::string("{ kind: fat_tree, ranks: 16, radix: 8, oversubscription: 3, link: ") +
+                          kLink + ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 } }");
+  EXPECT_EQ(o.count(NodeKind::Switch), 3 + 2);
+  EXPECT_EQ(fabric_links(o), 16 + 3 * 2);
+}
+
+TEST(Topology, ThreeLevelFatTreeHasPodsAndCores) {
+  std::string why;
+  const auto s = pjbit::platforms::fat_tree_shape(128, 8, 3, 1.0, &why);
+  EXPECT_EQ(s.down, 4);
+  EXPECT_EQ(s.edges_per_pod, 4);
+  EXPECT_EQ(s.pods, 8);
+  EXPECT_EQ(s.leaves, 32);
+  EXPECT_EQ(s.cores, 16);
+  const Topology t = topo(std::string("{ kind: fat_tree, ranks: 128, levels: 3, radix: 8, link: ") + kLink +
+                          ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 } }");
+  EXPECT_EQ(t.count(NodeKind::Switch), 32 + 32 + 16);
+  // hosts + edge-agg (4x4 per pod) + agg-core (every agg has 4 up)
+  EXPECT_EQ(fabric_links(t), 128 + 8 * 16 + 32 * 4);
+}
+
+TEST(Topology, FatTreeTooLargeForItsRadixIsAnInputError) {
+  try {
+    topo(std::string("{ kind: fat_tree, ranks: 100, radix: 8, link: ") + kLink +
+         ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 } }");
+    FAIL() << "expected an input error";
+  } catch (const pjbit::core::InputError& e) {
+    EXPECT_EQ(e.key(), "topology.radix");
+    EXPECT_NE(std::string(e.what()).find("levels: 3"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Topology, OcsStartsWithRingCircuits) {
+  const Topology t = topo(std::string("{ kind: ocs, ranks: 4, link: ") + kLink +
+                          ", ocs: { ports: 16, reconfiguration: 1 ms, insertion_loss: 1 dB } }");
+  ASSERT_EQ(t.count(NodeKind::Ocs), 1);
+  const int ocs = 4;
+  const auto& c = t.circuits[static_cast<std::size_t>(ocs)];
+  // Rank i's port 0 (OCS port 2i) meets rank i+1's port 1 (OCS port 2(i+1)+1).
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(c[static_cast<std::size_t>(2 * i)], 2 * ((i + 1) % 4) + 1);
+    EXPECT_EQ(c[static_cast<std::size_t>(2 * ((i + 1) % 4) + 1)], 2 * i);
+  }
+  EXPECT_EQ(c[8], -1);  // unused ports are dark
+}
+
+TEST(Topology, TiersJoinDomainsRailStyle) {
+  const auto s = pjbit::platforms::parse_platform(
+      std::string("name: p\ntiers:\n  - { name: up, kind: switch, ranks: 4, link: ") + kLink + ", switch: " +
+          kSwitch + " }\n  - { name: out, kind: fat_tree, domains: 4, radix: 8, link: " + kLink +
+          ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 } }\n",
+      "p.yaml");
+  EXPECT_EQ(s.ranks(), 16);
+  const Topology t = pjbit::platforms::make_topology(s);
+  EXPECT_EQ(t.tier_of(0, 3), 0);
+  EXPECT_EQ(t.tier_of(3, 4), 1);
+  // Every rank has a port into each tier.
+  for (int r = 0; r < 16; ++r) {
+    std::set<int> tiers;
+    for (int l : t.nodes[static_cast<std::size_t>(r)].ports)
+      tiers.insert(t.links[static_cast<std::size_t>(l)].tier);
+    EXPECT_EQ(tiers.size(), 2u) << r;
+  }
+  EXPECT_EQ(t.count(NodeKind::Switch), 4 + 8);  // four pod switches, a 16-endpoint leaf-spine of radix 8
+}
+
+TEST(Routing, ShortestPathTiesGoToTheSuccessorOnARing) {
+  const Topology t = topo(std::string("{ kind: ring, ranks: 4, link: ") + kLink + " }");
+  pjbit::platforms::Router router(t);
+  pjbit::core::Route r;
+  ASSERT_TRUE(router.route(1, 3, 0, r));
+  EXPECT_EQ(router.describe(1, r), "r1 -> r2 -> r3");
+  ASSERT_TRUE(router.route(3, 0, 0, r));
+  EXPECT_EQ(router.describe(3, r), "r3 -> r0");
+}
+
+TEST(Routing, DimensionOrderOnATorus) {
+  const Topology t = topo(std::string("{ kind: torus, dims: [4, 4], link: ") + kLink + " }");
+  pjbit::platforms::Router router(t);
+  pjbit::core::Route r;
+  // From (0,0) to (2,1): first along dimension 0 (ties go the positive way), then dimension 1.
+  ASSERT_TRUE(router.route(0, 2 + 4 * 1, 0, r));
+  EXPECT_EQ(router.describe(0, r), "r0 -> r1 -> r2 -> r6");
+  // From (1,0) to (0,3): the short way round in both dimensions.
+  ASSERT_TRUE(router.route(1, 0 + 4 * 3, 0, r));
+  EXPECT_EQ(router.describe(1, r), "r1 -> r0 -> r12");
+}
+
+TEST(Routing, EcmpSpreadsFlowsOverSpines) {
+  const Topology t = topo(std::string("{ kind: fat_tree, ranks: 16, radix: 8, link: ") + kLink +
+                          ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 } }");
+  pjbit::platforms::Router router(t);
+  std::set<std::string> paths;
+  pjbit::core::Route r;
+  for (std::uint64_t flow = 0; flow < 64; ++flow) {
+    ASSERT_TRUE(router.route(0, 15, flow, r));
+    EXPECT_EQ(r.links, 4);
+    EXPECT_EQ(r.switches, 3);
+    paths.insert(router.describe(0, r));
+  }
+  EXPECT_EQ(paths.size(), 4u);            // all four spines carry some flows
+  ASSERT_TRUE(router.route(0, 1, 7, r));  // same leaf: two links, one switch
+  EXPECT_EQ(r.links, 2);
+  EXPECT_EQ(r.switches, 1);
+  // The same flow always takes the same path.
+  pjbit::core::Route again;
+  ASSERT_TRUE(router.route(0, 15, 5, r));
+  ASSERT_TRUE(router.route(0, 15, 5, again));
+  EXPECT_EQ(r.ports, again.ports);
+}
+
+TEST(Routing, OcsRoutesFollowCircuitsAndChangeWithThem) {
+  const Topology t = topo(std::string("{ kind: ocs, ranks: 4, link: ") + kLink +
+                          ", ocs: { ports: 8, reconfiguration: 1 ms, insertion_loss: 1 dB } }");
+  pjbit::platforms::Router router(t);
+  pjbit::core::Route r;
+  ASSERT_TRUE(router.route(0, 1, 0, r));
+  EXPECT_EQ(router.describe(0, r), "r0 -> ocs0 -> r1");
+  ASSERT_TRUE(router.route(0, 2, 0, r));
+  EXPECT_EQ(r.links, 4);  // two circuits: through rank 1 or rank 3
+  // Join 0 and 2 directly (ports 0 and 5) and 1 and 3 (ports 2 and 7); the rest dark.
+  std::vector<int> circuits(8, -1);
+  circuits[0] = 5;
+  circuits[5] = 0;
+  circuits[2] = 7;
+  circuits[7] = 2;
+  router.set_circuits(4, circuits);
+  ASSERT_TRUE(router.route(0, 2, 0, r));
+  EXPECT_EQ(router.describe(0, r), "r0 -> ocs0 -> r2");
+  EXPECT_FALSE(router.reachable(0, 1));
+}
+
+TEST(Routing, UserRoutesInAGraphWin) {
+  const auto s = pjbit::platforms::parse_platform(
+      std::string("name: g\ntopology:\n  kind: graph\n  link: ") + kLink +
+          "\n  nodes:\n"
+          "    - { name: a, kind: accelerator }\n    - { name: b, kind: accelerator }\n"
+          "    - { name: s1, kind: switch, switch: " +
+          kSwitch + " }\n    - { name: s2, kind: switch, switch: " + kSwitch +
+          " }\n"
+          "  links:\n    - { a: a, b: s1 }\n    - { a: s1, b: b }\n    - { a: a, b: s2 }\n    - { a: s2, b: "
+          "b }\n"
+          "  routes:\n    - { from: a, to: b, via: [s2] }\n",
+      "g.yaml");
+  const Topology t = pjbit::platforms::make_topology(s);
+  pjbit::platforms::Router router(t);
+  pjbit::core::Route r;
+  ASSERT_TRUE(router.route(0, 1, 0, r));
+  EXPECT_EQ(router.describe(0, r), "a -> s2 -> b");
+  ASSERT_TRUE(router.route(1, 0, 0, r));  // no user route back: shortest path, lowest port first
+  EXPECT_EQ(router.describe(1, r), "b -> s1 -> a");
+}
+
+TEST(OpticalBudget, APathThroughAnOcsBeyondTheBudgetIsRejectedNamingIt) {
+  try {
+    topo(std::string(
+             "{ kind: ocs, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit, ") +
+         "optics: { budget: 3 dB, connectors: 2, connector_loss: 0.5 dB } }, ocs: { ports: 8, "
+         "insertion_loss: 2 dB } }");
+    FAIL() << "expected an input error";
+  } catch (const pjbit::core::InputError& e) {
+    EXPECT_EQ(e.key(), "topology.link.optics.budget");
+    EXPECT_NE(std::string(e.what()).find("r0 -> ocs0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("loses 4 dB"), std::string::npos) << e.what();
+  }
+  // Within budget: 2 x 2 x 0.25 + 2 = 3 dB.
+  EXPECT_NO_THROW(topo(std::string("{ kind: ocs, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns, ") +
+                       "optics: { budget: 3 dB, connectors: 2, connector_loss: 0.25 dB } }, ocs: { ports: 8, "
+                       "insertion_loss: 2 dB } }"));
+}
+
+}  // namespace
