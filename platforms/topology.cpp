@@ -347,15 +347,19 @@ class Generator {
       fail(tier, "switch.radix",
            "the switch has " + std::to_string(t.sw.radix) + " ports, the fat tree needs radix " +
                std::to_string(t.radix));
+    // A tree of radix r built from switches of radix R > r uses an r-port slice of each: it draws r/R of
+    // the chip's static power (its per-bit energy is unchanged).
+    SwitchSpec slice = t.sw;
+    slice.static_power_w *= static_cast<double>(t.radix) / static_cast<double>(t.sw.radix);
     std::vector<int> leaves;
     for (int l = 0; l < s.leaves; ++l)
-      leaves.push_back(add_switch(tier, inst + "leaf" + std::to_string(l), t.sw, 0));
+      leaves.push_back(add_switch(tier, inst + "leaf" + std::to_string(l), slice, 0));
     for (std::size_t i = 0; i < ends.size(); ++i)
       add_link(ends[i], leaves[i / static_cast<std::size_t>(s.down)], t.link, tier);
     if (t.levels == 2) {
       std::vector<int> spines;
       for (int sp = 0; sp < s.spines; ++sp)
-        spines.push_back(add_switch(tier, inst + "spine" + std::to_string(sp), t.sw, 1));
+        spines.push_back(add_switch(tier, inst + "spine" + std::to_string(sp), slice, 1));
       for (int leaf : leaves)
         for (int spine : spines)
           add_link(leaf, spine, t.link, tier);
@@ -368,7 +372,7 @@ class Generator {
     for (int p = 0; p < s.pods; ++p) {
       for (int a = 0; a < s.up; ++a)
         aggs[static_cast<std::size_t>(p)].push_back(
-            add_switch(tier, inst + "pod" + std::to_string(p) + ".agg" + std::to_string(a), t.sw, 1));
+            add_switch(tier, inst + "pod" + std::to_string(p) + ".agg" + std::to_string(a), slice, 1));
       for (int e = p * s.edges_per_pod; e < std::min(s.leaves, (p + 1) * s.edges_per_pod); ++e)
         for (int agg : aggs[static_cast<std::size_t>(p)])
           add_link(leaves[static_cast<std::size_t>(e)], agg, t.link, tier);
@@ -376,7 +380,7 @@ class Generator {
     if (s.pods < 2) return;
     for (int a = 0; a < s.up; ++a) {
       for (int c = 0; c < agg_up; ++c) {
-        const int core = add_switch(tier, inst + "core" + std::to_string(a * agg_up + c), t.sw, 2);
+        const int core = add_switch(tier, inst + "core" + std::to_string(a * agg_up + c), slice, 2);
         for (int p = 0; p < s.pods; ++p)
           add_link(aggs[static_cast<std::size_t>(p)][static_cast<std::size_t>(a)], core, t.link, tier);
       }

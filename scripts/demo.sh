@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
-# The headline demo of `make run`: one training step on each shipped platform, side by side.
+# The headline demo of `make run`: one training step on every shipped platform, side by side.
 set -euo pipefail
-pjbit=${1:-build/pjbit}
+pjbit=$(realpath "${1:-build/pjbit}")
 cd "$(dirname "$0")/.."
 out=${PJBIT_DEMO_OUT:-build/demo}
 mkdir -p "$out"
-for p in platforms/ring8.yaml platforms/switch8.yaml; do
+platforms=(platforms/pod8-nvswitch.yaml platforms/pods-fattree-dsp.yaml platforms/pods-fattree-cpo.yaml
+           platforms/pods-ocs.yaml platforms/switch8.yaml platforms/ring8.yaml)
+workload=workloads/train_step.yaml
+echo "pjbit: $(basename "$workload" .yaml) on ${#platforms[@]} platforms (reports in $out/)"
+"$pjbit" run "${platforms[0]}" "$workload" --json "$out/$(basename "${platforms[0]}" .yaml).json" \
+  --csv "$out/$(basename "${platforms[0]}" .yaml).csv"
+for p in "${platforms[@]:1}"; do
   name=$(basename "$p" .yaml)
-  "$pjbit" run "$p" workloads/train_step.yaml --json "$out/$name.json" --csv "$out/$name.csv"
-  echo
+  "$pjbit" run "$p" "$workload" --quiet --json "$out/$name.json" --csv "$out/$name.csv"
 done
-echo "side by side (reports in $out/):"
-printf '  %-10s %14s %12s %14s %12s\n' platform "sim time (ms)" "eff. compute" "fabric pJ/bit" "energy (J)"
-for p in platforms/ring8.yaml platforms/switch8.yaml; do
-  name=$(basename "$p" .yaml)
-  tail -n 1 "$out/$name.csv" | awk -F, -v n="$name" '{ printf "  %-10s %14.3f %11.1f%% %14.3f %12.4f\n", n, $4*1e3, $10*100, $9, $7 }'
-done
+echo
+echo "side by side:"
+python3 - "$out" "${platforms[@]}" <<'PY'
+import json, os, sys
+out, platforms = sys.argv[1], sys.argv[2:]
+cats = ("serdes", "retimer", "dsp", "laser", "switch", "ocs", "nic")
+print(f"  {'platform':<18} {'ranks':>5} {'time ms':>9} {'eff. compute':>12} {'fabric pJ/bit':>13} "
+      f"{'energy J':>9}  biggest fabric categories")
+for p in platforms:
+    name = os.path.splitext(os.path.basename(p))[0]
+    r = json.load(open(os.path.join(out, name + ".json")))
+    e = r["energy_j"]
+    fabric = sum(e["by_category"][c] for c in cats) or 1.0
+    top = sorted(((e["by_category"][c], c) for c in cats), reverse=True)[:3]
+    biggest = ", ".join(f"{c} {100 * v / fabric:.0f}%" for v, c in top if v > 0)
+    print(f"  {name:<18} {r['platform']['ranks']:>5} {1e3 * r['sim_time_s']:>9.3f} "
+          f"{100 * r['effective_compute']:>11.1f}% {r['fabric_pj_per_useful_bit']:>13.2f} {e['total']:>9.2f}  {biggest}")
+PY
