@@ -157,7 +157,7 @@ LinkSpec read_link(const YamlDoc& doc, const YAML::Node& node, const std::string
 SwitchSpec read_switch(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
   const MapReader m(doc, node, path,
                     {"preset", "latency", "energy", "static_power", "radix", "store_and_forward",
-                     "port_bandwidth", "in_network"},
+                     "port_bandwidth", "in_network", "reduction_bandwidth"},
                     "a switch");
   SwitchSpec sw;
   if (m.has("preset")) {
@@ -172,6 +172,10 @@ SwitchSpec read_switch(const YamlDoc& doc, const YAML::Node& node, const std::st
   if (auto v = m.boolean("store_and_forward")) sw.store_and_forward = *v;
   if (m.has("port_bandwidth")) sw.port_bandwidth_Bps = positive(m, "port_bandwidth", Dim::DataRate);
   if (auto v = m.boolean("in_network")) sw.in_network_reduction = *v;
+  if (m.has("reduction_bandwidth")) {
+    sw.reduction_bandwidth_Bps = positive(m, "reduction_bandwidth", Dim::DataRate);
+    if (!sw.in_network_reduction) m.fail("reduction_bandwidth", "only a switch with in_network: true reduces");
+  }
   return sw;
 }
 

@@ -73,6 +73,7 @@ struct SwitchSpec {
   std::string preset;
   double port_bandwidth_Bps = 0.0;    // per port and direction; 0: not checked
   bool in_network_reduction = false;  // can reduce in the switch (NVLink SHARP class)
+  double reduction_bandwidth_Bps = 0.0;  // throughput of its reduction engine; 0: as fast as all its ports
   double latency_s = 300e-9;          // port to port, cut-through
   double energy_pj_per_bit = 0.0;     // per bit switched
   double static_power_w = 0.0;

@@ -53,6 +53,14 @@ json step_json(const engine::StepResult& s) {
     j["algorithm"] = s.algorithm;
     j["class"] = s.cls;
     j["size_bytes"] = s.size_bytes;
+  } else if (s.kind == "memory" || s.kind == "checkpoint") {
+    j["op"] = s.mem_op;
+    j["pool"] = s.pool;
+    j["class"] = s.cls;
+    j["size_bytes"] = s.size_bytes;  // per rank
+    if (s.deadline_s > 0.0) j["deadline_s"] = s.deadline_s;
+    const double rate = t > 0.0 ? s.useful_bytes / t / 1e9 : 0.0;
+    j["bandwidth_GBps"] = rate;
   }
   j["ranks"] = s.ranks;
   j["start_s"] = s.start_s;
@@ -180,20 +188,26 @@ std::string summary_table(const Inputs& in) {
   }
   if (!cats.empty()) out += fmt::format("  {:<28}{}\n", "energy by category", cats);
   out += "\n";
-  out += fmt::format("  {:<4} {:<12} {:<15} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", "iter", "step",
+  out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", "iter", "step",
                      "kind", "algorithm", "size", "ranks", "time", "algbw GB/s", "busbw GB/s");
   for (const auto& s : sim.steps) {
     const double t = s.end_s - s.start_s;
     std::string kind = s.kind == "collective" ? s.op : s.kind;
-    std::string size = s.kind == "collective" ? core::format_bytes(static_cast<double>(s.size_bytes)) : "";
+    const bool memory = s.kind == "memory" || s.kind == "checkpoint";
+    if (memory) kind = s.kind + " " + s.mem_op;
+    std::string size =
+        s.kind == "collective" || memory ? core::format_bytes(static_cast<double>(s.size_bytes)) : "";
+    std::string algorithm = memory ? s.pool : s.algorithm;
     std::string algbw, busbw;
     if (s.kind == "collective" && t > 0.0) {
       const double a = static_cast<double>(s.size_bytes) / t / 1e9;
       algbw = fmt::format("{:.2f}", a);
       busbw = fmt::format("{:.2f}", a * busbw_factor(s.op, s.ranks));
+    } else if (memory && t > 0.0) {
+      algbw = fmt::format("{:.2f}", s.useful_bytes / t / 1e9);  // all ranks together, to or from the pool
     }
-    out += fmt::format("  {:<4} {:<12} {:<15} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", s.iteration, s.key,
-                       kind, s.algorithm, size, s.ranks, seconds(t), algbw, busbw);
+    out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", s.iteration, s.key,
+                       kind, algorithm, size, s.ranks, seconds(t), algbw, busbw);
   }
   return out;
 }
