@@ -174,7 +174,8 @@ SwitchSpec read_switch(const YamlDoc& doc, const YAML::Node& node, const std::st
   if (auto v = m.boolean("in_network")) sw.in_network_reduction = *v;
   if (m.has("reduction_bandwidth")) {
     sw.reduction_bandwidth_Bps = positive(m, "reduction_bandwidth", Dim::DataRate);
-    if (!sw.in_network_reduction) m.fail("reduction_bandwidth", "only a switch with in_network: true reduces");
+    if (!sw.in_network_reduction)
+      m.fail("reduction_bandwidth", "only a switch with in_network: true reduces");
   }
   return sw;
 }

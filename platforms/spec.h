@@ -11,17 +11,9 @@
 
 namespace pjbit::platforms {
 
-// Energy categories of CONTRACT section 4, in report order.
-inline constexpr const char* kCategories[] = {"serdes", "retimer", "dsp", "laser",   "switch",
-                                              "ocs",    "nic",     "hbm", "compute", "cooling"};
-inline constexpr int kNumCategories = 10;
-// The categories that make up fabric energy (with cooling's share of them).
-inline constexpr const char* kFabricCategories[] = {"serdes", "retimer", "dsp", "laser",
-                                                    "switch", "ocs",     "nic"};
-
 // One element of a link's cost stack: what one bit crossing the link costs, end to end.
 struct StackElement {
-  std::string category = "serdes";  // one of kCategories except hbm, compute, cooling
+  std::string category = "serdes";  // serdes, retimer, dsp, laser, switch, ocs or nic
   double energy_pj_per_bit = 0.0;   // charged per bit crossing the link
   double power_w = 0.0;             // drawn by the whole link (both directions) for the whole run
   int count = 1;                    // multiplies energy, power and latency
@@ -71,11 +63,11 @@ struct LinkSpec {
 
 struct SwitchSpec {
   std::string preset;
-  double port_bandwidth_Bps = 0.0;    // per port and direction; 0: not checked
-  bool in_network_reduction = false;  // can reduce in the switch (NVLink SHARP class)
+  double port_bandwidth_Bps = 0.0;       // per port and direction; 0: not checked
+  bool in_network_reduction = false;     // can reduce in the switch (NVLink SHARP class)
   double reduction_bandwidth_Bps = 0.0;  // throughput of its reduction engine; 0: as fast as all its ports
-  double latency_s = 300e-9;          // port to port, cut-through
-  double energy_pj_per_bit = 0.0;     // per bit switched
+  double latency_s = 300e-9;             // port to port, cut-through
+  double energy_pj_per_bit = 0.0;        // per bit switched
   double static_power_w = 0.0;
   int radix = 64;
   bool store_and_forward = false;

@@ -180,9 +180,10 @@ class Generator {
       node.name = sw.name + ".reducer";
       const int id = add_endpoint(node, tier);
       LinkSpec spec;
-      spec.bandwidth_Bps = sw.sw.reduction_bandwidth_Bps > 0.0
-                               ? sw.sw.reduction_bandwidth_Bps
-                               : fastest * static_cast<double>(std::max<std::size_t>(1, m_topo.nodes[i].ports.size()));
+      spec.bandwidth_Bps =
+          sw.sw.reduction_bandwidth_Bps > 0.0
+              ? sw.sw.reduction_bandwidth_Bps
+              : fastest * static_cast<double>(std::max<std::size_t>(1, m_topo.nodes[i].ports.size()));
       spec.latency_s = 0.0;
       add_link(id, static_cast<int>(i), spec, tier, true);
       m_topo.nodes[i].reducer = m_topo.nodes[static_cast<std::size_t>(id)].rank;
