@@ -97,6 +97,7 @@ class Generator {
   Topology run() {
     for (std::size_t t = 0; t < m_spec.tiers.size(); ++t)
       build_tier(static_cast<int>(t));
+    check_switch_ports();
     for (const MemoryPoolSpec& pool : m_spec.memory_pools)
       attach_pool(pool);
     add_reducers();
@@ -135,6 +136,37 @@ class Generator {
     m_topo.endpoint_node.push_back(id);
     m_topo.endpoint_tier.push_back(tier);
     return id;
+  }
+
+  // Every switch must have the ports its links need: a link faster than the switch's port bandwidth bonds
+  // ceil(link / port) ports (as a GPU's NVLinks spread over NVSwitch ports), and all of them must fit in the
+  // radix. (Pools and reduction engines are attached after this check and not counted.)
+  void check_switch_ports() const {
+    for (const TopoNode& n : m_topo.nodes) {
+      if (n.kind != NodeKind::Switch) continue;
+      long long needed = 0;
+      double fastest = 0.0;
+      for (int l : n.ports) {
+        const double bw = m_topo.links[static_cast<std::size_t>(l)].spec.bandwidth_Bps;
+        fastest = std::max(fastest, bw);
+        needed += n.sw.port_bandwidth_Bps > 0.0
+                      ? static_cast<long long>(std::ceil(bw / n.sw.port_bandwidth_Bps - 1e-9))
+                      : 1;
+      }
+      if (needed <= n.sw.radix) continue;
+      std::ostringstream msg;
+      msg << "switch " << n.name << " needs " << needed << " ports for its " << n.ports.size() << " links";
+      if (n.sw.port_bandwidth_Bps > 0.0)
+        msg << " (links of up to " << fastest / 1e9 << " GB/s on ports of " << n.sw.port_bandwidth_Bps / 1e9
+            << " GB/s)";
+      msg << " but has radix " << n.sw.radix;
+      const int tier = std::max(0, n.tier);
+      const TopologySpec& t = m_spec.tiers[static_cast<std::size_t>(tier)];
+      const std::string base = m_spec.flat() ? "topology" : "tiers." + std::to_string(tier);
+      const bool graph = t.kind == "graph";
+      throw core::InputError(graph || t.sw.loc.file.empty() ? t.loc : t.sw.loc,
+                             graph ? base + ".nodes" : base + ".switch.radix", msg.str());
+    }
   }
 
   // A pool hangs off its tier's top switch (the highest level of instance 0), or off rank 0 of a direct

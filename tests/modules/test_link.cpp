@@ -3,14 +3,8 @@
 // here from the parameters (link.md's equations), never copied from a run. Each TEST elaborates at most once.
 #include <gtest/gtest.h>
 
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <string>
 #include <systemc>
-#include <tlm>
 #include <utility>
 #include <vector>
 
@@ -20,129 +14,21 @@
 #include "modules/link/link.h"
 #include "platforms/builder.h"
 #include "platforms/spec.h"
+#include "support/testbench.h"
 
 namespace pjbit::link {
 namespace {
 
 using core::Category;
 using core::Tick;
-
-// The kernel's default resolution is 1 ps, so a tick is a picosecond.
-constexpr double kTick = 1e-12;
-Tick ticks(double seconds) {
-  return static_cast<Tick>(std::llround(seconds / kTick));
-}
-
-double dynamic(const core::EnergyAccount& e, Category c) {
-  return e.dynamic_j()[core::EnergyAccount::index(c)];
-}
-double static_w(const core::EnergyAccount& e, Category c) {
-  return e.static_w()[core::EnergyAccount::index(c)];
-}
-
-void expect_near_rel(double actual, double expected) {
-  EXPECT_NEAR(actual, expected, std::fabs(expected) * 1e-12) << "expected " << expected << ", got " << actual;
-}
-
-// One packet a source offers.
-struct Offer {
-  Tick at = 0;  // absolute time of the offer
-  std::uint64_t flow = 0;
-  std::uint8_t cls = 2;
-  std::uint32_t bytes = 0;
-  bool credit = false;
-  Tick tail = 0;  // absolute tail time; 0: the tail is present at the offer time
-  core::StepTally* tally = nullptr;
-};
-
-// Offers packets (pooled payloads with a FabricExtension, no route: a link does not read it) in time order
-// and records every END_REQ that comes back on the backward path.
-class Source : public sc_core::sc_module {
- public:
-  tlm_utils::simple_initiator_socket<Source> out{"out"};
-  struct Credit {
-    Tick at;
-    std::uint64_t flow;
-  };
-  std::vector<Credit> end_reqs;
-
-  Source(const sc_core::sc_module_name& name, core::PayloadPool& pool, std::vector<Offer> offers)
-      : sc_core::sc_module(name), m_pool(pool), m_offers(std::move(offers)) {
-    std::stable_sort(m_offers.begin(), m_offers.end(),
-                     [](const Offer& a, const Offer& b) { return a.at < b.at; });
-    out.register_nb_transport_bw(this, &Source::nb_transport_bw);
-    sc_core::sc_spawn([this] { run(); }, "run");
-  }
-
- private:
-  void run() {
-    for (const Offer& o : m_offers) {
-      if (o.at > core::now_ticks()) sc_core::wait(core::ticks_to_time(o.at - core::now_ticks()));
-      tlm::tlm_generic_payload* p = m_pool.acquire();
-      core::FabricExtension& ext = core::fabric(*p);
-      ext.src = 0;
-      ext.dst = 1;
-      ext.flow = o.flow;
-      ext.cls = o.cls;
-      ext.bytes = o.bytes;
-      ext.credit = o.credit;
-      ext.tail = o.tail != 0 ? o.tail : core::now_ticks();
-      ext.tally = o.tally;
-      p->set_data_length(o.bytes);
-      tlm::tlm_phase phase = tlm::BEGIN_REQ;
-      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-      EXPECT_EQ(out->nb_transport_fw(*p, phase, delay), tlm::TLM_ACCEPTED);
-    }
-  }
-
-  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
-                                     sc_core::sc_time& delay) {
-    EXPECT_EQ(phase, tlm::END_REQ);
-    end_reqs.push_back(Credit{core::now_ticks() + delay.value(), core::fabric(p).flow});
-    return tlm::TLM_ACCEPTED;
-  }
-
-  core::PayloadPool& m_pool;
-  std::vector<Offer> m_offers;
-};
-
-// What a sink saw of one packet.
-struct Arrival {
-  Tick head;  // when the head arrives: the call's time plus its annotated delay
-  Tick tail;  // ext.tail at this end
-  std::uint64_t flow;
-  std::uint8_t cls;
-  std::uint32_t bytes;
-  bool credit;
-};
-
-class Sink : public sc_core::sc_module {
- public:
-  tlm_utils::simple_target_socket<Sink> in{"in"};
-  std::vector<Arrival> arrivals;
-
-  explicit Sink(const sc_core::sc_module_name& name) : sc_core::sc_module(name) {
-    in.register_nb_transport_fw(this, &Sink::nb_transport_fw);
-  }
-
-  std::vector<std::uint64_t> flows() const {
-    std::vector<std::uint64_t> f;
-    for (const auto& a : arrivals)
-      f.push_back(a.flow);
-    return f;
-  }
-
- private:
-  tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
-                                     sc_core::sc_time& delay) {
-    EXPECT_EQ(phase, tlm::BEGIN_REQ);
-    const core::FabricExtension& ext = core::fabric(p);
-    arrivals.push_back(
-        Arrival{core::now_ticks() + delay.value(), ext.tail, ext.flow, ext.cls, ext.bytes, ext.credit});
-    p.release();
-    return tlm::TLM_ACCEPTED;
-  }
-};
+using testing::Arrival;
+using testing::dynamic;
+using testing::expect_near_rel;
+using testing::Offer;
+using testing::Sink;
+using testing::Source;
+using testing::static_w;
+using testing::ticks;
 
 // A link with a source and a sink at each end. src_a offers a -> b (arrives at sink_b), src_b offers b -> a.
 struct Bench {
@@ -180,11 +66,15 @@ Tick serialization_ticks(std::uint64_t bytes, const Params& p) {
   return ticks(8.0 * double(bytes) / (1.0 - p.overhead) / (8.0 * p.bandwidth_Bps));
 }
 
+// A packet from rank 0 to rank 1 offered at `at`, with no route (a link does not read it) and no delay: its
+// tail is present at the offer time unless set.
 Offer packet(std::uint64_t flow, std::uint32_t bytes, Tick at = 0) {
   Offer o;
   o.at = at;
+  o.dst = 1;
   o.flow = flow;
   o.bytes = bytes;
+  o.hop = 0;
   return o;
 }
 
@@ -284,9 +174,9 @@ TEST(Link, SerializationAndLatency) {
   const Tick lat = ticks(p.latency_s);
   EXPECT_EQ(ser, 50'000u);  // 40000 wire bits at 800 Gb/s
   EXPECT_EQ(lat, 500'000u);
-  ASSERT_EQ(b.sink_b.arrivals.size(), 1u);
-  EXPECT_TRUE(b.sink_a.arrivals.empty());
-  const Arrival& a = b.sink_b.arrivals[0];
+  ASSERT_EQ(b.sink_b.arrivals().size(), 1u);
+  EXPECT_TRUE(b.sink_a.arrivals().empty());
+  const Arrival& a = b.sink_b.arrivals()[0];
   EXPECT_EQ(a.head, lat);        // head arrival = start + latency
   EXPECT_EQ(a.tail, ser + lat);  // tail at the far end = start + t_ser + latency
   EXPECT_EQ(a.bytes, 4000u);
@@ -306,7 +196,7 @@ TEST(Link, BackToBackPacketsQueue) {
               packet(1, 1000, 10 * ser)});
   sc_core::sc_start();
 
-  const auto& got = b.sink_b.arrivals;
+  const auto& got = b.sink_b.arrivals();
   ASSERT_EQ(got.size(), 5u);
   for (Tick k = 0; k < 3; ++k) {
     EXPECT_EQ(got[k].head, k * ser + lat) << "packet " << k;
@@ -333,14 +223,14 @@ TEST(Link, DirectionsAreIndependent) {
   sc_core::sc_start();
 
   for (const Sink* s : {&b.sink_a, &b.sink_b}) {
-    ASSERT_EQ(s->arrivals.size(), 2u);
-    EXPECT_EQ(s->arrivals[0].head, lat);
-    EXPECT_EQ(s->arrivals[0].tail, ser + lat);
-    EXPECT_EQ(s->arrivals[1].head, ser + lat);
-    EXPECT_EQ(s->arrivals[1].tail, 2 * ser + lat);
+    ASSERT_EQ(s->arrivals().size(), 2u);
+    EXPECT_EQ(s->arrivals()[0].head, lat);
+    EXPECT_EQ(s->arrivals()[0].tail, ser + lat);
+    EXPECT_EQ(s->arrivals()[1].head, ser + lat);
+    EXPECT_EQ(s->arrivals()[1].tail, 2 * ser + lat);
   }
-  EXPECT_EQ(b.sink_b.arrivals[0].flow, 1u);  // a -> b arrives at b
-  EXPECT_EQ(b.sink_a.arrivals[0].flow, 2u);  // b -> a arrives at a
+  EXPECT_EQ(b.sink_b.arrivals()[0].flow, 1u);  // a -> b arrives at b
+  EXPECT_EQ(b.sink_a.arrivals()[0].flow, 2u);  // b -> a arrives at a
   EXPECT_EQ(b.link.direction(0).packets, 2u);
   EXPECT_EQ(b.link.direction(1).packets, 2u);
   EXPECT_EQ(b.link.direction(0).busy, 2 * ser);
@@ -358,9 +248,9 @@ TEST(Link, LateTailIsCarriedThrough) {
   Bench b(p, {late});
   sc_core::sc_start();
 
-  ASSERT_EQ(b.sink_b.arrivals.size(), 1u);
-  EXPECT_EQ(b.sink_b.arrivals[0].head, lat);
-  EXPECT_EQ(b.sink_b.arrivals[0].tail, 4 * ser + lat);  // max(start + t_ser, tail) + latency
+  ASSERT_EQ(b.sink_b.arrivals().size(), 1u);
+  EXPECT_EQ(b.sink_b.arrivals()[0].head, lat);
+  EXPECT_EQ(b.sink_b.arrivals()[0].tail, 4 * ser + lat);  // max(start + t_ser, tail) + latency
 }
 
 // --- credit ---
@@ -381,19 +271,19 @@ TEST(Link, CreditEndReqAtTransmissionStart) {
 
   // END_REQ only for credited packets, on the backward path of the socket they came in on, when their
   // transmission starts: flow 2 waits for flow 1's serialization, flow 4 finds the wire idle.
-  ASSERT_EQ(b.src_a.end_reqs.size(), 2u);
-  EXPECT_EQ(b.src_a.end_reqs[0].flow, 2u);
-  EXPECT_EQ(b.src_a.end_reqs[0].at, ser);
-  EXPECT_EQ(b.src_a.end_reqs[1].flow, 4u);
-  EXPECT_EQ(b.src_a.end_reqs[1].at, 10 * ser);
-  ASSERT_EQ(b.src_b.end_reqs.size(), 1u);
-  EXPECT_EQ(b.src_b.end_reqs[0].flow, 5u);
-  EXPECT_EQ(b.src_b.end_reqs[0].at, 0u);
+  ASSERT_EQ(b.src_a.end_reqs().size(), 2u);
+  EXPECT_EQ(b.src_a.end_reqs()[0].flow, 2u);
+  EXPECT_EQ(b.src_a.end_reqs()[0].at, ser);
+  EXPECT_EQ(b.src_a.end_reqs()[1].flow, 4u);
+  EXPECT_EQ(b.src_a.end_reqs()[1].at, 10 * ser);
+  ASSERT_EQ(b.src_b.end_reqs().size(), 1u);
+  EXPECT_EQ(b.src_b.end_reqs()[0].flow, 5u);
+  EXPECT_EQ(b.src_b.end_reqs()[0].at, 0u);
   // The credit is consumed by the injection hop: the far end sees it cleared.
   for (const Sink* s : {&b.sink_a, &b.sink_b})
-    for (const Arrival& a : s->arrivals)
+    for (const Arrival& a : s->arrivals())
       EXPECT_FALSE(a.credit) << "flow " << a.flow;
-  EXPECT_EQ(b.sink_b.arrivals.size(), 4u);
+  EXPECT_EQ(b.sink_b.arrivals().size(), 4u);
 }
 
 // --- arbitration ---
@@ -414,9 +304,9 @@ TEST(Link, FlowsAreServedRoundRobin) {
 
   const std::vector<std::uint64_t> expected = {9, 1, 2, 1, 2, 1, 2, 1, 2};
   EXPECT_EQ(b.sink_b.flows(), expected);
-  ASSERT_EQ(b.sink_b.arrivals.size(), expected.size());
+  ASSERT_EQ(b.sink_b.arrivals().size(), expected.size());
   for (std::size_t k = 0; k < expected.size(); ++k) {
-    EXPECT_EQ(b.sink_b.arrivals[k].head, k * ser + lat) << "packet " << k;  // work conserving
+    EXPECT_EQ(b.sink_b.arrivals()[k].head, k * ser + lat) << "packet " << k;  // work conserving
   }
   EXPECT_EQ(b.link.direction(0).max_queue, 8u);
 }
@@ -448,9 +338,9 @@ TEST(Link, PriorityClassGoesFirstWhenTheWireFrees) {
 
   const std::vector<std::uint64_t> expected = {10, 14, 11, 12, 13};
   EXPECT_EQ(b.sink_b.flows(), expected);
-  ASSERT_EQ(b.sink_b.arrivals.size(), 5u);
-  EXPECT_EQ(b.sink_b.arrivals[1].cls, 0u);
-  EXPECT_EQ(b.sink_b.arrivals[1].head, ser + lat);
+  ASSERT_EQ(b.sink_b.arrivals().size(), 5u);
+  EXPECT_EQ(b.sink_b.arrivals()[1].cls, 0u);
+  EXPECT_EQ(b.sink_b.arrivals()[1].head, ser + lat);
 }
 
 TEST(Link, WithoutPrioritiesTheCriticalPacketWaitsItsTurn) {
@@ -463,9 +353,9 @@ TEST(Link, WithoutPrioritiesTheCriticalPacketWaitsItsTurn) {
 
   const std::vector<std::uint64_t> expected = {10, 11, 12, 13, 14};
   EXPECT_EQ(b.sink_b.flows(), expected);
-  ASSERT_EQ(b.sink_b.arrivals.size(), 5u);
-  EXPECT_EQ(b.sink_b.arrivals[4].cls, 0u);  // the class travels unchanged
-  EXPECT_EQ(b.sink_b.arrivals[4].head, 4 * ser + lat);
+  ASSERT_EQ(b.sink_b.arrivals().size(), 5u);
+  EXPECT_EQ(b.sink_b.arrivals()[4].cls, 0u);  // the class travels unchanged
+  EXPECT_EQ(b.sink_b.arrivals()[4].head, 4 * ser + lat);
 }
 
 // --- energy ---

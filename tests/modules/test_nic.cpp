@@ -4,13 +4,8 @@
 // once.
 #include <gtest/gtest.h>
 
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <systemc>
-#include <tlm>
 #include <utility>
 #include <vector>
 
@@ -19,119 +14,21 @@
 #include "core/time.h"
 #include "modules/link/link.h"
 #include "modules/nic/nic.h"
+#include "support/testbench.h"
 
 namespace pjbit::nic {
 namespace {
 
 using core::Category;
 using core::Tick;
-
-constexpr double kTick = 1e-12;  // the kernel's default resolution
-Tick ticks(double seconds) {
-  return static_cast<Tick>(std::llround(seconds / kTick));
-}
-
-double dynamic(const core::EnergyAccount& e, Category c) {
-  return e.dynamic_j()[core::EnergyAccount::index(c)];
-}
-double static_w(const core::EnergyAccount& e, Category c) {
-  return e.static_w()[core::EnergyAccount::index(c)];
-}
-
-void expect_near_rel(double actual, double expected) {
-  EXPECT_NEAR(actual, expected, std::fabs(expected) * 1e-12) << "expected " << expected << ", got " << actual;
-}
-
-struct Offer {
-  Tick at = 0;     // when the call is made
-  Tick delay = 0;  // annotated delay of the call: the head arrives at at + delay
-  Tick tail = 0;   // absolute tail time; 0: at + delay
-  std::uint64_t flow = 0;
-  std::uint32_t bytes = 4000;
-  const core::Route* route = nullptr;
-  std::uint16_t hop = 1;
-  core::StepTally* tally = nullptr;
-};
-
-// Offers packets with BEGIN_REQ in time order. With `credited`, each packet carries credit and the next is
-// offered only when END_REQ has come back (as an accelerator injects); the END_REQ times are recorded.
-class Source : public sc_core::sc_module {
- public:
-  tlm_utils::simple_initiator_socket<Source> out{"out"};
-  std::vector<Tick> credits;
-
-  Source(const sc_core::sc_module_name& name, core::PayloadPool& pool, std::vector<Offer> offers,
-         bool credited = false)
-      : sc_core::sc_module(name), m_pool(pool), m_offers(std::move(offers)), m_credited(credited) {
-    std::stable_sort(m_offers.begin(), m_offers.end(),
-                     [](const Offer& a, const Offer& b) { return a.at < b.at; });
-    out.register_nb_transport_bw(this, &Source::nb_transport_bw);
-    sc_core::sc_spawn([this] { run(); }, "run");
-  }
-
- private:
-  void run() {
-    for (const Offer& o : m_offers) {
-      if (o.at > core::now_ticks()) sc_core::wait(core::ticks_to_time(o.at - core::now_ticks()));
-      tlm::tlm_generic_payload* p = m_pool.acquire();
-      core::FabricExtension& ext = core::fabric(*p);
-      ext.flow = o.flow;
-      ext.bytes = o.bytes;
-      ext.route = o.route;
-      ext.hop = o.hop;
-      ext.tail = o.tail != 0 ? o.tail : o.at + o.delay;
-      ext.tally = o.tally;
-      ext.credit = m_credited;
-      p->set_data_length(o.bytes);
-      tlm::tlm_phase phase = tlm::BEGIN_REQ;
-      sc_core::sc_time delay = core::ticks_to_time(o.delay);
-      EXPECT_EQ(out->nb_transport_fw(*p, phase, delay), tlm::TLM_ACCEPTED);
-      if (m_credited) sc_core::wait(m_credit);
-    }
-  }
-
-  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload&, tlm::tlm_phase& phase,
-                                     sc_core::sc_time& delay) {
-    EXPECT_EQ(phase, tlm::END_REQ);
-    EXPECT_EQ(delay, sc_core::SC_ZERO_TIME);
-    credits.push_back(core::now_ticks());
-    m_credit.notify(sc_core::SC_ZERO_TIME);
-    return tlm::TLM_ACCEPTED;
-  }
-
-  core::PayloadPool& m_pool;
-  std::vector<Offer> m_offers;
-  bool m_credited;
-  sc_core::sc_event m_credit;
-};
-
-struct Arrival {
-  Tick head;  // call time plus annotated delay
-  Tick tail;  // ext.tail
-  std::uint64_t flow;
-  std::uint16_t hop;
-  bool credit;
-};
-
-class Sink : public sc_core::sc_module {
- public:
-  tlm_utils::simple_target_socket<Sink> in{"in"};
-  std::vector<Arrival> arrivals;
-
-  explicit Sink(const sc_core::sc_module_name& name) : sc_core::sc_module(name) {
-    in.register_nb_transport_fw(this, &Sink::nb_transport_fw);
-  }
-
- private:
-  tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
-                                     sc_core::sc_time& delay) {
-    EXPECT_EQ(phase, tlm::BEGIN_REQ);
-    const core::FabricExtension& ext = core::fabric(p);
-    arrivals.push_back(Arrival{core::now_ticks() + delay.value(), ext.tail, ext.flow, ext.hop, ext.credit});
-    p.release();
-    return tlm::TLM_ACCEPTED;
-  }
-};
+using testing::Arrival;
+using testing::dynamic;
+using testing::expect_near_rel;
+using testing::Offer;
+using testing::Sink;
+using testing::Source;
+using testing::static_w;
+using testing::ticks;
 
 // One source bound to the NIC's input; sink 0 on out port 0 (accelerator side), sink 1 on out port 1
 // (network side).
@@ -183,15 +80,6 @@ Params nic_params() {
   return p;
 }
 
-// 100 GB/s, 500 ns, no overhead, 11 pJ/bit: 4000 bytes take 40 ns on the wire.
-link::Params link_params() {
-  link::Params p;
-  p.bandwidth_Bps = 100e9;
-  p.latency_s = 500e-9;
-  p.stack = {link::StackCost{Category::Serdes, 11.0, 0.0}};
-  return p;
-}
-
 // --- static functions ---
 
 TEST(NicParams, DefaultsHaveNoSourcedCostAndEnergyIsPerPayloadBit) {
@@ -228,15 +116,15 @@ TEST(Nic, CutThroughForwardsLatencyAfterTheHeadInBothDirections) {
   sc_core::sc_start();
 
   const Tick lat = ticks(p.latency_s);
-  ASSERT_EQ(bench.to_network.arrivals.size(), 1u);
-  ASSERT_EQ(bench.to_accelerator.arrivals.size(), 1u);
-  const Arrival& out = bench.to_network.arrivals[0];
+  ASSERT_EQ(bench.to_network.arrivals().size(), 1u);
+  ASSERT_EQ(bench.to_accelerator.arrivals().size(), 1u);
+  const Arrival& out = bench.to_network.arrivals()[0];
   EXPECT_EQ(out.flow, 1u);
   EXPECT_EQ(out.head, ticks(100e-9) + lat);  // cut-through: the head does not wait for the tail
   EXPECT_EQ(out.tail, ticks(140e-9) + lat);
   EXPECT_EQ(out.hop, 2u);
   EXPECT_EQ(out.head, 350'000u);
-  const Arrival& in = bench.to_accelerator.arrivals[0];
+  const Arrival& in = bench.to_accelerator.arrivals()[0];
   EXPECT_EQ(in.flow, 2u);
   EXPECT_EQ(in.head, ticks(1e-6) + lat);
   EXPECT_EQ(in.tail, ticks(1.2e-6) + lat);
@@ -279,8 +167,8 @@ TEST(Nic, EnergyPerPayloadBitStaticPowerAndTally) {
   EXPECT_DOUBLE_EQ(bench.nic.bytes(Nic::kToNetwork), 1500.0);
   EXPECT_DOUBLE_EQ(bench.nic.bytes(Nic::kToAccelerator), 3000.0);
   EXPECT_DOUBLE_EQ(bench.nic.bytes(), 4500.0);
-  EXPECT_EQ(bench.to_network.arrivals.size(), 2u);
-  EXPECT_EQ(bench.to_accelerator.arrivals.size(), 1u);
+  EXPECT_EQ(bench.to_network.arrivals().size(), 2u);
+  EXPECT_EQ(bench.to_accelerator.arrivals().size(), 1u);
 }
 
 TEST(Nic, NoStaticPowerRegisteredWhenZero) {
@@ -298,7 +186,7 @@ TEST(Nic, NoStaticPowerRegisteredWhenZero) {
 TEST(Nic, InjectionThroughTheNicKeepsTheLinkBusy) {
   Params np = nic_params();
   np.latency_s = 20e-9;
-  const link::Params lp = link_params();
+  const link::Params lp = testing::serdes_link_params();
   const core::Route route{{1, 0}, 1, 0};  // NIC port 1 onto the link, then the far end's node
   core::StepTally tally;
   std::vector<Offer> offers;
@@ -317,12 +205,12 @@ TEST(Nic, InjectionThroughTheNicKeepsTheLinkBusy) {
   const Tick L = ticks(lp.latency_s);
   const Tick N = ticks(np.latency_s);
   EXPECT_EQ(ser, 40'000u);
-  const auto& got = b.network.arrivals;
+  const auto& got = b.network.arrivals();
   ASSERT_EQ(got.size(), 4u);
-  ASSERT_EQ(b.accelerator.credits.size(), 4u);
+  ASSERT_EQ(b.accelerator.end_reqs().size(), 4u);
   for (std::size_t k = 0; k < 4; ++k) {
     const Tick start = N + k * ser;                   // the link starts packet k
-    EXPECT_EQ(b.accelerator.credits[k], start) << k;  // END_REQ relayed back as the link starts it
+    EXPECT_EQ(b.accelerator.end_reqs()[k].at, start) << k;  // END_REQ relayed back as the link starts it
     EXPECT_EQ(got[k].head, start + L) << k;
     EXPECT_EQ(got[k].tail, start + ser + L) << k;
     EXPECT_EQ(got[k].hop, 1u);
@@ -330,7 +218,7 @@ TEST(Nic, InjectionThroughTheNicKeepsTheLinkBusy) {
   }
   EXPECT_EQ(b.wire.direction(0).packets, 4u);
   EXPECT_EQ(b.wire.direction(0).busy, 4 * ser);
-  EXPECT_TRUE(b.to_accelerator.arrivals.empty());
+  EXPECT_TRUE(b.to_accelerator.arrivals().empty());
   const double bits = 8.0 * 4 * 4000;
   expect_near_rel(tally.energy_j, bits * 2.5e-12 + bits * 11e-12);
   EXPECT_DOUBLE_EQ(tally.wire_bytes, 4 * 4000.0);
@@ -343,7 +231,7 @@ TEST(Nic, InjectionThroughTheNicKeepsTheLinkBusy) {
 TEST(Nic, CreditLoopSpansTheNicLatency) {
   Params np = nic_params();
   np.latency_s = 100e-9;
-  const link::Params lp = link_params();
+  const link::Params lp = testing::serdes_link_params();
   const core::Route route{{1, 0}, 1, 0};
   std::vector<Offer> offers(3);
   for (Offer& o : offers) {
@@ -358,11 +246,11 @@ TEST(Nic, CreditLoopSpansTheNicLatency) {
   const Tick L = ticks(lp.latency_s);
   const Tick N = ticks(np.latency_s);
   ASSERT_GT(N, ser);
-  const auto& got = b.network.arrivals;
+  const auto& got = b.network.arrivals();
   ASSERT_EQ(got.size(), 3u);
   for (std::size_t k = 0; k < 3; ++k) {
     const Tick start = (k + 1) * N;
-    EXPECT_EQ(b.accelerator.credits[k], start) << k;
+    EXPECT_EQ(b.accelerator.end_reqs()[k].at, start) << k;
     EXPECT_EQ(got[k].tail, start + ser + L) << k;
   }
   EXPECT_EQ(b.wire.direction(0).busy, 3 * ser);

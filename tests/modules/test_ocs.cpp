@@ -4,8 +4,6 @@
 // parameters (ocs.md's equations). Each TEST elaborates at most once.
 #include <gtest/gtest.h>
 
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -14,7 +12,6 @@
 #include <stdexcept>
 #include <string>
 #include <systemc>
-#include <tlm>
 #include <utility>
 #include <vector>
 
@@ -23,27 +20,18 @@
 #include "core/time.h"
 #include "modules/link/link.h"
 #include "modules/ocs/ocs.h"
+#include "support/testbench.h"
 
 namespace pjbit::ocs {
 namespace {
 
 using core::Category;
 using core::Tick;
-
-constexpr double kTick = 1e-12;  // the kernel's default resolution
-Tick ticks(double seconds) {
-  return static_cast<Tick>(std::llround(seconds / kTick));
-}
-
-struct Offer {
-  Tick at = 0;     // when the call is made
-  Tick delay = 0;  // annotated delay of the call: the head arrives at at + delay
-  Tick tail = 0;   // absolute tail time; 0: at + delay
-  std::uint64_t flow = 0;
-  std::uint32_t bytes = 4000;
-  const core::Route* route = nullptr;
-  std::uint16_t hop = 1;
-};
+using testing::Arrival;
+using testing::Offer;
+using testing::Sink;
+using testing::Source;
+using testing::ticks;
 
 Offer offer(std::uint64_t flow, const core::Route* route, Tick at, Tick length = 0) {
   Offer o;
@@ -53,78 +41,6 @@ Offer offer(std::uint64_t flow, const core::Route* route, Tick at, Tick length =
   o.tail = length == 0 ? 0 : at + length;
   return o;
 }
-
-// Offers packets with BEGIN_REQ in time order.
-class Source : public sc_core::sc_module {
- public:
-  tlm_utils::simple_initiator_socket<Source> out{"out"};
-
-  Source(const sc_core::sc_module_name& name, core::PayloadPool& pool, std::vector<Offer> offers)
-      : sc_core::sc_module(name), m_pool(pool), m_offers(std::move(offers)) {
-    std::stable_sort(m_offers.begin(), m_offers.end(),
-                     [](const Offer& a, const Offer& b) { return a.at < b.at; });
-    out.register_nb_transport_bw(this, &Source::nb_transport_bw);
-    sc_core::sc_spawn([this] { run(); }, "run");
-  }
-
- private:
-  void run() {
-    for (const Offer& o : m_offers) {
-      if (o.at > core::now_ticks()) sc_core::wait(core::ticks_to_time(o.at - core::now_ticks()));
-      tlm::tlm_generic_payload* p = m_pool.acquire();
-      core::FabricExtension& ext = core::fabric(*p);
-      ext.flow = o.flow;
-      ext.bytes = o.bytes;
-      ext.route = o.route;
-      ext.hop = o.hop;
-      ext.tail = o.tail != 0 ? o.tail : o.at + o.delay;
-      p->set_data_length(o.bytes);
-      tlm::tlm_phase phase = tlm::BEGIN_REQ;
-      sc_core::sc_time delay = core::ticks_to_time(o.delay);
-      EXPECT_EQ(out->nb_transport_fw(*p, phase, delay), tlm::TLM_ACCEPTED);
-    }
-  }
-
-  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_core::sc_time&) {
-    return tlm::TLM_ACCEPTED;
-  }
-
-  core::PayloadPool& m_pool;
-  std::vector<Offer> m_offers;
-};
-
-struct Arrival {
-  Tick head;  // call time plus annotated delay
-  Tick tail;  // ext.tail
-  std::uint64_t flow;
-  std::uint16_t hop;
-};
-
-class Sink : public sc_core::sc_module {
- public:
-  tlm_utils::simple_target_socket<Sink> in{"in"};
-  std::vector<Arrival> arrivals;
-
-  explicit Sink(const sc_core::sc_module_name& name) : sc_core::sc_module(name) {
-    in.register_nb_transport_fw(this, &Sink::nb_transport_fw);
-  }
-
-  const Arrival* flow(std::uint64_t f) const {
-    for (const Arrival& a : arrivals)
-      if (a.flow == f) return &a;
-    return nullptr;
-  }
-
- private:
-  tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
-                                     sc_core::sc_time& delay) {
-    EXPECT_EQ(phase, tlm::BEGIN_REQ);
-    const core::FabricExtension& ext = core::fabric(p);
-    arrivals.push_back(Arrival{core::now_ticks() + delay.value(), ext.tail, ext.flow, ext.hop});
-    p.release();
-    return tlm::TLM_ACCEPTED;
-  }
-};
 
 // Runs actions at given ticks, in time order (equal ticks in the order given), from one thread: the
 // scheduler's side of the API.
@@ -355,23 +271,23 @@ TEST(Ocs, ForwardsAlongCircuitsWithLatency) {
   sc_core::sc_start();
 
   const Tick L = ticks(p.latency_s);
-  ASSERT_EQ(bench.sinks[2]->arrivals.size(), 1u);
-  ASSERT_EQ(bench.sinks[0]->arrivals.size(), 1u);
-  ASSERT_EQ(bench.sinks[1]->arrivals.size(), 2u);
-  EXPECT_TRUE(bench.sinks[3]->arrivals.empty());
-  const Arrival& got_a = bench.sinks[2]->arrivals[0];
+  ASSERT_EQ(bench.sinks[2]->arrivals().size(), 1u);
+  ASSERT_EQ(bench.sinks[0]->arrivals().size(), 1u);
+  ASSERT_EQ(bench.sinks[1]->arrivals().size(), 2u);
+  EXPECT_TRUE(bench.sinks[3]->arrivals().empty());
+  const Arrival& got_a = bench.sinks[2]->arrivals()[0];
   EXPECT_EQ(got_a.head, ticks(100e-9) + L);  // cut-through: head leaves latency after it arrived
   EXPECT_EQ(got_a.tail, ticks(140e-9) + L);
   EXPECT_EQ(got_a.head, 150'000u);
   EXPECT_EQ(got_a.hop, 2u);
-  EXPECT_EQ(bench.sinks[0]->arrivals[0].head, ticks(1e-6) + L);
-  EXPECT_EQ(bench.sinks[0]->arrivals[0].tail, ticks(1e-6) + ticks(40e-9) + L);
-  EXPECT_EQ(bench.sinks[1]->arrivals[0].flow, 3u);
-  EXPECT_EQ(bench.sinks[1]->arrivals[0].head, ticks(2e-6) + L);
-  EXPECT_EQ(bench.sinks[1]->arrivals[0].tail, ticks(2e-6) + ticks(80e-9) + L);
-  EXPECT_EQ(bench.sinks[1]->arrivals[1].flow, 4u);
-  EXPECT_EQ(bench.sinks[1]->arrivals[1].head, ticks(3e-6) + L);
-  EXPECT_EQ(bench.sinks[1]->arrivals[1].hop, 3u);
+  EXPECT_EQ(bench.sinks[0]->arrivals()[0].head, ticks(1e-6) + L);
+  EXPECT_EQ(bench.sinks[0]->arrivals()[0].tail, ticks(1e-6) + ticks(40e-9) + L);
+  EXPECT_EQ(bench.sinks[1]->arrivals()[0].flow, 3u);
+  EXPECT_EQ(bench.sinks[1]->arrivals()[0].head, ticks(2e-6) + L);
+  EXPECT_EQ(bench.sinks[1]->arrivals()[0].tail, ticks(2e-6) + ticks(80e-9) + L);
+  EXPECT_EQ(bench.sinks[1]->arrivals()[1].flow, 4u);
+  EXPECT_EQ(bench.sinks[1]->arrivals()[1].head, ticks(3e-6) + L);
+  EXPECT_EQ(bench.sinks[1]->arrivals()[1].hop, 3u);
 
   const Ocs& o = bench.ocs;
   EXPECT_EQ(o.packets(), 4u);
@@ -432,12 +348,12 @@ TEST(Ocs, MisroutedPacketsAreReportedAndCounted) {
   EXPECT_EQ(sc_core::sc_report_handler::get_count(sc_core::SC_ERROR), 3);
   EXPECT_EQ(bench.ocs.misrouted(), 3u);
   EXPECT_EQ(bench.ocs.packets(), 2u);
-  ASSERT_EQ(bench.sinks[1]->arrivals.size(), 1u);
-  EXPECT_EQ(bench.sinks[1]->arrivals[0].flow, 4u);
-  ASSERT_EQ(bench.sinks[0]->arrivals.size(), 1u);
-  EXPECT_EQ(bench.sinks[0]->arrivals[0].flow, 5u);
-  EXPECT_TRUE(bench.sinks[2]->arrivals.empty());
-  EXPECT_TRUE(bench.sinks[3]->arrivals.empty());
+  ASSERT_EQ(bench.sinks[1]->arrivals().size(), 1u);
+  EXPECT_EQ(bench.sinks[1]->arrivals()[0].flow, 4u);
+  ASSERT_EQ(bench.sinks[0]->arrivals().size(), 1u);
+  EXPECT_EQ(bench.sinks[0]->arrivals()[0].flow, 5u);
+  EXPECT_TRUE(bench.sinks[2]->arrivals().empty());
+  EXPECT_TRUE(bench.sinks[3]->arrivals().empty());
   EXPECT_EQ(bench.pool.in_use(), 0u);
 }
 
@@ -464,7 +380,7 @@ TEST(Ocs, HeldPacketWithAStaleRouteIsAnErrorOnRelease) {
   EXPECT_EQ(ocs.packets(), 0u);
   EXPECT_EQ(ocs.reconfigurations().at(0).end, R);
   for (const auto& sink : bench.sinks)
-    EXPECT_TRUE(sink->arrivals.empty());
+    EXPECT_TRUE(sink->arrivals().empty());
   EXPECT_EQ(bench.pool.in_use(), 0u);
 }
 
@@ -577,7 +493,7 @@ TEST(Ocs, ReconfigurationDarkensOnlyChangedPortsAndHoldsTheirPackets) {
 
   // Nothing reached a changed port's sink between the request and the end of the dark interval.
   for (int q = 0; q < 4; ++q) {
-    for (const Arrival& a : bench.sinks[q]->arrivals) {
+    for (const Arrival& a : bench.sinks[q]->arrivals()) {
       EXPECT_TRUE(a.tail <= t_r || a.head >= end + L) << "flow " << a.flow << " at port " << q;
     }
   }
@@ -751,42 +667,24 @@ TEST(Ocs, CallbackMayReconfigureAgain) {
 
 TEST(Ocs, CutThroughBetweenLinks) {
   Params op = small(3, 1e-3, 20e-9);
-  link::Params lp;
-  lp.bandwidth_Bps = 100e9;
-  lp.latency_s = 500e-9;
-  lp.stack = {link::StackCost{Category::Serdes, 11.0, 0.0}};
+  const link::Params lp = testing::serdes_link_params();
   const core::Route route{{0, 2}, 2, 0};  // node 0 -> OCS port 2 -> node 2
 
   core::PayloadPool pool;
   Ocs ocs("ocs", op);
   ocs.set_circuits({2, -1, 0});
-  std::vector<std::unique_ptr<link::Link>> links;
-  std::vector<std::unique_ptr<Source>> sources;
-  std::vector<std::unique_ptr<Sink>> sinks;
-  for (int i = 0; i < 3; ++i) {
-    const std::string n = std::to_string(i);
-    links.push_back(std::make_unique<link::Link>(("link" + n).c_str(), lp));
-    std::vector<Offer> offers;
-    if (i == 0) offers.push_back(offer(1, &route, 0));
-    sources.push_back(std::make_unique<Source>(("src" + n).c_str(), pool, std::move(offers)));
-    sinks.push_back(std::make_unique<Sink>(("sink" + n).c_str()));
-    link::Link& l = *links.back();
-    sources.back()->out.bind(l.a_in);
-    l.a_out.bind(sinks.back()->in);
-    ocs.out.bind(l.b_in);
-    l.b_out.bind(ocs.in);
-  }
+  testing::LinkStar star(ocs, pool, lp, {{offer(1, &route, 0)}, {}, {}});
   sc_core::sc_start();
 
   const Tick ser = ticks(8.0 * 4000 / (8.0 * lp.bandwidth_Bps));
   const Tick L = ticks(lp.latency_s);
   const Tick O = ticks(op.latency_s);
   EXPECT_EQ(ser, 40'000u);
-  ASSERT_EQ(sinks[2]->arrivals.size(), 1u);
-  EXPECT_TRUE(sinks[0]->arrivals.empty());
-  EXPECT_TRUE(sinks[1]->arrivals.empty());
-  EXPECT_EQ(sinks[2]->arrivals[0].head, 2 * L + O);
-  EXPECT_EQ(sinks[2]->arrivals[0].tail, ser + 2 * L + O);
+  ASSERT_EQ(star.sinks[2]->arrivals().size(), 1u);
+  EXPECT_TRUE(star.sinks[0]->arrivals().empty());
+  EXPECT_TRUE(star.sinks[1]->arrivals().empty());
+  EXPECT_EQ(star.sinks[2]->arrivals()[0].head, 2 * L + O);
+  EXPECT_EQ(star.sinks[2]->arrivals()[0].tail, ser + 2 * L + O);
   EXPECT_EQ(ocs.port_stats(0).packets_in, 1u);
   EXPECT_EQ(ocs.port_stats(2).packets_out, 1u);
   EXPECT_DOUBLE_EQ(ocs.energy().dynamic_total_j(), 0.0);

@@ -3,15 +3,10 @@
 // here from the parameters (switch.md's equations). Each TEST elaborates at most once.
 #include <gtest/gtest.h>
 
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <systemc>
-#include <tlm>
 #include <utility>
 #include <vector>
 
@@ -20,106 +15,21 @@
 #include "core/time.h"
 #include "modules/link/link.h"
 #include "modules/switch/switch.h"
+#include "support/testbench.h"
 
 namespace pjbit::fabric_switch {
 namespace {
 
 using core::Category;
 using core::Tick;
-
-constexpr double kTick = 1e-12;  // the kernel's default resolution
-Tick ticks(double seconds) {
-  return static_cast<Tick>(std::llround(seconds / kTick));
-}
-
-double dynamic(const core::EnergyAccount& e, Category c) {
-  return e.dynamic_j()[core::EnergyAccount::index(c)];
-}
-double static_w(const core::EnergyAccount& e, Category c) {
-  return e.static_w()[core::EnergyAccount::index(c)];
-}
-
-void expect_near_rel(double actual, double expected) {
-  EXPECT_NEAR(actual, expected, std::fabs(expected) * 1e-12) << "expected " << expected << ", got " << actual;
-}
-
-struct Offer {
-  Tick at = 0;     // when the call is made
-  Tick delay = 0;  // annotated delay of the call: the head arrives at at + delay
-  Tick tail = 0;   // absolute tail time; 0: at + delay
-  std::uint64_t flow = 0;
-  std::uint32_t bytes = 0;
-  const core::Route* route = nullptr;
-  std::uint16_t hop = 1;
-  core::StepTally* tally = nullptr;
-};
-
-// Offers packets with BEGIN_REQ in time order.
-class Source : public sc_core::sc_module {
- public:
-  tlm_utils::simple_initiator_socket<Source> out{"out"};
-
-  Source(const sc_core::sc_module_name& name, core::PayloadPool& pool, std::vector<Offer> offers)
-      : sc_core::sc_module(name), m_pool(pool), m_offers(std::move(offers)) {
-    std::stable_sort(m_offers.begin(), m_offers.end(),
-                     [](const Offer& a, const Offer& b) { return a.at < b.at; });
-    out.register_nb_transport_bw(this, &Source::nb_transport_bw);
-    sc_core::sc_spawn([this] { run(); }, "run");
-  }
-
- private:
-  void run() {
-    for (const Offer& o : m_offers) {
-      if (o.at > core::now_ticks()) sc_core::wait(core::ticks_to_time(o.at - core::now_ticks()));
-      tlm::tlm_generic_payload* p = m_pool.acquire();
-      core::FabricExtension& ext = core::fabric(*p);
-      ext.flow = o.flow;
-      ext.bytes = o.bytes;
-      ext.route = o.route;
-      ext.hop = o.hop;
-      ext.tail = o.tail != 0 ? o.tail : o.at + o.delay;
-      ext.tally = o.tally;
-      p->set_data_length(o.bytes);
-      tlm::tlm_phase phase = tlm::BEGIN_REQ;
-      sc_core::sc_time delay = core::ticks_to_time(o.delay);
-      EXPECT_EQ(out->nb_transport_fw(*p, phase, delay), tlm::TLM_ACCEPTED);
-    }
-  }
-
-  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_core::sc_time&) {
-    return tlm::TLM_ACCEPTED;
-  }
-
-  core::PayloadPool& m_pool;
-  std::vector<Offer> m_offers;
-};
-
-struct Arrival {
-  Tick head;  // call time plus annotated delay
-  Tick tail;  // ext.tail
-  std::uint64_t flow;
-  std::uint16_t hop;
-};
-
-class Sink : public sc_core::sc_module {
- public:
-  tlm_utils::simple_target_socket<Sink> in{"in"};
-  std::vector<Arrival> arrivals;
-
-  explicit Sink(const sc_core::sc_module_name& name) : sc_core::sc_module(name) {
-    in.register_nb_transport_fw(this, &Sink::nb_transport_fw);
-  }
-
- private:
-  tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
-                                     sc_core::sc_time& delay) {
-    EXPECT_EQ(phase, tlm::BEGIN_REQ);
-    const core::FabricExtension& ext = core::fabric(p);
-    arrivals.push_back(Arrival{core::now_ticks() + delay.value(), ext.tail, ext.flow, ext.hop});
-    p.release();
-    return tlm::TLM_ACCEPTED;
-  }
-};
+using testing::Arrival;
+using testing::dynamic;
+using testing::expect_near_rel;
+using testing::Offer;
+using testing::Sink;
+using testing::Source;
+using testing::static_w;
+using testing::ticks;
 
 // One source bound to the switch's input, `outputs` sinks on its output ports 0, 1, ...
 struct DirectBench {
@@ -142,24 +52,10 @@ struct DirectBench {
 struct StarBench {
   core::PayloadPool pool;
   Switch sw;
-  std::vector<std::unique_ptr<link::Link>> links;
-  std::vector<std::unique_ptr<Source>> sources;
-  std::vector<std::unique_ptr<Sink>> sinks;
+  testing::LinkStar star;
 
   StarBench(const Params& sw_params, const link::Params& link_params, std::vector<std::vector<Offer>> offers)
-      : sw("sw", sw_params) {
-    for (std::size_t i = 0; i < offers.size(); ++i) {
-      const std::string n = std::to_string(i);
-      links.push_back(std::make_unique<link::Link>(("link" + n).c_str(), link_params));
-      sources.push_back(std::make_unique<Source>(("src" + n).c_str(), pool, std::move(offers[i])));
-      sinks.push_back(std::make_unique<Sink>(("sink" + n).c_str()));
-      link::Link& l = *links.back();
-      sources.back()->out.bind(l.a_in);
-      l.a_out.bind(sinks.back()->in);
-      sw.out.bind(l.b_in);
-      l.b_out.bind(sw.in);
-    }
-  }
+      : sw("sw", sw_params), star(sw, pool, link_params, std::move(offers)) {}
 };
 
 Params switch_params(bool store_and_forward) {
@@ -169,15 +65,6 @@ Params switch_params(bool store_and_forward) {
   p.static_power_w = 120.0;
   p.radix = 64;
   p.store_and_forward = store_and_forward;
-  return p;
-}
-
-// 100 GB/s, 500 ns, no overhead, 11 pJ/bit: 4000 bytes take 40 ns on the wire.
-link::Params link_params() {
-  link::Params p;
-  p.bandwidth_Bps = 100e9;
-  p.latency_s = 500e-9;
-  p.stack = {link::StackCost{Category::Serdes, 11.0, 0.0}};
   return p;
 }
 
@@ -218,7 +105,7 @@ TEST(Switch, CutThroughForwardsLatencyAfterTheHead) {
   sc_core::sc_start();
 
   const Tick lat = ticks(p.latency_s);
-  const auto& got = b.sinks[0]->arrivals;
+  const auto& got = b.sinks[0]->arrivals();
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].head, ticks(100e-9) + lat);
   EXPECT_EQ(got[0].tail, ticks(140e-9) + lat);
@@ -236,7 +123,7 @@ TEST(Switch, StoreAndForwardWaitsForTheTail) {
   sc_core::sc_start();
 
   const Tick lat = ticks(p.latency_s);
-  const auto& got = b.sinks[0]->arrivals;
+  const auto& got = b.sinks[0]->arrivals();
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].head, ticks(140e-9) + lat);  // head leaves latency after the tail arrived
   EXPECT_EQ(got[0].tail, ticks(140e-9) + lat);
@@ -255,17 +142,17 @@ TEST(Switch, RoutePortPicksTheOutputAndHopAdvances) {
   DirectBench b(p, {direct(1, &to2, 0, 0), direct(2, &to0, 0, 0), direct(3, &to1, 0, 0), later}, 3);
   sc_core::sc_start();
 
-  ASSERT_EQ(b.sinks[0]->arrivals.size(), 1u);
-  ASSERT_EQ(b.sinks[1]->arrivals.size(), 1u);
-  ASSERT_EQ(b.sinks[2]->arrivals.size(), 2u);
-  EXPECT_EQ(b.sinks[0]->arrivals[0].flow, 2u);
-  EXPECT_EQ(b.sinks[1]->arrivals[0].flow, 3u);
-  EXPECT_EQ(b.sinks[2]->arrivals[0].flow, 1u);
-  EXPECT_EQ(b.sinks[2]->arrivals[1].flow, 4u);
-  EXPECT_EQ(b.sinks[0]->arrivals[0].hop, 2u);
-  EXPECT_EQ(b.sinks[1]->arrivals[0].hop, 2u);
-  EXPECT_EQ(b.sinks[2]->arrivals[0].hop, 2u);
-  EXPECT_EQ(b.sinks[2]->arrivals[1].hop, 3u);
+  ASSERT_EQ(b.sinks[0]->arrivals().size(), 1u);
+  ASSERT_EQ(b.sinks[1]->arrivals().size(), 1u);
+  ASSERT_EQ(b.sinks[2]->arrivals().size(), 2u);
+  EXPECT_EQ(b.sinks[0]->arrivals()[0].flow, 2u);
+  EXPECT_EQ(b.sinks[1]->arrivals()[0].flow, 3u);
+  EXPECT_EQ(b.sinks[2]->arrivals()[0].flow, 1u);
+  EXPECT_EQ(b.sinks[2]->arrivals()[1].flow, 4u);
+  EXPECT_EQ(b.sinks[0]->arrivals()[0].hop, 2u);
+  EXPECT_EQ(b.sinks[1]->arrivals()[0].hop, 2u);
+  EXPECT_EQ(b.sinks[2]->arrivals()[0].hop, 2u);
+  EXPECT_EQ(b.sinks[2]->arrivals()[1].hop, 3u);
   EXPECT_EQ(b.sw.packets(), 4u);
 }
 
@@ -293,7 +180,7 @@ TEST(Switch, EnergyPerBitSwitchedAndStaticPower) {
   EXPECT_DOUBLE_EQ(b.sw.bytes(), 4500.0);
   EXPECT_DOUBLE_EQ(static_w(e, Category::Switch), 120.0);
   EXPECT_DOUBLE_EQ(e.static_total_w(), 120.0);
-  EXPECT_EQ(b.sinks[1]->arrivals.size(), 3u);
+  EXPECT_EQ(b.sinks[1]->arrivals().size(), 3u);
 }
 
 TEST(Switch, NoStaticPowerRegisteredWhenZero) {
@@ -308,7 +195,7 @@ TEST(Switch, NoStaticPowerRegisteredWhenZero) {
 
 TEST(Switch, CutThroughBetweenLinks) {
   const Params sp = switch_params(false);
-  const link::Params lp = link_params();
+  const link::Params lp = testing::serdes_link_params();
   const core::Route route{{0, 2}, 2, 1};  // node 0 -> switch port 2 -> node 2
   core::StepTally tally;
   Offer o;
@@ -323,10 +210,10 @@ TEST(Switch, CutThroughBetweenLinks) {
   const Tick L = ticks(lp.latency_s);
   const Tick S = ticks(sp.latency_s);
   EXPECT_EQ(ser, 40'000u);
-  ASSERT_EQ(b.sinks[2]->arrivals.size(), 1u);
-  EXPECT_TRUE(b.sinks[0]->arrivals.empty());
-  EXPECT_TRUE(b.sinks[1]->arrivals.empty());
-  const Arrival& a = b.sinks[2]->arrivals[0];
+  ASSERT_EQ(b.star.sinks[2]->arrivals().size(), 1u);
+  EXPECT_TRUE(b.star.sinks[0]->arrivals().empty());
+  EXPECT_TRUE(b.star.sinks[1]->arrivals().empty());
+  const Arrival& a = b.star.sinks[2]->arrivals()[0];
   EXPECT_EQ(a.head, 2 * L + S);        // the head never waits for the tail
   EXPECT_EQ(a.tail, ser + 2 * L + S);  // one serialization for the whole path
   EXPECT_EQ(a.hop, 2u);
@@ -335,16 +222,16 @@ TEST(Switch, CutThroughBetweenLinks) {
   expect_near_rel(tally.energy_j, 2 * bits * 11e-12 + bits * 4.7e-12);
   EXPECT_DOUBLE_EQ(tally.wire_bytes, 2 * 4000.0);
   expect_near_rel(dynamic(b.sw.energy(), Category::Switch), bits * 4.7e-12);
-  expect_near_rel(dynamic(b.links[0]->energy(), Category::Serdes), bits * 11e-12);
-  expect_near_rel(dynamic(b.links[2]->energy(), Category::Serdes), bits * 11e-12);
-  EXPECT_DOUBLE_EQ(b.links[1]->energy().dynamic_total_j(), 0.0);
-  EXPECT_EQ(b.links[0]->direction(0).packets, 1u);  // node -> switch
-  EXPECT_EQ(b.links[2]->direction(1).packets, 1u);  // switch -> node
+  expect_near_rel(dynamic(b.star.links[0]->energy(), Category::Serdes), bits * 11e-12);
+  expect_near_rel(dynamic(b.star.links[2]->energy(), Category::Serdes), bits * 11e-12);
+  EXPECT_DOUBLE_EQ(b.star.links[1]->energy().dynamic_total_j(), 0.0);
+  EXPECT_EQ(b.star.links[0]->direction(0).packets, 1u);  // node -> switch
+  EXPECT_EQ(b.star.links[2]->direction(1).packets, 1u);  // switch -> node
 }
 
 TEST(Switch, StoreAndForwardBetweenLinks) {
   const Params sp = switch_params(true);
-  const link::Params lp = link_params();
+  const link::Params lp = testing::serdes_link_params();
   const core::Route route{{0, 2}, 2, 1};
   Offer o;
   o.flow = 1;
@@ -356,8 +243,8 @@ TEST(Switch, StoreAndForwardBetweenLinks) {
   const Tick ser = ticks(8.0 * 4000 / (8.0 * lp.bandwidth_Bps));
   const Tick L = ticks(lp.latency_s);
   const Tick S = ticks(sp.latency_s);
-  ASSERT_EQ(b.sinks[2]->arrivals.size(), 1u);
-  const Arrival& a = b.sinks[2]->arrivals[0];
+  ASSERT_EQ(b.star.sinks[2]->arrivals().size(), 1u);
+  const Arrival& a = b.star.sinks[2]->arrivals()[0];
   EXPECT_EQ(a.head, ser + 2 * L + S);      // waits for the tail at the switch
   EXPECT_EQ(a.tail, 2 * ser + 2 * L + S);  // serialized twice
 }
@@ -365,7 +252,7 @@ TEST(Switch, StoreAndForwardBetweenLinks) {
 // Two inputs to one output: the packets contend on the output link's serialization resource.
 TEST(Switch, OutputContentionHappensOnTheOutputLink) {
   const Params sp = switch_params(false);
-  const link::Params lp = link_params();
+  const link::Params lp = testing::serdes_link_params();
   const core::Route from0{{0, 2}, 2, 1};
   const core::Route from1{{0, 2}, 2, 1};
   Offer a;
@@ -381,15 +268,15 @@ TEST(Switch, OutputContentionHappensOnTheOutputLink) {
   const Tick ser = ticks(8.0 * 4000 / (8.0 * lp.bandwidth_Bps));
   const Tick L = ticks(lp.latency_s);
   const Tick S = ticks(sp.latency_s);
-  const auto& got = b.sinks[2]->arrivals;
+  const auto& got = b.star.sinks[2]->arrivals();
   ASSERT_EQ(got.size(), 2u);
   EXPECT_NE(got[0].flow, got[1].flow);
   EXPECT_EQ(got[0].head, 2 * L + S);
   EXPECT_EQ(got[0].tail, ser + 2 * L + S);
   EXPECT_EQ(got[1].head, ser + 2 * L + S);  // starts when the first leaves the output link
   EXPECT_EQ(got[1].tail, 2 * ser + 2 * L + S);
-  EXPECT_EQ(b.links[2]->direction(1).packets, 2u);
-  EXPECT_EQ(b.links[2]->direction(1).max_queue, 1u);
+  EXPECT_EQ(b.star.links[2]->direction(1).packets, 2u);
+  EXPECT_EQ(b.star.links[2]->direction(1).max_queue, 1u);
   EXPECT_EQ(b.sw.packets(), 2u);
 }
 

@@ -239,3 +239,22 @@ TEST(OpticalBudget, APathThroughAnOcsBeyondTheBudgetIsRejectedNamingIt) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SwitchPorts, FastLinksBondPortsAndMustFitTheRadix) {
+  // 450 GB/s links on 25 GB/s ports bond 18 ports each: 4 ranks need 72 ports.
+  const std::string base =
+      "{ kind: switch, ranks: 4, link: { bandwidth: 450 GB/s, latency: 100 ns }, switch: { "
+      "latency: 300 ns, port_bandwidth: 25 GB/s, radix: ";
+  try {
+    topo(base + "64 } }");
+    FAIL() << "expected an input error";
+  } catch (const pjbit::core::InputError& e) {
+    EXPECT_EQ(e.key(), "topology.switch.radix");
+    EXPECT_NE(std::string(e.what()).find("needs 72 ports for its 4 links"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(topo(base + "72 } }"));
+}
+
+}  // namespace
