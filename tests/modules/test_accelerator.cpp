@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <string>
 #include <systemc>
@@ -17,25 +16,16 @@
 #include "modules/accelerator/accelerator.h"
 #include "platforms/builder.h"
 #include "platforms/spec.h"
+#include "support/testbench.h"
 
 namespace pjbit::accelerator {
 namespace {
 
 using core::Category;
 using core::Tick;
-
-constexpr double kTick = 1e-12;  // the kernel's default resolution
-Tick ticks(double seconds) {
-  return static_cast<Tick>(std::llround(seconds / kTick));
-}
-
-double dynamic(const core::EnergyAccount& e, Category c) {
-  return e.dynamic_j()[core::EnergyAccount::index(c)];
-}
-
-void expect_near_rel(double actual, double expected) {
-  EXPECT_NEAR(actual, expected, std::fabs(expected) * 1e-12) << "expected " << expected << ", got " << actual;
-}
+using testing::dynamic;
+using testing::expect_near_rel;
+using testing::ticks;
 
 constexpr double kBandwidth = 100e9;  // bytes/s per direction: one byte is 10 ps on the wire
 constexpr double kLatency = 500e-9;   // link latency before the stack's

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <systemc>
@@ -14,25 +13,16 @@
 #include "core/energy.h"
 #include "core/time.h"
 #include "modules/hbm/hbm.h"
+#include "support/testbench.h"
 
 namespace pjbit::hbm {
 namespace {
 
 using core::Category;
 using core::Tick;
-
-constexpr double kTick = 1e-12;  // the kernel's default resolution
-Tick ticks(double seconds) {
-  return static_cast<Tick>(std::llround(seconds / kTick));
-}
-
-double dynamic(const core::EnergyAccount& e, Category c) {
-  return e.dynamic_j()[core::EnergyAccount::index(c)];
-}
-
-void expect_near_rel(double actual, double expected) {
-  EXPECT_NEAR(actual, expected, std::fabs(expected) * 1e-12) << "expected " << expected << ", got " << actual;
-}
+using testing::dynamic;
+using testing::expect_near_rel;
+using testing::ticks;
 
 // 1 TB/s: one byte is exactly one tick, so expected times are plain sums.
 Params round_params() {

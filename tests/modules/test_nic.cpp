@@ -209,7 +209,7 @@ TEST(Nic, InjectionThroughTheNicKeepsTheLinkBusy) {
   ASSERT_EQ(got.size(), 4u);
   ASSERT_EQ(b.accelerator.end_reqs().size(), 4u);
   for (std::size_t k = 0; k < 4; ++k) {
-    const Tick start = N + k * ser;                   // the link starts packet k
+    const Tick start = N + k * ser;                         // the link starts packet k
     EXPECT_EQ(b.accelerator.end_reqs()[k].at, start) << k;  // END_REQ relayed back as the link starts it
     EXPECT_EQ(got[k].head, start + L) << k;
     EXPECT_EQ(got[k].tail, start + ser + L) << k;

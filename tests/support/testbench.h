@@ -191,7 +191,8 @@ struct LinkStar {
   std::vector<std::unique_ptr<Sink>> sinks;
 
   template <typename Hub>
-  LinkStar(Hub& hub, core::PayloadPool& pool, const link::Params& params, std::vector<std::vector<Offer>> offers) {
+  LinkStar(Hub& hub, core::PayloadPool& pool, const link::Params& params,
+           std::vector<std::vector<Offer>> offers) {
     for (std::size_t i = 0; i < offers.size(); ++i) {
       const std::string n = std::to_string(i);
       links.push_back(std::make_unique<link::Link>(("link" + n).c_str(), params));
