@@ -469,6 +469,7 @@ class Runner {
     s.key = step.key;
     s.iteration = inst.iteration;
     s.ranks = static_cast<int>(inst.group.size());
+    if (s.ranks < m_spec.ranks()) s.group = inst.group;
     const bool ran = inst.start != std::numeric_limits<core::Tick>::max();
     s.start_s = ran ? core::to_seconds(inst.start) : 0.0;
     s.end_s = ran ? core::to_seconds(inst.end) : 0.0;

@@ -30,6 +30,7 @@ struct StepResult {
   std::string mem_op;            // memory: read | write
   double deadline_s = 0.0;       // checkpoint
   int ranks = 0;                 // participating ranks
+  std::vector<int> group;        // which ranks, when not all of them
   double start_s = 0.0;
   double end_s = 0.0;
   double useful_bytes = 0.0;  // CONTRACT section 5

@@ -63,6 +63,7 @@ json step_json(const engine::StepResult& s) {
     j["bandwidth_GBps"] = rate;
   }
   j["ranks"] = s.ranks;
+  if (!s.group.empty()) j["group"] = s.group;  // a subset: which ranks (jobs sharing a fabric)
   j["start_s"] = s.start_s;
   j["end_s"] = s.end_s;
   j["time_s"] = t;
