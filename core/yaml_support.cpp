@@ -295,6 +295,8 @@ SourceLoc loc_of(const YAML::Node& node, const std::string& file) {
   }
 }
 
+std::string quote_text(std::string_view text) { return quote(text); }
+
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar:

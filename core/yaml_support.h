@@ -38,6 +38,10 @@ YAML::Node parse_yaml_mapping(const std::string& text, const std::string& file);
 // Where `node` is in `file`: 1-based line and column, or just the file when the node has no position.
 SourceLoc loc_of(const YAML::Node& node, const std::string& file);
 
+// User text in quotes for a message: escaped (control characters, quotes) and cut short, so that an error
+// stays one line whatever a name holds.
+std::string quote_text(std::string_view text);
+
 // "a sequence", "a mapping", "nothing" (null), or the scalar in quotes.
 std::string describe(const YAML::Node& node);
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/yaml_support.h"
 #include "core/time.h"
 #include "platforms/builder.h"
 #include "platforms/routing.h"
@@ -110,7 +111,7 @@ void validate_step(Facts& f, const workloads::WorkloadSpec& w, const Step& step)
       const std::string name = algorithm_of(f.spec, c);
       const workloads::ICollective* algo = workloads::find_collective(name);
       if (algo == nullptr)
-        throw core::InputError(step.loc, step.key + ".algorithm", "unknown algorithm \"" + name + "\"");
+        throw core::InputError(step.loc, step.key + ".algorithm", "unknown algorithm " + core::quote_text(name));
       if (!algo->supports(c.op)) {
         throw core::InputError(step.loc, step.key + ".algorithm",
                                "algorithm " + name + " does not implement " + workloads::op_name(c.op));
@@ -156,7 +157,7 @@ void validate_step(Facts& f, const workloads::WorkloadSpec& w, const Step& step)
           names += (names.empty() ? "" : ", ") + p.name;
         throw core::InputError(
             step.loc, step.key + "." + kind + ".pool",
-            "the platform has no pool \"" + m.pool + "\"" +
+            "the platform has no pool " + core::quote_text(m.pool) + "" +
                 (names.empty() ? std::string("; it has none") : "; expected one of: " + names));
       }
       const auto& spec =

@@ -52,6 +52,15 @@ const tech::Preset& find_preset(const MapReader& m, std::string_view kind) {
   return *preset;
 }
 
+// A name that appears in messages, reports and link ids: printable characters only.
+std::string read_name(const MapReader& m, std::string_view key, const std::string& what) {
+  const std::string name = *m.string(key, what);
+  if (name.empty()) m.fail(key, "expected " + what + ", got \"\"");
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) m.fail(key, "expected " + what + " of printable characters, got " + core::quote_text(name));
+  return name;
+}
+
 // A rate or compute figure that must be above zero.
 double positive(const MapReader& m, std::string_view key, Dim dim) {
   const double value = *m.quantity(key, dim);
@@ -257,7 +266,7 @@ std::vector<int> read_dims(const YamlDoc& doc, const MapReader& m) {
 std::string known_node(const MapReader& r, std::string_view key, const std::vector<std::string>& names) {
   const std::string name = *r.string(key, "a node name");
   if (std::find(names.begin(), names.end(), name) == names.end())
-    r.fail(key, "no node is named \"" + name + "\"");
+    r.fail(key, "no node is named " + core::quote_text(name));
   return name;
 }
 
@@ -276,10 +285,9 @@ void read_graph(const YamlDoc& doc, const MapReader& m, TopologySpec& topo) {
     GraphNodeSpec node;
     node.loc = n.loc();
     if (!n.has("name")) n.fail_missing("name", "a node name");
-    node.name = *n.string("name", "a node name");
-    if (node.name.empty()) n.fail("name", "expected a node name, got \"\"");
+    node.name = read_name(n, "name", "a node name");
     if (std::find(names.begin(), names.end(), node.name) != names.end())
-      n.fail("name", "node \"" + node.name + "\" is defined twice");
+      n.fail("name", "node " + core::quote_text(node.name) + " is defined twice");
     if (!n.has("kind")) n.fail_missing("kind", "one of accelerator, switch, ocs");
     node.kind = *n.choice("kind", {"accelerator", "switch", "ocs"});
     if (node.kind == "switch") {
@@ -343,7 +351,7 @@ void read_graph(const YamlDoc& doc, const MapReader& m, TopologySpec& topo) {
           const std::string vpath = r.path("via") + "." + std::to_string(k);
           const std::string name = core::as_string(*v, doc.loc(*v, vpath), vpath, "a node name");
           if (std::find(names.begin(), names.end(), name) == names.end())
-            throw core::InputError(doc.loc(*v, vpath), vpath, "no node is named \"" + name + "\"");
+            throw core::InputError(doc.loc(*v, vpath), vpath, "no node is named " + core::quote_text(name));
           route.via.push_back(name);
         }
       }
@@ -367,8 +375,7 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
   topo.loc = m.loc();
   if (tier >= 0) {
     if (!m.has("name")) m.fail_missing("name", "a tier name such as scale_up");
-    topo.name = *m.string("name", "a tier name");
-    if (topo.name.empty()) m.fail("name", "expected a tier name such as scale_up, got \"\"");
+    topo.name = read_name(m, "name", "a tier name such as scale_up");
   } else if (m.has("name")) {
     m.fail("name", "a flat topology is named \"topology\"; names are for tiers");
   }
@@ -482,8 +489,7 @@ MemoryPoolSpec read_pool(const YamlDoc& doc, const YAML::Node& node, const std::
   }
   pool.loc = m.loc();
   if (!m.has("name")) m.fail_missing("name", "a pool name such as pool0");
-  pool.name = *m.string("name", "a pool name");
-  if (pool.name.empty()) m.fail("name", "expected a pool name such as pool0, got \"\"");
+  pool.name = read_name(m, "name", "a pool name such as pool0");
   if (!m.has("attach")) m.fail_missing("attach", "the name of the tier the pool hangs off");
   pool.attach = *m.string("attach", "a tier name");
   if (m.has("bandwidth")) {
@@ -510,7 +516,7 @@ void read_tiers(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
     for (int k = 0; k < index; ++k)
       if (spec.tiers[static_cast<std::size_t>(k)].name == spec.tiers.back().name)
         throw core::InputError(spec.tiers.back().loc, path + ".name",
-                               "tier \"" + spec.tiers.back().name + "\" is defined twice");
+                               "tier " + core::quote_text(spec.tiers.back().name) + " is defined twice");
   }
   long long total = spec.tiers[0].ranks;
   for (std::size_t k = 1; k < spec.tiers.size(); ++k) {
@@ -553,10 +559,10 @@ void read_pools(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
     }
     if (!found)
       throw core::InputError(pool.loc, path + ".attach",
-                             "no tier is named \"" + pool.attach + "\"; expected one of: " + names);
+                             "no tier is named " + core::quote_text(pool.attach) + "; expected one of: " + names);
     for (const auto& other : spec.memory_pools)
       if (other.name == pool.name)
-        throw core::InputError(pool.loc, path + ".name", "pool \"" + pool.name + "\" is defined twice");
+        throw core::InputError(pool.loc, path + ".name", "pool " + core::quote_text(pool.name) + " is defined twice");
     spec.memory_pools.push_back(pool);
   }
 }
@@ -569,8 +575,7 @@ PlatformSpec build(const YamlDoc& doc) {
   spec.file = doc.file();
 
   if (!top.has("name")) top.fail_missing("name", "a platform name such as \"ring12\"");
-  spec.name = *top.string("name", "a platform name");
-  if (spec.name.empty()) top.fail("name", "expected a platform name such as \"ring12\", got \"\"");
+  spec.name = read_name(top, "name", "a platform name such as \"ring12\"");
 
   if (top.has("accelerator"))
     spec.accelerator = read_accelerator(doc, top.node("accelerator"), "accelerator");

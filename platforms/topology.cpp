@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/yaml_support.h"
 
 namespace pjbit::platforms {
 
@@ -303,7 +304,7 @@ class Generator {
       } else if (t.kind == "graph") {
         graph(tier, t);
       } else {
-        fail(tier, "kind", "\"" + t.kind + "\" cannot be built");
+        fail(tier, "kind", "" + core::quote_text(t.kind) + " cannot be built");
       }
     }
   }

@@ -155,7 +155,7 @@ class StepReader {
       std::string why;
       if (algorithm != nullptr && !c.ranks.empty() &&
           !algorithm->accepts_group_size(static_cast<int>(c.ranks.size()), &why)) {
-        m.fail("ranks", "algorithm \"" + c.algorithm + "\" cannot run on " + std::to_string(c.ranks.size()) +
+        m.fail("ranks", "algorithm " + core::quote_text(c.algorithm) + " cannot run on " + std::to_string(c.ranks.size()) +
                             " ranks" + (why.empty() ? std::string() : ": " + why));
       }
     }

@@ -610,7 +610,7 @@ TEST(PlatformLoader, BillionLaughsFailsFast) {
       platform_error(with_line(kRing, 4, " kind: torus") + " dims:\n" + laughs("  ", 10) + "packet: *l9\n"),
       "ring.yaml:10:5: topology.dims.0: expected a whole number from 1 to 65536, got a sequence");
   EXPECT_EQ(platform_error("name: &n [" + std::string("x]\n") + "topology: *n\n"),
-            "ring.yaml:1:7: name: expected a platform name, got a sequence");
+            "ring.yaml:1:7: name: expected a platform name such as \"ring12\", got a sequence");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(seconds, 5.0);
 }
