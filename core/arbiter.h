@@ -3,14 +3,48 @@
 // packet per turn, which shares the resource fairly between flows (and so approximates max-min fairness).
 // With priorities on, a packet of a higher-priority transport class always goes first (strict priority);
 // within a class, flows take turns.
+//
+// It sits on the hot path of every busy hop, so it allocates nothing in steady state: flow queues are slots
+// whose buffers are kept and reused, flows are found by a linear scan while few are active (the common case)
+// and through a hash index beyond that, and turns are ring buffers.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <unordered_map>
 #include <vector>
 
 namespace pjbit::core {
+
+// A FIFO on a vector that keeps its capacity.
+template <typename T>
+class Ring {
+ public:
+  bool empty() const { return m_size == 0; }
+  std::size_t size() const { return m_size; }
+  void push_back(const T& v) {
+    if (m_size == m_buf.size()) grow();
+    m_buf[(m_head + m_size) % m_buf.size()] = v;
+    ++m_size;
+  }
+  T pop_front() {
+    T v = m_buf[m_head];
+    m_head = (m_head + 1) % m_buf.size();
+    --m_size;
+    return v;
+  }
+  const T& front() const { return m_buf[m_head]; }
+
+ private:
+  void grow() {
+    std::vector<T> bigger(m_buf.empty() ? 8 : 2 * m_buf.size());
+    for (std::size_t i = 0; i < m_size; ++i) bigger[i] = m_buf[(m_head + i) % m_buf.size()];
+    m_buf.swap(bigger);
+    m_head = 0;
+  }
+  std::vector<T> m_buf;
+  std::size_t m_head = 0;
+  std::size_t m_size = 0;
+};
 
 template <typename Packet, int NumClasses>
 class Arbiter {
@@ -23,10 +57,12 @@ class Arbiter {
 
   void push(std::uint64_t flow, int cls, Packet p) {
     const int c = m_priorities ? cls : 0;
-    auto [it, inserted] = m_flows.try_emplace(flow);
-    FlowQueue& q = it->second;
-    if (q.packets.empty()) m_turns[c].push_back(flow);
-    q.packets.push_back(p);
+    int slot = find(flow);
+    if (slot < 0) {
+      slot = open(flow);
+      m_turns[c].push_back(slot);
+    }
+    m_slots[static_cast<std::size_t>(slot)].packets.push_back(p);
     ++m_queued;
   }
 
@@ -34,16 +70,13 @@ class Arbiter {
   Packet pop() {
     for (auto& turns : m_turns) {
       if (turns.empty()) continue;
-      const std::uint64_t flow = turns.front();
-      turns.pop_front();
-      auto it = m_flows.find(flow);
-      FlowQueue& q = it->second;
-      Packet p = q.packets.front();
-      q.packets.pop_front();
-      if (q.packets.empty()) {
-        m_flows.erase(it);
+      const int slot = turns.pop_front();
+      Slot& s = m_slots[static_cast<std::size_t>(slot)];
+      Packet p = s.packets.pop_front();
+      if (s.packets.empty()) {
+        close(slot);
       } else {
-        turns.push_back(flow);
+        turns.push_back(slot);
       }
       --m_queued;
       return p;
@@ -52,14 +85,64 @@ class Arbiter {
   }
 
  private:
-  struct FlowQueue {
-    std::deque<Packet> packets;
+  static constexpr std::size_t kLinear = 16;  // active flows found by scanning up to this many
+
+  struct Slot {
+    std::uint64_t flow = 0;
+    Ring<Packet> packets;
   };
+
+  int find(std::uint64_t flow) const {
+    if (m_active.size() <= kLinear) {
+      for (int slot : m_active)
+        if (m_slots[static_cast<std::size_t>(slot)].flow == flow) return slot;
+      return -1;
+    }
+    auto it = m_index.find(flow);
+    return it == m_index.end() ? -1 : it->second;
+  }
+
+  int open(std::uint64_t flow) {
+    int slot;
+    if (m_free.empty()) {
+      slot = static_cast<int>(m_slots.size());
+      m_slots.emplace_back();
+    } else {
+      slot = m_free.back();
+      m_free.pop_back();
+    }
+    m_slots[static_cast<std::size_t>(slot)].flow = flow;
+    m_active.push_back(slot);
+    if (m_active.size() > kLinear) {
+      if (m_index.empty())
+        for (int s : m_active) m_index[m_slots[static_cast<std::size_t>(s)].flow] = s;
+      m_index[flow] = slot;
+    }
+    return slot;
+  }
+
+  void close(int slot) {
+    for (std::size_t i = 0; i < m_active.size(); ++i) {
+      if (m_active[i] != slot) continue;
+      m_active[i] = m_active.back();
+      m_active.pop_back();
+      break;
+    }
+    if (!m_index.empty()) {
+      m_index.erase(m_slots[static_cast<std::size_t>(slot)].flow);
+      if (m_active.size() <= kLinear) m_index.clear();
+    }
+    m_free.push_back(slot);
+  }
+
   bool m_priorities;
   std::size_t m_queued = 0;
-  // Lookup only: the order of service comes from m_turns, so runs stay deterministic.
-  std::unordered_map<std::uint64_t, FlowQueue> m_flows;
-  std::deque<std::uint64_t> m_turns[NumClasses];
+  std::vector<Slot> m_slots;
+  std::vector<int> m_free;
+  std::vector<int> m_active;  // order is irrelevant: service order comes from the turns
+  // Lookup only, while many flows are active; the order of service never depends on it.
+  std::unordered_map<std::uint64_t, int> m_index;
+  Ring<int> m_turns[NumClasses];
 };
 
 }  // namespace pjbit::core
