@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "core/errors.h"
-#include "core/yaml_support.h"
 #include "core/time.h"
+#include "core/yaml_support.h"
 #include "platforms/builder.h"
 #include "platforms/routing.h"
 #include "platforms/topology.h"
@@ -111,7 +111,8 @@ void validate_step(Facts& f, const workloads::WorkloadSpec& w, const Step& step)
       const std::string name = algorithm_of(f.spec, c);
       const workloads::ICollective* algo = workloads::find_collective(name);
       if (algo == nullptr)
-        throw core::InputError(step.loc, step.key + ".algorithm", "unknown algorithm " + core::quote_text(name));
+        throw core::InputError(step.loc, step.key + ".algorithm",
+                               "unknown algorithm " + core::quote_text(name));
       if (!algo->supports(c.op)) {
         throw core::InputError(step.loc, step.key + ".algorithm",
                                "algorithm " + name + " does not implement " + workloads::op_name(c.op));
@@ -521,6 +522,7 @@ class Runner {
     r.platform_name = m_spec.name;
     r.workload_name = m_workload.name;
     r.ranks = platform.ranks();
+    r.engine = platform.engine();
     core::Tick end = 0;
     for (int i = 0; i < platform.ranks(); ++i)
       end = std::max(end, m_end[static_cast<std::size_t>(i)]);
@@ -532,6 +534,8 @@ class Runner {
     }
     for (int e = 0; e < platform.endpoints(); ++e)
       r.transactions += platform.endpoint(e).packets_sent();
+    // The flow engine's transactions are its flows (one per message).
+    if (platform.flow_network() != nullptr) r.transactions += platform.flow_network()->flows_started();
     for (const auto& inst : m_top) {
       r.steps.push_back(result_of(*inst));
       r.useful_bytes += r.steps.back().useful_bytes;

@@ -59,6 +59,9 @@ nic::Params nic_params(const NicSpec& spec) {
 }
 
 namespace {
+// engine: auto runs packets up to this many ranks and flows above (docs/engines.md).
+constexpr int kAutoFlowRanks = 64;
+
 // SystemC names allow letters, digits and '_': "scale_out.leaf3" becomes "scale_out_leaf3".
 std::string module_name(const std::string& name) {
   std::string out = name;
@@ -154,6 +157,12 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
     m_links.push_back(info);
   }
   bind_all();
+  m_engine = spec.engine == "flow" || (spec.engine == "auto" && ranks() > kAutoFlowRanks) ? "flow" : "packet";
+  if (m_engine == "flow") {
+    m_flows = std::make_unique<FlowNetwork>(*this, spec.scheduler.priorities);
+    for (int e = 0; e < endpoints(); ++e)
+      endpoint(e).set_flow_fabric(m_flows.get());
+  }
 }
 
 Platform::~Platform() = default;

@@ -14,6 +14,7 @@
 #include "modules/nic/nic.h"
 #include "modules/ocs/ocs.h"
 #include "modules/switch/switch.h"
+#include "platforms/flow_network.h"
 #include "platforms/routing.h"
 #include "platforms/spec.h"
 #include "platforms/topology.h"
@@ -54,6 +55,11 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   // The topology node id of an OCS module.
   int ocs_node(std::size_t index) const { return m_ocs_nodes[index]; }
   core::PayloadPool& pool() { return m_pool; }
+  // The SystemC module of a topology node (accelerator, switch, OCS or NIC).
+  sc_core::sc_module* node_module(int node) const { return m_node_module[static_cast<std::size_t>(node)]; }
+  // The engine that runs: "packet" or "flow" (engine: auto picks packets up to 64 ranks, flows above).
+  const std::string& engine() const { return m_engine; }
+  const FlowNetwork* flow_network() const { return m_flows.get(); }
 
   // IRouteTable: by the tier's routing policy, over the OCS circuits as they are now.
   bool route(int src, int dst, std::uint64_t hash, core::Route& out) override;
@@ -78,6 +84,8 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   std::vector<std::unique_ptr<link::Link>> m_link_modules;
   std::vector<LinkInfo> m_links;
   std::vector<sc_core::sc_module*> m_node_module;  // per topology node
+  std::string m_engine = "packet";
+  std::unique_ptr<FlowNetwork> m_flows;
 };
 
 }  // namespace pjbit::platforms

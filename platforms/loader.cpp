@@ -604,10 +604,7 @@ PlatformSpec build(const YamlDoc& doc) {
     if (auto v = s.boolean("priorities")) spec.scheduler.priorities = *v;
   }
   if (top.has("engine")) {
-    const std::string engine = *top.string("engine", "one of packet, auto");
-    if (engine == "flow")
-      top.fail("engine", "\"flow\" is not supported by this version of pjbit; use packet or auto");
-    spec.engine = *top.choice("engine", {"packet", "auto"});
+    spec.engine = *top.choice("engine", {"packet", "flow", "auto"});
   }
   if (top.has("packet")) {
     const std::uint64_t bytes = *top.bytes("packet");

@@ -69,6 +69,11 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
   m->spray = m_routes.sprays(rank(), dst);
   m->packets = 0;
   done.add();
+  if (m_flow_fabric != nullptr) {
+    m->to_inject = 0;
+    m_flow_fabric->start(*this, dst, bytes, cls, tag, m->route, tally, m);
+    return;
+  }
   const int port = m->route.ports.front();
   m_ports[port].turns[m_params.priorities ? std::min<int>(cls, kClasses - 1) : 0].push_back(m);
   inject(port);
@@ -161,6 +166,12 @@ void Accelerator::deliver(tlm::tlm_generic_payload* p) {
   it->second.arrived += ext.bytes;
   if (ext.message) ext.message->delivered(ext.bytes);
   p->release();
+  settle(it);
+}
+
+void Accelerator::receive(int src, std::uint64_t tag, std::uint64_t bytes) {
+  auto it = m_recvs.try_emplace({src, tag}).first;
+  it->second.arrived += bytes;
   settle(it);
 }
 

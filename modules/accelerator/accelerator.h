@@ -44,6 +44,19 @@ class IRouteTable {
   }
 };
 
+class Accelerator;
+
+// The flow engine: carries a whole message as one flow with a max-min fair share of every link it
+// crosses, instead of packets (platforms/flow_network.h). Owned by the platform.
+class IFlowFabric {
+ public:
+  virtual ~IFlowFabric() = default;
+  // Starts a flow of `bytes` from `from` to `dst` over `route`; when its last byte arrives, the fabric
+  // credits the receiver (Accelerator::receive) and tells `sink`.
+  virtual void start(Accelerator& from, int dst, std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag,
+                     const core::Route& route, core::StepTally* tally, core::MessageSink* sink) = 0;
+};
+
 // A set of posted operations that a program waits on together.
 class Completion {
  public:
@@ -86,6 +99,10 @@ class Accelerator : public core::Component {
             core::StepTally* tally = nullptr);
   // Posts a receive of `bytes` from `src` under `tag`; receives with the same (src, tag) add up.
   void recv(int src, std::uint64_t bytes, std::uint64_t tag, Completion& done);
+  // Flow engine: route messages as flows through `fabric` instead of packets (null: packets).
+  void set_flow_fabric(IFlowFabric* fabric) { m_flow_fabric = fabric; }
+  // Flow engine: `bytes` from `src` under `tag` have arrived.
+  void receive(int src, std::uint64_t tag, std::uint64_t bytes);
   // Computes for `seconds` (blocks the calling thread).
   void compute(double seconds);
   double compute_time_s() const { return m_compute_s; }
@@ -138,6 +155,7 @@ class Accelerator : public core::Component {
   IRouteTable& m_routes;
   core::PayloadPool& m_pool;
   std::function<void(Accelerator&)> m_program;
+  IFlowFabric* m_flow_fabric = nullptr;
   bool m_finished = false;
   double m_compute_s = 0.0;
   std::uint64_t m_next_flow = 0;

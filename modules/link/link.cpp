@@ -114,4 +114,22 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
   }
 }
 
+void Link::carry(int dir, double payload_bytes, core::StepTally* tally) {
+  Direction& d = m_dir[dir];
+  const double bits = 8.0 * payload_bytes / (1.0 - m_params.overhead);
+  double joules = 0.0;
+  for (const auto& e : m_params.stack) {
+    const double j = bits * e.energy_pj_per_bit * 1e-12;
+    energy().charge(e.category, j);
+    joules += j;
+  }
+  if (tally) {
+    tally->energy_j += joules;
+    if (m_params.fabric) tally->wire_bytes += bits / 8.0;
+  }
+  d.stats.wire_bytes += bits / 8.0;
+  d.stats.busy += static_cast<core::Tick>(std::llround(bits * m_ticks_per_wire_bit));
+  d.stats.dynamic_j += joules;
+}
+
 }  // namespace pjbit::link

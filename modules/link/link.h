@@ -66,6 +66,10 @@ class Link : public core::Component {
   };
   const DirectionStats& direction(int d) const { return m_dir[d].stats; }
 
+  // The flow engine's account of `payload_bytes` carried in direction `dir` (no packets, no queueing): the
+  // same energy, wire bytes and busy time the packets would have charged.
+  void carry(int dir, double payload_bytes, core::StepTally* tally);
+
  private:
   struct Item {
     tlm::tlm_generic_payload* payload;

@@ -39,6 +39,13 @@ class Nic : public core::Component {
   const Params& params() const { return m_params; }
   std::uint64_t packets() const { return m_packets[0] + m_packets[1]; }
   double bytes() const { return m_bytes[0] + m_bytes[1]; }
+  // The flow engine's account of `bytes` forwarded toward `out_port`.
+  void carry(int out_port, double bytes, core::StepTally* tally) {
+    const double joules = 8.0 * bytes * m_params.energy_pj_per_bit * 1e-12;
+    energy().charge(core::Category::Nic, joules);
+    if (tally) tally->energy_j += joules;
+    m_bytes[out_port] += bytes;
+  }
   // Per out port (kToAccelerator, kToNetwork).
   std::uint64_t packets(int out_port) const { return m_packets[out_port]; }
   double bytes(int out_port) const { return m_bytes[out_port]; }

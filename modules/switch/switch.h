@@ -34,6 +34,13 @@ class Switch : public core::Component {
 
   const Params& params() const { return m_params; }
   std::uint64_t packets() const { return m_packets; }
+  // The flow engine's account of `bytes` switched.
+  void carry(double bytes, core::StepTally* tally) {
+    const double joules = 8.0 * bytes * m_params.energy_pj_per_bit * 1e-12;
+    energy().charge(core::Category::Switch, joules);
+    if (tally) tally->energy_j += joules;
+    m_bytes += bytes;
+  }
   double bytes() const { return m_bytes; }
 
  private:

@@ -520,10 +520,9 @@ TEST(PlatformLoader, UnknownAndUnsupportedTopologyKinds) {
       platform_error(kRing +
                      "memory_pools: [{ name: p, attach: scale_up, bandwidth: 1 GB/s, capacity: 1 GiB }]\n"),
       "ring.yaml:9:16: memory_pools.0.attach: no tier is named \"scale_up\"; expected one of: topology");
-  EXPECT_EQ(platform_error(kRing + "engine: flow\n"),
-            "ring.yaml:9:9: engine: \"flow\" is not supported by this version of pjbit; use packet or auto");
+  EXPECT_EQ(platforms::parse_platform(kRing + "engine: flow\n", "ring.yaml").engine, "flow");
   EXPECT_EQ(platform_error(kRing + "engine: warp\n"),
-            "ring.yaml:9:9: engine: expected one of packet, auto, got \"warp\"");
+            "ring.yaml:9:9: engine: expected one of packet, flow, auto, got \"warp\"");
 }
 
 TEST(PlatformLoader, TopologyShapeErrors) {

@@ -1,0 +1,217 @@
+#include "platforms/flow_network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/errors.h"
+#include "platforms/builder.h"
+
+namespace pjbit::platforms {
+
+namespace {
+constexpr int kClasses = 5;
+}
+
+FlowNetwork::FlowNetwork(Platform& platform, bool priorities)
+    : m_platform(platform),
+      m_priorities(priorities),
+      m_wakeups("flow_wakeups", [this](const int&) { wake(); }),
+      m_deliveries("flow_deliveries", [this](const Delivery& d) { deliver(d); }) {
+  const auto& links = platform.links();
+  m_capacity.resize(2 * links.size());
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const auto& p = links[i].link->params();
+    m_capacity[2 * i] = m_capacity[2 * i + 1] = p.bandwidth_Bps * (1.0 - p.overhead);
+  }
+}
+
+void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t bytes, std::uint8_t cls,
+                        std::uint64_t tag, const core::Route& route, core::StepTally* tally,
+                        core::MessageSink* sink) {
+  int slot;
+  if (m_free.empty()) {
+    slot = static_cast<int>(m_flows.size());
+    m_flows.emplace_back();
+  } else {
+    slot = m_free.back();
+    m_free.pop_back();
+  }
+  Flow& f = m_flows[static_cast<std::size_t>(slot)];
+  f.resources.clear();
+  f.hops.clear();
+  f.switches.clear();
+  f.nics.clear();
+  f.bytes = bytes;
+  f.remaining = static_cast<double>(bytes);
+  f.rate = 0.0;
+  f.cls = std::min<int>(cls, kClasses - 1);
+  f.src = from.rank();
+  f.dst = dst;
+  f.tag = tag;
+  f.tally = tally;
+  f.sink = sink;
+  // Walk the route as the packets would: every port names a link; switches, NICs and forwarding ranks
+  // add their latency (and switches and NICs their energy).
+  const Topology& topo = m_platform.topology();
+  double latency_s = 0.0;
+  int node = topo.endpoint_node[static_cast<std::size_t>(f.src)];
+  const int last = topo.endpoint_node[static_cast<std::size_t>(dst)];
+  for (std::size_t h = 0; h < route.ports.size(); ++h) {
+    const TopoNode& n = topo.nodes[static_cast<std::size_t>(node)];
+    const int port = route.ports[h];
+    if (h > 0) {
+      if (n.kind == NodeKind::Switch) {
+        f.switches.push_back(static_cast<fabric_switch::Switch*>(m_platform.node_module(node)));
+        latency_s += n.sw.latency_s;
+      } else if (n.kind == NodeKind::Nic) {
+        f.nics.emplace_back(static_cast<nic::Nic*>(m_platform.node_module(node)), port);
+        latency_s += n.nic.latency_s;
+      } else if (n.kind == NodeKind::Rank) {
+        latency_s += m_platform.spec().accelerator.router_latency_s;
+      }  // an OCS is passive: no latency or energy of its own on the data path
+    }
+    const int link = n.ports[static_cast<std::size_t>(port)];
+    const TopoLink& l = topo.links[static_cast<std::size_t>(link)];
+    const int dir = l.a == node ? 0 : 1;
+    f.hops.push_back(Hop{m_platform.links()[static_cast<std::size_t>(link)].link, dir});
+    f.resources.push_back(2 * link + dir);
+    latency_s += f.hops.back().link->params().latency_s;
+    node = topo.other_end(link, node);
+  }
+  if (node != last) throw core::SimulationError("flow route does not end at its destination");
+  f.latency = core::to_ticks(latency_s);
+  ++m_started;
+
+  const core::Tick now = core::now_ticks();
+  advance(now);
+  m_active.push_back(slot);
+  m_dirty = true;
+  // Rates are recomputed once for all flows that start at this instant.
+  m_wakeups.push(now, 0);
+  m_armed_for = std::min(m_armed_for, now);
+}
+
+void FlowNetwork::advance(core::Tick now) {
+  if (now <= m_last) return;
+  const double dt = core::to_seconds(now - m_last);
+  for (int slot : m_active) {
+    Flow& f = m_flows[static_cast<std::size_t>(slot)];
+    f.remaining -= f.rate * dt;
+  }
+  m_last = now;
+}
+
+void FlowNetwork::wake() {
+  const core::Tick now = core::now_ticks();
+  if (now < m_armed_for && !m_dirty) return;  // a wake-up that a later reallocation made stale
+  advance(now);
+  m_armed_for = ~core::Tick{0};
+  // Flows whose bytes have all left: account for them and deliver after their path latency.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < m_active.size(); ++i) {
+    const int slot = m_active[i];
+    Flow& f = m_flows[static_cast<std::size_t>(slot)];
+    const double tolerance = 1e-9 * static_cast<double>(f.bytes) + 1e-3;
+    if (f.remaining > tolerance) {
+      m_active[kept++] = slot;
+      continue;
+    }
+    const double bytes = static_cast<double>(f.bytes);
+    for (const Hop& h : f.hops)
+      h.link->carry(h.dir, bytes, f.tally);
+    for (auto* sw : f.switches)
+      sw->carry(bytes, f.tally);
+    for (auto& [n, port] : f.nics)
+      n->carry(port, bytes, f.tally);
+    m_deliveries.push(now + f.latency, Delivery{f.src, f.dst, f.tag, f.bytes, f.sink});
+    m_free.push_back(slot);
+    m_dirty = true;
+  }
+  m_active.resize(kept);
+  if (m_dirty) reallocate();
+  arm(now);
+}
+
+void FlowNetwork::arm(core::Tick now) {
+  core::Tick next = ~core::Tick{0};
+  const double tps = core::ticks_per_second();
+  for (int slot : m_active) {
+    const Flow& f = m_flows[static_cast<std::size_t>(slot)];
+    if (f.rate <= 0.0) continue;
+    const double t = std::max(0.0, f.remaining) / f.rate * tps;
+    next = std::min(next, now + static_cast<core::Tick>(std::ceil(t)));
+  }
+  if (next == ~core::Tick{0}) return;
+  m_armed_for = next;
+  m_wakeups.push(next, 0);
+}
+
+void FlowNetwork::reallocate() {
+  m_dirty = false;
+  ++m_reallocations;
+  std::vector<std::vector<int>> uses;
+  std::vector<int> classes;
+  uses.reserve(m_active.size());
+  for (int slot : m_active) {
+    uses.push_back(m_flows[static_cast<std::size_t>(slot)].resources);
+    classes.push_back(m_flows[static_cast<std::size_t>(slot)].cls);
+  }
+  const std::vector<double> rates = max_min_rates(uses, classes, m_capacity, m_priorities);
+  for (std::size_t i = 0; i < m_active.size(); ++i)
+    m_flows[static_cast<std::size_t>(m_active[i])].rate = rates[i];
+}
+
+std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int>>& uses,
+                                               const std::vector<int>& classes,
+                                               const std::vector<double>& capacity, bool priorities) {
+  const std::size_t n = uses.size();
+  std::vector<double> rate(n, 0.0);
+  std::vector<double> residual = capacity;
+  std::vector<int> count(capacity.size(), 0);
+  std::vector<char> frozen(n, 0);
+  const int passes = priorities ? kClasses : 1;
+  for (int c = 0; c < passes; ++c) {
+    std::vector<std::size_t> open;
+    for (std::size_t i = 0; i < n; ++i)
+      if (!priorities || classes[i] == c) open.push_back(i);
+    while (!open.empty()) {
+      // Progressive filling: raise every open flow by the share of the tightest resource they cross.
+      for (std::size_t i : open)
+        for (int r : uses[i])
+          ++count[static_cast<std::size_t>(r)];
+      double share = std::numeric_limits<double>::infinity();
+      for (std::size_t i : open)
+        for (int r : uses[i])
+          share = std::min(share, residual[static_cast<std::size_t>(r)] / count[static_cast<std::size_t>(r)]);
+      if (!std::isfinite(share)) share = 0.0;  // flows that cross no link (none occur)
+      for (std::size_t i : open)
+        rate[i] += share;
+      for (std::size_t i : open)
+        for (int r : uses[i])
+          residual[static_cast<std::size_t>(r)] -= share;
+      std::vector<std::size_t> still;
+      for (std::size_t i : open) {
+        bool saturated = uses[i].empty();
+        for (int r : uses[i])
+          saturated = saturated ||
+                      residual[static_cast<std::size_t>(r)] <= 1e-9 * capacity[static_cast<std::size_t>(r)];
+        if (!saturated) still.push_back(i);
+        frozen[i] = saturated;
+      }
+      for (std::size_t i : open)
+        for (int r : uses[i])
+          count[static_cast<std::size_t>(r)] = 0;
+      if (still.size() == open.size()) break;  // nothing saturated: cannot happen with finite capacities
+      open.swap(still);
+    }
+  }
+  return rate;
+}
+
+void FlowNetwork::deliver(const Delivery& d) {
+  m_platform.endpoint(d.dst).receive(d.src, d.tag, d.bytes);
+  if (d.sink) d.sink->delivered(d.bytes);
+}
+
+}  // namespace pjbit::platforms
