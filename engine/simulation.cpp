@@ -66,6 +66,8 @@ struct Facts {
   platforms::Topology topo;
   platforms::Router router;
   workloads::TopologyFacts collective;
+  // Schedules built while validating, kept for the run (a schedule can be large: build it once).
+  std::map<const Step*, std::shared_ptr<const workloads::Schedule>> schedules;
   explicit Facts(const platforms::PlatformSpec& s)
       : spec(s), topo(platforms::make_topology(s)), router(topo) {
     collective.inner_domain = s.tiers.size() > 1 ? s.domain_size(0) : 0;
@@ -125,8 +127,11 @@ void validate_step(Facts& f, const workloads::WorkloadSpec& w, const Step& step)
       why = algo->refusal(group, f.collective);
       if (!why.empty()) throw core::InputError(step.loc, step.key + ".algorithm", why);
       // Every pair the schedule joins must be routable.
-      const workloads::Schedule schedule =
-          algo->build_on(c.op, group, std::max<std::uint64_t>(c.size_bytes, group.size()), f.collective);
+      // (A buffer smaller than the group leaves some pairs without bytes: check with one byte each.)
+      auto built = std::make_shared<const workloads::Schedule>(
+          algo->build_on(c.op, group, std::max<std::uint64_t>(c.size_bytes, group.size()), f.collective));
+      if (c.size_bytes >= group.size()) f.schedules[&step] = built;
+      const workloads::Schedule& schedule = *built;
       for (std::size_t i = 0; i < schedule.size(); ++i) {
         for (const Phase& ph : schedule[i]) {
           for (const auto& t : ph.sends) {
@@ -213,8 +218,8 @@ struct Instance {
 
 class Runner {
  public:
-  Runner(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload)
-      : m_spec(platform), m_workload(workload), m_facts(platform) {}
+  Runner(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload, Facts& facts)
+      : m_spec(platform), m_workload(workload), m_facts(facts), m_schedules(facts.schedules) {}
 
   SimulationResult run() {
     platforms::Platform platform("platform", m_spec);
@@ -572,10 +577,10 @@ class Runner {
 
   const platforms::PlatformSpec& m_spec;
   const workloads::WorkloadSpec& m_workload;
-  Facts m_facts;
+  Facts& m_facts;
   int m_endpoints = 0;
   std::vector<std::unique_ptr<Instance>> m_top;
-  std::map<const Step*, std::shared_ptr<const workloads::Schedule>> m_schedules;
+  std::map<const Step*, std::shared_ptr<const workloads::Schedule>>& m_schedules;
   std::vector<core::Tick> m_end;
   std::uint64_t m_next_id = 0;
   std::exception_ptr m_failure;
@@ -593,8 +598,10 @@ void validate(const platforms::PlatformSpec& platform, const workloads::Workload
 
 SimulationResult simulate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload,
                           const RunOptions&) {
-  validate(platform, workload);
-  Runner runner(platform, workload);
+  Facts facts(platform);  // validation's topology, routes and schedules serve the run too
+  for (const Step& step : workload.steps)
+    validate_step(facts, workload, step);
+  Runner runner(platform, workload, facts);
   return runner.run();
 }
 
