@@ -23,6 +23,9 @@ using workloads::Step;
 
 namespace {
 
+// What a rank sends a pool to ask for a read.
+constexpr std::uint64_t kReadRequestBytes = 64;
+
 // The peer id a schedule uses for "the reduction engine of the switch the group hangs off" (in_network).
 constexpr int kInNetwork = -1;
 
@@ -311,7 +314,11 @@ class Runner {
             ph.sends.push_back({inst->pool, m.size_bytes, {}});
             pool_phase.recvs.push_back({r, m.size_bytes, {}});
           } else {
+            // A read is asked for: the rank sends a request and receives the data; the pool answers each
+            // request on its own (see execute), so it never sends before a rank has reached the step.
+            ph.sends.push_back({inst->pool, kReadRequestBytes, {}});
             ph.recvs.push_back({inst->pool, m.size_bytes, {}});
+            pool_phase.recvs.push_back({r, kReadRequestBytes, {}});
             pool_phase.sends.push_back({r, m.size_bytes, {}});
           }
           inst->phases[static_cast<std::size_t>(r)] = &inst->own[i];
@@ -413,19 +420,34 @@ class Runner {
         break;
       case Step::Kind::Memory: {
         const bool write = inst.step->memory.write;
+        const std::uint64_t size = inst.step->memory.size_bytes;
         if (!is_rank) {
-          // The pool: a read starts after its access latency; it spends its media energy per bit moved.
-          if (!write && inst.pool_latency_s > 0.0)
-            sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
-          std::uint64_t bytes = 0;
-          for (const auto& ph : *phases) {
-            for (const auto& t : ph.sends)
-              bytes += t.bytes;
-            for (const auto& t : ph.recvs)
-              bytes += t.bytes;
+          // The pool spends its media energy per bit moved.
+          acc.energy().charge(core::Category::Hbm, 8.0 * static_cast<double>(size * inst.group.size()) *
+                                                       inst.pool_energy_pj_per_bit * 1e-12);
+        }
+        if (!is_rank && !write) {
+          // Each read request is served on its own: after it arrives and the pool's access latency, the data.
+          const std::uint64_t tag = inst.id << 24;
+          const auto cls = static_cast<std::uint8_t>(inst.step->memory.cls);
+          std::vector<sc_core::sc_process_handle> served;
+          for (int r : inst.group) {
+            served.push_back(sc_core::sc_spawn([this, &inst, &acc, r, tag, cls, size] {
+              guard([&] {
+                accelerator::Completion asked;
+                acc.recv(r, kReadRequestBytes, tag, asked);
+                asked.wait();
+                if (inst.pool_latency_s > 0.0)
+                  sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
+                accelerator::Completion sent;
+                acc.send(r, size, cls, tag, sent, &inst.tally);
+                sent.wait();
+              });
+            }));
           }
-          acc.energy().charge(core::Category::Hbm,
-                              8.0 * static_cast<double>(bytes) * inst.pool_energy_pj_per_bit * 1e-12);
+          for (auto& t : served)
+            if (!t.terminated()) sc_core::wait(t.terminated_event());
+          break;
         }
         run_phases(inst, acc, *phases, is_rank);
         // A write is durable once the pool has committed it.
