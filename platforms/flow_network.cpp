@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <queue>
+#include <utility>
 
 #include "core/errors.h"
 #include "platforms/builder.h"
@@ -163,47 +165,64 @@ void FlowNetwork::reallocate() {
 }
 
 std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int>>& uses,
-                                               const std::vector<int>& classes,
-                                               const std::vector<double>& capacity, bool priorities) {
+                                               const std::vector<int>& classes, const std::vector<double>& capacity,
+                                               bool priorities) {
+  // The bottleneck algorithm, equivalent to progressive filling: the resource whose fair share
+  // (residual / unfrozen flows) is smallest saturates first; its flows are frozen at that share, which is
+  // taken from every other resource they cross, and the shares of those resources are updated. Shares
+  // only grow as flows freeze, so a heap of (share, resource) with lazy deletion visits them in order:
+  // O((F x path + R) log R) per call. With priorities, classes are served one after another on what the
+  // higher ones left.
   const std::size_t n = uses.size();
   std::vector<double> rate(n, 0.0);
   std::vector<double> residual = capacity;
   std::vector<int> count(capacity.size(), 0);
+  std::vector<std::vector<int>> flows_of(capacity.size());
   std::vector<char> frozen(n, 0);
+  using Entry = std::pair<double, int>;
   const int passes = priorities ? kClasses : 1;
   for (int c = 0; c < passes; ++c) {
-    std::vector<std::size_t> open;
-    for (std::size_t i = 0; i < n; ++i)
-      if (!priorities || classes[i] == c) open.push_back(i);
-    while (!open.empty()) {
-      // Progressive filling: raise every open flow by the share of the tightest resource they cross.
-      for (std::size_t i : open)
-        for (int r : uses[i])
-          ++count[static_cast<std::size_t>(r)];
-      double share = std::numeric_limits<double>::infinity();
-      for (std::size_t i : open)
-        for (int r : uses[i])
-          share = std::min(share, residual[static_cast<std::size_t>(r)] / count[static_cast<std::size_t>(r)]);
-      if (!std::isfinite(share)) share = 0.0;  // flows that cross no link (none occur)
-      for (std::size_t i : open)
-        rate[i] += share;
-      for (std::size_t i : open)
-        for (int r : uses[i])
-          residual[static_cast<std::size_t>(r)] -= share;
-      std::vector<std::size_t> still;
-      for (std::size_t i : open) {
-        bool saturated = uses[i].empty();
-        for (int r : uses[i])
-          saturated = saturated ||
-                      residual[static_cast<std::size_t>(r)] <= 1e-9 * capacity[static_cast<std::size_t>(r)];
-        if (!saturated) still.push_back(i);
-        frozen[i] = saturated;
+    std::vector<int> touched;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (priorities && classes[i] != c) continue;
+      if (uses[i].empty()) {
+        frozen[i] = 1;
+        continue;
       }
-      for (std::size_t i : open)
-        for (int r : uses[i])
-          count[static_cast<std::size_t>(r)] = 0;
-      if (still.size() == open.size()) break;  // nothing saturated: cannot happen with finite capacities
-      open.swap(still);
+      for (int r : uses[i]) {
+        const auto ru = static_cast<std::size_t>(r);
+        if (count[ru]++ == 0) touched.push_back(r);
+        flows_of[ru].push_back(static_cast<int>(i));
+      }
+    }
+    std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap;
+    for (int r : touched) {
+      const auto ru = static_cast<std::size_t>(r);
+      heap.emplace(std::max(0.0, residual[ru]) / count[ru], r);
+    }
+    while (!heap.empty()) {
+      const auto [share, r] = heap.top();
+      heap.pop();
+      const auto ru = static_cast<std::size_t>(r);
+      if (count[ru] == 0) continue;
+      const double current = std::max(0.0, residual[ru]) / count[ru];
+      if (current != share) continue;  // stale: a newer entry for this resource is in the heap
+      for (int f : flows_of[ru]) {
+        const auto fu = static_cast<std::size_t>(f);
+        if (frozen[fu]) continue;
+        frozen[fu] = 1;
+        rate[fu] = share;
+        for (int r2 : uses[fu]) {
+          const auto r2u = static_cast<std::size_t>(r2);
+          residual[r2u] -= share;
+          --count[r2u];
+          if (r2 != r && count[r2u] > 0) heap.emplace(std::max(0.0, residual[r2u]) / count[r2u], r2);
+        }
+      }
+    }
+    for (int r : touched) {
+      flows_of[static_cast<std::size_t>(r)].clear();
+      count[static_cast<std::size_t>(r)] = 0;
     }
   }
   return rate;
