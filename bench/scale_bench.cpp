@@ -1,0 +1,113 @@
+// Scale cases of the flow engine (and the packet engine for comparison): wall time per run, flows or packet
+// hops per second, and the process's peak memory. Built with the project, not run by `make test`:
+//   build/bench/scale_bench                       the cases that finish in seconds today
+//   build/bench/scale_bench --benchmark_filter=.  all of them, including the 1024- and 4096-rank targets
+// Results and the machine they ran on: docs/performance.md.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <string>
+#include <systemc>
+
+#include "engine/simulation.h"
+#include "platforms/loader.h"
+#include "workloads/loader.h"
+
+namespace {
+
+void fresh_kernel() {
+  // SystemC 2.3 cannot restart a finished simulation; a new simulation context gives a clean kernel.
+  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+}
+
+double peak_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+void run_case(benchmark::State& state, const std::string& platform, const std::string& workload) {
+  const auto p = pjbit::platforms::parse_platform(platform, "bench.yaml");
+  const auto w = pjbit::workloads::parse_workload(workload, "bench.yaml");
+  std::uint64_t transactions = 0;
+  for (auto _ : state) {
+    fresh_kernel();
+    const auto result = pjbit::engine::simulate(p, w);
+    transactions += result.transactions + result.packet_hops;
+    benchmark::DoNotOptimize(result.sim_time_s);
+  }
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(transactions), benchmark::Counter::kIsRate);
+  state.counters["peak_MiB"] = peak_mib();
+}
+
+std::string link() {
+  return "{ bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }";
+}
+
+void ring_all_reduce(benchmark::State& state) {
+  const int ranks = static_cast<int>(state.range(0));
+  run_case(state,
+           "name: ring\nengine: flow\ntopology: { kind: ring, ranks: " + std::to_string(ranks) +
+               ", link: " + link() + " }\n",
+           "name: ar\nsteps:\n  - collective: all_reduce\n    size: 1 GiB\n    algorithm: ring\n");
+}
+
+void torus_all_reduce(benchmark::State& state) {
+  const std::string d = std::to_string(state.range(0));
+  run_case(state,
+           "name: torus\nengine: flow\ntopology: { kind: torus, dims: [" + d + ", " + d + ", " + d +
+               "], link: " + link() + " }\n",
+           "name: ar\nsteps:\n  - collective: all_reduce\n    size: 1 GiB\n    algorithm: bidir_ring\n");
+}
+
+void fat_tree_all_to_all(benchmark::State& state) {
+  const std::string ranks = std::to_string(state.range(0));
+  const std::string radix = std::to_string(state.range(1));
+  run_case(state,
+           "name: ft\nengine: flow\ntopology: { kind: fat_tree, ranks: " + ranks + ", radix: " + radix +
+               ", link: " + link() + ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: " + radix +
+               " } }\n",
+           "name: a2a\nsteps:\n  - collective: all_to_all\n    size: 64 MiB\n    algorithm: direct\n");
+}
+
+BENCHMARK(ring_all_reduce)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Arg(4096)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK(torus_all_reduce)->Arg(8)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(fat_tree_all_to_all)
+    ->Args({64, 16})
+    ->Args({256, 32})
+    ->Args({1024, 64})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  // Without a filter, run the cases that finish in seconds today.
+  bool filtered = false;
+  for (int i = 1; i < argc; ++i)
+    filtered = filtered || std::string(argv[i]).rfind("--benchmark_filter", 0) == 0;
+  std::string quick =
+      "--benchmark_filter=ring_all_reduce/(256|1024)/|torus_all_reduce/8/|fat_tree_all_to_all/(64|256)/";
+  std::vector<char*> args(argv, argv + argc);
+  if (!filtered) args.push_back(quick.data());
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
+
+int main(int argc, char* argv[]) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}
