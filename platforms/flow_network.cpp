@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <queue>
 #include <utility>
 
 #include "core/errors.h"
@@ -152,71 +151,88 @@ void FlowNetwork::arm(core::Tick now) {
 void FlowNetwork::reallocate() {
   m_dirty = false;
   ++m_reallocations;
-  std::vector<std::vector<int>> uses;
-  std::vector<int> classes;
-  uses.reserve(m_active.size());
+  m_uses.clear();
+  m_classes.clear();
   for (int slot : m_active) {
-    uses.push_back(m_flows[static_cast<std::size_t>(slot)].resources);
-    classes.push_back(m_flows[static_cast<std::size_t>(slot)].cls);
+    m_uses.push_back(&m_flows[static_cast<std::size_t>(slot)].resources);
+    m_classes.push_back(m_flows[static_cast<std::size_t>(slot)].cls);
   }
-  const std::vector<double> rates = max_min_rates(uses, classes, m_capacity, m_priorities);
+  m_solver.solve(m_uses, m_classes, m_capacity, m_priorities, m_rates);
   for (std::size_t i = 0; i < m_active.size(); ++i)
-    m_flows[static_cast<std::size_t>(m_active[i])].rate = rates[i];
+    m_flows[static_cast<std::size_t>(m_active[i])].rate = m_rates[i];
 }
 
 std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int>>& uses,
-                                               const std::vector<int>& classes, const std::vector<double>& capacity,
-                                               bool priorities) {
+                                               const std::vector<int>& classes,
+                                               const std::vector<double>& capacity, bool priorities) {
+  std::vector<const std::vector<int>*> pointers;
+  for (const auto& u : uses)
+    pointers.push_back(&u);
+  Solver solver;
+  std::vector<double> rate;
+  solver.solve(pointers, classes, capacity, priorities, rate);
+  return rate;
+}
+
+void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses,
+                                const std::vector<int>& classes, const std::vector<double>& capacity,
+                                bool priorities, std::vector<double>& rate) {
   // The bottleneck algorithm, equivalent to progressive filling: the resource whose fair share
   // (residual / unfrozen flows) is smallest saturates first; its flows are frozen at that share, which is
   // taken from every other resource they cross, and the shares of those resources are updated. Shares
   // only grow as flows freeze, so a heap of (share, resource) with lazy deletion visits them in order:
-  // O((F x path + R) log R) per call. With priorities, classes are served one after another on what the
+  // O((F x path + R) log R) per solve. With priorities, classes are served one after another on what the
   // higher ones left.
   const std::size_t n = uses.size();
-  std::vector<double> rate(n, 0.0);
-  std::vector<double> residual = capacity;
-  std::vector<int> count(capacity.size(), 0);
-  std::vector<std::vector<int>> flows_of(capacity.size());
-  std::vector<char> frozen(n, 0);
-  using Entry = std::pair<double, int>;
+  rate.assign(n, 0.0);
+  residual = capacity;
+  if (count.size() != capacity.size()) {
+    count.assign(capacity.size(), 0);
+    flows_of.resize(capacity.size());
+  }
+  frozen.assign(n, 0);
+  const auto later = std::greater<std::pair<double, int>>();
   const int passes = priorities ? kClasses : 1;
   for (int c = 0; c < passes; ++c) {
-    std::vector<int> touched;
+    touched.clear();
     for (std::size_t i = 0; i < n; ++i) {
       if (priorities && classes[i] != c) continue;
-      if (uses[i].empty()) {
+      if (uses[i]->empty()) {
         frozen[i] = 1;
         continue;
       }
-      for (int r : uses[i]) {
+      for (int r : *uses[i]) {
         const auto ru = static_cast<std::size_t>(r);
         if (count[ru]++ == 0) touched.push_back(r);
         flows_of[ru].push_back(static_cast<int>(i));
       }
     }
-    std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap;
+    heap.clear();
     for (int r : touched) {
       const auto ru = static_cast<std::size_t>(r);
-      heap.emplace(std::max(0.0, residual[ru]) / count[ru], r);
+      heap.emplace_back(std::max(0.0, residual[ru]) / count[ru], r);
     }
+    std::make_heap(heap.begin(), heap.end(), later);
     while (!heap.empty()) {
-      const auto [share, r] = heap.top();
-      heap.pop();
+      std::pop_heap(heap.begin(), heap.end(), later);
+      const auto [share, r] = heap.back();
+      heap.pop_back();
       const auto ru = static_cast<std::size_t>(r);
       if (count[ru] == 0) continue;
-      const double current = std::max(0.0, residual[ru]) / count[ru];
-      if (current != share) continue;  // stale: a newer entry for this resource is in the heap
+      if (std::max(0.0, residual[ru]) / count[ru] != share) continue;  // stale: a newer entry is queued
       for (int f : flows_of[ru]) {
         const auto fu = static_cast<std::size_t>(f);
         if (frozen[fu]) continue;
         frozen[fu] = 1;
         rate[fu] = share;
-        for (int r2 : uses[fu]) {
+        for (int r2 : *uses[fu]) {
           const auto r2u = static_cast<std::size_t>(r2);
           residual[r2u] -= share;
           --count[r2u];
-          if (r2 != r && count[r2u] > 0) heap.emplace(std::max(0.0, residual[r2u]) / count[r2u], r2);
+          if (r2 != r && count[r2u] > 0) {
+            heap.emplace_back(std::max(0.0, residual[r2u]) / count[r2u], r2);
+            std::push_heap(heap.begin(), heap.end(), later);
+          }
         }
       }
     }
@@ -225,7 +241,6 @@ std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int
       count[static_cast<std::size_t>(r)] = 0;
     }
   }
-  return rate;
 }
 
 void FlowNetwork::deliver(const Delivery& d) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/event_queue.h"
@@ -37,6 +38,19 @@ class FlowNetwork : public accelerator::IFlowFabric {
   static std::vector<double> max_min_rates(const std::vector<std::vector<int>>& uses,
                                            const std::vector<int>& classes,
                                            const std::vector<double>& capacity, bool priorities);
+
+  // The solver's working memory, kept between solves so that a solve allocates nothing once warm.
+  struct Solver {
+    std::vector<double> residual;
+    std::vector<int> count;
+    std::vector<std::vector<int>> flows_of;
+    std::vector<char> frozen;
+    std::vector<int> touched;
+    std::vector<std::pair<double, int>> heap;
+    // rate[i] for the flow crossing *uses[i] (pointers: a caller's flows need not be copied).
+    void solve(const std::vector<const std::vector<int>*>& uses, const std::vector<int>& classes,
+               const std::vector<double>& capacity, bool priorities, std::vector<double>& rate);
+  };
 
  private:
   struct Hop {
@@ -81,6 +95,10 @@ class FlowNetwork : public accelerator::IFlowFabric {
   core::Tick m_armed_for = ~core::Tick{0};
   std::uint64_t m_started = 0;
   std::uint64_t m_reallocations = 0;
+  Solver m_solver;
+  std::vector<const std::vector<int>*> m_uses;
+  std::vector<int> m_classes;
+  std::vector<double> m_rates;
   core::EventQueue<int> m_wakeups;
   core::EventQueue<Delivery> m_deliveries;
 };
