@@ -37,7 +37,8 @@ class Ring {
  private:
   void grow() {
     std::vector<T> bigger(m_buf.empty() ? 8 : 2 * m_buf.size());
-    for (std::size_t i = 0; i < m_size; ++i) bigger[i] = m_buf[(m_head + i) % m_buf.size()];
+    for (std::size_t i = 0; i < m_size; ++i)
+      bigger[i] = m_buf[(m_head + i) % m_buf.size()];
     m_buf.swap(bigger);
     m_head = 0;
   }
@@ -115,7 +116,8 @@ class Arbiter {
     m_active.push_back(slot);
     if (m_active.size() > kLinear) {
       if (m_index.empty())
-        for (int s : m_active) m_index[m_slots[static_cast<std::size_t>(s)].flow] = s;
+        for (int s : m_active)
+          m_index[m_slots[static_cast<std::size_t>(s)].flow] = s;
       m_index[flow] = slot;
     }
     return slot;

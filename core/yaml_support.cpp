@@ -295,7 +295,9 @@ SourceLoc loc_of(const YAML::Node& node, const std::string& file) {
   }
 }
 
-std::string quote_text(std::string_view text) { return quote(text); }
+std::string quote_text(std::string_view text) {
+  return quote(text);
+}
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {

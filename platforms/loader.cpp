@@ -57,7 +57,8 @@ std::string read_name(const MapReader& m, std::string_view key, const std::strin
   const std::string name = *m.string(key, what);
   if (name.empty()) m.fail(key, "expected " + what + ", got \"\"");
   for (unsigned char c : name)
-    if (c < 0x20 || c == 0x7f) m.fail(key, "expected " + what + " of printable characters, got " + core::quote_text(name));
+    if (c < 0x20 || c == 0x7f)
+      m.fail(key, "expected " + what + " of printable characters, got " + core::quote_text(name));
   return name;
 }
 
@@ -558,11 +559,13 @@ void read_pools(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
       names += (names.empty() ? "" : ", ") + t.name;
     }
     if (!found)
-      throw core::InputError(pool.loc, path + ".attach",
-                             "no tier is named " + core::quote_text(pool.attach) + "; expected one of: " + names);
+      throw core::InputError(
+          pool.loc, path + ".attach",
+          "no tier is named " + core::quote_text(pool.attach) + "; expected one of: " + names);
     for (const auto& other : spec.memory_pools)
       if (other.name == pool.name)
-        throw core::InputError(pool.loc, path + ".name", "pool " + core::quote_text(pool.name) + " is defined twice");
+        throw core::InputError(pool.loc, path + ".name",
+                               "pool " + core::quote_text(pool.name) + " is defined twice");
     spec.memory_pools.push_back(pool);
   }
 }

@@ -155,8 +155,9 @@ class StepReader {
       std::string why;
       if (algorithm != nullptr && !c.ranks.empty() &&
           !algorithm->accepts_group_size(static_cast<int>(c.ranks.size()), &why)) {
-        m.fail("ranks", "algorithm " + core::quote_text(c.algorithm) + " cannot run on " + std::to_string(c.ranks.size()) +
-                            " ranks" + (why.empty() ? std::string() : ": " + why));
+        m.fail("ranks", "algorithm " + core::quote_text(c.algorithm) + " cannot run on " +
+                            std::to_string(c.ranks.size()) + " ranks" +
+                            (why.empty() ? std::string() : ": " + why));
       }
     }
     if (auto cls = m.choice("class", kClasses)) c.cls = kClassValues[index_of(kClasses, *cls)];

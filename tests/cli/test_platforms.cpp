@@ -71,8 +71,8 @@ topology:
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("w.yaml:3:5: steps.0: rank 1 cannot reach rank 2"), std::string::npos) << r.err;
   // Within an island it runs.
-  const std::string ok =
-      dir.write("ok.yaml", "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    ranks: [0, 1]\n");
+  const std::string ok = dir.write(
+      "ok.yaml", "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    ranks: [0, 1]\n");
   EXPECT_EQ(run_program({"run", p, ok, "--quiet"}).exit_code, 0);
 }
 
@@ -95,8 +95,8 @@ topology:
   link: { preset: )" + link_preset + R"( }
   switch: { preset: eth-102t }
 )");
-  const std::string workload =
-      dir.write("ar.yaml", "name: ar\nsteps:\n  - collective: all_reduce\n    size: 1 GiB\n    algorithm: ring\n");
+  const std::string workload = dir.write(
+      "ar.yaml", "name: ar\nsteps:\n  - collective: all_reduce\n    size: 1 GiB\n    algorithm: ring\n");
   const std::string report = dir.path() + "/" + link_preset + ".json";
   const auto r = run_program({"run", platform, workload, "--quiet", "--json", report}, 120.0);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -111,16 +111,17 @@ topology:
   const double useful_bits = 8.0 * j["useful_bytes"].get<double>();
   const double wire_bits = 8.0 * j["wire_bytes"].get<double>();
   const double links = static_cast<double>(j["links"].size()) / 2.0;  // two directions each
-  const double switches = 4 + 4;                                       // radix 8, 16 ranks: 4 leaves, 4 spines
+  const double switches = 4 + 4;                                      // radix 8, 16 ranks: 4 leaves, 4 spines
   // A path alternates link, switch, link, ...: every link hop but the last one of each path (into the
   // destination rank) ends in a switch, so switched bits = wire bits - useful bits.
   const double switched_bits = wire_bits - useful_bits;
   // All of a link's static power: its stack's static elements and its external lasers.
   const double link_static_w = link["total_static_power_w"].get<double>();
-  const double energy_j = links * link_static_w * t + wire_bits * link["energy_pj_per_bit"].get<double>() * 1e-12 +
-                          // a radix-8 tree of radix-64 chips: each switch is an 8-port slice
-                          switches * sw["static_power_w"].get<double>() * (8.0 / sw["radix"].get<double>()) * t +
-                          switched_bits * sw["energy_pj_per_bit"].get<double>() * 1e-12;
+  const double energy_j =
+      links * link_static_w * t + wire_bits * link["energy_pj_per_bit"].get<double>() * 1e-12 +
+      // a radix-8 tree of radix-64 chips: each switch is an 8-port slice
+      switches * sw["static_power_w"].get<double>() * (8.0 / sw["radix"].get<double>()) * t +
+      switched_bits * sw["energy_pj_per_bit"].get<double>() * 1e-12;
   FabricRun out;
   out.fabric_pj_per_bit = j["fabric_pj_per_useful_bit"].get<double>();
   out.expected_pj_per_bit = energy_j / useful_bits * 1e12;

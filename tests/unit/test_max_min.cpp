@@ -1,4 +1,5 @@
-// The flow engine's bandwidth sharing, by hand: max-min fairness by progressive filling, with strict priority.
+// The flow engine's bandwidth sharing, by hand: max-min fairness by progressive filling, with strict
+// priority.
 #include <gtest/gtest.h>
 
 #include "platforms/flow_network.h"
