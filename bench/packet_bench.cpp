@@ -3,6 +3,8 @@
 // context. Built with the project (`make bench` or build/bench/packet_bench); results in docs/performance.md.
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_support.h"
+
 #include <cstdlib>
 #include <string>
 #include <systemc>
@@ -12,12 +14,6 @@
 #include "workloads/loader.h"
 
 namespace {
-
-void fresh_kernel() {
-  // SystemC 2.3 cannot restart a finished simulation; a new simulation context gives a clean kernel.
-  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-}
 
 void ring_all_reduce(benchmark::State& state) {
   const int ranks = static_cast<int>(state.range(0));
@@ -32,7 +28,7 @@ void ring_all_reduce(benchmark::State& state) {
       "bench.yaml");
   std::uint64_t hops = 0;
   for (auto _ : state) {
-    fresh_kernel();
+    pjbit::bench::fresh_kernel();
     const auto result = pjbit::engine::simulate(platform, workload);
     hops += result.packet_hops;
     benchmark::DoNotOptimize(result.sim_time_s);
@@ -53,14 +49,9 @@ BENCHMARK(ring_all_reduce)
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return pjbit::bench::run_benchmarks({argv, argv + argc});
 }
 
 int main(int argc, char* argv[]) {
-  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
-  return sc_core::sc_elab_and_sim(argc, argv);
+  return pjbit::bench::main_with_systemc(argc, argv);
 }

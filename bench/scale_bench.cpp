@@ -4,7 +4,9 @@
 //   build/bench/scale_bench --benchmark_filter=.  all of them, including the 1024- and 4096-rank targets
 // Results and the machine they ran on: docs/performance.md.
 #include <benchmark/benchmark.h>
+
 #include <sys/resource.h>
+#include "bench/bench_support.h"
 
 #include <cstdlib>
 #include <string>
@@ -15,12 +17,6 @@
 #include "workloads/loader.h"
 
 namespace {
-
-void fresh_kernel() {
-  // SystemC 2.3 cannot restart a finished simulation; a new simulation context gives a clean kernel.
-  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-}
 
 double peak_mib() {
   rusage usage{};
@@ -33,7 +29,7 @@ void run_case(benchmark::State& state, const std::string& platform, const std::s
   const auto w = pjbit::workloads::parse_workload(workload, "bench.yaml");
   std::uint64_t transactions = 0;
   for (auto _ : state) {
-    fresh_kernel();
+    pjbit::bench::fresh_kernel();
     const auto result = pjbit::engine::simulate(p, w);
     transactions += result.transactions + result.packet_hops;
     benchmark::DoNotOptimize(result.sim_time_s);
@@ -100,14 +96,9 @@ int sc_main(int argc, char* argv[]) {
       "--benchmark_filter=ring_all_reduce/(256|1024)/|torus_all_reduce/8/|fat_tree_all_to_all/(64|256)/";
   std::vector<char*> args(argv, argv + argc);
   if (!filtered) args.push_back(quick.data());
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return pjbit::bench::run_benchmarks(args);
 }
 
 int main(int argc, char* argv[]) {
-  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
-  return sc_core::sc_elab_and_sim(argc, argv);
+  return pjbit::bench::main_with_systemc(argc, argv);
 }
