@@ -19,7 +19,7 @@ void ring_all_reduce(benchmark::State& state) {
   const int ranks = static_cast<int>(state.range(0));
   const long long mib = state.range(1);
   const auto platform = pjbit::platforms::parse_platform(
-      "name: bench\npacket: 4 KiB\ntopology:\n  kind: ring\n  ranks: " + std::to_string(ranks) +
+      "name: bench\nengine: packet\npacket: 4 KiB\ntopology:\n  kind: ring\n  ranks: " + std::to_string(ranks) +
           "\n  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n",
       "bench.yaml");
   const auto workload = pjbit::workloads::parse_workload(
@@ -40,7 +40,10 @@ void ring_all_reduce(benchmark::State& state) {
 
 BENCHMARK(ring_all_reduce)
     ->Args({8, 64})
+    ->Args({32, 64})
     ->Args({64, 64})
+    ->Args({128, 64})
+    ->Args({256, 64})
     ->Args({8, 256})
     ->Args({64, 1024})
     ->Unit(benchmark::kMillisecond)
