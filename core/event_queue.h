@@ -1,12 +1,13 @@
-// A payload event queue (the pattern of tlm_utils::peq_with_cb_and_phase) without per-entry allocation:
-// entries wait in a binary heap ordered by (time, insertion order) and are handed to the owner's callback
-// at their time, in that order, from one SystemC method process. Entries at the same time are handed out in
-// the order they were queued, so runs are deterministic.
+// Payload event queues (the pattern of tlm_utils::peq_with_cb_and_phase) without per-entry allocation.
+// Each queue keeps its entries in its own binary heap ordered by (time, insertion order); one Dispatcher per
+// simulation context keeps, in a second heap, the earliest time of every queue that has entries, and runs the
+// queues from one SystemC method process, so the kernel sees one timed notification per distinct time
+// instead of one per queue and hop. Entries at the same time run in the order they were queued within a
+// queue, and queues in the order they were armed: runs are deterministic.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <string>
 #include <systemc>
 #include <vector>
 
@@ -14,19 +15,56 @@
 
 namespace pjbit::core {
 
+class Dispatcher {
+ public:
+  class Queue {
+   public:
+    virtual ~Queue() = default;
+    // Runs every entry due at or before now.
+    virtual void run_due(Tick now) = 0;
+    virtual bool has_entries() const = 0;
+    virtual Tick earliest() const = 0;
+
+   private:
+    friend class Dispatcher;
+    Tick m_armed_at = ~Tick{0};
+    std::uint64_t m_armed_seq = 0;
+  };
+
+  // The dispatcher of the current SystemC simulation context (made on first use, during elaboration).
+  static Dispatcher& current();
+
+  // `q`'s earliest entry is now at `at`: make sure it runs then.
+  void arm(Queue* q, Tick at);
+
+ private:
+  Dispatcher();
+  struct Entry {
+    Tick at;
+    std::uint64_t seq;
+    Queue* queue;
+    bool before(const Entry& o) const { return at < o.at || (at == o.at && seq < o.seq); }
+  };
+  void fire();
+  void push(const Entry& e);
+  Entry pop();
+
+  static constexpr Tick kNever = ~Tick{0};
+  sc_core::sc_event m_event;
+  std::vector<Entry> m_heap;
+  std::uint64_t m_seq = 0;
+  Tick m_event_at = kNever;
+  bool m_firing = false;
+};
+
 template <typename Item>
-class EventQueue {
+class EventQueue : private Dispatcher::Queue {
  public:
   using Callback = std::function<void(const Item&)>;
 
-  EventQueue(const char* name, Callback cb)
-      : m_event((std::string(name) + "_event").c_str()), m_cb(std::move(cb)) {
-    sc_core::sc_spawn_options opts;
-    opts.spawn_method();
-    opts.dont_initialize();
-    opts.set_sensitivity(&m_event);
-    sc_core::sc_spawn([this] { fire(); }, name, &opts);
-  }
+  EventQueue(const char* /*name*/, Callback cb) : m_dispatcher(Dispatcher::current()), m_cb(std::move(cb)) {}
+  EventQueue(const EventQueue&) = delete;
+  EventQueue& operator=(const EventQueue&) = delete;
 
   // Hands `item` to the callback at absolute time `at` (never earlier than now).
   void push(Tick at, const Item& item) {
@@ -34,11 +72,7 @@ class EventQueue {
     if (at < now) at = now;
     m_heap.push_back(Entry{at, m_seq++, item});
     sift_up(m_heap.size() - 1);
-    if (m_firing) return;  // fire() hands out or re-arms for everything queued meanwhile
-    if (at < m_armed_for) {
-      m_armed_for = at;
-      m_event.notify(ticks_to_time(at - now));
-    }
+    if (!m_running) m_dispatcher.arm(this, m_heap.front().at);
   }
 
   bool empty() const { return m_heap.empty(); }
@@ -52,10 +86,8 @@ class EventQueue {
     bool before(const Entry& o) const { return at < o.at || (at == o.at && seq < o.seq); }
   };
 
-  void fire() {
-    const Tick now = now_ticks();
-    m_armed_for = kNever;
-    m_firing = true;
+  void run_due(Tick now) override {
+    m_running = true;
     while (!m_heap.empty() && m_heap.front().at <= now) {
       Entry e = m_heap.front();
       m_heap.front() = m_heap.back();
@@ -63,12 +95,10 @@ class EventQueue {
       if (!m_heap.empty()) sift_down(0);
       m_cb(e.item);
     }
-    m_firing = false;
-    if (!m_heap.empty() && m_heap.front().at < m_armed_for) {
-      m_armed_for = m_heap.front().at;
-      m_event.notify(ticks_to_time(m_armed_for - now));
-    }
+    m_running = false;
   }
+  bool has_entries() const override { return !m_heap.empty(); }
+  Tick earliest() const override { return m_heap.front().at; }
 
   void sift_up(std::size_t i) {
     while (i > 0) {
@@ -92,13 +122,11 @@ class EventQueue {
     }
   }
 
-  static constexpr Tick kNever = ~Tick{0};
-  sc_core::sc_event m_event;
+  Dispatcher& m_dispatcher;
   Callback m_cb;
   std::vector<Entry> m_heap;
   std::uint64_t m_seq = 0;
-  Tick m_armed_for = kNever;
-  bool m_firing = false;
+  bool m_running = false;
 };
 
 }  // namespace pjbit::core
