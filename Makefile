@@ -31,6 +31,7 @@ asan: deps
 
 bench: build
 	@$(BUILD)/bench/packet_bench
+	@$(BUILD)/bench/scale_bench
 
 format:
 	@git ls-files '*.h' '*.cpp' | xargs clang-format -i
