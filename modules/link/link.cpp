@@ -82,20 +82,8 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
   const core::Tick tail_out = std::max(now + serialization, ext.tail);
   d.busy_until = tail_out;
 
-  double joules = 0.0;
-  for (const auto& e : m_params.stack) {
-    const double j = bits * e.energy_pj_per_bit * 1e-12;
-    energy().charge(e.category, j);
-    joules += j;
-  }
-  if (ext.tally) {
-    ext.tally->energy_j += joules;
-    if (m_params.fabric) ext.tally->wire_bytes += bits / 8.0;
-  }
+  account(d, bits, tail_out - now, ext.tally);
   d.stats.packets += 1;
-  d.stats.wire_bytes += bits / 8.0;
-  d.stats.busy += tail_out - now;
-  d.stats.dynamic_j += joules;
 
   const bool credit = ext.credit;
   ext.credit = false;
@@ -115,20 +103,23 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
 }
 
 void Link::carry(int dir, double payload_bytes, core::StepTally* tally) {
-  Direction& d = m_dir[dir];
   const double bits = 8.0 * payload_bytes / (1.0 - m_params.overhead);
+  account(m_dir[dir], bits, static_cast<core::Tick>(std::llround(bits * m_ticks_per_wire_bit)), tally);
+}
+
+void Link::account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally) {
   double joules = 0.0;
   for (const auto& e : m_params.stack) {
-    const double j = bits * e.energy_pj_per_bit * 1e-12;
+    const double j = wire_bits * e.energy_pj_per_bit * 1e-12;
     energy().charge(e.category, j);
     joules += j;
   }
   if (tally) {
     tally->energy_j += joules;
-    if (m_params.fabric) tally->wire_bytes += bits / 8.0;
+    if (m_params.fabric) tally->wire_bytes += wire_bits / 8.0;
   }
-  d.stats.wire_bytes += bits / 8.0;
-  d.stats.busy += static_cast<core::Tick>(std::llround(bits * m_ticks_per_wire_bit));
+  d.stats.wire_bytes += wire_bits / 8.0;
+  d.stats.busy += busy;
   d.stats.dynamic_j += joules;
 }
 

@@ -88,6 +88,9 @@ class Link : public core::Component {
                                      sc_core::sc_time& delay);
   void on_item(const Item& item);
   void transmit(int dir, tlm::tlm_generic_payload* p);
+  // Charges `wire_bits` crossing direction `d` (energy by category, step tally, statistics): the one
+  // account packets and flows share.
+  void account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally);
 
   Params m_params;
   double m_ticks_per_wire_bit;
