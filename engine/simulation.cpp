@@ -106,7 +106,7 @@ std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::Coll
   return c.algorithm.empty() ? default_algorithm(p, c.op) : c.algorithm;
 }
 
-void validate_step(Facts& f, const workloads::WorkloadSpec& w, const Step& step) {
+void validate_step(Facts& f, const Step& step) {
   const int n = f.spec.ranks();
   switch (step.kind) {
     case Step::Kind::Collective: {
@@ -186,12 +186,11 @@ void validate_step(Facts& f, const workloads::WorkloadSpec& w, const Step& step)
                                      " (it hangs off tier " + spec.attach + ", which does not join them)");
       if (m.deadline_s > 0.0 && !step.checkpoint)
         throw core::InputError(step.loc, step.key, "only a checkpoint has a deadline");
-      (void)w;
       break;
     }
     case Step::Kind::Parallel:
       for (const Step& child : step.children)
-        validate_step(f, w, child);
+        validate_step(f, child);
       break;
   }
 }
@@ -615,14 +614,14 @@ class Runner {
 void validate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
   Facts facts(platform);
   for (const Step& step : workload.steps)
-    validate_step(facts, workload, step);
+    validate_step(facts, step);
 }
 
 SimulationResult simulate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload,
                           const RunOptions&) {
   Facts facts(platform);  // validation's topology, routes and schedules serve the run too
   for (const Step& step : workload.steps)
-    validate_step(facts, workload, step);
+    validate_step(facts, step);
   Runner runner(platform, workload, facts);
   return runner.run();
 }

@@ -246,8 +246,7 @@ std::string Platform::describe() const {
     ss << "    links:    " << links << " full duplex, " << ts.link.bandwidth_Bps / 1e9
        << " GB/s per direction, " << ts.link.total_latency_s() * 1e9 << " ns, " << ts.link.energy_pj_per_bit()
        << " pJ/bit";
-    if (ts.link.total_static_power_w() + ts.link.optics.laser_electrical_power_w() > 0.0)
-      ss << ", " << ts.link.total_static_power_w() + ts.link.optics.laser_electrical_power_w() << " W static";
+    if (ts.link.total_static_power_w() > 0.0) ss << ", " << ts.link.total_static_power_w() << " W static";
     ss << "\n";
     ss << "    switches: " << switches;
     if (switches > 0) ss << " (radix " << ts.sw.radix << ")";

@@ -17,7 +17,7 @@ double LinkSpec::total_latency_s() const {
 }
 
 double LinkSpec::total_static_power_w() const {
-  double sum = static_power_w;
+  double sum = static_power_w + optics.laser_electrical_power_w();
   for (const auto& e : stack)
     sum += e.power_w * e.count;
   return sum;

@@ -57,7 +57,7 @@ struct LinkSpec {
   double energy_pj_per_bit() const;
   // Latency including the stack's latencies (s).
   double total_latency_s() const;
-  // Static power of the whole link including the stack's power elements (W).
+  // Static power of the whole link: static_power, the stack's power elements and the external lasers (W).
   double total_static_power_w() const;
 };
 

@@ -576,7 +576,7 @@ void check_optical_budgets(const PlatformSpec& spec, const Topology& topo) {
       std::ostringstream msg;
       msg << "the optical path " << path << " loses " << loss << " dB (" << detail.str()
           << "), more than the optics' budget of " << o.budget_db << " dB";
-      throw core::InputError(l.spec.optics.present ? l.spec.loc : core::SourceLoc{spec.file}, key, msg.str());
+      throw core::InputError(l.spec.loc, key, msg.str());
     }
   }
 }

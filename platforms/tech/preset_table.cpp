@@ -164,7 +164,7 @@ ordered_json to_json(const Preset& p) {
     j["overhead"] = l.overhead;
     j["energy_pj_per_bit"] = l.energy_pj_per_bit();
     j["static_power_w"] = l.static_power_w;
-    j["total_static_power_w"] = link_static_power_w(l);
+    j["total_static_power_w"] = l.total_static_power_w();
     j["full_rate_pj_per_bit"] = link_full_rate_pj_per_bit(l);
     ordered_json stack = ordered_json::array();
     for (const auto& e : l.stack) {
@@ -284,14 +284,10 @@ std::string md_row(const std::vector<std::string>& row) {
 
 }  // namespace
 
-double link_static_power_w(const LinkSpec& link) {
-  return link.total_static_power_w() + link.optics.laser_electrical_power_w();
-}
-
 double link_full_rate_pj_per_bit(const LinkSpec& link) {
   const double both_directions_bps = 2.0 * 8.0 * link.bandwidth_Bps;
   const double static_pj =
-      both_directions_bps > 0.0 ? link_static_power_w(link) / both_directions_bps * 1e12 : 0.0;
+      both_directions_bps > 0.0 ? link.total_static_power_w() / both_directions_bps * 1e12 : 0.0;
   return link.energy_pj_per_bit() + static_pj;
 }
 

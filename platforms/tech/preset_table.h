@@ -8,9 +8,6 @@
 
 namespace pjbit::platforms::tech {
 
-// Static power of a whole link (both directions): stack power elements x count, static_power_w and the
-// electrical power of its external lasers (W).
-double link_static_power_w(const LinkSpec& link);
 // What one bit costs on a link that runs at line rate in both directions: the stack's per-bit energy plus the
 // static power divided by the bits of both directions per second (pJ/bit). With a module at each end this is
 // the industry's "module W / one-direction line rate".

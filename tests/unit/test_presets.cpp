@@ -228,7 +228,7 @@ TEST(Presets, CoPackagedOpticsSaveWhatTheSourcesSay) {
 
   // Per module: the 800G DSP pluggable's static part is 16 W / 800 Gb/s = 20 pJ/bit (§3 "Same, per bit").
   const LinkSpec& dsp800 = get("link", "osfp-800g-dsp").link;
-  EXPECT_NEAR(link_static_power_w(dsp800) / (2.0 * 8.0 * dsp800.bandwidth_Bps) * 1e12, 16.0 / 800e9 * 1e12,
+  EXPECT_NEAR(dsp800.total_static_power_w() / (2.0 * 8.0 * dsp800.bandwidth_Bps) * 1e12, 16.0 / 800e9 * 1e12,
               1e-9);
   // And every co-packaged or linear option is cheaper per bit than the DSP pluggable of its rate.
   EXPECT_LT(full_rate_pj(get("link", "lpo-800g").link), full_rate_pj(dsp800));
@@ -240,7 +240,7 @@ TEST(Presets, CoPackagedOpticsSaveWhatTheSourcesSay) {
 TEST(Presets, RetimerAndSwitchFiguresFollowTheirSources) {
   // Aries 6: 11 W / (16 lanes x 64 Gb/s x 2 directions) = 5.4 pJ/bit (§2 "Same, per bit").
   const LinkSpec& pcie = get("link", "pcie6-x16-retimed").link;
-  EXPECT_NEAR(link_static_power_w(pcie) / (2.0 * 8.0 * pcie.bandwidth_Bps) * 1e12, 11.0 / 2.048e12 * 1e12,
+  EXPECT_NEAR(pcie.total_static_power_w() / (2.0 * 8.0 * pcie.bandwidth_Bps) * 1e12, 11.0 / 2.048e12 * 1e12,
               1e-9);
   // Tomahawk 5: 475 W over 51.2 Tb/s, less 5.5 pJ/bit of SerDes that the links carry.
   const SwitchSpec& th5 = get("switch", "eth-51t").sw;
