@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "workloads/spec.h"
@@ -34,6 +35,46 @@ struct Phase {
 // schedule[i] is the phase list of group[i]. Every rank has the same number of phases, and a send from a to
 // b in phase k is matched by a receive of the same size at b from a in phase k.
 using Schedule = std::vector<std::vector<Phase>>;
+
+// A schedule as the engine consumes it: a rank asks for its phases one at a time as it reaches them, so an
+// algorithm with a closed form (the rings) need not hold n x phases transfers at once. phase(i, k) of a plan
+// equals schedule[i][k] of the algorithm's build_on, transfer for transfer and in the same order.
+class SchedulePlan {
+ public:
+  virtual ~SchedulePlan() = default;
+  virtual int group_size() const = 0;
+  // How many phases group[index] runs.
+  virtual int phases(int index) const = 0;
+  // Phase k of group[index]. May fill `scratch` (whose buffers it reuses) and return it, or return a phase
+  // the plan holds.
+  virtual const Phase& phase(int index, int k, Phase& scratch) const = 0;
+  // Every rank group[index] sends to in some phase, for routability checks (in any order; may repeat).
+  virtual void send_peers(int index, std::vector<int>& out) const = 0;
+  // The whole schedule when the plan holds one, nullptr when it generates phases.
+  virtual const Schedule* materialized() const { return nullptr; }
+};
+
+// A plan over a built schedule.
+class MaterializedPlan final : public SchedulePlan {
+ public:
+  explicit MaterializedPlan(Schedule s) : m_schedule(std::move(s)) {}
+  int group_size() const override { return static_cast<int>(m_schedule.size()); }
+  int phases(int index) const override {
+    return static_cast<int>(m_schedule[static_cast<std::size_t>(index)].size());
+  }
+  const Phase& phase(int index, int k, Phase&) const override {
+    return m_schedule[static_cast<std::size_t>(index)][static_cast<std::size_t>(k)];
+  }
+  void send_peers(int index, std::vector<int>& out) const override {
+    for (const Phase& ph : m_schedule[static_cast<std::size_t>(index)])
+      for (const Transfer& t : ph.sends)
+        out.push_back(t.peer);
+  }
+  const Schedule* materialized() const override { return &m_schedule; }
+
+ private:
+  Schedule m_schedule;
+};
 
 // What an algorithm may know of the fabric it runs on (filled by the engine from the platform).
 struct TopologyFacts {
@@ -64,6 +105,13 @@ class ICollective {
                             const TopologyFacts& facts) const {
     (void)facts;
     return build(op, group, size_bytes);
+  }
+  // The schedule as a plan (what the engine runs). By default the built schedule; algorithms with a closed
+  // form generate phases on demand instead.
+  virtual std::shared_ptr<const SchedulePlan> plan(Op op, const std::vector<int>& group,
+                                                   std::uint64_t size_bytes,
+                                                   const TopologyFacts& facts) const {
+    return std::make_shared<MaterializedPlan>(build_on(op, group, size_bytes, facts));
   }
 };
 

@@ -452,6 +452,46 @@ TEST(Collectives, EverySendHasAMatchingRecv) {
   EXPECT_GT(cases, 300);
 }
 
+TEST(Collectives, EveryPlanEqualsItsSchedule) {
+  // The engine runs plans; an algorithm that generates its phases (the rings) must give exactly the schedule
+  // build_on gives, transfer for transfer and in order, and name every peer it sends to.
+  int generated = 0;
+  for_each_case([&](const ICollective& algo, Op op, int n, std::uint64_t size) {
+    const std::vector<int> group = make_group(n);
+    const TopologyFacts facts;
+    const Schedule s = algo.build_on(op, group, size, facts);
+    const auto plan = algo.plan(op, group, size, facts);
+    ASSERT_EQ(plan->group_size(), n);
+    if (plan->materialized() == nullptr) ++generated;
+    Phase scratch;
+    for (int i = 0; i < n; ++i) {
+      const auto& phases = s[static_cast<std::size_t>(i)];
+      ASSERT_EQ(plan->phases(i), static_cast<int>(phases.size()));
+      std::vector<int> peers;
+      plan->send_peers(i, peers);
+      for (int k = 0; k < plan->phases(i); ++k) {
+        const Phase& want = phases[static_cast<std::size_t>(k)];
+        const Phase& got = plan->phase(i, k, scratch);
+        EXPECT_EQ(got.reduce_bytes, want.reduce_bytes) << "index " << i << " phase " << k;
+        ASSERT_EQ(got.sends.size(), want.sends.size()) << "index " << i << " phase " << k;
+        ASSERT_EQ(got.recvs.size(), want.recvs.size()) << "index " << i << " phase " << k;
+        for (std::size_t t = 0; t < want.sends.size(); ++t) {
+          EXPECT_EQ(got.sends[t].peer, want.sends[t].peer);
+          EXPECT_EQ(got.sends[t].bytes, want.sends[t].bytes);
+          EXPECT_EQ(got.sends[t].chunks, want.sends[t].chunks);
+          EXPECT_NE(std::find(peers.begin(), peers.end(), want.sends[t].peer), peers.end());
+        }
+        for (std::size_t t = 0; t < want.recvs.size(); ++t) {
+          EXPECT_EQ(got.recvs[t].peer, want.recvs[t].peer);
+          EXPECT_EQ(got.recvs[t].bytes, want.recvs[t].bytes);
+          EXPECT_EQ(got.recvs[t].chunks, want.recvs[t].chunks);
+        }
+      }
+    }
+  });
+  EXPECT_GT(generated, 50);  // ring and bidir_ring generate theirs
+}
+
 TEST(Collectives, SymbolicDataFlowEndsWhereTheCollectiveSays) {
   for_each_case([&](const ICollective& algo, Op op, int n, std::uint64_t size) {
     const std::vector<int> group = make_group(n);

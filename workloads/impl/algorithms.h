@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -82,5 +83,17 @@ inline int wrap(int a, int n) {
 // leaves index i holding chunk i reduced over all ranks; all-gather starts from index i holding chunk i.
 void ring_reduce_scatter(ScheduleBuilder& b, int first_phase, int dir, int base);
 void ring_all_gather(ScheduleBuilder& b, int first_phase, int dir, int base);
+
+// One ring of a ring plan: its direction (+1: index i sends to i+1), the id of its first chunk, and the bytes
+// it carries (split into n chunks with split_even).
+struct RingSpec {
+  int dir = +1;
+  int base = 0;
+  std::uint64_t total = 0;
+};
+// The phases of ring_reduce_scatter (when `scatter`) followed by ring_all_gather (when `gather`) for every
+// ring in `rings`, generated per index and phase (ring_plan.cpp).
+std::shared_ptr<const SchedulePlan> ring_plan(const std::vector<int>& group, std::vector<RingSpec> rings,
+                                              bool scatter, bool gather);
 
 }  // namespace pjbit::workloads::impl

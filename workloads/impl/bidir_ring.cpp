@@ -34,6 +34,15 @@ class BidirRing final : public ICollective {
     }
     return b.take();
   }
+
+  std::shared_ptr<const SchedulePlan> plan(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                                           const TopologyFacts&) const override {
+    require_buildable(*this, op, group);
+    const int n = static_cast<int>(group.size());
+    const std::vector<std::uint64_t> halves = split_even(size_bytes, 2);
+    return ring_plan(group, {RingSpec{+1, 0, halves[0]}, RingSpec{-1, n, halves[1]}}, op != Op::AllGather,
+                     op != Op::ReduceScatter);
+  }
 };
 
 }  // namespace

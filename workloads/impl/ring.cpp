@@ -77,6 +77,13 @@ class Ring final : public ICollective {
     }
     return {};  // unreachable: require_buildable refused the op
   }
+
+  std::shared_ptr<const SchedulePlan> plan(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                                           const TopologyFacts& facts) const override {
+    if (op == Op::Broadcast || op == Op::AllToAll) return ICollective::plan(op, group, size_bytes, facts);
+    require_buildable(*this, op, group);
+    return ring_plan(group, {RingSpec{+1, 0, size_bytes}}, op != Op::AllGather, op != Op::ReduceScatter);
+  }
 };
 
 }  // namespace
