@@ -7,8 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <iterator>
 #include <systemc>
+#include <utility>
 #include <vector>
 
 #include "core/time.h"
@@ -132,6 +135,53 @@ class EventQueue : private Dispatcher::Queue {
   Callback m_cb;
   std::vector<Entry> m_heap;
   std::uint64_t m_seq = 0;
+  bool m_running = false;
+};
+
+// A queue whose entries are pushed in time order (each no earlier than the last), such as deliveries that
+// all lie one fixed latency after the instant they were queued: a FIFO, O(1) per entry. An entry pushed out
+// of order is still placed correctly, by a search from the back.
+template <typename Item>
+class FifoQueue : private Dispatcher::Queue {
+ public:
+  using Callback = std::function<void(const Item&)>;
+
+  FifoQueue(const char* /*name*/, Callback cb) : m_dispatcher(Dispatcher::current()), m_cb(std::move(cb)) {}
+  FifoQueue(const FifoQueue&) = delete;
+  FifoQueue& operator=(const FifoQueue&) = delete;
+
+  void push(Tick at, const Item& item) {
+    const Tick now = now_ticks();
+    if (at < now) at = now;
+    if (m_entries.empty() || m_entries.back().first <= at) {
+      m_entries.emplace_back(at, item);
+    } else {
+      auto it = m_entries.end();
+      while (it != m_entries.begin() && std::prev(it)->first > at)
+        --it;
+      m_entries.emplace(it, at, item);
+    }
+    if (!m_running) m_dispatcher.arm(this, m_entries.front().first);
+  }
+
+  bool empty() const { return m_entries.empty(); }
+
+ private:
+  void run_due(Tick now) override {
+    m_running = true;
+    while (!m_entries.empty() && m_entries.front().first <= now) {
+      const Item item = m_entries.front().second;
+      m_entries.pop_front();
+      m_cb(item);
+    }
+    m_running = false;
+  }
+  bool has_entries() const override { return !m_entries.empty(); }
+  Tick earliest() const override { return m_entries.front().first; }
+
+  Dispatcher& m_dispatcher;
+  Callback m_cb;
+  std::deque<std::pair<Tick, Item>> m_entries;
   bool m_running = false;
 };
 

@@ -69,8 +69,8 @@ struct Facts {
   platforms::Topology topo;
   platforms::Router router;
   workloads::TopologyFacts collective;
-  // Schedules built while validating, kept for the run (a schedule can be large: build it once).
-  std::map<const Step*, std::shared_ptr<const workloads::Schedule>> schedules;
+  // Plans made while validating, kept for the run (a built schedule can be large: make it once).
+  std::map<const Step*, std::shared_ptr<const workloads::SchedulePlan>> plans;
   explicit Facts(const platforms::PlatformSpec& s)
       : spec(s), topo(platforms::make_topology(s)), router(topo) {
     collective.inner_domain = s.tiers.size() > 1 ? s.domain_size(0) : 0;
@@ -131,21 +131,20 @@ void validate_step(Facts& f, const Step& step) {
       if (!why.empty()) throw core::InputError(step.loc, step.key + ".algorithm", why);
       // Every pair the schedule joins must be routable.
       // (A buffer smaller than the group leaves some pairs without bytes: check with one byte each.)
-      auto built = std::make_shared<const workloads::Schedule>(
-          algo->build_on(c.op, group, std::max<std::uint64_t>(c.size_bytes, group.size()), f.collective));
-      if (c.size_bytes >= group.size()) f.schedules[&step] = built;
-      const workloads::Schedule& schedule = *built;
-      for (std::size_t i = 0; i < schedule.size(); ++i) {
-        for (const Phase& ph : schedule[i]) {
-          for (const auto& t : ph.sends) {
-            if (t.peer == kInNetwork) continue;
-            if (!f.router.reachable(group[i], t.peer))
-              throw core::InputError(
-                  step.loc, step.key,
-                  "rank " + std::to_string(group[i]) + " cannot reach rank " + std::to_string(t.peer) +
-                      " on platform " + f.spec.name + ": no path in tier " +
-                      f.topo.tiers[static_cast<std::size_t>(f.router.tier_of(group[i], t.peer))].name);
-          }
+      auto plan = algo->plan(c.op, group, std::max<std::uint64_t>(c.size_bytes, group.size()), f.collective);
+      if (c.size_bytes >= group.size()) f.plans[&step] = plan;
+      std::vector<int> peers;
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        peers.clear();
+        plan->send_peers(static_cast<int>(i), peers);
+        for (int peer : peers) {
+          if (peer == kInNetwork) continue;
+          if (!f.router.reachable(group[i], peer))
+            throw core::InputError(
+                step.loc, step.key,
+                "rank " + std::to_string(group[i]) + " cannot reach rank " + std::to_string(peer) +
+                    " on platform " + f.spec.name + ": no path in tier " +
+                    f.topo.tiers[static_cast<std::size_t>(f.router.tier_of(group[i], peer))].name);
         }
       }
       break;
@@ -195,14 +194,27 @@ void validate_step(Facts& f, const Step& step) {
   }
 }
 
+// What one endpoint does in a step: phase `index` of a plan, or phases of its own (pools, reducers, and an
+// empty list for compute and parallel steps); nothing when neither is set.
+struct Part {
+  const workloads::SchedulePlan* plan = nullptr;
+  int index = 0;
+  const std::vector<Phase>* own = nullptr;
+  bool active() const { return plan != nullptr || own != nullptr; }
+  int phases() const { return plan != nullptr ? plan->phases(index) : static_cast<int>(own->size()); }
+  const Phase& phase(int k, Phase& scratch) const {
+    return plan != nullptr ? plan->phase(index, k, scratch) : (*own)[static_cast<std::size_t>(k)];
+  }
+};
+
 // One step of one iteration, with what each endpoint does in it.
 struct Instance {
   const Step* step = nullptr;
   int iteration = 0;
   std::uint64_t id = 0;
   std::vector<int> group;                               // participating ranks
-  std::vector<const std::vector<Phase>*> phases;        // per endpoint: its phases, or null when not in it
-  std::shared_ptr<const workloads::Schedule> schedule;  // shared by iterations
+  std::vector<Part> parts;                              // per endpoint
+  std::shared_ptr<const workloads::SchedulePlan> plan;  // shared by iterations
   std::vector<std::vector<Phase>> own;                  // phases made for this step (pools, reducers)
   std::string algorithm;
   double duration_s = 0.0;      // compute
@@ -215,18 +227,59 @@ struct Instance {
   core::Tick start = std::numeric_limits<core::Tick>::max();
   core::Tick end = 0;
   core::StepTally tally;
-  bool participates(int endpoint) const { return phases[static_cast<std::size_t>(endpoint)] != nullptr; }
+  bool participates(int endpoint) const { return parts[static_cast<std::size_t>(endpoint)].active(); }
+};
+
+class Runner;
+
+// One endpoint's phases of one step, advanced by completions. A phase posts every send and receive at once
+// (receives from one peer added up) and reserves the HBM traffic it implies; it ends when all of them have
+// completed and the HBM is done, and the next phase starts at that instant.
+class PhaseMachine final : public accelerator::CompletionListener {
+ public:
+  PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank);
+  // Posts phases until one is outstanding (or none is left).
+  void run();
+  // Blocks the calling thread until the last phase has completed.
+  void wait() {
+    while (!m_finished)
+      sc_core::wait(m_finished_event);
+  }
+  // The HBM this phase waited for is done.
+  void resume();
+  void completed() override;
+
+ private:
+  void post(const Phase& ph);
+
+  Runner& m_runner;
+  Instance& m_inst;
+  accelerator::Accelerator& m_acc;
+  Part m_part;
+  bool m_is_rank;
+  std::uint8_t m_cls;
+  int m_k = 0;
+  int m_count;
+  bool m_posting = false;
+  bool m_finished = false;
+  core::Tick m_hbm_done = 0;
+  accelerator::Completion m_done{this};
+  Phase m_scratch;
+  std::vector<std::pair<int, std::uint64_t>> m_recvs;
+  sc_core::sc_event m_finished_event;
 };
 
 class Runner {
  public:
   Runner(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload, Facts& facts)
-      : m_spec(platform), m_workload(workload), m_facts(facts), m_schedules(facts.schedules) {}
+      : m_spec(platform), m_workload(workload), m_facts(facts), m_plans(facts.plans) {}
 
   SimulationResult run() {
     platforms::Platform platform("platform", m_spec);
     const int n = platform.ranks();
     m_endpoints = platform.endpoints();
+    m_timers = std::make_unique<core::EventQueue<PhaseMachine*>>("phase_timers",
+                                                                 [](PhaseMachine* const& m) { m->resume(); });
     for (int it = 0; it < m_workload.iterations; ++it)
       for (const Step& step : m_workload.steps)
         m_top.push_back(instantiate(step, it, n));
@@ -244,6 +297,7 @@ class Runner {
     }
     sc_core::sc_start();
     if (m_failure) std::rethrow_exception(m_failure);
+    if (auto* flows = platform.flow_network()) flows->flush();
     check_finished(platform);
     return gather(platform);
   }
@@ -264,21 +318,21 @@ class Runner {
     inst->step = &step;
     inst->iteration = iteration;
     inst->id = m_next_id++;
-    inst->phases.assign(static_cast<std::size_t>(m_endpoints), nullptr);
+    inst->parts.assign(static_cast<std::size_t>(m_endpoints), Part{});
     switch (step.kind) {
       case Step::Kind::Collective: {
         const auto& c = step.collective;
         inst->group = c.ranks.empty() ? all_ranks(n) : c.ranks;
         inst->algorithm = algorithm_of(m_spec, c);
-        auto& cached = m_schedules[&step];
+        auto& cached = m_plans[&step];
         if (!cached) {
-          cached = std::make_shared<workloads::Schedule>(
-              workloads::find_collective(inst->algorithm)
-                  ->build_on(c.op, inst->group, c.size_bytes, m_facts.collective));
+          cached = workloads::find_collective(inst->algorithm)
+                       ->plan(c.op, inst->group, c.size_bytes, m_facts.collective);
         }
-        inst->schedule = cached;
+        inst->plan = cached;
         for (std::size_t i = 0; i < inst->group.size(); ++i)
-          inst->phases[static_cast<std::size_t>(inst->group[i])] = &(*cached)[i];
+          inst->parts[static_cast<std::size_t>(inst->group[i])] =
+              Part{cached.get(), static_cast<int>(i), nullptr};
         if (inst->algorithm == "in_network") add_reducer_phases(*inst);
         break;
       }
@@ -320,9 +374,9 @@ class Runner {
             pool_phase.recvs.push_back({r, kReadRequestBytes, {}});
             pool_phase.sends.push_back({r, m.size_bytes, {}});
           }
-          inst->phases[static_cast<std::size_t>(r)] = &inst->own[i];
+          inst->parts[static_cast<std::size_t>(r)].own = &inst->own[i];
         }
-        inst->phases[static_cast<std::size_t>(inst->pool)] = &inst->own.back();
+        inst->parts[static_cast<std::size_t>(inst->pool)].own = &inst->own.back();
         break;
       }
       case Step::Kind::Parallel: {
@@ -335,7 +389,7 @@ class Runner {
         for (int e = 0; e < m_endpoints; ++e)
           if (in[static_cast<std::size_t>(e)]) {
             if (e < n) inst->group.push_back(e);
-            inst->phases[static_cast<std::size_t>(e)] = &m_empty;
+            inst->parts[static_cast<std::size_t>(e)].own = &m_empty;
           }
         break;
       }
@@ -343,16 +397,21 @@ class Runner {
     return inst;
   }
 
+  friend class PhaseMachine;
+
   void mark_all(Instance& inst) {
     for (int r : inst.group)
-      inst.phases[static_cast<std::size_t>(r)] = &m_empty;
+      inst.parts[static_cast<std::size_t>(r)].own = &m_empty;
   }
 
   // in_network: every rank's transfers with kInNetwork are mirrored into the reduction engine's phases.
   void add_reducer_phases(Instance& inst) {
     std::string why;
     const int reducer = reducer_for(m_facts, inst.group, &why);
-    const auto& schedule = *inst.schedule;
+    // in_network's plan is its built schedule.
+    const workloads::Schedule* built = inst.plan->materialized();
+    if (built == nullptr) throw core::SimulationError("in_network needs a built schedule");
+    const auto& schedule = *built;
     inst.own.assign(1, std::vector<Phase>(schedule.front().size()));
     auto& mine = inst.own.front();
     for (std::size_t i = 0; i < schedule.size(); ++i) {
@@ -364,58 +423,26 @@ class Runner {
       }
     }
     inst.pool = reducer;
-    inst.phases[static_cast<std::size_t>(reducer)] = &mine;
+    inst.parts[static_cast<std::size_t>(reducer)].own = &mine;
   }
 
-  void run_phases(Instance& inst, accelerator::Accelerator& acc, const std::vector<Phase>& phases,
-                  bool is_rank) {
-    const auto cls = static_cast<std::uint8_t>(
-        inst.step->kind == Step::Kind::Memory ? inst.step->memory.cls : inst.step->collective.cls);
-    for (std::size_t k = 0; k < phases.size(); ++k) {
-      const Phase& ph = phases[k];
-      const std::uint64_t tag = (inst.id << 24) | k;
-      accelerator::Completion done;
-      std::uint64_t hbm = ph.reduce_bytes;
-      for (const auto& s : ph.sends) {
-        acc.send(s.peer == kInNetwork ? inst.pool : s.peer, s.bytes, cls, tag, done, &inst.tally);
-        hbm += s.bytes;
-      }
-      // Receives from one peer in one phase add up: post them as one, so that data that already arrived
-      // for all of them never exceeds what is posted.
-      m_recv_scratch.clear();
-      for (const auto& r : ph.recvs) {
-        const int peer = r.peer == kInNetwork ? inst.pool : r.peer;
-        auto it = std::find_if(m_recv_scratch.begin(), m_recv_scratch.end(),
-                               [peer](const auto& e) { return e.first == peer; });
-        if (it == m_recv_scratch.end()) {
-          m_recv_scratch.emplace_back(peer, r.bytes);
-        } else {
-          it->second += r.bytes;
-        }
-        hbm += r.bytes;
-      }
-      for (const auto& [peer, bytes] : m_recv_scratch)
-        acc.recv(peer, bytes, tag, done);
-      // A rank reads what it sends and writes what it receives (and reads its operand to reduce) in its HBM,
-      // pipelined with the transfers: the phase takes the longer of the two.
-      const core::Tick hbm_done = is_rank && hbm > 0 && inst.step->kind == Step::Kind::Collective
-                                      ? acc.hbm().reserve(hbm, !ph.recvs.empty())
-                                      : 0;
-      done.wait();
-      const core::Tick now = core::now_ticks();
-      if (hbm_done > now) sc_core::wait(core::ticks_to_time(hbm_done - now));
-    }
+  // Runs `part`'s phases for `acc`, blocking the calling thread until the last completes. The phases are
+  // driven by completions, not by the thread: one wake-up per step and rank instead of one per phase.
+  void run_phases(Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank) {
+    PhaseMachine machine(*this, inst, acc, part, is_rank);
+    machine.run();
+    machine.wait();
   }
 
   void execute(Instance& inst, accelerator::Accelerator& acc) {
     const int me = acc.rank();
-    const auto* phases = inst.phases[static_cast<std::size_t>(me)];
-    if (phases == nullptr) return;
+    const Part& part = inst.parts[static_cast<std::size_t>(me)];
+    if (!part.active()) return;
     const bool is_rank = me < m_spec.ranks();
     if (is_rank) inst.start = std::min(inst.start, core::now_ticks());
     switch (inst.step->kind) {
       case Step::Kind::Collective:
-        run_phases(inst, acc, *phases, is_rank);
+        run_phases(inst, acc, part, is_rank);
         break;
       case Step::Kind::Memory: {
         const bool write = inst.step->memory.write;
@@ -448,7 +475,7 @@ class Runner {
             if (!t.terminated()) sc_core::wait(t.terminated_event());
           break;
         }
-        run_phases(inst, acc, *phases, is_rank);
+        run_phases(inst, acc, part, is_rank);
         // A write is durable once the pool has committed it.
         if (is_rank && write && inst.pool_latency_s > 0.0)
           sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
@@ -461,7 +488,7 @@ class Runner {
       case Step::Kind::Parallel: {
         std::vector<sc_core::sc_process_handle> threads;
         for (auto& child : inst.children) {
-          if (child->phases[static_cast<std::size_t>(me)] == nullptr) continue;
+          if (!child->participates(me)) continue;
           Instance* c = child.get();
           threads.push_back(sc_core::sc_spawn([this, c, &acc] { guard([&] { execute(*c, acc); }); }));
         }
@@ -601,13 +628,92 @@ class Runner {
   Facts& m_facts;
   int m_endpoints = 0;
   std::vector<std::unique_ptr<Instance>> m_top;
-  std::map<const Step*, std::shared_ptr<const workloads::Schedule>>& m_schedules;
+  std::map<const Step*, std::shared_ptr<const workloads::SchedulePlan>>& m_plans;
+  std::unique_ptr<core::EventQueue<PhaseMachine*>> m_timers;  // phases waiting for their HBM
   std::vector<core::Tick> m_end;
   std::uint64_t m_next_id = 0;
   std::exception_ptr m_failure;
   const std::vector<Phase> m_empty;
-  std::vector<std::pair<int, std::uint64_t>> m_recv_scratch;
 };
+
+PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part,
+                           bool is_rank)
+    : m_runner(runner),
+      m_inst(inst),
+      m_acc(acc),
+      m_part(part),
+      m_is_rank(is_rank),
+      m_cls(static_cast<std::uint8_t>(inst.step->kind == Step::Kind::Memory ? inst.step->memory.cls
+                                                                            : inst.step->collective.cls)),
+      m_count(part.phases()) {}
+
+void PhaseMachine::run() {
+  while (m_k < m_count) {
+    // Hold the completion open while posting, so that receives whose data is already here cannot end the
+    // phase before every operation of it is posted.
+    m_posting = true;
+    m_done.add();
+    post(m_part.phase(m_k, m_scratch));
+    m_posting = false;
+    m_done.one_done();
+    if (m_done.outstanding() > 0) return;  // completed() continues
+    const core::Tick now = core::now_ticks();
+    if (m_hbm_done > now) {
+      m_runner.m_timers->push(m_hbm_done, this);
+      return;
+    }
+    ++m_k;
+  }
+  m_finished = true;
+  m_finished_event.notify(sc_core::SC_ZERO_TIME);
+}
+
+void PhaseMachine::completed() {
+  if (m_posting) return;  // run() sees it once posting is over
+  const core::Tick now = core::now_ticks();
+  if (m_hbm_done > now) {
+    m_runner.m_timers->push(m_hbm_done, this);
+    return;
+  }
+  resume();
+}
+
+void PhaseMachine::resume() {
+  // Called from whichever process completed the phase: keep a failure whole for run() to rethrow.
+  m_runner.guard([&] {
+    ++m_k;
+    run();
+  });
+}
+
+void PhaseMachine::post(const Phase& ph) {
+  const std::uint64_t tag = (m_inst.id << 24) | static_cast<std::uint64_t>(m_k);
+  std::uint64_t hbm = ph.reduce_bytes;
+  for (const auto& s : ph.sends) {
+    m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, s.bytes, m_cls, tag, m_done, &m_inst.tally);
+    hbm += s.bytes;
+  }
+  // Receives from one peer in one phase add up: post them as one, so that data that already arrived for all
+  // of them never exceeds what is posted.
+  m_recvs.clear();
+  for (const auto& r : ph.recvs) {
+    const int peer = r.peer == kInNetwork ? m_inst.pool : r.peer;
+    auto it = std::find_if(m_recvs.begin(), m_recvs.end(), [peer](const auto& e) { return e.first == peer; });
+    if (it == m_recvs.end()) {
+      m_recvs.emplace_back(peer, r.bytes);
+    } else {
+      it->second += r.bytes;
+    }
+    hbm += r.bytes;
+  }
+  for (const auto& [peer, bytes] : m_recvs)
+    m_acc.recv(peer, bytes, tag, m_done);
+  // A rank reads what it sends and writes what it receives (and reads its operand to reduce) in its HBM,
+  // pipelined with the transfers: the phase takes the longer of the two.
+  m_hbm_done = m_is_rank && hbm > 0 && m_inst.step->kind == Step::Kind::Collective
+                   ? m_acc.hbm().reserve(hbm, !ph.recvs.empty())
+                   : 0;
+}
 
 }  // namespace
 

@@ -73,6 +73,10 @@ std::string module_name(const std::string& name) {
 
 Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec)
     : sc_core::sc_module(name), m_spec(spec), m_topo(make_topology(spec)), m_router(m_topo) {
+  for (const auto& tier : m_topo.tiers)
+    m_tier_policy.push_back(tier.routing == "spray"  ? Policy::Spray
+                            : tier.routing == "ecmp" ? Policy::Ecmp
+                                                     : Policy::Fixed);
   accelerator::Params ap;
   ap.compute_flops = spec.accelerator.compute_flops;
   ap.router_latency_s = spec.accelerator.router_latency_s;
@@ -119,6 +123,8 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
           for (int p = 0; p < o->ports(); ++p)
             map[static_cast<std::size_t>(p)] = o->circuit(p);
           m_router.set_circuits(node_id, map);
+          m_route_cache.clear();
+          ++m_route_generation;
         });
         m_node_module[n] = o;
         break;
@@ -215,7 +221,20 @@ void Platform::bind_all() {
 }
 
 bool Platform::route(int src, int dst, std::uint64_t hash, core::Route& out) {
-  return m_router.route(src, dst, hash, out);
+  if (m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] != Policy::Fixed)
+    return m_router.route(src, dst, hash, out);
+  const std::uint64_t key = static_cast<std::uint64_t>(src) * static_cast<std::uint64_t>(endpoints()) +
+                            static_cast<std::uint64_t>(dst);
+  const auto it = m_route_cache.find(key);
+  if (it != m_route_cache.end()) {
+    out = it->second;
+    return true;
+  }
+  if (!m_router.route(src, dst, hash, out)) return false;
+  // A bound on the memory of all-pairs traffic on a large fabric: past it, routes are computed each time.
+  constexpr std::size_t kMaxCachedRoutes = 1u << 20;
+  if (m_route_cache.size() < kMaxCachedRoutes) m_route_cache.emplace(key, out);
+  return true;
 }
 
 std::string Platform::describe() const {

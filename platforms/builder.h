@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <systemc>
+#include <unordered_map>
 #include <vector>
 
 #include "core/fabric_extension.h"
@@ -60,10 +61,21 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   // The engine that runs: "packet" or "flow" (engine: auto picks packets up to 64 ranks, flows above).
   const std::string& engine() const { return m_engine; }
   const FlowNetwork* flow_network() const { return m_flows.get(); }
+  FlowNetwork* flow_network() { return m_flows.get(); }
 
-  // IRouteTable: by the tier's routing policy, over the OCS circuits as they are now.
+  // IRouteTable: by the tier's routing policy, over the OCS circuits as they are now. Routes that do not
+  // depend on the hash (every policy but ecmp and spray) are computed once per pair and kept until the
+  // circuits change.
   bool route(int src, int dst, std::uint64_t hash, core::Route& out) override;
-  bool sprays(int src, int dst) override { return m_router.policy(m_router.tier_of(src, dst)) == "spray"; }
+  // Whether routes between the two depend only on the circuits (not on a hash), and a count that changes
+  // whenever circuits do.
+  bool fixed_route(int src, int dst) const {
+    return m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] == Policy::Fixed;
+  }
+  std::uint64_t route_generation() const { return m_route_generation; }
+  bool sprays(int src, int dst) override {
+    return m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] == Policy::Spray;
+  }
 
   // What `pjbit validate` prints: ranks, tiers, links, switches, ports.
   std::string describe() const;
@@ -86,6 +98,10 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   std::vector<sc_core::sc_module*> m_node_module;  // per topology node
   std::string m_engine = "packet";
   std::unique_ptr<FlowNetwork> m_flows;
+  enum class Policy : std::uint8_t { Fixed, Ecmp, Spray };
+  std::vector<Policy> m_tier_policy;
+  std::unordered_map<std::uint64_t, core::Route> m_route_cache;  // key src x endpoints + dst
+  std::uint64_t m_route_generation = 0;
 };
 
 }  // namespace pjbit::platforms

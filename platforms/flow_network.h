@@ -1,13 +1,16 @@
 // The flow engine (DESIGN: "max-min fair sharing of bandwidth, events only when a flow starts or ends"):
 // a message crosses the fabric as one flow over the same route the packet engine would use. Every link
 // direction is shared max-min fairly among the flows crossing it (progressive filling), with strict priority
-// between transport classes when they are on; rates change only when a flow starts or ends. A flow's last
+// between transport classes when they are on; rates change only when a flow starts or ends, and only the
+// flows connected (through shared link directions) to one that started or ended are re-solved. A flow's last
 // byte leaves the source when its bytes have drained at its rates, and arrives one path latency later. It
 // charges the same per-bit energies to the same links, switches and NICs, so static power, cooling and pJ
 // per useful bit come out as with packets. Equations and limits in docs/engines.md.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -27,11 +30,16 @@ class FlowNetwork : public accelerator::IFlowFabric {
   FlowNetwork(Platform& platform, bool priorities);
 
   void start(accelerator::Accelerator& from, int dst, std::uint64_t bytes, std::uint8_t cls,
-             std::uint64_t tag, const core::Route& route, core::StepTally* tally,
-             core::MessageSink* sink) override;
+             std::uint64_t tag, std::uint64_t hash, core::StepTally* tally, core::MessageSink* sink) override;
+
+  // Hands the bytes the flows carried to the links, switches and NICs they crossed (their energy, bytes and
+  // busy time). Flows add to compact counters while the simulation runs; call this once it has ended.
+  void flush();
 
   std::uint64_t flows_started() const { return m_started; }
   std::uint64_t reallocations() const { return m_reallocations; }
+  // Flows whose rates the re-solves recomputed, summed over re-solves (a measure of how local they were).
+  std::uint64_t flows_resolved() const { return m_flows_resolved; }
 
   // Max-min fair rates by progressive filling: flows[i] uses resources uses[i] (indices into capacity);
   // with priorities, lower classes[i] are served first and higher ones share what is left. Pure; for tests.
@@ -39,68 +47,130 @@ class FlowNetwork : public accelerator::IFlowFabric {
                                            const std::vector<int>& classes,
                                            const std::vector<double>& capacity, bool priorities);
 
-  // The solver's working memory, kept between solves so that a solve allocates nothing once warm.
+  // The solver's working memory, kept between solves so that a solve allocates nothing once warm. Its cost
+  // is O(flows x path + touched resources x log resources): it never walks resources no flow uses.
   struct Solver {
     std::vector<double> residual;
     std::vector<int> count;
+    std::vector<std::uint32_t> stamp;  // residual[r] is valid for this solve when stamp[r] == epoch
+    std::uint32_t epoch = 0;
     std::vector<std::vector<int>> flows_of;
     std::vector<char> frozen;
     std::vector<int> touched;
-    std::vector<std::pair<double, int>> heap;
+    std::vector<int> changed;
+    std::vector<char> mark;
+    // An indexed min-heap of resources by fair share: each resource at most once, its key moved in place.
+    std::vector<int> heap;
+    std::vector<int> heap_pos;  // position in heap, or -1
+    std::vector<double> key;
     // rate[i] for the flow crossing *uses[i] (pointers: a caller's flows need not be copied).
     void solve(const std::vector<const std::vector<int>*>& uses, const std::vector<int>& classes,
                const std::vector<double>& capacity, bool priorities, std::vector<double>& rate);
+
+   private:
+    void prepare(std::size_t resources);
+    bool less(int a, int b) const;
+    void sift_up(std::size_t i);
+    void sift_down(std::size_t i);
+    void heap_update(int r);
+    void heap_remove(int r);
+    int heap_pop();
   };
 
  private:
-  struct Hop {
-    link::Link* link;
-    int dir;
+  // What a route crosses, worked out once per (source, destination) while routes stay as they are, and
+  // shared by the flows on it.
+  struct Path {
+    std::vector<int> resources;    // link direction ids: 2 x link + dir
+    std::vector<int> switches;     // indices into m_switches
+    std::vector<int> nics;         // indices into m_nics
+    core::Tick latency = 0;        // links, switches, NICs, forwarding routers
+    double joules_per_byte = 0.0;  // dynamic energy of one payload byte along the path
+    double wire_per_byte = 0.0;    // fabric wire bytes per payload byte (protocol overhead included)
+    std::uint64_t generation = 0;  // the platform's route generation it was made in
   };
+  // A flow's bytes left are rem0 at time t0 and drain at `rate` since: only flows whose rate changes are
+  // touched when the fabric changes.
   struct Flow {
-    std::vector<int> resources;  // link direction ids: 2 x link + dir
-    std::vector<Hop> hops;
-    std::vector<fabric_switch::Switch*> switches;
-    std::vector<std::pair<nic::Nic*, int>> nics;
-    double remaining = 0.0;  // payload bytes still to leave the source
-    double rate = 0.0;       // payload bytes per second
+    const Path* cached = nullptr;  // a cached path, or null for `own` (slots move: never point at own)
+    Path own;
+    std::vector<int> position;  // where this flow sits in each resource's list of flows
+    double rem0 = 0.0;          // payload bytes still to leave the source at t0
+    core::Tick t0 = 0;
+    double rate = 0.0;  // payload bytes per second
+    core::Tick finish = 0;
+    std::uint32_t version = 0;  // bumped whenever finish changes: older heap entries are stale
     std::uint64_t bytes = 0;
     int cls = 2;
-    core::Tick latency = 0;  // path latency: links, switches, NICs, forwarding routers
     int src = 0, dst = 0;
     std::uint64_t tag = 0;
     core::StepTally* tally = nullptr;
     core::MessageSink* sink = nullptr;
+    bool seen = false;  // visited by the current component search
+    const Path& path() const { return cached != nullptr ? *cached : own; }
+    const std::vector<int>& resources() const { return path().resources; }
   };
   struct Delivery {
     int src, dst;
     std::uint64_t tag, bytes;
     core::MessageSink* sink;
   };
+  struct Finish {
+    core::Tick at;
+    std::uint64_t seq;
+    int slot;
+    std::uint32_t version;
+    bool after(const Finish& o) const { return at > o.at || (at == o.at && seq > o.seq); }
+  };
 
+  void make_path(int src, int dst, const core::Route& route, Path& out);
+  // The cached path for the pair, or null after making the flow's own path.
+  const Path* path_for(int src, int dst, std::uint64_t hash, Flow& f);
   void wake();
-  void advance(core::Tick now);
-  void reallocate();
-  void arm(core::Tick now);
+  void complete(int slot, core::Tick now);
+  void resolve(core::Tick now);
+  bool alone(int resource);
+  void schedule_finish(Flow& f, int slot, core::Tick now);
+  void arm(core::Tick at);
+  void mark_dirty(int resource);
   void deliver(const Delivery& d);
+  void queue_delivery(core::Tick now, core::Tick latency, const Delivery& d);
 
   Platform& m_platform;
   bool m_priorities;
   std::vector<Flow> m_flows;  // slots
   std::vector<int> m_free;
-  std::vector<int> m_active;
-  std::vector<double> m_capacity;  // per link direction, payload bytes per second
-  core::Tick m_last = 0;
-  bool m_dirty = false;
+  std::vector<double> m_capacity;      // per link direction, payload bytes per second
+  std::vector<std::vector<int>> m_on;  // per link direction: the active flows crossing it
+  std::vector<int> m_dirty;            // resources whose flows changed since the last solve
+  std::vector<char> m_is_dirty;
+  std::vector<char> m_res_seen;    // visited by the current component search
+  std::vector<Finish> m_finishes;  // min-heap by (time, order)
+  std::uint64_t m_finish_seq = 0;
   core::Tick m_armed_for = ~core::Tick{0};
   std::uint64_t m_started = 0;
   std::uint64_t m_reallocations = 0;
+  std::uint64_t m_flows_resolved = 0;
   Solver m_solver;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Path>>
+      m_paths;                                   // fixed routes; key src x endpoints + dst
+  std::vector<std::unique_ptr<Path>> m_retired;  // paths of circuits that changed, while flows may use them
+  core::Route m_route;
+  std::vector<double> m_carried;  // payload bytes per link direction, not yet flushed
+  std::vector<fabric_switch::Switch*> m_switches;
+  std::unordered_map<const fabric_switch::Switch*, int> m_switch_index;
+  std::vector<double> m_switch_carried;
+  std::vector<std::pair<nic::Nic*, int>> m_nics;  // (NIC, out port)
+  std::vector<double> m_nic_carried;
+  std::vector<int> m_component;  // flows of the components being re-solved
+  std::vector<int> m_stack;
   std::vector<const std::vector<int>*> m_uses;
   std::vector<int> m_classes;
   std::vector<double> m_rates;
   core::EventQueue<int> m_wakeups;
-  core::EventQueue<Delivery> m_deliveries;
+  core::EventQueue<Delivery> m_deliveries;  // deliveries of paths whose latency has no lane
+  // Deliveries lie one path latency after a flow's last byte left: one FIFO per distinct latency.
+  std::vector<std::pair<core::Tick, std::unique_ptr<core::FifoQueue<Delivery>>>> m_lanes;
 };
 
 }  // namespace pjbit::platforms

@@ -15,7 +15,8 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64 finaliser: a deterministic, 
 
 }  // namespace
 
-Router::Router(const Topology& topo) : m_topo(topo), m_circuits(topo.circuits), m_dist(topo.tiers.size()) {
+Router::Router(const Topology& topo)
+    : m_topo(topo), m_circuits(topo.circuits), m_dist(topo.tiers.size()), m_components(topo.tiers.size()) {
   for (std::size_t n = 0; n < topo.nodes.size(); ++n) {
     m_vertex_base.push_back(m_vertices);
     const TopoNode& node = topo.nodes[n];
@@ -85,9 +86,42 @@ const std::vector<std::int32_t>& Router::distances(int tier, int dst) {
 
 bool Router::reachable(int src, int dst) {
   if (src == dst) return true;
-  const auto& dist = distances(tier_of(src, dst), dst);
-  const int node = m_topo.endpoint_node[static_cast<std::size_t>(src)];
-  return dist[static_cast<std::size_t>(m_vertex_base[static_cast<std::size_t>(node)])] > 0;
+  // Links are two-way and circuits join ports in pairs, so reachability is being in one connected component
+  // of the tier's graph (as the distance tables, searched from the destination, already assume): one search
+  // per tier instead of one per destination.
+  const auto& label = components(tier_of(src, dst));
+  const auto vertex = [&](int endpoint) {
+    return m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(endpoint)])];
+  };
+  const int a = label[static_cast<std::size_t>(vertex(src))];
+  return a >= 0 && a == label[static_cast<std::size_t>(vertex(dst))];
+}
+
+const std::vector<int>& Router::components(int tier) {
+  auto& label = m_components[static_cast<std::size_t>(tier)];
+  if (!label.empty()) return label;
+  label.assign(static_cast<std::size_t>(m_vertices), -1);
+  std::vector<int> stack;
+  std::vector<std::pair<int, int>> next;
+  int count = 0;
+  for (int start = 0; start < m_vertices; ++start) {
+    if (label[static_cast<std::size_t>(start)] >= 0) continue;
+    label[static_cast<std::size_t>(start)] = count;
+    stack.push_back(start);
+    while (!stack.empty()) {
+      const int v = stack.back();
+      stack.pop_back();
+      neighbours(tier, v, next);
+      for (const auto& [w, port] : next) {
+        (void)port;
+        if (label[static_cast<std::size_t>(w)] >= 0) continue;
+        label[static_cast<std::size_t>(w)] = count;
+        stack.push_back(w);
+      }
+    }
+    ++count;
+  }
+  return label;
 }
 
 bool Router::user_route(int src, int dst, core::Route& out) const {
@@ -185,7 +219,10 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
 void Router::set_circuits(int node, const std::vector<int>& circuits) {
   m_circuits[static_cast<std::size_t>(node)] = circuits;
   const int tier = m_topo.nodes[static_cast<std::size_t>(node)].tier;
-  if (tier >= 0) m_dist[static_cast<std::size_t>(tier)].clear();
+  if (tier >= 0) {
+    m_dist[static_cast<std::size_t>(tier)].clear();
+    m_components[static_cast<std::size_t>(tier)].clear();
+  }
 }
 
 std::string Router::describe(int src, const core::Route& route) const {

@@ -39,6 +39,7 @@ class Router {
   // the port its circuit joins).
   int vertex_of(int node, int link) const;
   const std::vector<std::int32_t>& distances(int tier, int dst);
+  const std::vector<int>& components(int tier);  // per vertex: its connected component in the tier
   void neighbours(int tier, int v,
                   std::vector<std::pair<int, int>>& out) const;  // (next vertex, emitted port or -1)
   bool dimension_order(int src, int dst, const TierInfo& tier, core::Route& out) const;
@@ -51,6 +52,7 @@ class Router {
   std::vector<int> m_vertex_port;            // per vertex: the OCS port, or -1
   int m_vertices = 0;
   std::vector<std::unordered_map<int, std::vector<std::int32_t>>> m_dist;  // per tier: dst -> distances
+  std::vector<std::vector<int>> m_components;                              // per tier, made on first use
   std::vector<std::pair<int, int>> m_scratch;
 };
 

@@ -60,6 +60,15 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
   m->undelivered = bytes;
   m->done = &done;
   m->tally = tally;
+  done.add();
+  if (m_flow_fabric != nullptr) {
+    // The flow fabric routes the flow itself (and keeps the paths of fixed routes).
+    m->to_inject = 0;
+    m->spray = false;
+    m->packets = 0;
+    m_flow_fabric->start(*this, dst, bytes, cls, tag, m->flow, tally, m);
+    return;
+  }
   // The route is kept in the message (its buffer is reused with the message, so nothing is allocated once
   // the pool of messages has grown); the flow id spreads flows over equal-cost paths.
   if (!m_routes.route(rank(), dst, m->flow, m->route)) {
@@ -68,12 +77,6 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
   }
   m->spray = m_routes.sprays(rank(), dst);
   m->packets = 0;
-  done.add();
-  if (m_flow_fabric != nullptr) {
-    m->to_inject = 0;
-    m_flow_fabric->start(*this, dst, bytes, cls, tag, m->route, tally, m);
-    return;
-  }
   const int port = m->route.ports.front();
   m_ports[port].turns[m_params.priorities ? std::min<int>(cls, kClasses - 1) : 0].push_back(m);
   inject(port);

@@ -51,18 +51,33 @@ class Accelerator;
 class IFlowFabric {
  public:
   virtual ~IFlowFabric() = default;
-  // Starts a flow of `bytes` from `from` to `dst` over `route`; when its last byte arrives, the fabric
-  // credits the receiver (Accelerator::receive) and tells `sink`.
+  // Starts a flow of `bytes` from `from` to `dst`, routed as a packet flow with hash `hash` would be; when
+  // its last byte arrives, the fabric credits the receiver (Accelerator::receive) and tells `sink`.
   virtual void start(Accelerator& from, int dst, std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag,
-                     const core::Route& route, core::StepTally* tally, core::MessageSink* sink) = 0;
+                     std::uint64_t hash, core::StepTally* tally, core::MessageSink* sink) = 0;
 };
 
-// A set of posted operations that a program waits on together.
+// Told when a Completion's last operation completes (instead of waking a waiting thread).
+class CompletionListener {
+ public:
+  virtual ~CompletionListener() = default;
+  virtual void completed() = 0;
+};
+
+// A set of posted operations that a program waits on together: a thread blocks in wait(), or a listener is
+// called, in the process that completed the last operation, at that instant.
 class Completion {
  public:
+  Completion() = default;
+  explicit Completion(CompletionListener* listener) : m_listener(listener) {}
   void add(int n = 1) { m_outstanding += n; }
   void one_done() {
-    if (--m_outstanding == 0) m_done.notify(sc_core::SC_ZERO_TIME);
+    if (--m_outstanding > 0) return;
+    if (m_listener != nullptr) {
+      m_listener->completed();
+    } else {
+      m_done.notify(sc_core::SC_ZERO_TIME);
+    }
   }
   int outstanding() const { return m_outstanding; }
   // Blocks the calling thread until every operation has completed.
@@ -73,6 +88,7 @@ class Completion {
 
  private:
   int m_outstanding = 0;
+  CompletionListener* m_listener = nullptr;
   sc_core::sc_event m_done;
 };
 
