@@ -16,6 +16,8 @@
 #include "platforms/tech/preset_table.h"
 #include "power/ledger.h"
 #include "report/report.h"
+#include "sc_main/compare.h"
+#include "sc_main/sweep.h"
 #include "workloads/loader.h"
 
 namespace pjbit::cli {
@@ -118,6 +120,24 @@ int main(int argc, char* argv[]) {
   auto* presets_json_flag = presets_cmd->add_flag("--json", presets_json, "as JSON");
   presets_cmd->add_flag("--markdown", presets_markdown, "as docs/presets.md")->excludes(presets_json_flag);
 
+  SweepArgs sweep;
+  auto* sweep_cmd =
+      app.add_subcommand("sweep", "run the cross product of parameter values (docs/scaling-out.md)");
+  sweep_cmd->add_option("SWEEP", sweep.file, "sweep YAML file")->required();
+  sweep_cmd->add_option("--out", sweep.out, "folder for the reports and results.csv")->required();
+  sweep_cmd->add_option("--jobs", sweep.jobs, "points run at once (default 1)");
+  sweep_cmd->add_option("--shard", sweep.shard, "run only points i with i mod N = K-1: K/N");
+  sweep_cmd->add_flag("--quiet", sweep.quiet, "print no progress lines");
+
+  CompareArgs compare;
+  auto* compare_cmd =
+      app.add_subcommand("compare", "compare two reports; exit 1 when the candidate is worse beyond --rtol");
+  compare_cmd->add_option("BASELINE", compare.baseline, "baseline report (JSON)")->required();
+  compare_cmd->add_option("CANDIDATE", compare.candidate, "candidate report (JSON)")->required();
+  compare_cmd->add_option("--rtol", compare.rtol, "relative tolerance (default 0.01)");
+  compare_cmd->add_option("--json", compare.json_path,
+                          "write the comparison (schema pjbit.compare/1) to FILE");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -138,6 +158,8 @@ int main(int argc, char* argv[]) {
     if (*run_cmd) return cmd_run(run);
     if (*validate_cmd) return cmd_validate(v_platform, v_workload, v_sets);
     if (*presets_cmd) return cmd_presets(presets_json, presets_markdown);
+    if (*sweep_cmd) return cmd_sweep(sweep);
+    if (*compare_cmd) return cmd_compare(compare);
   } catch (const core::InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kBadInput;

@@ -1,0 +1,24 @@
+// `pjbit sweep SWEEP.yaml --out DIR [--jobs N] [--shard K/N] [--quiet]` (CONTRACT sections 2 and 7): the
+// cross product of parameter values over a base platform and workload, one child `pjbit run` per point, and
+// DIR/results.csv rebuilt from every complete report in DIR. See docs/scaling-out.md.
+#pragma once
+
+#include <string>
+
+namespace pjbit::cli {
+
+struct SweepArgs {
+  std::string file;    // the sweep YAML file
+  std::string out;     // the folder that receives the reports and results.csv
+  int jobs = 1;        // children running at once
+  std::string shard;   // "K/N", or empty for every point
+  bool quiet = false;  // no progress lines on stderr
+};
+
+// Validates the arguments, the sweep file and every point before running anything (bad input throws
+// core::InputError, so nothing is written), then runs the points that have no complete report in DIR yet.
+// Returns kOk; kSimulationFailed when a point failed with 3 (or died); kBadInput when a point failed with 2;
+// 128 + the signal number when SIGINT or SIGTERM stopped the sweep.
+int cmd_sweep(const SweepArgs& args);
+
+}  // namespace pjbit::cli

@@ -1,0 +1,188 @@
+// `pjbit compare` as CI drives it: exit 0 without a regression, 1 with one, 2 on bad input.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "support/testing.h"
+
+namespace {
+
+using pjbit::testing::ProcessResult;
+using pjbit::testing::read_file;
+using pjbit::testing::run_program;
+using pjbit::testing::TempDir;
+
+const char* kRing = R"(name: ring4
+topology:
+  kind: ring
+  ranks: 4
+  link:
+    bandwidth: 200 GB/s
+    latency: 500 ns
+    energy: 5 pJ/bit
+)";
+
+const char* kWorkload = R"(name: ar
+steps:
+  - collective: all_reduce
+    size: 1 MiB
+)";
+
+int count_lines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
+
+// Two reports of the same run, and one of a run over links of half the bandwidth (slower, same energy).
+class CompareReports : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string p = m_dir.write("plat.yaml", kRing), w = m_dir.write("work.yaml", kWorkload);
+    ASSERT_EQ(run_program({"run", p, w, "--quiet", "--json", path("base.json")}).exit_code, 0);
+    ASSERT_EQ(run_program({"run", p, w, "--quiet", "--json", path("same.json")}).exit_code, 0);
+    ASSERT_EQ(run_program({"run", p, w, "--quiet", "--json", path("slow.json"), "--set",
+                           "topology.link.bandwidth=100 GB/s"})
+                  .exit_code,
+              0);
+  }
+  std::string path(const std::string& name) const { return m_dir.path() + "/" + name; }
+  std::string write(const std::string& name, const std::string& text) const {
+    return m_dir.write(name, text);
+  }
+  // A copy of base.json with `edit` applied.
+  std::string edited(const std::string& name, void (*edit)(nlohmann::json&)) const {
+    auto j = nlohmann::json::parse(read_file(path("base.json")));
+    edit(j);
+    return write(name, j.dump(2));
+  }
+
+  TempDir m_dir;
+};
+
+// The table row of `metric`.
+std::string row(const std::string& out, const std::string& metric) {
+  std::smatch m;
+  if (std::regex_search(out, m, std::regex("\n  " + metric + " [^\n]*"))) return m.str();
+  return "";
+}
+
+TEST_F(CompareReports, IdenticalReportsPass) {
+  const ProcessResult r = run_program({"compare", path("base.json"), path("same.json")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  for (const char* metric : {"sim_time_s", "energy_j.total", "fabric_pj_per_useful_bit", "effective_compute"})
+    EXPECT_TRUE(std::regex_search(row(r.out, metric), std::regex(R"(\+0\.00 %  ok$)"))) << r.out;
+  for (const char* metric : {"energy_j.fabric", "power_w.peak", "wire_bytes"})
+    EXPECT_TRUE(std::regex_search(row(r.out, metric), std::regex(R"( info$)"))) << r.out;
+  EXPECT_NE(r.out.find("no regression beyond rtol 0.01"), std::string::npos) << r.out;
+}
+
+TEST_F(CompareReports, SlowerCandidateBeyondTheToleranceIsARegression) {
+  const ProcessResult r = run_program({"compare", path("base.json"), path("slow.json")});
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  EXPECT_TRUE(std::regex_search(row(r.out, "sim_time_s"), std::regex(R"(\+\d+\.\d\d %  worse$)"))) << r.out;
+  EXPECT_TRUE(std::regex_search(row(r.out, "energy_j.total"), std::regex(R"( ok$)"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\nregression beyond rtol 0\.01: sim_time_s \+)")))
+      << r.out;
+}
+
+TEST_F(CompareReports, WithinALooseTolerancePasses) {
+  const ProcessResult r = run_program({"compare", path("base.json"), path("slow.json"), "--rtol", "2"});
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_TRUE(std::regex_search(row(r.out, "sim_time_s"), std::regex(R"( ok$)"))) << r.out;
+}
+
+TEST_F(CompareReports, FasterCandidateIsBetterNotARegression) {
+  const ProcessResult r = run_program({"compare", path("slow.json"), path("base.json"), "--rtol", "0"});
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_TRUE(std::regex_search(row(r.out, "sim_time_s"), std::regex(R"(-\d+\.\d\d %  better$)"))) << r.out;
+}
+
+TEST_F(CompareReports, LessEffectiveComputeIsARegression) {
+  const std::string base = edited("busy.json", [](nlohmann::json& j) { j["effective_compute"] = 0.5; });
+  const std::string cand = edited("idle.json", [](nlohmann::json& j) { j["effective_compute"] = 0.4; });
+  const ProcessResult r = run_program({"compare", base, cand});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(std::regex_search(row(r.out, "effective_compute"), std::regex(R"(-20\.00 %  worse$)")))
+      << r.out;
+  EXPECT_EQ(run_program({"compare", cand, base}).exit_code, 0);
+}
+
+TEST_F(CompareReports, ZeroBaselines) {
+  // 0 -> 0 is no change; 0 -> anything more is an infinite relative change, a regression whatever the
+  // tolerance.
+  const std::string zero = edited("zero.json", [](nlohmann::json& j) { j["energy_j"]["total"] = 0.0; });
+  const ProcessResult same = run_program({"compare", zero, zero, "--rtol", "0"});
+  EXPECT_EQ(same.exit_code, 0) << same.out;
+  const ProcessResult grew = run_program({"compare", zero, path("base.json"), "--rtol", "1000"});
+  EXPECT_EQ(grew.exit_code, 1) << grew.out;
+  EXPECT_TRUE(std::regex_search(row(grew.out, "energy_j.total"), std::regex(R"(\+inf %  worse$)")))
+      << grew.out;
+  const ProcessResult fell = run_program({"compare", path("base.json"), zero});
+  EXPECT_EQ(fell.exit_code, 0) << fell.out;
+  EXPECT_TRUE(std::regex_search(row(fell.out, "energy_j.total"), std::regex(R"(-100\.00 %  better$)")))
+      << fell.out;
+}
+
+TEST_F(CompareReports, JsonOutput) {
+  const std::string out = path("cmp.json");
+  const ProcessResult r = run_program({"compare", path("base.json"), path("slow.json"), "--json", out});
+  EXPECT_EQ(r.exit_code, 1);
+  const auto j = nlohmann::json::parse(read_file(out));
+  EXPECT_EQ(j["schema"], "pjbit.compare/1");
+  EXPECT_EQ(j["regression"], true);
+  EXPECT_EQ(j["metrics"][0]["metric"], "sim_time_s");
+  EXPECT_EQ(j["metrics"][0]["verdict"], "worse");
+  EXPECT_GT(j["metrics"][0]["change"].get<double>(), 0.01);
+}
+
+TEST_F(CompareReports, BadInputExitsTwoWithOneErrorLine) {
+  const std::string base = path("base.json");
+  const std::string missing_metric =
+      edited("missing.json", [](nlohmann::json& j) { j["energy_j"].erase("total"); });
+  const std::string text_metric = edited("text.json", [](nlohmann::json& j) { j["sim_time_s"] = "fast"; });
+  const std::string other_schema =
+      edited("schema.json", [](nlohmann::json& j) { j["schema"] = "pjbit.report/2"; });
+  const std::string no_schema = edited("noschema.json", [](nlohmann::json& j) { j.erase("schema"); });
+  const std::string not_json = write("notjson.json", "{\"schema\": \"pjbit.report/1\",");
+  const std::string array = write("array.json", "[1, 2]");
+  const std::string yaml = write("report.yaml", "schema: pjbit.report/1\n");
+  const struct {
+    std::vector<std::string> args;
+    std::string expect;
+  } cases[] = {
+      {{base, path("nope.json")}, R"(nope\.json: cannot read file: No such file)"},
+      {{m_dir.path(), base}, R"(: cannot read file: Is a directory)"},
+      {{base, not_json}, R"(notjson\.json: expected a pjbit report \(JSON\): parse error)"},
+      {{yaml, base}, R"(report\.yaml: expected a pjbit report \(JSON\))"},
+      {{base, array}, R"(array\.json: expected a pjbit report \(a JSON object\), got an array)"},
+      {{other_schema, base}, R"(schema\.json: schema: expected "pjbit\.report/1", got "pjbit\.report/2")"},
+      {{no_schema, base}, R"(noschema\.json: schema: missing)"},
+      {{base, missing_metric}, R"(missing\.json: energy_j\.total: missing; expected a number)"},
+      {{text_metric, base}, R"(text\.json: sim_time_s: expected a number, got "fast")"},
+      {{base, base, "--rtol", "-0.5"}, R"(--rtol: expected a relative tolerance .*got "-0\.5")"},
+      {{base, base, "--rtol", "abc"}, R"(--rtol: expected a relative tolerance .*got "abc")"},
+      {{base, base, "--rtol", "nan"}, R"(--rtol: .*got "nan")"},
+      {{base}, R"(CANDIDATE)"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"compare"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const std::string out = path("cmp.json");
+    args.insert(args.end(), {"--json", out});
+    const ProcessResult r = run_program(args);
+    EXPECT_EQ(r.exit_code, 2) << c.expect << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+    EXPECT_TRUE(std::regex_search(r.err, std::regex(c.expect)))
+        << "stderr: " << r.err << "expected: " << c.expect;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_FALSE(pjbit::testing::file_exists(out)) << c.expect;
+  }
+}
+
+}  // namespace

@@ -1,0 +1,398 @@
+// `pjbit sweep` as users, clusters and CI drive it: one report per point, results.csv in point order, shards
+// that add up to the unsharded run byte for byte, resume, parallel jobs, failing points, and bad sweep files.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "support/testing.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using pjbit::testing::file_exists;
+using pjbit::testing::ProcessResult;
+using pjbit::testing::read_file;
+using pjbit::testing::run_program;
+using pjbit::testing::TempDir;
+
+const char* kRing = R"(name: ring4
+topology:
+  kind: ring
+  ranks: 4
+  link:
+    bandwidth: 100 GB/s
+    latency: 500 ns
+    energy: 5 pJ/bit
+)";
+
+const char* kWorkload = R"(name: ar
+steps:
+  - collective: all_reduce
+    size: 1 MiB
+)";
+
+// 3 x 2 = 6 points; paths relative to the sweep file.
+const char* kSweep = R"(platform: plat.yaml
+workload: work.yaml
+seed: 3
+vary:
+  topology.link.bandwidth: ["100 GB/s", "200 GB/s", "400 GB/s"]
+  steps.0.size: [1 MiB, "2 MiB"]
+)";
+
+int count_lines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
+
+// The progress lines of finished points on stderr.
+std::vector<std::string> progress_lines(const std::string& err) {
+  std::vector<std::string> out;
+  const std::regex line(R"(sweep: \[\d+/\d+\] point \d+[^\n]*)");
+  for (auto it = std::sregex_iterator(err.begin(), err.end(), line); it != std::sregex_iterator(); ++it)
+    out.push_back(it->str());
+  return out;
+}
+
+// A temporary folder holding a tiny platform, workload and sweep file.
+class SweepFiles {
+ public:
+  explicit SweepFiles(const std::string& sweep = kSweep) {
+    m_dir.write("plat.yaml", kRing);
+    m_dir.write("work.yaml", kWorkload);
+    m_sweep = m_dir.write("sweep.yaml", sweep);
+  }
+  const std::string& sweep() const { return m_sweep; }
+  std::string path(const std::string& name) const { return m_dir.path() + "/" + name; }
+  std::string write(const std::string& name, const std::string& text) const {
+    return m_dir.write(name, text);
+  }
+
+  ProcessResult run(const std::string& out, const std::vector<std::string>& extra = {}) const {
+    std::vector<std::string> args = {"sweep", m_sweep, "--out", path(out)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_program(args, 120.0);
+  }
+
+ private:
+  TempDir m_dir;
+  std::string m_sweep;
+};
+
+TEST(Sweep, WritesOneReportPerPointAndResultsInPointOrder) {
+  SweepFiles f;
+  const ProcessResult r = f.run("out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(progress_lines(r.err).size(), 6u) << r.err;
+  EXPECT_EQ(count_lines(r.out), 1) << r.out;
+  EXPECT_NE(r.out.find("6 run, 0 failed"), std::string::npos) << r.out;
+  for (int i = 0; i < 6; ++i)
+    EXPECT_TRUE(file_exists(f.path("out/point-000" + std::to_string(i) + ".json"))) << i;
+  EXPECT_FALSE(file_exists(f.path("out/point-0006.json")));
+
+  const std::string csv = read_file(f.path("out/results.csv"));
+  std::vector<std::string> lines;
+  for (std::size_t begin = 0; begin < csv.size();) {
+    const std::size_t end = csv.find('\n', begin);
+    lines.push_back(csv.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  ASSERT_EQ(lines.size(), 7u) << csv;
+  EXPECT_EQ(lines[0],
+            "point,topology.link.bandwidth,steps.0.size,sim_time_s,energy_j.total,energy_j.fabric,"
+            "fabric_pj_per_useful_bit,effective_compute,power_w.average,power_w.peak,useful_bytes,wire_bytes,"
+            "engine");
+  // The first key varies slowest.
+  EXPECT_EQ(lines[1].rfind("0,100 GB/s,1 MiB,", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("1,100 GB/s,2 MiB,", 0), 0u) << lines[2];
+  EXPECT_EQ(lines[3].rfind("2,200 GB/s,1 MiB,", 0), 0u) << lines[3];
+  EXPECT_EQ(lines[6].rfind("5,400 GB/s,2 MiB,", 0), 0u) << lines[6];
+
+  // Each report is that of `pjbit run` with the point's overrides and the sweep's seed.
+  const auto report = nlohmann::json::parse(read_file(f.path("out/point-0005.json")));
+  EXPECT_EQ(report["schema"], "pjbit.report/1");
+  EXPECT_EQ(report["seed"], 3);
+  EXPECT_EQ(report["steps"][0]["size_bytes"].get<std::uint64_t>(), 2u << 20);
+  const auto slow = nlohmann::json::parse(read_file(f.path("out/point-0001.json")));
+  EXPECT_NEAR(report["sim_time_s"].get<double>() * 4.0, slow["sim_time_s"].get<double>(),
+              0.5 * slow["sim_time_s"].get<double>());
+  EXPECT_NE(lines[6].find("," + report["sim_time_s"].dump() + ","), std::string::npos) << lines[6];
+}
+
+TEST(Sweep, ShardsIntoOneFolderGiveTheUnshardedResults) {
+  SweepFiles f;
+  const ProcessResult whole = f.run("whole");
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+
+  const ProcessResult first = f.run("shared", {"--shard", "1/2"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto first_lines = progress_lines(first.err);
+  ASSERT_EQ(first_lines.size(), 3u) << first.err;
+  for (const auto& line : first_lines)
+    EXPECT_TRUE(std::regex_search(line, std::regex(R"(point [024] )"))) << line;
+  EXPECT_EQ(count_lines(read_file(f.path("shared/results.csv"))), 1 + 3);
+
+  const ProcessResult second = f.run("shared", {"--shard", "2/2", "--jobs", "2"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(progress_lines(second.err).size(), 3u) << second.err;
+  EXPECT_EQ(read_file(f.path("shared/results.csv")), read_file(f.path("whole/results.csv")));
+
+  // Once every shard has finished, an unsharded run runs nothing and only rebuilds results.csv.
+  fs::remove(f.path("shared/results.csv"));
+  const ProcessResult rebuild = f.run("shared");
+  ASSERT_EQ(rebuild.exit_code, 0) << rebuild.err;
+  EXPECT_TRUE(progress_lines(rebuild.err).empty()) << rebuild.err;
+  EXPECT_NE(rebuild.out.find("0 run, 0 failed, 6 already done"), std::string::npos) << rebuild.out;
+  EXPECT_EQ(read_file(f.path("shared/results.csv")), read_file(f.path("whole/results.csv")));
+}
+
+TEST(Sweep, ResumeRunsOnlyThePointsWithoutAReport) {
+  SweepFiles f;
+  ASSERT_EQ(f.run("out").exit_code, 0);
+  const std::string before = read_file(f.path("out/results.csv"));
+  std::map<int, fs::file_time_type> mtimes;
+  for (int i = 0; i < 6; ++i)
+    mtimes[i] = fs::last_write_time(f.path("out/point-000" + std::to_string(i) + ".json"));
+
+  fs::remove(f.path("out/point-0003.json"));
+  const ProcessResult r = f.run("out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = progress_lines(r.err);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_NE(lines[0].find("point 3 ("), std::string::npos) << lines[0];
+  EXPECT_NE(r.out.find("1 run, 0 failed, 5 already done"), std::string::npos) << r.out;
+  for (int i = 0; i < 6; ++i) {
+    if (i == 3) continue;
+    EXPECT_EQ(fs::last_write_time(f.path("out/point-000" + std::to_string(i) + ".json")), mtimes[i]) << i;
+  }
+  EXPECT_TRUE(file_exists(f.path("out/point-0003.json")));
+  EXPECT_EQ(read_file(f.path("out/results.csv")), before);
+
+  // A report that is not complete (here: not JSON) is run again too.
+  f.write("out/point-0004.json", "{\"schema\": \"pjbit.rep");
+  const ProcessResult again = f.run("out", {"--quiet"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(again.err.empty()) << again.err;
+  EXPECT_NE(again.out.find("1 run, 0 failed, 5 already done"), std::string::npos) << again.out;
+  EXPECT_EQ(read_file(f.path("out/results.csv")), before);
+}
+
+TEST(Sweep, TwoJobsGiveTheSameResultsAsOne) {
+  SweepFiles f;
+  const ProcessResult one = f.run("one", {"--jobs", "1"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const ProcessResult two = f.run("two", {"--jobs", "2"});
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_EQ(progress_lines(two.err).size(), 6u) << two.err;
+  EXPECT_EQ(read_file(f.path("two/results.csv")), read_file(f.path("one/results.csv")));
+}
+
+TEST(Sweep, AFailingPointDoesNotStopTheOthers) {
+  SweepFiles f;
+  // A folder where point 1's report should go: that child cannot write its report and exits with 2.
+  fs::create_directories(f.path("out/point-0001.json"));
+  const ProcessResult r = f.run("out", {"--jobs", "2"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(std::regex_search(
+      r.err,
+      std::regex(R"((^|\n)error: point 1 \(topology\.link\.bandwidth=100 GB/s, steps\.0\.size=2 MiB\): )"
+                 R"([^\n]*point-0001\.json: cannot write file)")))
+      << r.err;
+  EXPECT_EQ(progress_lines(r.err).size(), 6u) << r.err;
+  for (int i : {0, 2, 3, 4, 5})
+    EXPECT_TRUE(file_exists(f.path("out/point-000" + std::to_string(i) + ".json"))) << i;
+  const std::string csv = read_file(f.path("out/results.csv"));
+  EXPECT_EQ(count_lines(csv), 1 + 5) << csv;
+  EXPECT_EQ(csv.find("\n1,"), std::string::npos) << csv;
+  EXPECT_NE(r.out.find("5 run, 1 failed"), std::string::npos) << r.out;
+}
+
+TEST(Sweep, RefusesAFolderThatHoldsAnotherSweep) {
+  SweepFiles f;
+  ASSERT_EQ(f.run("out").exit_code, 0);
+  const std::string before = read_file(f.path("out/results.csv"));
+  std::string other = kSweep;
+  other.replace(other.find("400 GB/s"), 8, "300 GB/s");
+  f.write("sweep.yaml", other);
+  const ProcessResult r = f.run("out");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_TRUE(
+      std::regex_search(r.err, std::regex(R"(^error: .*sweep\.json: the folder holds another sweep)")))
+      << r.err;
+  EXPECT_EQ(read_file(f.path("out/results.csv")), before);
+}
+
+TEST(Sweep, ListValuesAndPathsRelativeToTheSweepFile) {
+  SweepFiles f;
+  fs::create_directories(f.path("sweeps"));
+  f.write("sweeps/dims.yaml", R"(platform: ../plat.yaml
+workload: ../work.yaml
+vary:
+  topology.kind: [torus]
+  topology.dims: [[2, 2], [4]]
+)");
+  const ProcessResult r =
+      run_program({"sweep", f.path("sweeps/dims.yaml"), "--out", f.path("out"), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  const std::string csv = read_file(f.path("out/results.csv"));
+  EXPECT_NE(csv.find("\n0,torus,\"[2, 2]\","), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n1,torus,[4],"), std::string::npos) << csv;
+}
+
+TEST(Sweep, ShippedExampleRuns) {
+  // One point of the example (its fastest), so that its paths and keys stay right.
+  TempDir dir;
+  const std::string example = pjbit::testing::source_dir() + "/examples/sweeps/link_bandwidth.yaml";
+  const ProcessResult r =
+      run_program({"sweep", example, "--out", dir.path() + "/out", "--shard", "7/8", "--quiet"}, 120.0);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 run, 0 failed, 0 already done, 7 in other shards"), std::string::npos) << r.out;
+  EXPECT_EQ(count_lines(read_file(dir.path() + "/out/results.csv")), 2);
+}
+
+// Bad sweep files and arguments: exit 2, one `error:` line, nothing written.
+struct BadSweep {
+  std::string name;
+  std::string sweep;  // text of sweep.yaml
+  std::vector<std::string> extra;
+  std::string expect;  // regex the error line must match
+};
+
+void PrintTo(const BadSweep& b, std::ostream* os) {
+  *os << b.name;
+}
+
+std::string with_vary(const std::string& vary, const std::string& before = "") {
+  return "platform: plat.yaml\nworkload: work.yaml\n" + before + "vary:\n" + vary;
+}
+
+const std::string kGoodVary = "  topology.link.bandwidth: [\"100 GB/s\", \"200 GB/s\"]\n";
+
+class BadSweepInput : public ::testing::TestWithParam<BadSweep> {};
+
+TEST_P(BadSweepInput, ExitsTwoWithOneErrorLineAndWritesNothing) {
+  const BadSweep& b = GetParam();
+  SweepFiles f(b.sweep);
+  const ProcessResult r = f.run("out", b.extra);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(b.expect)))
+      << "stderr: " << r.err << "expected: " << b.expect;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_FALSE(file_exists(f.path("out/results.csv")));
+  EXPECT_FALSE(file_exists(f.path("out")));
+}
+
+const BadSweep kBadSweeps[] = {
+    {"EmptyFile", "\n", {}, R"(sweep\.yaml: file is empty)"},
+    {"TopLevelList", "- a\n- b\n", {}, R"(sweep\.yaml:1:1: .*mapping)"},
+    {"UnknownKey", with_vary(kGoodVary, "seeds: 2\n"), {}, R"(sweep\.yaml:3:1: seeds: unknown key "seeds")"},
+    {"MissingPlatform",
+     "workload: work.yaml\nvary:\n" + kGoodVary,
+     {},
+     R"(sweep\.yaml:1:1: platform: missing; expected the path of the platform)"},
+    {"MissingWorkload",
+     "platform: plat.yaml\nvary:\n" + kGoodVary,
+     {},
+     R"(sweep\.yaml:1:1: workload: missing; expected the path of the workload)"},
+    {"MissingVary", "platform: plat.yaml\nworkload: work.yaml\n", {}, R"(sweep\.yaml:1:1: vary: missing)"},
+    {"UnreadablePlatform",
+     "platform: nope.yaml\nworkload: work.yaml\nvary:\n" + kGoodVary,
+     {},
+     R"(sweep\.yaml:1:11: platform: cannot read file ".*nope\.yaml": No such file)"},
+    {"EmptyVary",
+     with_vary("  {}\n"),
+     {},
+     R"(sweep\.yaml:4:3: vary: expected a mapping .*got an empty mapping)"},
+    {"VaryNotAMapping", with_vary("  - a\n"), {}, R"(sweep\.yaml:4:3: vary: expected a mapping)"},
+    {"EmptyList",
+     with_vary("  steps.0.size: []\n"),
+     {},
+     R"(sweep\.yaml:4:17: vary\.steps\.0\.size: expected at least one value, got an empty list)"},
+    {"NotAList",
+     with_vary("  steps.0.size: 1 MiB\n"),
+     {},
+     R"(sweep\.yaml:4:17: vary\.steps\.0\.size: expected a list of values .*got "1 MiB")"},
+    {"NullValue",
+     with_vary("  steps.0.size: [1 MiB, ~]\n"),
+     {},
+     R"(sweep\.yaml:4:\d+: vary\.steps\.0\.size: expected a value)"},
+    {"DuplicateKey",
+     with_vary(kGoodVary + kGoodVary),
+     {},
+     R"(sweep\.yaml:5:3: vary\.topology\.link\.bandwidth: duplicate key)"},
+    {"MalformedKey",
+     with_vary("  topology..ranks: [4]\n"),
+     {},
+     R"(sweep\.yaml:4:3: vary: expected a dotted key)"},
+    {"UnknownTopLevelVaryKey",
+     with_vary("  nonsense.key: [1]\n"),
+     {},
+     R"(sweep\.yaml:4:3: vary\.nonsense\.key: unknown key "nonsense\.key")"},
+    {"UnknownNestedVaryKey",
+     with_vary("  topology.link.bandwith: [\"100 GB/s\"]\n"),
+     {},
+     R"(sweep\.yaml:4:3: vary\.topology\.link\.bandwith: unknown key "bandwith")"},
+    {"BadValue",
+     with_vary("  topology.link.bandwidth: [\"100 GB/s\", fast]\n"),
+     {},
+     R"(sweep\.yaml:4:41: vary\.topology\.link\.bandwidth: expected a data rate such as "100 GB/s", got "fast")"},
+    {"IndexOutOfRange",
+     with_vary("  steps.3.size: [1 MiB]\n"),
+     {},
+     R"(sweep\.yaml:4:3: vary\.steps\.3\.size: index 3 is out of range)"},
+    {"WorkloadCannotRunOnAPoint",
+     with_vary("  topology.ranks: [4, 3]\n  steps.0.algorithm: [halving_doubling]\n"),
+     {},
+     R"(sweep\.yaml: point 1 \(topology\.ranks=3, steps\.0\.algorithm=halving_doubling\): .*work\.yaml:\d+:\d+: )"
+     R"(steps\.0\.ranks: .*power-of-two)"},
+    {"AliasBombValue",
+     with_vary("  topology.dims: [&a [1, 1, 1, 1, 1, 1, 1, 1], &b [*a, *a, *a, *a, *a, *a, *a, *a], "
+               "&c [*b, *b, *b, *b, *b, *b, *b, *b], &d [*c, *c, *c, *c, *c, *c, *c, *c], "
+               "&e [*d, *d, *d, *d, *d, *d, *d, *d]]\n"),
+     {},
+     R"(sweep\.yaml:4:\d+: vary\.topology\.dims: a value has at most 10000 parts)"},
+    {"BadSeed", with_vary(kGoodVary, "seed: -1\n"), {}, R"(sweep\.yaml:3:7: seed: expected a whole number)"},
+    {"ShardZero",
+     kSweep,
+     {"--shard", "0/2"},
+     R"(--shard: expected K/N with 1 <= K <= N, such as 1/4, got "0/2")"},
+    {"ShardAboveCount", kSweep, {"--shard", "3/2"}, R"(--shard: expected K/N .*got "3/2")"},
+    {"ShardNotANumber", kSweep, {"--shard", "x"}, R"(--shard: expected K/N .*got "x")"},
+    {"JobsZero", kSweep, {"--jobs", "0"}, R"(--jobs: expected a whole number from 1)"},
+    {"JobsNotANumber", kSweep, {"--jobs", "many"}, R"(--jobs)"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Sweep, BadSweepInput, ::testing::ValuesIn(kBadSweeps),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+TEST(Sweep, MissingSweepFileOrOutIsBadInput) {
+  TempDir dir;
+  const auto missing = run_program({"sweep", dir.path() + "/nope.yaml", "--out", dir.path() + "/out"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(count_lines(missing.err), 1) << missing.err;
+  EXPECT_NE(missing.err.find("nope.yaml: cannot read file"), std::string::npos) << missing.err;
+  EXPECT_FALSE(file_exists(dir.path() + "/out"));
+
+  SweepFiles f;
+  const auto no_out = run_program({"sweep", f.sweep()});
+  EXPECT_EQ(no_out.exit_code, 2);
+  EXPECT_EQ(no_out.err.rfind("error: ", 0), 0u) << no_out.err;
+  EXPECT_NE(no_out.err.find("--out"), std::string::npos) << no_out.err;
+
+  const auto out_is_a_file = f.run("sweep.yaml");
+  EXPECT_EQ(out_is_a_file.exit_code, 2);
+  EXPECT_EQ(count_lines(out_is_a_file.err), 1) << out_is_a_file.err;
+  EXPECT_NE(out_is_a_file.err.find("--out"), std::string::npos) << out_is_a_file.err;
+}
+
+}  // namespace
