@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "platforms/loader.h"
 #include "platforms/tech/preset_table.h"
 #include "power/ledger.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "sc_main/compare.h"
 #include "sc_main/sweep.h"
@@ -30,6 +32,7 @@ struct RunArgs {
   std::vector<std::string> sets;
   std::string json_path;
   std::string csv_path;
+  std::string html_path;
   std::uint64_t seed = 1;
   bool quiet = false;
 };
@@ -54,7 +57,12 @@ int cmd_run(const RunArgs& args) {
   const auto ledger = power::price(sim, platform.cooling);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report::Inputs in{&platform, &workload, &sim, &ledger, args.seed, wall};
-  if (!args.json_path.empty()) report::write_file_atomically(args.json_path, report::to_json(in));
+  if (!args.json_path.empty() || !args.html_path.empty()) {
+    const std::string json = report::to_json(in);
+    if (!args.json_path.empty()) report::write_file_atomically(args.json_path, json);
+    if (!args.html_path.empty())
+      report::write_file_atomically(args.html_path, report::to_html(nlohmann::json::parse(json)));
+  }
   if (!args.csv_path.empty()) report::write_file_atomically(args.csv_path, report::csv(in));
   if (!args.quiet) std::cout << report::summary_table(in) << std::flush;
   return kOk;
@@ -105,6 +113,7 @@ int main(int argc, char* argv[]) {
   run_cmd->add_option("--set", run.sets, "override a platform or workload key: KEY=VALUE (repeatable)");
   run_cmd->add_option("--json", run.json_path, "write the report (schema pjbit.report/1) to FILE");
   run_cmd->add_option("--csv", run.csv_path, "write one row of headline metrics to FILE");
+  run_cmd->add_option("--html", run.html_path, "write a self-contained report page with charts to FILE");
   run_cmd->add_option("--seed", run.seed, "seed of every random choice (default 1)");
   run_cmd->add_flag("--quiet", run.quiet, "print no summary table");
 
