@@ -18,6 +18,7 @@
 #include "platforms/routing.h"
 #include "platforms/spec.h"
 #include "platforms/topology.h"
+#include "power/inventory.h"
 
 namespace pjbit::platforms {
 
@@ -65,8 +66,13 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   bool route(int src, int dst, std::uint64_t hash, core::Route& out) override;
   bool sprays(int src, int dst) override { return m_router.policy(m_router.tier_of(src, dst)) == "spray"; }
 
-  // What `pjbit validate` prints: ranks, tiers, links, switches, ports.
+  // What `pjbit validate` prints: ranks, tiers, links, switches, ports, racks.
   std::string describe() const;
+
+  // Every node and link with its tier, regime, rack and what it has spent so far (power/inventory.h).
+  power::Inventory inventory() const;
+  // A node's regime: its own (a switch's or OCS's regime key), else that of its first link that has one.
+  std::string regime_of(int node) const;
 
  private:
   void bind_all();
