@@ -114,6 +114,46 @@ Waiting waiting_of(const engine::SimulationResult& sim, double idle_power_w) {
   return w;
 }
 
+// Rack peaks, by the same step-level estimate as the platform's: in each top-level step a rack draws its
+// static power, the share of the step's fabric energy that it takes of all non-compute dynamic energy over
+// the run, and the compute power above idle of the step's ranks it houses.
+void estimate_rack_peaks(const engine::SimulationResult& sim, double active_w,
+                         const std::vector<double>& noncompute_dynamic_j, std::vector<RackLoad>& racks) {
+  double noncompute_total = 0.0;
+  for (double j : noncompute_dynamic_j)
+    noncompute_total += j;
+  const int ranks = sim.ranks;
+  std::vector<int> rank_rack(static_cast<std::size_t>(std::max(ranks, 0)), -1);
+  for (const auto& r : sim.inventory.components)
+    if (r.kind == ComponentKind::Accelerator && r.rank >= 0 && r.rank < ranks)
+      rank_rack[static_cast<std::size_t>(r.rank)] = r.rack[0];
+  for (auto& rack : racks)
+    rack.peak_w = rack.average_w;
+  std::vector<int> here(racks.size(), 0);  // per rack: the step's ranks it houses
+  for (const auto& s : sim.steps) {
+    const double dt = s.end_s - s.start_s;
+    if (dt <= 0.0 || s.ranks <= 0) continue;
+    std::fill(here.begin(), here.end(), 0);
+    auto count = [&](int r) {
+      const int k = r >= 0 && r < ranks ? rank_rack[static_cast<std::size_t>(r)] : -1;
+      if (k >= 0 && static_cast<std::size_t>(k) < here.size()) ++here[static_cast<std::size_t>(k)];
+    };
+    if (s.group.empty()) {
+      for (int r = 0; r < ranks; ++r)
+        count(r);
+    } else {
+      for (int r : s.group)
+        count(r);
+    }
+    for (std::size_t k = 0; k < racks.size(); ++k) {
+      const double share = noncompute_total > 0.0 ? noncompute_dynamic_j[k] / noncompute_total : 0.0;
+      const double compute_w = active_w * s.compute_rank_s * here[k] / s.ranks / dt;
+      racks[k].peak_w =
+          std::max(racks[k].peak_w, racks[k].static_w + share * s.dynamic_energy_j / dt + compute_w);
+    }
+  }
+}
+
 }  // namespace
 
 double pj_per_useful_bit(double joules, double useful_bytes) {
@@ -146,7 +186,7 @@ Ledger price(const engine::SimulationResult& sim, const platforms::PlatformSpec&
   // Racks: the IT energy each houses, then its cooling overhead.
   const std::vector<ComponentRecord> components = components_of(sim);
   const std::size_t racks = sim.inventory.racks.size();
-  std::vector<double> rack_static_w(racks, 0.0), rack_noncompute_dynamic_j(racks, 0.0);
+  std::vector<double> rack_noncompute_dynamic_j(racks, 0.0);
   l.racks.resize(racks);
   for (std::size_t k = 0; k < racks; ++k) {
     l.racks[k].name = sim.inventory.racks[k];
@@ -253,37 +293,7 @@ Ledger price(const engine::SimulationResult& sim, const platforms::PlatformSpec&
     l.peak_power_w = std::max(l.peak_power_w, (dynamic_w + l.static_power_w) * (1.0 + cooling_overhead));
   }
 
-  // Rack peaks, by the same step-level estimate: a rack takes the share of a step's fabric energy that it
-  // takes of all non-compute dynamic energy over the run, and the compute power of the step's ranks it
-  // houses.
-  double noncompute_total = 0.0;
-  for (double j : rack_noncompute_dynamic_j)
-    noncompute_total += j;
-  const int ranks = sim.ranks;
-  std::vector<int> rank_rack(static_cast<std::size_t>(std::max(ranks, 0)), -1);
-  for (const auto& r : sim.inventory.components)
-    if (r.kind == ComponentKind::Accelerator && r.rank >= 0 && r.rank < ranks)
-      rank_rack[static_cast<std::size_t>(r.rank)] = r.rack[0];
-  for (std::size_t k = 0; k < racks; ++k) {
-    RackLoad& rack = l.racks[k];
-    const double share = noncompute_total > 0.0 ? rack_noncompute_dynamic_j[k] / noncompute_total : 0.0;
-    rack.peak_w = rack.average_w;
-    for (const auto& s : sim.steps) {
-      const double dt = s.end_s - s.start_s;
-      if (dt <= 0.0 || s.ranks <= 0) continue;
-      int here = 0;
-      if (s.group.empty()) {
-        for (int r = 0; r < ranks; ++r)
-          here += rank_rack[static_cast<std::size_t>(r)] == static_cast<int>(k);
-      } else {
-        for (int r : s.group)
-          here += r >= 0 && r < ranks && rank_rack[static_cast<std::size_t>(r)] == static_cast<int>(k);
-      }
-      const double compute_w = active_w * s.compute_rank_s * here / s.ranks / dt;
-      rack.peak_w = std::max(rack.peak_w, rack.static_w + share * s.dynamic_energy_j / dt + compute_w);
-    }
-  }
-
+  estimate_rack_peaks(sim, active_w, rack_noncompute_dynamic_j, l.racks);
   l.waiting = waiting_of(sim, idle_w);
   return l;
 }

@@ -274,4 +274,28 @@ TEST(ShippedDensity, AnAirRackBeyondItsEnvelopeIsFlaggedAndLiquidClearsItAtTheMo
   EXPECT_EQ(liquid["cooling"]["kind"], "liquid");
 }
 
+TEST(ShippedDensity, ValidatePrintsTheRacks) {
+  const auto r = run_program({"validate", pjbit::testing::source_dir() + "/platforms/pods-fattree-dsp.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("racks: 1 accelerator rack of up to 32 accelerators, 1 network rack, air cooled"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(ShippedDensity, SwitchesWithNoRackExitTwoWithOneLine) {
+  TempDir dir;
+  // The leaf-spine's switches fit in no accelerator rack, and no network rack size is given.
+  const std::string p = dir.write(
+      "racks.yaml", "name: racks\ntopology:\n  kind: fat_tree\n  ranks: 16\n  radix: 8\n"
+                    "  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n"
+                    "  switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 }\n"
+                    "racks: { accelerators_per_rack: 8, switches_per_rack: 1 }\n");
+  const auto r = run_program({"validate", p});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "error: " + p +
+                ":8:8: racks.network_rack_switches: 6 switches, OCSes or memory pools (the first is leaf2) have no "
+                "place in an accelerator rack; give how many a network rack holds, or raise racks.switches_per_rack\n");
+}
+
 }  // namespace
