@@ -285,17 +285,19 @@ TEST(ShippedDensity, ValidatePrintsTheRacks) {
 TEST(ShippedDensity, SwitchesWithNoRackExitTwoWithOneLine) {
   TempDir dir;
   // The leaf-spine's switches fit in no accelerator rack, and no network rack size is given.
-  const std::string p = dir.write(
-      "racks.yaml", "name: racks\ntopology:\n  kind: fat_tree\n  ranks: 16\n  radix: 8\n"
-                    "  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n"
-                    "  switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 }\n"
-                    "racks: { accelerators_per_rack: 8, switches_per_rack: 1 }\n");
+  const std::string p = dir.write("racks.yaml",
+                                  "name: racks\ntopology:\n  kind: fat_tree\n  ranks: 16\n  radix: 8\n"
+                                  "  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n"
+                                  "  switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 }\n"
+                                  "racks: { accelerators_per_rack: 8, switches_per_rack: 1 }\n");
   const auto r = run_program({"validate", p});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err,
-            "error: " + p +
-                ":8:8: racks.network_rack_switches: 6 switches, OCSes or memory pools (the first is leaf2) have no "
-                "place in an accelerator rack; give how many a network rack holds, or raise racks.switches_per_rack\n");
+  EXPECT_EQ(
+      r.err,
+      "error: " + p +
+          ":8:8: racks.network_rack_switches: 6 switches, OCSes or memory pools (the first is leaf2) have no "
+          "place in an accelerator rack; give how many a network rack holds, or raise "
+          "racks.switches_per_rack\n");
 }
 
 }  // namespace
