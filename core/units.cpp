@@ -87,6 +87,11 @@ constexpr Unit kUnits[] = {
     {"PFLOP", Dim::Work, 15, 0},
     // optical loss -> decibels
     {"dB", Dim::Loss, 0, 0},
+    // bandwidth per length of edge -> bytes per second per metre
+    {"Gb/s/mm", Dim::BandwidthDensity, 12, -3},
+    {"Tb/s/mm", Dim::BandwidthDensity, 15, -3},
+    {"GB/s/mm", Dim::BandwidthDensity, 12, 0},
+    {"TB/s/mm", Dim::BandwidthDensity, 15, 0},
 };
 
 const Unit* find_unit(std::string_view name) {
@@ -355,6 +360,8 @@ std::string_view dim_name(Dim dim) {
       return "a compute rate";
     case Dim::Work:
       return "an amount of work";
+    case Dim::BandwidthDensity:
+      return "a bandwidth density";
   }
   return "a quantity";
 }
@@ -383,6 +390,8 @@ std::string_view dim_example(Dim dim) {
       return "\"500 TFLOP\"";
     case Dim::Loss:
       return "\"2 dB\"";
+    case Dim::BandwidthDensity:
+      return "\"1.3 TB/s/mm\"";
   }
   return "\"1 s\"";
 }

@@ -9,6 +9,7 @@
 //   Length        metres           Area         square metres
 //   ComputeRate   FLOP per second  Work         FLOP
 //   Loss          decibels (optical insertion loss and budgets)
+//   BandwidthDensity  bytes per second per metre of edge (shoreline or faceplate)
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,8 @@ enum class Dim {
   Area,
   ComputeRate,
   Work,
-  Loss
+  Loss,
+  BandwidthDensity
 };
 
 // The quantity text did not parse as the expected kind. what() reads, for example,

@@ -226,6 +226,8 @@ struct Instance {
   // Gathered while running.
   core::Tick start = std::numeric_limits<core::Tick>::max();
   core::Tick end = 0;
+  core::Tick rank_ticks = 0;    // summed over ranks: time in the step
+  double compute_rank_s = 0.0;  // summed over ranks: time computing in the step
   core::StepTally tally;
   bool participates(int endpoint) const { return parts[static_cast<std::size_t>(endpoint)].active(); }
 };
@@ -439,7 +441,8 @@ class Runner {
     const Part& part = inst.parts[static_cast<std::size_t>(me)];
     if (!part.active()) return;
     const bool is_rank = me < m_spec.ranks();
-    if (is_rank) inst.start = std::min(inst.start, core::now_ticks());
+    const core::Tick entered = core::now_ticks();
+    if (is_rank) inst.start = std::min(inst.start, entered);
     switch (inst.step->kind) {
       case Step::Kind::Collective:
         run_phases(inst, acc, part, is_rank);
@@ -484,6 +487,9 @@ class Runner {
       case Step::Kind::Compute:
         if (inst.hbm_bytes > 0) acc.hbm().reserve(inst.hbm_bytes);
         acc.compute(inst.duration_s);
+        // As long as the rank waited: whole ticks.
+        if (is_rank && inst.duration_s > 0.0)
+          inst.compute_rank_s += core::to_seconds(core::to_ticks(inst.duration_s));
         break;
       case Step::Kind::Parallel: {
         std::vector<sc_core::sc_process_handle> threads;
@@ -497,7 +503,10 @@ class Runner {
         break;
       }
     }
-    if (is_rank) inst.end = std::max(inst.end, core::now_ticks());
+    if (is_rank) {
+      inst.end = std::max(inst.end, core::now_ticks());
+      inst.rank_ticks += core::now_ticks() - entered;
+    }
   }
 
   void check_finished(platforms::Platform& platform) {
@@ -530,6 +539,8 @@ class Runner {
     s.end_s = ran ? core::to_seconds(inst.end) : 0.0;
     s.wire_bytes = inst.tally.wire_bytes;
     s.dynamic_energy_j = inst.tally.energy_j;
+    s.rank_time_s = core::to_seconds(inst.rank_ticks);
+    s.compute_rank_s = inst.compute_rank_s;
     switch (step.kind) {
       case Step::Kind::Collective: {
         const auto& c = step.collective;
@@ -564,6 +575,7 @@ class Runner {
           s.useful_bytes += s.children.back().useful_bytes;
           s.wire_bytes += s.children.back().wire_bytes;
           s.dynamic_energy_j += s.children.back().dynamic_energy_j;
+          s.compute_rank_s += s.children.back().compute_rank_s;
         }
         break;
     }
@@ -583,6 +595,7 @@ class Runner {
     for (int i = 0; i < platform.ranks(); ++i) {
       auto& acc = platform.accelerator(i);
       r.compute_time_s.push_back(acc.compute_time_s());
+      r.end_time_s.push_back(core::to_seconds(m_end[static_cast<std::size_t>(i)]));
       r.hbm_bytes += static_cast<double>(acc.hbm().bytes_read() + acc.hbm().bytes_written());
     }
     for (int e = 0; e < platform.endpoints(); ++e)
@@ -620,6 +633,7 @@ class Runner {
           }
         },
         &platform);
+    r.inventory = platform.inventory();
     return r;
   }
 

@@ -9,6 +9,7 @@
 
 #include "core/energy.h"
 #include "platforms/spec.h"
+#include "power/inventory.h"
 #include "workloads/spec.h"
 
 namespace pjbit::engine {
@@ -36,6 +37,8 @@ struct StepResult {
   double useful_bytes = 0.0;  // CONTRACT section 5
   double wire_bytes = 0.0;
   double dynamic_energy_j = 0.0;
+  double rank_time_s = 0.0;     // summed over its ranks: the time each spent in the step
+  double compute_rank_s = 0.0;  // summed over its ranks: the time each computed in the step
   std::vector<StepResult> children;
 };
 
@@ -64,6 +67,7 @@ struct SimulationResult {
   double useful_bytes = 0.0;
   double wire_bytes = 0.0;
   std::vector<double> compute_time_s;  // per rank
+  std::vector<double> end_time_s;      // per rank: when its last step ended
   std::vector<StepResult> steps;
   std::vector<LinkResult> links;
   EnergyTotals energy;
@@ -71,6 +75,7 @@ struct SimulationResult {
   std::uint64_t transactions = 0;  // packets injected
   std::uint64_t packet_hops = 0;   // packets serialized onto a link
   std::string engine = "packet";
+  power::Inventory inventory;  // every node and link: tier, regime, rack, energy
 };
 
 // The algorithm a collective step gets when it names none (documented in docs/collectives.md).

@@ -86,6 +86,8 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
   ap.hbm.latency_s = spec.accelerator.hbm.latency_s;
   ap.hbm.energy_pj_per_bit = spec.accelerator.hbm.energy_pj_per_bit;
   ap.hbm.capacity_bytes = spec.accelerator.hbm.capacity_bytes;
+  const double idle_w = spec.accelerator.idle_power_w;
+  const double compute_w = spec.accelerator.compute_power_w > 0.0 ? spec.accelerator.compute_power_w : idle_w;
   m_node_module.assign(m_topo.nodes.size(), nullptr);
   for (std::size_t n = 0; n < m_topo.nodes.size(); ++n) {
     const TopoNode& node = m_topo.nodes[n];
@@ -94,8 +96,11 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
       case NodeKind::Rank:
       case NodeKind::Pool:
       case NodeKind::Reducer: {
-        // Pools and reduction engines are endpoints too: they send and receive with the same NIC model.
+        // Pools and reduction engines are endpoints too: they send and receive with the same NIC model, but
+        // only accelerators draw accelerator power.
         ap.rank = node.rank;
+        ap.idle_power_w = node.kind == NodeKind::Rank ? idle_w : 0.0;
+        ap.compute_power_w = node.kind == NodeKind::Rank ? compute_w : 0.0;
         const std::string ename = node.kind == NodeKind::Rank ? "r" + std::to_string(node.rank) : mname;
         auto acc = std::make_unique<accelerator::Accelerator>(ename.c_str(), ap, *this, m_pool);
         m_node_module[n] = acc.get();
@@ -172,6 +177,100 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
 }
 
 Platform::~Platform() = default;
+
+std::string Platform::regime_of(int node) const {
+  const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
+  if (n.kind == NodeKind::Switch && !n.sw.regime.empty()) return n.sw.regime;
+  if (n.kind == NodeKind::Ocs && !n.ocs.regime.empty()) return n.ocs.regime;
+  for (int l : n.ports) {
+    const TopoLink& link = m_topo.links[static_cast<std::size_t>(l)];
+    if (!link.internal && !link.spec.regime.empty()) return link.spec.regime;
+  }
+  return "";
+}
+
+power::Inventory Platform::inventory() const {
+  using power::ComponentKind;
+  power::Inventory inv;
+  for (int r = 0; r < m_topo.racks(); ++r)
+    inv.racks.push_back(m_topo.rack_name(r));
+  inv.accelerator_racks = m_topo.accelerator_racks;
+  auto add_energy = [](power::ComponentRecord& rec, sc_core::sc_object* root) {
+    core::for_each_component(
+        [&](core::Component& c) {
+          for (std::size_t i = 0; i < core::kNumCategories; ++i) {
+            rec.dynamic_j[i] += c.energy().dynamic_j()[i];
+            rec.static_w[i] += c.energy().static_w()[i];
+          }
+        },
+        root);
+  };
+  for (std::size_t i = 0; i < m_topo.nodes.size(); ++i) {
+    const TopoNode& n = m_topo.nodes[i];
+    power::ComponentRecord rec;
+    rec.name = n.name;
+    rec.rack[0] = n.rack;
+    switch (n.kind) {
+      case NodeKind::Rank:
+        rec.kind = ComponentKind::Accelerator;
+        rec.rank = n.rank;
+        break;
+      case NodeKind::Switch:
+        rec.kind = ComponentKind::Switch;
+        break;
+      case NodeKind::Ocs:
+        rec.kind = ComponentKind::Ocs;
+        break;
+      case NodeKind::Nic:
+        rec.kind = ComponentKind::Nic;
+        break;
+      case NodeKind::Pool:
+        rec.kind = ComponentKind::Pool;
+        break;
+      case NodeKind::Reducer:
+        rec.kind = ComponentKind::Reducer;
+        break;
+    }
+    if (n.kind != NodeKind::Rank && n.tier >= 0)
+      rec.tier = m_topo.tiers[static_cast<std::size_t>(n.tier)].name;
+    if (n.kind == NodeKind::Switch || n.kind == NodeKind::Ocs || n.kind == NodeKind::Nic)
+      rec.regime = regime_of(static_cast<int>(i));
+    if (n.kind == NodeKind::Switch || n.kind == NodeKind::Ocs) {
+      int links = 0;
+      for (int l : n.ports)
+        links += !m_topo.links[static_cast<std::size_t>(l)].internal;
+      rec.faceplate_ports =
+          n.kind == NodeKind::Switch && n.sw.faceplate_ports > 0 ? n.sw.faceplate_ports : links;
+    }
+    add_energy(rec, m_node_module[i]);
+    inv.components.push_back(rec);
+  }
+  for (std::size_t i = 0; i < m_topo.links.size(); ++i) {
+    const TopoLink& l = m_topo.links[i];
+    const LinkInfo& info = m_links[i];
+    power::ComponentRecord rec;
+    rec.kind = ComponentKind::Link;
+    rec.name = info.id[0];
+    rec.tier = info.tier;
+    rec.regime = l.spec.regime;
+    rec.ends[0] = l.a;
+    rec.ends[1] = l.b;
+    rec.rack[0] = m_topo.nodes[static_cast<std::size_t>(l.a)].rack;
+    rec.rack[1] = m_topo.nodes[static_cast<std::size_t>(l.b)].rack;
+    rec.internal = l.internal;
+    rec.bandwidth_Bps = l.spec.bandwidth_Bps;
+    rec.bandwidth_density_Bps_per_m = l.spec.bandwidth_density_Bps_per_m;
+    // An accelerator's attachment to its NIC leaves the package through the NIC's host interface.
+    for (int end : {l.a, l.b}) {
+      const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(end)];
+      if (l.internal && n.kind == NodeKind::Nic)
+        rec.bandwidth_density_Bps_per_m = n.nic.bandwidth_density_Bps_per_m;
+    }
+    add_energy(rec, info.link);
+    inv.components.push_back(rec);
+  }
+  return inv;
+}
 
 accelerator::Accelerator& Platform::endpoint(int id) {
   return *static_cast<accelerator::Accelerator*>(
@@ -271,6 +370,14 @@ std::string Platform::describe() const {
     if (switches > 0) ss << " (radix " << ts.sw.radix << ")";
     ss << ", OCS: " << ocs << ", NICs: " << nics << "\n";
     ss << "    ports:    " << ports << " switch and OCS ports in use\n";
+  }
+  if (m_topo.racks() > 0) {
+    ss << "  racks: " << m_topo.accelerator_racks << " accelerator rack"
+       << (m_topo.accelerator_racks == 1 ? "" : "s") << " of up to " << m_spec.racks.accelerators_per_rack
+       << " accelerators";
+    if (m_topo.network_racks > 0)
+      ss << ", " << m_topo.network_racks << " network rack" << (m_topo.network_racks == 1 ? "" : "s");
+    ss << ", " << m_spec.racks.cooling << " cooled\n";
   }
   return ss.str();
 }

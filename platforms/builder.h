@@ -19,6 +19,7 @@
 #include "platforms/routing.h"
 #include "platforms/spec.h"
 #include "platforms/topology.h"
+#include "power/inventory.h"
 
 namespace pjbit::platforms {
 
@@ -77,8 +78,13 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
     return m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] == Policy::Spray;
   }
 
-  // What `pjbit validate` prints: ranks, tiers, links, switches, ports.
+  // What `pjbit validate` prints: ranks, tiers, links, switches, ports, racks.
   std::string describe() const;
+
+  // Every node and link with its tier, regime, rack and what it has spent so far (power/inventory.h).
+  power::Inventory inventory() const;
+  // A node's regime: its own (a switch's or OCS's regime key), else that of its first link that has one.
+  std::string regime_of(int node) const;
 
  private:
   void bind_all();

@@ -26,6 +26,7 @@ constexpr std::uint64_t kMaxPacket = std::uint64_t{64} << 20;
 
 const std::vector<std::string_view> kLinkCategories = {"serdes", "retimer", "dsp", "laser",
                                                        "switch", "ocs",     "nic"};
+const std::vector<std::string_view> kRegimes = {"package", "board", "rack", "row"};
 
 std::string example(Dim dim) {
   return std::string(core::dim_name(dim)) + " such as " + std::string(core::dim_example(dim));
@@ -106,10 +107,10 @@ OpticsSpec read_optics(const YamlDoc& doc, const YAML::Node& node, const std::st
 }
 
 LinkSpec read_link(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(
-      doc, node, path,
-      {"preset", "bandwidth", "latency", "overhead", "stack", "energy", "static_power", "optics", "regime"},
-      "a link");
+  const MapReader m(doc, node, path,
+                    {"preset", "bandwidth", "latency", "overhead", "stack", "energy", "static_power",
+                     "optics", "regime", "bandwidth_density"},
+                    "a link");
   LinkSpec link;
   const bool from_preset = m.has("preset");
   if (from_preset) {
@@ -160,14 +161,16 @@ LinkSpec read_link(const YamlDoc& doc, const YAML::Node& node, const std::string
   }
   if (auto v = m.quantity("static_power", Dim::Power)) link.static_power_w = *v;
   if (m.has("optics")) link.optics = read_optics(doc, m.node("optics"), m.path("optics"), link.optics);
-  if (auto v = m.choice("regime", {"package", "board", "rack", "row"})) link.regime = *v;
+  if (auto v = m.choice("regime", kRegimes)) link.regime = *v;
+  if (m.has("bandwidth_density"))
+    link.bandwidth_density_Bps_per_m = positive(m, "bandwidth_density", Dim::BandwidthDensity);
   return link;
 }
 
 SwitchSpec read_switch(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
   const MapReader m(doc, node, path,
                     {"preset", "latency", "energy", "static_power", "radix", "store_and_forward",
-                     "port_bandwidth", "in_network", "reduction_bandwidth"},
+                     "port_bandwidth", "in_network", "reduction_bandwidth", "regime", "faceplate_ports"},
                     "a switch");
   SwitchSpec sw;
   if (m.has("preset")) {
@@ -187,11 +190,14 @@ SwitchSpec read_switch(const YamlDoc& doc, const YAML::Node& node, const std::st
     if (!sw.in_network_reduction)
       m.fail("reduction_bandwidth", "only a switch with in_network: true reduces");
   }
+  if (auto v = m.choice("regime", kRegimes)) sw.regime = *v;
+  if (auto v = m.integer("faceplate_ports", 1, 100000)) sw.faceplate_ports = static_cast<int>(*v);
   return sw;
 }
 
 AcceleratorSpec read_accelerator(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path, {"preset", "compute", "hbm", "router_latency", "idle_power"},
+  const MapReader m(doc, node, path,
+                    {"preset", "compute", "hbm", "router_latency", "idle_power", "compute_power"},
                     "an accelerator");
   AcceleratorSpec acc;
   if (m.has("preset")) {
@@ -210,12 +216,19 @@ AcceleratorSpec read_accelerator(const YamlDoc& doc, const YAML::Node& node, con
   }
   if (auto v = m.quantity("router_latency", Dim::Time)) acc.router_latency_s = *v;
   if (auto v = m.quantity("idle_power", Dim::Power)) acc.idle_power_w = *v;
+  if (auto v = m.quantity("compute_power", Dim::Power)) acc.compute_power_w = *v;
+  // Computing never draws less than idling (0 stands for "the idle power").
+  if (acc.compute_power_w > 0.0 && acc.compute_power_w < acc.idle_power_w) {
+    const std::string key = m.has("compute_power") ? "compute_power" : "idle_power";
+    m.fail(key, "expected compute_power (" + core::format_number(acc.compute_power_w) +
+                    " W) to be at least idle_power (" + core::format_number(acc.idle_power_w) + " W)");
+  }
   return acc;
 }
 
 OcsSpec read_ocs(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path, {"preset", "ports", "reconfiguration", "insertion_loss", "power"},
-                    "an OCS");
+  const MapReader m(doc, node, path,
+                    {"preset", "ports", "reconfiguration", "insertion_loss", "power", "regime"}, "an OCS");
   OcsSpec ocs;
   if (m.has("preset")) {
     ocs = find_preset(m, "ocs").ocs;
@@ -226,11 +239,13 @@ OcsSpec read_ocs(const YamlDoc& doc, const YAML::Node& node, const std::string& 
   if (auto v = m.quantity("reconfiguration", Dim::Time)) ocs.reconfiguration_s = *v;
   if (auto v = m.quantity("insertion_loss", Dim::Loss)) ocs.insertion_loss_db = *v;
   if (auto v = m.quantity("power", Dim::Power)) ocs.power_w = *v;
+  if (auto v = m.choice("regime", kRegimes)) ocs.regime = *v;
   return ocs;
 }
 
 NicSpec read_nic(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path, {"preset", "latency", "energy", "static_power"}, "a NIC");
+  const MapReader m(doc, node, path, {"preset", "latency", "energy", "static_power", "bandwidth_density"},
+                    "a NIC");
   NicSpec nic;
   if (m.has("preset")) {
     nic = find_preset(m, "nic").nic;
@@ -240,6 +255,8 @@ NicSpec read_nic(const YamlDoc& doc, const YAML::Node& node, const std::string& 
   if (auto v = m.quantity("latency", Dim::Time)) nic.latency_s = *v;
   if (auto v = m.quantity("energy", Dim::EnergyPerBit)) nic.energy_pj_per_bit = *v;
   if (auto v = m.quantity("static_power", Dim::Power)) nic.static_power_w = *v;
+  if (m.has("bandwidth_density"))
+    nic.bandwidth_density_Bps_per_m = positive(m, "bandwidth_density", Dim::BandwidthDensity);
   return nic;
 }
 
@@ -570,10 +587,107 @@ void read_pools(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
   }
 }
 
+CoolingSpec read_cooling(const YamlDoc& doc, const MapReader& top) {
+  const MapReader c(doc, top.node("cooling"), "cooling", {"model", "kind", "overhead"},
+                    "a cooling description");
+  CoolingSpec cooling;
+  cooling.loc = c.loc();
+  if (auto v = c.choice("model", {"flat", "density"})) cooling.model = *v;
+  if (cooling.model == "density") {
+    // The density model takes the kind from racks.cooling and sets the overhead of each rack itself.
+    if (c.has("kind")) c.fail("kind", "the density model takes the cooling kind from racks.cooling");
+    if (c.has("overhead")) c.fail("overhead", "the density model sets each rack's overhead from its heat");
+    return cooling;
+  }
+  if (auto v = c.choice("kind", {"none", "air", "liquid", "immersion"})) cooling.kind = *v;
+  if (auto v = c.number("overhead", 0.0, 10.0)) cooling.overhead = *v;
+  return cooling;
+}
+
+PackagingSpec read_packaging(const YamlDoc& doc, const MapReader& top) {
+  const MapReader p(doc, top.node("packaging"), "packaging", {"shoreline", "bandwidth_density"},
+                    "a packaging description");
+  PackagingSpec packaging;
+  packaging.present = true;
+  packaging.loc = p.loc();
+  if (!p.has("shoreline"))
+    p.fail_missing("shoreline", "the accelerator package's edge available for I/O, such as \"50 mm\"");
+  packaging.shoreline_m = positive(p, "shoreline", Dim::Length);
+  if (p.has("bandwidth_density"))
+    packaging.bandwidth_density_Bps_per_m = positive(p, "bandwidth_density", Dim::BandwidthDensity);
+  return packaging;
+}
+
+RacksSpec read_racks(const YamlDoc& doc, const MapReader& top, const PlatformSpec& spec) {
+  const MapReader r(
+      doc, top.node("racks"), "racks",
+      {"accelerators_per_rack", "switches_per_rack", "network_rack_switches", "power_limit", "cooling"},
+      "a racks description");
+  RacksSpec racks;
+  racks.present = true;
+  racks.loc = r.loc();
+  if (!r.has("accelerators_per_rack"))
+    r.fail_missing("accelerators_per_rack", "the accelerators in one rack, such as 32");
+  racks.accelerators_per_rack = static_cast<int>(*r.integer("accelerators_per_rack", 1, kMaxRanks));
+  if (r.has("switches_per_rack")) {
+    const YAML::Node node = r.node("switches_per_rack");
+    if (node.IsMap()) {
+      // Per tier: { scale_up: 4, scale_out: 0 }.
+      std::vector<std::string_view> tiers;
+      for (const auto& t : spec.tiers)
+        tiers.push_back(t.name);
+      const MapReader per(doc, node, r.path("switches_per_rack"), tiers, "switches per rack by tier name");
+      racks.switches_per_tier = true;
+      for (const std::string& name : per.keys())
+        racks.switches_per_rack_tier.emplace_back(name, static_cast<int>(*per.integer(name, 0, 100000)));
+    } else {
+      racks.switches_per_rack = static_cast<int>(*r.integer("switches_per_rack", 0, 100000));
+    }
+  }
+  if (auto v = r.integer("network_rack_switches", 1, 100000))
+    racks.network_rack_switches = static_cast<int>(*v);
+  if (r.has("power_limit")) racks.power_limit_w = positive(r, "power_limit", Dim::Power);
+  if (auto v = r.choice("cooling", {"air", "liquid", "immersion"})) racks.cooling = *v;
+  return racks;
+}
+
+// With packaging: and no density of its own, every link that leaves an accelerator needs the shoreline
+// density of its technology (a NIC's host interface for a tier with NICs).
+void check_escape_densities(const PlatformSpec& spec) {
+  if (spec.packaging.bandwidth_density_Bps_per_m > 0.0) return;
+  auto fail = [&](const std::string& what, const std::string& preset, const std::string& key) {
+    throw core::InputError(spec.packaging.loc, "packaging.bandwidth_density",
+                           what + (preset.empty() ? "" : " (preset " + preset + ")") +
+                               " has no known shoreline density; give packaging.bandwidth_density, or " +
+                               key + ", such as \"1 Tb/s/mm\"");
+  };
+  for (std::size_t k = 0; k < spec.tiers.size(); ++k) {
+    const TopologySpec& t = spec.tiers[k];
+    const std::string base = spec.flat() ? "topology" : "tiers." + std::to_string(k);
+    if (t.kind == "graph") {
+      for (std::size_t i = 0; i < t.graph_links.size(); ++i) {
+        const GraphLinkSpec& l = t.graph_links[i];
+        bool leaves_accelerator = false;
+        for (const auto& n : t.graph_nodes)
+          leaves_accelerator =
+              leaves_accelerator || (n.kind == "accelerator" && (n.name == l.a || n.name == l.b));
+        if (leaves_accelerator && l.link.bandwidth_density_Bps_per_m <= 0.0)
+          fail("the link " + l.a + " - " + l.b, l.link.preset,
+               base + ".links." + std::to_string(i) + ".link.bandwidth_density");
+      }
+    } else if (t.has_nic) {
+      if (t.nic.bandwidth_density_Bps_per_m <= 0.0)
+        fail("the NIC host interface of tier " + t.name, t.nic.preset, base + ".nic.bandwidth_density");
+    } else if (t.link.bandwidth_density_Bps_per_m <= 0.0) {
+      fail("the link of tier " + t.name, t.link.preset, base + ".link.bandwidth_density");
+    }
+  }
+}
+
 PlatformSpec build(const YamlDoc& doc) {
   const MapReader top(doc, doc.root(), "",
-                      {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "scheduler",
-                       "engine", "packet"});
+                      {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "packaging",
+                       "racks", "scheduler", "engine", "packet"});
   PlatformSpec spec;
   spec.file = doc.file();
 
@@ -596,10 +710,15 @@ PlatformSpec build(const YamlDoc& doc) {
   }
   if (top.has("memory_pools")) read_pools(doc, top, spec);
 
+  if (top.has("packaging")) {
+    spec.packaging = read_packaging(doc, top);
+    check_escape_densities(spec);
+  }
+  if (top.has("racks")) spec.racks = read_racks(doc, top, spec);
   if (top.has("cooling")) {
-    const MapReader c(doc, top.node("cooling"), "cooling", {"kind", "overhead"});
-    if (auto v = c.choice("kind", {"none", "air", "liquid"})) spec.cooling.kind = *v;
-    if (auto v = c.number("overhead", 0.0, 10.0)) spec.cooling.overhead = *v;
+    spec.cooling = read_cooling(doc, top);
+    if (spec.cooling.model == "density" && !spec.racks.present)
+      top.fail("cooling", "the density cooling model needs racks: to know each rack's heat");
   }
   if (top.has("scheduler")) {
     const MapReader s(doc, top.node("scheduler"), "scheduler", {"policy", "priorities"});
@@ -623,8 +742,9 @@ PlatformSpec build(const YamlDoc& doc) {
 }  // namespace
 
 const std::vector<std::string>& platform_top_level_keys() {
-  static const std::vector<std::string> keys = {"name",    "accelerator", "topology", "tiers", "memory_pools",
-                                                "cooling", "scheduler",   "engine",   "packet"};
+  static const std::vector<std::string> keys = {"name",         "accelerator", "topology",  "tiers",
+                                                "memory_pools", "cooling",     "packaging", "racks",
+                                                "scheduler",    "engine",      "packet"};
   return keys;
 }
 

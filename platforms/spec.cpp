@@ -23,6 +23,13 @@ double LinkSpec::total_static_power_w() const {
   return sum;
 }
 
+int RacksSpec::switches_in_rack(const std::string& tier) const {
+  if (!switches_per_tier) return switches_per_rack;
+  for (const auto& [name, count] : switches_per_rack_tier)
+    if (name == tier) return count;
+  return 0;
+}
+
 int PlatformSpec::domain_size(std::size_t tier) const {
   int size = tiers.empty() ? 0 : tiers[0].ranks;
   for (std::size_t k = 1; k <= tier && k < tiers.size(); ++k)

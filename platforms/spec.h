@@ -1,10 +1,12 @@
 // The platform as plain, validated data (DESIGN: PlatformSpec). Built by platforms/loader from YAML, read by
 // platforms/builder to elaborate SystemC modules. Units are in the names: _s seconds, _Bps bytes/s,
-// _w watts, _pj_per_bit picojoules per bit, _bytes bytes, _flops FLOP/s.
+// _w watts, _pj_per_bit picojoules per bit, _bytes bytes, _flops FLOP/s, _m metres, _Bps_per_m bytes/s per
+// metre of edge.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/errors.h"
@@ -51,6 +53,9 @@ struct LinkSpec {
   double static_power_w = 0.0;  // further idle power of the whole link
   OpticsSpec optics;
   std::string regime;  // package | board | rack | row (for power density); empty: unknown
+  // Edge bandwidth density of the I/O at the link's accelerator end (both directions per metre of package
+  // shoreline); 0: not known. Sets how much shoreline an accelerator's escape bandwidth takes.
+  double bandwidth_density_Bps_per_m = 0.0;
   core::SourceLoc loc;
 
   // Energy per payload bit on the wire, summed over the stack (pJ/bit, count included).
@@ -71,6 +76,8 @@ struct SwitchSpec {
   double static_power_w = 0.0;
   int radix = 64;
   bool store_and_forward = false;
+  std::string regime;       // package | board | rack | row; empty: that of its first link
+  int faceplate_ports = 0;  // front-panel ports its power is spread over; 0: one per link it terminates
   core::SourceLoc loc;
 };
 
@@ -80,6 +87,7 @@ struct OcsSpec {
   double reconfiguration_s = 10e-3;
   double insertion_loss_db = 2.0;
   double power_w = 0.0;
+  std::string regime;  // package | board | rack | row; empty: that of its first link
   core::SourceLoc loc;
 };
 
@@ -88,6 +96,8 @@ struct NicSpec {
   double latency_s = 0.0;
   double energy_pj_per_bit = 0.0;
   double static_power_w = 0.0;
+  // Edge bandwidth density of its host interface at the accelerator's package (as LinkSpec's); 0: unknown.
+  double bandwidth_density_Bps_per_m = 0.0;
   core::SourceLoc loc;
 };
 
@@ -113,7 +123,8 @@ struct AcceleratorSpec {
   std::string preset;
   double compute_flops = 1000e12;  // peak dense compute
   double router_latency_s = 0.0;   // forwarding latency of its router in direct topologies
-  double idle_power_w = 0.0;
+  double idle_power_w = 0.0;       // drawn for the whole run, computing or not (static, category compute)
+  double compute_power_w = 0.0;    // drawn while computing; 0: the idle power (no dynamic compute energy)
   HbmSpec hbm;
   core::SourceLoc loc;
 };
@@ -163,8 +174,36 @@ struct TopologySpec {
 };
 
 struct CoolingSpec {
-  std::string kind = "none";  // none | air | liquid
-  double overhead = 0.0;      // cooling energy = overhead x IT energy
+  std::string model =
+      "flat";                 // flat: overhead x IT energy | density: from each rack's heat (power/cooling.h)
+  std::string kind = "none";  // flat: none | air | liquid | immersion (a label)
+  double overhead = 0.0;      // flat: cooling energy = overhead x IT energy
+  core::SourceLoc loc;
+};
+
+// The accelerator package's edge available for I/O, and how densely it carries bandwidth.
+struct PackagingSpec {
+  bool present = false;
+  double shoreline_m = 0.0;                  // package edge available for I/O
+  double bandwidth_density_Bps_per_m = 0.0;  // all I/O at this density; 0: each link's own technology
+  core::SourceLoc loc;
+};
+
+// How the platform sits in racks: accelerators fill racks in rank order; switches (and OCSes) of a tier
+// share those racks `switches_per_rack` at a time; the rest, and memory pools, fill network racks.
+struct RacksSpec {
+  bool present = false;
+  int accelerators_per_rack = 0;
+  int switches_per_rack = 0;                                        // every tier, unless listed below
+  std::vector<std::pair<std::string, int>> switches_per_rack_tier;  // per tier name
+  bool switches_per_tier = false;                                   // given as a map of tiers
+  int network_rack_switches = 0;  // switches, OCSes or pools per network rack; 0: not given
+  double power_limit_w = 0.0;     // IT power a rack may draw; 0: no limit given
+  std::string cooling = "air";    // air | liquid | immersion
+  core::SourceLoc loc;
+
+  // The switches of tier `tier` placed in each accelerator rack.
+  int switches_in_rack(const std::string& tier) const;
 };
 
 struct SchedulerSpec {
@@ -181,6 +220,8 @@ struct PlatformSpec {
   std::vector<TopologySpec> tiers;
   std::vector<MemoryPoolSpec> memory_pools;
   CoolingSpec cooling;
+  PackagingSpec packaging;
+  RacksSpec racks;
   SchedulerSpec scheduler;
   std::string engine = "auto";  // packet | flow | auto
   std::uint64_t packet_bytes = 4096;

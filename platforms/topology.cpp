@@ -40,6 +40,12 @@ int Topology::other_end(int link, int node) const {
   return l.a == node ? l.b : l.a;
 }
 
+std::string Topology::rack_name(int rack) const {
+  if (rack < 0) return "";
+  if (rack < accelerator_racks) return "rack" + std::to_string(rack);
+  return "netrack" + std::to_string(rack - accelerator_racks);
+}
+
 int Topology::count(NodeKind kind) const {
   int n = 0;
   for (const auto& node : nodes)
@@ -102,6 +108,7 @@ class Generator {
     for (const MemoryPoolSpec& pool : m_spec.memory_pools)
       attach_pool(pool);
     add_reducers();
+    plan_racks();
     return std::move(m_topo);
   }
 
@@ -220,7 +227,61 @@ class Generator {
       spec.latency_s = 0.0;
       add_link(id, static_cast<int>(i), spec, tier, true);
       m_topo.nodes[i].reducer = m_topo.nodes[static_cast<std::size_t>(id)].rank;
+      m_topo.nodes[static_cast<std::size_t>(id)].host = static_cast<int>(i);
     }
+  }
+
+  // Places every node in a rack (see make_topology in topology.h).
+  void plan_racks() {
+    const RacksSpec& racks = m_spec.racks;
+    if (!racks.present) return;
+    const int per_rack = racks.accelerators_per_rack;
+    m_topo.accelerator_racks = (m_topo.ranks + per_rack - 1) / per_rack;
+    std::vector<int> placed(m_spec.tiers.size(), 0);  // per tier: switches placed in accelerator racks so far
+    std::vector<int> unhoused;                        // nodes for network racks, in node order
+    for (std::size_t i = 0; i < m_topo.nodes.size(); ++i) {
+      TopoNode& n = m_topo.nodes[i];
+      switch (n.kind) {
+        case NodeKind::Rank:
+          n.rack = n.rank / per_rack;
+          break;
+        case NodeKind::Switch:
+        case NodeKind::Ocs: {
+          const std::size_t tier = static_cast<std::size_t>(std::max(0, n.tier));
+          const int in_rack = racks.switches_in_rack(m_spec.tiers[tier].name);
+          const int index = placed[tier]++;
+          if (in_rack > 0 && index < in_rack * m_topo.accelerator_racks) {
+            n.rack = index / in_rack;
+          } else {
+            unhoused.push_back(static_cast<int>(i));
+          }
+          break;
+        }
+        case NodeKind::Pool:
+          unhoused.push_back(static_cast<int>(i));
+          break;
+        case NodeKind::Nic:
+        case NodeKind::Reducer:
+          break;  // with their host, below
+      }
+    }
+    if (!unhoused.empty()) {
+      const int per_network_rack = racks.network_rack_switches;
+      if (per_network_rack <= 0) {
+        throw core::InputError(
+            racks.loc, "racks.network_rack_switches",
+            std::to_string(unhoused.size()) + " switches, OCSes or memory pools (the first is " +
+                m_topo.nodes[static_cast<std::size_t>(unhoused.front())].name +
+                ") have no place in an accelerator rack; give how many a network rack holds, or raise "
+                "racks.switches_per_rack");
+      }
+      for (std::size_t j = 0; j < unhoused.size(); ++j)
+        m_topo.nodes[static_cast<std::size_t>(unhoused[j])].rack =
+            m_topo.accelerator_racks + static_cast<int>(j) / per_network_rack;
+      m_topo.network_racks = (static_cast<int>(unhoused.size()) + per_network_rack - 1) / per_network_rack;
+    }
+    for (TopoNode& n : m_topo.nodes)
+      if (n.host >= 0) n.rack = m_topo.nodes[static_cast<std::size_t>(n.host)].rack;
   }
 
   int add_switch(int tier, const std::string& name, const SwitchSpec& sw, int level = 0) {
@@ -242,6 +303,7 @@ class Generator {
     n.name = prefix(tier) + "nic" + std::to_string(rank);
     n.tier = tier;
     n.nic = t.nic;
+    n.host = rank;
     const int nic = add_node(n);
     LinkSpec
         attach;  // the accelerator's host interface to its NIC: no energy of its own, never the bottleneck

@@ -26,6 +26,8 @@ struct TopoNode {
   NicSpec nic;
   MemoryPoolSpec pool;
   int reducer = -1;        // a reducing switch: its reducer's endpoint id
+  int host = -1;           // a NIC: its rank's node; a reduction engine: its switch's node; else -1
+  int rack = -1;           // the rack that houses it (racks:), or -1 without racks
   std::vector<int> ports;  // link ids, in port order (port i of the node is ports[i])
 };
 
@@ -59,7 +61,13 @@ struct Topology {
   // Initial circuits of each OCS node (indexed like nodes; empty for other nodes): port -> port or -1.
   std::vector<std::vector<int>> circuits;
   std::vector<UserRoute> user_routes;
+  // Racks (racks:): accelerator racks 0..accelerator_racks-1, then network racks.
+  int accelerator_racks = 0;
+  int network_racks = 0;
 
+  int racks() const { return accelerator_racks + network_racks; }
+  // "rack3" for an accelerator rack, "netrack0" for a network rack.
+  std::string rack_name(int rack) const;
   int endpoints() const { return static_cast<int>(endpoint_node.size()); }
   int pool_endpoint(const std::string& name) const;  // -1 when there is no such pool
   // The innermost tier whose domain holds both endpoints (a pool or reducer: the tier it hangs off).
@@ -71,7 +79,11 @@ struct Topology {
 };
 
 // Generates the topology; throws core::InputError (naming the tier or topology key) for shapes that cannot
-// be built, such as a fat tree too large for its radix or an OCS with too few ports.
+// be built, such as a fat tree too large for its radix or an OCS with too few ports. With racks:, places
+// every node in a rack (docs/config.md): ranks fill accelerator racks in rank order; the switches and OCSes
+// of a tier take racks.switches_per_rack places in each accelerator rack, in node order; the rest, and memory
+// pools, fill network racks of racks.network_rack_switches; a NIC shares its rank's rack, a reduction engine
+// its switch's.
 Topology make_topology(const PlatformSpec& spec);
 
 // Checks every optical link's loss (connectors, and the OCS insertion loss when it crosses one) against its

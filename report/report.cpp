@@ -42,7 +42,12 @@ std::uint64_t whole(double bytes) {
   return static_cast<std::uint64_t>(std::llround(bytes));
 }
 
-json step_json(const engine::StepResult& s) {
+// Rank-seconds a step's ranks spent in it without computing (waiting on the fabric or on each other).
+double wait_rank_s(const engine::StepResult& s) {
+  return std::max(0.0, s.rank_time_s - s.compute_rank_s);
+}
+
+json step_json(const engine::StepResult& s, double idle_power_w) {
   json j;
   j["kind"] = s.kind;
   j["key"] = s.key;
@@ -75,12 +80,86 @@ json step_json(const engine::StepResult& s) {
   j["useful_bytes"] = whole(s.useful_bytes);
   j["wire_bytes"] = whole(s.wire_bytes);
   j["energy_j"] = s.dynamic_energy_j;
+  j["wait_s"] = wait_rank_s(s);
+  j["idle_energy_j"] = idle_power_w * wait_rank_s(s);
   if (!s.children.empty()) {
     json children = json::array();
     for (const auto& c : s.children)
-      children.push_back(step_json(c));
+      children.push_back(step_json(c, idle_power_w));
     j["children"] = children;
   }
+  return j;
+}
+
+double share(double part, double whole) {
+  return whole > 0.0 ? part / whole : 0.0;
+}
+
+json named_json(const std::vector<power::Named>& list, double scale = 1.0) {
+  json j = json::object();
+  for (const auto& n : list)
+    j[n.name] = n.value * scale;
+  return j;
+}
+
+// Tb/s and Tb/s per mm from bytes/s and bytes/s per metre.
+double tbps(double Bps) {
+  return Bps * 8.0 / 1e12;
+}
+double tbps_per_mm(double Bps_per_m) {
+  return Bps_per_m * 8.0 / 1e12 * 1e-3;
+}
+
+json density_json(const power::Density& d) {
+  json j;
+  const power::Escape& e = d.escape;
+  if (e.assessed) {
+    j["escape"] = {{"rank", e.worst},
+                   {"needed_tbps", tbps(e.needed_Bps)},
+                   {"available_tbps", tbps(e.available_Bps)},
+                   {"shoreline_mm", e.shoreline_m * 1e3},
+                   {"shoreline_needed_mm", e.shoreline_used_m * 1e3},
+                   {"needed_tbps_per_mm", tbps(e.needed_Bps) / (e.shoreline_m * 1e3)},
+                   {"density_tbps_per_mm", tbps_per_mm(e.density_Bps_per_m)},
+                   {"needed_by_tier_tbps", named_json(e.needed_by_tier_Bps, 8.0 / 1e12)},
+                   {"ranks_over", e.ranks_over}};
+  } else {
+    j["escape"] = nullptr;
+  }
+  json switches = json::array();
+  for (const auto& s : d.switches)
+    switches.push_back({{"tier", s.tier},
+                        {"kind", s.kind},
+                        {"count", s.count},
+                        {"mean_w", s.mean_w},
+                        {"max_w", s.max_w},
+                        {"busiest", s.busiest},
+                        {"faceplate_ports", s.faceplate_ports},
+                        {"w_per_port", s.max_w_per_port},
+                        {"mean_w_per_port", s.mean_w_per_port}});
+  j["switches"] = switches;
+  j["cooling"] = d.cooling.empty() ? json(nullptr) : json(d.cooling);
+  json racks = json::array();
+  for (const auto& r : d.racks)
+    racks.push_back({{"name", r.name},
+                     {"kind", r.network ? "network" : "accelerator"},
+                     {"average_kw", r.average_w / 1e3},
+                     {"peak_kw", r.peak_w / 1e3},
+                     {"average_kw_with_cooling", r.average_with_cooling_w / 1e3},
+                     {"peak_kw_with_cooling", r.peak_with_cooling_w / 1e3},
+                     {"cooling_overhead", r.overhead},
+                     {"limit_kw", r.limit_w > 0.0 ? json(r.limit_w / 1e3) : json(nullptr)},
+                     {"envelope_kw", r.envelope_w > 0.0 ? json(r.envelope_w / 1e3) : json(nullptr)}});
+  j["racks"] = racks;
+  json warnings = json::array();
+  for (const auto& w : d.warnings)
+    warnings.push_back({{"kind", w.kind},
+                        {"where", w.where},
+                        {"value", w.value},
+                        {"limit", w.limit},
+                        {"unit", w.unit},
+                        {"message", w.message}});
+  j["warnings"] = warnings;
   return j;
 }
 
@@ -110,12 +189,14 @@ std::string to_json(const Inputs& in) {
   r["sim_time_s"] = sim.sim_time_s;
   r["useful_bytes"] = whole(sim.useful_bytes);
   r["wire_bytes"] = whole(sim.wire_bytes);
-  json by_category, static_by, dynamic_by;
+  json by_category, static_by, dynamic_by, idle_by;
   for (int i = 0; i < core::kNumCategories; ++i) {
     const auto name = std::string(core::category_name(static_cast<core::Category>(i)));
-    by_category[name] = l.by_category_j[static_cast<std::size_t>(i)];
-    static_by[name] = l.static_j[static_cast<std::size_t>(i)];
-    dynamic_by[name] = l.dynamic_j[static_cast<std::size_t>(i)];
+    const auto c = static_cast<std::size_t>(i);
+    by_category[name] = l.by_category_j[c];
+    static_by[name] = l.static_j[c];
+    dynamic_by[name] = l.dynamic_j[c];
+    idle_by[name] = share(l.static_j[c], l.by_category_j[c]);
   }
   r["energy_j"] = {{"total", l.total_j},
                    {"fabric", l.fabric_j},
@@ -123,18 +204,49 @@ std::string to_json(const Inputs& in) {
                    {"dynamic", l.dynamic_total_j},
                    {"by_category", by_category},
                    {"static_by_category", static_by},
-                   {"dynamic_by_category", dynamic_by}};
+                   {"dynamic_by_category", dynamic_by},
+                   {"idle_share",
+                    {{"total", share(l.static_total_j, l.total_j)},
+                     {"fabric", share(l.fabric_static_j, l.fabric_j)},
+                     {"by_category", idle_by}}},
+                   {"by_regime", named_json(l.fabric_by_regime_j)},
+                   {"by_tier", named_json(l.fabric_by_tier_j)}};
   r["fabric_pj_per_useful_bit"] = l.fabric_pj_per_useful_bit;
+  {
+    json by_regime = json::object(), by_tier = json::object();
+    for (const auto& n : l.fabric_by_regime_j)
+      by_regime[n.name] = power::pj_per_useful_bit(n.value, sim.useful_bytes);
+    for (const auto& n : l.fabric_by_tier_j)
+      by_tier[n.name] = power::pj_per_useful_bit(n.value, sim.useful_bytes);
+    r["fabric_pj_per_useful_bit_by_regime"] = by_regime;
+    r["fabric_pj_per_useful_bit_by_tier"] = by_tier;
+  }
   r["effective_compute"] = effective_compute(sim);
   r["power_w"] = {{"average", l.average_power_w}, {"peak", l.peak_power_w}, {"static", l.static_power_w}};
+  {
+    const double it = l.total_j - l.by_category_j[core::EnergyAccount::index(core::Category::Cooling)];
+    r["cooling"] = {
+        {"model", l.cooling_model},
+        {"kind", l.cooling_model == "density" ? in.platform->racks.cooling : in.platform->cooling.kind},
+        {"overhead", share(l.by_category_j[core::EnergyAccount::index(core::Category::Cooling)], it)}};
+  }
+  const power::Waiting& w = l.waiting;
+  r["waiting"] = {{"per_rank_s", w.per_rank_s},
+                  {"total_rank_s", w.total_rank_s},
+                  {"after_last_step_rank_s", w.after_last_step_rank_s},
+                  {"share", share(w.total_rank_s, sim.sim_time_s * sim.ranks)},
+                  {"idle_power_w", w.idle_power_w},
+                  {"idle_energy_j", w.idle_energy_j}};
+  if (in.density != nullptr) r["density"] = density_json(*in.density);
   json steps = json::array();
   for (const auto& s : sim.steps)
-    steps.push_back(step_json(s));
+    steps.push_back(step_json(s, w.idle_power_w));
   r["steps"] = steps;
   json links = json::array();
   for (const auto& link : sim.links) {
     links.push_back({{"id", link.id},
                      {"tier", link.tier},
+                     {"regime", link.regime},
                      {"bytes", whole(link.bytes)},
                      {"packets", link.packets},
                      {"utilization", sim.sim_time_s > 0.0 ? link.busy_s / sim.sim_time_s : 0.0},
@@ -164,6 +276,54 @@ std::string joules(double j) {
   return fmt::format("{:.3f} J", j);
 }
 
+std::string kw(double w) {
+  return fmt::format("{:.1f} kW", w / 1e3);
+}
+
+// The density figures under the step table: escape bandwidth, switch and port power, the hottest racks, and
+// one line per warning (the first ten; the report has them all).
+std::string density_lines(const power::Density& d) {
+  std::string out;
+  const power::Escape& e = d.escape;
+  if (e.assessed) {
+    out += fmt::format(
+        "  {:<28}{:.2f} Tb/s needed, {:.2f} Tb/s available ({:.2f} of {:.1f} mm of shoreline, "
+        "{:.2f} Tb/s per mm)\n",
+        "escape bandwidth (" + e.worst + ")", e.needed_Bps * 8e-12, e.available_Bps * 8e-12,
+        e.shoreline_used_m * 1e3, e.shoreline_m * 1e3, e.needed_Bps * 8e-12 / (e.shoreline_m * 1e3));
+  }
+  for (const auto& s : d.switches) {
+    out += fmt::format("  {:<28}{} x {:.1f} W on average, up to {:.1f} W per faceplate port ({}, {} ports)\n",
+                       (s.kind == "ocs" ? "OCS " : "switches ") + s.tier, s.count, s.mean_w, s.max_w_per_port,
+                       s.busiest, s.faceplate_ports);
+  }
+  for (bool network : {false, true}) {
+    const power::RackDensity* hottest = nullptr;
+    int count = 0;
+    for (const auto& r : d.racks) {
+      if (r.network != network) continue;
+      ++count;
+      if (hottest == nullptr || r.peak_w > hottest->peak_w) hottest = &r;
+    }
+    if (hottest == nullptr) continue;
+    std::string limits;
+    if (hottest->limit_w > 0.0) limits += "limit " + kw(hottest->limit_w);
+    if (hottest->envelope_w > 0.0)
+      limits += (limits.empty() ? "" : ", ") + d.cooling + " envelope " + kw(hottest->envelope_w);
+    out += fmt::format(
+        "  {:<28}{} {:.1f} kW average, {:.1f} kW peak IT; {:.1f} kW peak with cooling{}\n",
+        fmt::format("{} {} rack{}", count, network ? "network" : "accelerator", count == 1 ? "" : "s"),
+        count == 1 ? hottest->name + ":" : "hottest " + hottest->name + ":", hottest->average_w / 1e3,
+        hottest->peak_w / 1e3, hottest->peak_with_cooling_w / 1e3, limits.empty() ? "" : " (" + limits + ")");
+  }
+  constexpr std::size_t kShown = 10;
+  for (std::size_t i = 0; i < d.warnings.size() && i < kShown; ++i)
+    out += "  warning: " + d.warnings[i].message + "\n";
+  if (d.warnings.size() > kShown)
+    out += fmt::format("  ... and {} more warnings in the report\n", d.warnings.size() - kShown);
+  return out.empty() ? out : "\n" + out;
+}
+
 }  // namespace
 
 std::string summary_table(const Inputs& in) {
@@ -188,6 +348,29 @@ std::string summary_table(const Inputs& in) {
                         core::category_name(static_cast<core::Category>(i)), 100.0 * j / l.total_j);
   }
   if (!cats.empty()) out += fmt::format("  {:<28}{}\n", "energy by category", cats);
+  auto shares = [&](const std::vector<power::Named>& list) {
+    std::string text;
+    for (const auto& n : list) {
+      if (n.value <= 0.0 || l.fabric_j <= 0.0) continue;
+      text += fmt::format("{}{} {:.1f} %", text.empty() ? "" : ", ", n.name, 100.0 * n.value / l.fabric_j);
+    }
+    return text;
+  };
+  if (const std::string t = shares(l.fabric_by_regime_j); !t.empty())
+    out += fmt::format("  {:<28}{}\n", "fabric energy by regime", t);
+  if (in.platform->tiers.size() > 1)
+    if (const std::string t = shares(l.fabric_by_tier_j); !t.empty())
+      out += fmt::format("  {:<28}{}\n", "fabric energy by tier", t);
+  if (l.total_j > 0.0)
+    out +=
+        fmt::format("  {:<28}{:.1f} % of all energy, {:.1f} % of fabric energy\n", "idle (static) share",
+                    100.0 * share(l.static_total_j, l.total_j), 100.0 * share(l.fabric_static_j, l.fabric_j));
+  if (sim.ranks > 0 && sim.sim_time_s > 0.0) {
+    const auto& w = l.waiting;
+    out += fmt::format("  {:<28}{} per rank on average ({:.1f} %), idle energy {}\n", "not computing",
+                       seconds(w.total_rank_s / sim.ranks),
+                       100.0 * share(w.total_rank_s, sim.sim_time_s * sim.ranks), joules(w.idle_energy_j));
+  }
   out += "\n";
   out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", "iter", "step",
                      "kind", "algorithm", "size", "ranks", "time", "algbw GB/s", "busbw GB/s");
@@ -210,6 +393,7 @@ std::string summary_table(const Inputs& in) {
     out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", s.iteration, s.key,
                        kind, algorithm, size, s.ranks, seconds(t), algbw, busbw);
   }
+  if (in.density != nullptr) out += density_lines(*in.density);
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include "engine/simulation.h"
 #include "platforms/spec.h"
+#include "power/density.h"
 #include "power/ledger.h"
 #include "workloads/spec.h"
 
@@ -17,6 +18,7 @@ struct Inputs {
   const workloads::WorkloadSpec* workload = nullptr;
   const engine::SimulationResult* sim = nullptr;
   const power::Ledger* ledger = nullptr;
+  const power::Density* density = nullptr;
   std::uint64_t seed = 1;
   double wall_time_s = 0.0;
 };

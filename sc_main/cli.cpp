@@ -15,6 +15,7 @@
 #include "platforms/builder.h"
 #include "platforms/loader.h"
 #include "platforms/tech/preset_table.h"
+#include "power/density.h"
 #include "power/ledger.h"
 #include "report/html.h"
 #include "report/report.h"
@@ -54,9 +55,10 @@ int cmd_run(const RunArgs& args) {
   engine::RunOptions options;
   options.seed = args.seed;
   const auto sim = engine::simulate(platform, workload, options);
-  const auto ledger = power::price(sim, platform.cooling);
+  const auto ledger = power::price(sim, platform);
+  const auto density = power::assess_density(sim, platform, ledger);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  report::Inputs in{&platform, &workload, &sim, &ledger, args.seed, wall};
+  report::Inputs in{&platform, &workload, &sim, &ledger, &density, args.seed, wall};
   if (!args.json_path.empty() || !args.html_path.empty()) {
     const std::string json = report::to_json(in);
     if (!args.json_path.empty()) report::write_file_atomically(args.json_path, json);

@@ -16,6 +16,7 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& para
       m_router_latency(core::to_ticks(params.router_latency_s)),
       m_delivery("delivery", [this](tlm::tlm_generic_payload* p) { deliver(p); }),
       m_hbm("hbm", params.hbm) {
+  if (params.idle_power_w > 0.0) energy().add_static_power(core::Category::Compute, params.idle_power_w);
   out.register_nb_transport_bw(this, &Accelerator::nb_transport_bw);
   in.register_nb_transport_fw(this, &Accelerator::nb_transport_fw);
   sc_core::sc_spawn_options opts;
@@ -34,6 +35,8 @@ void Accelerator::compute(double seconds) {
   if (seconds <= 0.0) return;
   sc_core::wait(core::ticks_to_time(core::to_ticks(seconds)));
   m_compute_s += seconds;
+  const double active_w = m_params.compute_power_w - m_params.idle_power_w;
+  if (active_w > 0.0) energy().charge(core::Category::Compute, active_w * seconds);
 }
 
 void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag, Completion& done,

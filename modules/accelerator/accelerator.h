@@ -26,8 +26,10 @@ struct Params {
   double compute_flops = 1000e12;
   double router_latency_s = 0.0;
   std::uint64_t packet_bytes = 4096;
-  hbm::Params hbm;         // the accelerator's own memory (collectives and compute read and write it)
-  bool priorities = true;  // the NIC serves higher transport classes first, as the links do
+  hbm::Params hbm;               // the accelerator's own memory (collectives and compute read and write it)
+  bool priorities = true;        // the NIC serves higher transport classes first, as the links do
+  double idle_power_w = 0.0;     // drawn for the whole run (static, category compute)
+  double compute_power_w = 0.0;  // drawn while computing; the part above idle is charged per compute second
 };
 
 // Gives the source route between two ranks for a flow (the hash lets multipath routing spread flows).
@@ -119,7 +121,7 @@ class Accelerator : public core::Component {
   void set_flow_fabric(IFlowFabric* fabric) { m_flow_fabric = fabric; }
   // Flow engine: `bytes` from `src` under `tag` have arrived.
   void receive(int src, std::uint64_t tag, std::uint64_t bytes);
-  // Computes for `seconds` (blocks the calling thread).
+  // Computes for `seconds` (blocks the calling thread) and charges (compute power - idle power) x seconds.
   void compute(double seconds);
   double compute_time_s() const { return m_compute_s; }
 

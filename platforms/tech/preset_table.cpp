@@ -63,6 +63,12 @@ std::string watts_text(double w) {
   return num(w) + " W";
 }
 
+// A shoreline density (bytes/s per metre) as Tb/s per mm, or "-" when not known.
+std::string density_text(double Bps_per_m) {
+  if (Bps_per_m <= 0.0) return "-";
+  return num(Bps_per_m * 8.0 * 1e-3 / 1e12) + " Tb/s/mm";
+}
+
 std::string stack_text(const LinkSpec& link) {
   std::string out;
   for (const auto& e : link.stack) {
@@ -96,15 +102,15 @@ std::vector<const Preset*> of_kind(std::string_view kind) {
 // The key figures of a preset as table cells (without name, summary, source and confidence).
 std::vector<std::string> headings(std::string_view kind) {
   if (kind == "link") {
-    return {"regime", "bandwidth/dir", "latency", "stack", "optics", "full-rate pJ/bit"};
+    return {"regime", "bandwidth/dir", "latency", "stack", "optics", "full-rate pJ/bit", "shoreline density"};
   }
   if (kind == "switch") {
     return {"ports", "per bit", "static", "full-rate pJ/bit", "latency", "in-network reduction"};
   }
   if (kind == "ocs") return {"ports", "reconfiguration", "insertion loss", "power"};
-  if (kind == "nic") return {"per bit", "static", "latency"};
+  if (kind == "nic") return {"per bit", "static", "latency", "host shoreline density"};
   if (kind == "memory") return {"bandwidth", "latency", "energy", "capacity"};
-  return {"compute", "HBM bandwidth", "HBM capacity", "HBM energy", "idle power"};
+  return {"compute", "HBM bandwidth", "HBM capacity", "HBM energy", "idle power", "compute power"};
 }
 
 std::vector<std::string> cells(const Preset& p) {
@@ -115,7 +121,8 @@ std::vector<std::string> cells(const Preset& p) {
             time_text(l.total_latency_s()),
             stack_text(l),
             optics_text(l.optics),
-            num(link_full_rate_pj_per_bit(l))};
+            num(link_full_rate_pj_per_bit(l)),
+            density_text(l.bandwidth_density_Bps_per_m)};
   }
   if (p.kind == "switch") {
     const SwitchSpec& s = p.sw;
@@ -133,7 +140,8 @@ std::vector<std::string> cells(const Preset& p) {
   }
   if (p.kind == "nic") {
     const NicSpec& n = p.nic;
-    return {pj_text(n.energy_pj_per_bit), watts_text(n.static_power_w), time_text(n.latency_s)};
+    return {pj_text(n.energy_pj_per_bit), watts_text(n.static_power_w), time_text(n.latency_s),
+            density_text(n.bandwidth_density_Bps_per_m)};
   }
   if (p.kind == "memory") {
     const MemoryPoolSpec& m = p.memory;
@@ -141,8 +149,12 @@ std::vector<std::string> cells(const Preset& p) {
             bytes_text(m.capacity_bytes)};
   }
   const AcceleratorSpec& a = p.accelerator;
-  return {num(a.compute_flops / 1e12) + " TFLOP/s", rate_text(a.hbm.bandwidth_Bps),
-          bytes_text(a.hbm.capacity_bytes), pj_text(a.hbm.energy_pj_per_bit), watts_text(a.idle_power_w)};
+  return {num(a.compute_flops / 1e12) + " TFLOP/s",
+          rate_text(a.hbm.bandwidth_Bps),
+          bytes_text(a.hbm.capacity_bytes),
+          pj_text(a.hbm.energy_pj_per_bit),
+          watts_text(a.idle_power_w),
+          a.compute_power_w > 0.0 ? watts_text(a.compute_power_w) : "= idle"};
 }
 
 // ---- JSON
@@ -166,6 +178,7 @@ ordered_json to_json(const Preset& p) {
     j["static_power_w"] = l.static_power_w;
     j["total_static_power_w"] = l.total_static_power_w();
     j["full_rate_pj_per_bit"] = link_full_rate_pj_per_bit(l);
+    j["bandwidth_density_Bps_per_m"] = l.bandwidth_density_Bps_per_m;
     ordered_json stack = ordered_json::array();
     for (const auto& e : l.stack) {
       stack.push_back({{"category", e.category},
@@ -206,6 +219,7 @@ ordered_json to_json(const Preset& p) {
     j["latency_s"] = p.nic.latency_s;
     j["energy_pj_per_bit"] = p.nic.energy_pj_per_bit;
     j["static_power_w"] = p.nic.static_power_w;
+    j["bandwidth_density_Bps_per_m"] = p.nic.bandwidth_density_Bps_per_m;
   } else if (p.kind == "memory") {
     j["bandwidth_Bps"] = p.memory.bandwidth_Bps;
     j["latency_s"] = p.memory.latency_s;
@@ -216,6 +230,7 @@ ordered_json to_json(const Preset& p) {
     j["compute_flops"] = a.compute_flops;
     j["router_latency_s"] = a.router_latency_s;
     j["idle_power_w"] = a.idle_power_w;
+    j["compute_power_w"] = a.compute_power_w;
     j["hbm"] = {{"bandwidth_Bps", a.hbm.bandwidth_Bps},
                 {"latency_s", a.hbm.latency_s},
                 {"energy_pj_per_bit", a.hbm.energy_pj_per_bit},

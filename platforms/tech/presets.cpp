@@ -77,6 +77,21 @@ constexpr double kDramPoolPj = 10.0;
 constexpr double kUcieLatencyS = 2e-9 / 2.0;
 // §7 "TPU v4 power" 90 / 192 W min / max measured, H: the ratio used to estimate other accelerators' idle.
 constexpr double kTpuV4MinOverMax = 90.0 / 192.0;
+// Shoreline densities (bytes/s per metre of die or package edge, both directions together).
+// §10 "Lithography reticle field" 26 mm x 33 mm, L: the most edge a monolithic die can have.
+constexpr double kReticlePerimeterM = 2.0 * (26e-3 + 33e-3);
+// Derived: Tomahawk 5 puts 512 x 100G-PAM4 SerDes (51.2 Tb/s each way, §4 "Broadcom Tomahawk 5 capacity", H)
+// on one monolithic die, so 112G-class long-reach SerDes carry at least 2 x 51.2 Tb/s over the reticle's
+// perimeter: 0.87 Tb/s per mm (a lower bound, since the die is no larger than the reticle).
+constexpr double kLr112gDensity = 2.0 * 51.2e12 / 8.0 / kReticlePerimeterM;
+// Estimate: 224G-class lanes at the same lane pitch carry twice as much.
+constexpr double kLr224gDensity = 2.0 * kLr112gDensity;
+// Estimates: PCIe lanes at the same pitch as 100G lanes, scaled by their rate (64 and 32 GT/s).
+constexpr double kPcie6Density = kLr112gDensity * 64.0 / 100.0;
+constexpr double kPcie5Density = kLr112gDensity * 32.0 / 100.0;
+// §1 "UCIe-2D shoreline density" up to 224 GB/s/mm and "UCIe-2.5D shoreline density" up to 1.3 TB/s/mm, M.
+constexpr double kUcieStandardDensity = 224e9 / 1e-3;
+constexpr double kUcieAdvancedDensity = 1.3e12 / 1e-3;
 
 // ---- shared source text
 // ---------------------------------------------------------------------------------------
@@ -118,6 +133,14 @@ const std::string kSrcSwitchSplit =
     "evenly between static (clock tree, SRAM buffers and tables stay powered) and per bit (packet "
     "processing); "
     "set static_power: 0 W and energy to the full-rate figure to charge it all per bit";
+const std::string kSrcLr112gDensity =
+    "shoreline density 0.87 Tb/s per mm (both directions) is DERIVED as a lower bound: Tomahawk 5's 512 x "
+    "100G SerDes, 2 x 51.2 Tb/s (tech-figures.md §4 row \"Broadcom Tomahawk 5 capacity\", H), on one die no "
+    "larger than the 26 x 33 mm reticle (§10 row \"Lithography reticle field\", L), whose perimeter is 118 "
+    "mm";
+const std::string kSrcLr224gDensity =
+    "shoreline density 1.74 Tb/s per mm is an ESTIMATE: the 112G-class 0.87 Tb/s per mm (derived from "
+    "Tomahawk 5, §4 H, and the reticle, §10 L) at the same lane pitch and twice the lane rate";
 const std::string kSrcSwitchLatency =
     "latency is an ESTIMATE (§4 row \"Switch port-to-port latency\": n/f; gap 2)";
 
@@ -232,7 +255,8 @@ Preset memory(std::string name, std::string summary, std::string source, const c
 }
 
 Preset accelerator(std::string name, std::string summary, std::string source, const char* confidence,
-                   double compute_flops, double hbm_Bps, std::uint64_t hbm_bytes, double idle_power_w) {
+                   double compute_flops, double hbm_Bps, std::uint64_t hbm_bytes, double idle_power_w,
+                   double compute_power_w) {
   Preset p = base(std::move(name), "accelerator", std::move(summary), std::move(source), confidence);
   p.accelerator.preset = p.name;
   p.accelerator.compute_flops = compute_flops;
@@ -240,6 +264,7 @@ Preset accelerator(std::string name, std::string summary, std::string source, co
   p.accelerator.hbm.capacity_bytes = hbm_bytes;
   p.accelerator.hbm.energy_pj_per_bit = kHbmPj;
   p.accelerator.idle_power_w = idle_power_w;
+  p.accelerator.compute_power_w = compute_power_w;
   return p;
 }
 
@@ -491,6 +516,42 @@ void add_links(std::vector<Preset>& all) {
       "medium", "board", 450e9, 5e-9, {dynamic("serdes", 1.3)}));
 }
 
+// The shoreline density of each link's accelerator-end I/O, where one is sourced or can be estimated; the
+// others (co-packaged and near-package optics, XSR, NVLink-C2C, UCIe-3D, which is areal) stay 0: not known.
+void add_link_densities(std::vector<Preset>& all) {
+  const std::string ucie_advanced =
+      "shoreline density 1.3 TB/s per mm: tech-figures.md §1 row \"UCIe-2.5D shoreline density\" (M)";
+  const struct {
+    const char* name;
+    double density;
+    std::string text;
+  } rows[] = {
+      {"nvlink4-x18", kLr112gDensity, kSrcLr112gDensity},
+      {"nvlink5-x18", kLr224gDensity, kSrcLr224gDensity},
+      {"lr-112g-x8", kLr112gDensity, kSrcLr112gDensity},
+      {"lr-224g-x8", kLr224gDensity, kSrcLr224gDensity},
+      {"pcie6-x16-retimed", kPcie6Density,
+       "shoreline density 0.56 Tb/s per mm is an ESTIMATE: 64 GT/s lanes at the pitch of 100G lanes (0.87 "
+       "Tb/s "
+       "per mm, derived from Tomahawk 5, §4 H, and the reticle, §10 L)"},
+      {"aec-800g", kLr112gDensity, "host " + kSrcLr112gDensity},
+      {"osfp-800g-dsp", kLr112gDensity, "host " + kSrcLr112gDensity},
+      {"osfp-1p6t-dsp", kLr224gDensity, "host " + kSrcLr224gDensity},
+      {"lpo-800g", kLr112gDensity, "host " + kSrcLr112gDensity},
+      {"optical-io-teraphy", kUcieAdvancedDensity, "host side over UCIe 2.5D: " + ucie_advanced},
+      {"ucie-standard", kUcieStandardDensity,
+       "shoreline density 224 GB/s per mm: tech-figures.md §1 row \"UCIe-2D shoreline density\" (M)"},
+      {"ucie-advanced", kUcieAdvancedDensity, ucie_advanced},
+  };
+  for (const auto& row : rows) {
+    for (Preset& p : all) {
+      if (p.kind != "link" || p.name != row.name) continue;
+      p.link.bandwidth_density_Bps_per_m = row.density;
+      p.source += "; " + row.text;
+    }
+  }
+}
+
 // ---- switches
 // -----------------------------------------------------------------------------------------------
 
@@ -667,6 +728,11 @@ void add_nics(std::vector<Preset>& all) {
           "; PCIe 5 x16 = 64 GB/s per direction carries 400 Gb/s (§1 row \"PCIe 5.0 x16\", H); the "
           "port SerDes are in the link's stack",
       "estimate", 300e-9, kPcie5Pj, 15.0));
+  all.back().nic.bandwidth_density_Bps_per_m = kPcie5Density;
+  all.back().source +=
+      "; host interface shoreline density 0.28 Tb/s per mm is an ESTIMATE: 32 GT/s lanes at the pitch of "
+      "100G "
+      "lanes (0.87 Tb/s per mm, derived from Tomahawk 5, §4 H, and the reticle, §10 L)";
   all.push_back(nic(
       "nic-800g", "800G scale-out NIC on PCIe 6 x16",
       "the reference has no NIC figures: static power 20 W and latency 300 ns are ESTIMATES (not sourced); " +
@@ -674,6 +740,11 @@ void add_nics(std::vector<Preset>& all) {
           ", used for PCIe 6 as an ESTIMATE; PCIe 6 x16 = 128 GB/s per direction carries 800 Gb/s "
           "(§1 row \"PCIe 6.0 x16\", M); the port SerDes are in the link's stack",
       "estimate", 300e-9, kPcie5Pj, 20.0));
+  all.back().nic.bandwidth_density_Bps_per_m = kPcie6Density;
+  all.back().source +=
+      "; host interface shoreline density 0.56 Tb/s per mm is an ESTIMATE: 64 GT/s lanes at the pitch of "
+      "100G "
+      "lanes (0.87 Tb/s per mm, derived from Tomahawk 5, §4 H, and the reticle, §10 L)";
 }
 
 // ---- memory
@@ -753,43 +824,48 @@ void add_accelerators(std::vector<Preset>& all) {
                   "989.4 TFLOP/s dense BF16, 80 GB HBM3 at 3.35 TB/s (5 stacks), 700 W TDP: tech-figures.md "
                   "§7 rows \"H100 "
                   "SXM5 BF16\", \"H100 SXM5 HBM\" and \"H100 SXM5 TDP\" (NVIDIA H100 datasheet, H); " +
-                      kSrcHbmEnergy + "; " + kSrcIdleRatio + ": 0.47 x 700 W = 328 W",
-                  "high", 989.4e12, 3.35e12, 80000000000ull, kTpuV4MinOverMax * 700.0));
+                      kSrcHbmEnergy + "; " + kSrcIdleRatio +
+                      ": 0.47 x 700 W = 328 W; power while computing: the 700 W TDP",
+                  "high", 989.4e12, 3.35e12, 80000000000ull, kTpuV4MinOverMax * 700.0, 700.0));
   all.push_back(accelerator("b200-hgx",
                             "NVIDIA B200 (HGX, 1000 W): 2250 TFLOP/s dense BF16, 192 GB HBM3e at 8 TB/s",
                             "2250 TFLOP/s dense BF16 at 1000 W, 192 GB HBM3e at 8 TB/s (8 stacks): "
                             "tech-figures.md §7 rows \"B200 (HGX, "
                             "1000 W)\" and \"B200 memory\" (glennklockwood.com citing NVIDIA, M); " +
-                                kSrcHbmEnergy + "; " + kSrcIdleRatio + ": 0.47 x 1000 W = 469 W",
-                            "medium", 2250e12, 8e12, 192000000000ull, kTpuV4MinOverMax * 1000.0));
+                                kSrcHbmEnergy + "; " + kSrcIdleRatio +
+                                ": 0.47 x 1000 W = 469 W; power while computing: the 1000 W TDP",
+                            "medium", 2250e12, 8e12, 192000000000ull, kTpuV4MinOverMax * 1000.0, 1000.0));
   all.push_back(accelerator("b200-gb200",
                             "NVIDIA B200 in GB200 (1200 W): 2500 TFLOP/s dense BF16, 192 GB HBM3e at 8 TB/s",
                             "2500 TFLOP/s dense BF16 at 1200 W, 192 GB HBM3e at 8 TB/s: tech-figures.md §7 "
                             "rows \"B200 (GB200, 1200 "
                             "W)\" and \"B200 memory\" (glennklockwood.com citing NVIDIA, M); " +
-                                kSrcHbmEnergy + "; " + kSrcIdleRatio + ": 0.47 x 1200 W = 563 W",
-                            "medium", 2500e12, 8e12, 192000000000ull, kTpuV4MinOverMax * 1200.0));
+                                kSrcHbmEnergy + "; " + kSrcIdleRatio +
+                                ": 0.47 x 1200 W = 563 W; power while computing: the 1200 W TDP",
+                            "medium", 2500e12, 8e12, 192000000000ull, kTpuV4MinOverMax * 1200.0, 1200.0));
   all.push_back(accelerator(
       "tpu-v4", "Google TPU v4: 275 TFLOP/s BF16, 32 GiB HBM2 at 1200 GB/s, 90 W measured minimum",
       "275 TFLOP/s bf16, 32 GiB HBM2 at 1200 GB/s, power 90 / 170 / 192 W min / mean / max measured: "
       "tech-figures.md §7 rows \"TPU v4\" and \"TPU v4 power\" (Cloud TPU docs, \"TPU v4\", H); idle power = "
       "the "
-      "measured minimum 90 W; " +
+      "measured minimum 90 W, power while computing = the measured maximum 192 W; " +
           kSrcHbmEnergy,
-      "high", 275e12, 1200e9, gib(32), 90.0));
+      "high", 275e12, 1200e9, gib(32), 90.0, 192.0));
   all.push_back(accelerator(
       "tpu-v5p", "Google TPU v5p: 459 TFLOP/s BF16, 95 GB HBM2e at 2765 GB/s",
       "459 TFLOP/s bf16, 95 GB HBM2e at 2765 GB/s: tech-figures.md §7 row \"TPU v5p\" (Cloud TPU docs, \"TPU "
       "v5p\", H); power is n/f (§7 row \"TPU v5p power\", gap 4): idle 90 W is an ESTIMATE, TPU v4's "
       "measured "
-      "minimum (§7 row \"TPU v4 power\", H) assumed unchanged; " +
+      "minimum (§7 row \"TPU v4 power\", H) assumed unchanged; power while computing is not set (n/f), so "
+      "computing draws the idle power; " +
           kSrcHbmEnergy,
-      "high", 459e12, 2765e9, 95000000000ull, 90.0));
+      "high", 459e12, 2765e9, 95000000000ull, 90.0, 0.0));
 }
 
 std::vector<Preset> make_presets() {
   std::vector<Preset> all;
   add_links(all);
+  add_link_densities(all);
   add_switches(all);
   add_ocs(all);
   add_nics(all);

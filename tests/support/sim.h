@@ -5,6 +5,7 @@
 
 #include "engine/simulation.h"
 #include "platforms/loader.h"
+#include "power/density.h"
 #include "power/ledger.h"
 #include "workloads/loader.h"
 
@@ -15,6 +16,7 @@ struct Outcome {
   workloads::WorkloadSpec workload;
   engine::SimulationResult sim;
   power::Ledger ledger;
+  power::Density density;
 };
 
 inline Outcome simulate_yaml(const std::string& platform_yaml, const std::string& workload_yaml) {
@@ -22,7 +24,8 @@ inline Outcome simulate_yaml(const std::string& platform_yaml, const std::string
   o.platform = platforms::parse_platform(platform_yaml, "platform.yaml");
   o.workload = workloads::parse_workload(workload_yaml, "workload.yaml");
   o.sim = engine::simulate(o.platform, o.workload);
-  o.ledger = power::price(o.sim, o.platform.cooling);
+  o.ledger = power::price(o.sim, o.platform);
+  o.density = power::assess_density(o.sim, o.platform, o.ledger);
   return o;
 }
 

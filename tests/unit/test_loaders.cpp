@@ -279,6 +279,140 @@ TEST(PlatformLoader, SwitchAndAcceleratorPresets) {
   EXPECT_DOUBLE_EQ(spec.tiers[0].sw.latency_s, 1e-6);
 }
 
+// ---- power, heat and density: regimes, packaging, racks, cooling, accelerator power
+// --------------------------
+
+// Two tiers (eight-rank switch pods joined by a leaf-spine with NICs) and the power keys after them.
+std::string two_tiers(const std::string& extra, const std::string& accelerator = "{ preset: h100-sxm5 }") {
+  return "name: pods\n"
+         "accelerator: " +
+         accelerator +
+         "\n"
+         "tiers:\n"
+         "  - { name: scale_up, kind: switch, ranks: 8, link: { preset: nvlink4-x18 },\n"
+         "      switch: { preset: nvswitch-gen3, radix: 256, regime: board, faceplate_ports: 144 } }\n"
+         "  - { name: scale_out, kind: fat_tree, domains: 4, levels: 2, radix: 16,\n"
+         "      link: { preset: osfp-1p6t-dsp }, switch: { preset: eth-102t }, nic: { preset: nic-800g } "
+         "}\n" +
+         extra;
+}
+
+std::string pods_error(const std::string& text) {
+  try {
+    platforms::parse_platform(text, "pods.yaml");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "parse_platform did not throw for:\n" << text;
+  return {};
+}
+
+// `text` with the first `from` replaced by `to`.
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST(PlatformLoader, PowerAndDensityKeysParse) {
+  const auto spec =
+      platforms::parse_platform(two_tiers("packaging: { shoreline: 50 mm, bandwidth_density: 1.3 TB/s/mm }\n"
+                                          "racks:\n"
+                                          "  accelerators_per_rack: 16\n"
+                                          "  switches_per_rack: { scale_up: 2 }\n"
+                                          "  network_rack_switches: 8\n"
+                                          "  power_limit: 40.8 kW\n"
+                                          "  cooling: liquid\n"
+                                          "cooling: { model: density }\n",
+                                          "{ preset: h100-sxm5, idle_power: 300 W, compute_power: 650 W }"),
+                                "pods.yaml");
+  EXPECT_DOUBLE_EQ(spec.accelerator.idle_power_w, 300.0);
+  EXPECT_DOUBLE_EQ(spec.accelerator.compute_power_w, 650.0);
+  EXPECT_EQ(spec.tiers[0].sw.regime, "board");
+  EXPECT_EQ(spec.tiers[0].sw.faceplate_ports, 144);
+  EXPECT_EQ(spec.tiers[1].link.regime, "row");  // from the preset
+  EXPECT_GT(spec.tiers[1].link.bandwidth_density_Bps_per_m, 0.0);
+  EXPECT_GT(spec.tiers[1].nic.bandwidth_density_Bps_per_m, 0.0);
+  EXPECT_TRUE(spec.packaging.present);
+  EXPECT_DOUBLE_EQ(spec.packaging.shoreline_m, 0.05);
+  EXPECT_DOUBLE_EQ(spec.packaging.bandwidth_density_Bps_per_m, 1.3e12 / 1e-3);
+  EXPECT_TRUE(spec.racks.present);
+  EXPECT_EQ(spec.racks.accelerators_per_rack, 16);
+  EXPECT_EQ(spec.racks.switches_in_rack("scale_up"), 2);
+  EXPECT_EQ(spec.racks.switches_in_rack("scale_out"), 0);
+  EXPECT_EQ(spec.racks.network_rack_switches, 8);
+  EXPECT_DOUBLE_EQ(spec.racks.power_limit_w, 40.8e3);
+  EXPECT_EQ(spec.racks.cooling, "liquid");
+  EXPECT_EQ(spec.cooling.model, "density");
+  // The preset's power while computing, and a number for switches_per_rack that applies to every tier.
+  const auto every = platforms::parse_platform(
+      two_tiers("racks: { accelerators_per_rack: 8, switches_per_rack: 3 }\n"), "pods.yaml");
+  EXPECT_DOUBLE_EQ(every.accelerator.compute_power_w, 700.0);
+  EXPECT_EQ(every.racks.switches_in_rack("scale_up"), 3);
+  EXPECT_EQ(every.racks.switches_in_rack("scale_out"), 3);
+  EXPECT_EQ(every.racks.cooling, "air");
+  EXPECT_EQ(every.cooling.model, "flat");
+}
+
+TEST(PlatformLoader, PowerAndDensityKeyErrors) {
+  EXPECT_EQ(pods_error(two_tiers("racks: { accelerators_per_rack: 8, cooling: water }\n")),
+            "pods.yaml:8:45: racks.cooling: expected one of air, liquid, immersion, got \"water\"");
+  EXPECT_EQ(
+      pods_error(two_tiers("racks: { accelerators_per_rack: 0 }\n")),
+      "pods.yaml:8:33: racks.accelerators_per_rack: expected a whole number from 1 to 65536, got \"0\"");
+  EXPECT_EQ(
+      pods_error(two_tiers("racks: { switches_per_rack: 2 }\n")),
+      "pods.yaml:8:8: racks.accelerators_per_rack: missing; expected the accelerators in one rack, such as "
+      "32");
+  EXPECT_EQ(
+      pods_error(two_tiers("racks: { accelerators_per_rack: 8, switches_per_rack: { scale_upp: 1 } }\n")),
+      "pods.yaml:8:57: racks.switches_per_rack.scale_upp: unknown key \"scale_upp\"; expected one of: "
+      "scale_up, scale_out");
+  EXPECT_EQ(pods_error(two_tiers("racks: { accelerators_per_rack: 8, power_limit: 40 }\n")),
+            "pods.yaml:8:49: racks.power_limit: expected a power such as \"16 W\", got \"40\" (a unit is "
+            "required)");
+  EXPECT_EQ(pods_error(two_tiers("packaging: { shoreline: 50 }\n")),
+            "pods.yaml:8:25: packaging.shoreline: expected a length such as \"2 m\", got \"50\" (a unit is "
+            "required)");
+  EXPECT_EQ(
+      pods_error(two_tiers("packaging: { bandwidth_density: 1 Tb/s/mm }\n")),
+      "pods.yaml:8:12: packaging.shoreline: missing; expected the accelerator package's edge available for "
+      "I/O, such as \"50 mm\"");
+  EXPECT_EQ(
+      pods_error(two_tiers("packaging: { shoreline: 50 mm, bandwidth_density: 1 Tb/s }\n")),
+      "pods.yaml:8:51: packaging.bandwidth_density: expected a bandwidth density such as \"1.3 TB/s/mm\", "
+      "got \"1 Tb/s\" (a data rate)");
+  EXPECT_EQ(pods_error(two_tiers("cooling: { model: density }\n")),
+            "pods.yaml:8:10: cooling: the density cooling model needs racks: to know each rack's heat");
+  EXPECT_EQ(pods_error(two_tiers(
+                "racks: { accelerators_per_rack: 8 }\ncooling: { model: density, overhead: 0.2 }\n")),
+            "pods.yaml:9:38: cooling.overhead: the density model sets each rack's overhead from its heat");
+  EXPECT_EQ(pods_error(two_tiers("cooling: { model: wind }\n")),
+            "pods.yaml:8:19: cooling.model: expected one of flat, density, got \"wind\"");
+  EXPECT_EQ(
+      pods_error(two_tiers("", "{ idle_power: 800 W, compute_power: 700 W }")),
+      "pods.yaml:2:50: accelerator.compute_power: expected compute_power (700 W) to be at least idle_power "
+      "(800 W)");
+  EXPECT_EQ(
+      pods_error(replaced(two_tiers(""), "regime: board", "regime: planet")),
+      "pods.yaml:5:60: tiers.0.switch.regime: expected one of package, board, rack, row, got \"planet\"");
+  EXPECT_EQ(
+      pods_error(replaced(two_tiers(""), "faceplate_ports: 144", "faceplate_ports: 0")),
+      "pods.yaml:5:84: tiers.0.switch.faceplate_ports: expected a whole number from 1 to 100000, got \"0\"");
+  EXPECT_EQ(
+      pods_error(replaced(two_tiers(""), "{ preset: osfp-1p6t-dsp }",
+                          "{ preset: osfp-1p6t-dsp, bandwidth_density: 0 Tb/s/mm }")),
+      "pods.yaml:7:57: tiers.1.link.bandwidth_density: expected a bandwidth density such as \"1.3 TB/s/mm\" "
+      "above zero, got \"0 Tb/s/mm\"");
+  // A link technology with no known shoreline density needs one when the package is assessed.
+  EXPECT_EQ(
+      pods_error(replaced(two_tiers("packaging: { shoreline: 50 mm }\n"), "preset: nvlink4-x18",
+                          "preset: cpo-1p6t")),
+      "pods.yaml:8:12: packaging.bandwidth_density: the link of tier scale_up (preset cpo-1p6t) has no known "
+      "shoreline density; give packaging.bandwidth_density, or tiers.0.link.bandwidth_density, such as "
+      "\"1 Tb/s/mm\"");
+}
+
 TEST(PlatformLoader, UnknownPresetIsRejectedWithTheList) {
   const std::string message = platform_error(with_line(kRing, 7, "  preset: warp-drive"));
   EXPECT_STARTS_WITH(message,
@@ -321,7 +455,7 @@ TEST(PlatformLoader, SetErrorsAreReportedAsSet) {
   EXPECT_EQ(
       platform_error(kRing, {{"topology.link", "{ bandwith: 1 GB/s }"}}),
       "--set: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, latency, "
-      "overhead, stack, energy, static_power, optics, regime");
+      "overhead, stack, energy, static_power, optics, regime, bandwidth_density");
   EXPECT_EQ(platform_error(kRing, {{"topology.linkk", "1"}}),
             "--set: topology.linkk: unknown key \"linkk\"; expected one of: name, kind, ranks, domains, "
             "dims, levels, "
@@ -419,14 +553,14 @@ TEST(PlatformLoader, UnknownTopLevelKey) {
   EXPECT_EQ(platform_error(with_line(kRing, 2, "topologyy: 1")),
             "ring.yaml:2:1: topologyy: unknown key \"topologyy\"; expected one of: name, accelerator, "
             "topology, tiers, "
-            "memory_pools, cooling, scheduler, engine, packet");
+            "memory_pools, cooling, packaging, racks, scheduler, engine, packet");
 }
 
 TEST(PlatformLoader, UnknownNestedKey) {
   EXPECT_EQ(
       platform_error(with_line(kRing, 7, "  bandwith: 100 GB/s")),
       "ring.yaml:7:3: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, "
-      "latency, overhead, stack, energy, static_power, optics, regime");
+      "latency, overhead, stack, energy, static_power, optics, regime, bandwidth_density");
 }
 
 TEST(PlatformLoader, MergeKeysAreRejectedClearly) {
@@ -600,7 +734,7 @@ TEST(PlatformLoader, BillionLaughsFailsFast) {
   // Anchors under an unknown key.
   EXPECT_EQ(platform_error("lols:\n" + laughs("  ", 10) + "name: *l9\n"),
             "ring.yaml:1:1: lols: unknown key \"lols\"; expected one of: name, accelerator, topology, tiers, "
-            "memory_pools, cooling, scheduler, engine, packet");
+            "memory_pools, cooling, packaging, racks, scheduler, engine, packet");
   // Anchors inside a list the loader reads.
   EXPECT_EQ(platform_error(with_line(kRing, 4, " kind: torus") + " dims:\n" + laughs("  ", 10)),
             "ring.yaml:10:5: topology.dims.0: expected a whole number from 1 to 65536, got a sequence");
@@ -625,9 +759,10 @@ TEST(PlatformLoader, DeepNestingDoesNotCrash) {
 
 TEST(PlatformLoader, ControlCharactersAreEscapedInMessages) {
   const std::string message = platform_error(kRing + "\"bad\\nkey\\u0001\": 1\n");
-  EXPECT_EQ(message,
-            "ring.yaml:9:1: bad\\nkey\\x01: unknown key \"bad\\nkey\\x01\"; expected one of: name, "
-            "accelerator, topology, tiers, memory_pools, cooling, scheduler, engine, packet");
+  EXPECT_EQ(
+      message,
+      "ring.yaml:9:1: bad\\nkey\\x01: unknown key \"bad\\nkey\\x01\"; expected one of: name, "
+      "accelerator, topology, tiers, memory_pools, cooling, packaging, racks, scheduler, engine, packet");
 }
 
 // ---- workloads -------------------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ TEST(Units, DimNamesAndExamples) {
   EXPECT_EQ(dim_name(Dim::Area), "an area");
   EXPECT_EQ(dim_name(Dim::ComputeRate), "a compute rate");
   EXPECT_EQ(dim_name(Dim::Work), "an amount of work");
+  EXPECT_EQ(dim_name(Dim::BandwidthDensity), "a bandwidth density");
 
   EXPECT_EQ(dim_example(Dim::DataSize), "\"64 MiB\"");
   EXPECT_EQ(dim_example(Dim::DataRate), "\"100 GB/s\"");
@@ -77,11 +78,12 @@ TEST(Units, DimNamesAndExamples) {
   EXPECT_EQ(dim_example(Dim::Area), "\"400 mm2\"");
   EXPECT_EQ(dim_example(Dim::ComputeRate), "\"1000 TFLOP/s\"");
   EXPECT_EQ(dim_example(Dim::Work), "\"500 TFLOP\"");
+  EXPECT_EQ(dim_example(Dim::BandwidthDensity), "\"1.3 TB/s/mm\"");
 }
 
 TEST(Units, EveryExampleParsesAsItsOwnKind) {
   for (Dim dim : {Dim::DataSize, Dim::DataRate, Dim::Time, Dim::EnergyPerBit, Dim::Energy, Dim::Power,
-                  Dim::Length, Dim::Area, Dim::ComputeRate, Dim::Work}) {
+                  Dim::Length, Dim::Area, Dim::ComputeRate, Dim::Work, Dim::BandwidthDensity}) {
     std::string example(dim_example(dim));
     example = example.substr(1, example.size() - 2);  // strip the quotes
     EXPECT_NO_THROW(parse_quantity(example, dim)) << example;
@@ -171,6 +173,24 @@ TEST(Units, LengthAndAreaUnitsReturnMetres) {
   EXPECT_DOUBLE_EQ(parse_quantity("400 mm2", Dim::Area), 400e-6);
   EXPECT_DOUBLE_EQ(parse_quantity("25 cm2", Dim::Area), 25e-4);
   EXPECT_DOUBLE_EQ(parse_quantity("1.5 m2", Dim::Area), 1.5);
+}
+
+TEST(Units, BandwidthDensityUnitsReturnBytesPerSecondPerMetre) {
+  // Bits or bytes per second per millimetre of edge (package shoreline, faceplate).
+  EXPECT_DOUBLE_EQ(parse_quantity("224 GB/s/mm", Dim::BandwidthDensity), 224e9 / 1e-3);
+  EXPECT_DOUBLE_EQ(parse_quantity("1.3 TB/s/mm", Dim::BandwidthDensity), 1.3e12 / 1e-3);
+  EXPECT_DOUBLE_EQ(parse_quantity("320 Gb/s/mm", Dim::BandwidthDensity), 320e9 / 8.0 / 1e-3);
+  EXPECT_DOUBLE_EQ(parse_quantity("1 Tb/s/mm", Dim::BandwidthDensity), 1e12 / 8.0 / 1e-3);
+  // A rate or a length alone is the wrong kind, and the message says what it is.
+  try {
+    parse_quantity("1 Tb/s", Dim::BandwidthDensity);
+    FAIL() << "a data rate parsed as a bandwidth density";
+  } catch (const QuantityError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "expected a bandwidth density such as \"1.3 TB/s/mm\", got \"1 Tb/s\" (a data rate)");
+  }
+  EXPECT_THROW(parse_quantity("5 mm", Dim::BandwidthDensity), QuantityError);
+  EXPECT_THROW(parse_quantity("1 Tb/s/mm", Dim::DataRate), QuantityError);
 }
 
 TEST(Units, ComputeUnitsReturnFlop) {
