@@ -1,5 +1,7 @@
 #include "core/event_queue.h"
 
+#include <algorithm>
+
 namespace pjbit::core {
 
 Dispatcher& Dispatcher::current() {
@@ -26,11 +28,8 @@ void Dispatcher::arm(Queue* q, Tick at) {
   if (at >= q->m_armed_at) return;  // already due no later than that
   q->m_armed_at = at;
   q->m_armed_seq = m_seq++;
-  if (q->m_heap_index == ~std::size_t{0}) {
-    m_heap.push_back(nullptr);
-    place(m_heap.size() - 1, q);
-  }
-  sift_up(q->m_heap_index);
+  m_heap.push_back(Entry{at, q->m_armed_seq, q});
+  sift_up(m_heap.size() - 1);
   if (m_firing) return;  // fire() runs or re-arms for everything armed meanwhile
   if (at < m_event_at) {
     m_event_at = at;
@@ -42,59 +41,70 @@ void Dispatcher::fire() {
   const Tick now = now_ticks();
   m_event_at = kNever;
   m_firing = true;
-  while (!m_heap.empty() && m_heap.front()->m_armed_at <= now) {
-    Queue* q = pop();
+  while (!m_heap.empty() && m_heap.front().at <= now) {
+    const Entry top = m_heap.front();
+    Queue* q = top.q;
+    if (q->m_armed_seq != top.seq || q->m_armed_at != top.at) {
+      pop_top();  // stale: the queue was armed earlier since
+      continue;
+    }
     q->m_armed_at = kNever;
     q->run_due(now);
-    if (q->has_entries()) arm(q, q->earliest());
+    // What was armed while it ran lies at or after now with a later order, so the top is still this entry.
+    if (q->m_armed_at != kNever) {
+      pop_top();  // it was armed again meanwhile and has a fresh entry
+    } else if (q->has_entries()) {
+      q->m_armed_at = q->earliest();
+      q->m_armed_seq = m_seq++;
+      m_heap.front() = Entry{q->m_armed_at, q->m_armed_seq, q};
+      sift_down(0);
+    } else {
+      pop_top();
+    }
   }
   m_firing = false;
+  // Stale entries at the top would only wake the kernel for nothing.
+  while (!m_heap.empty() && (m_heap.front().q->m_armed_seq != m_heap.front().seq ||
+                             m_heap.front().q->m_armed_at != m_heap.front().at))
+    pop_top();
   if (!m_heap.empty()) {
-    m_event_at = m_heap.front()->m_armed_at;
+    m_event_at = m_heap.front().at;
     m_event.notify(ticks_to_time(m_event_at - now));
   }
 }
 
+void Dispatcher::pop_top() {
+  m_heap.front() = m_heap.back();
+  m_heap.pop_back();
+  if (!m_heap.empty()) sift_down(0);
+}
+
 void Dispatcher::sift_up(std::size_t i) {
-  Queue* q = m_heap[i];
+  const Entry e = m_heap[i];
   while (i > 0) {
-    const std::size_t parent = (i - 1) / 2;
-    if (!before(q, m_heap[parent])) break;
-    place(i, m_heap[parent]);
+    const std::size_t parent = (i - 1) / kArity;
+    if (!e.before(m_heap[parent])) break;
+    m_heap[i] = m_heap[parent];
     i = parent;
   }
-  place(i, q);
+  m_heap[i] = e;
 }
 
 void Dispatcher::sift_down(std::size_t i) {
-  Queue* q = m_heap[i];
+  const Entry e = m_heap[i];
   const std::size_t n = m_heap.size();
   for (;;) {
-    std::size_t best = i;
-    const std::size_t l = 2 * i + 1, r = l + 1;
-    const Queue* best_q = q;
-    if (l < n && before(m_heap[l], best_q)) {
-      best = l;
-      best_q = m_heap[l];
-    }
-    if (r < n && before(m_heap[r], best_q)) best = r;
-    if (best == i) break;
-    place(i, m_heap[best]);
+    const std::size_t first = kArity * i + 1;
+    if (first >= n) break;
+    const std::size_t last = std::min(first + kArity, n);
+    std::size_t best = first;
+    for (std::size_t c = first + 1; c < last; ++c)
+      if (m_heap[c].before(m_heap[best])) best = c;
+    if (!m_heap[best].before(e)) break;
+    m_heap[i] = m_heap[best];
     i = best;
   }
-  place(i, q);
-}
-
-Dispatcher::Queue* Dispatcher::pop() {
-  Queue* top = m_heap.front();
-  top->m_heap_index = ~std::size_t{0};
-  Queue* last = m_heap.back();
-  m_heap.pop_back();
-  if (!m_heap.empty()) {
-    place(0, last);
-    sift_down(0);
-  }
-  return top;
+  m_heap[i] = e;
 }
 
 }  // namespace pjbit::core

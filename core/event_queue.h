@@ -30,9 +30,8 @@ class Dispatcher {
 
    private:
     friend class Dispatcher;
-    Tick m_armed_at = ~Tick{0};                  // when the dispatcher runs this queue next
-    std::uint64_t m_armed_seq = 0;               // tie-break between queues armed for the same time
-    std::size_t m_heap_index = ~std::size_t{0};  // position in the dispatcher's heap, or none
+    Tick m_armed_at = ~Tick{0};     // when the dispatcher runs this queue next
+    std::uint64_t m_armed_seq = 0;  // tie-break between queues armed for the same time; names its live entry
   };
 
   // The dispatcher of the current SystemC simulation context (made on first use, during elaboration).
@@ -43,24 +42,25 @@ class Dispatcher {
 
  private:
   Dispatcher();
-  // An indexed heap of the armed queues, keyed by (armed time, arming order): arming an armed queue earlier
-  // moves it up in place, so the heap holds each queue at most once.
-  static bool before(const Queue* a, const Queue* b) {
-    return a->m_armed_at < b->m_armed_at ||
-           (a->m_armed_at == b->m_armed_at && a->m_armed_seq < b->m_armed_seq);
-  }
+  // A 4-ary heap of the armed queues, keyed by (armed time, arming order) held inline, so that sifting
+  // touches one array and never the queues. Arming an armed queue earlier adds an entry and leaves the old
+  // one stale (its order no longer matches the queue's); stale entries are dropped when they reach the top.
+  // The queue that just ran is re-keyed in place at the top.
+  struct Entry {
+    Tick at;
+    std::uint64_t seq;
+    Queue* q;
+    bool before(const Entry& o) const { return at < o.at || (at == o.at && seq < o.seq); }
+  };
+  static constexpr std::size_t kArity = 4;
   void fire();
-  void place(std::size_t i, Queue* q) {
-    m_heap[i] = q;
-    q->m_heap_index = i;
-  }
   void sift_up(std::size_t i);
   void sift_down(std::size_t i);
-  Queue* pop();
+  void pop_top();
 
   static constexpr Tick kNever = ~Tick{0};
   sc_core::sc_event m_event;
-  std::vector<Queue*> m_heap;
+  std::vector<Entry> m_heap;
   std::uint64_t m_seq = 0;
   Tick m_event_at = kNever;
   bool m_firing = false;

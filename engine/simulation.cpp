@@ -42,6 +42,7 @@ std::string default_algorithm(const platforms::PlatformSpec& platform, Op op) {
   const std::string& kind = platform.tiers[0].kind;
   if (op == Op::AllReduce && reduces_in_network(platform)) return "in_network";
   if (kind == "full_mesh") return "direct";
+  if (kind == "torus" && op != Op::Broadcast) return "torus_ring";
   if (kind == "ring" || kind == "torus" || kind == "ocs") return "bidir_ring";
   return "ring";
 }
@@ -74,6 +75,7 @@ struct Facts {
   explicit Facts(const platforms::PlatformSpec& s)
       : spec(s), topo(platforms::make_topology(s)), router(topo) {
     collective.inner_domain = s.tiers.size() > 1 ? s.domain_size(0) : 0;
+    if (s.tiers.size() == 1 && s.tiers[0].kind == "torus") collective.torus_dims = s.tiers[0].dims;
   }
 };
 
@@ -103,7 +105,11 @@ int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why)
 }
 
 std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
-  return c.algorithm.empty() ? default_algorithm(p, c.op) : c.algorithm;
+  if (!c.algorithm.empty()) return c.algorithm;
+  std::string name = default_algorithm(p, c.op);
+  // torus_ring spans the whole torus; a subset of it gets the bidirectional ring.
+  if (name == "torus_ring" && !c.ranks.empty() && c.ranks != all_ranks(p.ranks())) name = "bidir_ring";
+  return name;
 }
 
 void validate_step(Facts& f, const Step& step) {

@@ -23,7 +23,7 @@ namespace {
 const std::vector<const ICollective*>& registry() {
   static const std::vector<const ICollective*> algorithms = {
       &impl::ring(),   &impl::bidir_ring(),   &impl::tree(),       &impl::halving_doubling(),
-      &impl::direct(), &impl::hierarchical(), &impl::in_network(),
+      &impl::direct(), &impl::hierarchical(), &impl::in_network(), &impl::torus_ring(),
   };
   return algorithms;
 }

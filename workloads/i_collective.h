@@ -78,7 +78,10 @@ class MaterializedPlan final : public SchedulePlan {
 
 // What an algorithm may know of the fabric it runs on (filled by the engine from the platform).
 struct TopologyFacts {
+  TopologyFacts() = default;
+  explicit TopologyFacts(int inner) : inner_domain(inner) {}
   int inner_domain = 0;  // ranks per innermost domain (a scale-up pod) in a tiered platform; 0 when flat
+  std::vector<int> torus_dims;  // a flat torus's dimensions (rank r at x_m = (r / s_m) mod d_m); else empty
 };
 
 class ICollective {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -165,7 +166,7 @@ Layout layout_for(const std::string& algo, Op op, const std::vector<int>& group,
                   const TopologyFacts& facts = {}) {
   const int n = static_cast<int>(group.size());
   Layout l;
-  if (algo == "bidir_ring") {
+  if (algo == "bidir_ring" || (algo == "torus_ring" && facts.torus_dims.empty())) {
     const std::vector<std::uint64_t> halves = split_even(size, 2);
     for (int h = 0; h < 2; ++h) {
       for (std::uint64_t b : split_even(halves[static_cast<std::size_t>(h)], n))
@@ -820,6 +821,99 @@ std::vector<HierCase> hier_cases() {
   // A single domain: an inner ring only.
   cases.push_back({"one domain", 16, {3, 4, 5, 6, 7}});
   return cases;
+}
+
+// torus_ring's layout: chunk (h, j_0, ..., j_{k-1}) of half h has id h*n + sum j_m w_m, its size from nested
+// split_even, and belongs to the rank at coordinates (j_0, ..., j_{k-1}).
+Layout torus_layout(const std::vector<int>& dims, std::uint64_t size) {
+  Layout l;
+  int n = 1;
+  for (int d : dims)
+    n *= d;
+  std::function<void(std::uint64_t, std::size_t, int, int)> nest = [&](std::uint64_t bytes, std::size_t m,
+                                                                       int owner, int stride) {
+    if (m == dims.size()) {
+      l.sizes.push_back(bytes);
+      l.owner.push_back(owner);
+      return;
+    }
+    const std::vector<std::uint64_t> parts = split_even(bytes, dims[m]);
+    for (int j = 0; j < dims[m]; ++j)
+      nest(parts[static_cast<std::size_t>(j)], m + 1, owner + j * stride, stride * dims[m]);
+  };
+  for (std::uint64_t half : split_even(size, 2))
+    nest(half, 0, 0, 1);
+  EXPECT_EQ(static_cast<int>(l.sizes.size()), 2 * n);
+  return l;
+}
+
+TEST(TorusRing, MatchingDataFlowBytesPhasesAndNeighboursOnly) {
+  const ICollective* torus = find_collective("torus_ring");
+  ASSERT_NE(torus, nullptr);
+  int cases = 0;
+  for (const std::vector<int>& dims :
+       std::vector<std::vector<int>>{{2, 3}, {4, 4}, {3, 2, 2}, {2, 2, 2, 2}, {5, 1, 3}}) {
+    TopologyFacts facts;
+    facts.torus_dims = dims;
+    int n = 1, hops = 0;
+    for (int d : dims) {
+      n *= d;
+      hops += d - 1;
+    }
+    std::vector<int> group(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+      group[static_cast<std::size_t>(i)] = i;
+    ASSERT_EQ(torus->refusal(group, facts), "");
+    // Coordinates of a rank; two ranks are neighbours when exactly one coordinate differs, by 1 mod d.
+    const auto neighbours = [&](int a, int b) {
+      int differing = 0, stride = 1;
+      bool adjacent = true;
+      for (int d : dims) {
+        const int xa = (a / stride) % d, xb = (b / stride) % d;
+        if (xa != xb) {
+          ++differing;
+          adjacent = adjacent && ((xa + 1) % d == xb || (xb + 1) % d == xa);
+        }
+        stride *= d;
+      }
+      return differing == 1 && adjacent;
+    };
+    for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter}) {
+      for (std::uint64_t size : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1000}, kMiB + 7}) {
+        SCOPED_TRACE(describe("torus_ring", op, n, size) + " dims " + std::to_string(dims.size()));
+        const Schedule s = torus->build_on(op, group, size, facts);
+        EXPECT_TRUE(sends_match_recvs(s, group));
+        EXPECT_TRUE(data_flow_correct(torus_layout(dims, size), op, s, group));
+        const std::uint64_t factor = static_cast<std::uint64_t>(op == Op::AllReduce ? 2 * (n - 1) : n - 1);
+        EXPECT_EQ(total_sent(s), factor * size);
+        EXPECT_EQ(s[0].size(), static_cast<std::size_t>((op == Op::AllReduce ? 2 : 1) * hops));
+        for (int i = 0; i < n; ++i)
+          for (const Phase& ph : s[static_cast<std::size_t>(i)])
+            for (const Transfer& t : ph.sends)
+              EXPECT_TRUE(neighbours(i, t.peer)) << i << " -> " << t.peer;
+        // The plan the engine runs gives the same phases.
+        const auto plan = torus->plan(op, group, size, facts);
+        Phase scratch;
+        for (int i = 0; i < n; ++i) {
+          ASSERT_EQ(plan->phases(i), static_cast<int>(s[static_cast<std::size_t>(i)].size()));
+          for (int k = 0; k < plan->phases(i); ++k) {
+            const Phase& got = plan->phase(i, k, scratch);
+            const Phase& want = s[static_cast<std::size_t>(i)][static_cast<std::size_t>(k)];
+            ASSERT_EQ(got.sends.size(), want.sends.size());
+            for (std::size_t t = 0; t < want.sends.size(); ++t)
+              EXPECT_EQ(got.sends[t].chunks, want.sends[t].chunks);
+          }
+        }
+        ++cases;
+      }
+    }
+  }
+  EXPECT_EQ(cases, 60);
+  // A subset of the torus, or ranks out of order, is refused.
+  TopologyFacts facts;
+  facts.torus_dims = {2, 2};
+  EXPECT_NE(torus->refusal({0, 1, 2}, facts), "");
+  EXPECT_NE(torus->refusal({1, 0, 2, 3}, facts), "");
 }
 
 TEST(Hierarchical, MatchingDataFlowBytesAndPhases) {
