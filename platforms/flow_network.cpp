@@ -52,6 +52,7 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
   f.sink = sink;
   f.cached = path_for(f.src, dst, hash, f);
   f.position.clear();
+  f.position.reserve(f.resources().size());
   for (int r : f.resources()) {
     auto& on = m_on[static_cast<std::size_t>(r)];
     f.position.push_back(static_cast<int>(on.size()));
@@ -75,13 +76,73 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
   arm(now);
 }
 
+void FlowNetwork::add_node(Path& out, int node, int port, double fraction, double& latency_s) {
+  const TopoNode& n = m_platform.topology().nodes[static_cast<std::size_t>(node)];
+  if (n.kind == NodeKind::Switch) {
+    auto* sw = static_cast<fabric_switch::Switch*>(m_platform.node_module(node));
+    const auto [it, added] = m_switch_index.try_emplace(sw, static_cast<int>(m_switches.size()));
+    if (added) {
+      m_switches.push_back(sw);
+      m_switch_carried.push_back(0.0);
+    }
+    out.switches.push_back(it->second);
+    out.switch_weights.push_back(static_cast<float>(fraction));
+    out.joules_per_byte += fraction * 8.0 * sw->params().energy_pj_per_bit * 1e-12;
+    latency_s += fraction * n.sw.latency_s;
+  } else if (n.kind == NodeKind::Nic) {
+    auto* nic = static_cast<nic::Nic*>(m_platform.node_module(node));
+    const auto key = std::make_pair(nic, port);
+    auto found = std::find(m_nics.begin(), m_nics.end(), key);
+    if (found == m_nics.end()) {
+      m_nics.push_back(key);
+      m_nic_carried.push_back(0.0);
+      found = m_nics.end() - 1;
+    }
+    out.nics.push_back(static_cast<int>(found - m_nics.begin()));
+    out.nic_weights.push_back(static_cast<float>(fraction));
+    out.joules_per_byte += fraction * 8.0 * nic->params().energy_pj_per_bit * 1e-12;
+    latency_s += fraction * n.nic.latency_s;
+  } else if (n.kind == NodeKind::Rank) {
+    latency_s += fraction * m_platform.spec().accelerator.router_latency_s;
+  }  // an OCS is passive: no latency or energy of its own on the data path
+}
+
+void FlowNetwork::add_link(Path& out, int node, int link, double fraction, double& latency_s) {
+  const TopoLink& l = m_platform.topology().links[static_cast<std::size_t>(link)];
+  const int dir = l.a == node ? 0 : 1;
+  const auto& p = m_platform.links()[static_cast<std::size_t>(link)].link->params();
+  latency_s += fraction * p.latency_s;
+  const double wire = 1.0 / (1.0 - p.overhead);
+  for (const auto& e : p.stack)
+    out.joules_per_byte += fraction * 8.0 * wire * e.energy_pj_per_bit * 1e-12;
+  if (p.fabric) out.wire_per_byte += fraction * wire;
+  out.resources.push_back(2 * link + dir);
+  out.weights.push_back(static_cast<float>(fraction));
+}
+
+void FlowNetwork::Path::shrink() {
+  resources.shrink_to_fit();
+  weights.shrink_to_fit();
+  switches.shrink_to_fit();
+  switch_weights.shrink_to_fit();
+  nics.shrink_to_fit();
+  nic_weights.shrink_to_fit();
+}
+
+void FlowNetwork::Path::clear(std::uint64_t gen) {
+  resources.clear();
+  weights.clear();
+  switches.clear();
+  switch_weights.clear();
+  nics.clear();
+  nic_weights.clear();
+  joules_per_byte = 0.0;
+  wire_per_byte = 0.0;
+  generation = gen;
+}
+
 void FlowNetwork::make_path(int src, int dst, const core::Route& route, Path& out) {
-  out.resources.clear();
-  out.switches.clear();
-  out.nics.clear();
-  out.joules_per_byte = 0.0;
-  out.wire_per_byte = 0.0;
-  out.generation = m_platform.route_generation();
+  out.clear(m_platform.route_generation());
   // Walk the route as the packets would: every port names a link; switches, NICs and forwarding ranks
   // add their latency (and switches and NICs their energy). The energy per byte adds up what carry()
   // charges at each of them (link.md, switch.md, nic.md).
@@ -90,48 +151,32 @@ void FlowNetwork::make_path(int src, int dst, const core::Route& route, Path& ou
   int node = topo.endpoint_node[static_cast<std::size_t>(src)];
   const int last = topo.endpoint_node[static_cast<std::size_t>(dst)];
   for (std::size_t h = 0; h < route.ports.size(); ++h) {
-    const TopoNode& n = topo.nodes[static_cast<std::size_t>(node)];
     const int port = route.ports[h];
-    if (h > 0) {
-      if (n.kind == NodeKind::Switch) {
-        auto* sw = static_cast<fabric_switch::Switch*>(m_platform.node_module(node));
-        const auto [it, added] = m_switch_index.try_emplace(sw, static_cast<int>(m_switches.size()));
-        if (added) {
-          m_switches.push_back(sw);
-          m_switch_carried.push_back(0.0);
-        }
-        out.switches.push_back(it->second);
-        out.joules_per_byte += 8.0 * sw->params().energy_pj_per_bit * 1e-12;
-        latency_s += n.sw.latency_s;
-      } else if (n.kind == NodeKind::Nic) {
-        auto* nic = static_cast<nic::Nic*>(m_platform.node_module(node));
-        const auto key = std::make_pair(nic, port);
-        auto found = std::find(m_nics.begin(), m_nics.end(), key);
-        if (found == m_nics.end()) {
-          m_nics.push_back(key);
-          m_nic_carried.push_back(0.0);
-          found = m_nics.end() - 1;
-        }
-        out.nics.push_back(static_cast<int>(found - m_nics.begin()));
-        out.joules_per_byte += 8.0 * nic->params().energy_pj_per_bit * 1e-12;
-        latency_s += n.nic.latency_s;
-      } else if (n.kind == NodeKind::Rank) {
-        latency_s += m_platform.spec().accelerator.router_latency_s;
-      }  // an OCS is passive: no latency or energy of its own on the data path
-    }
-    const int link = n.ports[static_cast<std::size_t>(port)];
-    const TopoLink& l = topo.links[static_cast<std::size_t>(link)];
-    const int dir = l.a == node ? 0 : 1;
-    const auto& p = m_platform.links()[static_cast<std::size_t>(link)].link->params();
-    latency_s += p.latency_s;
-    const double wire = 1.0 / (1.0 - p.overhead);
-    for (const auto& e : p.stack)
-      out.joules_per_byte += 8.0 * wire * e.energy_pj_per_bit * 1e-12;
-    if (p.fabric) out.wire_per_byte += wire;
-    out.resources.push_back(2 * link + dir);
+    if (h > 0) add_node(out, node, port, 1.0, latency_s);
+    const int link = topo.nodes[static_cast<std::size_t>(node)].ports[static_cast<std::size_t>(port)];
+    add_link(out, node, link, 1.0, latency_s);
     node = topo.other_end(link, node);
   }
   if (node != last) throw core::SimulationError("flow route does not end at its destination");
+  out.weights.clear();  // every weight is 1
+  out.latency = core::to_ticks(latency_s);
+}
+
+void FlowNetwork::make_split_path(int src, int dst, Path& out) {
+  out.clear(m_platform.route_generation());
+  if (!m_platform.router().split(src, dst, m_split))
+    throw core::SimulationError("no route from rank " + std::to_string(src) + " to rank " +
+                                std::to_string(dst));
+  // The expected latency: every hop's latency weighted by the share of bytes that take it (all shortest paths
+  // of a fat tree have the same latency, so it is that latency).
+  const Topology& topo = m_platform.topology();
+  const int first = topo.endpoint_node[static_cast<std::size_t>(src)];
+  double latency_s = 0.0;
+  for (const auto& hop : m_split) {
+    if (hop.node != first) add_node(out, hop.node, hop.port, hop.fraction, latency_s);
+    const int link = topo.nodes[static_cast<std::size_t>(hop.node)].ports[static_cast<std::size_t>(hop.port)];
+    add_link(out, hop.node, link, hop.fraction, latency_s);
+  }
   out.latency = core::to_ticks(latency_s);
 }
 
@@ -141,10 +186,12 @@ const FlowNetwork::Path* FlowNetwork::path_for(int src, int dst, std::uint64_t h
       throw core::SimulationError("no route from rank " + std::to_string(src) + " to rank " +
                                   std::to_string(dst));
   };
-  // A route that depends on nothing but the circuits is worked out once per pair; one chosen by a hash
-  // (ECMP, spraying) gets a path of its own.
-  constexpr std::size_t kMaxCachedPaths = 1u << 18;
-  if (m_platform.fixed_route(src, dst)) {
+  // A route that depends on nothing but the circuits, and a sprayed flow's split over all of them, are worked
+  // out once per pair; a route chosen by a hash (ECMP) gets a path of its own. The bound keeps all-pairs
+  // traffic on the largest fabrics from holding every pair's path.
+  constexpr std::size_t kMaxCachedPaths = 1u << 22;
+  const bool spray = m_platform.sprays(src, dst);
+  if (spray || m_platform.fixed_route(src, dst)) {
     const std::uint64_t key =
         static_cast<std::uint64_t>(src) * static_cast<std::uint64_t>(m_platform.endpoints()) +
         static_cast<std::uint64_t>(dst);
@@ -152,9 +199,14 @@ const FlowNetwork::Path* FlowNetwork::path_for(int src, int dst, std::uint64_t h
     if (it != m_paths.end() && it->second->generation == m_platform.route_generation())
       return it->second.get();
     if (it != m_paths.end() || m_paths.size() < kMaxCachedPaths) {
-      route();
       auto path = std::make_unique<Path>();
-      make_path(src, dst, m_route, *path);
+      if (spray) {
+        make_split_path(src, dst, *path);
+      } else {
+        route();
+        make_path(src, dst, m_route, *path);
+      }
+      path->shrink();  // kept for the whole run: no growth slack (a sprayed path lists dozens of links)
       if (it == m_paths.end()) {
         it = m_paths.emplace(key, std::move(path)).first;
       } else {
@@ -164,8 +216,12 @@ const FlowNetwork::Path* FlowNetwork::path_for(int src, int dst, std::uint64_t h
       return it->second.get();
     }
   }
-  route();
-  make_path(src, dst, m_route, f.own);
+  if (spray) {
+    make_split_path(src, dst, f.own);
+  } else {
+    route();
+    make_path(src, dst, m_route, f.own);
+  }
   return nullptr;
 }
 
@@ -218,12 +274,13 @@ void FlowNetwork::complete(int slot, core::Tick now) {
   Flow& f = m_flows[static_cast<std::size_t>(slot)];
   const double bytes = static_cast<double>(f.bytes);
   const Path& path = f.path();
-  for (int r : path.resources)
-    m_carried[static_cast<std::size_t>(r)] += bytes;
-  for (int i : path.switches)
-    m_switch_carried[static_cast<std::size_t>(i)] += bytes;
-  for (int i : path.nics)
-    m_nic_carried[static_cast<std::size_t>(i)] += bytes;
+  for (std::size_t i = 0; i < path.resources.size(); ++i)
+    m_carried[static_cast<std::size_t>(path.resources[i])] +=
+        path.weights.empty() ? bytes : bytes * path.weights[i];
+  for (std::size_t i = 0; i < path.switches.size(); ++i)
+    m_switch_carried[static_cast<std::size_t>(path.switches[i])] += bytes * path.switch_weights[i];
+  for (std::size_t i = 0; i < path.nics.size(); ++i)
+    m_nic_carried[static_cast<std::size_t>(path.nics[i])] += bytes * path.nic_weights[i];
   if (f.tally != nullptr) {
     f.tally->energy_j += bytes * path.joules_per_byte;
     f.tally->wire_bytes += bytes * path.wire_per_byte;
@@ -297,12 +354,17 @@ void FlowNetwork::resolve(core::Tick now) {
   ++m_reallocations;
   m_flows_resolved += m_component.size();
   m_uses.clear();
+  m_weights.clear();
   m_classes.clear();
+  bool weighted = false;
   for (int slot : m_component) {
-    m_uses.push_back(&m_flows[static_cast<std::size_t>(slot)].resources());
+    const Path& path = m_flows[static_cast<std::size_t>(slot)].path();
+    m_uses.push_back(&path.resources);
+    m_weights.push_back(path.weights.empty() ? nullptr : &path.weights);
+    weighted = weighted || !path.weights.empty();
     m_classes.push_back(m_flows[static_cast<std::size_t>(slot)].cls);
   }
-  m_solver.solve(m_uses, m_classes, m_capacity, m_priorities, m_rates);
+  m_solver.solve(m_uses, m_classes, m_capacity, m_priorities, m_rates, weighted ? &m_weights : nullptr);
   for (std::size_t i = 0; i < m_component.size(); ++i) {
     const int slot = m_component[i];
     Flow& f = m_flows[static_cast<std::size_t>(slot)];
@@ -322,9 +384,11 @@ bool FlowNetwork::alone(int resource) {
   const int slot = on.front();
   Flow& f = m_flows[static_cast<std::size_t>(slot)];
   double rate = std::numeric_limits<double>::infinity();
-  for (int r : f.resources()) {
-    if (m_on[static_cast<std::size_t>(r)].size() != 1) return false;
-    rate = std::min(rate, m_capacity[static_cast<std::size_t>(r)]);
+  const Path& path = f.path();
+  for (std::size_t i = 0; i < path.resources.size(); ++i) {
+    const auto r = static_cast<std::size_t>(path.resources[i]);
+    if (m_on[r].size() != 1) return false;
+    rate = std::min(rate, m_capacity[r] / (path.weights.empty() ? 1.0 : path.weights[i]));
   }
   const core::Tick now = core::now_ticks();
   ++m_reallocations;
@@ -367,6 +431,7 @@ std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int
 void FlowNetwork::Solver::prepare(std::size_t resources) {
   if (count.size() == resources) return;
   residual.assign(resources, 0.0);
+  load.assign(resources, 0.0);
   count.assign(resources, 0);
   stamp.assign(resources, 0);
   flows_of.assign(resources, {});
@@ -412,7 +477,7 @@ void FlowNetwork::Solver::sift_down(std::size_t i) {
 
 void FlowNetwork::Solver::heap_update(int r) {
   const auto ru = static_cast<std::size_t>(r);
-  key[ru] = std::max(0.0, residual[ru]) / count[ru];
+  key[ru] = std::max(0.0, residual[ru]) / (weights_active ? std::max(load[ru], 1e-300) : count[ru]);
   const int pos = heap_pos[ru];
   if (pos < 0) {
     heap.push_back(r);
@@ -445,12 +510,18 @@ int FlowNetwork::Solver::heap_pop() {
 
 void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses,
                                 const std::vector<int>& classes, const std::vector<double>& capacity,
-                                bool priorities, std::vector<double>& rate) {
+                                bool priorities, std::vector<double>& rate,
+                                const std::vector<const std::vector<float>*>* weights) {
   // The bottleneck algorithm, equivalent to progressive filling: the resource whose fair share
   // (residual / unfrozen flows) is smallest saturates first; its flows are frozen at that share, which is
   // taken from every other resource they cross, and the shares of those resources are updated in an indexed
   // heap (each resource once). With priorities, classes are served one after another on what the higher
-  // ones left.
+  // ones left. A weighted flow puts weight x rate on each resource (a sprayed flow's share of a link): the
+  // fair share of a resource is then residual / (sum of its unfrozen flows' weights).
+  const auto weight = [&](std::size_t flow, std::size_t k) {
+    const std::vector<float>* w = weights != nullptr ? (*weights)[flow] : nullptr;
+    return w != nullptr ? static_cast<double>((*w)[k]) : 1.0;
+  };
   prepare(capacity.size());
   if (++epoch == 0) {
     std::fill(stamp.begin(), stamp.end(), 0u);
@@ -459,6 +530,7 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
   const std::size_t n = uses.size();
   rate.assign(n, 0.0);
   frozen.assign(n, 0);
+  weights_active = weights != nullptr;
   for (std::size_t i = 0; i < n; ++i) {
     for (int r : *uses[i]) {
       const auto ru = static_cast<std::size_t>(r);
@@ -476,9 +548,13 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
         frozen[i] = 1;
         continue;
       }
-      for (int r : *uses[i]) {
-        const auto ru = static_cast<std::size_t>(r);
-        if (count[ru]++ == 0) touched.push_back(r);
+      for (std::size_t k = 0; k < uses[i]->size(); ++k) {
+        const auto ru = static_cast<std::size_t>((*uses[i])[k]);
+        if (count[ru]++ == 0) {
+          touched.push_back((*uses[i])[k]);
+          load[ru] = 0.0;
+        }
+        load[ru] += weight(i, k);
         flows_of[ru].push_back(static_cast<int>(i));
       }
     }
@@ -495,9 +571,12 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
         if (frozen[fu]) continue;
         frozen[fu] = 1;
         rate[fu] = share;
-        for (int r2 : *uses[fu]) {
+        for (std::size_t k = 0; k < uses[fu]->size(); ++k) {
+          const int r2 = (*uses[fu])[k];
           const auto r2u = static_cast<std::size_t>(r2);
-          residual[r2u] -= share;
+          const double w = weight(fu, k);
+          residual[r2u] -= w * share;
+          load[r2u] -= w;
           --count[r2u];
           if (r2 != r && !mark[r2u]) {
             mark[r2u] = 1;

@@ -20,6 +20,7 @@
 #include "modules/link/link.h"
 #include "modules/nic/nic.h"
 #include "modules/switch/switch.h"
+#include "platforms/routing.h"
 
 namespace pjbit::platforms {
 
@@ -52,6 +53,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   struct Solver {
     std::vector<double> residual;
     std::vector<int> count;
+    std::vector<double> load;          // sum of the unfrozen flows' weights on a resource
     std::vector<std::uint32_t> stamp;  // residual[r] is valid for this solve when stamp[r] == epoch
     std::uint32_t epoch = 0;
     std::vector<std::vector<int>> flows_of;
@@ -63,9 +65,12 @@ class FlowNetwork : public accelerator::IFlowFabric {
     std::vector<int> heap;
     std::vector<int> heap_pos;  // position in heap, or -1
     std::vector<double> key;
+    bool weights_active = false;  // shares divide by summed weights rather than flow counts
     // rate[i] for the flow crossing *uses[i] (pointers: a caller's flows need not be copied).
+    // weights[i] (when given and not null) is the share of flow i's rate that each of its resources carries.
     void solve(const std::vector<const std::vector<int>*>& uses, const std::vector<int>& classes,
-               const std::vector<double>& capacity, bool priorities, std::vector<double>& rate);
+               const std::vector<double>& capacity, bool priorities, std::vector<double>& rate,
+               const std::vector<const std::vector<float>*>* weights = nullptr);
 
    private:
     void prepare(std::size_t resources);
@@ -81,13 +86,18 @@ class FlowNetwork : public accelerator::IFlowFabric {
   // What a route crosses, worked out once per (source, destination) while routes stay as they are, and
   // shared by the flows on it.
   struct Path {
-    std::vector<int> resources;    // link direction ids: 2 x link + dir
-    std::vector<int> switches;     // indices into m_switches
-    std::vector<int> nics;         // indices into m_nics
+    std::vector<int> resources;   // link direction ids: 2 x link + dir
+    std::vector<float> weights;  // share of the flow's bytes on each resource (sprayed flows); empty: all 1
+    std::vector<int> switches;    // indices into m_switches
+    std::vector<float> switch_weights;
+    std::vector<int> nics;  // indices into m_nics
+    std::vector<float> nic_weights;
     core::Tick latency = 0;        // links, switches, NICs, forwarding routers
     double joules_per_byte = 0.0;  // dynamic energy of one payload byte along the path
     double wire_per_byte = 0.0;    // fabric wire bytes per payload byte (protocol overhead included)
     std::uint64_t generation = 0;  // the platform's route generation it was made in
+    void clear(std::uint64_t gen);
+    void shrink();
   };
   // A flow's bytes left are rem0 at time t0 and drain at `rate` since: only flows whose rate changes are
   // touched when the fabric changes.
@@ -124,6 +134,11 @@ class FlowNetwork : public accelerator::IFlowFabric {
   };
 
   void make_path(int src, int dst, const core::Route& route, Path& out);
+  void make_split_path(int src, int dst, Path& out);
+  // Adds what crossing topology node `node` (not the source) costs a flow's `fraction` of bytes that leaves
+  // it by `port`: switch, NIC and forwarding-router latency and energy.
+  void add_node(Path& out, int node, int port, double fraction, double& latency_s);
+  void add_link(Path& out, int node, int link, double fraction, double& latency_s);
   // The cached path for the pair, or null after making the flow's own path.
   const Path* path_for(int src, int dst, std::uint64_t hash, Flow& f);
   void wake();
@@ -165,6 +180,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<int> m_component;  // flows of the components being re-solved
   std::vector<int> m_stack;
   std::vector<const std::vector<int>*> m_uses;
+  std::vector<const std::vector<float>*> m_weights;
+  std::vector<Router::SplitHop> m_split;
   std::vector<int> m_classes;
   std::vector<double> m_rates;
   core::EventQueue<int> m_wakeups;

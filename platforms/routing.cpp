@@ -216,6 +216,45 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   return true;
 }
 
+bool Router::split(int src, int dst, std::vector<SplitHop>& out) {
+  out.clear();
+  if (src == dst) return false;
+  const int tier = tier_of(src, dst);
+  const auto& dist = distances(tier, dst);
+  const int start =
+      m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
+  if (dist[static_cast<std::size_t>(start)] <= 0) return false;
+  // Spread the flow layer by layer towards the destination: every vertex passes its share on to its
+  // candidates (the neighbours one step closer) in equal parts, as per-packet spraying picks one of them
+  // uniformly at each hop.
+  if (m_share.size() != static_cast<std::size_t>(m_vertices))
+    m_share.assign(static_cast<std::size_t>(m_vertices), 0.0);
+  std::vector<int> layer{start}, next_layer;
+  m_share[static_cast<std::size_t>(start)] = 1.0;
+  for (std::int32_t d = dist[static_cast<std::size_t>(start)]; d > 0; --d) {
+    next_layer.clear();
+    for (int v : layer) {
+      const double share = m_share[static_cast<std::size_t>(v)];
+      m_share[static_cast<std::size_t>(v)] = 0.0;
+      neighbours(tier, v, m_scratch);
+      int candidates = 0;
+      for (const auto& [w, port] : m_scratch)
+        candidates += dist[static_cast<std::size_t>(w)] == d - 1;
+      for (const auto& [w, port] : m_scratch) {
+        if (dist[static_cast<std::size_t>(w)] != d - 1) continue;
+        const double part = share / candidates;
+        if (port >= 0) out.push_back(SplitHop{m_vertex_node[static_cast<std::size_t>(v)], port, part});
+        if (m_share[static_cast<std::size_t>(w)] == 0.0) next_layer.push_back(w);
+        m_share[static_cast<std::size_t>(w)] += part;
+      }
+    }
+    layer.swap(next_layer);
+  }
+  for (int v : layer)
+    m_share[static_cast<std::size_t>(v)] = 0.0;
+  return true;
+}
+
 void Router::set_circuits(int node, const std::vector<int>& circuits) {
   m_circuits[static_cast<std::size_t>(node)] = circuits;
   const int tier = m_topo.nodes[static_cast<std::size_t>(node)].tier;

@@ -21,6 +21,14 @@ class Router {
   // The source route from rank src to rank dst for a flow with hash `hash`: the out-port at every node from
   // the source on. Returns false when no path exists.
   bool route(int src, int dst, std::uint64_t hash, core::Route& out);
+  // A flow sprayed from src to dst over every shortest path, split evenly at each hop: every (node, out-port)
+  // it crosses with the fraction of its bytes that leave by it. Returns false when no path exists.
+  struct SplitHop {
+    int node;
+    int port;
+    double fraction;
+  };
+  bool split(int src, int dst, std::vector<SplitHop>& out);
   // Whether dst is reachable from src (cached distance tables; no route built).
   bool reachable(int src, int dst);
   // The tier whose fabric carries src -> dst, and its policy.
@@ -54,6 +62,7 @@ class Router {
   std::vector<std::unordered_map<int, std::vector<std::int32_t>>> m_dist;  // per tier: dst -> distances
   std::vector<std::vector<int>> m_components;                              // per tier, made on first use
   std::vector<std::pair<int, int>> m_scratch;
+  std::vector<double> m_share;  // split(): per vertex, the fraction of the flow that reached it
 };
 
 }  // namespace pjbit::platforms

@@ -51,6 +51,13 @@ const Case kCases[] = {
      "pJ/bit, "
      "radix: 8 } }",
      "  - collective: all_to_all\n    size: 64 MiB\n    algorithm: direct\n"},
+    {"FatTreeSprayAllToAll",
+     "topology: { kind: fat_tree, ranks: 16, radix: 8, routing: spray, link: LINK, switch: { latency: 300 "
+     "ns, "
+     "energy: 10 pJ/bit, radix: 8 } }",
+     "  - collective: all_to_all\n    size: 64 MiB\n    algorithm: direct\n"},
+    {"TorusRingAllReduce", "topology: { kind: torus, dims: [4, 2, 2], link: LINK }",
+     "  - collective: all_reduce\n    size: 256 MiB\n    algorithm: torus_ring\n"},
     {"OcsRing",
      "topology: { kind: ocs, ranks: 8, link: LINK, ocs: { ports: 136, reconfiguration: 1 ms, power: 10 W } }",
      "  - collective: all_reduce\n    size: 256 MiB\n    algorithm: ring\n"},
