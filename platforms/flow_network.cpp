@@ -26,6 +26,8 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities)
     m_capacity[2 * i] = m_capacity[2 * i + 1] = p.bandwidth_Bps * (1.0 - p.overhead);
   }
   m_on.resize(m_capacity.size());
+  m_recent.assign(static_cast<std::size_t>(platform.endpoints()) * kRecentWays, Recent{});
+  m_recent_next.assign(static_cast<std::size_t>(platform.endpoints()), 0);
   m_carried.assign(m_capacity.size(), 0.0);
   m_is_dirty.assign(m_capacity.size(), 0);
   m_res_seen.assign(m_capacity.size(), 0);
@@ -69,9 +71,7 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
   // Rates are re-solved once for all flows that start at this instant.
   if (f.resources().empty()) {
     f.finish = now;
-    m_finishes.push_back(Finish{now, m_finish_seq++, slot, f.version});
-    std::push_heap(m_finishes.begin(), m_finishes.end(),
-                   [](const Finish& a, const Finish& b) { return a.after(b); });
+    m_finishes.push(now, slot, f.version);
   }
   arm(now);
 }
@@ -190,6 +190,17 @@ const FlowNetwork::Path* FlowNetwork::path_for(int src, int dst, std::uint64_t h
   // out once per pair; a route chosen by a hash (ECMP) gets a path of its own. The bound keeps all-pairs
   // traffic on the largest fabrics from holding every pair's path.
   constexpr std::size_t kMaxCachedPaths = 1u << 22;
+  const auto recent = static_cast<std::size_t>(src) * kRecentWays;
+  for (std::size_t w = 0; w < kRecentWays; ++w) {
+    const Recent& r = m_recent[recent + w];
+    if (r.dst == dst && r.path->generation == m_platform.route_generation()) return r.path;
+  }
+  const auto remember = [&](const Path* p) {
+    auto& next = m_recent_next[static_cast<std::size_t>(src)];
+    m_recent[recent + next] = Recent{dst, p};
+    next = static_cast<std::uint8_t>((next + 1) % kRecentWays);
+    return p;
+  };
   const bool spray = m_platform.sprays(src, dst);
   if (spray || m_platform.fixed_route(src, dst)) {
     const std::uint64_t key =
@@ -197,7 +208,7 @@ const FlowNetwork::Path* FlowNetwork::path_for(int src, int dst, std::uint64_t h
         static_cast<std::uint64_t>(dst);
     auto it = m_paths.find(key);
     if (it != m_paths.end() && it->second->generation == m_platform.route_generation())
-      return it->second.get();
+      return remember(it->second.get());
     if (it != m_paths.end() || m_paths.size() < kMaxCachedPaths) {
       auto path = std::make_unique<Path>();
       if (spray) {
@@ -213,7 +224,7 @@ const FlowNetwork::Path* FlowNetwork::path_for(int src, int dst, std::uint64_t h
         m_retired.push_back(std::move(it->second));  // flows on the old circuits may still point at it
         it->second = std::move(path);
       }
-      return it->second.get();
+      return remember(it->second.get());
     }
   }
   if (spray) {
@@ -242,32 +253,24 @@ void FlowNetwork::wake() {
   const core::Tick now = core::now_ticks();
   if (now < m_armed_for) return;  // a wake-up that an earlier one superseded
   m_armed_for = ~core::Tick{0};
-  const auto later = [](const Finish& a, const Finish& b) { return a.after(b); };
   // Completions free bandwidth, re-solving may finish flows at once (a rate so high that the bytes left
   // drain within the tick): repeat until nothing is due now.
   for (;;) {
     bool any = false;
-    while (!m_finishes.empty() && m_finishes.front().at <= now) {
-      const Finish e = m_finishes.front();
-      std::pop_heap(m_finishes.begin(), m_finishes.end(), later);
-      m_finishes.pop_back();
-      if (m_flows[static_cast<std::size_t>(e.slot)].version != e.version) continue;  // superseded
-      complete(e.slot, now);
+    while (!m_finishes.empty() && m_finishes.earliest() <= now) {
+      const auto [slot, version] = m_finishes.pop();
+      if (m_flows[static_cast<std::size_t>(slot)].version != version) continue;  // superseded
+      complete(slot, now);
       any = true;
     }
     if (!m_dirty.empty()) {
       resolve(now);
       any = true;
     }
-    if (!any || m_finishes.empty() || m_finishes.front().at > now) break;
+    if (!any || m_finishes.empty() || m_finishes.earliest() > now) break;
   }
-  // Skip stale entries so that the next wake-up is for a real finish.
-  while (!m_finishes.empty() &&
-         m_flows[static_cast<std::size_t>(m_finishes.front().slot)].version != m_finishes.front().version) {
-    std::pop_heap(m_finishes.begin(), m_finishes.end(), later);
-    m_finishes.pop_back();
-  }
-  if (!m_finishes.empty()) arm(m_finishes.front().at);
+  // A stale entry may wake the network for nothing; it is skipped then.
+  if (!m_finishes.empty()) arm(m_finishes.earliest());
 }
 
 void FlowNetwork::complete(int slot, core::Tick now) {
@@ -411,9 +414,7 @@ void FlowNetwork::schedule_finish(Flow& f, int slot, core::Tick now) {
   } else {
     f.finish = now + static_cast<core::Tick>(std::ceil(f.rem0 / f.rate * core::ticks_per_second()));
   }
-  m_finishes.push_back(Finish{f.finish, m_finish_seq++, slot, f.version});
-  std::push_heap(m_finishes.begin(), m_finishes.end(),
-                 [](const Finish& a, const Finish& b) { return a.after(b); });
+  m_finishes.push(f.finish, slot, f.version);
 }
 
 std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int>>& uses,
@@ -599,6 +600,52 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
       count[static_cast<std::size_t>(r)] = 0;
     }
   }
+}
+
+void FlowNetwork::FinishQueue::push(core::Tick at, int slot, std::uint32_t version) {
+  const auto later = [](const std::pair<core::Tick, int>& a, const std::pair<core::Tick, int>& b) {
+    return a.first > b.first;
+  };
+  int b = m_last;
+  if (b < 0 || m_buckets[static_cast<std::size_t>(b)].at != at) {
+    const auto it = m_index.find(at);
+    if (it != m_index.end()) {
+      b = it->second;
+    } else {
+      if (m_free.empty()) {
+        b = static_cast<int>(m_buckets.size());
+        m_buckets.emplace_back();
+      } else {
+        b = m_free.back();
+        m_free.pop_back();
+      }
+      m_buckets[static_cast<std::size_t>(b)].at = at;
+      m_index.emplace(at, b);
+      m_heap.emplace_back(at, b);
+      std::push_heap(m_heap.begin(), m_heap.end(), later);
+    }
+    m_last = b;
+  }
+  m_buckets[static_cast<std::size_t>(b)].items.emplace_back(slot, version);
+}
+
+std::pair<int, std::uint32_t> FlowNetwork::FinishQueue::pop() {
+  const int b = m_heap.front().second;
+  Bucket& bucket = m_buckets[static_cast<std::size_t>(b)];
+  const auto item = bucket.items[bucket.next++];
+  if (bucket.next == bucket.items.size()) {
+    const auto later = [](const std::pair<core::Tick, int>& x, const std::pair<core::Tick, int>& y) {
+      return x.first > y.first;
+    };
+    std::pop_heap(m_heap.begin(), m_heap.end(), later);
+    m_heap.pop_back();
+    m_index.erase(bucket.at);
+    bucket.items.clear();
+    bucket.next = 0;
+    m_free.push_back(b);
+    if (m_last == b) m_last = -1;
+  }
+  return item;
 }
 
 void FlowNetwork::flush() {

@@ -86,9 +86,9 @@ class FlowNetwork : public accelerator::IFlowFabric {
   // What a route crosses, worked out once per (source, destination) while routes stay as they are, and
   // shared by the flows on it.
   struct Path {
-    std::vector<int> resources;   // link direction ids: 2 x link + dir
+    std::vector<int> resources;  // link direction ids: 2 x link + dir
     std::vector<float> weights;  // share of the flow's bytes on each resource (sprayed flows); empty: all 1
-    std::vector<int> switches;    // indices into m_switches
+    std::vector<int> switches;   // indices into m_switches
     std::vector<float> switch_weights;
     std::vector<int> nics;  // indices into m_nics
     std::vector<float> nic_weights;
@@ -125,12 +125,28 @@ class FlowNetwork : public accelerator::IFlowFabric {
     std::uint64_t tag, bytes;
     core::MessageSink* sink;
   };
-  struct Finish {
-    core::Tick at;
-    std::uint64_t seq;
-    int slot;
-    std::uint32_t version;
-    bool after(const Finish& o) const { return at > o.at || (at == o.at && seq > o.seq); }
+  // Finish times of flows, earliest first and, at one tick, in the order they were queued. Flows of a
+  // collective phase tend to finish at the same tick: entries go into one bucket per tick (found without a
+  // lookup when it is the bucket last used), and only the distinct ticks are kept in a heap.
+  class FinishQueue {
+   public:
+    void push(core::Tick at, int slot, std::uint32_t version);
+    bool empty() const { return m_heap.empty(); }
+    core::Tick earliest() const { return m_heap.front().first; }
+    // Removes and returns the next entry due at earliest().
+    std::pair<int, std::uint32_t> pop();
+
+   private:
+    struct Bucket {
+      core::Tick at = 0;
+      std::vector<std::pair<int, std::uint32_t>> items;
+      std::size_t next = 0;
+    };
+    std::vector<Bucket> m_buckets;
+    std::vector<int> m_free;
+    std::vector<std::pair<core::Tick, int>> m_heap;  // min-heap of (tick, bucket)
+    std::unordered_map<core::Tick, int> m_index;
+    int m_last = -1;
   };
 
   void make_path(int src, int dst, const core::Route& route, Path& out);
@@ -159,14 +175,22 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<std::vector<int>> m_on;  // per link direction: the active flows crossing it
   std::vector<int> m_dirty;            // resources whose flows changed since the last solve
   std::vector<char> m_is_dirty;
-  std::vector<char> m_res_seen;    // visited by the current component search
-  std::vector<Finish> m_finishes;  // min-heap by (time, order)
-  std::uint64_t m_finish_seq = 0;
+  std::vector<char> m_res_seen;  // visited by the current component search
+  FinishQueue m_finishes;
   core::Tick m_armed_for = ~core::Tick{0};
   std::uint64_t m_started = 0;
   std::uint64_t m_reallocations = 0;
   std::uint64_t m_flows_resolved = 0;
   Solver m_solver;
+  // The last few cached paths each source used, looked at before the map (a rank in a ring or torus
+  // phase sends to the same one or two neighbours over and over).
+  struct Recent {
+    int dst = -1;
+    const Path* path = nullptr;
+  };
+  static constexpr std::size_t kRecentWays = 4;
+  std::vector<Recent> m_recent;  // kRecentWays per endpoint
+  std::vector<std::uint8_t> m_recent_next;
   std::unordered_map<std::uint64_t, std::unique_ptr<Path>>
       m_paths;                                   // fixed routes; key src x endpoints + dst
   std::vector<std::unique_ptr<Path>> m_retired;  // paths of circuits that changed, while flows may use them

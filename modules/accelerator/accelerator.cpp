@@ -168,39 +168,38 @@ tlm::tlm_sync_enum Accelerator::nb_transport_fw(int, tlm::tlm_generic_payload& p
 
 void Accelerator::deliver(tlm::tlm_generic_payload* p) {
   core::FabricExtension& ext = core::fabric(*p);
-  auto it = m_recvs.try_emplace({ext.src, ext.tag}).first;
-  it->second.arrived += ext.bytes;
+  const int src = ext.src;
+  const std::uint64_t tag = ext.tag;
+  m_recvs.at(src, tag).arrived += ext.bytes;
   if (ext.message) ext.message->delivered(ext.bytes);
   p->release();
-  settle(it);
+  settle(src, tag);
 }
 
 void Accelerator::receive(int src, std::uint64_t tag, std::uint64_t bytes) {
-  auto it = m_recvs.try_emplace({src, tag}).first;
-  it->second.arrived += bytes;
-  settle(it);
+  m_recvs.at(src, tag).arrived += bytes;
+  settle(src, tag);
 }
 
 void Accelerator::recv(int src, std::uint64_t bytes, std::uint64_t tag, Completion& done) {
   if (bytes == 0) return;
-  auto it = m_recvs.try_emplace({src, tag}).first;
-  RecvEntry& e = it->second;
+  RecvEntry& e = m_recvs.at(src, tag);
   if (e.done == nullptr) {
     e.done = &done;
     done.add();
   }
   e.expected += bytes;
-  settle(it);
+  settle(src, tag);
 }
 
-void Accelerator::settle(std::map<std::pair<int, std::uint64_t>, RecvEntry>::iterator it) {
-  RecvEntry& e = it->second;
+void Accelerator::settle(int src, std::uint64_t tag) {
+  RecvEntry& e = m_recvs.at(src, tag);
   if (e.done == nullptr || e.arrived < e.expected) return;
   if (e.arrived > e.expected) {
     SC_REPORT_ERROR(name(), "received more bytes than were posted for a (source, tag)");
   }
   Completion* done = e.done;
-  m_recvs.erase(it);
+  m_recvs.erase(src, tag);
   done->one_done();
 }
 
@@ -217,9 +216,13 @@ void Accelerator::release(Message* m) {
 }
 
 std::vector<std::string> Accelerator::pending_receives() const {
+  std::vector<std::pair<std::pair<int, std::uint64_t>, RecvEntry>> pending;
+  m_recvs.for_each([&](int src, std::uint64_t tag, const RecvEntry& e) {
+    if (e.done != nullptr) pending.push_back({{src, tag}, e});
+  });
+  std::sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::string> out_lines;
-  for (const auto& [key, e] : m_recvs) {
-    if (e.done == nullptr) continue;
+  for (const auto& [key, e] : pending) {
     std::ostringstream ss;
     ss << "from rank " << key.first << ": " << e.arrived << " of " << e.expected << " bytes (tag "
        << key.second << ")";

@@ -17,6 +17,7 @@
 #include "core/component.h"
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
+#include "core/recv_table.h"
 #include "modules/hbm/hbm.h"
 
 namespace pjbit::accelerator {
@@ -166,7 +167,7 @@ class Accelerator : public core::Component {
   tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
   void deliver(tlm::tlm_generic_payload* p);
-  void settle(std::map<std::pair<int, std::uint64_t>, RecvEntry>::iterator it);
+  void settle(int src, std::uint64_t tag);
   void release(Message* m);
 
   Params m_params;
@@ -183,7 +184,7 @@ class Accelerator : public core::Component {
   std::vector<Port> m_ports;
   std::vector<std::unique_ptr<Message>> m_messages;  // owns every message ever made; reused via m_free
   std::vector<Message*> m_free;
-  std::map<std::pair<int, std::uint64_t>, RecvEntry> m_recvs;
+  core::RecvTable<RecvEntry> m_recvs;
   core::EventQueue<tlm::tlm_generic_payload*> m_delivery;
   hbm::Hbm m_hbm;
 };

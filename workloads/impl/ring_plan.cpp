@@ -11,7 +11,11 @@ namespace {
 class RingPlan final : public SchedulePlan {
  public:
   RingPlan(const std::vector<int>& group, std::vector<RingSpec> rings, bool scatter, bool gather)
-      : m_group(group), m_rings(std::move(rings)), m_scatter(scatter), m_gather(gather) {}
+      : m_group(group), m_rings(std::move(rings)), m_scatter(scatter), m_gather(gather) {
+    const auto n = static_cast<std::uint64_t>(group.size());
+    for (const RingSpec& r : m_rings)
+      m_split.emplace_back(r.total / n, r.total % n);
+  }
 
   int group_size() const override { return static_cast<int>(m_group.size()); }
 
@@ -28,12 +32,13 @@ class RingPlan final : public SchedulePlan {
     const int p = scattering ? k : k - (m_scatter ? n - 1 : 0);
     // Reduce-scatter phase p: index i sends chunk i - dir (p + 1); all-gather phase p: chunk i - dir p.
     const int lag = scattering ? p + 1 : p;
-    for (const RingSpec& r : m_rings) {
+    for (std::size_t ring = 0; ring < m_rings.size(); ++ring) {
+      const RingSpec& r = m_rings[ring];
       const int from = wrap(index - r.dir, n);
       const int send_chunk = wrap(index - r.dir * lag, n);
       const int recv_chunk = wrap(from - r.dir * lag, n);
-      const std::uint64_t send_bytes = chunk_bytes(r, send_chunk, n);
-      const std::uint64_t recv_bytes = chunk_bytes(r, recv_chunk, n);
+      const std::uint64_t send_bytes = chunk_bytes(ring, send_chunk);
+      const std::uint64_t recv_bytes = chunk_bytes(ring, recv_chunk);
       if (send_bytes > 0)
         set(out.sends, sends++, m_group[static_cast<std::size_t>(wrap(index + r.dir, n))], send_bytes,
             r.base + send_chunk);
@@ -55,9 +60,9 @@ class RingPlan final : public SchedulePlan {
 
  private:
   // split_even(total, n)[c] without the vector.
-  static std::uint64_t chunk_bytes(const RingSpec& r, int c, int n) {
-    const auto count = static_cast<std::uint64_t>(n);
-    return r.total / count + (static_cast<std::uint64_t>(c) < r.total % count ? 1 : 0);
+  std::uint64_t chunk_bytes(std::size_t ring, int c) const {
+    const auto& [base, extra] = m_split[ring];
+    return base + (static_cast<std::uint64_t>(c) < extra ? 1 : 0);
   }
   // Writes transfer `at` of `list`, reusing the buffers of the one already there.
   static void set(std::vector<Transfer>& list, std::size_t at, int peer, std::uint64_t bytes, int chunk) {
@@ -70,6 +75,7 @@ class RingPlan final : public SchedulePlan {
 
   std::vector<int> m_group;
   std::vector<RingSpec> m_rings;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> m_split;  // per ring: total / n, total % n
   bool m_scatter;
   bool m_gather;
 };
