@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/tick_buckets.h"
 #include "core/time.h"
 
 namespace pjbit::core {
@@ -42,25 +43,18 @@ class Dispatcher {
 
  private:
   Dispatcher();
-  // A 4-ary heap of the armed queues, keyed by (armed time, arming order) held inline, so that sifting
-  // touches one array and never the queues. Arming an armed queue earlier adds an entry and leaves the old
-  // one stale (its order no longer matches the queue's); stale entries are dropped when they reach the top.
-  // The queue that just ran is re-keyed in place at the top.
+  // The armed queues by (armed time, arming order): one bucket per distinct time (core::TickBuckets), so
+  // the many queues armed for one instant cost O(1) each. Arming an armed queue earlier adds an entry and
+  // leaves the old one stale (its order no longer matches the queue's); stale entries are skipped.
   struct Entry {
-    Tick at;
-    std::uint64_t seq;
     Queue* q;
-    bool before(const Entry& o) const { return at < o.at || (at == o.at && seq < o.seq); }
+    std::uint64_t seq;
   };
-  static constexpr std::size_t kArity = 4;
   void fire();
-  void sift_up(std::size_t i);
-  void sift_down(std::size_t i);
-  void pop_top();
 
   static constexpr Tick kNever = ~Tick{0};
   sc_core::sc_event m_event;
-  std::vector<Entry> m_heap;
+  TickBuckets<Entry> m_armed;
   std::uint64_t m_seq = 0;
   Tick m_event_at = kNever;
   bool m_firing = false;

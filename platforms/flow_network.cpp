@@ -71,7 +71,7 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
   // Rates are re-solved once for all flows that start at this instant.
   if (f.resources().empty()) {
     f.finish = now;
-    m_finishes.push(now, slot, f.version);
+    m_finishes.push(now, {slot, f.version});
   }
   arm(now);
 }
@@ -414,7 +414,7 @@ void FlowNetwork::schedule_finish(Flow& f, int slot, core::Tick now) {
   } else {
     f.finish = now + static_cast<core::Tick>(std::ceil(f.rem0 / f.rate * core::ticks_per_second()));
   }
-  m_finishes.push(f.finish, slot, f.version);
+  m_finishes.push(f.finish, {slot, f.version});
 }
 
 std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int>>& uses,
@@ -600,52 +600,6 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
       count[static_cast<std::size_t>(r)] = 0;
     }
   }
-}
-
-void FlowNetwork::FinishQueue::push(core::Tick at, int slot, std::uint32_t version) {
-  const auto later = [](const std::pair<core::Tick, int>& a, const std::pair<core::Tick, int>& b) {
-    return a.first > b.first;
-  };
-  int b = m_last;
-  if (b < 0 || m_buckets[static_cast<std::size_t>(b)].at != at) {
-    const auto it = m_index.find(at);
-    if (it != m_index.end()) {
-      b = it->second;
-    } else {
-      if (m_free.empty()) {
-        b = static_cast<int>(m_buckets.size());
-        m_buckets.emplace_back();
-      } else {
-        b = m_free.back();
-        m_free.pop_back();
-      }
-      m_buckets[static_cast<std::size_t>(b)].at = at;
-      m_index.emplace(at, b);
-      m_heap.emplace_back(at, b);
-      std::push_heap(m_heap.begin(), m_heap.end(), later);
-    }
-    m_last = b;
-  }
-  m_buckets[static_cast<std::size_t>(b)].items.emplace_back(slot, version);
-}
-
-std::pair<int, std::uint32_t> FlowNetwork::FinishQueue::pop() {
-  const int b = m_heap.front().second;
-  Bucket& bucket = m_buckets[static_cast<std::size_t>(b)];
-  const auto item = bucket.items[bucket.next++];
-  if (bucket.next == bucket.items.size()) {
-    const auto later = [](const std::pair<core::Tick, int>& x, const std::pair<core::Tick, int>& y) {
-      return x.first > y.first;
-    };
-    std::pop_heap(m_heap.begin(), m_heap.end(), later);
-    m_heap.pop_back();
-    m_index.erase(bucket.at);
-    bucket.items.clear();
-    bucket.next = 0;
-    m_free.push_back(b);
-    if (m_last == b) m_last = -1;
-  }
-  return item;
 }
 
 void FlowNetwork::flush() {

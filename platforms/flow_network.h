@@ -16,6 +16,7 @@
 
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
+#include "core/tick_buckets.h"
 #include "modules/accelerator/accelerator.h"
 #include "modules/link/link.h"
 #include "modules/nic/nic.h"
@@ -125,29 +126,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
     std::uint64_t tag, bytes;
     core::MessageSink* sink;
   };
-  // Finish times of flows, earliest first and, at one tick, in the order they were queued. Flows of a
-  // collective phase tend to finish at the same tick: entries go into one bucket per tick (found without a
-  // lookup when it is the bucket last used), and only the distinct ticks are kept in a heap.
-  class FinishQueue {
-   public:
-    void push(core::Tick at, int slot, std::uint32_t version);
-    bool empty() const { return m_heap.empty(); }
-    core::Tick earliest() const { return m_heap.front().first; }
-    // Removes and returns the next entry due at earliest().
-    std::pair<int, std::uint32_t> pop();
-
-   private:
-    struct Bucket {
-      core::Tick at = 0;
-      std::vector<std::pair<int, std::uint32_t>> items;
-      std::size_t next = 0;
-    };
-    std::vector<Bucket> m_buckets;
-    std::vector<int> m_free;
-    std::vector<std::pair<core::Tick, int>> m_heap;  // min-heap of (tick, bucket)
-    std::unordered_map<core::Tick, int> m_index;
-    int m_last = -1;
-  };
+  // Finish times of flows (slot, version), earliest first and, at one tick, in the order they were queued.
+  using FinishQueue = core::TickBuckets<std::pair<int, std::uint32_t>>;
 
   void make_path(int src, int dst, const core::Route& route, Path& out);
   void make_split_path(int src, int dst, Path& out);
