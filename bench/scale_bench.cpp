@@ -51,36 +51,44 @@ void ring_all_reduce(benchmark::State& state) {
            "name: ar\nsteps:\n  - collective: all_reduce\n    size: 1 GiB\n    algorithm: ring\n");
 }
 
+// The torus's default all-reduce (torus_ring: a bidirectional ring per dimension).
 void torus_all_reduce(benchmark::State& state) {
   const std::string d = std::to_string(state.range(0));
   run_case(state,
            "name: torus\nengine: flow\ntopology: { kind: torus, dims: [" + d + ", " + d + ", " + d +
                "], link: " + link() + " }\n",
-           "name: ar\nsteps:\n  - collective: all_reduce\n    size: 1 GiB\n    algorithm: bidir_ring\n");
+           "name: ar\nsteps:\n  - collective: all_reduce\n    size: 1 GiB\n");
 }
 
+// Direct all-to-all on a 2-level fat tree; range(2) = 1 sprays packets over every shortest path (each flow
+// split evenly, hop by hop), 0 hashes each flow onto one path (ECMP).
 void fat_tree_all_to_all(benchmark::State& state) {
   const std::string ranks = std::to_string(state.range(0));
   const std::string radix = std::to_string(state.range(1));
+  const std::string routing = state.range(2) != 0 ? "spray" : "ecmp";
   run_case(state,
            "name: ft\nengine: flow\ntopology: { kind: fat_tree, ranks: " + ranks + ", radix: " + radix +
-               ", link: " + link() + ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: " + radix +
-               " } }\n",
+               ", routing: " + routing + ", link: " + link() +
+               ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: " + radix + " } }\n",
            "name: a2a\nsteps:\n  - collective: all_to_all\n    size: 64 MiB\n    algorithm: direct\n");
 }
 
 BENCHMARK(ring_all_reduce)
     ->Arg(256)
+    ->Arg(512)
     ->Arg(1024)
+    ->Arg(2048)
     ->Arg(4096)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(1);
 BENCHMARK(torus_all_reduce)->Arg(8)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 BENCHMARK(fat_tree_all_to_all)
-    ->Args({64, 16})
-    ->Args({256, 32})
-    ->Args({1024, 64})
+    ->Args({64, 16, 1})
+    ->Args({256, 32, 1})
+    ->Args({1024, 64, 1})
+    ->Args({64, 16, 0})
+    ->Args({256, 32, 0})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(1);
@@ -93,7 +101,7 @@ int sc_main(int argc, char* argv[]) {
   for (int i = 1; i < argc; ++i)
     filtered = filtered || std::string(argv[i]).rfind("--benchmark_filter", 0) == 0;
   std::string quick =
-      "--benchmark_filter=ring_all_reduce/(256|1024)/|torus_all_reduce/8/|fat_tree_all_to_all/(64|256)/";
+      "--benchmark_filter=ring_all_reduce/(256|512|1024)/|torus_all_reduce/8/|fat_tree_all_to_all/(64|256)/";
   std::vector<char*> args(argv, argv + argc);
   if (!filtered) args.push_back(quick.data());
   return pjbit::bench::run_benchmarks(args);

@@ -437,9 +437,11 @@ class Runner {
   // Runs `part`'s phases for `acc`, blocking the calling thread until the last completes. The phases are
   // driven by completions, not by the thread: one wake-up per step and rank instead of one per phase.
   void run_phases(Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank) {
-    PhaseMachine machine(*this, inst, acc, part, is_rank);
-    machine.run();
-    machine.wait();
+    // On the heap rather than the thread's stack: the machines of one step sit together in memory, where the
+    // fabric's completions reach them, instead of one per rank's stack.
+    auto machine = std::make_unique<PhaseMachine>(*this, inst, acc, part, is_rank);
+    machine->run();
+    machine->wait();
   }
 
   void execute(Instance& inst, accelerator::Accelerator& acc) {
