@@ -140,6 +140,7 @@ void Recorder::detach(platforms::Platform& platform) {
     if (cs.busy_open && admit_activity(cs.busy_start))
       m_busy.push_back({static_cast<int>(c), cs.busy_start, cs.busy_end});
     cs.busy_open = false;
+    if (cs.pending) keep_depth(static_cast<int>(c));
   }
   const platforms::Topology& topo = platform.topology();
   for (std::size_t k = 0; k < platform.circuit_switches().size(); ++k) {
@@ -273,10 +274,18 @@ void Recorder::charge(int channel, double bytes, core::Tick start, core::Tick en
 
 void Recorder::note_depth(int channel, std::size_t depth, core::Tick now) {
   ChannelState& cs = m_channel_state[static_cast<std::size_t>(channel)];
-  const auto d = static_cast<std::uint32_t>(depth);
-  if (d == cs.depth) return;
-  cs.depth = d;
-  if (admit_activity(now)) m_depths.push_back({channel, now, d});
+  if (cs.pending && cs.pending_at != now) keep_depth(channel);
+  cs.pending = true;
+  cs.pending_at = now;
+  cs.pending_depth = static_cast<std::uint32_t>(depth);
+}
+
+void Recorder::keep_depth(int channel) {
+  ChannelState& cs = m_channel_state[static_cast<std::size_t>(channel)];
+  cs.pending = false;
+  if (cs.pending_depth == cs.depth) return;
+  cs.depth = cs.pending_depth;
+  if (admit_activity(cs.pending_at)) m_depths.push_back({channel, cs.pending_at, cs.depth});
 }
 
 void Recorder::packet(int channel, const core::FabricExtension& ext, core::Tick start, core::Tick end,

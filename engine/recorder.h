@@ -199,14 +199,18 @@ class Recorder final : public core::TransferObserver {
                                         static_cast<std::uint64_t>(k.channel));
     }
   };
-  // Per channel, packet engine: the message last seen and its transfer, the busy interval being built and
-  // the last queue depth written.
+  // Per channel, packet engine: the message last seen and its transfer, the busy interval being built, the
+  // last queue depth kept, and the depth at the latest instant it changed (kept once that instant is over: a
+  // queue that a packet joins and leaves within one instant has not changed).
   struct ChannelState {
     std::uint64_t last_flow = ~std::uint64_t{0};
     std::size_t last_transfer = 0;
     core::Tick busy_start = 0, busy_end = 0;
     bool busy_open = false;
     std::uint32_t depth = 0;
+    core::Tick pending_at = 0;
+    std::uint32_t pending_depth = 0;
+    bool pending = false;
   };
   static constexpr std::size_t kNone = ~std::size_t{0};
 
@@ -218,6 +222,7 @@ class Recorder final : public core::TransferObserver {
   void settle(int rank, core::Tick now, bool split);
   void charge(int channel, double bytes, core::Tick start, core::Tick end);
   void note_depth(int channel, std::size_t depth, core::Tick now);
+  void keep_depth(int channel);
 
   RecorderOptions m_options;
   bool m_packets = true;

@@ -110,8 +110,9 @@ std::vector<int> nesting_lanes(const std::vector<Item>& items, int* lanes) {
   return lane;
 }
 
-// Lanes in which slices do not overlap at all: each slice, in order, takes the lowest lane that is free.
-std::vector<int> disjoint_lanes(const std::vector<Item>& items, int* lanes) {
+// Lanes in which slices do not overlap at all: each slice, in order, takes the lowest lane that is free, or
+// none (-1) when all of at most `max_lanes` are taken.
+std::vector<int> disjoint_lanes(const std::vector<Item>& items, int max_lanes, int* lanes) {
   using Busy = std::pair<Tick, int>;  // (end, lane)
   std::priority_queue<Busy, std::vector<Busy>, std::greater<Busy>> busy;
   std::priority_queue<int, std::vector<int>, std::greater<int>> free;
@@ -123,6 +124,10 @@ std::vector<int> disjoint_lanes(const std::vector<Item>& items, int* lanes) {
       busy.pop();
     }
     int k = count;
+    if (free.empty() && count == max_lanes) {
+      lane[i] = -1;
+      continue;
+    }
     if (free.empty()) {
       ++count;
     } else {
@@ -212,6 +217,11 @@ void rank_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
   }
 }
 
+// Rows a link direction's track may take: transfers that overlap are drawn on rows of their own, up to
+// kLinkLanes - 1 of them; more at once are drawn merged on one more row, so that a crowded fabric cannot
+// multiply the tracks.
+constexpr int kLinkLanes = 16;
+
 void link_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
   const auto& channels = rec.channels();
   std::vector<std::vector<Item>> per_channel(channels.size());
@@ -226,27 +236,43 @@ void link_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
     if (items.empty()) continue;
     std::sort(items.begin(), items.end(), before);
     int lanes = 0;
-    const std::vector<int> lane = disjoint_lanes(items, &lanes);
+    const std::vector<int> lane = disjoint_lanes(items, kLinkLanes - 1, &lanes);
+    const bool crowded = std::find(lane.begin(), lane.end(), -1) != lane.end();
     const int first = tid;
-    for (int k = 0; k < lanes; ++k) {
-      ev.metadata("thread_name", kLinksPid, tid,
-                  fmt::format(R"({{"name":{}}})", quote(lane_name(channels[c].id, k))));
-      ev.metadata("thread_sort_index", kLinksPid, tid, fmt::format(R"({{"sort_index":{}}})", tid));
-      ++tid;
-    }
-    const std::string link = quote(channels[c].id);
+    for (int k = 0; k < lanes + (crowded ? 1 : 0); ++k)
+      ev.metadata("thread_name", kLinksPid, tid++,
+                  fmt::format(R"({{"name":{}}})", quote(k < lanes ? lane_name(channels[c].id, k)
+                                                                  : channels[c].id + " (more at once)")));
+    // Transfers that found no row, merged where they overlap.
+    Tick merged_start = 0, merged_end = 0;
+    std::uint64_t merged_bytes = 0, merged_count = 0;
+    auto flush_merged = [&] {
+      if (merged_count == 0) return;
+      ev.complete(quote(fmt::format("{} transfers", merged_count)), "transfers", kLinksPid, first + lanes,
+                  ns(merged_start), ns(merged_end),
+                  fmt::format(R"({{"transfers":{},"bytes":{}}})", merged_count, merged_bytes));
+      merged_count = merged_bytes = 0;
+    };
     for (std::size_t i = 0; i < items.size(); ++i) {
       const auto& t = rec.transfers()[items[i].index];
+      if (lane[i] < 0) {
+        if (merged_count > 0 && t.start > merged_end) flush_merged();
+        if (merged_count == 0) merged_start = merged_end = t.start;
+        merged_end = std::max(merged_end, t.end);
+        merged_bytes += t.bytes;
+        ++merged_count;
+        continue;
+      }
       if (t.instance >= names.size()) names.resize(static_cast<std::size_t>(t.instance) + 1);
       std::string& name = names[static_cast<std::size_t>(t.instance)];
       if (name.empty()) name = quote(step_name(rec.label(t.instance)));
       const auto cls = workloads::class_name(static_cast<workloads::TransportClass>(std::min<int>(t.cls, 4)));
-      ev.complete(
-          name, "transfer", kLinksPid, first + lane[i], ns(t.start), ns(t.end),
-          fmt::format(R"({{"link":{},"bytes":{},"class":"{}","src":{},"dst":{},"issued_us":{},"step":{}}})",
-                      link, t.bytes, cls, quote(rec.endpoint_name(t.src)), quote(rec.endpoint_name(t.dst)),
-                      micros(ns(t.issued)), quote(rec.label(t.instance).key)));
+      ev.complete(name, "transfer", kLinksPid, first + lane[i], ns(t.start), ns(t.end),
+                  fmt::format(R"({{"bytes":{},"class":"{}","src":{},"dst":{},"issued_us":{}}})", t.bytes, cls,
+                              quote(rec.endpoint_name(t.src)), quote(rec.endpoint_name(t.dst)),
+                              micros(ns(t.issued))));
     }
+    flush_merged();
   }
 }
 

@@ -86,6 +86,53 @@ std::string track_of(const std::string& lane) {
   return std::regex_replace(lane, suffix, "");
 }
 
+struct LinkTracks {
+  int transfers = 0;                 // drawn one by one
+  int merged = 0;                    // slices standing for several transfers at once
+  std::map<std::string, int> lanes;  // rows per link direction
+};
+
+// Checks every slice on the link tracks against the report and counts them.
+LinkTracks check_link_tracks(const json& t, const json& report) {
+  LinkTracks out;
+  const auto names = thread_names(t);
+  std::map<std::string, double> reported;
+  for (const auto& l : report["links"])
+    reported[l["id"].get<std::string>()] = l["bytes"].get<double>();
+  for (const auto& [track, name] : names)
+    if (track.first == 2)
+      ++out.lanes[track_of(std::regex_replace(name, std::regex(" \\(more at once\\)$"), ""))];
+  std::map<std::string, double> carried;
+  for (const auto& e : t["traceEvents"]) {
+    if (e["ph"] != "X" || e["pid"] != 2) continue;
+    const std::string lane = names.at({2, e["tid"].get<int>()});
+    const json& a = e["args"];
+    EXPECT_GT(a["bytes"].get<double>(), 0.0);
+    if (e["cat"] == "transfers") {
+      ++out.merged;
+      EXPECT_NE(lane.find(" (more at once)"), std::string::npos) << lane;
+      EXPECT_GT(a["transfers"].get<int>(), 0);
+      carried[lane.substr(0, lane.find(" (more at once)"))] += a["bytes"].get<double>();
+      continue;
+    }
+    ++out.transfers;
+    EXPECT_EQ(e["cat"], "transfer");
+    EXPECT_LE(ns(a["issued_us"]), ns(e["ts"])) << e.dump();
+    EXPECT_TRUE(a["class"] == "collective" || a["class"] == "remote_memory" || a["class"] == "bulk")
+        << e.dump();
+    EXPECT_TRUE(a["src"].is_string() && a["dst"].is_string());
+    carried[track_of(lane)] += a["bytes"].get<double>();
+  }
+  // What the transfers carried is what the report says each direction carried (payload; no overhead here).
+  for (const auto& [id, bytes] : carried) {
+    EXPECT_TRUE(reported.count(id)) << id;
+    EXPECT_NEAR(bytes, reported[id], 1e-9 * bytes) << id;
+  }
+  for (const auto& [id, bytes] : reported)
+    EXPECT_TRUE(bytes == 0.0 || carried.count(id) == 1) << id;
+  return out;
+}
+
 class Trace : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Trace, TracksTransfersStatesAndPower) {
@@ -170,32 +217,10 @@ TEST_P(Trace, TracksTransfersStatesAndPower) {
   }
 
   // Links: a track per busy direction, named as in the report; every transfer starts at or after it was
-  // posted and carries its bytes, class and endpoints.
-  std::map<std::string, const json*> links;
-  for (const auto& l : report["links"])
-    links[l["id"].get<std::string>()] = &l;
-  std::map<std::string, double> carried;
-  int transfers = 0;
-  for (const auto& e : t["traceEvents"]) {
-    if (e["ph"] != "X" || e["pid"] != 2) continue;
-    ++transfers;
-    const std::string lane = names.at({2, e["tid"].get<int>()});
-    const json& a = e["args"];
-    EXPECT_EQ(track_of(lane), a["link"]) << lane;
-    ASSERT_TRUE(links.count(a["link"])) << a["link"];
-    EXPECT_LE(ns(a["issued_us"]), ns(e["ts"])) << e.dump();
-    EXPECT_GT(a["bytes"].get<double>(), 0.0);
-    EXPECT_TRUE(a["class"] == "collective" || a["class"] == "remote_memory" || a["class"] == "bulk")
-        << e.dump();
-    EXPECT_TRUE(a["src"].is_string() && a["dst"].is_string());
-    carried[a["link"]] += a["bytes"].get<double>();
-  }
-  EXPECT_GT(transfers, 0);
-  // What the transfers carried is what the report says each direction carried (payload; no overhead here).
-  for (const auto& [id, bytes] : carried)
-    EXPECT_NEAR(bytes, (*links[id])["bytes"].get<double>(), 1e-9 * bytes) << id;
-  for (const auto& l : report["links"])
-    EXPECT_TRUE(l["bytes"].get<double>() == 0.0 || carried.count(l["id"]) == 1) << l["id"];
+  // posted and carries its bytes, class and endpoints, and the transfers carry what the report says.
+  const LinkTracks links = check_link_tracks(t, report);
+  EXPECT_GT(links.transfers, 0);
+  EXPECT_EQ(links.merged, 0);
 
   // Power: the counters integrate to the report's energy, category by category.
   std::vector<const json*> power;
@@ -253,6 +278,31 @@ TEST(TraceFile, SameInputsGiveTheSameTrace) {
   run_with_trace(a, c);
   run_with_trace(b, c);
   EXPECT_EQ(read_file(a.path() + "/t.json"), read_file(b.path() + "/t.json"));
+}
+
+TEST(TraceFile, CrowdedLinksKeepTheirRowsBounded) {
+  // 24 ranks all-to-all directly: 23 messages at once on every rank's links.
+  TempDir dir;
+  const std::string p = dir.write("switch24.yaml", R"(name: switch24
+topology:
+  kind: switch
+  ranks: 24
+  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }
+  switch: { latency: 100 ns, energy: 1 pJ/bit }
+)");
+  const std::string w =
+      dir.write("a2a.yaml", "name: a2a\nsteps:\n  - collective: all_to_all\n    size: 4 MiB\n");
+  for (const char* engine : {"packet", "flow"}) {
+    const std::string report = dir.path() + "/r.json", trace = dir.path() + "/t.json";
+    const auto r = run_program({"run", p, w, "--quiet", "--set", std::string("engine=") + engine, "--json",
+                                report, "--trace", trace});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const LinkTracks links = check_link_tracks(json::parse(read_file(trace)), json::parse(read_file(report)));
+    EXPECT_GT(links.merged, 0) << engine;
+    EXPECT_EQ(links.lanes.size(), 48u) << engine;
+    for (const auto& [id, lanes] : links.lanes)
+      EXPECT_LE(lanes, 16) << engine << " " << id;
+  }
 }
 
 TEST(TraceFile, LimitBoundsTheTraceAndSaysSo) {
