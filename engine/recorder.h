@@ -5,7 +5,6 @@
 // report/trace.h writes what it holds.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -55,7 +54,7 @@ class EnergyProfile {
   // m_amount[w * kSeries + s]: the amount of series s in window w, but for m_full's share.
   std::vector<double> m_amount = std::vector<double>(kWindows * kSeries, 0.0);
   // Amounts that fill whole windows, as differences: window w gets the sum of m_full[0..w] (per series).
-  std::vector<double> m_full = std::vector<double>((kWindows + 1) * kSeries, 0.0);
+  std::vector<double> m_full = std::vector<double>(kWindows * kSeries, 0.0);
 };
 
 struct RecorderOptions {
