@@ -41,6 +41,7 @@ struct FabricExtension : tlm::tlm_extension<FabricExtension> {
   std::uint32_t bytes = 0;         // payload bytes of this packet
   bool credit = false;             // the sender waits for END_REQ before offering its next packet
   Tick tail = 0;                   // absolute time the packet's tail reaches the point it is offered to
+  Tick issued = 0;                 // when the sender posted the packet's message (for timelines)
   StepTally* tally = nullptr;      // every hop also adds what it spent here
   MessageSink* message = nullptr;  // told when the packet is delivered
   Route own_route;                 // a route of this packet's own (per-packet spraying); kept across reuse

@@ -10,6 +10,7 @@
 #include "core/errors.h"
 #include "core/time.h"
 #include "core/yaml_support.h"
+#include "engine/recorder.h"
 #include "platforms/builder.h"
 #include "platforms/routing.h"
 #include "platforms/topology.h"
@@ -279,8 +280,14 @@ class PhaseMachine final : public accelerator::CompletionListener {
 
 class Runner {
  public:
-  Runner(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload, Facts& facts)
-      : m_spec(platform), m_workload(workload), m_facts(facts), m_plans(facts.plans) {}
+  Runner(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload, Facts& facts,
+         const RunOptions& options)
+      : m_spec(platform),
+        m_workload(workload),
+        m_facts(facts),
+        m_plans(facts.plans),
+        m_recorder(options.recorder),
+        m_progress(options.progress) {}
 
   SimulationResult run() {
     platforms::Platform platform("platform", m_spec);
@@ -292,21 +299,28 @@ class Runner {
       for (const Step& step : m_workload.steps)
         m_top.push_back(instantiate(step, it, n));
     m_end.assign(static_cast<std::size_t>(m_endpoints), 0);
+    m_progress_total = static_cast<std::uint64_t>(m_top.size()) * static_cast<std::uint64_t>(n);
     for (int e = 0; e < m_endpoints; ++e) {
-      platform.endpoint(e).set_program([this, e](accelerator::Accelerator& acc) {
+      platform.endpoint(e).set_program([this, e, n](accelerator::Accelerator& acc) {
         // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
         // stop the kernel, and rethrow it from run().
         guard([&] {
-          for (auto& inst : m_top)
+          for (auto& inst : m_top) {
             execute(*inst, acc);
+            if (m_progress && e < n)
+              m_progress(
+                  Progress{++m_progress_done, m_progress_total, sc_core::sc_time_stamp().to_seconds()});
+          }
           m_end[static_cast<std::size_t>(e)] = core::now_ticks();
         });
       });
     }
+    if (m_recorder) m_recorder->attach(platform);
     sc_core::sc_start();
     if (m_failure) std::rethrow_exception(m_failure);
     if (auto* flows = platform.flow_network()) flows->flush();
     check_finished(platform);
+    if (m_recorder) m_recorder->detach(platform);
     return gather(platform);
   }
 
@@ -451,6 +465,8 @@ class Runner {
     const bool is_rank = me < m_spec.ranks();
     const core::Tick entered = core::now_ticks();
     if (is_rank) inst.start = std::min(inst.start, entered);
+    if (is_rank && m_recorder)
+      m_recorder->step_begin(me, inst.id, *inst.step, inst.iteration, inst.algorithm);
     switch (inst.step->kind) {
       case Step::Kind::Collective:
         run_phases(inst, acc, part, is_rank);
@@ -494,7 +510,9 @@ class Runner {
       }
       case Step::Kind::Compute:
         if (inst.hbm_bytes > 0) acc.hbm().reserve(inst.hbm_bytes);
+        if (is_rank && m_recorder && inst.duration_s > 0.0) m_recorder->compute_begin(me);
         acc.compute(inst.duration_s);
+        if (is_rank && m_recorder && inst.duration_s > 0.0) m_recorder->compute_end(me);
         // As long as the rank waited: whole ticks.
         if (is_rank && inst.duration_s > 0.0)
           inst.compute_rank_s += core::to_seconds(core::to_ticks(inst.duration_s));
@@ -514,6 +532,7 @@ class Runner {
     if (is_rank) {
       inst.end = std::max(inst.end, core::now_ticks());
       inst.rank_ticks += core::now_ticks() - entered;
+      if (m_recorder) m_recorder->step_end(me, inst.id);
     }
   }
 
@@ -655,6 +674,10 @@ class Runner {
   std::vector<core::Tick> m_end;
   std::uint64_t m_next_id = 0;
   std::exception_ptr m_failure;
+  Recorder* m_recorder;  // null unless the timeline is recorded
+  std::function<void(const Progress&)> m_progress;
+  std::uint64_t m_progress_done = 0;
+  std::uint64_t m_progress_total = 0;
   const std::vector<Phase> m_empty;
 };
 
@@ -746,11 +769,11 @@ void validate(const platforms::PlatformSpec& platform, const workloads::Workload
 }
 
 SimulationResult simulate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload,
-                          const RunOptions&) {
+                          const RunOptions& options) {
   Facts facts(platform);  // validation's topology, routes and schedules serve the run too
   for (const Step& step : workload.steps)
     validate_step(facts, step);
-  Runner runner(platform, workload, facts);
+  Runner runner(platform, workload, facts, options);
   return runner.run();
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,22 @@
 
 namespace pjbit::engine {
 
+class Recorder;
+
+// How far a run has come: the (rank, top-level step instance) pairs that are done, of all of them.
+struct Progress {
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+  double sim_time_s = 0.0;  // simulated time at the last one done
+};
+
 struct RunOptions {
   std::uint64_t seed = 1;
+  // Records the timeline (engine/recorder.h) when set; it must outlive simulate().
+  Recorder* recorder = nullptr;
+  // Called from inside the simulation each time a rank finishes a top-level step instance; it must only
+  // take note (it runs on the simulation's thread and must not block).
+  std::function<void(const Progress&)> progress;
 };
 
 // One executed step (per iteration), with nested children for `parallel`.

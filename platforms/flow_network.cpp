@@ -64,6 +64,7 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
   const core::Tick now = core::now_ticks();
   f.rem0 = static_cast<double>(bytes);
   f.t0 = now;
+  f.started = now;
   f.rate = 0.0;
   f.seen = false;
   ++f.version;
@@ -288,6 +289,9 @@ void FlowNetwork::complete(int slot, core::Tick now) {
     f.tally->energy_j += bytes * path.joules_per_byte;
     f.tally->wire_bytes += bytes * path.wire_per_byte;
   }
+  if (m_observer != nullptr)
+    m_observer->flow(path.resources, f.src, f.dst, f.bytes, static_cast<std::uint8_t>(f.cls), f.tag,
+                     f.started, now);
   queue_delivery(now, path.latency, Delivery{f.src, f.dst, f.tag, f.bytes, f.sink});
   // Leave every resource's list (the last flow of the list takes this one's place) and mark it: the flows
   // still there may now get more.

@@ -16,6 +16,7 @@
 
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
+#include "core/observer.h"
 #include "core/tick_buckets.h"
 #include "modules/accelerator/accelerator.h"
 #include "modules/link/link.h"
@@ -37,6 +38,9 @@ class FlowNetwork : public accelerator::IFlowFabric {
   // Hands the bytes the flows carried to the links, switches and NICs they crossed (their energy, bytes and
   // busy time). Flows add to compact counters while the simulation runs; call this once it has ended.
   void flush();
+
+  // Tells `observer` of every flow when it ends (null: nobody, the default).
+  void set_observer(core::TransferObserver* observer) { m_observer = observer; }
 
   std::uint64_t flows_started() const { return m_started; }
   std::uint64_t reallocations() const { return m_reallocations; }
@@ -108,6 +112,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
     std::vector<int> position;  // where this flow sits in each resource's list of flows
     double rem0 = 0.0;          // payload bytes still to leave the source at t0
     core::Tick t0 = 0;
+    core::Tick started = 0;
     double rate = 0.0;  // payload bytes per second
     core::Tick finish = 0;
     std::uint32_t version = 0;  // bumped whenever finish changes: older heap entries are stale
@@ -149,6 +154,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
 
   Platform& m_platform;
   bool m_priorities;
+  core::TransferObserver* m_observer = nullptr;
   std::vector<Flow> m_flows;  // slots
   std::vector<int> m_free;
   std::vector<double> m_capacity;      // per link direction, payload bytes per second

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <ostream>
 #include <string>
 
 #include "engine/simulation.h"
@@ -37,5 +39,12 @@ std::string csv(const Inputs& in);            // header line and one row
 // Writes `text` to `path` through a temporary file in the same folder and a rename, so a reader never sees
 // a partial file. Throws core::InputError naming the path when it cannot.
 void write_file_atomically(const std::string& path, const std::string& text);
+// The same for a file written piece by piece by `write`.
+void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
+
+// Throws core::InputError naming the path when a file cannot be written there (a folder that does not exist
+// or is not writable, or a folder in its place), so that a run can refuse before it simulates. Leaves
+// nothing behind.
+void check_writable(const std::string& path);
 
 }  // namespace pjbit::report

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "core/errors.h"
 #include "core/overrides.h"
 #include "core/yaml_support.h"
+#include "engine/recorder.h"
 #include "engine/simulation.h"
 #include "platforms/builder.h"
 #include "platforms/loader.h"
@@ -19,7 +21,9 @@
 #include "power/ledger.h"
 #include "report/html.h"
 #include "report/report.h"
+#include "report/trace.h"
 #include "sc_main/compare.h"
+#include "sc_main/progress.h"
 #include "sc_main/sweep.h"
 #include "workloads/loader.h"
 
@@ -34,6 +38,9 @@ struct RunArgs {
   std::string json_path;
   std::string csv_path;
   std::string html_path;
+  std::string trace_path;
+  std::string vcd_path;
+  std::size_t trace_limit = engine::RecorderOptions{}.max_events;
   std::uint64_t seed = 1;
   bool quiet = false;
 };
@@ -52,9 +59,24 @@ int cmd_run(const RunArgs& args) {
   const auto overrides = parse_overrides(args.sets);
   const auto platform = platforms::load_platform(args.platform, overrides);
   const auto workload = workloads::load_workload(args.workload, overrides);
+  // Refuse an output that cannot be written before simulating, not after.
+  for (const std::string* path :
+       {&args.json_path, &args.csv_path, &args.html_path, &args.trace_path, &args.vcd_path})
+    if (!path->empty()) report::check_writable(*path);
   engine::RunOptions options;
   options.seed = args.seed;
+  std::unique_ptr<engine::Recorder> recorder;
+  if (!args.trace_path.empty() || !args.vcd_path.empty()) {
+    engine::RecorderOptions ro;
+    ro.max_events = args.trace_limit;
+    ro.link_activity = !args.vcd_path.empty();
+    recorder = std::make_unique<engine::Recorder>(ro);
+    options.recorder = recorder.get();
+  }
+  ProgressBar bar(!args.quiet, ProgressBar::delay_from_environment());
+  if (bar.active()) options.progress = [&bar](const engine::Progress& p) { bar.update(p); };
   const auto sim = engine::simulate(platform, workload, options);
+  bar.finish();
   const auto ledger = power::price(sim, platform);
   const auto density = power::assess_density(sim, platform, ledger);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -66,6 +88,12 @@ int cmd_run(const RunArgs& args) {
       report::write_file_atomically(args.html_path, report::to_html(nlohmann::json::parse(json)));
   }
   if (!args.csv_path.empty()) report::write_file_atomically(args.csv_path, report::csv(in));
+  if (!args.trace_path.empty())
+    report::write_file_atomically(args.trace_path,
+                                  [&](std::ostream& out) { report::write_trace(out, *recorder, in); });
+  if (!args.vcd_path.empty())
+    report::write_file_atomically(args.vcd_path,
+                                  [&](std::ostream& out) { report::write_vcd(out, *recorder, in); });
   if (!args.quiet) std::cout << report::summary_table(in) << std::flush;
   return kOk;
 }
@@ -116,8 +144,15 @@ int main(int argc, char* argv[]) {
   run_cmd->add_option("--json", run.json_path, "write the report (schema pjbit.report/1) to FILE");
   run_cmd->add_option("--csv", run.csv_path, "write one row of headline metrics to FILE");
   run_cmd->add_option("--html", run.html_path, "write a self-contained report page with charts to FILE");
+  run_cmd->add_option("--trace", run.trace_path,
+                      "write a timeline (Chrome/Perfetto trace-event JSON) to FILE: ranks, links, power");
+  run_cmd->add_option("--vcd", run.vcd_path, "write link and rank activity as a value change dump to FILE");
+  run_cmd
+      ->add_option("--trace-limit", run.trace_limit,
+                   "record at most N events for --trace and --vcd (default 1000000)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
   run_cmd->add_option("--seed", run.seed, "seed of every random choice (default 1)");
-  run_cmd->add_flag("--quiet", run.quiet, "print no summary table");
+  run_cmd->add_flag("--quiet", run.quiet, "print no summary table and no progress bar");
 
   std::string v_platform, v_workload;
   std::vector<std::string> v_sets;

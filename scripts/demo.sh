@@ -8,9 +8,10 @@ mkdir -p "$out"
 platforms=(platforms/pod8-nvswitch.yaml platforms/pods-fattree-dsp.yaml platforms/pods-fattree-cpo.yaml
            platforms/pods-ocs.yaml platforms/switch8.yaml platforms/ring8.yaml)
 workload=workloads/train_step.yaml
+first=$(basename "${platforms[0]}" .yaml)
 echo "pjbit: $(basename "$workload" .yaml) on ${#platforms[@]} platforms (reports in $out/)"
-"$pjbit" run "${platforms[0]}" "$workload" --json "$out/$(basename "${platforms[0]}" .yaml).json" \
-  --csv "$out/$(basename "${platforms[0]}" .yaml).csv"
+"$pjbit" run "${platforms[0]}" "$workload" --json "$out/$first.json" --csv "$out/$first.csv" \
+  --html "$out/$first.html"
 for p in "${platforms[@]:1}"; do
   name=$(basename "$p" .yaml)
   "$pjbit" run "$p" "$workload" --quiet --json "$out/$name.json" --csv "$out/$name.csv"
@@ -52,3 +53,5 @@ for p in platforms:
     print(f"  {name:<18} {escape:>16} {port:>7} {rack:>17} {cooled:>9} {r['cooling']['kind']:>8} "
           f"{100 * r['energy_j']['idle_share']['total']:>9.1f}%  {warnings}")
 PY
+echo
+echo "report page of $first: $out/$first.html (open it in a browser)"

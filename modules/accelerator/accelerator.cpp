@@ -63,6 +63,7 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
   m->undelivered = bytes;
   m->done = &done;
   m->tally = tally;
+  m->issued = core::now_ticks();
   done.add();
   if (m_flow_fabric != nullptr) {
     // The flow fabric routes the flow itself (and keeps the paths of fixed routes).
@@ -122,6 +123,7 @@ void Accelerator::inject(int port) {
   ext.bytes = static_cast<std::uint32_t>(bytes);
   ext.credit = true;
   ext.tail = core::now_ticks();
+  ext.issued = m->issued;
   ext.tally = m->tally;
   ext.message = m;
   p->set_data_length(static_cast<unsigned int>(bytes));

@@ -143,6 +143,7 @@ class Accelerator : public core::Component {
     core::Route route;  // kept with the message: its packets point at it
     bool spray = false;
     std::uint64_t packets = 0;
+    core::Tick issued = 0;  // when send() posted it
     Completion* done = nullptr;
     core::StepTally* tally = nullptr;
     void delivered(std::uint64_t bytes) override;

@@ -65,6 +65,7 @@ void Link::on_item(const Item& item) {
   const core::FabricExtension& ext = core::fabric(*item.payload);
   d.arbiter.push(ext.flow, ext.cls, item.payload);
   d.stats.max_queue = std::max(d.stats.max_queue, d.arbiter.queued());
+  if (m_observer != nullptr) m_observer->queued(m_channel + item.dir, d.arbiter.queued());
   if (!d.wakeup_armed) {
     d.wakeup_armed = true;
     m_queue.push(d.busy_until, Item{nullptr, item.dir});
@@ -84,6 +85,7 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
 
   account(d, bits, tail_out - now, ext.tally);
   d.stats.packets += 1;
+  if (m_observer != nullptr) m_observer->packet(m_channel + dir, ext, now, tail_out, d.arbiter.queued());
 
   const bool credit = ext.credit;
   ext.credit = false;

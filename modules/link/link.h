@@ -12,6 +12,7 @@
 #include "core/component.h"
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
+#include "core/observer.h"
 
 namespace pjbit::link {
 
@@ -70,6 +71,13 @@ class Link : public core::Component {
   // same energy, wire bytes and busy time the packets would have charged.
   void carry(int dir, double payload_bytes, core::StepTally* tally);
 
+  // Tells `observer` of every packet this link serializes and every packet it queues (null: nobody, the
+  // default); direction d is reported as channel `channel + d`.
+  void observe(core::TransferObserver* observer, int channel) {
+    m_observer = observer;
+    m_channel = channel;
+  }
+
  private:
   struct Item {
     tlm::tlm_generic_payload* payload;
@@ -97,6 +105,8 @@ class Link : public core::Component {
   core::Tick m_latency;
   Direction m_dir[2];
   core::EventQueue<Item> m_queue;
+  core::TransferObserver* m_observer = nullptr;
+  int m_channel = 0;
 };
 
 }  // namespace pjbit::link

@@ -1,0 +1,34 @@
+// What the fabric tells a timeline recorder (pjbit run --trace, --vcd) while it runs. Models hold a pointer
+// to an observer that is null unless recording was asked for, so the cost of recording when it is off is one
+// null check per packet on a link (and per flow in the flow engine). An observer only looks: nothing it does
+// may change what the models do.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/fabric_extension.h"
+#include "core/time.h"
+
+namespace pjbit::core {
+
+class TransferObserver {
+ public:
+  virtual ~TransferObserver() = default;
+
+  // Packet engine: a packet started serializing onto link direction `channel` (2 x link index + direction,
+  // as the platform numbers its links) at `start`; the wire is its until `end`. `queued` packets wait behind
+  // it on that direction.
+  virtual void packet(int channel, const FabricExtension& ext, Tick start, Tick end, std::size_t queued) = 0;
+
+  // Packet engine: a packet joined the queue of link direction `channel`, which now holds `queued`.
+  virtual void queued(int channel, std::size_t queued) = 0;
+
+  // Flow engine: a flow of `bytes` from endpoint `src` to `dst`, posted at `issued`, crossed every link
+  // direction in `channels` from `issued` until its last byte left the source at `end`.
+  virtual void flow(const std::vector<int>& channels, int src, int dst, std::uint64_t bytes, std::uint8_t cls,
+                    std::uint64_t tag, Tick issued, Tick end) = 0;
+};
+
+}  // namespace pjbit::core

@@ -1,0 +1,347 @@
+#include "engine/recorder.h"
+
+#include <algorithm>
+
+#include "platforms/builder.h"
+
+namespace pjbit::engine {
+
+const char* rank_state_name(RankState s) {
+  switch (s) {
+    case RankState::Idle:
+      return "idle";
+    case RankState::Waiting:
+      return "waiting";
+    case RankState::Computing:
+      return "compute";
+  }
+  return "idle";
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// EnergyProfile
+
+void EnergyProfile::spread(std::size_t series, core::Tick start, core::Tick end, double amount) {
+  if (amount == 0.0) return;
+  end = std::max(end, start);
+  grow(std::max(end, start + 1));
+  const core::Tick w = m_width;
+  const std::size_t first = static_cast<std::size_t>(start / w);
+  const std::size_t last = end > start ? static_cast<std::size_t>((end - 1) / w) : first;
+  if (first == last) {
+    m_amount[first * kSeries + series] += amount;
+    return;
+  }
+  // The partial windows at both ends get their share; the whole windows between, as differences.
+  const double per_tick = amount / static_cast<double>(end - start);
+  m_amount[first * kSeries + series] += per_tick * static_cast<double>((first + 1) * w - start);
+  m_amount[last * kSeries + series] += per_tick * static_cast<double>(end - last * w);
+  if (last > first + 1) {
+    const double whole = per_tick * static_cast<double>(w);
+    m_full[(first + 1) * kSeries + series] += whole;
+    m_full[last * kSeries + series] -= whole;
+  }
+}
+
+void EnergyProfile::fold() {
+  for (std::size_t s = 0; s < kSeries; ++s) {
+    double running = 0.0;
+    for (std::size_t w = 0; w < kWindows; ++w) {
+      running += m_full[w * kSeries + s];
+      m_amount[w * kSeries + s] += running;
+    }
+  }
+  std::fill(m_full.begin(), m_full.end(), 0.0);
+}
+
+void EnergyProfile::grow(core::Tick end) {
+  while (end > static_cast<core::Tick>(kWindows) * m_width) {
+    // Twice as wide: window j takes windows 2j and 2j + 1.
+    fold();
+    for (std::size_t j = 0; j < kWindows / 2; ++j)
+      for (std::size_t s = 0; s < kSeries; ++s)
+        m_amount[j * kSeries + s] = m_amount[2 * j * kSeries + s] + m_amount[(2 * j + 1) * kSeries + s];
+    std::fill(m_amount.begin() + static_cast<std::ptrdiff_t>(kWindows / 2 * kSeries), m_amount.end(), 0.0);
+    m_width *= 2;
+  }
+}
+
+std::vector<double> EnergyProfile::amounts(std::size_t series, std::size_t count) const {
+  count = std::min(count, kWindows);
+  std::vector<double> out(count);
+  double running = 0.0;
+  for (std::size_t w = 0; w < count; ++w) {
+    running += m_full[w * kSeries + series];
+    // Differences that cancel leave rounding dust: never report less than nothing.
+    out[w] = std::max(0.0, m_amount[w * kSeries + series] + running);
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Recorder
+
+Recorder::Recorder(RecorderOptions options) : m_options(options) {}
+
+void Recorder::attach(platforms::Platform& platform) {
+  using platforms::NodeKind;
+  m_packets = platform.flow_network() == nullptr;
+  const platforms::Topology& topo = platform.topology();
+  const auto& links = platform.links();
+  m_channels.assign(2 * links.size(), Channel{});
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const platforms::LinkInfo& info = links[i];
+    const link::Params& p = info.link->params();
+    const double wire = 1.0 / (1.0 - p.overhead);
+    for (int d = 0; d < 2; ++d) {
+      Channel& c = m_channels[2 * i + static_cast<std::size_t>(d)];
+      c.id = info.id[d];
+      c.tier = info.tier;
+      c.internal = info.internal;
+      for (const auto& e : p.stack)
+        if (e.energy_pj_per_bit > 0.0)
+          c.joules_per_byte.emplace_back(core::EnergyAccount::index(e.category),
+                                         8.0 * wire * e.energy_pj_per_bit * 1e-12);
+      // A switch or NIC charges per byte it forwards, and forwards every byte onto one of its links.
+      const platforms::TopoLink& l = topo.links[i];
+      const int from = d == 0 ? l.a : l.b;
+      const NodeKind kind = topo.nodes[static_cast<std::size_t>(from)].kind;
+      if (kind == NodeKind::Switch) {
+        const auto* sw = static_cast<const fabric_switch::Switch*>(platform.node_module(from));
+        if (sw->params().energy_pj_per_bit > 0.0)
+          c.joules_per_byte.emplace_back(core::EnergyAccount::index(core::Category::Switch),
+                                         8.0 * sw->params().energy_pj_per_bit * 1e-12);
+      } else if (kind == NodeKind::Nic) {
+        const auto* nic = static_cast<const nic::Nic*>(platform.node_module(from));
+        if (nic->params().energy_pj_per_bit > 0.0)
+          c.joules_per_byte.emplace_back(core::EnergyAccount::index(core::Category::Nic),
+                                         8.0 * nic->params().energy_pj_per_bit * 1e-12);
+      }
+    }
+    if (m_packets) info.link->observe(this, static_cast<int>(2 * i));
+  }
+  if (!m_packets) platform.flow_network()->set_observer(this);
+  m_channel_state.assign(m_channels.size(), ChannelState{});
+  m_endpoints.clear();
+  for (int e = 0; e < topo.endpoints(); ++e)
+    m_endpoints.push_back(
+        topo.nodes[static_cast<std::size_t>(topo.endpoint_node[static_cast<std::size_t>(e)])].name);
+  m_ranks.assign(static_cast<std::size_t>(platform.ranks()), Rank{});
+}
+
+void Recorder::detach(platforms::Platform& platform) {
+  const core::Tick now = core::now_ticks();
+  m_end = now;
+  m_profile.extend(now);
+  for (int r = 0; r < ranks(); ++r)
+    settle(r, now, true);
+  for (std::size_t c = 0; c < m_channel_state.size(); ++c) {
+    ChannelState& cs = m_channel_state[c];
+    if (cs.busy_open && admit_activity(cs.busy_start))
+      m_busy.push_back({static_cast<int>(c), cs.busy_start, cs.busy_end});
+    cs.busy_open = false;
+    if (cs.pending) keep_depth(static_cast<int>(c));
+  }
+  const platforms::Topology& topo = platform.topology();
+  for (std::size_t k = 0; k < platform.circuit_switches().size(); ++k) {
+    const std::string& name = topo.nodes[static_cast<std::size_t>(platform.ocs_node(k))].name;
+    for (const auto& r : platform.circuit_switches()[k]->reconfigurations())
+      if (admit(r.start))
+        m_reconfigurations.push_back({name, r.requested, r.start, r.end, r.ports.size(), r.why});
+  }
+  for (const auto& info : platform.links())
+    info.link->observe(nullptr, 0);
+  if (platform.flow_network() != nullptr) platform.flow_network()->set_observer(nullptr);
+}
+
+const Recorder::StepLabel& Recorder::label(std::uint64_t instance) const {
+  static const StepLabel unknown{};
+  return instance < m_labels.size() ? m_labels[static_cast<std::size_t>(instance)] : unknown;
+}
+
+bool Recorder::admit(core::Tick now) {
+  if (m_events < m_options.max_events) {
+    ++m_events;
+    return true;
+  }
+  m_truncated_at = m_truncated ? std::min(m_truncated_at, now) : now;
+  m_truncated = true;
+  return false;
+}
+
+bool Recorder::admit_activity(core::Tick now) {
+  if (m_activity_events < m_options.max_events) {
+    ++m_activity_events;
+    return true;
+  }
+  m_activity_truncated_at = m_activity_truncated ? std::min(m_activity_truncated_at, now) : now;
+  m_activity_truncated = true;
+  return false;
+}
+
+void Recorder::step_begin(int rank, std::uint64_t instance, const workloads::Step& step, int iteration,
+                          const std::string& algorithm) {
+  using Kind = workloads::Step::Kind;
+  const core::Tick now = core::now_ticks();
+  if (instance >= m_labels.size()) m_labels.resize(static_cast<std::size_t>(instance) + 1);
+  StepLabel& l = m_labels[static_cast<std::size_t>(instance)];
+  if (!l.known) {
+    l.known = true;
+    l.key = step.key;
+    l.iteration = iteration;
+    switch (step.kind) {
+      case Kind::Collective:
+        l.kind = "collective";
+        l.op = workloads::op_name(step.collective.op);
+        l.algorithm = algorithm;
+        l.cls = workloads::class_name(step.collective.cls);
+        l.size_bytes = step.collective.size_bytes;
+        l.name = l.key + " " + l.op + " " + l.algorithm;
+        break;
+      case Kind::Compute:
+        l.kind = "compute";
+        l.name = l.key + " compute";
+        break;
+      case Kind::Memory:
+        l.kind = step.checkpoint ? "checkpoint" : "memory";
+        l.op = step.memory.write ? "write" : "read";
+        l.cls = workloads::class_name(step.memory.cls);
+        l.pool = step.memory.pool;
+        l.size_bytes = step.memory.size_bytes;
+        l.name = l.key + " " + (step.checkpoint ? l.kind : l.kind + " " + l.op) + " " + l.pool;
+        break;
+      case Kind::Parallel:
+        l.kind = "parallel";
+        l.name = l.key + " parallel";
+        break;
+    }
+  }
+  Rank& r = m_ranks[static_cast<std::size_t>(rank)];
+  const bool blocks = step.kind == Kind::Collective || step.kind == Kind::Memory;
+  const int depth = static_cast<int>(r.open.size());
+  if (depth == 0) settle(rank, now, true);  // state spans never cross a top-level step's boundary
+  std::size_t index = kNone;
+  if (admit(now)) {
+    index = m_steps.size();
+    m_steps.push_back({rank, depth, instance, now, now});
+  }
+  r.open.push_back({instance, index, blocks});
+  if (blocks) ++r.blocked;
+  settle(rank, now, false);
+}
+
+void Recorder::step_end(int rank, std::uint64_t instance) {
+  const core::Tick now = core::now_ticks();
+  Rank& r = m_ranks[static_cast<std::size_t>(rank)];
+  const auto it = std::find_if(r.open.rbegin(), r.open.rend(),
+                               [instance](const Open& o) { return o.instance == instance; });
+  if (it == r.open.rend()) return;
+  if (it->index != kNone) m_steps[it->index].end = now;
+  if (it->blocks) --r.blocked;
+  r.open.erase(std::next(it).base());
+  settle(rank, now, r.open.empty());
+}
+
+void Recorder::compute_begin(int rank) {
+  ++m_ranks[static_cast<std::size_t>(rank)].computing;
+  settle(rank, core::now_ticks(), false);
+}
+
+void Recorder::compute_end(int rank) {
+  --m_ranks[static_cast<std::size_t>(rank)].computing;
+  settle(rank, core::now_ticks(), false);
+}
+
+void Recorder::settle(int rank, core::Tick now, bool split) {
+  Rank& r = m_ranks[static_cast<std::size_t>(rank)];
+  const RankState next = r.computing > 0 ? RankState::Computing
+                         : r.blocked > 0 ? RankState::Waiting
+                                         : RankState::Idle;
+  if (next == r.state && !split) return;
+  if (r.state != RankState::Idle && now > r.since) {
+    m_profile.spread(r.state == RankState::Computing ? EnergyProfile::kComputing : EnergyProfile::kWaiting,
+                     r.since, now, core::to_seconds(now - r.since));
+    if (admit(r.since)) m_states.push_back({rank, r.state, r.since, now});
+  }
+  r.state = next;
+  r.since = now;
+}
+
+void Recorder::charge(int channel, double bytes, core::Tick start, core::Tick end) {
+  for (const auto& [category, joules] : m_channels[static_cast<std::size_t>(channel)].joules_per_byte)
+    m_profile.spread(category, start, end, bytes * joules);
+}
+
+void Recorder::note_depth(int channel, std::size_t depth, core::Tick now) {
+  ChannelState& cs = m_channel_state[static_cast<std::size_t>(channel)];
+  if (cs.pending && cs.pending_at != now) keep_depth(channel);
+  cs.pending = true;
+  cs.pending_at = now;
+  cs.pending_depth = static_cast<std::uint32_t>(depth);
+}
+
+void Recorder::keep_depth(int channel) {
+  ChannelState& cs = m_channel_state[static_cast<std::size_t>(channel)];
+  cs.pending = false;
+  if (cs.pending_depth == cs.depth) return;
+  cs.depth = cs.pending_depth;
+  if (admit_activity(cs.pending_at)) m_depths.push_back({channel, cs.pending_at, cs.depth});
+}
+
+void Recorder::packet(int channel, const core::FabricExtension& ext, core::Tick start, core::Tick end,
+                      std::size_t queued) {
+  charge(channel, ext.bytes, start, end);
+  ChannelState& cs = m_channel_state[static_cast<std::size_t>(channel)];
+  if (m_options.link_activity) {
+    // Back-to-back packets make one busy interval.
+    if (cs.busy_open && start <= cs.busy_end) {
+      cs.busy_end = std::max(cs.busy_end, end);
+    } else {
+      if (cs.busy_open && admit_activity(cs.busy_start))
+        m_busy.push_back({channel, cs.busy_start, cs.busy_end});
+      cs.busy_open = true;
+      cs.busy_start = start;
+      cs.busy_end = end;
+    }
+    note_depth(channel, queued, start);
+  }
+  if (m_channels[static_cast<std::size_t>(channel)].internal) return;
+  // One transfer per message and link direction: the packets of a message mostly follow each other, so the
+  // direction remembers the last message it saw before anything is looked up.
+  std::size_t index = kNone;
+  if (cs.last_flow == ext.flow) {
+    index = cs.last_transfer;
+  } else {
+    const auto it = m_open_transfers.find(FlowKey{ext.flow, channel});
+    if (it != m_open_transfers.end()) {
+      index = it->second;
+    } else if (admit(start)) {
+      index = m_transfers.size();
+      m_transfers.push_back({channel, ext.src, ext.dst, ext.cls, ext.tag >> 24, 0, ext.issued, start, end});
+      m_open_transfers.emplace(FlowKey{ext.flow, channel}, index);
+    }
+    if (index != kNone) {
+      cs.last_flow = ext.flow;
+      cs.last_transfer = index;
+    }
+  }
+  if (index == kNone) return;
+  Transfer& t = m_transfers[index];
+  t.bytes += ext.bytes;
+  t.end = std::max(t.end, end);
+}
+
+void Recorder::queued(int channel, std::size_t queued) {
+  if (m_options.link_activity) note_depth(channel, queued, core::now_ticks());
+}
+
+void Recorder::flow(const std::vector<int>& channels, int src, int dst, std::uint64_t bytes, std::uint8_t cls,
+                    std::uint64_t tag, core::Tick issued, core::Tick end) {
+  for (int channel : channels) {
+    charge(channel, static_cast<double>(bytes), issued, end);
+    if (m_channels[static_cast<std::size_t>(channel)].internal) continue;
+    if (admit(issued)) m_transfers.push_back({channel, src, dst, cls, tag >> 24, bytes, issued, issued, end});
+  }
+}
+
+}  // namespace pjbit::engine

@@ -1,0 +1,250 @@
+// Records a run's timeline for `pjbit run --trace` and `--vcd`: what each rank did when (its steps, and
+// whether it computed or waited), every transfer on every link direction, link busy intervals and queue
+// depths, OCS reconfigurations, and the energy charged over time. The engine and the fabric call it only when
+// recording was asked for (RunOptions::recorder); it observes and never changes what the models do.
+// report/trace.h writes what it holds.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/energy.h"
+#include "core/observer.h"
+#include "core/time.h"
+#include "workloads/spec.h"
+
+namespace pjbit::platforms {
+class Platform;
+}
+
+namespace pjbit::engine {
+
+// What a rank does at an instant: computing when any compute step of it runs, else waiting when it is inside
+// a collective, memory or checkpoint step, else idle (before, between or after its steps).
+enum class RankState : std::uint8_t { Idle, Waiting, Computing };
+const char* rank_state_name(RankState s);
+
+// Energy charged over time, in equal windows that double in width as the run grows: its size stays bounded
+// (at most kWindows windows) whatever the run's length, and spreading an amount over an interval costs O(1).
+class EnergyProfile {
+ public:
+  static constexpr std::size_t kWindows = 512;
+  // Series: the energy categories, then rank-seconds computing and rank-seconds waiting.
+  static constexpr std::size_t kComputing = core::kNumCategories;
+  static constexpr std::size_t kWaiting = core::kNumCategories + 1;
+  static constexpr std::size_t kSeries = core::kNumCategories + 2;
+
+  // Spreads `amount` of `series` evenly over [start, end) (all of it at `start` when end == start).
+  void spread(std::size_t series, core::Tick start, core::Tick end, double amount);
+  // Makes the windows cover [0, end) (they may cover more).
+  void extend(core::Tick end) { grow(end); }
+  core::Tick window() const { return m_width; }
+  // The amount of `series` in window i = [i x window, (i + 1) x window), for the first `count` windows.
+  std::vector<double> amounts(std::size_t series, std::size_t count) const;
+
+ private:
+  void grow(core::Tick end);
+  void fold();
+
+  core::Tick m_width = 1000;  // ticks per window: 1 ns at the kernel's default resolution, doubled as needed
+  // m_amount[w * kSeries + s]: the amount of series s in window w, but for m_full's share.
+  std::vector<double> m_amount = std::vector<double>(kWindows * kSeries, 0.0);
+  // Amounts that fill whole windows, as differences: window w gets the sum of m_full[0..w] (per series).
+  std::vector<double> m_full = std::vector<double>(kWindows * kSeries, 0.0);
+};
+
+struct RecorderOptions {
+  // Slices kept (steps, rank states, transfers, reconfigurations), and as many link activity changes.
+  std::size_t max_events = 1000000;
+  bool link_activity = false;  // keep link busy intervals and queue depths (packet engine; for VCD)
+};
+
+class Recorder final : public core::TransferObserver {
+ public:
+  // A step instance as the timeline names it.
+  struct StepLabel {
+    std::string name;  // "steps.1 all_reduce ring"
+    std::string key;
+    std::string kind;  // collective | compute | memory | checkpoint | parallel
+    std::string op;    // collectives: all_reduce ...; memory: read | write
+    std::string algorithm;
+    std::string cls;
+    std::string pool;
+    std::uint64_t size_bytes = 0;
+    int iteration = 0;
+    bool known = false;
+  };
+  // A rank inside a step instance; depth 0 for top-level steps, 1 for the children of a parallel step ...
+  struct StepSpan {
+    int rank;
+    int depth;
+    std::uint64_t instance;
+    core::Tick start, end;
+  };
+  struct StateSpan {
+    int rank;
+    RankState state;
+    core::Tick start, end;
+  };
+  // One message (packets) or flow crossing one link direction: from its first byte's start there until its
+  // last byte's end there (packets), or from its start until its last byte left the source (flows).
+  struct Transfer {
+    int channel;
+    int src, dst;  // endpoints
+    std::uint8_t cls;
+    std::uint64_t instance;  // the step instance that sent it
+    std::uint64_t bytes;     // payload bytes that crossed this link direction
+    core::Tick issued;       // when the sender posted it
+    core::Tick start, end;
+  };
+  struct Interval {
+    int channel;
+    core::Tick start, end;
+  };
+  struct Depth {
+    int channel;
+    core::Tick at;
+    std::uint32_t depth;
+  };
+  struct Reconfiguration {
+    std::string ocs;
+    core::Tick requested, start, end;
+    std::size_t ports;
+    std::string why;
+  };
+  // A link direction: channel c is direction c % 2 of the platform's link c / 2.
+  struct Channel {
+    std::string id;  // "r0->r1", as in the report
+    std::string tier;
+    bool internal = false;  // inside a node (accelerator to NIC, switch to its reduction engine)
+    // Dynamic joules per payload byte that crosses it, by category: the link's cost stack, and the switch or
+    // NIC that drives it (they charge per byte they send onto it).
+    std::vector<std::pair<std::size_t, double>> joules_per_byte;
+  };
+
+  explicit Recorder(RecorderOptions options = {});
+
+  // --- called by the engine ---
+  // Before the simulation starts: learns the links and observes them (and the flow engine).
+  void attach(platforms::Platform& platform);
+  // After it has ended: closes what is open and reads the OCS reconfiguration logs.
+  void detach(platforms::Platform& platform);
+  // A rank enters and leaves a step instance (instance ids are unique per run); `algorithm` for collectives.
+  void step_begin(int rank, std::uint64_t instance, const workloads::Step& step, int iteration,
+                  const std::string& algorithm);
+  void step_end(int rank, std::uint64_t instance);
+  void compute_begin(int rank);
+  void compute_end(int rank);
+
+  // --- core::TransferObserver ---
+  void packet(int channel, const core::FabricExtension& ext, core::Tick start, core::Tick end,
+              std::size_t queued) override;
+  void queued(int channel, std::size_t queued) override;
+  void flow(const std::vector<int>& channels, int src, int dst, std::uint64_t bytes, std::uint8_t cls,
+            std::uint64_t tag, core::Tick issued, core::Tick end) override;
+
+  // --- what was recorded ---
+  int ranks() const { return static_cast<int>(m_ranks.size()); }
+  bool packets() const { return m_packets; }  // the packet engine ran (else flows)
+  const std::vector<Channel>& channels() const { return m_channels; }
+  // "r3", "pool0": an endpoint as the platform names it.
+  const std::string& endpoint_name(int endpoint) const {
+    return m_endpoints[static_cast<std::size_t>(endpoint)];
+  }
+  const StepLabel& label(std::uint64_t instance) const;
+  const std::vector<StepSpan>& steps() const { return m_steps; }
+  const std::vector<StateSpan>& states() const { return m_states; }
+  const std::vector<Transfer>& transfers() const { return m_transfers; }
+  const std::vector<Interval>& busy() const { return m_busy; }   // packet engine with link_activity
+  const std::vector<Depth>& depths() const { return m_depths; }  // packet engine with link_activity
+  const std::vector<Reconfiguration>& reconfigurations() const { return m_reconfigurations; }
+  const EnergyProfile& profile() const { return m_profile; }
+  core::Tick end() const { return m_end; }  // the last instant the kernel reached
+  const RecorderOptions& options() const { return m_options; }
+  std::size_t events() const { return m_events; }
+  std::size_t activity_events() const { return m_activity_events; }
+  // Whether slices were left out, and the earliest start of one left out.
+  bool truncated() const { return m_truncated; }
+  core::Tick truncated_at() const { return m_truncated_at; }
+  // The same for link activity changes.
+  bool activity_truncated() const { return m_activity_truncated; }
+  core::Tick activity_truncated_at() const { return m_activity_truncated_at; }
+
+ private:
+  struct Open {
+    std::uint64_t instance;
+    std::size_t index;  // into m_steps, or kNone when the cap left it out
+    bool blocks;        // collective, memory or checkpoint
+  };
+  struct Rank {
+    int computing = 0;
+    int blocked = 0;
+    RankState state = RankState::Idle;
+    core::Tick since = 0;
+    std::vector<Open> open;
+  };
+  struct FlowKey {
+    std::uint64_t flow;
+    int channel;
+    bool operator==(const FlowKey& o) const { return flow == o.flow && channel == o.channel; }
+  };
+  struct FlowKeyHash {
+    std::size_t operator()(const FlowKey& k) const {
+      return std::hash<std::uint64_t>()(k.flow * 0x9e3779b97f4a7c15ull ^
+                                        static_cast<std::uint64_t>(k.channel));
+    }
+  };
+  // Per channel, packet engine: the message last seen and its transfer, the busy interval being built, the
+  // last queue depth kept, and the depth at the latest instant it changed (kept once that instant is over: a
+  // queue that a packet joins and leaves within one instant has not changed).
+  struct ChannelState {
+    std::uint64_t last_flow = ~std::uint64_t{0};
+    std::size_t last_transfer = 0;
+    core::Tick busy_start = 0, busy_end = 0;
+    bool busy_open = false;
+    std::uint32_t depth = 0;
+    core::Tick pending_at = 0;
+    std::uint32_t pending_depth = 0;
+    bool pending = false;
+  };
+  static constexpr std::size_t kNone = ~std::size_t{0};
+
+  // Takes a slot for one more slice starting at `now`, or notes the truncation and says no.
+  bool admit(core::Tick now);
+  // The same for a link activity change.
+  bool admit_activity(core::Tick now);
+  // Re-evaluates the rank's state at `now`; `split` ends the current span even when the state stays.
+  void settle(int rank, core::Tick now, bool split);
+  void charge(int channel, double bytes, core::Tick start, core::Tick end);
+  void note_depth(int channel, std::size_t depth, core::Tick now);
+  void keep_depth(int channel);
+
+  RecorderOptions m_options;
+  bool m_packets = true;
+  std::vector<Channel> m_channels;
+  std::vector<ChannelState> m_channel_state;
+  std::vector<std::string> m_endpoints;
+  std::vector<Rank> m_ranks;
+  std::vector<StepLabel> m_labels;  // by instance id
+  std::vector<StepSpan> m_steps;
+  std::vector<StateSpan> m_states;
+  std::vector<Transfer> m_transfers;
+  std::unordered_map<FlowKey, std::size_t, FlowKeyHash> m_open_transfers;  // packet engine
+  std::vector<Interval> m_busy;
+  std::vector<Depth> m_depths;
+  std::vector<Reconfiguration> m_reconfigurations;
+  EnergyProfile m_profile;
+  core::Tick m_end = 0;
+  std::size_t m_events = 0;
+  bool m_truncated = false;
+  core::Tick m_truncated_at = 0;
+  std::size_t m_activity_events = 0;
+  bool m_activity_truncated = false;
+  core::Tick m_activity_truncated_at = 0;
+};
+
+}  // namespace pjbit::engine

@@ -1,0 +1,600 @@
+#include "report/trace.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <queue>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/time.h"
+
+namespace pjbit::report {
+
+namespace {
+
+using core::Tick;
+using engine::EnergyProfile;
+using engine::Recorder;
+
+constexpr int kRanksPid = 1;
+constexpr int kLinksPid = 2;
+constexpr int kOcsPid = 3;
+constexpr int kPowerPid = 4;
+
+// Simulated time in whole nanoseconds, rounded down. Every time in the trace goes through it, so that a slice
+// inside another in simulated time stays inside after a viewer adds up ts and dur.
+class Nanoseconds {
+ public:
+  Nanoseconds()
+      : m_ticks_per_ns(static_cast<Tick>(std::llround(core::ticks_per_second() / 1e9))),
+        m_ns_per_tick(1e9 / core::ticks_per_second()) {}
+  std::uint64_t operator()(Tick t) const {
+    if (m_ticks_per_ns >= 1) return t / m_ticks_per_ns;
+    return static_cast<std::uint64_t>(std::floor(static_cast<double>(t) * m_ns_per_tick));
+  }
+
+ private:
+  Tick m_ticks_per_ns;
+  double m_ns_per_tick;
+};
+
+// Microseconds (the unit of ts and dur) with three decimals: whole nanoseconds, written exactly.
+std::string micros(std::uint64_t ns) {
+  return fmt::format("{}.{:03}", ns / 1000, ns % 1000);
+}
+
+// A JSON string; text from the input files that is not UTF-8 is replaced, never an error.
+std::string quote(const std::string& s) {
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Writes the elements of the traceEvents array, separated by commas.
+class Events {
+ public:
+  explicit Events(std::ostream& out) : m_out(out) {}
+  void add(const std::string& event) {
+    m_out << (m_count == 0 ? "\n" : ",\n") << event;
+    ++m_count;
+  }
+  void metadata(const char* what, int pid, int tid, const std::string& args) {
+    add(fmt::format(R"({{"name":"{}","ph":"M","pid":{},"tid":{},"args":{}}})", what, pid, tid, args));
+  }
+  void complete(const std::string& quoted_name, const char* cat, int pid, int tid, std::uint64_t start_ns,
+                std::uint64_t end_ns, const std::string& args) {
+    add(fmt::format(R"({{"name":{},"cat":"{}","ph":"X","pid":{},"tid":{},"ts":{},"dur":{},"args":{}}})",
+                    quoted_name, cat, pid, tid, micros(start_ns), micros(end_ns - start_ns), args));
+  }
+
+ private:
+  std::ostream& m_out;
+  std::size_t m_count = 0;
+};
+
+// A slice waiting for its track and lane.
+struct Item {
+  Tick start, end;
+  int level;  // nesting order among slices that start and end together: lower encloses higher
+  std::size_t index;
+};
+
+bool before(const Item& a, const Item& b) {
+  if (a.start != b.start) return a.start < b.start;
+  if (a.end != b.end) return a.end > b.end;  // the enclosing slice first
+  if (a.level != b.level) return a.level < b.level;
+  return a.index < b.index;
+}
+
+// Lanes in which slices nest (trace viewers draw only slices that nest within one track): each slice, in
+// order, takes the first lane where it lies inside the innermost slice still open, or after all of them.
+std::vector<int> nesting_lanes(const std::vector<Item>& items, int* lanes) {
+  std::vector<std::vector<Tick>> open;  // per lane: the ends of the slices open, innermost last
+  std::vector<int> lane(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::size_t k = 0;
+    for (; k < open.size(); ++k) {
+      auto& ends = open[k];
+      while (!ends.empty() && ends.back() <= items[i].start)
+        ends.pop_back();
+      if (ends.empty() || ends.back() >= items[i].end) break;
+    }
+    if (k == open.size()) open.emplace_back();
+    open[k].push_back(items[i].end);
+    lane[i] = static_cast<int>(k);
+  }
+  *lanes = static_cast<int>(open.size());
+  return lane;
+}
+
+// Lanes in which slices do not overlap at all: each slice, in order, takes the lowest lane that is free, or
+// none (-1) when all of at most `max_lanes` are taken.
+std::vector<int> disjoint_lanes(const std::vector<Item>& items, int max_lanes, int* lanes) {
+  using Busy = std::pair<Tick, int>;  // (end, lane)
+  std::priority_queue<Busy, std::vector<Busy>, std::greater<Busy>> busy;
+  std::priority_queue<int, std::vector<int>, std::greater<int>> free;
+  std::vector<int> lane(items.size());
+  int count = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    while (!busy.empty() && busy.top().first <= items[i].start) {
+      free.push(busy.top().second);
+      busy.pop();
+    }
+    int k = count;
+    if (free.empty() && count == max_lanes) {
+      lane[i] = -1;
+      continue;
+    }
+    if (free.empty()) {
+      ++count;
+    } else {
+      k = free.top();
+      free.pop();
+    }
+    busy.push({items[i].end, k});
+    lane[i] = k;
+  }
+  *lanes = count;
+  return lane;
+}
+
+std::string lane_name(const std::string& track, int lane) {
+  return lane == 0 ? track : fmt::format("{} ({})", track, lane + 1);
+}
+
+std::string step_args(const Recorder::StepLabel& l) {
+  std::string a =
+      fmt::format(R"({{"step":{},"iteration":{},"kind":{})", quote(l.key), l.iteration, quote(l.kind));
+  if (!l.op.empty()) a += R"(,"op":)" + quote(l.op);
+  if (!l.algorithm.empty()) a += R"(,"algorithm":)" + quote(l.algorithm);
+  if (!l.pool.empty()) a += R"(,"pool":)" + quote(l.pool);
+  if (!l.cls.empty()) a += R"(,"class":)" + quote(l.cls);
+  if (l.kind == "collective" || l.kind == "memory" || l.kind == "checkpoint")
+    a += fmt::format(R"(,"bytes":{})", l.size_bytes);
+  return a + "}";
+}
+
+std::string step_name(const Recorder::StepLabel& l) {
+  return l.known ? l.name : std::string("transfer");
+}
+
+void rank_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
+  const int n = rec.ranks();
+  // Names and arguments once per step instance.
+  std::vector<std::pair<std::string, std::string>> named;
+  auto label = [&](std::uint64_t instance) -> const std::pair<std::string, std::string>& {
+    if (instance >= named.size()) named.resize(static_cast<std::size_t>(instance) + 1);
+    auto& entry = named[static_cast<std::size_t>(instance)];
+    if (entry.first.empty()) {
+      const auto& l = rec.label(instance);
+      entry = {quote(step_name(l)), step_args(l)};
+    }
+    return entry;
+  };
+  constexpr int kStateLevel = 1 << 20;  // states lie inside the steps they happen in
+  std::vector<std::vector<Item>> per_rank(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < rec.steps().size(); ++i) {
+    const auto& s = rec.steps()[i];
+    per_rank[static_cast<std::size_t>(s.rank)].push_back({s.start, s.end, s.depth, i});
+  }
+  for (std::size_t i = 0; i < rec.states().size(); ++i) {
+    const auto& s = rec.states()[i];
+    per_rank[static_cast<std::size_t>(s.rank)].push_back({s.start, s.end, kStateLevel, i});
+  }
+  int extra_tid = n;  // lanes beyond a rank's first get tids after the ranks'
+  int sort_index = 0;
+  for (int r = 0; r < n; ++r) {
+    auto& items = per_rank[static_cast<std::size_t>(r)];
+    std::sort(items.begin(), items.end(), before);
+    int lanes = 0;
+    const std::vector<int> lane = nesting_lanes(items, &lanes);
+    std::vector<int> tid(static_cast<std::size_t>(std::max(lanes, 1)));
+    tid[0] = r;
+    for (int k = 1; k < lanes; ++k)
+      tid[static_cast<std::size_t>(k)] = extra_tid++;
+    for (int k = 0; k < std::max(lanes, 1); ++k) {
+      const int t = tid[static_cast<std::size_t>(k)];
+      ev.metadata("thread_name", kRanksPid, t,
+                  fmt::format(R"({{"name":{}}})", quote(lane_name("rank " + std::to_string(r), k))));
+      ev.metadata("thread_sort_index", kRanksPid, t, fmt::format(R"({{"sort_index":{}}})", sort_index++));
+    }
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const Item& it = items[i];
+      const int t = tid[static_cast<std::size_t>(lane[i])];
+      if (it.level == kStateLevel) {
+        const auto& s = rec.states()[it.index];
+        ev.complete(quote(engine::rank_state_name(s.state)), "state", kRanksPid, t, ns(s.start), ns(s.end),
+                    "{}");
+      } else {
+        const auto& s = rec.steps()[it.index];
+        const auto& [name, args] = label(s.instance);
+        ev.complete(name, "step", kRanksPid, t, ns(s.start), ns(s.end), args);
+      }
+    }
+  }
+}
+
+// Rows a link direction's track may take: transfers that overlap are drawn on rows of their own, up to
+// kLinkLanes - 1 of them; more at once are drawn merged on one more row, so that a crowded fabric cannot
+// multiply the tracks.
+constexpr int kLinkLanes = 16;
+
+void link_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
+  const auto& channels = rec.channels();
+  std::vector<std::vector<Item>> per_channel(channels.size());
+  for (std::size_t i = 0; i < rec.transfers().size(); ++i) {
+    const auto& t = rec.transfers()[i];
+    per_channel[static_cast<std::size_t>(t.channel)].push_back({t.start, t.end, 0, i});
+  }
+  std::vector<std::string> names;  // per step instance
+  int tid = 0;
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    auto& items = per_channel[c];
+    if (items.empty()) continue;
+    std::sort(items.begin(), items.end(), before);
+    int lanes = 0;
+    const std::vector<int> lane = disjoint_lanes(items, kLinkLanes - 1, &lanes);
+    const bool crowded = std::find(lane.begin(), lane.end(), -1) != lane.end();
+    const int first = tid;
+    for (int k = 0; k < lanes + (crowded ? 1 : 0); ++k)
+      ev.metadata("thread_name", kLinksPid, tid++,
+                  fmt::format(R"({{"name":{}}})", quote(k < lanes ? lane_name(channels[c].id, k)
+                                                                  : channels[c].id + " (more at once)")));
+    // Transfers that found no row, merged where they overlap.
+    Tick merged_start = 0, merged_end = 0;
+    std::uint64_t merged_bytes = 0, merged_count = 0;
+    auto flush_merged = [&] {
+      if (merged_count == 0) return;
+      ev.complete(quote(fmt::format("{} transfers", merged_count)), "transfers", kLinksPid, first + lanes,
+                  ns(merged_start), ns(merged_end),
+                  fmt::format(R"({{"transfers":{},"bytes":{}}})", merged_count, merged_bytes));
+      merged_count = merged_bytes = 0;
+    };
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const auto& t = rec.transfers()[items[i].index];
+      if (lane[i] < 0) {
+        if (merged_count > 0 && t.start > merged_end) flush_merged();
+        if (merged_count == 0) merged_start = merged_end = t.start;
+        merged_end = std::max(merged_end, t.end);
+        merged_bytes += t.bytes;
+        ++merged_count;
+        continue;
+      }
+      if (t.instance >= names.size()) names.resize(static_cast<std::size_t>(t.instance) + 1);
+      std::string& name = names[static_cast<std::size_t>(t.instance)];
+      if (name.empty()) name = quote(step_name(rec.label(t.instance)));
+      const auto cls = workloads::class_name(static_cast<workloads::TransportClass>(std::min<int>(t.cls, 4)));
+      ev.complete(name, "transfer", kLinksPid, first + lane[i], ns(t.start), ns(t.end),
+                  fmt::format(R"({{"bytes":{},"class":"{}","src":{},"dst":{},"issued_us":{}}})", t.bytes, cls,
+                              quote(rec.endpoint_name(t.src)), quote(rec.endpoint_name(t.dst)),
+                              micros(ns(t.issued))));
+    }
+    flush_merged();
+  }
+}
+
+void ocs_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
+  std::vector<std::string> seen;
+  for (const auto& r : rec.reconfigurations()) {
+    auto it = std::find(seen.begin(), seen.end(), r.ocs);
+    const int tid = static_cast<int>(it - seen.begin());
+    if (it == seen.end()) {
+      seen.push_back(r.ocs);
+      ev.metadata("thread_name", kOcsPid, tid, fmt::format(R"({{"name":{}}})", quote(r.ocs)));
+    }
+    ev.complete(quote("reconfiguration"), "ocs", kOcsPid, tid, ns(r.start), ns(r.end),
+                fmt::format(R"({{"requested_us":{},"ports":{},"why":{}}})", micros(ns(r.requested)), r.ports,
+                            quote(r.why)));
+  }
+}
+
+// Power by category in each window of the energy profile. Every category's dynamic energy is the ledger's,
+// spread in time as the recorder saw it charged: the links' cost stacks and the switches and NICs by the
+// bytes they sent, when they sent them; compute by the ranks computing; HBM by the ranks inside steps
+// (computing or waiting); anything with no such record evenly over the run. Static power is constant, and
+// cooling follows the IT power. The windows' energies add up to the report's energy_j.
+void power_counters(Events& ev, const Recorder& rec, const Inputs& in, const Nanoseconds& ns) {
+  const power::Ledger& l = *in.ledger;
+  const Tick end = core::to_ticks(in.sim->sim_time_s);
+  const EnergyProfile& profile = rec.profile();
+  const Tick w = profile.window();
+  if (end == 0) return;
+  const auto windows = static_cast<std::size_t>(std::min<Tick>((end + w - 1) / w, EnergyProfile::kWindows));
+  const double run_s = core::to_seconds(end);
+  std::vector<double> len(windows);
+  for (std::size_t i = 0; i < windows; ++i) {
+    const Tick to = i + 1 == windows ? end : static_cast<Tick>(i + 1) * w;
+    len[i] = core::to_seconds(to - static_cast<Tick>(i) * w);
+  }
+  const std::size_t cooling = core::EnergyAccount::index(core::Category::Cooling);
+  const std::size_t compute = core::EnergyAccount::index(core::Category::Compute);
+  const std::size_t hbm = core::EnergyAccount::index(core::Category::Hbm);
+  const std::vector<double> computing = profile.amounts(EnergyProfile::kComputing, windows);
+  const std::vector<double> waiting = profile.amounts(EnergyProfile::kWaiting, windows);
+  // Dynamic joules per category and window.
+  std::vector<std::vector<double>> dynamic(core::kNumCategories, std::vector<double>(windows, 0.0));
+  auto spread = [&](std::vector<double>& out, double joules, const std::vector<double>& shape) {
+    double sum = 0.0;
+    for (double x : shape)
+      sum += x;
+    for (std::size_t i = 0; i < windows; ++i)
+      out[i] = sum > 0.0 ? joules * shape[i] / sum : joules * len[i] / run_s;
+  };
+  std::vector<double> it_dynamic(windows, 0.0);
+  for (std::size_t c = 0; c < core::kNumCategories; ++c) {
+    if (c == cooling || l.dynamic_j[c] == 0.0) continue;
+    std::vector<double> shape;
+    if (c == compute) {
+      shape = computing;
+    } else if (c == hbm) {
+      shape = computing;
+      for (std::size_t i = 0; i < windows; ++i)
+        shape[i] += waiting[i];
+    } else {
+      shape = profile.amounts(c, windows);
+    }
+    spread(dynamic[c], l.dynamic_j[c], shape);
+    for (std::size_t i = 0; i < windows; ++i)
+      it_dynamic[i] += dynamic[c][i];
+  }
+  if (l.dynamic_j[cooling] != 0.0) spread(dynamic[cooling], l.dynamic_j[cooling], it_dynamic);
+
+  // Samples at the windows' starts in whole nanoseconds, each holding its window's energy as power over the
+  // time to the next sample, so that the counters integrate to the energy exactly as a viewer reads them. A
+  // window shorter than a nanosecond at the end of the run joins the one before.
+  struct Sample {
+    std::uint64_t at_ns;
+    std::uint64_t length_ns;
+    core::PerCategory joules{};
+    double computing = 0.0, waiting = 0.0;  // rank-seconds
+  };
+  std::vector<Sample> samples;
+  for (std::size_t i = 0; i < windows; ++i) {
+    const std::uint64_t from = ns(static_cast<Tick>(i) * w);
+    const std::uint64_t to = ns(i + 1 == windows ? end : static_cast<Tick>(i + 1) * w);
+    if (samples.empty() || to > from) samples.push_back({from, to - from, {}, 0.0, 0.0});
+    Sample& s = samples.back();
+    for (std::size_t c = 0; c < core::kNumCategories; ++c)
+      s.joules[c] += l.static_j[c] * len[i] / run_s + dynamic[c][i];
+    s.computing += computing[i];
+    s.waiting += waiting[i];
+  }
+  auto counters = [&](std::uint64_t at_ns, const Sample* s) {
+    const double seconds = s != nullptr && s->length_ns > 0 ? static_cast<double>(s->length_ns) * 1e-9 : 0.0;
+    auto per_second = [&](double amount) { return seconds > 0.0 ? amount / seconds : 0.0; };
+    std::string power;
+    for (std::size_t c = 0; c < core::kNumCategories; ++c) {
+      if (l.by_category_j[c] == 0.0) continue;
+      power += fmt::format(R"({}"{}":{})", power.empty() ? "" : ",",
+                           core::category_name(static_cast<core::Category>(c)),
+                           s != nullptr ? per_second(s->joules[c]) : 0.0);
+    }
+    if (!power.empty())
+      ev.add(fmt::format(R"J({{"name":"power (W)","ph":"C","pid":{},"tid":0,"ts":{},"args":{{{}}}}})J",
+                         kPowerPid, micros(at_ns), power));
+    ev.add(fmt::format(
+        R"({{"name":"ranks","ph":"C","pid":{},"tid":0,"ts":{},"args":{{"computing":{},"waiting":{}}}}})",
+        kPowerPid, micros(at_ns), s != nullptr ? per_second(s->computing) : 0.0,
+        s != nullptr ? per_second(s->waiting) : 0.0));
+  };
+  for (const Sample& s : samples)
+    counters(s.at_ns, &s);
+  counters(ns(end), nullptr);  // the end of the run
+}
+
+}  // namespace
+
+void write_trace(std::ostream& out, const engine::Recorder& recorder, const Inputs& in) {
+  const Nanoseconds ns;
+  const auto& sim = *in.sim;
+  const Tick window = recorder.profile().window();
+  out << "{\"displayTimeUnit\":\"ns\",\"otherData\":{"
+      << fmt::format(R"("generator":"pjbit {}","platform":{},"workload":{},"engine":{},"ranks":{},)",
+                     PJBIT_VERSION, quote(sim.platform_name), quote(sim.workload_name), quote(sim.engine),
+                     sim.ranks)
+      << fmt::format(R"("sim_time_s":{},"power_window_s":{},"events":{},"max_events":{},"truncated":{})",
+                     sim.sim_time_s, core::to_seconds(window), recorder.events(),
+                     recorder.options().max_events, recorder.truncated() ? "true" : "false");
+  if (recorder.truncated())
+    out << fmt::format(R"(,"truncated_at_s":{})", core::to_seconds(recorder.truncated_at()));
+  out << "},\"traceEvents\":[";
+  Events ev(out);
+  const std::pair<int, const char*> processes[] = {
+      {kRanksPid, "ranks"}, {kLinksPid, "links"}, {kOcsPid, "ocs"}, {kPowerPid, "power"}};
+  for (const auto& [pid, name] : processes) {
+    if (pid == kOcsPid && recorder.reconfigurations().empty()) continue;
+    ev.metadata("process_name", pid, 0, fmt::format(R"({{"name":"{}"}})", name));
+    ev.metadata("process_sort_index", pid, 0, fmt::format(R"({{"sort_index":{}}})", pid));
+  }
+  rank_tracks(ev, recorder, ns);
+  link_tracks(ev, recorder, ns);
+  ocs_tracks(ev, recorder, ns);
+  power_counters(ev, recorder, in, ns);
+  if (recorder.truncated())
+    ev.add(fmt::format(
+        R"({{"name":"trace truncated: events from here on are left out","ph":"i","s":"g","pid":{},"tid":0,"ts":{},"args":{{"max_events":{}}}}})",
+        kRanksPid, micros(ns(recorder.truncated_at())), recorder.options().max_events));
+  out << "\n]}\n";
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// VCD
+
+namespace {
+
+// VCD identifiers: printable ASCII from '!' to '~', shortest first.
+std::string vcd_id(std::size_t n) {
+  std::string id;
+  do {
+    id += static_cast<char>('!' + n % 94);
+    n /= 94;
+  } while (n > 0);
+  return id;
+}
+
+// A name VCD readers take as one identifier: "->" becomes "_to_", anything but letters, digits and '_' '_'.
+std::string vcd_name(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '-' && i + 1 < s.size() && s[i + 1] == '>') {
+      out += "_to_";
+      ++i;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') {
+      out += c;
+    } else {
+      out += '_';
+    }
+  }
+  return out;
+}
+
+struct Var {
+  std::string id;
+  bool wire;  // a 1-bit wire, else a vector written in binary
+};
+
+struct Change {
+  Tick at;
+  int order;  // at one instant, ends (0) before starts (1): the value written is the last
+  std::uint32_t var;
+  std::uint32_t value;
+};
+
+std::string binary(std::uint32_t v) {
+  return v == 0 ? std::string("0") : fmt::format("{:b}", v);
+}
+
+}  // namespace
+
+void write_vcd(std::ostream& out, const engine::Recorder& recorder, const Inputs& in) {
+  const auto& sim = *in.sim;
+  const auto& channels = recorder.channels();
+  std::vector<Var> vars;
+  std::vector<Change> changes;
+  auto add_var = [&](bool wire) {
+    vars.push_back({vcd_id(vars.size()), wire});
+    return static_cast<std::uint32_t>(vars.size() - 1);
+  };
+
+  // Left out past the cap: rank states and transfers, or link activity, from the earliest instant either was.
+  std::string truncated;
+  if (recorder.truncated() || recorder.activity_truncated()) {
+    Tick from = ~Tick{0};
+    if (recorder.truncated()) from = recorder.truncated_at();
+    if (recorder.activity_truncated()) from = std::min(from, recorder.activity_truncated_at());
+    truncated = fmt::format(", truncated: changes from {} s on are left out", core::to_seconds(from));
+  }
+  out << fmt::format("$comment {} on {}: {} engine, {} ranks{} $end\n", vcd_name(sim.workload_name),
+                     vcd_name(sim.platform_name), sim.engine, sim.ranks, truncated);
+  out << "$version pjbit " << PJBIT_VERSION << " $end\n";
+  out << "$timescale " << sc_core::sc_get_time_resolution().to_string() << " $end\n";
+  out << "$scope module pjbit $end\n$scope module ranks $end\n";
+  // Ranks: their state.
+  std::vector<std::uint32_t> rank_var;
+  for (int r = 0; r < recorder.ranks(); ++r) {
+    rank_var.push_back(add_var(false));
+    out << fmt::format("$var reg 2 {} rank{} $end\n", vars.back().id, r);
+  }
+  out << "$upscope $end\n$scope module links $end\n";
+  for (const auto& s : recorder.states()) {
+    changes.push_back(
+        {s.start, 1, rank_var[static_cast<std::size_t>(s.rank)], static_cast<std::uint32_t>(s.state)});
+    changes.push_back({s.end, 0, rank_var[static_cast<std::size_t>(s.rank)], 0});
+  }
+  // Link directions that carried something: busy, transfers crossing, packets queued.
+  std::vector<std::vector<std::pair<Tick, int>>> steps(channels.size());  // (time, +1 | -1) per channel
+  for (const auto& t : recorder.transfers()) {
+    steps[static_cast<std::size_t>(t.channel)].emplace_back(t.start, +1);
+    steps[static_cast<std::size_t>(t.channel)].emplace_back(t.end, -1);
+  }
+  std::vector<std::vector<const Recorder::Interval*>> busy(channels.size());
+  for (const auto& b : recorder.busy())
+    busy[static_cast<std::size_t>(b.channel)].push_back(&b);
+  std::vector<std::vector<const Recorder::Depth*>> depths(channels.size());
+  for (const auto& d : recorder.depths())
+    depths[static_cast<std::size_t>(d.channel)].push_back(&d);
+  const bool packets = recorder.packets();
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    if (channels[c].internal || (steps[c].empty() && busy[c].empty() && depths[c].empty())) continue;
+    out << "$scope module " << vcd_name(channels[c].id) << " $end\n";
+    const std::uint32_t busy_var = add_var(true);
+    out << fmt::format("$var wire 1 {} busy $end\n", vars.back().id);
+    const std::uint32_t count_var = add_var(false);
+    out << fmt::format("$var integer 32 {} transfers $end\n", vars.back().id);
+    if (packets) {
+      const std::uint32_t queue_var = add_var(false);
+      out << fmt::format("$var integer 32 {} queue $end\n", vars.back().id);
+      for (const auto* d : depths[c])
+        changes.push_back({d->at, 1, queue_var, d->depth});
+      for (const auto* b : busy[c]) {
+        changes.push_back({b->start, 1, busy_var, 1});
+        changes.push_back({b->end, 0, busy_var, 0});
+      }
+    }
+    // Transfers crossing it; with flows, the direction is busy while any does.
+    auto& s = steps[c];
+    std::sort(s.begin(), s.end());
+    std::uint32_t count = 0;
+    for (std::size_t i = 0; i < s.size();) {
+      const Tick at = s[i].first;
+      for (; i < s.size() && s[i].first == at; ++i)
+        count = static_cast<std::uint32_t>(static_cast<int>(count) + s[i].second);
+      changes.push_back({at, 1, count_var, count});
+      if (!packets) changes.push_back({at, 1, busy_var, count > 0 ? 1u : 0u});
+    }
+    out << "$upscope $end\n";
+  }
+  out << "$upscope $end\n$upscope $end\n$enddefinitions $end\n";
+
+  auto value = [&](std::uint32_t var, std::uint32_t v) {
+    return vars[var].wire ? fmt::format("{}{}\n", v, vars[var].id)
+                          : fmt::format("b{} {}\n", binary(v), vars[var].id);
+  };
+  std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) {
+    return a.at != b.at ? a.at < b.at : a.order < b.order;
+  });
+  // One block per instant, with the last value each variable takes at it, when that is a change; the values
+  // at time 0 are the initial ones.
+  std::vector<std::uint32_t> current(vars.size(), 0), pending(vars.size(), 0);
+  std::vector<char> touched_flag(vars.size(), 0);
+  std::vector<std::uint32_t> touched;
+  std::size_t i = 0;
+  Tick written = 0;
+  for (; i < changes.size() && changes[i].at == 0; ++i)
+    current[changes[i].var] = changes[i].value;
+  out << "#0\n$dumpvars\n";
+  for (std::uint32_t v = 0; v < vars.size(); ++v)
+    out << value(v, current[v]);
+  out << "$end\n";
+  while (i < changes.size()) {
+    const Tick at = changes[i].at;
+    touched.clear();
+    for (; i < changes.size() && changes[i].at == at; ++i) {
+      const auto v = changes[i].var;
+      pending[v] = changes[i].value;
+      if (!touched_flag[v]) {
+        touched_flag[v] = 1;
+        touched.push_back(v);
+      }
+    }
+    std::string block;
+    for (const auto v : touched) {
+      touched_flag[v] = 0;
+      if (pending[v] == current[v]) continue;
+      current[v] = pending[v];
+      block += value(v, current[v]);
+    }
+    if (block.empty()) continue;
+    out << '#' << at << '\n' << block;
+    written = at;
+  }
+  // The end of the run, so that viewers show the last values up to it.
+  const Tick end = std::max(recorder.end(), core::to_ticks(sim.sim_time_s));
+  if (end > written) out << '#' << end << '\n';
+}
+
+}  // namespace pjbit::report

@@ -1,0 +1,59 @@
+// The recorder's energy profile (engine/recorder.h): amounts spread over intervals land in the windows they
+// overlap, in proportion, and nothing is lost when the windows double to cover a longer run.
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <vector>
+
+#include "engine/recorder.h"
+
+namespace pjbit::engine {
+namespace {
+
+double sum(const std::vector<double>& v) {
+  return std::accumulate(v.begin(), v.end(), 0.0);
+}
+
+TEST(EnergyProfile, SpreadsInProportionToOverlap) {
+  EnergyProfile p;
+  const core::Tick w = p.window();
+  // From the middle of window 1 to the middle of window 4: a half, two whole and a half window.
+  p.spread(0, w + w / 2, 4 * w + w / 2, 6.0);
+  const std::vector<double> a = p.amounts(0, 6);
+  EXPECT_DOUBLE_EQ(a[0], 0.0);
+  EXPECT_DOUBLE_EQ(a[1], 1.0);
+  EXPECT_DOUBLE_EQ(a[2], 2.0);
+  EXPECT_DOUBLE_EQ(a[3], 2.0);
+  EXPECT_DOUBLE_EQ(a[4], 1.0);
+  EXPECT_DOUBLE_EQ(a[5], 0.0);
+  // An instant lands in its window; other series are untouched.
+  p.spread(1, 2 * w, 2 * w, 5.0);
+  EXPECT_DOUBLE_EQ(p.amounts(1, 6)[2], 5.0);
+  EXPECT_DOUBLE_EQ(sum(p.amounts(0, 6)), 6.0);
+}
+
+TEST(EnergyProfile, WindowsDoubleWithoutLosingAnything) {
+  EnergyProfile p;
+  const core::Tick w0 = p.window();
+  p.spread(2, 0, 10 * w0, 10.0);  // 1 per window
+  p.spread(2, 3 * w0, 3 * w0, 4.0);
+  // Far beyond the windows: they double until it fits, at most kWindows of them.
+  const core::Tick far = 1000 * EnergyProfile::kWindows * w0;
+  p.spread(2, far - 8 * w0, far, 8.0);
+  const core::Tick w = p.window();
+  EXPECT_GT(w, w0);
+  EXPECT_EQ(w % w0, 0u);
+  EXPECT_LE(far, EnergyProfile::kWindows * w);
+  EXPECT_GT(far, EnergyProfile::kWindows * w / 2);
+  const std::vector<double> a = p.amounts(2, EnergyProfile::kWindows);
+  EXPECT_NEAR(sum(a), 22.0, 1e-12);
+  EXPECT_NEAR(a[0], 14.0, 1e-12);  // the first two spreads now fit in the first window
+  EXPECT_NEAR(a[(far - 1) / w], 8.0, 1e-12);
+  // extend() covers a time without adding anything.
+  p.extend(4 * far);
+  EXPECT_LE(4 * far, EnergyProfile::kWindows * p.window());
+  EXPECT_NEAR(sum(p.amounts(2, EnergyProfile::kWindows)), 22.0, 1e-12);
+}
+
+}  // namespace
+}  // namespace pjbit::engine
