@@ -1,5 +1,7 @@
 #include "report/report.h"
 
+#include "report/power_profile.h"
+
 #include <fmt/format.h>
 
 #include <sys/stat.h>
@@ -38,6 +40,33 @@ double effective_compute(const engine::SimulationResult& sim) {
 }
 
 namespace {
+
+// Power over simulated time (report/power_profile.h): per window, each category's energy over the window's
+// length. t_s are the windows' starts; the last window ends at sim_time_s.
+nlohmann::json power_trace_json(const Inputs& in) {
+  const PowerProfile p = power_profile(*in.recorder, in);
+  nlohmann::json t = nlohmann::json::object();
+  const std::size_t n = p.from.size();
+  t["window_s"] = n > 0 ? core::to_seconds(p.to.front() - p.from.front()) : 0.0;
+  std::vector<double> starts, total(n, 0.0);
+  nlohmann::json by = nlohmann::json::object();
+  for (std::size_t i = 0; i < n; ++i)
+    starts.push_back(core::to_seconds(p.from[i]));
+  for (std::size_t c = 0; c < core::kNumCategories; ++c) {
+    if (in.ledger->by_category_j[c] == 0.0) continue;
+    std::vector<double> watts(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double seconds = core::to_seconds(p.to[i] - p.from[i]);
+      watts[i] = seconds > 0.0 ? p.joules[i][c] / seconds : 0.0;
+      total[i] += watts[i];
+    }
+    by[core::category_name(static_cast<core::Category>(c))] = watts;
+  }
+  t["t_s"] = starts;
+  t["by_category"] = by;
+  t["peak_w"] = n > 0 ? *std::max_element(total.begin(), total.end()) : 0.0;
+  return t;
+}
 
 std::uint64_t whole(double bytes) {
   return static_cast<std::uint64_t>(std::llround(bytes));
@@ -224,6 +253,7 @@ std::string to_json(const Inputs& in) {
   }
   r["effective_compute"] = effective_compute(sim);
   r["power_w"] = {{"average", l.average_power_w}, {"peak", l.peak_power_w}, {"static", l.static_power_w}};
+  if (in.recorder != nullptr) r["power_trace"] = power_trace_json(in);
   {
     const double it = l.total_j - l.by_category_j[core::EnergyAccount::index(core::Category::Cooling)];
     r["cooling"] = {
@@ -403,10 +433,17 @@ std::string csv(const Inputs& in) {
   const auto& l = *in.ledger;
   std::string out =
       "platform,workload,ranks,sim_time_s,useful_bytes,wire_bytes,energy_total_j,energy_fabric_j,"
-      "fabric_pj_per_useful_bit,effective_compute,power_average_w,power_peak_w\n";
-  out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", sim.platform_name, sim.workload_name, sim.ranks,
+      "fabric_pj_per_useful_bit,effective_compute,power_average_w,power_peak_w";
+  if (in.recorder != nullptr) out += ",power_trace_window_s,power_trace_peak_w";
+  out += "\n";
+  out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", sim.platform_name, sim.workload_name, sim.ranks,
                      sim.sim_time_s, whole(sim.useful_bytes), whole(sim.wire_bytes), l.total_j, l.fabric_j,
                      l.fabric_pj_per_useful_bit, effective_compute(sim), l.average_power_w, l.peak_power_w);
+  if (in.recorder != nullptr) {
+    const nlohmann::json trace = power_trace_json(in);
+    out += fmt::format(",{},{}", trace.value("window_s", 0.0), trace.value("peak_w", 0.0));
+  }
+  out += "\n";
   return out;
 }
 

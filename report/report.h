@@ -13,6 +13,10 @@
 #include "power/ledger.h"
 #include "workloads/spec.h"
 
+namespace pjbit::engine {
+class Recorder;
+}
+
 namespace pjbit::report {
 
 struct Inputs {
@@ -23,6 +27,8 @@ struct Inputs {
   const power::Density* density = nullptr;
   std::uint64_t seed = 1;
   double wall_time_s = 0.0;
+  // The run's recorder, when there was one: the report then carries its power over time (power_trace).
+  const engine::Recorder* recorder = nullptr;
 };
 
 // nccl-tests' bus-bandwidth factor for `op` over n ranks.

@@ -1,5 +1,7 @@
 #include "report/trace.h"
 
+#include "report/power_profile.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -291,57 +293,13 @@ void ocs_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
   }
 }
 
-// Power by category in each window of the energy profile. Every category's dynamic energy is the ledger's,
-// spread in time as the recorder saw it charged: the links' cost stacks and the switches and NICs by the
-// bytes they sent, when they sent them; compute by the ranks computing; HBM by the ranks inside steps
-// (computing or waiting); anything with no such record evenly over the run. Static power is constant, and
-// cooling follows the IT power. The windows' energies add up to the report's energy_j.
+// Power by category over time for the trace: report::power_profile's windows as counters.
 void power_counters(Events& ev, const Recorder& rec, const Inputs& in, const Nanoseconds& ns) {
   const power::Ledger& l = *in.ledger;
-  const Tick end = core::to_ticks(in.sim->sim_time_s);
-  const EnergyProfile& profile = rec.profile();
-  const Tick w = profile.window();
-  if (end == 0) return;
-  const auto windows = static_cast<std::size_t>(std::min<Tick>((end + w - 1) / w, EnergyProfile::kWindows));
-  const double run_s = core::to_seconds(end);
-  std::vector<double> len(windows);
-  for (std::size_t i = 0; i < windows; ++i) {
-    const Tick to = i + 1 == windows ? end : static_cast<Tick>(i + 1) * w;
-    len[i] = core::to_seconds(to - static_cast<Tick>(i) * w);
-  }
-  const std::size_t cooling = core::EnergyAccount::index(core::Category::Cooling);
-  const std::size_t compute = core::EnergyAccount::index(core::Category::Compute);
-  const std::size_t hbm = core::EnergyAccount::index(core::Category::Hbm);
-  const std::vector<double> computing = profile.amounts(EnergyProfile::kComputing, windows);
-  const std::vector<double> waiting = profile.amounts(EnergyProfile::kWaiting, windows);
-  // Dynamic joules per category and window.
-  std::vector<std::vector<double>> dynamic(core::kNumCategories, std::vector<double>(windows, 0.0));
-  auto spread = [&](std::vector<double>& out, double joules, const std::vector<double>& shape) {
-    double sum = 0.0;
-    for (double x : shape)
-      sum += x;
-    for (std::size_t i = 0; i < windows; ++i)
-      out[i] = sum > 0.0 ? joules * shape[i] / sum : joules * len[i] / run_s;
-  };
-  std::vector<double> it_dynamic(windows, 0.0);
-  for (std::size_t c = 0; c < core::kNumCategories; ++c) {
-    if (c == cooling || l.dynamic_j[c] == 0.0) continue;
-    std::vector<double> shape;
-    if (c == compute) {
-      shape = computing;
-    } else if (c == hbm) {
-      shape = computing;
-      for (std::size_t i = 0; i < windows; ++i)
-        shape[i] += waiting[i];
-    } else {
-      shape = profile.amounts(c, windows);
-    }
-    spread(dynamic[c], l.dynamic_j[c], shape);
-    for (std::size_t i = 0; i < windows; ++i)
-      it_dynamic[i] += dynamic[c][i];
-  }
-  if (l.dynamic_j[cooling] != 0.0) spread(dynamic[cooling], l.dynamic_j[cooling], it_dynamic);
-
+  const PowerProfile profile = power_profile(rec, in);
+  const std::size_t windows = profile.from.size();
+  if (windows == 0) return;
+  const Tick end = profile.to.back();
   // Samples at the windows' starts in whole nanoseconds, each holding its window's energy as power over the
   // time to the next sample, so that the counters integrate to the energy exactly as a viewer reads them. A
   // window shorter than a nanosecond at the end of the run joins the one before.
@@ -353,14 +311,14 @@ void power_counters(Events& ev, const Recorder& rec, const Inputs& in, const Nan
   };
   std::vector<Sample> samples;
   for (std::size_t i = 0; i < windows; ++i) {
-    const std::uint64_t from = ns(static_cast<Tick>(i) * w);
-    const std::uint64_t to = ns(i + 1 == windows ? end : static_cast<Tick>(i + 1) * w);
+    const std::uint64_t from = ns(profile.from[i]);
+    const std::uint64_t to = ns(profile.to[i]);
     if (samples.empty() || to > from) samples.push_back({from, to - from, {}, 0.0, 0.0});
     Sample& s = samples.back();
     for (std::size_t c = 0; c < core::kNumCategories; ++c)
-      s.joules[c] += l.static_j[c] * len[i] / run_s + dynamic[c][i];
-    s.computing += computing[i];
-    s.waiting += waiting[i];
+      s.joules[c] += profile.joules[i][c];
+    s.computing += profile.computing[i];
+    s.waiting += profile.waiting[i];
   }
   auto counters = [&](std::uint64_t at_ns, const Sample* s) {
     const double seconds = s != nullptr && s->length_ns > 0 ? static_cast<double>(s->length_ns) * 1e-9 : 0.0;

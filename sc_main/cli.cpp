@@ -65,14 +65,14 @@ int cmd_run(const RunArgs& args) {
     if (!path->empty()) report::check_writable(*path);
   engine::RunOptions options;
   options.seed = args.seed;
-  std::unique_ptr<engine::Recorder> recorder;
-  if (!args.trace_path.empty() || !args.vcd_path.empty()) {
-    engine::RecorderOptions ro;
-    ro.max_events = args.trace_limit;
-    ro.link_activity = !args.vcd_path.empty();
-    recorder = std::make_unique<engine::Recorder>(ro);
-    options.recorder = recorder.get();
-  }
+  // A recorder always runs: without --trace or --vcd it keeps no events, only the energy profile behind the
+  // report's power over time.
+  engine::RecorderOptions ro;
+  const bool timeline = !args.trace_path.empty() || !args.vcd_path.empty();
+  ro.max_events = timeline ? args.trace_limit : 0;
+  ro.link_activity = !args.vcd_path.empty();
+  auto recorder = std::make_unique<engine::Recorder>(ro);
+  options.recorder = recorder.get();
   ProgressBar bar(!args.quiet, ProgressBar::delay_from_environment());
   if (bar.active()) options.progress = [&bar](const engine::Progress& p) { bar.update(p); };
   const auto sim = engine::simulate(platform, workload, options);
@@ -80,7 +80,7 @@ int cmd_run(const RunArgs& args) {
   const auto ledger = power::price(sim, platform);
   const auto density = power::assess_density(sim, platform, ledger);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  report::Inputs in{&platform, &workload, &sim, &ledger, &density, args.seed, wall};
+  report::Inputs in{&platform, &workload, &sim, &ledger, &density, args.seed, wall, recorder.get()};
   if (!args.json_path.empty() || !args.html_path.empty()) {
     const std::string json = report::to_json(in);
     if (!args.json_path.empty()) report::write_file_atomically(args.json_path, json);

@@ -72,8 +72,8 @@ TEST(Html, PageOfARunHasEveryChartAndTheHeadline) {
   EXPECT_EQ(count(page, "<svg "), std::size(kCharts));
   EXPECT_EQ(count(page, "</svg>"), std::size(kCharts));
   EXPECT_EQ(count(page, "<figcaption>"), std::size(kCharts));  // one line of explanation under each chart
-  // This report has no power trace: the power chart is drawn from the steps.
-  EXPECT_NE(page.find("static power"), std::string::npos);
+  // The report carries its power over time: the power chart stacks it by category.
+  EXPECT_NE(page.find("Power drawn in each window of"), std::string::npos);
   // The headline: names, engine, ranks and the figures, SI-formatted.
   for (const char* expected :
        {"<td>ring8 · topology (ring)</td>", "<td>allreduce_1g · 1 iteration</td>", "<td>packet</td>",
