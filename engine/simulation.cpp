@@ -10,10 +10,13 @@
 #include "core/errors.h"
 #include "core/time.h"
 #include "core/yaml_support.h"
+#include "engine/scheduler/scheduler.h"
+#include "engine/traffic.h"
 #include "platforms/builder.h"
 #include "platforms/routing.h"
 #include "platforms/topology.h"
 #include "workloads/i_collective.h"
+#include "workloads/traffic.h"
 
 namespace pjbit::engine {
 
@@ -187,6 +190,22 @@ void validate_step(Facts& f, const Step& step) {
         throw core::InputError(step.loc, step.key, "only a checkpoint has a deadline");
       break;
     }
+    case Step::Kind::Traffic: {
+      const auto& t = step.traffic;
+      check_ranks(t.ranks, n, step, "traffic.ranks");
+      for (std::size_t i = 0; i < t.pairs.size(); ++i) {
+        const auto [a, b] = t.pairs[i];
+        const std::string key = "traffic.pairs." + std::to_string(i);
+        check_ranks({a, b}, n, step, key);
+        if (!f.router.reachable(a, b))
+          throw core::InputError(step.loc, step.key + "." + key,
+                                 "rank " + std::to_string(a) + " cannot reach rank " + std::to_string(b) +
+                                     " on platform " + f.spec.name);
+      }
+      if (t.pairs.empty() && (t.ranks.empty() ? n : static_cast<int>(t.ranks.size())) < 2)
+        throw core::InputError(step.loc, step.key + ".traffic.ranks", "random pairs need at least two ranks");
+      break;
+    }
     case Step::Kind::Parallel:
       for (const Step& child : step.children)
         validate_step(f, child);
@@ -223,11 +242,13 @@ struct Instance {
   double pool_latency_s = 0.0;
   double pool_energy_pj_per_bit = 0.0;
   std::vector<std::unique_ptr<Instance>> children;
+  std::vector<workloads::TrafficMessage> messages;  // traffic
   // Gathered while running.
   core::Tick start = std::numeric_limits<core::Tick>::max();
   core::Tick end = 0;
   core::Tick rank_ticks = 0;    // summed over ranks: time in the step
   double compute_rank_s = 0.0;  // summed over ranks: time computing in the step
+  core::Tick held = 0;          // a deferred checkpoint: the longest a rank held it
   core::StepTally tally;
   bool participates(int endpoint) const { return parts[static_cast<std::size_t>(endpoint)].active(); }
 };
@@ -273,8 +294,9 @@ class PhaseMachine final : public accelerator::CompletionListener {
 
 class Runner {
  public:
-  Runner(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload, Facts& facts)
-      : m_spec(platform), m_workload(workload), m_facts(facts), m_plans(facts.plans) {}
+  Runner(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload, Facts& facts,
+         std::uint64_t seed)
+      : m_spec(platform), m_workload(workload), m_facts(facts), m_plans(facts.plans), m_seed(seed) {}
 
   SimulationResult run() {
     platforms::Platform platform("platform", m_spec);
@@ -286,13 +308,20 @@ class Runner {
       for (const Step& step : m_workload.steps)
         m_top.push_back(instantiate(step, it, n));
     m_end.assign(static_cast<std::size_t>(m_endpoints), 0);
+    // The scheduler plans the OCS circuits of every top-level step and gates the steps that need new ones.
+    std::vector<scheduler::TopStep> top;
+    for (const auto& inst : m_top)
+      top.push_back({inst->step, inst->iteration});
+    m_scheduler = std::make_unique<scheduler::Scheduler>(m_spec, platform, std::move(top));
     for (int e = 0; e < m_endpoints; ++e) {
       platform.endpoint(e).set_program([this, e](accelerator::Accelerator& acc) {
         // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
         // stop the kernel, and rethrow it from run().
         guard([&] {
-          for (auto& inst : m_top)
-            execute(*inst, acc);
+          for (std::size_t i = 0; i < m_top.size(); ++i) {
+            m_scheduler->before(i, e);
+            execute(*m_top[i], acc);
+          }
           m_end[static_cast<std::size_t>(e)] = core::now_ticks();
         });
       });
@@ -379,6 +408,17 @@ class Runner {
           inst->parts[static_cast<std::size_t>(r)].own = &inst->own[i];
         }
         inst->parts[static_cast<std::size_t>(inst->pool)].own = &inst->own.back();
+        break;
+      }
+      case Step::Kind::Traffic: {
+        inst->messages = workloads::traffic_messages(step.traffic, n, m_seed,
+                                                     workloads::traffic_salt(step.key, iteration));
+        std::vector<bool> in(static_cast<std::size_t>(n), false);
+        for (const auto& m : inst->messages)
+          in[static_cast<std::size_t>(m.src)] = in[static_cast<std::size_t>(m.dst)] = true;
+        for (int r = 0; r < n; ++r)
+          if (in[static_cast<std::size_t>(r)]) inst->group.push_back(r);
+        mark_all(*inst);
         break;
       }
       case Step::Kind::Parallel: {
@@ -478,7 +518,14 @@ class Runner {
             if (!t.terminated()) sc_core::wait(t.terminated_event());
           break;
         }
-        run_phases(inst, acc, part, is_rank);
+        if (is_rank && m_scheduler->defers(*inst.step)) {
+          // A bulk checkpoint with a deadline waits for idle windows (engine/scheduler/scheduler.h).
+          const core::Tick held = m_scheduler->write_deferred(acc, inst.pool, size, inst.id << 24,
+                                                              &inst.tally, *inst.step, inst.start);
+          inst.held = std::max(inst.held, held);
+        } else {
+          run_phases(inst, acc, part, is_rank);
+        }
         // A write is durable once the pool has committed it.
         if (is_rank && write && inst.pool_latency_s > 0.0)
           sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
@@ -490,6 +537,10 @@ class Runner {
         // As long as the rank waited: whole ticks.
         if (is_rank && inst.duration_s > 0.0)
           inst.compute_rank_s += core::to_seconds(core::to_ticks(inst.duration_s));
+        break;
+      case Step::Kind::Traffic:
+        run_traffic(acc, inst.messages, inst.step->traffic.size_bytes,
+                    static_cast<std::uint8_t>(inst.step->traffic.cls), inst.id << 24, &inst.tally);
         break;
       case Step::Kind::Parallel: {
         std::vector<sc_core::sc_process_handle> threads;
@@ -565,7 +616,17 @@ class Runner {
         s.cls = workloads::class_name(m.cls);
         s.size_bytes = m.size_bytes;
         s.deadline_s = m.deadline_s;
+        s.held_s = core::to_seconds(inst.held);
         s.useful_bytes = static_cast<double>(m.size_bytes) * s.ranks;
+        break;
+      }
+      case Step::Kind::Traffic: {
+        const auto& t = step.traffic;
+        s.kind = "traffic";
+        s.cls = workloads::class_name(t.cls);
+        s.size_bytes = t.size_bytes;
+        s.messages = t.messages;
+        s.useful_bytes = static_cast<double>(t.size_bytes) * static_cast<double>(t.messages);
         break;
       }
       case Step::Kind::Parallel:
@@ -634,6 +695,7 @@ class Runner {
         },
         &platform);
     r.inventory = platform.inventory();
+    r.scheduler = m_scheduler->result();
     return r;
   }
 
@@ -648,6 +710,8 @@ class Runner {
   std::uint64_t m_next_id = 0;
   std::exception_ptr m_failure;
   const std::vector<Phase> m_empty;
+  std::uint64_t m_seed;
+  std::unique_ptr<scheduler::Scheduler> m_scheduler;
 };
 
 PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part,
@@ -731,18 +795,35 @@ void PhaseMachine::post(const Phase& ph) {
 
 }  // namespace
 
+namespace {
+
+// scheduler.policy names a registered policy (user policies register at run time, so the loader cannot tell).
+void check_policy(const platforms::PlatformSpec& platform) {
+  if (scheduler::find_policy(platform.scheduler.policy) != nullptr) return;
+  std::string names;
+  for (const auto& n : scheduler::policy_names())
+    names += (names.empty() ? "" : ", ") + n;
+  throw core::InputError(
+      platform.scheduler.policy_loc, "scheduler.policy",
+      "unknown policy " + core::quote_text(platform.scheduler.policy) + "; expected one of: " + names);
+}
+
+}  // namespace
+
 void validate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
+  check_policy(platform);
   Facts facts(platform);
   for (const Step& step : workload.steps)
     validate_step(facts, step);
 }
 
 SimulationResult simulate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload,
-                          const RunOptions&) {
+                          const RunOptions& options) {
+  check_policy(platform);
   Facts facts(platform);  // validation's topology, routes and schedules serve the run too
   for (const Step& step : workload.steps)
     validate_step(facts, step);
-  Runner runner(platform, workload, facts);
+  Runner runner(platform, workload, facts, options.seed);
   return runner.run();
 }
 

@@ -14,9 +14,11 @@ namespace {
 constexpr int kClasses = 5;
 }
 
-FlowNetwork::FlowNetwork(Platform& platform, bool priorities)
+FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassArbitration& arbitration)
     : m_platform(platform),
       m_priorities(priorities),
+      m_weighted(priorities && arbitration.rule == core::ClassRule::Weighted),
+      m_weights(arbitration.weights),
       m_wakeups("flow_wakeups", [this](const int&) { wake(); }),
       m_deliveries("flow_deliveries", [this](const Delivery& d) { deliver(d); }) {
   const auto& links = platform.links();
@@ -302,7 +304,7 @@ void FlowNetwork::resolve(core::Tick now) {
     m_uses.push_back(&m_flows[static_cast<std::size_t>(slot)].resources());
     m_classes.push_back(m_flows[static_cast<std::size_t>(slot)].cls);
   }
-  m_solver.solve(m_uses, m_classes, m_capacity, m_priorities, m_rates);
+  m_solver.solve(m_uses, m_classes, m_capacity, m_priorities, m_rates, m_weighted ? &m_weights : nullptr);
   for (std::size_t i = 0; i < m_component.size(); ++i) {
     const int slot = m_component[i];
     Flow& f = m_flows[static_cast<std::size_t>(slot)];
@@ -364,10 +366,24 @@ std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int
   return rate;
 }
 
+std::vector<double> FlowNetwork::weighted_max_min_rates(const std::vector<std::vector<int>>& uses,
+                                                        const std::vector<int>& classes,
+                                                        const std::vector<double>& capacity,
+                                                        const std::array<int, 5>& weights) {
+  std::vector<const std::vector<int>*> pointers;
+  for (const auto& u : uses)
+    pointers.push_back(&u);
+  Solver solver;
+  std::vector<double> rate;
+  solver.solve(pointers, classes, capacity, true, rate, &weights);
+  return rate;
+}
+
 void FlowNetwork::Solver::prepare(std::size_t resources) {
   if (count.size() == resources) return;
   residual.assign(resources, 0.0);
   count.assign(resources, 0);
+  weight.assign(resources, 0.0);
   stamp.assign(resources, 0);
   flows_of.assign(resources, {});
   mark.assign(resources, 0);
@@ -412,7 +428,7 @@ void FlowNetwork::Solver::sift_down(std::size_t i) {
 
 void FlowNetwork::Solver::heap_update(int r) {
   const auto ru = static_cast<std::size_t>(r);
-  key[ru] = std::max(0.0, residual[ru]) / count[ru];
+  key[ru] = std::max(0.0, residual[ru]) / weight[ru];
   const int pos = heap_pos[ru];
   if (pos < 0) {
     heap.push_back(r);
@@ -445,12 +461,20 @@ int FlowNetwork::Solver::heap_pop() {
 
 void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses,
                                 const std::vector<int>& classes, const std::vector<double>& capacity,
-                                bool priorities, std::vector<double>& rate) {
+                                bool priorities, std::vector<double>& rate,
+                                const std::array<int, 5>* weights) {
   // The bottleneck algorithm, equivalent to progressive filling: the resource whose fair share
-  // (residual / unfrozen flows) is smallest saturates first; its flows are frozen at that share, which is
-  // taken from every other resource they cross, and the shares of those resources are updated in an indexed
-  // heap (each resource once). With priorities, classes are served one after another on what the higher
-  // ones left.
+  // (residual / summed weights of its unfrozen flows) is smallest saturates first; its flows are frozen at
+  // their weight times that share, which is taken from every other resource they cross, and the shares of
+  // those resources are updated in an indexed heap (each resource once). Without weights every flow weighs
+  // 1. With priorities, classes are served one after another on what the higher ones left; with weights,
+  // all classes are filled together.
+  const auto weight_of = [&](std::size_t i) {
+    if (weights == nullptr) return 1.0;
+    const int c = std::clamp(classes[i], 0, kClasses - 1);
+    return static_cast<double>(std::max(1, (*weights)[static_cast<std::size_t>(c)]));
+  };
+  if (weights != nullptr) priorities = false;
   prepare(capacity.size());
   if (++epoch == 0) {
     std::fill(stamp.begin(), stamp.end(), 0u);
@@ -476,9 +500,14 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
         frozen[i] = 1;
         continue;
       }
+      const double w = weight_of(i);
       for (int r : *uses[i]) {
         const auto ru = static_cast<std::size_t>(r);
-        if (count[ru]++ == 0) touched.push_back(r);
+        if (count[ru]++ == 0) {
+          touched.push_back(r);
+          weight[ru] = 0.0;
+        }
+        weight[ru] += w;
         flows_of[ru].push_back(static_cast<int>(i));
       }
     }
@@ -494,10 +523,12 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
         const auto fu = static_cast<std::size_t>(f);
         if (frozen[fu]) continue;
         frozen[fu] = 1;
-        rate[fu] = share;
+        const double w = weight_of(fu);
+        rate[fu] = w * share;
         for (int r2 : *uses[fu]) {
           const auto r2u = static_cast<std::size_t>(r2);
-          residual[r2u] -= share;
+          residual[r2u] -= w * share;
+          weight[r2u] -= w;
           --count[r2u];
           if (r2 != r && !mark[r2u]) {
             mark[r2u] = 1;

@@ -8,12 +8,14 @@
 // per useful bit come out as with packets. Equations and limits in docs/engines.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "core/arbiter.h"
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
 #include "modules/accelerator/accelerator.h"
@@ -27,7 +29,9 @@ class Platform;
 
 class FlowNetwork : public accelerator::IFlowFabric {
  public:
-  FlowNetwork(Platform& platform, bool priorities);
+  // `arbitration` applies when `priorities` is on: strict priority between classes, or weighted max-min
+  // (every flow's share in proportion to its class's weight).
+  FlowNetwork(Platform& platform, bool priorities, const core::ClassArbitration& arbitration = {});
 
   void start(accelerator::Accelerator& from, int dst, std::uint64_t bytes, std::uint8_t cls,
              std::uint64_t tag, std::uint64_t hash, core::StepTally* tally, core::MessageSink* sink) override;
@@ -46,12 +50,20 @@ class FlowNetwork : public accelerator::IFlowFabric {
   static std::vector<double> max_min_rates(const std::vector<std::vector<int>>& uses,
                                            const std::vector<int>& classes,
                                            const std::vector<double>& capacity, bool priorities);
+  // Weighted max-min fair rates: progressive filling in which every flow rises at a speed proportional to
+  // the weight of its class (weights[classes[i]]), so flows bottlenecked together get rates in proportion to
+  // their weights. Pure; for tests.
+  static std::vector<double> weighted_max_min_rates(const std::vector<std::vector<int>>& uses,
+                                                    const std::vector<int>& classes,
+                                                    const std::vector<double>& capacity,
+                                                    const std::array<int, 5>& weights);
 
   // The solver's working memory, kept between solves so that a solve allocates nothing once warm. Its cost
   // is O(flows x path + touched resources x log resources): it never walks resources no flow uses.
   struct Solver {
     std::vector<double> residual;
     std::vector<int> count;
+    std::vector<double> weight;        // per resource: the summed weights of its unfrozen flows
     std::vector<std::uint32_t> stamp;  // residual[r] is valid for this solve when stamp[r] == epoch
     std::uint32_t epoch = 0;
     std::vector<std::vector<int>> flows_of;
@@ -63,9 +75,11 @@ class FlowNetwork : public accelerator::IFlowFabric {
     std::vector<int> heap;
     std::vector<int> heap_pos;  // position in heap, or -1
     std::vector<double> key;
-    // rate[i] for the flow crossing *uses[i] (pointers: a caller's flows need not be copied).
+    // rate[i] for the flow crossing *uses[i] (pointers: a caller's flows need not be copied). With
+    // `weights`, one weighted pass over every class instead (priorities is then ignored).
     void solve(const std::vector<const std::vector<int>*>& uses, const std::vector<int>& classes,
-               const std::vector<double>& capacity, bool priorities, std::vector<double>& rate);
+               const std::vector<double>& capacity, bool priorities, std::vector<double>& rate,
+               const std::array<int, 5>* weights = nullptr);
 
    private:
     void prepare(std::size_t resources);
@@ -138,6 +152,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
 
   Platform& m_platform;
   bool m_priorities;
+  bool m_weighted;  // priorities on, weighted by class
+  std::array<int, 5> m_weights;
   std::vector<Flow> m_flows;  // slots
   std::vector<int> m_free;
   std::vector<double> m_capacity;      // per link direction, payload bytes per second

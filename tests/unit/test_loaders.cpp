@@ -459,7 +459,8 @@ TEST(PlatformLoader, SetErrorsAreReportedAsSet) {
   EXPECT_EQ(platform_error(kRing, {{"topology.linkk", "1"}}),
             "--set: topology.linkk: unknown key \"linkk\"; expected one of: name, kind, ranks, domains, "
             "dims, levels, "
-            "radix, oversubscription, ports_per_rank, routing, link, switch, ocs, nic, nodes, links, routes");
+            "radix, oversubscription, ports_per_rank, routing, link, switch, ocs, nic, nodes, links, routes, "
+            "bypass");
   EXPECT_EQ(platform_error(kRing, {{"topology.kind.x", "1"}}),
             "--set: topology.kind.x: cannot set \"x\" inside topology.kind, which is a single value");
   // An error elsewhere in the file still points into the file.
@@ -846,7 +847,7 @@ TEST(WorkloadLoader, SetOverrides) {
   EXPECT_EQ(workload_error(kWorkload, {{"steps.00.sise", "1 MiB"}}),
             "--set: steps.0.sise: unknown key \"sise\"; expected one of: collective, size, algorithm, ranks, "
             "class, "
-            "compute, parallel, memory, checkpoint");
+            "compute, parallel, memory, checkpoint, traffic");
 }
 
 TEST(WorkloadLoader, SetDoesNotChangeAliasedCopies) {
@@ -931,11 +932,11 @@ TEST(WorkloadLoader, StepShapeErrors) {
       "number of bytes)");
   EXPECT_EQ(
       workload_error(with_line(kWorkload, 4, "    size: 1 MiB\n    compute: { duration: 1 s }")),
-      "step.yaml:5:14: steps.0.compute: a step has exactly one of collective, compute, memory, checkpoint "
-      "or parallel; this one also has \"collective\"");
+      "step.yaml:5:14: steps.0.compute: a step has exactly one of collective, compute, memory, checkpoint, "
+      "traffic or parallel; this one also has \"collective\"");
   EXPECT_EQ(workload_error(kWorkload + "  - { size: 1 MiB }\n"),
-            "step.yaml:6:5: steps.2: expected a step with one of collective, compute, memory, checkpoint or "
-            "parallel");
+            "step.yaml:6:5: steps.2: expected a step with one of collective, compute, memory, checkpoint, "
+            "traffic or parallel");
   EXPECT_EQ(workload_error(kWorkload + "  - { compute: { duration: 1 s }, size: 1 MiB }\n"),
             "step.yaml:6:41: steps.2.size: only a collective step takes size; this is a compute step");
   EXPECT_EQ(workload_error(kWorkload + "  - compute: { duration: 1 s, work: 1 TFLOP }\n"),
