@@ -795,10 +795,8 @@ void PhaseMachine::post(const Phase& ph) {
 
 }  // namespace
 
-namespace {
-
 // scheduler.policy names a registered policy (user policies register at run time, so the loader cannot tell).
-void check_policy(const platforms::PlatformSpec& platform) {
+void validate_platform(const platforms::PlatformSpec& platform) {
   if (scheduler::find_policy(platform.scheduler.policy) != nullptr) return;
   std::string names;
   for (const auto& n : scheduler::policy_names())
@@ -808,10 +806,8 @@ void check_policy(const platforms::PlatformSpec& platform) {
       "unknown policy " + core::quote_text(platform.scheduler.policy) + "; expected one of: " + names);
 }
 
-}  // namespace
-
 void validate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
-  check_policy(platform);
+  validate_platform(platform);
   Facts facts(platform);
   for (const Step& step : workload.steps)
     validate_step(facts, step);
@@ -819,7 +815,7 @@ void validate(const platforms::PlatformSpec& platform, const workloads::Workload
 
 SimulationResult simulate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload,
                           const RunOptions& options) {
-  check_policy(platform);
+  validate_platform(platform);
   Facts facts(platform);  // validation's topology, routes and schedules serve the run too
   for (const Step& step : workload.steps)
     validate_step(facts, step);

@@ -85,6 +85,10 @@ struct SimulationResult {
 // The algorithm a collective step gets when it names none (documented in docs/collectives.md).
 std::string default_algorithm(const platforms::PlatformSpec& platform, workloads::Op op);
 
+// Checks what only the engine knows of a platform: that scheduler.policy names a registered policy. Throws
+// core::InputError naming the platform file, line and key.
+void validate_platform(const platforms::PlatformSpec& platform);
+
 // Checks that the workload can run on the platform (rank ids, group sizes, algorithms that support the op
 // and accept the group); throws core::InputError naming the workload file, line and key.
 void validate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload);

@@ -239,7 +239,7 @@ class StepReader {
       const YAML::Node node = m.node("pairs");
       if (!node.IsSequence() || node.size() == 0)
         m.fail("pairs", "expected a list of [source, destination] rank pairs such as [[0, 4], [1, 5]], got " +
-                            core::describe(node));
+                            (node.IsSequence() ? std::string("an empty list") : core::describe(node)));
       int index = 0;
       for (auto it = node.begin(); it != node.end(); ++it, ++index) {
         const std::string path = m.path("pairs") + "." + std::to_string(index);
