@@ -679,7 +679,6 @@ SchedulerSpec read_scheduler(const YamlDoc& doc, const MapReader& top) {
                     {"policy", "priorities", "arbitration", "weights", "defer_bulk", "bulk_chunk"},
                     "a scheduler description");
   SchedulerSpec sched;
-  sched.loc = s.loc();
   sched.policy_loc = s.loc();
   if (s.has("policy")) {
     sched.policy = read_name(s, "policy", "a scheduler policy name such as phase_aware");

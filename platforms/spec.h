@@ -230,7 +230,6 @@ struct SchedulerSpec {
   std::array<int, 5> weights{16, 8, 4, 2, 1};
   bool defer_bulk = true;  // bulk transfers with a deadline wait for idle windows (up to the deadline)
   std::uint64_t bulk_chunk_bytes = std::uint64_t{16} << 20;  // a deferred transfer moves in pieces this big
-  core::SourceLoc loc;
 };
 
 struct PlatformSpec {

@@ -5,7 +5,6 @@
 #include <limits>
 
 #include "core/errors.h"
-#include "core/yaml_support.h"
 
 namespace pjbit::engine::scheduler {
 
@@ -95,13 +94,6 @@ class Planner final : public IPlanner {
   std::map<std::pair<int, int>, double> m_predicted;
 };
 
-bool has_random_traffic(const Step& step) {
-  if (step.kind == Step::Kind::Traffic) return step.traffic.pairs.empty();
-  for (const Step& c : step.children)
-    if (has_random_traffic(c)) return true;
-  return false;
-}
-
 }  // namespace
 
 struct Scheduler::Gate {
@@ -162,19 +154,18 @@ Scheduler::Scheduler(const platforms::PlatformSpec& spec, platforms::Platform& p
 Scheduler::~Scheduler() = default;
 
 void Scheduler::plan(const std::vector<TopStep>& steps) {
-  const IPolicy* policy = find_policy(m_spec.policy);
-  if (policy == nullptr) {
-    std::string names;
-    for (const auto& n : policy_names())
-      names += (names.empty() ? "" : ", ") + n;
-    throw core::InputError(
-        m_spec.policy_loc, "scheduler.policy",
-        "unknown policy " + core::quote_text(m_spec.policy) + "; expected one of: " + names);
+  const IPolicy* policy = find_policy(m_spec.policy);  // engine::validate_platform has checked the name
+  if (policy == nullptr)
+    throw core::SimulationError("scheduler policy " + m_spec.policy + " is not registered");
+  if (m_forecast.ocs_nodes().empty()) {
+    // No circuits to plan: bulk deferral still needs forecasts of its checkpoints.
+    for (const TopStep& t : steps)
+      plan_bulk(*t.step, {});
+    return;
   }
-  const bool has_ocs = !m_forecast.ocs_nodes().empty();
   // Phases: the top-level steps that move data; compute over every rank between two phases is a window in
-  // which a reconfiguration hides. Demands are shared by the iterations of a step (but for random traffic,
-  // which is drawn anew each time, and whose forecast is its expected demand anyway).
+  // which a reconfiguration hides. The iterations of a step share its demand (random traffic included: its
+  // forecast is its expected demand, the same each time).
   std::vector<PhaseInfo> phases;
   std::vector<std::size_t> phase_index;  // per phase: its top-level index
   std::vector<int> demand_of;
@@ -189,11 +180,10 @@ void Scheduler::plan(const std::vector<TopStep>& steps) {
     if (it != known.end()) {
       d = it->second;
     } else {
-      demands.push_back(has_ocs ? m_forecast.demand(step) : StepDemand{});
-      if (!has_ocs) demands.back().moves_data = step.kind != Step::Kind::Compute;
+      demands.push_back(m_forecast.demand(step));
       demand_key.push_back(step.key);
       d = static_cast<int>(demands.size()) - 1;
-      if (!has_random_traffic(step)) known.emplace(&step, d);
+      known.emplace(&step, d);
     }
     const StepDemand& demand = demands[static_cast<std::size_t>(d)];
     if (!demand.moves_data) {
@@ -205,13 +195,6 @@ void Scheduler::plan(const std::vector<TopStep>& steps) {
     demand_of.push_back(d);
     window = 0.0;
   }
-  if (!has_ocs) {
-    // Nothing to reconfigure: bulk deferral still needs forecasts of its checkpoints.
-    for (const TopStep& t : steps)
-      plan_bulk(*t.step, {});
-    return;
-  }
-
   Planner planner(m_forecast, phases, demand_of, demands, demand_key);
   const std::vector<Decision> decisions = policy->plan(planner);
   if (decisions.size() != phases.size())
@@ -235,14 +218,14 @@ void Scheduler::plan(const std::vector<TopStep>& steps) {
     rec.predicted_fit_s = planner.predict(pi, planner.fit(pi));
     rec.window_s = phases[p].window_s;
     rec.why = d.why;
+    if (!std::isfinite(rec.predicted_s))
+      throw core::SimulationError("scheduler policy " + m_spec.policy + " left " + phases[p].key +
+                                  " on circuits that cannot route it");
     m_predicted_static_s += planner.predict(pi, planner.initial());
     m_predicted_s += rec.predicted_s;
     if (d.circuits == current) {
       rec.action = "keep";
     } else {
-      if (!std::isfinite(rec.predicted_s))
-        throw core::SimulationError("scheduler policy " + m_spec.policy +
-                                    " chose circuits that cannot route " + phases[p].key);
       rec.action = "reconfigure";
       rec.reconfiguration_s = planner.reconfiguration_s(current, d.circuits);
       m_predicted_s += std::max(0.0, rec.reconfiguration_s - rec.window_s);
@@ -265,9 +248,6 @@ void Scheduler::plan(const std::vector<TopStep>& steps) {
       m_gates.push_back(std::move(gate));
       current = d.circuits;
     }
-    if (!std::isfinite(rec.predicted_s))
-      throw core::SimulationError("scheduler policy " + m_spec.policy + " left " + phases[p].key +
-                                  " on circuits that cannot route it");
     m_decisions.push_back(rec);
     previous_end = phase_index[p] + 1;
   }
