@@ -1,19 +1,42 @@
 // Output arbitration of one serialization resource (a link direction, which is also the output port of the
 // switch or router that drives it). Packets wait in per-flow FIFOs; flows are served round-robin, one
 // packet per turn, which shares the resource fairly between flows (and so approximates max-min fairness).
-// With priorities on, a packet of a higher-priority transport class always goes first (strict priority);
-// within a class, flows take turns.
+// Between transport classes, one of three rules (ClassRule): none (every flow takes its turn whatever its
+// class), strict priority (a packet of a higher-priority class always goes first; within a class, flows take
+// turns), or weighted fair sharing (every flow takes its turn, and a turn is as many packets as its class's
+// weight: deficit round-robin with a quantum of `weight` packets, so backlogged flows of equal packet sizes
+// share the resource in proportion to their weights, as the flow engine's weighted max-min does).
 //
 // It sits on the hot path of every busy hop, so it allocates nothing in steady state: flow queues are slots
 // whose buffers are kept and reused, flows are found by a linear scan while few are active (the common case)
 // and through a hash index beyond that, and turns are ring buffers.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
 
 namespace pjbit::core {
+
+// How a shared resource chooses between transport classes (scheduler.priorities and scheduler.arbitration).
+enum class ClassRule : std::uint8_t {
+  None,      // classes are ignored: flows take turns, one packet each
+  Strict,    // strict priority, class 0 (latency_critical) first
+  Weighted,  // flows take turns of `weight of their class` packets
+};
+
+// The rule and, for Weighted, a weight per class (index = class, 0 = latency_critical .. 4 = bulk).
+struct ClassArbitration {
+  ClassRule rule = ClassRule::Strict;
+  std::array<int, 5> weights{16, 8, 4, 2, 1};
+  // The weight of class `cls` under this rule (1 for every class unless Weighted).
+  int weight(int cls) const {
+    if (rule != ClassRule::Weighted) return 1;
+    const int c = cls < 0 ? 0 : cls > 4 ? 4 : cls;
+    return weights[static_cast<std::size_t>(c)] > 0 ? weights[static_cast<std::size_t>(c)] : 1;
+  }
+};
 
 // A FIFO on a vector that keeps its capacity.
 template <typename T>
@@ -50,18 +73,27 @@ class Ring {
 template <typename Packet, int NumClasses>
 class Arbiter {
  public:
-  explicit Arbiter(bool priorities = true) : m_priorities(priorities) {}
+  explicit Arbiter(bool priorities = true) { set_priorities(priorities); }
 
-  void set_priorities(bool on) { m_priorities = on; }
+  // Strict priority (true) or no classes (false).
+  void set_priorities(bool on) { m_arbitration.rule = on ? ClassRule::Strict : ClassRule::None; }
+  void set_arbitration(const ClassArbitration& a) { m_arbitration = a; }
   bool empty() const { return m_queued == 0; }
   std::size_t queued() const { return m_queued; }
 
   void push(std::uint64_t flow, int cls, Packet p) {
-    const int c = m_priorities ? cls : 0;
+    const int c = m_arbitration.rule == ClassRule::Strict ? cls : 0;
     int slot = find(flow);
     if (slot < 0) {
       slot = open(flow);
-      m_turns[c].push_back(slot);
+      m_slots[static_cast<std::size_t>(slot)].weight = m_arbitration.weight(cls);
+      if (m_pending >= 0 && flow == m_pending_flow) {
+        // Weighted: the flow in its turn ran dry and refilled before the next pick: its turn goes on.
+        m_burst = slot;
+        m_pending = -1;
+      } else {
+        m_turns[c].push_back(slot);
+      }
     }
     m_slots[static_cast<std::size_t>(slot)].packets.push_back(p);
     ++m_queued;
@@ -69,6 +101,7 @@ class Arbiter {
 
   // The next packet to send; only when !empty().
   Packet pop() {
+    if (m_arbitration.rule == ClassRule::Weighted) return pop_weighted();
     for (auto& turns : m_turns) {
       if (turns.empty()) continue;
       const int slot = turns.pop_front();
@@ -90,8 +123,37 @@ class Arbiter {
 
   struct Slot {
     std::uint64_t flow = 0;
+    int weight = 1;  // packets per turn (Weighted)
     Ring<Packet> packets;
   };
+
+  // Weighted: the flow whose turn it is sends up to `weight` packets before the next flow's turn. The flow
+  // in its turn is out of the ring until the turn ends.
+  // A flow whose only queued packet is served keeps its turn if its next packet arrives before the next
+  // pick (a sender that refills as each packet leaves, like a credited NIC, is backlogged for the arbiter).
+  Packet pop_weighted() {
+    m_pending = -1;
+    if (m_burst < 0) {
+      m_burst = m_turns[0].pop_front();
+      m_burst_left = m_slots[static_cast<std::size_t>(m_burst)].weight;
+    }
+    const int slot = m_burst;
+    Slot& s = m_slots[static_cast<std::size_t>(slot)];
+    Packet p = s.packets.pop_front();
+    --m_queued;
+    if (s.packets.empty()) {
+      if (--m_burst_left > 0) {
+        m_pending = 1;
+        m_pending_flow = s.flow;
+      }
+      close(slot);
+      m_burst = -1;
+    } else if (--m_burst_left <= 0) {
+      m_turns[0].push_back(slot);
+      m_burst = -1;
+    }
+    return p;
+  }
 
   int find(std::uint64_t flow) const {
     if (m_active.size() <= kLinear) {
@@ -137,7 +199,11 @@ class Arbiter {
     m_free.push_back(slot);
   }
 
-  bool m_priorities;
+  ClassArbitration m_arbitration;
+  int m_burst = -1;  // Weighted: the slot whose turn it is, or -1
+  int m_burst_left = 0;
+  int m_pending = -1;  // Weighted: >= 0 while the flow in its turn ran dry and may still refill
+  std::uint64_t m_pending_flow = 0;
   std::size_t m_queued = 0;
   std::vector<Slot> m_slots;
   std::vector<int> m_free;

@@ -210,6 +210,12 @@ void Recorder::step_begin(int rank, std::uint64_t instance, const workloads::Ste
         l.size_bytes = step.memory.size_bytes;
         l.name = l.key + " " + (step.checkpoint ? l.kind : l.kind + " " + l.op) + " " + l.pool;
         break;
+      case Kind::Traffic:
+        l.kind = "traffic";
+        l.cls = workloads::class_name(step.traffic.cls);
+        l.size_bytes = step.traffic.size_bytes;
+        l.name = l.key + " traffic";
+        break;
       case Kind::Parallel:
         l.kind = "parallel";
         l.name = l.key + " parallel";

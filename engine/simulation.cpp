@@ -11,10 +11,13 @@
 #include "core/time.h"
 #include "core/yaml_support.h"
 #include "engine/recorder.h"
+#include "engine/scheduler/scheduler.h"
+#include "engine/traffic.h"
 #include "platforms/builder.h"
 #include "platforms/routing.h"
 #include "platforms/topology.h"
 #include "workloads/i_collective.h"
+#include "workloads/traffic.h"
 
 namespace pjbit::engine {
 
@@ -194,6 +197,22 @@ void validate_step(Facts& f, const Step& step) {
         throw core::InputError(step.loc, step.key, "only a checkpoint has a deadline");
       break;
     }
+    case Step::Kind::Traffic: {
+      const auto& t = step.traffic;
+      check_ranks(t.ranks, n, step, "traffic.ranks");
+      for (std::size_t i = 0; i < t.pairs.size(); ++i) {
+        const auto [a, b] = t.pairs[i];
+        const std::string key = "traffic.pairs." + std::to_string(i);
+        check_ranks({a, b}, n, step, key);
+        if (!f.router.reachable(a, b))
+          throw core::InputError(step.loc, step.key + "." + key,
+                                 "rank " + std::to_string(a) + " cannot reach rank " + std::to_string(b) +
+                                     " on platform " + f.spec.name);
+      }
+      if (t.pairs.empty() && (t.ranks.empty() ? n : static_cast<int>(t.ranks.size())) < 2)
+        throw core::InputError(step.loc, step.key + ".traffic.ranks", "random pairs need at least two ranks");
+      break;
+    }
     case Step::Kind::Parallel:
       for (const Step& child : step.children)
         validate_step(f, child);
@@ -230,11 +249,13 @@ struct Instance {
   double pool_latency_s = 0.0;
   double pool_energy_pj_per_bit = 0.0;
   std::vector<std::unique_ptr<Instance>> children;
+  std::vector<workloads::TrafficMessage> messages;  // traffic
   // Gathered while running.
   core::Tick start = std::numeric_limits<core::Tick>::max();
   core::Tick end = 0;
   core::Tick rank_ticks = 0;    // summed over ranks: time in the step
   double compute_rank_s = 0.0;  // summed over ranks: time computing in the step
+  core::Tick held = 0;          // a deferred checkpoint: the longest a rank held it
   core::StepTally tally;
   bool participates(int endpoint) const { return parts[static_cast<std::size_t>(endpoint)].active(); }
 };
@@ -287,7 +308,8 @@ class Runner {
         m_facts(facts),
         m_plans(facts.plans),
         m_recorder(options.recorder),
-        m_progress(options.progress) {}
+        m_progress(options.progress),
+        m_seed(options.seed) {}
 
   SimulationResult run() {
     platforms::Platform platform("platform", m_spec);
@@ -300,13 +322,19 @@ class Runner {
         m_top.push_back(instantiate(step, it, n));
     m_end.assign(static_cast<std::size_t>(m_endpoints), 0);
     m_progress_total = static_cast<std::uint64_t>(m_top.size()) * static_cast<std::uint64_t>(n);
+    // The scheduler plans the OCS circuits of every top-level step and gates the steps that need new ones.
+    std::vector<scheduler::TopStep> top;
+    for (const auto& inst : m_top)
+      top.push_back({inst->step, inst->iteration});
+    m_scheduler = std::make_unique<scheduler::Scheduler>(m_spec, platform, std::move(top));
     for (int e = 0; e < m_endpoints; ++e) {
       platform.endpoint(e).set_program([this, e, n](accelerator::Accelerator& acc) {
         // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
         // stop the kernel, and rethrow it from run().
         guard([&] {
-          for (auto& inst : m_top) {
-            execute(*inst, acc);
+          for (std::size_t i = 0; i < m_top.size(); ++i) {
+            m_scheduler->before(i, e);
+            execute(*m_top[i], acc);
             if (m_progress && e < n)
               m_progress(
                   Progress{++m_progress_done, m_progress_total, sc_core::sc_time_stamp().to_seconds()});
@@ -399,6 +427,17 @@ class Runner {
           inst->parts[static_cast<std::size_t>(r)].own = &inst->own[i];
         }
         inst->parts[static_cast<std::size_t>(inst->pool)].own = &inst->own.back();
+        break;
+      }
+      case Step::Kind::Traffic: {
+        inst->messages = workloads::traffic_messages(step.traffic, n, m_seed,
+                                                     workloads::traffic_salt(step.key, iteration));
+        std::vector<bool> in(static_cast<std::size_t>(n), false);
+        for (const auto& m : inst->messages)
+          in[static_cast<std::size_t>(m.src)] = in[static_cast<std::size_t>(m.dst)] = true;
+        for (int r = 0; r < n; ++r)
+          if (in[static_cast<std::size_t>(r)]) inst->group.push_back(r);
+        mark_all(*inst);
         break;
       }
       case Step::Kind::Parallel: {
@@ -502,7 +541,14 @@ class Runner {
             if (!t.terminated()) sc_core::wait(t.terminated_event());
           break;
         }
-        run_phases(inst, acc, part, is_rank);
+        if (is_rank && m_scheduler->defers(*inst.step)) {
+          // A bulk checkpoint with a deadline waits for idle windows (engine/scheduler/scheduler.h).
+          const core::Tick held = m_scheduler->write_deferred(acc, inst.pool, size, inst.id << 24,
+                                                              &inst.tally, *inst.step, inst.start);
+          inst.held = std::max(inst.held, held);
+        } else {
+          run_phases(inst, acc, part, is_rank);
+        }
         // A write is durable once the pool has committed it.
         if (is_rank && write && inst.pool_latency_s > 0.0)
           sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
@@ -516,6 +562,10 @@ class Runner {
         // As long as the rank waited: whole ticks.
         if (is_rank && inst.duration_s > 0.0)
           inst.compute_rank_s += core::to_seconds(core::to_ticks(inst.duration_s));
+        break;
+      case Step::Kind::Traffic:
+        run_traffic(acc, inst.messages, inst.step->traffic.size_bytes,
+                    static_cast<std::uint8_t>(inst.step->traffic.cls), inst.id << 24, &inst.tally);
         break;
       case Step::Kind::Parallel: {
         std::vector<sc_core::sc_process_handle> threads;
@@ -592,7 +642,17 @@ class Runner {
         s.cls = workloads::class_name(m.cls);
         s.size_bytes = m.size_bytes;
         s.deadline_s = m.deadline_s;
+        s.held_s = core::to_seconds(inst.held);
         s.useful_bytes = static_cast<double>(m.size_bytes) * s.ranks;
+        break;
+      }
+      case Step::Kind::Traffic: {
+        const auto& t = step.traffic;
+        s.kind = "traffic";
+        s.cls = workloads::class_name(t.cls);
+        s.size_bytes = t.size_bytes;
+        s.messages = t.messages;
+        s.useful_bytes = static_cast<double>(t.size_bytes) * static_cast<double>(t.messages);
         break;
       }
       case Step::Kind::Parallel:
@@ -661,6 +721,7 @@ class Runner {
         },
         &platform);
     r.inventory = platform.inventory();
+    r.scheduler = m_scheduler->result();
     return r;
   }
 
@@ -679,6 +740,8 @@ class Runner {
   std::uint64_t m_progress_done = 0;
   std::uint64_t m_progress_total = 0;
   const std::vector<Phase> m_empty;
+  std::uint64_t m_seed;
+  std::unique_ptr<scheduler::Scheduler> m_scheduler;
 };
 
 PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part,
@@ -762,7 +825,19 @@ void PhaseMachine::post(const Phase& ph) {
 
 }  // namespace
 
+// scheduler.policy names a registered policy (user policies register at run time, so the loader cannot tell).
+void validate_platform(const platforms::PlatformSpec& platform) {
+  if (scheduler::find_policy(platform.scheduler.policy) != nullptr) return;
+  std::string names;
+  for (const auto& n : scheduler::policy_names())
+    names += (names.empty() ? "" : ", ") + n;
+  throw core::InputError(
+      platform.scheduler.policy_loc, "scheduler.policy",
+      "unknown policy " + core::quote_text(platform.scheduler.policy) + "; expected one of: " + names);
+}
+
 void validate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
+  validate_platform(platform);
   Facts facts(platform);
   for (const Step& step : workload.steps)
     validate_step(facts, step);
@@ -770,6 +845,7 @@ void validate(const platforms::PlatformSpec& platform, const workloads::Workload
 
 SimulationResult simulate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload,
                           const RunOptions& options) {
+  validate_platform(platform);
   Facts facts(platform);  // validation's topology, routes and schedules serve the run too
   for (const Step& step : workload.steps)
     validate_step(facts, step);

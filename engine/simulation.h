@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/energy.h"
+#include "engine/scheduler/result.h"
 #include "platforms/spec.h"
 #include "power/inventory.h"
 #include "workloads/spec.h"
@@ -35,7 +36,7 @@ struct RunOptions {
 
 // One executed step (per iteration), with nested children for `parallel`.
 struct StepResult {
-  std::string kind;  // collective | compute | memory | checkpoint | parallel
+  std::string kind;  // collective | compute | memory | checkpoint | traffic | parallel
   std::string key;   // "steps.0"
   int iteration = 0;
   std::string op;  // collectives
@@ -45,6 +46,8 @@ struct StepResult {
   std::string pool;              // memory and checkpoint
   std::string mem_op;            // memory: read | write
   double deadline_s = 0.0;       // checkpoint
+  double held_s = 0.0;           // checkpoint deferred by the scheduler: the longest any rank held it
+  std::uint64_t messages = 0;    // traffic: messages (size_bytes each)
   int ranks = 0;                 // participating ranks
   std::vector<int> group;        // which ranks, when not all of them
   double start_s = 0.0;
@@ -90,11 +93,16 @@ struct SimulationResult {
   std::uint64_t transactions = 0;  // packets injected
   std::uint64_t packet_hops = 0;   // packets serialized onto a link
   std::string engine = "packet";
-  power::Inventory inventory;  // every node and link: tier, regime, rack, energy
+  scheduler::SchedulerResult scheduler;  // reconfigurations, decisions, per-class traffic
+  power::Inventory inventory;            // every node and link: tier, regime, rack, energy
 };
 
 // The algorithm a collective step gets when it names none (documented in docs/collectives.md).
 std::string default_algorithm(const platforms::PlatformSpec& platform, workloads::Op op);
+
+// Checks what only the engine knows of a platform: that scheduler.policy names a registered policy. Throws
+// core::InputError naming the platform file, line and key.
+void validate_platform(const platforms::PlatformSpec& platform);
 
 // Checks that the workload can run on the platform (rank ids, group sizes, algorithms that support the op
 // and accept the group); throws core::InputError naming the workload file, line and key.

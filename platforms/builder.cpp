@@ -31,6 +31,15 @@ link::Params link_params(const LinkSpec& spec, bool priorities) {
   return p;
 }
 
+core::ClassArbitration class_arbitration(const SchedulerSpec& spec) {
+  core::ClassArbitration a;
+  a.rule = !spec.priorities                 ? core::ClassRule::None
+           : spec.arbitration == "weighted" ? core::ClassRule::Weighted
+                                            : core::ClassRule::Strict;
+  a.weights = spec.weights;
+  return a;
+}
+
 fabric_switch::Params switch_params(const SwitchSpec& spec) {
   fabric_switch::Params p;
   p.latency_s = spec.latency_s;
@@ -82,6 +91,7 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
   ap.router_latency_s = spec.accelerator.router_latency_s;
   ap.packet_bytes = spec.packet_bytes;
   ap.priorities = spec.scheduler.priorities;
+  ap.arbitration = class_arbitration(spec.scheduler);
   ap.hbm.bandwidth_Bps = spec.accelerator.hbm.bandwidth_Bps;
   ap.hbm.latency_s = spec.accelerator.hbm.latency_s;
   ap.hbm.energy_pj_per_bit = spec.accelerator.hbm.energy_pj_per_bit;
@@ -144,6 +154,7 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
   for (std::size_t i = 0; i < m_topo.links.size(); ++i) {
     const TopoLink& l = m_topo.links[i];
     link::Params lp = link_params(l.spec, spec.scheduler.priorities);
+    lp.arbitration = class_arbitration(spec.scheduler);
     if (l.internal) {
       lp.stack.clear();
       lp.fabric = false;
@@ -170,7 +181,8 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
   bind_all();
   m_engine = spec.engine == "flow" || (spec.engine == "auto" && ranks() > kAutoFlowRanks) ? "flow" : "packet";
   if (m_engine == "flow") {
-    m_flows = std::make_unique<FlowNetwork>(*this, spec.scheduler.priorities);
+    m_flows =
+        std::make_unique<FlowNetwork>(*this, spec.scheduler.priorities, class_arbitration(spec.scheduler));
     for (int e = 0; e < endpoints(); ++e)
       endpoint(e).set_flow_fabric(m_flows.get());
   }

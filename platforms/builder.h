@@ -25,6 +25,8 @@ namespace pjbit::platforms {
 
 // The model parameters a spec stands for (count folded into the stack, latencies summed, lasers added).
 link::Params link_params(const LinkSpec& spec, bool priorities);
+// The arbitration between transport classes that scheduler.arbitration and scheduler.weights ask for.
+core::ClassArbitration class_arbitration(const SchedulerSpec& spec);
 fabric_switch::Params switch_params(const SwitchSpec& spec);
 ocs::Params ocs_params(const OcsSpec& spec);
 nic::Params nic_params(const NicSpec& spec);

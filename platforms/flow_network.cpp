@@ -14,9 +14,11 @@ namespace {
 constexpr int kClasses = 5;
 }
 
-FlowNetwork::FlowNetwork(Platform& platform, bool priorities)
+FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassArbitration& arbitration)
     : m_platform(platform),
       m_priorities(priorities),
+      m_weighted(priorities && arbitration.rule == core::ClassRule::Weighted),
+      m_weights(arbitration.weights),
       m_wakeups("flow_wakeups", [this](const int&) { wake(); }),
       m_deliveries("flow_deliveries", [this](const Delivery& d) { deliver(d); }) {
   const auto& links = platform.links();
@@ -361,17 +363,18 @@ void FlowNetwork::resolve(core::Tick now) {
   ++m_reallocations;
   m_flows_resolved += m_component.size();
   m_uses.clear();
-  m_weights.clear();
+  m_usage.clear();
   m_classes.clear();
   bool weighted = false;
   for (int slot : m_component) {
     const Path& path = m_flows[static_cast<std::size_t>(slot)].path();
     m_uses.push_back(&path.resources);
-    m_weights.push_back(path.weights.empty() ? nullptr : &path.weights);
+    m_usage.push_back(path.weights.empty() ? nullptr : &path.weights);
     weighted = weighted || !path.weights.empty();
     m_classes.push_back(m_flows[static_cast<std::size_t>(slot)].cls);
   }
-  m_solver.solve(m_uses, m_classes, m_capacity, m_priorities, m_rates, weighted ? &m_weights : nullptr);
+  m_solver.solve(m_uses, m_classes, m_capacity, m_priorities, m_rates, weighted ? &m_usage : nullptr,
+                 m_weighted ? &m_weights : nullptr);
   for (std::size_t i = 0; i < m_component.size(); ++i) {
     const int slot = m_component[i];
     Flow& f = m_flows[static_cast<std::size_t>(slot)];
@@ -433,6 +436,19 @@ std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int
   return rate;
 }
 
+std::vector<double> FlowNetwork::weighted_max_min_rates(const std::vector<std::vector<int>>& uses,
+                                                        const std::vector<int>& classes,
+                                                        const std::vector<double>& capacity,
+                                                        const std::array<int, 5>& weights) {
+  std::vector<const std::vector<int>*> pointers;
+  for (const auto& u : uses)
+    pointers.push_back(&u);
+  Solver solver;
+  std::vector<double> rate;
+  solver.solve(pointers, classes, capacity, true, rate, nullptr, &weights);
+  return rate;
+}
+
 void FlowNetwork::Solver::prepare(std::size_t resources) {
   if (count.size() == resources) return;
   residual.assign(resources, 0.0);
@@ -482,7 +498,7 @@ void FlowNetwork::Solver::sift_down(std::size_t i) {
 
 void FlowNetwork::Solver::heap_update(int r) {
   const auto ru = static_cast<std::size_t>(r);
-  key[ru] = std::max(0.0, residual[ru]) / (weights_active ? std::max(load[ru], 1e-300) : count[ru]);
+  key[ru] = std::max(0.0, residual[ru]) / std::max(load[ru], 1e-300);
   const int pos = heap_pos[ru];
   if (pos < 0) {
     heap.push_back(r);
@@ -516,17 +532,25 @@ int FlowNetwork::Solver::heap_pop() {
 void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses,
                                 const std::vector<int>& classes, const std::vector<double>& capacity,
                                 bool priorities, std::vector<double>& rate,
-                                const std::vector<const std::vector<float>*>* weights) {
+                                const std::vector<const std::vector<float>*>* usage,
+                                const std::array<int, 5>* class_weights) {
   // The bottleneck algorithm, equivalent to progressive filling: the resource whose fair share
-  // (residual / unfrozen flows) is smallest saturates first; its flows are frozen at that share, which is
-  // taken from every other resource they cross, and the shares of those resources are updated in an indexed
-  // heap (each resource once). With priorities, classes are served one after another on what the higher
-  // ones left. A weighted flow puts weight x rate on each resource (a sprayed flow's share of a link): the
-  // fair share of a resource is then residual / (sum of its unfrozen flows' weights).
-  const auto weight = [&](std::size_t flow, std::size_t k) {
-    const std::vector<float>* w = weights != nullptr ? (*weights)[flow] : nullptr;
-    return w != nullptr ? static_cast<double>((*w)[k]) : 1.0;
+  // (residual / load, the summed weights of its unfrozen flows) is smallest saturates first; its flows are
+  // frozen at their class weight times that share, which is taken from every other resource they cross, and
+  // the shares of those resources are updated in an indexed heap (each resource once). A flow puts
+  // usage x class weight x share on each resource it crosses: usage is 1 but for a sprayed flow's share of a
+  // link, the class weight 1 but with weighted arbitration. With priorities, classes are served one after
+  // another on what the higher ones left; with class weights, all classes are filled together.
+  const auto usage_of = [&](std::size_t flow, std::size_t k) {
+    const std::vector<float>* u = usage != nullptr ? (*usage)[flow] : nullptr;
+    return u != nullptr ? static_cast<double>((*u)[k]) : 1.0;
   };
+  const auto weight_of = [&](std::size_t i) {
+    if (class_weights == nullptr) return 1.0;
+    const int c = std::clamp(classes[i], 0, kClasses - 1);
+    return static_cast<double>(std::max(1, (*class_weights)[static_cast<std::size_t>(c)]));
+  };
+  if (class_weights != nullptr) priorities = false;
   prepare(capacity.size());
   if (++epoch == 0) {
     std::fill(stamp.begin(), stamp.end(), 0u);
@@ -535,7 +559,6 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
   const std::size_t n = uses.size();
   rate.assign(n, 0.0);
   frozen.assign(n, 0);
-  weights_active = weights != nullptr;
   for (std::size_t i = 0; i < n; ++i) {
     for (int r : *uses[i]) {
       const auto ru = static_cast<std::size_t>(r);
@@ -553,13 +576,14 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
         frozen[i] = 1;
         continue;
       }
+      const double w = weight_of(i);
       for (std::size_t k = 0; k < uses[i]->size(); ++k) {
         const auto ru = static_cast<std::size_t>((*uses[i])[k]);
         if (count[ru]++ == 0) {
           touched.push_back((*uses[i])[k]);
           load[ru] = 0.0;
         }
-        load[ru] += weight(i, k);
+        load[ru] += w * usage_of(i, k);
         flows_of[ru].push_back(static_cast<int>(i));
       }
     }
@@ -575,13 +599,14 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
         const auto fu = static_cast<std::size_t>(f);
         if (frozen[fu]) continue;
         frozen[fu] = 1;
-        rate[fu] = share;
+        const double w = weight_of(fu);
+        rate[fu] = w * share;
         for (std::size_t k = 0; k < uses[fu]->size(); ++k) {
           const int r2 = (*uses[fu])[k];
           const auto r2u = static_cast<std::size_t>(r2);
-          const double w = weight(fu, k);
-          residual[r2u] -= w * share;
-          load[r2u] -= w;
+          const double u = w * usage_of(fu, k);
+          residual[r2u] -= u * share;
+          load[r2u] -= u;
           --count[r2u];
           if (r2 != r && !mark[r2u]) {
             mark[r2u] = 1;

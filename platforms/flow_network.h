@@ -8,12 +8,14 @@
 // per useful bit come out as with packets. Equations and limits in docs/engines.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "core/arbiter.h"
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
 #include "core/observer.h"
@@ -30,7 +32,9 @@ class Platform;
 
 class FlowNetwork : public accelerator::IFlowFabric {
  public:
-  FlowNetwork(Platform& platform, bool priorities);
+  // `arbitration` applies when `priorities` is on: strict priority between classes, or weighted max-min
+  // (every flow's share in proportion to its class's weight).
+  FlowNetwork(Platform& platform, bool priorities, const core::ClassArbitration& arbitration = {});
 
   void start(accelerator::Accelerator& from, int dst, std::uint64_t bytes, std::uint8_t cls,
              std::uint64_t tag, std::uint64_t hash, core::StepTally* tally, core::MessageSink* sink) override;
@@ -52,6 +56,13 @@ class FlowNetwork : public accelerator::IFlowFabric {
   static std::vector<double> max_min_rates(const std::vector<std::vector<int>>& uses,
                                            const std::vector<int>& classes,
                                            const std::vector<double>& capacity, bool priorities);
+  // Weighted max-min fair rates: progressive filling in which every flow rises at a speed proportional to
+  // the weight of its class (weights[classes[i]]), so flows bottlenecked together get rates in proportion to
+  // their weights. Pure; for tests.
+  static std::vector<double> weighted_max_min_rates(const std::vector<std::vector<int>>& uses,
+                                                    const std::vector<int>& classes,
+                                                    const std::vector<double>& capacity,
+                                                    const std::array<int, 5>& weights);
 
   // The solver's working memory, kept between solves so that a solve allocates nothing once warm. Its cost
   // is O(flows x path + touched resources x log resources): it never walks resources no flow uses.
@@ -70,12 +81,13 @@ class FlowNetwork : public accelerator::IFlowFabric {
     std::vector<int> heap;
     std::vector<int> heap_pos;  // position in heap, or -1
     std::vector<double> key;
-    bool weights_active = false;  // shares divide by summed weights rather than flow counts
-    // rate[i] for the flow crossing *uses[i] (pointers: a caller's flows need not be copied).
-    // weights[i] (when given and not null) is the share of flow i's rate that each of its resources carries.
+    // rate[i] for the flow crossing *uses[i] (pointers: a caller's flows need not be copied). usage[i] (when
+    // given and not null) is the share of flow i that each of its resources carries (a sprayed flow's split);
+    // with `class_weights`, one weighted pass over every class instead (priorities is then ignored).
     void solve(const std::vector<const std::vector<int>*>& uses, const std::vector<int>& classes,
                const std::vector<double>& capacity, bool priorities, std::vector<double>& rate,
-               const std::vector<const std::vector<float>*>* weights = nullptr);
+               const std::vector<const std::vector<float>*>* usage = nullptr,
+               const std::array<int, 5>* class_weights = nullptr);
 
    private:
     void prepare(std::size_t resources);
@@ -155,6 +167,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
   Platform& m_platform;
   bool m_priorities;
   core::TransferObserver* m_observer = nullptr;
+  bool m_weighted;  // priorities on, weighted by class
+  std::array<int, 5> m_weights;
   std::vector<Flow> m_flows;  // slots
   std::vector<int> m_free;
   std::vector<double> m_capacity;      // per link direction, payload bytes per second
@@ -190,7 +204,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<int> m_component;  // flows of the components being re-solved
   std::vector<int> m_stack;
   std::vector<const std::vector<int>*> m_uses;
-  std::vector<const std::vector<float>*> m_weights;
+  std::vector<const std::vector<float>*> m_usage;
   std::vector<Router::SplitHop> m_split;
   std::vector<int> m_classes;
   std::vector<double> m_rates;

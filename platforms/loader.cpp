@@ -260,6 +260,21 @@ NicSpec read_nic(const YamlDoc& doc, const YAML::Node& node, const std::string& 
   return nic;
 }
 
+// A fat tree's optical bypass: { ocs: OCS, ports_per_leaf: 2, link: LINK }.
+BypassSpec read_bypass(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+                       const LinkSpec& tier_link) {
+  const MapReader m(doc, node, path, {"ocs", "ports_per_leaf", "link"},
+                    "an optical bypass such as { ocs: { reconfiguration: 1 ms }, ports_per_leaf: 2 }");
+  BypassSpec b;
+  b.present = true;
+  b.loc = m.loc();
+  if (!m.has("ocs")) m.fail_missing("ocs", "an OCS such as { ports: 136, reconfiguration: 10 ms }");
+  b.ocs = read_ocs(doc, m.node("ocs"), m.path("ocs"));
+  if (auto v = m.integer("ports_per_leaf", 1, 64)) b.ports_per_leaf = static_cast<int>(*v);
+  b.link = m.has("link") ? read_link(doc, m.node("link"), m.path("link")) : tier_link;
+  return b;
+}
+
 const std::vector<std::string_view> kKinds = {"ring",     "switch", "full_mesh", "torus",
                                               "fat_tree", "ocs",    "graph"};
 
@@ -385,10 +400,11 @@ void read_graph(const YamlDoc& doc, const MapReader& m, TopologySpec& topo) {
 
 // A flat topology (tier < 0) or tier `tier` of `tiers`.
 TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std::string& path, int tier) {
-  const MapReader m(doc, node, path,
-                    {"name", "kind", "ranks", "domains", "dims", "levels", "radix", "oversubscription",
-                     "ports_per_rank", "routing", "link", "switch", "ocs", "nic", "nodes", "links", "routes"},
-                    tier < 0 ? "a topology" : "a tier");
+  const MapReader m(
+      doc, node, path,
+      {"name", "kind", "ranks", "domains", "dims", "levels", "radix", "oversubscription", "ports_per_rank",
+       "routing", "link", "switch", "ocs", "nic", "nodes", "links", "routes", "bypass"},
+      tier < 0 ? "a topology" : "a tier");
   TopologySpec topo;
   topo.loc = m.loc();
   if (tier >= 0) {
@@ -483,6 +499,11 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
   if (m.has("nic")) {
     topo.nic = read_nic(doc, m.node("nic"), m.path("nic"));
     topo.has_nic = true;
+  }
+  if (m.has("bypass")) {
+    if (kind != "fat_tree")
+      m.fail("bypass", "optical bypass circuits join the leaves of a fat_tree; this topology is a " + kind);
+    topo.bypass = read_bypass(doc, m.node("bypass"), m.path("bypass"), topo.link);
   }
   if (kind == "graph") {
     if (tier >= 0) m.fail("kind", "a graph topology stands alone; it cannot be a tier");
@@ -651,6 +672,45 @@ RacksSpec read_racks(const YamlDoc& doc, const MapReader& top, const PlatformSpe
   return racks;
 }
 
+// The scheduler (docs/scheduler.md). The policy may be one a user registered, so its name is checked against
+// the registry by the engine (engine::validate), which names this position.
+SchedulerSpec read_scheduler(const YamlDoc& doc, const MapReader& top) {
+  const MapReader s(doc, top.node("scheduler"), "scheduler",
+                    {"policy", "priorities", "arbitration", "weights", "defer_bulk", "bulk_chunk"},
+                    "a scheduler description");
+  SchedulerSpec sched;
+  sched.policy_loc = s.loc();
+  if (s.has("policy")) {
+    sched.policy = read_name(s, "policy", "a scheduler policy name such as phase_aware");
+    sched.policy_loc = s.loc("policy");
+  }
+  if (auto v = s.boolean("priorities")) sched.priorities = *v;
+  if (auto v = s.choice("arbitration", {"strict", "weighted"})) sched.arbitration = *v;
+  if (sched.arbitration == "weighted" && !sched.priorities)
+    s.fail("arbitration",
+           "weighted arbitration shares by transport class; priorities: false ignores classes");
+  if (s.has("weights")) {
+    if (sched.arbitration != "weighted")
+      s.fail("weights",
+             "weights apply to arbitration: weighted (this scheduler is " + sched.arbitration + ")");
+    const std::vector<std::string_view> classes = {"latency_critical", "control", "collective",
+                                                   "remote_memory", "bulk"};
+    const MapReader w(doc, s.node("weights"), s.path("weights"), classes,
+                      "weights by transport class such as { latency_critical: 16, bulk: 1 }");
+    for (std::size_t c = 0; c < classes.size(); ++c)
+      if (auto v = w.integer(classes[c], 1, 1000000)) sched.weights[c] = static_cast<int>(*v);
+  }
+  if (auto v = s.boolean("defer_bulk")) sched.defer_bulk = *v;
+  if (s.has("bulk_chunk")) {
+    const std::uint64_t bytes = *s.bytes("bulk_chunk");
+    if (bytes < kMinPacket)
+      s.fail("bulk_chunk",
+             "expected a data size of at least 64 B, got " + core::describe(s.node("bulk_chunk")));
+    sched.bulk_chunk_bytes = bytes;
+  }
+  return sched;
+}
+
 // With packaging: and no density of its own, every link that leaves an accelerator needs the shoreline
 // density of its technology (a NIC's host interface for a tier with NICs).
 void check_escape_densities(const PlatformSpec& spec) {
@@ -720,11 +780,7 @@ PlatformSpec build(const YamlDoc& doc) {
     if (spec.cooling.model == "density" && !spec.racks.present)
       top.fail("cooling", "the density cooling model needs racks: to know each rack's heat");
   }
-  if (top.has("scheduler")) {
-    const MapReader s(doc, top.node("scheduler"), "scheduler", {"policy", "priorities"});
-    if (auto v = s.choice("policy", {"static", "phase_aware"})) spec.scheduler.policy = *v;
-    if (auto v = s.boolean("priorities")) spec.scheduler.priorities = *v;
-  }
+  if (top.has("scheduler")) spec.scheduler = read_scheduler(doc, top);
   if (top.has("engine")) {
     spec.engine = *top.choice("engine", {"packet", "flow", "auto"});
   }

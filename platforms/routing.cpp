@@ -42,7 +42,8 @@ void Router::neighbours(int tier, int v, std::vector<std::pair<int, int>>& out) 
   const int ocs_port = m_vertex_port[static_cast<std::size_t>(v)];
   if (ocs_port >= 0) {
     const int link = n.ports[static_cast<std::size_t>(ocs_port)];
-    if (m_topo.links[static_cast<std::size_t>(link)].tier == tier)
+    const TopoLink& l = m_topo.links[static_cast<std::size_t>(link)];
+    if (l.tier == tier && !l.bypass)
       out.emplace_back(vertex_of(m_topo.other_end(link, node), link), ocs_port);
     const auto& circuits = m_circuits[static_cast<std::size_t>(node)];
     const int peer = static_cast<std::size_t>(ocs_port) < circuits.size()
@@ -54,9 +55,81 @@ void Router::neighbours(int tier, int v, std::vector<std::pair<int, int>>& out) 
   }
   for (std::size_t p = 0; p < n.ports.size(); ++p) {
     const int link = n.ports[p];
-    if (m_topo.links[static_cast<std::size_t>(link)].tier != tier) continue;
+    const TopoLink& l = m_topo.links[static_cast<std::size_t>(link)];
+    if (l.tier != tier || l.bypass) continue;  // bypass circuits are taken only by bypass_route
     out.emplace_back(vertex_of(m_topo.other_end(link, node), link), static_cast<int>(p));
   }
+}
+
+bool Router::to_leaf(int endpoint, int tier, std::vector<std::pair<int, int>>& hops) const {
+  // From the endpoint up through its NIC, if any, to the first switch: (node, port) of every hop.
+  hops.clear();
+  int node = m_topo.endpoint_node[static_cast<std::size_t>(endpoint)];
+  int came = -1;
+  for (int step = 0; step < 4; ++step) {
+    const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
+    if (n.kind == NodeKind::Switch) return true;
+    int next = -1;
+    for (std::size_t p = 0; p < n.ports.size() && next < 0; ++p) {
+      const int link = n.ports[p];
+      const TopoLink& l = m_topo.links[static_cast<std::size_t>(link)];
+      if (l.tier != tier || l.bypass || link == came) continue;
+      hops.emplace_back(node, static_cast<int>(p));
+      next = link;
+    }
+    if (next < 0) return false;
+    came = next;
+    node = m_topo.other_end(next, node);
+  }
+  return false;
+}
+
+bool Router::bypass_route(int src, int dst, int tier, std::uint64_t hash, core::Route& out) {
+  if (!to_leaf(src, tier, m_up) || !to_leaf(dst, tier, m_down)) return false;
+  const auto leaf_after = [&](const std::vector<std::pair<int, int>>& hops) {
+    const auto& [node, port] = hops.back();
+    return m_topo.other_end(
+        m_topo.nodes[static_cast<std::size_t>(node)].ports[static_cast<std::size_t>(port)], node);
+  };
+  const int leaf_a = leaf_after(m_up), leaf_b = leaf_after(m_down);
+  if (leaf_a == leaf_b) return false;
+  // The circuits that join the two leaves: (leaf a's port, the OCS's out port).
+  m_circuit_choices.clear();
+  const TopoNode& a = m_topo.nodes[static_cast<std::size_t>(leaf_a)];
+  for (std::size_t p = 0; p < a.ports.size(); ++p) {
+    const TopoLink& l = m_topo.links[static_cast<std::size_t>(a.ports[p])];
+    if (!l.bypass || l.tier != tier) continue;
+    const int ocs = m_topo.other_end(a.ports[p], leaf_a);
+    const auto& circuits = m_circuits[static_cast<std::size_t>(ocs)];
+    const int in = m_topo.port_of(ocs, a.ports[p]);
+    const int peer = in >= 0 && static_cast<std::size_t>(in) < circuits.size()
+                         ? circuits[static_cast<std::size_t>(in)]
+                         : -1;
+    const auto& ocs_ports = m_topo.nodes[static_cast<std::size_t>(ocs)].ports;
+    if (peer < 0 || peer >= static_cast<int>(ocs_ports.size())) continue;
+    if (m_topo.other_end(ocs_ports[static_cast<std::size_t>(peer)], ocs) != leaf_b) continue;
+    m_circuit_choices.emplace_back(static_cast<int>(p), peer);
+  }
+  if (m_circuit_choices.empty()) return false;
+  // Several circuits between the same leaves share the flows by hash, as ECMP shares spines.
+  const auto& [leaf_port, ocs_port] =
+      m_circuit_choices[m_circuit_choices.size() == 1
+                            ? 0
+                            : static_cast<std::size_t>(mix(hash ^ 0x6f6373ull) % m_circuit_choices.size())];
+  for (const auto& hop : m_up)
+    out.ports.push_back(static_cast<std::uint16_t>(hop.second));
+  out.ports.push_back(static_cast<std::uint16_t>(leaf_port));
+  out.ports.push_back(static_cast<std::uint16_t>(ocs_port));
+  // Down from leaf b to the destination: at each node, the port of the link the upward walk came in on.
+  for (std::size_t k = m_down.size(); k-- > 0;) {
+    const auto& [node, port] = m_down[k];
+    const int link = m_topo.nodes[static_cast<std::size_t>(node)].ports[static_cast<std::size_t>(port)];
+    const int above = m_topo.other_end(link, node);
+    out.ports.push_back(static_cast<std::uint16_t>(m_topo.port_of(above, link)));
+  }
+  out.links = static_cast<std::uint16_t>(m_up.size() + 2 + m_down.size());
+  out.switches = 2;
+  return true;
 }
 
 const std::vector<std::int32_t>& Router::distances(int tier, int dst) {
@@ -184,6 +257,9 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   if (!m_topo.user_routes.empty() && user_route(src, dst, out)) return true;
   const int tier = tier_of(src, dst);
   const TierInfo& info = m_topo.tiers[static_cast<std::size_t>(tier)];
+  // A hybrid fabric: a circuit between the two leaves carries the flow; without one, packets do.
+  if (info.bypass && src < m_topo.ranks && dst < m_topo.ranks && bypass_route(src, dst, tier, hash, out))
+    return true;
   if (info.routing == "dimension_order" && info.kind == "torus" && src < m_topo.ranks && dst < m_topo.ranks)
     return dimension_order(src, dst, info, out);
   const auto& dist = distances(tier, dst);

@@ -1,6 +1,8 @@
 // Routes over a Topology: the innermost tier that holds both ranks carries their traffic, and within it
 // the tier's policy picks the path (shortest path, ECMP by a per-flow hash, per-packet spraying, or
-// dimension-order on a torus). Optical circuit switches are routed through their current circuits only.
+// dimension-order on a torus). Optical circuit switches are routed through their current circuits only; in a
+// hybrid fabric (a fat tree with optical bypass), two ranks whose leaves hold a circuit use it, and the
+// others the packet fabric.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +54,10 @@ class Router {
                   std::vector<std::pair<int, int>>& out) const;  // (next vertex, emitted port or -1)
   bool dimension_order(int src, int dst, const TierInfo& tier, core::Route& out) const;
   bool user_route(int src, int dst, core::Route& out) const;
+  // The hops (node, out port) from an endpoint up to its leaf switch in `tier`; false if it has none.
+  bool to_leaf(int endpoint, int tier, std::vector<std::pair<int, int>>& hops) const;
+  // A route over a bypass circuit between the leaves of src and dst, if their leaves hold one.
+  bool bypass_route(int src, int dst, int tier, std::uint64_t hash, core::Route& out);
 
   const Topology& m_topo;
   std::vector<std::vector<int>> m_circuits;  // per node
@@ -63,6 +69,7 @@ class Router {
   std::vector<std::vector<int>> m_components;                              // per tier, made on first use
   std::vector<std::pair<int, int>> m_scratch;
   std::vector<double> m_share;  // split(): per vertex, the fraction of the flow that reached it
+  std::vector<std::pair<int, int>> m_up, m_down, m_circuit_choices;
 };
 
 }  // namespace pjbit::platforms

@@ -4,6 +4,7 @@
 // metre of edge.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -150,6 +151,17 @@ struct GraphRouteSpec {
   core::SourceLoc loc;
 };
 
+// Optical bypass circuits beside a fat tree's packet fabric (a hybrid fabric): every leaf (top-of-rack)
+// switch has `ports_per_leaf` links into one OCS, whose circuits join leaves directly. Traffic between two
+// leaves that hold a circuit takes it; the rest goes through the spines as packets.
+struct BypassSpec {
+  bool present = false;
+  OcsSpec ocs;
+  int ports_per_leaf = 2;
+  LinkSpec link;  // leaf to OCS (default: the tier's link)
+  core::SourceLoc loc;
+};
+
 // One fabric: a flat topology, or one tier of a tiered platform.
 struct TopologySpec {
   std::string name = "topology";  // the tier's name (links[].tier in the report)
@@ -167,6 +179,7 @@ struct TopologySpec {
   OcsSpec ocs;
   NicSpec nic;  // scale-out NIC between each accelerator and this fabric
   bool has_nic = false;
+  BypassSpec bypass;  // fat_tree: optical circuits between leaves beside the packet fabric
   std::vector<GraphNodeSpec> graph_nodes;
   std::vector<GraphLinkSpec> graph_links;
   std::vector<GraphRouteSpec> graph_routes;
@@ -206,9 +219,17 @@ struct RacksSpec {
   int switches_in_rack(const std::string& tier) const;
 };
 
+// The fabric-aware scheduler (docs/scheduler.md): how OCS circuits follow the workload's phases, how
+// transport classes share a resource, and whether bulk transfers wait for idle windows.
 struct SchedulerSpec {
-  std::string policy = "phase_aware";
-  bool priorities = true;
+  std::string policy = "phase_aware";  // a registered policy (engine/scheduler/i_policy.h)
+  core::SourceLoc policy_loc;          // where the policy is named, for messages
+  bool priorities = true;              // arbitrate between transport classes
+  std::string arbitration = "strict";  // strict | weighted (with priorities)
+  // Weighted arbitration: a weight per class, latency_critical, control, collective, remote_memory, bulk.
+  std::array<int, 5> weights{16, 8, 4, 2, 1};
+  bool defer_bulk = true;  // bulk transfers with a deadline wait for idle windows (up to the deadline)
+  std::uint64_t bulk_chunk_bytes = std::uint64_t{16} << 20;  // a deferred transfer moves in pieces this big
 };
 
 struct PlatformSpec {

@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "core/yaml_support.h"
+#include "modules/ocs/ocs.h"
 
 namespace pjbit::platforms {
 
@@ -119,13 +120,14 @@ class Generator {
     return static_cast<int>(m_topo.nodes.size()) - 1;
   }
 
-  int add_link(int a, int b, const LinkSpec& spec, int tier, bool internal = false) {
+  int add_link(int a, int b, const LinkSpec& spec, int tier, bool internal = false, bool bypass = false) {
     TopoLink l;
     l.a = a;
     l.b = b;
     l.spec = spec;
     l.tier = tier;
     l.internal = internal;
+    l.bypass = bypass;
     m_topo.links.push_back(l);
     const int id = static_cast<int>(m_topo.links.size()) - 1;
     m_topo.nodes[static_cast<std::size_t>(a)].ports.push_back(id);
@@ -327,6 +329,7 @@ class Generator {
     info.kind = t.kind;
     info.domain = m_spec.domain_size(static_cast<std::size_t>(tier));
     info.dims = t.dims;
+    info.bypass = t.bypass.present;
     info.routing = t.routing;
     if (info.routing == "auto") {
       info.routing = t.kind == "torus" ? "dimension_order" : t.kind == "fat_tree" ? "ecmp" : "shortest";
@@ -453,6 +456,7 @@ class Generator {
       leaves.push_back(add_switch(tier, inst + "leaf" + std::to_string(l), slice, 0));
     for (std::size_t i = 0; i < ends.size(); ++i)
       add_link(ends[i], leaves[i / static_cast<std::size_t>(s.down)], t.link, tier);
+    if (t.bypass.present) bypass(tier, leaves, t.bypass, inst);
     if (t.levels == 2) {
       std::vector<int> spines;
       for (int sp = 0; sp < s.spines; ++sp)
@@ -482,6 +486,27 @@ class Generator {
           add_link(aggs[static_cast<std::size_t>(p)][static_cast<std::size_t>(a)], core, t.link, tier);
       }
     }
+  }
+
+  // A hybrid fabric's optical bypass: every leaf gets `ports_per_leaf` links into one OCS (OCS port
+  // i x p + j is leaf i's port j), circuits starting as rings of leaves as in an ocs topology.
+  void bypass(int tier, const std::vector<int>& leaves, const BypassSpec& b, const std::string& inst) {
+    const int n = static_cast<int>(leaves.size());
+    const int ppl = b.ports_per_leaf;
+    if (n * ppl > b.ocs.ports)
+      fail(tier, "bypass.ocs.ports",
+           "the bypass OCS has " + std::to_string(b.ocs.ports) + " ports, " + std::to_string(n) +
+               " leaves x " + std::to_string(ppl) + " ports_per_leaf need " + std::to_string(n * ppl));
+    TopoNode node;
+    node.kind = NodeKind::Ocs;
+    node.name = prefix(tier) + inst + "bypass";
+    node.tier = tier;
+    node.ocs = b.ocs;
+    const int id = add_node(node);
+    for (int leaf : leaves)
+      for (int j = 0; j < ppl; ++j)
+        add_link(leaf, id, b.link, tier, false, true);
+    m_topo.circuits[static_cast<std::size_t>(id)] = ocs::ring_circuits(n, ppl, b.ocs.ports);
   }
 
   void ocs(int tier, const std::vector<int>& ends, const TopologySpec& t, const std::string& inst) {

@@ -36,6 +36,7 @@ struct TopoLink {
   LinkSpec spec;
   int tier = 0;
   bool internal = false;  // accelerator-to-NIC attachment: no energy, not a fabric link
+  bool bypass = false;    // a leaf's link into its tier's bypass OCS (routed only over circuits)
 };
 
 struct TierInfo {
@@ -44,6 +45,7 @@ struct TierInfo {
   std::string routing;    // resolved: shortest | ecmp | spray | dimension_order
   int domain = 0;         // ranks per instance of this tier
   std::vector<int> dims;  // torus
+  bool bypass = false;    // fat_tree with optical bypass circuits between its leaves
 };
 
 struct UserRoute {

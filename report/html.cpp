@@ -1037,6 +1037,7 @@ std::string step_summary(const json& s) {
   if (kind == "collective") return joined(text(s, "op"), text(s, "algorithm"));
   if (kind == "memory" || kind == "checkpoint") return joined(kind + " " + text(s, "op"), text(s, "pool"));
   if (kind == "parallel") return fmt::format("parallel, {} sub-steps", array(s, "children").size());
+  if (kind == "traffic") return joined(fmt::format("{} messages", text(s, "messages")), text(s, "class"));
   return kind;
 }
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
@@ -93,9 +94,17 @@ json step_json(const engine::StepResult& s, double idle_power_w) {
     j["pool"] = s.pool;
     j["class"] = s.cls;
     j["size_bytes"] = s.size_bytes;  // per rank
-    if (s.deadline_s > 0.0) j["deadline_s"] = s.deadline_s;
+    if (s.deadline_s > 0.0) {
+      j["deadline_s"] = s.deadline_s;
+      j["deadline_met"] = t <= s.deadline_s;
+      j["held_s"] = s.held_s;  // how long the scheduler held it for idle windows (the longest of its ranks)
+    }
     const double rate = t > 0.0 ? s.useful_bytes / t / 1e9 : 0.0;
     j["bandwidth_GBps"] = rate;
+  } else if (s.kind == "traffic") {
+    j["class"] = s.cls;
+    j["size_bytes"] = s.size_bytes;  // per message
+    j["messages"] = s.messages;
   }
   j["ranks"] = s.ranks;
   if (!s.group.empty()) j["group"] = s.group;  // a subset: which ranks (jobs sharing a fabric)
@@ -123,6 +132,65 @@ json step_json(const engine::StepResult& s, double idle_power_w) {
 
 double share(double part, double whole) {
   return whole > 0.0 ? part / whole : 0.0;
+}
+
+json scheduler_json(const engine::scheduler::SchedulerResult& s) {
+  json j;
+  j["policy"] = s.policy;
+  j["priorities"] = s.priorities;
+  j["arbitration"] = s.arbitration;
+  if (s.arbitration == "weighted") {
+    json w = json::object();
+    for (std::size_t c = 0; c < s.weights.size(); ++c)
+      w[workloads::class_name(static_cast<workloads::TransportClass>(c))] = s.weights[c];
+    j["weights"] = w;
+  }
+  j["defer_bulk"] = s.defer_bulk;
+  j["reconfiguration_count"] = s.reconfigurations.size();
+  j["reconfiguration_dark_s"] = s.reconfiguration_dark_s;
+  j["reconfiguration_lost_s"] = s.reconfiguration_lost_s;
+  j["predicted_s"] = s.predicted_s;
+  j["predicted_static_s"] = s.predicted_static_s;
+  json reconfigurations = json::array();
+  for (const auto& r : s.reconfigurations)
+    reconfigurations.push_back({{"ocs", r.ocs},
+                                {"before", r.before},
+                                {"iteration", r.iteration},
+                                {"quiesce_s", r.quiesce_s},
+                                {"requested_s", r.requested_s},
+                                {"start_s", r.start_s},
+                                {"end_s", r.end_s},
+                                {"duration_s", r.duration_s},
+                                {"lost_s", r.lost_s},
+                                {"ports", r.ports},
+                                {"peers", r.peers},
+                                {"why", r.why}});
+  j["reconfigurations"] = reconfigurations;
+  json decisions = json::array();
+  for (const auto& d : s.decisions) {
+    const auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    decisions.push_back({{"step", d.key},
+                         {"iteration", d.iteration},
+                         {"action", d.action},
+                         {"circuits", d.circuits},
+                         {"predicted_s", finite(d.predicted_s)},
+                         {"predicted_current_s", finite(d.predicted_current_s)},
+                         {"predicted_fit_s", finite(d.predicted_fit_s)},
+                         {"reconfiguration_s", d.reconfiguration_s},
+                         {"window_s", d.window_s},
+                         {"why", d.why}});
+  }
+  j["decisions"] = decisions;
+  json classes = json::object();
+  for (const auto& c : s.classes)
+    classes[c.name] = {{"bytes", whole(c.bytes)},
+                       {"messages", c.messages},
+                       {"latency_mean_s", c.latency_mean_s},
+                       {"latency_p50_s", c.latency_p50_s},
+                       {"latency_p99_s", c.latency_p99_s},
+                       {"latency_max_s", c.latency_max_s}};
+  j["classes"] = classes;
+  return j;
 }
 
 json named_json(const std::vector<power::Named>& list, double scale = 1.0) {
@@ -268,6 +336,7 @@ std::string to_json(const Inputs& in) {
                   {"share", share(w.total_rank_s, sim.sim_time_s * sim.ranks)},
                   {"idle_power_w", w.idle_power_w},
                   {"idle_energy_j", w.idle_energy_j}};
+  r["scheduler"] = scheduler_json(sim.scheduler);
   if (in.density != nullptr) r["density"] = density_json(*in.density);
   json steps = json::array();
   for (const auto& s : sim.steps)
@@ -355,6 +424,43 @@ std::string density_lines(const power::Density& d) {
   return out.empty() ? out : "\n" + out;
 }
 
+// The scheduler's lines of the summary: its policy and reconfigurations, traffic by class, and deferred
+// checkpoints.
+std::string scheduler_lines(const engine::SimulationResult& sim) {
+  const auto& s = sim.scheduler;
+  std::string out;
+  std::string rule = s.priorities ? s.arbitration + " priorities" : "no priorities";
+  std::string line = fmt::format("{}, {}", s.policy, rule);
+  if (!s.decisions.empty())
+    line += fmt::format("; {} reconfiguration{}, {} dark, {} lost", s.reconfigurations.size(),
+                        s.reconfigurations.size() == 1 ? "" : "s", seconds(s.reconfiguration_dark_s),
+                        seconds(s.reconfiguration_lost_s));
+  out += fmt::format("  {:<28}{}\n", "scheduler", line);
+  for (const auto& r : s.reconfigurations)
+    out += fmt::format("  {:<27} {} ports of {} dark {} .. {} (lost {})\n",
+                       fmt::format("  reconfigure for {}", r.before), r.ports.size(), r.ocs,
+                       seconds(r.start_s), seconds(r.end_s), seconds(r.lost_s));
+  for (const auto& c : s.classes) {
+    if (c.messages == 0) continue;
+    out += fmt::format("  {:<27} {} in {} message{}, latency p50 {}, p99 {}\n", "class " + c.name,
+                       core::format_bytes(c.bytes), c.messages, c.messages == 1 ? "" : "s",
+                       seconds(c.latency_p50_s), seconds(c.latency_p99_s));
+  }
+  const std::function<void(const engine::StepResult&)> bulk = [&](const engine::StepResult& st) {
+    if (st.kind == "checkpoint" && st.deadline_s > 0.0) {
+      const double t = st.end_s - st.start_s;
+      out += fmt::format("  {:<27} held {}, done {} after its start (deadline {}: {})\n",
+                         "checkpoint " + st.key, seconds(st.held_s), seconds(t), seconds(st.deadline_s),
+                         t <= st.deadline_s ? "met" : "missed");
+    }
+    for (const auto& c : st.children)
+      bulk(c);
+  };
+  for (const auto& st : sim.steps)
+    bulk(st);
+  return out;
+}
+
 }  // namespace
 
 std::string summary_table(const Inputs& in) {
@@ -402,6 +508,7 @@ std::string summary_table(const Inputs& in) {
                        seconds(w.total_rank_s / sim.ranks),
                        100.0 * share(w.total_rank_s, sim.sim_time_s * sim.ranks), joules(w.idle_energy_j));
   }
+  out += scheduler_lines(sim);
   out += "\n";
   out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", "iter", "step",
                      "kind", "algorithm", "size", "ranks", "time", "algbw GB/s", "busbw GB/s");
@@ -413,6 +520,11 @@ std::string summary_table(const Inputs& in) {
     std::string size =
         s.kind == "collective" || memory ? core::format_bytes(static_cast<double>(s.size_bytes)) : "";
     std::string algorithm = memory ? s.pool : s.algorithm;
+    if (s.kind == "traffic") {
+      kind = fmt::format("traffic x{}", s.messages);
+      size = core::format_bytes(static_cast<double>(s.size_bytes));
+      algorithm = s.cls;
+    }
     std::string algbw, busbw;
     if (s.kind == "collective" && t > 0.0) {
       const double a = static_cast<double>(s.size_bytes) / t / 1e9;

@@ -102,6 +102,7 @@ int cmd_validate(const std::string& platform_path, const std::string& workload_p
                  const std::vector<std::string>& sets) {
   const auto overrides = parse_overrides(sets);
   const auto platform = platforms::load_platform(platform_path, overrides);
+  engine::validate_platform(platform);
   platforms::Platform built("platform", platform);
   std::cout << built.describe();
   if (!workload_path.empty()) {

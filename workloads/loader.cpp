@@ -32,8 +32,9 @@ const std::vector<std::string_view> kClasses = {"latency_critical", "collective"
 constexpr TransportClass kClassValues[] = {TransportClass::LatencyCritical, TransportClass::Collective,
                                            TransportClass::RemoteMemory, TransportClass::Bulk,
                                            TransportClass::Control};
-const std::vector<std::string_view> kStepKinds = {"collective", "compute", "parallel", "memory",
-                                                  "checkpoint"};
+const std::vector<std::string_view> kStepKinds = {"collective", "compute",    "parallel",
+                                                  "memory",     "checkpoint", "traffic"};
+constexpr long long kMaxMessages = 10'000'000;
 const std::vector<std::string_view> kCollectiveKeys = {"size", "algorithm", "ranks", "class"};
 
 std::size_t index_of(const std::vector<std::string_view>& names, const std::string& name) {
@@ -71,10 +72,10 @@ class StepReader {
           loc, path,
           "expected a step (a mapping with collective, compute or parallel), got " + core::describe(node));
     }
-    const MapReader m(
-        m_doc, node, path,
-        {"collective", "size", "algorithm", "ranks", "class", "compute", "parallel", "memory", "checkpoint"},
-        "a step");
+    const MapReader m(m_doc, node, path,
+                      {"collective", "size", "algorithm", "ranks", "class", "compute", "parallel", "memory",
+                       "checkpoint", "traffic"},
+                      "a step");
     Step step;
     step.loc = loc;
     step.key = path;
@@ -84,15 +85,17 @@ class StepReader {
       if (index_of(kStepKinds, key) == kStepKinds.size()) continue;
       if (!kind.empty()) {
         m.fail(key,
-               "a step has exactly one of collective, compute, memory, checkpoint or parallel; this one also "
-               "has \"" +
+               "a step has exactly one of collective, compute, memory, checkpoint, traffic or parallel; this "
+               "one "
+               "also has \"" +
                    kind + "\"");
       }
       kind = key;
     }
     if (kind.empty()) {
       throw core::InputError(
-          loc, path, "expected a step with one of collective, compute, memory, checkpoint or parallel");
+          loc, path,
+          "expected a step with one of collective, compute, memory, checkpoint, traffic or parallel");
     }
     if (kind != "collective") {
       for (std::string_view key : kCollectiveKeys) {
@@ -107,6 +110,9 @@ class StepReader {
     } else if (kind == "compute") {
       step.kind = Step::Kind::Compute;
       step.compute = read_compute(m);
+    } else if (kind == "traffic") {
+      step.kind = Step::Kind::Traffic;
+      step.traffic = read_traffic(m);
     } else if (kind == "memory" || kind == "checkpoint") {
       step.kind = Step::Kind::Memory;
       step.checkpoint = kind == "checkpoint";
@@ -213,6 +219,46 @@ class StepReader {
     if (auto cls = m.choice("class", kClasses)) mem.cls = kClassValues[index_of(kClasses, *cls)];
     if (auto v = m.quantity("deadline", Dim::Time)) mem.deadline_s = *v;
     return mem;
+  }
+
+  TrafficStep read_traffic(const MapReader& step) {
+    const MapReader m(m_doc, step.node("traffic"), step.path("traffic"),
+                      {"size", "messages", "interval", "ranks", "pairs", "class"},
+                      "a traffic step such as { messages: 100, size: 4 KiB, interval: 1 us }");
+    TrafficStep t;
+    if (!m.has("size")) m.fail_missing("size", "a data size per message such as \"4 KiB\"");
+    t.size_bytes = *m.bytes("size");
+    if (t.size_bytes == 0)
+      m.fail("size", "expected a data size above zero, got " + core::describe(m.node("size")));
+    if (auto v = m.integer("messages", 1, kMaxMessages)) t.messages = static_cast<std::uint64_t>(*v);
+    if (auto v = m.quantity("interval", Dim::Time)) t.interval_s = *v;
+    if (m.has("pairs") && m.has("ranks"))
+      m.fail("ranks", "give either pairs (messages between them in turn) or ranks (random pairs), not both");
+    if (m.has("ranks")) t.ranks = read_ranks(m, 2);
+    if (m.has("pairs")) {
+      const YAML::Node node = m.node("pairs");
+      if (!node.IsSequence() || node.size() == 0)
+        m.fail("pairs", "expected a list of [source, destination] rank pairs such as [[0, 4], [1, 5]], got " +
+                            (node.IsSequence() ? std::string("an empty list") : core::describe(node)));
+      int index = 0;
+      for (auto it = node.begin(); it != node.end(); ++it, ++index) {
+        const std::string path = m.path("pairs") + "." + std::to_string(index);
+        const SourceLoc loc = m_doc.loc(*it, path);
+        if (!it->IsSequence() || it->size() != 2)
+          throw core::InputError(
+              loc, path, "expected a pair [source, destination] of rank ids, got " + core::describe(*it));
+        const int a = static_cast<int>(
+            core::as_int((*it)[0], m_doc.loc((*it)[0], path + ".0"), path + ".0", 0, kMaxRank));
+        const int b = static_cast<int>(
+            core::as_int((*it)[1], m_doc.loc((*it)[1], path + ".1"), path + ".1", 0, kMaxRank));
+        if (a == b)
+          throw core::InputError(loc, path,
+                                 "a message goes from one rank to another; both are " + std::to_string(a));
+        t.pairs.emplace_back(a, b);
+      }
+    }
+    if (auto cls = m.choice("class", kClasses)) t.cls = kClassValues[index_of(kClasses, *cls)];
+    return t;
   }
 
   // `all` (empty result) or a list of at least `min_count` distinct rank ids, sorted.

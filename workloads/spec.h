@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/errors.h"
@@ -51,12 +52,25 @@ struct MemoryStep {
   double deadline_s = 0.0;  // checkpoints: finish within this long of the step's start (0: none)
 };
 
+// Point-to-point messages (fine-grained traffic): `messages` of `size_bytes` each, the k-th issued k x
+// `interval_s` after its sender entered the step, between the listed `pairs` in turn, or else between random
+// pairs of `ranks` drawn from the run's seed (workloads/traffic.h).
+struct TrafficStep {
+  std::uint64_t size_bytes = 0;
+  std::uint64_t messages = 1;
+  double interval_s = 0.0;
+  std::vector<int> ranks;                  // random pairs among these (empty: all ranks)
+  std::vector<std::pair<int, int>> pairs;  // (source, destination) in turn; empty: random pairs
+  TransportClass cls = TransportClass::LatencyCritical;
+};
+
 struct Step {
-  enum class Kind { Collective, Compute, Parallel, Memory };
+  enum class Kind { Collective, Compute, Parallel, Memory, Traffic };
   Kind kind = Kind::Compute;
   CollectiveStep collective;
   ComputeStep compute;
   MemoryStep memory;  // Memory (a checkpoint is a Memory step with checkpoint = true)
+  TrafficStep traffic;
   bool checkpoint = false;
   std::vector<Step> children;  // Parallel
   core::SourceLoc loc;         // where the step starts in the workload file

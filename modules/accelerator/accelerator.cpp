@@ -13,6 +13,7 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& para
       m_params(params),
       m_routes(routes),
       m_pool(pool),
+      m_weighted(params.priorities && params.arbitration.rule == core::ClassRule::Weighted),
       m_router_latency(core::to_ticks(params.router_latency_s)),
       m_delivery("delivery", [this](tlm::tlm_generic_payload* p) { deliver(p); }),
       m_hbm("hbm", params.hbm) {
@@ -59,12 +60,14 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
   m->flow = (static_cast<std::uint64_t>(rank()) << 40) | m_next_flow++;
   m->tag = tag;
   m->cls = cls;
+  m->size = bytes;
   m->to_inject = bytes;
   m->undelivered = bytes;
   m->done = &done;
   m->tally = tally;
   m->issued = core::now_ticks();
   done.add();
+  if (m_observer != nullptr) m_observer->sent(rank(), dst, cls, bytes);
   if (m_flow_fabric != nullptr) {
     // The flow fabric routes the flow itself (and keeps the paths of fixed routes).
     m->to_inject = 0;
@@ -82,27 +85,54 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
   m->spray = m_routes.sprays(rank(), dst);
   m->packets = 0;
   const int port = m->route.ports.front();
-  m_ports[port].turns[m_params.priorities ? std::min<int>(cls, kClasses - 1) : 0].push_back(m);
+  m_ports[port].turns[queue_of(cls)].push_back(m);
   inject(port);
+}
+
+int Accelerator::queue_of(std::uint8_t cls) const {
+  return m_params.priorities && !m_weighted ? std::min<int>(cls, kClasses - 1) : 0;
 }
 
 void Accelerator::inject(int port) {
   Port& pt = m_ports[port];
-  if (pt.awaiting_credit) return;
-  std::deque<Message*>* turns = nullptr;
-  for (auto& q : pt.turns) {
-    if (!q.empty()) {
-      turns = &q;
-      break;
+  if (m_weighted) {
+    // One queue; a message's turn is as many packets as its class's weight.
+    if (pt.awaiting_credit[0]) return;
+    if (pt.burst == nullptr) {
+      if (pt.turns[0].empty()) return;
+      pt.burst = pt.turns[0].front();
+      pt.turns[0].pop_front();
+      pt.burst_left = m_params.arbitration.weight(pt.burst->cls);
     }
+    Message* m = pt.burst;
+    const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_params.packet_bytes);
+    m->to_inject -= bytes;
+    if (m->to_inject == 0) {
+      pt.burst = nullptr;
+    } else if (--pt.burst_left <= 0) {
+      pt.turns[0].push_back(m);
+      pt.burst = nullptr;
+    }
+    offer(port, 0, m, bytes);
+    return;
   }
-  if (turns == nullptr) return;
-  Message* m = turns->front();
-  turns->pop_front();
-  const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_params.packet_bytes);
-  m->to_inject -= bytes;
-  if (m->to_inject > 0) turns->push_back(m);
+  // Strict priority: a queue and a credit per class, as a NIC with a queue per traffic class (or virtual
+  // lane) has, so that a packet of a higher class never waits behind a credited packet of a lower one: each
+  // class keeps at most one packet waiting at the link, whose arbiter serves the highest first. Without
+  // priorities, every message is in queue 0. Messages of a queue take turns, one packet each.
+  for (int q = 0; q < kClasses; ++q) {
+    auto& turns = pt.turns[q];
+    if (pt.awaiting_credit[q] || turns.empty()) continue;
+    Message* m = turns.front();
+    turns.pop_front();
+    const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_params.packet_bytes);
+    m->to_inject -= bytes;
+    if (m->to_inject > 0) turns.push_back(m);
+    offer(port, q, m, bytes);
+  }
+}
 
+void Accelerator::offer(int port, int queue, Message* m, std::uint64_t bytes) {
   tlm::tlm_generic_payload* p = m_pool.acquire();
   core::FabricExtension& ext = core::fabric(*p);
   ext.src = rank();
@@ -127,17 +157,17 @@ void Accelerator::inject(int port) {
   ext.tally = m->tally;
   ext.message = m;
   p->set_data_length(static_cast<unsigned int>(bytes));
-  pt.awaiting_credit = true;
+  m_ports[port].awaiting_credit[queue] = true;
   ++m_packets_sent;
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   out[port]->nb_transport_fw(*p, phase, delay);
 }
 
-tlm::tlm_sync_enum Accelerator::nb_transport_bw(int port, tlm::tlm_generic_payload&, tlm::tlm_phase& phase,
+tlm::tlm_sync_enum Accelerator::nb_transport_bw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                                 sc_core::sc_time&) {
   if (phase == tlm::END_REQ) {
-    m_ports[port].awaiting_credit = false;
+    m_ports[port].awaiting_credit[queue_of(core::fabric(p).cls)] = false;
     inject(port);
   }
   return tlm::TLM_ACCEPTED;
@@ -208,6 +238,8 @@ void Accelerator::settle(int src, std::uint64_t tag) {
 void Accelerator::Message::delivered(std::uint64_t bytes) {
   undelivered -= bytes;
   if (undelivered == 0) {
+    if (owner->m_observer != nullptr)
+      owner->m_observer->delivered(owner->rank(), dst, cls, size, core::now_ticks() - issued);
     done->one_done();
     owner->release(this);
   }

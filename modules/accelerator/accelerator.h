@@ -14,6 +14,7 @@
 #include <tlm>
 #include <vector>
 
+#include "core/arbiter.h"
 #include "core/component.h"
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
@@ -27,9 +28,10 @@ struct Params {
   double compute_flops = 1000e12;
   double router_latency_s = 0.0;
   std::uint64_t packet_bytes = 4096;
-  hbm::Params hbm;               // the accelerator's own memory (collectives and compute read and write it)
-  bool priorities = true;        // the NIC serves higher transport classes first, as the links do
-  double idle_power_w = 0.0;     // drawn for the whole run (static, category compute)
+  hbm::Params hbm;         // the accelerator's own memory (collectives and compute read and write it)
+  bool priorities = true;  // the NIC arbitrates between transport classes, as the links do
+  core::ClassArbitration arbitration;  // with priorities: strict (default) or weighted by class
+  double idle_power_w = 0.0;           // drawn for the whole run (static, category compute)
   double compute_power_w = 0.0;  // drawn while computing; the part above idle is charged per compute second
 };
 
@@ -58,6 +60,16 @@ class IFlowFabric {
   // its last byte arrives, the fabric credits the receiver (Accelerator::receive) and tells `sink`.
   virtual void start(Accelerator& from, int dst, std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag,
                      std::uint64_t hash, core::StepTally* tally, core::MessageSink* sink) = 0;
+};
+
+// Told of every message an endpoint sends, when it is posted and when the receiver holds all of it (the
+// scheduler's per-class accounting: bytes, message latencies, traffic in flight). Owned by the engine.
+class ITrafficObserver {
+ public:
+  virtual ~ITrafficObserver() = default;
+  virtual void sent(int src, int dst, std::uint8_t cls, std::uint64_t bytes) = 0;
+  // `latency`: from the send() call to the delivery of the last byte.
+  virtual void delivered(int src, int dst, std::uint8_t cls, std::uint64_t bytes, core::Tick latency) = 0;
 };
 
 // Told when a Completion's last operation completes (instead of waking a waiting thread).
@@ -120,6 +132,8 @@ class Accelerator : public core::Component {
   void recv(int src, std::uint64_t bytes, std::uint64_t tag, Completion& done);
   // Flow engine: route messages as flows through `fabric` instead of packets (null: packets).
   void set_flow_fabric(IFlowFabric* fabric) { m_flow_fabric = fabric; }
+  // Tells `observer` of every message sent from here (null: nobody).
+  void set_observer(ITrafficObserver* observer) { m_observer = observer; }
   // Flow engine: `bytes` from `src` under `tag` have arrived.
   void receive(int src, std::uint64_t tag, std::uint64_t bytes);
   // Computes for `seconds` (blocks the calling thread) and charges (compute power - idle power) x seconds.
@@ -138,6 +152,7 @@ class Accelerator : public core::Component {
     std::uint64_t flow = 0;
     std::uint64_t tag = 0;
     std::uint8_t cls = 0;
+    std::uint64_t size = 0;  // bytes of the whole message
     std::uint64_t to_inject = 0;
     std::uint64_t undelivered = 0;
     core::Route route;  // kept with the message: its packets point at it
@@ -150,10 +165,14 @@ class Accelerator : public core::Component {
   };
   static constexpr int kClasses = 5;
   struct Port {
-    // Messages with bytes left to inject, one queue per transport class (all in queue 0 when priorities
-    // are off); the highest non-empty class is served, its messages round-robin, one packet a turn.
+    // Messages with bytes left to inject, one queue per transport class with strict priorities (all in
+    // queue 0 without priorities, or weighted); a queue's messages take turns, one packet a turn (weighted:
+    // a turn is as many packets as the class's weight). Each queue has one credit: at most one of its
+    // packets waits at the link.
     std::deque<Message*> turns[kClasses];
-    bool awaiting_credit = false;
+    bool awaiting_credit[kClasses] = {false, false, false, false, false};
+    Message* burst = nullptr;  // weighted: the message whose turn it is (out of the queue), or null
+    int burst_left = 0;
   };
   struct RecvEntry {
     std::uint64_t expected = 0;
@@ -162,7 +181,12 @@ class Accelerator : public core::Component {
   };
 
   void run();
+  // The NIC queue of a transport class (its class with strict priorities, else 0).
+  int queue_of(std::uint8_t cls) const;
+  // Offers the packets the port's queues may send now.
   void inject(int port);
+  // Offers one packet of `bytes` of `m` from `queue` on `port`.
+  void offer(int port, int queue, Message* m, std::uint64_t bytes);
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
   tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
@@ -176,6 +200,8 @@ class Accelerator : public core::Component {
   core::PayloadPool& m_pool;
   std::function<void(Accelerator&)> m_program;
   IFlowFabric* m_flow_fabric = nullptr;
+  ITrafficObserver* m_observer = nullptr;
+  bool m_weighted = false;  // priorities on and weighted arbitration
   bool m_finished = false;
   double m_compute_s = 0.0;
   std::uint64_t m_next_flow = 0;

@@ -26,8 +26,13 @@ Link::Link(const sc_core::sc_module_name& name, const Params& params)
   b_in.register_nb_transport_fw(this, &Link::nb_transport_fw, 1);
   a_out.register_nb_transport_bw(this, &Link::nb_transport_bw);
   b_out.register_nb_transport_bw(this, &Link::nb_transport_bw);
-  for (auto& d : m_dir)
-    d.arbiter.set_priorities(params.priorities);
+  for (auto& d : m_dir) {
+    if (params.priorities) {
+      d.arbiter.set_arbitration(params.arbitration);
+    } else {
+      d.arbiter.set_priorities(false);
+    }
+  }
   for (const auto& e : params.stack)
     if (e.power_w > 0.0) energy().add_static_power(e.category, e.power_w);
   if (params.static_power_w > 0.0) {

@@ -28,9 +28,11 @@ struct Params {
   double overhead = 0.0;         // fraction of wire bits that are protocol/FEC, in [0, 1)
   std::vector<StackCost> stack;
   double static_power_w = 0.0;  // further idle power of the whole link, charged to the first stack category
-  bool priorities = true;       // strict priority between transport classes
-  bool fabric = true;           // false for attachments inside a node (accelerator to NIC, switch to its
-                                // reduction engine): they add nothing to a step's wire bytes
+  bool priorities = true;       // arbitrate between transport classes (false: flows take turns whatever
+                                // their class)
+  core::ClassArbitration arbitration;  // with priorities: strict (default) or weighted by class
+  bool fabric = true;  // false for attachments inside a node (accelerator to NIC, switch to its
+                       // reduction engine): they add nothing to a step's wire bytes
 
   // Wire bits for `bytes` of payload: 8 bytes / (1 - overhead).
   static double wire_bits(std::uint64_t bytes, const Params& p) {

@@ -77,6 +77,32 @@ const Case kCases[] = {
      "  - parallel:\n      - collective: all_reduce\n        size: 256 MiB\n        algorithm: ring\n"
      "      - checkpoint: { size: 128 MiB, pool: pool0 }\n  - memory: { op: read, size: 128 MiB, pool: pool0 "
      "}\n"},
+    {"OcsPhaseAwareReconfigures",
+     "topology: { kind: ocs, ranks: 8, link: LINK, ocs: { ports: 136, reconfiguration: 100 us } }",
+     "  - collective: all_reduce\n    size: 64 MiB\n    algorithm: ring\n"
+     "  - parallel:\n      - { collective: all_reduce, size: 128 MiB, algorithm: ring, ranks: [0, 2, 4, 6] "
+     "}\n"
+     "      - { collective: all_reduce, size: 128 MiB, algorithm: ring, ranks: [1, 3, 5, 7] }\n"},
+    {"HybridBypass",
+     "topology: { kind: fat_tree, ranks: 16, radix: 5, oversubscription: 4, link: LINK, switch: { latency: "
+     "300 "
+     "ns, energy: 10 pJ/bit, radix: 16 }, bypass: { ocs: { ports: 32, reconfiguration: 100 us }, "
+     "ports_per_leaf: 2 } }",
+     "  - collective: all_to_all\n    size: 64 MiB\n    ranks: [0, 1, 2, 3, 4, 5, 6, 7]\n"
+     "  - collective: all_to_all\n    size: 64 MiB\n    ranks: [0, 1, 2, 3, 8, 9, 10, 11]\n"},
+    {"WeightedClasses",
+     "topology: { kind: switch, ranks: 4, link: LINK, switch: { latency: 300 ns, energy: 10 pJ/bit, radix: "
+     "64 "
+     "} }\nscheduler: { arbitration: weighted }",
+     "  - parallel:\n      - traffic: { pairs: [[0, 2]], size: 64 MiB, class: collective }\n"
+     "      - traffic: { pairs: [[1, 2]], size: 64 MiB, class: bulk }\n"
+     "      - traffic: { pairs: [[0, 3]], size: 16 MiB, class: latency_critical }\n"},
+    {"DeferredCheckpoint",
+     "topology: { kind: ring, ranks: 8, link: LINK }\nscheduler: { priorities: false }\n"
+     "memory_pools:\n  - { name: pool0, attach: topology, bandwidth: 400 GB/s, latency: 600 ns, energy: 10 "
+     "pJ/bit, capacity: 1 TiB }",
+     "  - parallel:\n      - { collective: all_reduce, size: 256 MiB }\n"
+     "      - checkpoint: { size: 64 MiB, pool: pool0, deadline: 20 ms }\n"},
 };
 
 class EnginesAgree : public ::testing::TestWithParam<Case> {};

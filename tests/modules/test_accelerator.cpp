@@ -231,14 +231,8 @@ TEST(Accelerator, ConcurrentMessagesShareThePortRoundRobin) {
 }
 
 // With priorities on (the default), a latency-critical message (class 0) posted behind a bulk message
-// (class 4) on the same port should go first once the packets already handed to the link have left: at most
+// (class 4) on the same port goes first once the packets already handed to the link have left: at most
 // two bulk packets ahead of it.
-//
-// MODEL BUG (modules/accelerator/accelerator.cpp, Accelerator::inject, lines 69-75): the NIC serves the
-// messages of a port round-robin regardless of their transport class, and with one credit it never has more
-// than one packet waiting in the link's arbiter, so the link's strict priority never sees the two classes
-// together. The critical message alternates 1:1 with the bulk one and finishes at L + 17 packet times instead
-// of at most L + 10. This test fails until the NIC (or its turn order) honours scheduler.priorities.
 TEST(Accelerator, PriorityClassFirstAtTheInjectionPort) {
   const std::uint64_t bulk = 32 * 4096, critical = 8 * 4096;
   platforms::Platform p("platform", spec("ring", 2));
@@ -264,6 +258,63 @@ TEST(Accelerator, PriorityClassFirstAtTheInjectionPort) {
   const Tick ser = wire_time(4096);
   EXPECT_EQ(bulk_done, L + wire_time(bulk + critical));  // work conserving either way
   EXPECT_LE(critical_done, L + (critical / 4096 + 2) * ser);
+}
+
+// The NIC has a queue and a credit per class: the critical message's first packet waits in the link's
+// arbiter beside the bulk packet already there, and goes right after the packet on the wire.
+TEST(Accelerator, ACriticalPacketWaitsOnlyForThePacketOnTheWire) {
+  const std::uint64_t bulk = 32 * 4096;
+  platforms::Platform p("platform", spec("ring", 2));
+  Tick critical_done = 0;
+  p.accelerator(0).set_program([&](Accelerator& acc) {
+    Completion b, c;
+    acc.send(1, bulk, 4, 1, b);
+    acc.compute(5.5 * 4096 / kBandwidth);  // half way through the sixth bulk packet
+    acc.send(1, 4096, 0, 2, c);
+    c.wait();
+    critical_done = core::now_ticks();
+    b.wait();
+  });
+  p.accelerator(1).set_program([&](Accelerator& acc) {
+    Completion done;
+    acc.recv(0, bulk, 1, done);
+    acc.recv(0, 4096, 2, done);
+    done.wait();
+  });
+  sc_core::sc_start();
+  const Tick ser = wire_time(4096);
+  // Posted at 5.5 packet times: the sixth bulk packet leaves the wire at 6, then the critical one.
+  EXPECT_EQ(critical_done, link_latency() + 7 * ser);
+}
+
+// Weighted arbitration at the NIC: a collective message (weight 4) and a bulk one (weight 1) posted together
+// share the port four packets to one.
+TEST(Accelerator, WeightedClassesShareTheInjectionPortByWeight) {
+  const std::uint64_t each = 40 * 4096;
+  platforms::PlatformSpec s = spec("ring", 2);
+  s.scheduler.arbitration = "weighted";
+  platforms::Platform p("platform", s);
+  Tick collective_done = 0, bulk_done = 0;
+  p.accelerator(0).set_program([&](Accelerator& acc) {
+    Completion a, b;
+    acc.send(1, each, 2, 1, a);
+    acc.send(1, each, 4, 2, b);
+    a.wait();
+    collective_done = core::now_ticks();
+    b.wait();
+    bulk_done = core::now_ticks();
+  });
+  p.accelerator(1).set_program([&](Accelerator& acc) {
+    Completion done;
+    acc.recv(0, each, 1, done);
+    acc.recv(0, each, 2, done);
+    done.wait();
+  });
+  sc_core::sc_start();
+  const Tick ser = wire_time(4096);
+  // The collective's 40 packets go in 10 turns of 4, with a bulk packet after each of the first 9.
+  EXPECT_EQ(collective_done, link_latency() + 49 * ser);
+  EXPECT_EQ(bulk_done, link_latency() + 80 * ser);
 }
 
 TEST(Accelerator, EarlyArrivalBeforeTheRecvIsPostedStillCompletes) {

@@ -343,6 +343,28 @@ TEST(Link, PriorityClassGoesFirstWhenTheWireFrees) {
   EXPECT_EQ(b.sink_b.arrivals()[1].head, ser + lat);
 }
 
+// Weighted arbitration: flow 20 (class collective, weight 4) and flow 21 (class bulk, weight 1), six packets
+// each queued behind a first packet: turns of four packets against one.
+TEST(Link, WeightedTurnsFollowTheClassWeights) {
+  Params p = basic_params();
+  p.priorities = true;
+  p.arbitration.rule = core::ClassRule::Weighted;
+  std::vector<Offer> offers;
+  offers.push_back(packet(10, 4000));
+  for (int k = 0; k < 6; ++k) {
+    Offer a = packet(20, 4000);
+    a.cls = 2;
+    offers.push_back(a);
+    Offer b = packet(21, 4000);
+    b.cls = 4;
+    offers.push_back(b);
+  }
+  Bench b(p, offers);
+  sc_core::sc_start();
+  const std::vector<std::uint64_t> expected = {10, 20, 20, 20, 20, 21, 20, 20, 21, 21, 21, 21, 21};
+  EXPECT_EQ(b.sink_b.flows(), expected);
+}
+
 TEST(Link, WithoutPrioritiesTheCriticalPacketWaitsItsTurn) {
   Params p = basic_params();
   p.priorities = false;

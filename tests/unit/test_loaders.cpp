@@ -3,17 +3,21 @@
 // bombs, deep nesting) fails fast.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/errors.h"
 #include "core/overrides.h"
 #include "core/yaml_support.h"
+#include "engine/simulation.h"
 #include "platforms/loader.h"
 #include "platforms/tech/presets.h"
+#include "platforms/topology.h"
 #include "workloads/i_collective.h"
 #include "workloads/loader.h"
 
@@ -459,7 +463,8 @@ TEST(PlatformLoader, SetErrorsAreReportedAsSet) {
   EXPECT_EQ(platform_error(kRing, {{"topology.linkk", "1"}}),
             "--set: topology.linkk: unknown key \"linkk\"; expected one of: name, kind, ranks, domains, "
             "dims, levels, "
-            "radix, oversubscription, ports_per_rank, routing, link, switch, ocs, nic, nodes, links, routes");
+            "radix, oversubscription, ports_per_rank, routing, link, switch, ocs, nic, nodes, links, routes, "
+            "bypass");
   EXPECT_EQ(platform_error(kRing, {{"topology.kind.x", "1"}}),
             "--set: topology.kind.x: cannot set \"x\" inside topology.kind, which is a single value");
   // An error elsewhere in the file still points into the file.
@@ -846,7 +851,7 @@ TEST(WorkloadLoader, SetOverrides) {
   EXPECT_EQ(workload_error(kWorkload, {{"steps.00.sise", "1 MiB"}}),
             "--set: steps.0.sise: unknown key \"sise\"; expected one of: collective, size, algorithm, ranks, "
             "class, "
-            "compute, parallel, memory, checkpoint");
+            "compute, parallel, memory, checkpoint, traffic");
 }
 
 TEST(WorkloadLoader, SetDoesNotChangeAliasedCopies) {
@@ -931,11 +936,11 @@ TEST(WorkloadLoader, StepShapeErrors) {
       "number of bytes)");
   EXPECT_EQ(
       workload_error(with_line(kWorkload, 4, "    size: 1 MiB\n    compute: { duration: 1 s }")),
-      "step.yaml:5:14: steps.0.compute: a step has exactly one of collective, compute, memory, checkpoint "
-      "or parallel; this one also has \"collective\"");
+      "step.yaml:5:14: steps.0.compute: a step has exactly one of collective, compute, memory, checkpoint, "
+      "traffic or parallel; this one also has \"collective\"");
   EXPECT_EQ(workload_error(kWorkload + "  - { size: 1 MiB }\n"),
-            "step.yaml:6:5: steps.2: expected a step with one of collective, compute, memory, checkpoint or "
-            "parallel");
+            "step.yaml:6:5: steps.2: expected a step with one of collective, compute, memory, checkpoint, "
+            "traffic or parallel");
   EXPECT_EQ(workload_error(kWorkload + "  - { compute: { duration: 1 s }, size: 1 MiB }\n"),
             "step.yaml:6:41: steps.2.size: only a collective step takes size; this is a compute step");
   EXPECT_EQ(workload_error(kWorkload + "  - compute: { duration: 1 s, work: 1 TFLOP }\n"),
@@ -1006,6 +1011,216 @@ TEST(WorkloadLoader, EmptyAndMalformedFiles) {
   EXPECT_EQ(workload_error(std::string(10000, '[')), "step.yaml: YAML is nested too deeply");
   EXPECT_EQ(workload_error("name: x\nsteps: *nowhere\n"),
             "step.yaml:2:8: the referenced anchor is not defined");
+}
+
+}  // namespace
+}  // namespace pjbit
+
+namespace pjbit {
+namespace {
+
+std::string ring_with(const std::string& extra) {
+  return "name: ring4\ntopology: { kind: ring, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns } }\n" +
+         extra + "\n";
+}
+
+TEST(PlatformLoader, SchedulerKeysParse) {
+  const auto spec = platforms::parse_platform(
+      ring_with(
+          "scheduler: { policy: static, arbitration: weighted, weights: { latency_critical: 32, bulk: 3 },\n"
+          "             defer_bulk: false, bulk_chunk: 4 MiB }"),
+      "p.yaml");
+  EXPECT_EQ(spec.scheduler.policy, "static");
+  EXPECT_TRUE(spec.scheduler.priorities);
+  EXPECT_EQ(spec.scheduler.arbitration, "weighted");
+  EXPECT_EQ(spec.scheduler.weights, (std::array<int, 5>{32, 8, 4, 2, 3}));
+  EXPECT_FALSE(spec.scheduler.defer_bulk);
+  EXPECT_EQ(spec.scheduler.bulk_chunk_bytes, 4u << 20);
+  const auto defaults = platforms::parse_platform(ring_with(""), "p.yaml");
+  EXPECT_EQ(defaults.scheduler.policy, "phase_aware");
+  EXPECT_EQ(defaults.scheduler.arbitration, "strict");
+  EXPECT_TRUE(defaults.scheduler.defer_bulk);
+  EXPECT_EQ(defaults.scheduler.bulk_chunk_bytes, 16u << 20);
+}
+
+TEST(PlatformLoader, SchedulerKeyErrors) {
+  EXPECT_EQ(
+      platform_error(ring_with("scheduler: { priorities: false, arbitration: weighted }")),
+      "ring.yaml:3:46: scheduler.arbitration: weighted arbitration shares by transport class; priorities: "
+      "false ignores classes");
+  EXPECT_EQ(
+      platform_error(ring_with("scheduler: { weights: { bulk: 2 } }")),
+      "ring.yaml:3:23: scheduler.weights: weights apply to arbitration: weighted (this scheduler is strict)");
+  EXPECT_EQ(
+      platform_error(ring_with("scheduler: { arbitration: weighted, weights: { bulky: 2 } }")),
+      "ring.yaml:3:48: scheduler.weights.bulky: unknown key \"bulky\"; expected one of: latency_critical, "
+      "control, collective, remote_memory, bulk");
+  EXPECT_EQ(platform_error(ring_with("scheduler: { arbitration: weighted, weights: { bulk: 0 } }")),
+            "ring.yaml:3:54: scheduler.weights.bulk: expected a whole number from 1 to 1000000, got \"0\"");
+  EXPECT_EQ(platform_error(ring_with("scheduler: { arbitration: fair }")),
+            "ring.yaml:3:27: scheduler.arbitration: expected one of strict, weighted, got \"fair\"");
+  EXPECT_EQ(platform_error(ring_with("scheduler: { bulk_chunk: 8 B }")),
+            "ring.yaml:3:26: scheduler.bulk_chunk: expected a data size of at least 64 B, got \"8 B\"");
+  EXPECT_EQ(
+      platform_error(ring_with("scheduler: { bulk_chunk: 1 }")),
+      "ring.yaml:3:26: scheduler.bulk_chunk: expected a data size such as \"64 MiB\", got \"1\" (a unit is "
+      "required)");
+  EXPECT_EQ(platform_error(ring_with("scheduler: { defer_bulk: maybe }")),
+            "ring.yaml:3:26: scheduler.defer_bulk: expected true or false, got \"maybe\"");
+  EXPECT_EQ(
+      platform_error(ring_with("scheduler: { policy: \"\" }")),
+      "ring.yaml:3:22: scheduler.policy: expected a scheduler policy name such as phase_aware, got \"\"");
+  EXPECT_EQ(platform_error(ring_with("scheduler: [1]")),
+            "ring.yaml:3:12: scheduler: expected a scheduler description, got a sequence");
+  EXPECT_EQ(platform_error(ring_with("scheduler: { speed: 1 }")),
+            "ring.yaml:3:14: scheduler.speed: unknown key \"speed\"; expected one of: policy, priorities, "
+            "arbitration, weights, defer_bulk, bulk_chunk");
+}
+
+const std::string kHybrid =
+    "name: h\ntopology: { kind: fat_tree, ranks: 16, radix: 5, oversubscription: 4, link: { bandwidth: 100 "
+    "GB/s, "
+    "latency: 500 ns }, switch: { radix: 16 }, BYPASS }\n";
+
+std::string hybrid_with(const std::string& bypass) {
+  std::string text = kHybrid;
+  text.replace(text.find("BYPASS"), 6, bypass);
+  return text;
+}
+
+TEST(PlatformLoader, BypassParsesAndBuildsAnOcsBesideTheLeaves) {
+  const auto spec = platforms::parse_platform(
+      hybrid_with(
+          "bypass: { ocs: { ports: 32, reconfiguration: 1 ms }, ports_per_leaf: 3, link: { bandwidth: 50 "
+          "GB/s, latency: 1 us } }"),
+      "p.yaml");
+  const auto& b = spec.tiers[0].bypass;
+  EXPECT_TRUE(b.present);
+  EXPECT_EQ(b.ports_per_leaf, 3);
+  EXPECT_DOUBLE_EQ(b.ocs.reconfiguration_s, 1e-3);
+  EXPECT_DOUBLE_EQ(b.link.bandwidth_Bps, 50e9);
+  const auto topo = platforms::make_topology(spec);
+  int bypass_links = 0;
+  for (const auto& l : topo.links)
+    bypass_links += l.bypass;
+  EXPECT_EQ(bypass_links, 4 * 3);  // four leaves
+  EXPECT_EQ(topo.count(platforms::NodeKind::Ocs), 1);
+  EXPECT_TRUE(topo.tiers[0].bypass);
+  // Without its own link, the bypass takes the tier's.
+  const auto same = platforms::parse_platform(hybrid_with("bypass: { ocs: { ports: 32 } }"), "p.yaml");
+  EXPECT_DOUBLE_EQ(same.tiers[0].bypass.link.bandwidth_Bps, 100e9);
+  EXPECT_EQ(same.tiers[0].bypass.ports_per_leaf, 2);
+}
+
+TEST(PlatformLoader, BypassErrors) {
+  const auto error = [](const std::string& text) {
+    try {
+      platforms::make_topology(platforms::parse_platform(text, "h.yaml"));
+    } catch (const core::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(
+      error("name: h\ntopology: { kind: ring, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns }, "
+            "bypass: { ports_per_leaf: 2 } }\n"),
+      "h.yaml:2:91: topology.bypass: optical bypass circuits join the leaves of a fat_tree; this topology "
+      "is a ring");
+  EXPECT_EQ(
+      error(hybrid_with("bypass: { ports_per_leaf: 2 }")),
+      "h.yaml:2:150: topology.bypass.ocs: missing; expected an OCS such as { ports: 136, reconfiguration: "
+      "10 ms }");
+  EXPECT_EQ(error(hybrid_with("bypass: { ocs: { ports: 4 }, ports_per_leaf: 2 }")),
+            "h.yaml:2:11: topology.bypass.ocs.ports: the bypass OCS has 4 ports, 4 leaves x 2 ports_per_leaf "
+            "need 8");
+  EXPECT_EQ(error(hybrid_with("bypass: { ocs: { ports: 32 }, ports_per_leaf: 0 }")),
+            "h.yaml:2:188: topology.bypass.ports_per_leaf: expected a whole number from 1 to 64, got \"0\"");
+  EXPECT_EQ(
+      error(hybrid_with("bypass: { ocs: { ports: 32 }, lasers: 2 }")),
+      "h.yaml:2:172: topology.bypass.lasers: unknown key \"lasers\"; expected one of: ocs, ports_per_leaf, "
+      "link");
+  // The bypass ports count against the leaf switch's radix.
+  std::string small = hybrid_with("bypass: { ocs: { ports: 32 } }");
+  small.replace(small.find("radix: 16"), 9, "radix: 5");
+  EXPECT_EQ(error(small),
+            "h.yaml:2:127: topology.switch.radix: switch leaf0 needs 7 ports for its 7 links but has "
+            "radix 5");
+}
+
+TEST(WorkloadLoader, TrafficStepParses) {
+  const auto w = workloads::parse_workload(
+      "name: w\nsteps:\n  - traffic: { messages: 20, size: 4 KiB, interval: 10 us, pairs: [[2, 0], [6, 0]] "
+      "}\n"
+      "  - traffic: { size: 64 KiB, ranks: [1, 3, 5], class: bulk }\n",
+      "w.yaml");
+  ASSERT_EQ(w.steps.size(), 2u);
+  const auto& a = w.steps[0].traffic;
+  EXPECT_EQ(w.steps[0].kind, workloads::Step::Kind::Traffic);
+  EXPECT_EQ(a.messages, 20u);
+  EXPECT_EQ(a.size_bytes, 4096u);
+  EXPECT_DOUBLE_EQ(a.interval_s, 10e-6);
+  EXPECT_EQ(a.pairs, (std::vector<std::pair<int, int>>{{2, 0}, {6, 0}}));
+  EXPECT_EQ(a.cls, workloads::TransportClass::LatencyCritical);
+  const auto& b = w.steps[1].traffic;
+  EXPECT_EQ(b.messages, 1u);
+  EXPECT_EQ(b.ranks, (std::vector<int>{1, 3, 5}));
+  EXPECT_EQ(b.cls, workloads::TransportClass::Bulk);
+}
+
+TEST(WorkloadLoader, TrafficStepErrors) {
+  const auto step = [](const std::string& s) { return workload_error("name: w\nsteps:\n  - " + s + "\n"); };
+  EXPECT_EQ(
+      step("traffic: { messages: 3 }"),
+      "step.yaml:3:14: steps.0.traffic.size: missing; expected a data size per message such as \"4 KiB\"");
+  EXPECT_EQ(step("traffic: { size: 0 B }"),
+            "step.yaml:3:22: steps.0.traffic.size: expected a data size above zero, got \"0 B\"");
+  EXPECT_EQ(
+      step("traffic: { size: 4 KiB, messages: 0 }"),
+      "step.yaml:3:39: steps.0.traffic.messages: expected a whole number from 1 to 10000000, got \"0\"");
+  EXPECT_EQ(
+      step("traffic: { size: 4 KiB, pairs: [[0, 1]], ranks: [0, 1] }"),
+      "step.yaml:3:53: steps.0.traffic.ranks: give either pairs (messages between them in turn) or ranks "
+      "(random pairs), not both");
+  EXPECT_EQ(step("traffic: { size: 4 KiB, pairs: [[0, 0]] }"),
+            "step.yaml:3:37: steps.0.traffic.pairs.0: a message goes from one rank to another; both are 0");
+  EXPECT_EQ(
+      step("traffic: { size: 4 KiB, pairs: [[0, 1, 2]] }"),
+      "step.yaml:3:37: steps.0.traffic.pairs.0: expected a pair [source, destination] of rank ids, got a "
+      "sequence");
+  EXPECT_EQ(
+      step("traffic: { size: 4 KiB, pairs: [] }"),
+      "step.yaml:3:36: steps.0.traffic.pairs: expected a list of [source, destination] rank pairs such as "
+      "[[0, 4], [1, 5]], got an empty list");
+  EXPECT_EQ(
+      step("traffic: { size: 4 KiB, interval: 3 }"),
+      "step.yaml:3:39: steps.0.traffic.interval: expected a time such as \"500 ns\", got \"3\" (a unit is "
+      "required)");
+  EXPECT_EQ(
+      step("traffic: { size: 4 KiB, class: urgent }"),
+      "step.yaml:3:36: steps.0.traffic.class: expected one of latency_critical, collective, remote_memory, "
+      "bulk, control, got \"urgent\"");
+  EXPECT_EQ(step("traffic: { size: 4 KiB, speed: 1 }"),
+            "step.yaml:3:29: steps.0.traffic.speed: unknown key \"speed\"; expected one of: size, messages, "
+            "interval, ranks, pairs, class");
+  EXPECT_EQ(step("{ traffic: { size: 4 KiB }, size: 1 MiB }"),
+            "step.yaml:3:39: steps.0.size: only a collective step takes size; this is a traffic step");
+}
+
+TEST(WorkloadLoader, TrafficRanksAreCheckedAgainstThePlatform) {
+  const auto spec = platforms::parse_platform(ring_with(""), "p.yaml");
+  const auto error = [&](const std::string& s) {
+    try {
+      engine::validate(spec, workloads::parse_workload("name: w\nsteps:\n  - " + s + "\n", "w.yaml"));
+    } catch (const core::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error("traffic: { size: 4 KiB, pairs: [[0, 9]] }"),
+            "w.yaml:3:5: steps.0.traffic.pairs.0: rank 9 does not exist: the platform has ranks 0 to 3");
+  EXPECT_EQ(error("traffic: { size: 4 KiB, ranks: [1, 9] }"),
+            "w.yaml:3:5: steps.0.traffic.ranks: rank 9 does not exist: the platform has ranks 0 to 3");
+  EXPECT_EQ(error("traffic: { size: 4 KiB, pairs: [[0, 3]] }"), "no error");
 }
 
 }  // namespace

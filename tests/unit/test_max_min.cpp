@@ -1,6 +1,9 @@
 // The flow engine's bandwidth sharing, by hand: max-min fairness by progressive filling, with strict
-// priority.
+// priority, and weighted by class.
 #include <gtest/gtest.h>
+
+#include <array>
+#include <vector>
 
 #include "platforms/flow_network.h"
 
@@ -39,6 +42,32 @@ TEST(MaxMin, ALowerClassUsesWhatTheHigherLeaves) {
   const auto r = FlowNetwork::max_min_rates({{0, 1}, {0}}, {0, 4}, {100.0, 40.0}, true);
   EXPECT_DOUBLE_EQ(r[0], 40.0);
   EXPECT_DOUBLE_EQ(r[1], 60.0);
+}
+
+TEST(WeightedMaxMin, FlowsOnOneLinkShareItInProportionToTheirWeights) {
+  // Collective (weight 4) and bulk (weight 1) on one link of 100: 80 and 20.
+  const std::array<int, 5> w{16, 8, 4, 2, 1};
+  const auto r = FlowNetwork::weighted_max_min_rates({{0}, {0}}, {2, 4}, {100.0}, w);
+  EXPECT_DOUBLE_EQ(r[0], 80.0);
+  EXPECT_DOUBLE_EQ(r[1], 20.0);
+}
+
+TEST(WeightedMaxMin, WhatABottleneckedFlowLeavesGoesToTheOthersByWeight) {
+  // Link 0 (100): A (weight 4) and B (weight 1); link 1 (10): B alone. B is held to 10 by link 1, so A takes
+  // the 90 that B leaves on link 0 although its weighted share there would be 80.
+  const std::array<int, 5> w{16, 8, 4, 2, 1};
+  const auto r = FlowNetwork::weighted_max_min_rates({{0}, {0, 1}}, {2, 4}, {100.0, 10.0}, w);
+  EXPECT_DOUBLE_EQ(r[1], 10.0);
+  EXPECT_DOUBLE_EQ(r[0], 90.0);
+}
+
+TEST(WeightedMaxMin, EqualWeightsAreMaxMin) {
+  const std::array<int, 5> w{1, 1, 1, 1, 1};
+  const std::vector<std::vector<int>> uses = {{0}, {0, 1}, {1}, {1, 2}};
+  const std::vector<int> classes = {0, 2, 4, 3};
+  const std::vector<double> capacity = {100.0, 30.0, 50.0};
+  EXPECT_EQ(FlowNetwork::weighted_max_min_rates(uses, classes, capacity, w),
+            FlowNetwork::max_min_rates(uses, classes, capacity, false));
 }
 
 }  // namespace

@@ -1,0 +1,80 @@
+// The fabric-aware scheduler at run time (docs/scheduler.md): it plans which OCS circuits each phase of the
+// workload runs on (through the configured policy), quiesces the fabric and reconfigures the OCS between
+// phases where they change, holds bulk transfers with a deadline for idle windows, and accounts traffic by
+// transport class. The engine calls it at step boundaries; everything else happens inside.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "engine/scheduler/forecast.h"
+#include "engine/scheduler/i_policy.h"
+#include "engine/scheduler/result.h"
+#include "modules/accelerator/accelerator.h"
+#include "platforms/builder.h"
+#include "workloads/spec.h"
+
+namespace pjbit::engine::scheduler {
+
+// A top-level step instance, in the order every endpoint runs them.
+struct TopStep {
+  const workloads::Step* step = nullptr;
+  int iteration = 0;
+};
+
+class Scheduler final : public accelerator::ITrafficObserver {
+ public:
+  // Plans the run with the platform's policy (throws core::InputError when it names none that is
+  // registered) and attaches itself to every endpoint as its traffic observer. Call during elaboration.
+  Scheduler(const platforms::PlatformSpec& spec, platforms::Platform& platform, std::vector<TopStep> steps);
+  ~Scheduler() override;
+
+  // Called by every endpoint's program before it runs top-level step `index`, from its own thread: at a
+  // quiescence point it waits until every endpoint is there (the fabric is then empty) and the last to
+  // arrive reconfigures the OCS; before a step that needs new circuits it waits until they are up.
+  void before(std::size_t index, int endpoint);
+
+  // Whether the rank part of a checkpoint is written by write_deferred: a bulk checkpoint with a deadline,
+  // when scheduler.defer_bulk is on.
+  bool defers(const workloads::Step& step) const;
+  // Writes `bytes` from `acc` to `pool` in pieces of scheduler.bulk_chunk, each sent only while no traffic
+  // of a higher class is in flight, unless waiting longer would miss the deadline (step start + deadline,
+  // less the forecast time of what is left); from then on, the rest at once. Blocks until every piece is
+  // delivered. Returns how long it held the transfer.
+  core::Tick write_deferred(accelerator::Accelerator& acc, int pool, std::uint64_t bytes, std::uint64_t tag,
+                            core::StepTally* tally, const workloads::Step& step, core::Tick step_start);
+
+  // What it did: reconfigurations, decisions, classes.
+  SchedulerResult result() const;
+
+  // accelerator::ITrafficObserver
+  void sent(int src, int dst, std::uint8_t cls, std::uint64_t bytes) override;
+  void delivered(int src, int dst, std::uint8_t cls, std::uint64_t bytes, core::Tick latency) override;
+
+ private:
+  struct Gate;
+  struct ClassStats;
+  void plan(const std::vector<TopStep>& steps);
+  void plan_bulk(const workloads::Step& step, const Circuits& circuits);
+
+  platforms::Platform& m_platform;
+  const platforms::SchedulerSpec& m_spec;
+  Forecast m_forecast;
+  int m_endpoints = 0;
+  std::vector<std::unique_ptr<Gate>> m_gates;
+  std::vector<Gate*> m_quiesce_at;  // per top-level index
+  std::vector<Gate*> m_ready_at;
+  std::vector<DecisionRecord> m_decisions;
+  double m_predicted_s = 0.0;
+  double m_predicted_static_s = 0.0;
+  std::map<const workloads::Step*, double> m_bulk_forecast_s;  // checkpoints with a deadline, alone
+  std::vector<std::unique_ptr<ClassStats>> m_classes;
+  int m_above_bulk_in_flight = 0;  // messages of a class above bulk sent and not yet delivered
+  sc_core::sc_event m_idle;        // notified when that count falls to zero
+};
+
+}  // namespace pjbit::engine::scheduler
