@@ -26,6 +26,7 @@ using engine::Recorder;
 constexpr int kRanksPid = 1;
 constexpr int kLinksPid = 2;
 constexpr int kOcsPid = 3;
+constexpr int kSchedulerPid = 5;
 constexpr int kPowerPid = 4;
 
 // Simulated time in whole nanoseconds, rounded down. Every time in the trace goes through it, so that a slice
@@ -278,6 +279,26 @@ void link_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
   }
 }
 
+// The scheduler's decision for each phase (keep the circuits or reconfigure, with its forecasts), as an
+// instant at the phase's start: the earliest start of that step and iteration.
+void scheduler_track(Events& ev, const Inputs& in, const Nanoseconds& ns) {
+  const auto& decisions = in.sim->scheduler.decisions;
+  if (decisions.empty()) return;
+  ev.metadata("process_name", kSchedulerPid, 0, R"({"name":"scheduler"})");
+  ev.metadata("process_sort_index", kSchedulerPid, 0, fmt::format(R"({{"sort_index":{}}})", kSchedulerPid));
+  ev.metadata("thread_name", kSchedulerPid, 0, R"({"name":"decisions"})");
+  for (const auto& d : decisions) {
+    double at = 0.0;
+    for (const auto& step : in.sim->steps)
+      if (step.key == d.key && step.iteration == d.iteration) at = step.start_s;
+    ev.add(fmt::format(
+        R"J({{"name":{},"cat":"scheduler","ph":"i","s":"t","pid":{},"tid":0,"ts":{},"args":{{"action":{},"circuits":{},"predicted_s":{},"predicted_current_s":{},"predicted_fit_s":{},"reconfiguration_s":{},"window_s":{},"why":{}}}}})J",
+        quote(d.key + " " + d.action), kSchedulerPid, micros(ns(core::to_ticks(at))), quote(d.action),
+        quote(d.circuits), d.predicted_s, d.predicted_current_s, d.predicted_fit_s, d.reconfiguration_s,
+        d.window_s, quote(d.why)));
+  }
+}
+
 void ocs_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
   std::vector<std::string> seen;
   for (const auto& r : rec.reconfigurations()) {
@@ -370,6 +391,7 @@ void write_trace(std::ostream& out, const engine::Recorder& recorder, const Inpu
   rank_tracks(ev, recorder, ns);
   link_tracks(ev, recorder, ns);
   ocs_tracks(ev, recorder, ns);
+  scheduler_track(ev, in, ns);
   power_counters(ev, recorder, in, ns);
   if (recorder.truncated())
     ev.add(fmt::format(

@@ -272,6 +272,34 @@ const Case kCases[] = {
 INSTANTIATE_TEST_SUITE_P(Engines, Trace, ::testing::ValuesIn(kCases),
                          [](const auto& param_info) { return param_info.param.name; });
 
+TEST(TraceFile, ShowsTheSchedulersDecisionsAndTheReconfigurations) {
+  // The hybrid fat tree's OCS bypass follows the workload's phases: every decision of the policy is an
+  // instant on the scheduler track, and every reconfiguration it asked for a slice on the OCS track.
+  TempDir dir;
+  const std::string trace = dir.path() + "/t.json", report = dir.path() + "/r.json";
+  const auto r = run_program({"run", pjbit::testing::source_dir() + "/platforms/hybrid-fattree-ocs.yaml",
+                              pjbit::testing::source_dir() + "/workloads/rack_phases.yaml", "--quiet",
+                              "--trace", trace, "--json", report},
+                             120.0);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json t = json::parse(read_file(trace));
+  const json rep = json::parse(read_file(report));
+  std::size_t decisions = 0, reconfigurations = 0;
+  for (const json& e : t.at("traceEvents")) {
+    const std::string cat = e.value("cat", "");
+    if (cat == "scheduler") {
+      ++decisions;
+      EXPECT_EQ(e.at("ph"), "i");
+      EXPECT_TRUE(e.at("args").contains("predicted_s"));
+      EXPECT_FALSE(e.at("args").at("why").get<std::string>().empty());
+    }
+    if (cat == "ocs" && e.value("ph", "") == "X") ++reconfigurations;
+  }
+  EXPECT_EQ(decisions, rep.at("scheduler").at("decisions").size());
+  EXPECT_EQ(reconfigurations, rep.at("scheduler").at("reconfigurations").size());
+  EXPECT_GT(reconfigurations, 0u);
+}
+
 TEST(TraceFile, SameInputsGiveTheSameTrace) {
   TempDir a, b;
   const Case c{"", "switch8.yaml", {}};
