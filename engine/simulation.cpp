@@ -346,7 +346,18 @@ class Runner {
     if (m_recorder) m_recorder->attach(platform);
     sc_core::sc_start();
     if (m_failure) std::rethrow_exception(m_failure);
-    if (auto* flows = platform.flow_network()) flows->flush();
+    {
+      // The end of the run closes the flows' counters and the links' sleep.
+      core::Tick end = 0;
+      for (int i = 0; i < platform.ranks(); ++i)
+        end = std::max(end, m_end[static_cast<std::size_t>(i)]);
+      if (auto* flows = platform.flow_network()) {
+        flows->flush(end);
+      } else {
+        for (const auto& info : platform.links())
+          info.link->close_sleep(end);
+      }
+    }
     check_finished(platform);
     if (m_recorder) m_recorder->detach(platform);
     return gather(platform);
@@ -707,6 +718,10 @@ class Runner {
         l.packets = st.packets;
         l.dynamic_j = st.dynamic_j;
         l.static_w = static_w / 2.0;
+        l.slept_s = info.link->slept_s();
+        l.wakes = info.link->wakes();
+        for (double j : info.link->sleep_saved_j())
+          l.saved_j += j / 2.0;
         r.wire_bytes += st.wire_bytes;
         r.packet_hops += st.packets;
         r.links.push_back(l);
@@ -720,6 +735,11 @@ class Runner {
           }
         },
         &platform);
+    for (const auto& info : platform.links()) {
+      const core::PerCategory saved = info.link->sleep_saved_j();
+      for (std::size_t i = 0; i < core::kNumCategories; ++i)
+        r.energy.static_saved_j[i] += saved[i];
+    }
     r.inventory = platform.inventory();
     r.scheduler = m_scheduler->result();
     return r;

@@ -68,13 +68,17 @@ struct LinkResult {
   double busy_s = 0.0;
   std::uint64_t packets = 0;
   double dynamic_j = 0.0;
-  double static_w = 0.0;  // this direction's half of the link's static power
+  double static_w = 0.0;    // this direction's half of the link's static power
+  double slept_s = 0.0;     // how long the link slept (both directions; link_sleep)
+  std::uint64_t wakes = 0;  // how often it woke
+  double saved_j = 0.0;     // this direction's half of the static energy the link did not draw asleep
 };
 
 // What the components spent: dynamic joules by category and static watts by category.
 struct EnergyTotals {
   core::PerCategory dynamic_j{};
   core::PerCategory static_w{};
+  core::PerCategory static_saved_j{};  // static energy the links did not draw while asleep (link_sleep)
 };
 
 struct SimulationResult {

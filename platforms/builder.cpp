@@ -158,6 +158,10 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
     if (l.internal) {
       lp.stack.clear();
       lp.fabric = false;
+    } else if (spec.link_sleep.enabled) {
+      lp.sleep_after_s = spec.link_sleep.after_s;
+      lp.wake_s = spec.link_sleep.wake_s;
+      lp.sleep_power = spec.link_sleep.power_fraction;
     }
     m_link_modules.push_back(std::make_unique<link::Link>(("l" + std::to_string(i)).c_str(), lp));
     LinkInfo info;
@@ -279,6 +283,7 @@ power::Inventory Platform::inventory() const {
         rec.bandwidth_density_Bps_per_m = n.nic.bandwidth_density_Bps_per_m;
     }
     add_energy(rec, info.link);
+    rec.static_saved_j = info.link->sleep_saved_j();
     inv.components.push_back(rec);
   }
   return inv;

@@ -20,8 +20,21 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassA
       m_weighted(priorities && arbitration.rule == core::ClassRule::Weighted),
       m_weights(arbitration.weights),
       m_wakeups("flow_wakeups", [this](const int&) { wake(); }),
+      m_waking("flow_waking", [this](const int& slot) { activate(slot); }),
       m_deliveries("flow_deliveries", [this](const Delivery& d) { deliver(d); }) {
   const auto& links = platform.links();
+  const LinkSleepSpec& sleep = platform.spec().link_sleep;
+  if (sleep.enabled) {
+    m_sleep_after = std::max<core::Tick>(1, core::to_ticks(sleep.after_s));
+    m_wake = core::to_ticks(sleep.wake_s);
+    m_can_sleep.resize(links.size());
+    for (std::size_t i = 0; i < links.size(); ++i)
+      m_can_sleep[i] = !links[i].internal;
+    m_idle_since.assign(links.size(), 0);
+    m_awake_at.assign(links.size(), 0);
+    m_slept.assign(links.size(), 0);
+    m_wakes.assign(links.size(), 0);
+  }
   m_capacity.resize(2 * links.size());
   for (std::size_t i = 0; i < links.size(); ++i) {
     const auto& p = links[i].link->params();
@@ -55,6 +68,35 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
   f.tally = tally;
   f.sink = sink;
   f.cached = path_for(f.src, dst, hash, f);
+  ++f.version;
+  ++m_started;
+  const core::Tick now = core::now_ticks();
+  f.started = now;
+  // Sleeping links on the path wake first (in parallel); the flow starts when the last is awake.
+  if (m_sleep_after > 0) {
+    core::Tick delay = 0;
+    for (int r : f.resources()) {
+      const auto l = static_cast<std::size_t>(r / 2);
+      if (!m_can_sleep[l]) continue;
+      if (m_awake_at[l] > now) {
+        delay = std::max(delay, m_awake_at[l] - now);
+      } else if (m_on[2 * l].empty() && m_on[2 * l + 1].empty() && now - m_idle_since[l] > m_sleep_after) {
+        m_slept[l] += now - m_idle_since[l] - m_sleep_after;
+        ++m_wakes[l];
+        m_awake_at[l] = m_idle_since[l] = now + m_wake;
+        delay = std::max(delay, m_wake);
+      }
+    }
+    if (delay > 0) {
+      m_waking.push(now + delay, slot);
+      return;
+    }
+  }
+  activate(slot);
+}
+
+void FlowNetwork::activate(int slot) {
+  Flow& f = m_flows[static_cast<std::size_t>(slot)];
   f.position.clear();
   f.position.reserve(f.resources().size());
   for (int r : f.resources()) {
@@ -64,13 +106,10 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
     mark_dirty(r);
   }
   const core::Tick now = core::now_ticks();
-  f.rem0 = static_cast<double>(bytes);
+  f.rem0 = static_cast<double>(f.bytes);
   f.t0 = now;
-  f.started = now;
   f.rate = 0.0;
   f.seen = false;
-  ++f.version;
-  ++m_started;
   // Rates are re-solved once for all flows that start at this instant.
   if (f.resources().empty()) {
     f.finish = now;
@@ -314,7 +353,11 @@ void FlowNetwork::complete(int slot, core::Tick now) {
         }
       }
     }
-    if (!on.empty()) mark_dirty(r);
+    if (!on.empty()) {
+      mark_dirty(r);
+    } else if (m_sleep_after > 0 && m_on[static_cast<std::size_t>(r ^ 1)].empty()) {
+      m_idle_since[static_cast<std::size_t>(r / 2)] = now;  // both directions idle from here
+    }
   }
   ++f.version;
   m_free.push_back(slot);
@@ -631,8 +674,19 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
   }
 }
 
-void FlowNetwork::flush() {
+void FlowNetwork::flush(core::Tick end) {
   const auto& links = m_platform.links();
+  if (m_sleep_after > 0) {
+    for (std::size_t l = 0; l < links.size(); ++l) {
+      if (!m_can_sleep[l]) continue;
+      const core::Tick since = std::max(m_idle_since[l], m_awake_at[l]);
+      if (m_on[2 * l].empty() && m_on[2 * l + 1].empty() && end > since + m_sleep_after)
+        m_slept[l] += end - since - m_sleep_after;
+      links[l].link->add_sleep(m_slept[l], m_wakes[l]);
+      m_slept[l] = 0;
+      m_wakes[l] = 0;
+    }
+  }
   for (std::size_t r = 0; r < m_carried.size(); ++r) {
     if (m_carried[r] <= 0.0) continue;
     links[r / 2].link->carry(static_cast<int>(r % 2), m_carried[r], nullptr);

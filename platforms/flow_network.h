@@ -41,7 +41,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
 
   // Hands the bytes the flows carried to the links, switches and NICs they crossed (their energy, bytes and
   // busy time). Flows add to compact counters while the simulation runs; call this once it has ended.
-  void flush();
+  // `end` closes the links' sleep accounting (the end of the run).
+  void flush(core::Tick end);
 
   // Tells `observer` of every flow when it ends (null: nobody, the default).
   void set_observer(core::TransferObserver* observer) { m_observer = observer; }
@@ -155,6 +156,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   // The cached path for the pair, or null after making the flow's own path.
   const Path* path_for(int src, int dst, std::uint64_t hash, Flow& f);
   void wake();
+  void activate(int slot);  // the flow starts draining (its links are awake)
   void complete(int slot, core::Tick now);
   void resolve(core::Tick now);
   bool alone(int resource);
@@ -209,6 +211,13 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<int> m_classes;
   std::vector<double> m_rates;
   core::EventQueue<int> m_wakeups;
+  // Link sleep (platform link_sleep): per link, when it became idle (both directions) and when it is awake.
+  core::Tick m_sleep_after = 0;  // 0: links never sleep
+  core::Tick m_wake = 0;
+  std::vector<char> m_can_sleep;  // not the attachments inside a node
+  std::vector<core::Tick> m_idle_since, m_awake_at, m_slept;
+  std::vector<std::uint64_t> m_wakes;
+  core::EventQueue<int> m_waking;           // flows waiting for their links to wake
   core::EventQueue<Delivery> m_deliveries;  // deliveries of paths whose latency has no lane
   // Deliveries lie one path latency after a flow's last byte left: one FIFO per distinct latency.
   std::vector<std::pair<core::Tick, std::unique_ptr<core::FifoQueue<Delivery>>>> m_lanes;

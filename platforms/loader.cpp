@@ -625,6 +625,20 @@ CoolingSpec read_cooling(const YamlDoc& doc, const MapReader& top) {
   return cooling;
 }
 
+LinkSleepSpec read_link_sleep(const YamlDoc& doc, const MapReader& top) {
+  const MapReader s(doc, top.node("link_sleep"), "link_sleep", {"after", "wake", "power"},
+                    "a link sleep policy such as { after: 10 us, wake: 1 us }");
+  LinkSleepSpec sleep;
+  sleep.enabled = true;
+  sleep.loc = s.loc();
+  if (!s.has("after")) s.fail_missing("after", "the idle time after which a link sleeps, such as \"10 us\"");
+  sleep.after_s = positive(s, "after", Dim::Time);
+  if (!s.has("wake")) s.fail_missing("wake", "the time a sleeping link takes to wake, such as \"1 us\"");
+  sleep.wake_s = positive(s, "wake", Dim::Time);
+  if (auto v = s.number("power", 0.0, 1.0)) sleep.power_fraction = *v;
+  return sleep;
+}
+
 PackagingSpec read_packaging(const YamlDoc& doc, const MapReader& top) {
   const MapReader p(doc, top.node("packaging"), "packaging", {"shoreline", "bandwidth_density"},
                     "a packaging description");
@@ -747,7 +761,7 @@ void check_escape_densities(const PlatformSpec& spec) {
 PlatformSpec build(const YamlDoc& doc) {
   const MapReader top(doc, doc.root(), "",
                       {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "packaging",
-                       "racks", "scheduler", "engine", "packet"});
+                       "racks", "scheduler", "engine", "packet", "link_sleep"});
   PlatformSpec spec;
   spec.file = doc.file();
 
@@ -781,6 +795,7 @@ PlatformSpec build(const YamlDoc& doc) {
       top.fail("cooling", "the density cooling model needs racks: to know each rack's heat");
   }
   if (top.has("scheduler")) spec.scheduler = read_scheduler(doc, top);
+  if (top.has("link_sleep")) spec.link_sleep = read_link_sleep(doc, top);
   if (top.has("engine")) {
     spec.engine = *top.choice("engine", {"packet", "flow", "auto"});
   }
@@ -800,7 +815,7 @@ PlatformSpec build(const YamlDoc& doc) {
 const std::vector<std::string>& platform_top_level_keys() {
   static const std::vector<std::string> keys = {"name",         "accelerator", "topology",  "tiers",
                                                 "memory_pools", "cooling",     "packaging", "racks",
-                                                "scheduler",    "engine",      "packet"};
+                                                "scheduler",    "engine",      "packet",    "link_sleep"};
   return keys;
 }
 

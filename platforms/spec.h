@@ -232,6 +232,17 @@ struct SchedulerSpec {
   std::uint64_t bulk_chunk_bytes = std::uint64_t{16} << 20;  // a deferred transfer moves in pieces this big
 };
 
+// Links that sleep when idle (a platform option): a link whose two directions have carried nothing for
+// `after` seconds sleeps, drawing `power` (a fraction) of its static power but for its lasers, which stay on;
+// the next transfer on it waits `wake` seconds for it to wake (modules/link/link.md).
+struct LinkSleepSpec {
+  bool enabled = false;
+  double after_s = 0.0;
+  double wake_s = 0.0;
+  double power_fraction = 0.0;
+  core::SourceLoc loc;
+};
+
 struct PlatformSpec {
   std::string name;
   std::string file;  // as given on the command line, for messages
@@ -244,6 +255,7 @@ struct PlatformSpec {
   PackagingSpec packaging;
   RacksSpec racks;
   SchedulerSpec scheduler;
+  LinkSleepSpec link_sleep;
   std::string engine = "auto";  // packet | flow | auto
   std::uint64_t packet_bytes = 4096;
 

@@ -32,6 +32,7 @@ struct ComponentRecord {
   int faceplate_ports = 0;  // switches and OCSes: front-panel ports (as given, or the links it terminates)
   core::PerCategory dynamic_j{};
   core::PerCategory static_w{};
+  core::PerCategory static_saved_j{};  // links that slept: static energy not drawn (link_sleep)
 };
 
 struct Inventory {

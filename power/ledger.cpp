@@ -51,7 +51,7 @@ Spent spent(const ComponentRecord& r, double t) {
   Spent s;
   for (std::size_t c = 0; c < core::kNumCategories; ++c) {
     if (c == kCooling) continue;
-    const double st = static_energy_j(r.static_w[c], t);
+    const double st = static_energy_j(r.static_w[c], t) - r.static_saved_j[c];
     s.static_w += r.static_w[c];
     s.static_j += st;
     s.dynamic_j += r.dynamic_j[c];
@@ -73,11 +73,13 @@ std::vector<ComponentRecord> components_of(const engine::SimulationResult& sim) 
   rest.name = "(outside the inventory)";
   bool any = false;
   for (std::size_t c = 0; c < core::kNumCategories; ++c) {
-    double dynamic = 0.0, static_w = 0.0;
+    double dynamic = 0.0, static_w = 0.0, saved = 0.0;
     for (const auto& r : out) {
       dynamic += r.dynamic_j[c];
       static_w += r.static_w[c];
+      saved += r.static_saved_j[c];
     }
+    rest.static_saved_j[c] = sim.energy.static_saved_j[c] - saved;
     rest.dynamic_j[c] = sim.energy.dynamic_j[c] - dynamic;
     rest.static_w[c] = sim.energy.static_w[c] - static_w;
     // Sums taken in another order differ in the last bits; only a real difference is a component.
@@ -171,7 +173,7 @@ Ledger price(const engine::SimulationResult& sim, const platforms::PlatformSpec&
   double it_static = 0.0, it_dynamic = 0.0, fabric_it = 0.0, fabric_it_static = 0.0;
   for (std::size_t i = 0; i < core::kNumCategories; ++i) {
     if (i == kCooling) continue;
-    l.static_j[i] = static_energy_j(sim.energy.static_w[i], t);
+    l.static_j[i] = static_energy_j(sim.energy.static_w[i], t) - sim.energy.static_saved_j[i];
     l.dynamic_j[i] = sim.energy.dynamic_j[i];
     l.by_category_j[i] = l.static_j[i] + l.dynamic_j[i];
     l.static_power_w += sim.energy.static_w[i];

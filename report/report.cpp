@@ -343,16 +343,32 @@ std::string to_json(const Inputs& in) {
     steps.push_back(step_json(s, w.idle_power_w));
   r["steps"] = steps;
   json links = json::array();
+  double slept = 0.0, saved = 0.0;
   for (const auto& link : sim.links) {
-    links.push_back({{"id", link.id},
-                     {"tier", link.tier},
-                     {"regime", link.regime},
-                     {"bytes", whole(link.bytes)},
-                     {"packets", link.packets},
-                     {"utilization", sim.sim_time_s > 0.0 ? link.busy_s / sim.sim_time_s : 0.0},
-                     {"energy_j", link.dynamic_j + link.static_w * sim.sim_time_s}});
+    json j = {{"id", link.id},
+              {"tier", link.tier},
+              {"regime", link.regime},
+              {"bytes", whole(link.bytes)},
+              {"packets", link.packets},
+              {"utilization", sim.sim_time_s > 0.0 ? link.busy_s / sim.sim_time_s : 0.0},
+              {"energy_j", link.dynamic_j + link.static_w * sim.sim_time_s - link.saved_j}};
+    if (in.platform->link_sleep.enabled) j["slept_s"] = link.slept_s;
+    links.push_back(j);
+    slept += link.slept_s / 2.0;  // both directions report the link's sleep
+    saved += link.saved_j;
   }
   r["links"] = links;
+  if (in.platform->link_sleep.enabled) {
+    std::uint64_t wakes = 0;
+    for (const auto& link : sim.links)
+      wakes += link.wakes;
+    r["link_sleep"] = {{"after_s", in.platform->link_sleep.after_s},
+                       {"wake_s", in.platform->link_sleep.wake_s},
+                       {"power", in.platform->link_sleep.power_fraction},
+                       {"slept_link_s", slept},
+                       {"wakes", wakes / 2},
+                       {"saved_j", saved}};
+  }
   r["stats"] = {
       {"transactions", sim.transactions}, {"packet_hops", sim.packet_hops}, {"wall_time_s", in.wall_time_s}};
   return r.dump(2) + "\n";

@@ -22,6 +22,10 @@ Link::Link(const sc_core::sc_module_name& name, const Params& params)
       m_ticks_per_wire_bit(core::ticks_per_second() / (8.0 * params.bandwidth_Bps)),
       m_latency(core::to_ticks(params.latency_s)),
       m_queue("queue", [this](const Item& item) { on_item(item); }) {
+  if (params.sleep_after_s > 0.0) {
+    m_sleep_after = std::max<core::Tick>(1, core::to_ticks(params.sleep_after_s));
+    m_wake = core::to_ticks(params.wake_s);
+  }
   a_in.register_nb_transport_fw(this, &Link::nb_transport_fw, 0);
   b_in.register_nb_transport_fw(this, &Link::nb_transport_fw, 1);
   a_out.register_nb_transport_bw(this, &Link::nb_transport_bw);
@@ -62,6 +66,16 @@ void Link::on_item(const Item& item) {
     d.wakeup_armed = false;
     if (!d.arbiter.empty()) transmit(item.dir, d.arbiter.pop());
     return;
+  }
+  // A sleeping link (both directions idle for longer than sleep_after) wakes first: both directions are held
+  // until it is awake, and the packet waits in the arbiter like one behind a busy wire.
+  if (m_sleep_after > 0 && d.arbiter.empty()) {
+    const core::Tick last = std::max(m_dir[0].busy_until, m_dir[1].busy_until);
+    if (now >= last && now - last > m_sleep_after) {
+      m_slept += now - last - m_sleep_after;
+      ++m_wakes;
+      m_dir[0].busy_until = m_dir[1].busy_until = now + m_wake;
+    }
   }
   if (d.arbiter.empty() && now >= d.busy_until) {
     transmit(item.dir, item.payload);
@@ -107,6 +121,25 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
     d.wakeup_armed = true;
     m_queue.push(tail_out, Item{nullptr, dir});
   }
+}
+
+void Link::close_sleep(core::Tick end) {
+  if (m_closed || m_sleep_after == 0) return;
+  m_closed = true;
+  const core::Tick last = std::max(m_dir[0].busy_until, m_dir[1].busy_until);
+  if (end > last + m_sleep_after) m_slept += end - last - m_sleep_after;
+}
+
+core::PerCategory Link::sleep_saved_j() const {
+  core::PerCategory saved{};
+  const double slept = core::to_seconds(m_slept);
+  if (slept <= 0.0) return saved;
+  const auto& w = energy().static_w();
+  for (std::size_t c = 0; c < core::kNumCategories; ++c) {
+    if (c == core::EnergyAccount::index(core::Category::Laser)) continue;  // lasers stay on
+    saved[c] = slept * w[c] * (1.0 - m_params.sleep_power);
+  }
+  return saved;
 }
 
 void Link::carry(int dir, double payload_bytes, core::StepTally* tally) {

@@ -33,6 +33,11 @@ struct Params {
   core::ClassArbitration arbitration;  // with priorities: strict (default) or weighted by class
   bool fabric = true;  // false for attachments inside a node (accelerator to NIC, switch to its
                        // reduction engine): they add nothing to a step's wire bytes
+  // Sleep when idle (0: never): after `sleep_after_s` with both directions idle the link sleeps, drawing
+  // `sleep_power` of its static power but for lasers; a packet then waits `wake_s` for it to wake.
+  double sleep_after_s = 0.0;
+  double wake_s = 0.0;
+  double sleep_power = 0.0;
 
   // Wire bits for `bytes` of payload: 8 bytes / (1 - overhead).
   static double wire_bits(std::uint64_t bytes, const Params& p) {
@@ -73,6 +78,19 @@ class Link : public core::Component {
   // same energy, wire bytes and busy time the packets would have charged.
   void carry(int dir, double payload_bytes, core::StepTally* tally);
 
+  // Sleep (Params::sleep_after_s): the flow engine, which sends no packets, reports the link's sleeping time
+  // and wake-ups itself; close_sleep(end) adds the sleep from the last activity to the end of the run
+  // (packet engine). Static energy the link did not draw while asleep, by category:
+  // slept x static power x (1 - sleep_power), lasers excepted.
+  void add_sleep(core::Tick slept, std::uint64_t wakes) {
+    m_slept += slept;
+    m_wakes += wakes;
+  }
+  void close_sleep(core::Tick end);
+  double slept_s() const { return core::to_seconds(m_slept); }
+  std::uint64_t wakes() const { return m_wakes; }
+  core::PerCategory sleep_saved_j() const;
+
   // Tells `observer` of every packet this link serializes and every packet it queues (null: nobody, the
   // default); direction d is reported as channel `channel + d`.
   void observe(core::TransferObserver* observer, int channel) {
@@ -107,6 +125,11 @@ class Link : public core::Component {
   core::Tick m_latency;
   Direction m_dir[2];
   core::EventQueue<Item> m_queue;
+  core::Tick m_sleep_after = 0;  // 0: never sleeps
+  core::Tick m_wake = 0;
+  core::Tick m_slept = 0;
+  std::uint64_t m_wakes = 0;
+  bool m_closed = false;
   core::TransferObserver* m_observer = nullptr;
   int m_channel = 0;
 };
