@@ -29,26 +29,26 @@ void EnergyProfile::spread(std::size_t series, core::Tick start, core::Tick end,
   const std::size_t first = static_cast<std::size_t>(start / w);
   const std::size_t last = end > start ? static_cast<std::size_t>((end - 1) / w) : first;
   if (first == last) {
-    m_amount[first * kSeries + series] += amount;
+    m_amount[first * m_series + series] += amount;
     return;
   }
   // The partial windows at both ends get their share; the whole windows between, as differences.
   const double per_tick = amount / static_cast<double>(end - start);
-  m_amount[first * kSeries + series] += per_tick * static_cast<double>((first + 1) * w - start);
-  m_amount[last * kSeries + series] += per_tick * static_cast<double>(end - last * w);
+  m_amount[first * m_series + series] += per_tick * static_cast<double>((first + 1) * w - start);
+  m_amount[last * m_series + series] += per_tick * static_cast<double>(end - last * w);
   if (last > first + 1) {
     const double whole = per_tick * static_cast<double>(w);
-    m_full[(first + 1) * kSeries + series] += whole;
-    m_full[last * kSeries + series] -= whole;
+    m_full[(first + 1) * m_series + series] += whole;
+    m_full[last * m_series + series] -= whole;
   }
 }
 
 void EnergyProfile::fold() {
-  for (std::size_t s = 0; s < kSeries; ++s) {
+  for (std::size_t s = 0; s < m_series; ++s) {
     double running = 0.0;
     for (std::size_t w = 0; w < kWindows; ++w) {
-      running += m_full[w * kSeries + s];
-      m_amount[w * kSeries + s] += running;
+      running += m_full[w * m_series + s];
+      m_amount[w * m_series + s] += running;
     }
   }
   std::fill(m_full.begin(), m_full.end(), 0.0);
@@ -59,9 +59,9 @@ void EnergyProfile::grow(core::Tick end) {
     // Twice as wide: window j takes windows 2j and 2j + 1.
     fold();
     for (std::size_t j = 0; j < kWindows / 2; ++j)
-      for (std::size_t s = 0; s < kSeries; ++s)
-        m_amount[j * kSeries + s] = m_amount[2 * j * kSeries + s] + m_amount[(2 * j + 1) * kSeries + s];
-    std::fill(m_amount.begin() + static_cast<std::ptrdiff_t>(kWindows / 2 * kSeries), m_amount.end(), 0.0);
+      for (std::size_t s = 0; s < m_series; ++s)
+        m_amount[j * m_series + s] = m_amount[2 * j * m_series + s] + m_amount[(2 * j + 1) * m_series + s];
+    std::fill(m_amount.begin() + static_cast<std::ptrdiff_t>(kWindows / 2 * m_series), m_amount.end(), 0.0);
     m_width *= 2;
   }
 }
@@ -71,9 +71,9 @@ std::vector<double> EnergyProfile::amounts(std::size_t series, std::size_t count
   std::vector<double> out(count);
   double running = 0.0;
   for (std::size_t w = 0; w < count; ++w) {
-    running += m_full[w * kSeries + series];
+    running += m_full[w * m_series + series];
     // Differences that cancel leave rounding dust: never report less than nothing.
-    out[w] = std::max(0.0, m_amount[w * kSeries + series] + running);
+    out[w] = std::max(0.0, m_amount[w * m_series + series] + running);
   }
   return out;
 }
@@ -89,6 +89,10 @@ void Recorder::attach(platforms::Platform& platform) {
   const platforms::Topology& topo = platform.topology();
   const auto& links = platform.links();
   m_channels.assign(2 * links.size(), Channel{});
+  m_tiers.clear();
+  for (const auto& t : topo.tiers)
+    m_tiers.push_back(t.name);
+  m_profile.set_tiers(m_tiers.size());
   for (std::size_t i = 0; i < links.size(); ++i) {
     const platforms::LinkInfo& info = links[i];
     const link::Params& p = info.link->params();
@@ -117,6 +121,14 @@ void Recorder::attach(platforms::Platform& platform) {
           c.joules_per_byte.emplace_back(core::EnergyAccount::index(core::Category::Nic),
                                          8.0 * nic->params().energy_pj_per_bit * 1e-12);
       }
+    }
+    for (int d = 0; d < 2; ++d) {
+      Channel& c = m_channels[2 * i + static_cast<std::size_t>(d)];
+      c.tier_index =
+          static_cast<std::size_t>(std::find(m_tiers.begin(), m_tiers.end(), c.tier) - m_tiers.begin());
+      if (c.tier_index >= m_tiers.size() || c.internal) continue;
+      for (const auto& [category, joules] : c.joules_per_byte)
+        c.fabric_joules_per_byte += joules;
     }
     if (m_packets) info.link->observe(this, static_cast<int>(2 * i));
   }
@@ -274,8 +286,11 @@ void Recorder::settle(int rank, core::Tick now, bool split) {
 }
 
 void Recorder::charge(int channel, double bytes, core::Tick start, core::Tick end) {
-  for (const auto& [category, joules] : m_channels[static_cast<std::size_t>(channel)].joules_per_byte)
+  const Channel& c = m_channels[static_cast<std::size_t>(channel)];
+  for (const auto& [category, joules] : c.joules_per_byte)
     m_profile.spread(category, start, end, bytes * joules);
+  if (c.fabric_joules_per_byte > 0.0)
+    m_profile.spread(EnergyProfile::kTierBase + c.tier_index, start, end, bytes * c.fabric_joules_per_byte);
 }
 
 void Recorder::note_depth(int channel, std::size_t depth, core::Tick now) {

@@ -37,6 +37,14 @@ class EnergyProfile {
   static constexpr std::size_t kComputing = core::kNumCategories;
   static constexpr std::size_t kWaiting = core::kNumCategories + 1;
   static constexpr std::size_t kSeries = core::kNumCategories + 2;
+  // Then one series per tier: the fabric's dynamic energy on that tier's links (and the switches and NICs
+  // that drive them). Set before anything is spread.
+  static constexpr std::size_t kTierBase = kSeries;
+  void set_tiers(std::size_t tiers) {
+    m_series = kSeries + tiers;
+    m_amount.assign(kWindows * m_series, 0.0);
+    m_full.assign(kWindows * m_series, 0.0);
+  }
 
   // Spreads `amount` of `series` evenly over [start, end) (all of it at `start` when end == start).
   void spread(std::size_t series, core::Tick start, core::Tick end, double amount);
@@ -51,6 +59,7 @@ class EnergyProfile {
   void fold();
 
   core::Tick m_width = 1000;  // ticks per window: 1 ns at the kernel's default resolution, doubled as needed
+  std::size_t m_series = kSeries;
   // m_amount[w * kSeries + s]: the amount of series s in window w, but for m_full's share.
   std::vector<double> m_amount = std::vector<double>(kWindows * kSeries, 0.0);
   // Amounts that fill whole windows, as differences: window w gets the sum of m_full[0..w] (per series).
@@ -124,6 +133,8 @@ class Recorder final : public core::TransferObserver {
     // Dynamic joules per payload byte that crosses it, by category: the link's cost stack, and the switch or
     // NIC that drives it (they charge per byte they send onto it).
     std::vector<std::pair<std::size_t, double>> joules_per_byte;
+    std::size_t tier_index = 0;           // into tiers()
+    double fabric_joules_per_byte = 0.0;  // the sum of joules_per_byte (0 for attachments inside a node)
   };
 
   explicit Recorder(RecorderOptions options = {});
@@ -151,6 +162,8 @@ class Recorder final : public core::TransferObserver {
   int ranks() const { return static_cast<int>(m_ranks.size()); }
   bool packets() const { return m_packets; }  // the packet engine ran (else flows)
   const std::vector<Channel>& channels() const { return m_channels; }
+  // The platform's tiers, in order: profile series EnergyProfile::kTierBase + i is tiers()[i].
+  const std::vector<std::string>& tiers() const { return m_tiers; }
   // "r3", "pool0": an endpoint as the platform names it.
   const std::string& endpoint_name(int endpoint) const {
     return m_endpoints[static_cast<std::size_t>(endpoint)];
@@ -225,6 +238,7 @@ class Recorder final : public core::TransferObserver {
 
   RecorderOptions m_options;
   bool m_packets = true;
+  std::vector<std::string> m_tiers;
   std::vector<Channel> m_channels;
   std::vector<ChannelState> m_channel_state;
   std::vector<std::string> m_endpoints;

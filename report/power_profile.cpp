@@ -74,6 +74,20 @@ PowerProfile power_profile(const engine::Recorder& rec, const Inputs& in) {
   }
   out.computing = computing;
   out.waiting = waiting;
+  for (std::size_t t = 0; t < rec.tiers().size(); ++t) {
+    double fabric = 0.0;
+    for (const auto& n : l.fabric_by_tier_j)
+      if (n.name == rec.tiers()[t]) fabric = n.value;
+    const std::vector<double> seen = profile.amounts(EnergyProfile::kTierBase + t, windows);
+    double seen_j = 0.0;
+    for (double x : seen)
+      seen_j += x;
+    std::vector<double> joules(windows, 0.0);
+    for (std::size_t i = 0; i < windows; ++i)
+      joules[i] = seen_j <= fabric ? seen[i] + (fabric - seen_j) * len[i] / run_s : fabric * seen[i] / seen_j;
+    out.tiers.push_back(rec.tiers()[t]);
+    out.tier_joules.push_back(std::move(joules));
+  }
   return out;
 }
 

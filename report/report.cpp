@@ -65,6 +65,16 @@ nlohmann::json power_trace_json(const Inputs& in) {
   }
   t["t_s"] = starts;
   t["by_category"] = by;
+  nlohmann::json tiers = nlohmann::json::object();
+  for (std::size_t k = 0; k < p.tiers.size(); ++k) {
+    std::vector<double> watts(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double seconds = core::to_seconds(p.to[i] - p.from[i]);
+      watts[i] = seconds > 0.0 ? p.tier_joules[k][i] / seconds : 0.0;
+    }
+    tiers[p.tiers[k]] = watts;
+  }
+  t["fabric_by_tier"] = tiers;
   t["peak_w"] = n > 0 ? *std::max_element(total.begin(), total.end()) : 0.0;
   return t;
 }

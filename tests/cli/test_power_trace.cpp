@@ -1,6 +1,6 @@
 // The report's power over time (power_trace): every category's power, integrated over the windows, gives the
-// category's energy in energy_j.by_category (within 0.1%), windows tile the run, and the CSV carries the
-// trace's window and peak.
+// category's energy in energy_j.by_category, and every tier's fabric power its energy_j.by_tier (within
+// 0.1%); windows tile the run, and the CSV carries the trace's window and peak.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +52,26 @@ void expect_conserved(const std::string& platform, const std::vector<std::string
     ++categories;
   }
   EXPECT_GE(categories, 4);
+  // Per tier: the fabric's power over time integrates to energy_j.by_tier, and the tiers sum to the fabric.
+  double fabric = 0.0;
+  int tiers = 0;
+  for (const auto& [name, energy] : j.at("energy_j").at("by_tier").items()) {
+    const double e = energy.get<double>();
+    fabric += e;
+    if (e == 0.0) continue;
+    ASSERT_TRUE(trace.at("fabric_by_tier").contains(name)) << name;
+    const auto watts = trace.at("fabric_by_tier").at(name).get<std::vector<double>>();
+    ASSERT_EQ(watts.size() + 1, edges.size());
+    double integral = 0.0;
+    for (std::size_t i = 0; i < watts.size(); ++i) {
+      EXPECT_GE(watts[i], 0.0);
+      integral += watts[i] * (edges[i + 1] - edges[i]);
+    }
+    EXPECT_NEAR(integral, e, 1e-3 * e) << platform << " tier " << name;
+    ++tiers;
+  }
+  EXPECT_GE(tiers, 1);
+  EXPECT_NEAR(fabric, j.at("energy_j").at("fabric").get<double>(), 1e-6 * fabric);
   // The peak of the sampled total is at least the average power and no more than the report's peak
   // allows for a window: it is what the CSV carries.
   EXPECT_GE(trace.at("peak_w").get<double>(), j.at("power_w").at("average").get<double>() * (1 - 1e-9));
