@@ -558,7 +558,7 @@ TEST(PlatformLoader, UnknownTopLevelKey) {
   EXPECT_EQ(platform_error(with_line(kRing, 2, "topologyy: 1")),
             "ring.yaml:2:1: topologyy: unknown key \"topologyy\"; expected one of: name, accelerator, "
             "topology, tiers, "
-            "memory_pools, cooling, packaging, racks, scheduler, engine, packet");
+            "memory_pools, cooling, packaging, racks, scheduler, engine, packet, link_sleep");
 }
 
 TEST(PlatformLoader, UnknownNestedKey) {
@@ -739,7 +739,7 @@ TEST(PlatformLoader, BillionLaughsFailsFast) {
   // Anchors under an unknown key.
   EXPECT_EQ(platform_error("lols:\n" + laughs("  ", 10) + "name: *l9\n"),
             "ring.yaml:1:1: lols: unknown key \"lols\"; expected one of: name, accelerator, topology, tiers, "
-            "memory_pools, cooling, packaging, racks, scheduler, engine, packet");
+            "memory_pools, cooling, packaging, racks, scheduler, engine, packet, link_sleep");
   // Anchors inside a list the loader reads.
   EXPECT_EQ(platform_error(with_line(kRing, 4, " kind: torus") + " dims:\n" + laughs("  ", 10)),
             "ring.yaml:10:5: topology.dims.0: expected a whole number from 1 to 65536, got a sequence");
@@ -767,7 +767,8 @@ TEST(PlatformLoader, ControlCharactersAreEscapedInMessages) {
   EXPECT_EQ(
       message,
       "ring.yaml:9:1: bad\\nkey\\x01: unknown key \"bad\\nkey\\x01\"; expected one of: name, "
-      "accelerator, topology, tiers, memory_pools, cooling, packaging, racks, scheduler, engine, packet");
+      "accelerator, topology, tiers, memory_pools, cooling, packaging, racks, scheduler, engine, packet, "
+      "link_sleep");
 }
 
 // ---- workloads -------------------------------------------------------------------------------------------
