@@ -81,7 +81,9 @@ std::vector<double> EnergyProfile::amounts(std::size_t series, std::size_t count
 // ------------------------------------------------------------------------------------------------------------
 // Recorder
 
-Recorder::Recorder(RecorderOptions options) : m_options(options) {}
+Recorder::Recorder(RecorderOptions options) : m_options(options) {
+  if (options.power_window_s > 0.0) m_profile.set_window(core::to_ticks(options.power_window_s));
+}
 
 void Recorder::attach(platforms::Platform& platform) {
   using platforms::NodeKind;

@@ -40,6 +40,8 @@ class EnergyProfile {
   // Then one series per tier: the fabric's dynamic energy on that tier's links (and the switches and NICs
   // that drive them). Set before anything is spread.
   static constexpr std::size_t kTierBase = kSeries;
+  // The narrowest window, in ticks (before anything is spread).
+  void set_window(core::Tick ticks) { m_width = std::max<core::Tick>(1, ticks); }
   void set_tiers(std::size_t tiers) {
     m_series = kSeries + tiers;
     m_amount.assign(kWindows * m_series, 0.0);
@@ -67,6 +69,8 @@ class EnergyProfile {
 };
 
 struct RecorderOptions {
+  // The power trace's window (0: 1 ns); windows double in width when the run outgrows kWindows of them.
+  double power_window_s = 0.0;
   // Slices kept (steps, rank states, transfers, reconfigurations), and as many link activity changes.
   std::size_t max_events = 1000000;
   bool link_activity = false;  // keep link busy intervals and queue depths (packet engine; for VCD)

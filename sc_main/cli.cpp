@@ -11,6 +11,7 @@
 
 #include "core/errors.h"
 #include "core/overrides.h"
+#include "core/units.h"
 #include "core/yaml_support.h"
 #include "engine/recorder.h"
 #include "engine/simulation.h"
@@ -41,6 +42,7 @@ struct RunArgs {
   std::string trace_path;
   std::string vcd_path;
   std::size_t trace_limit = engine::RecorderOptions{}.max_events;
+  std::string power_window;
   std::uint64_t seed = 1;
   bool quiet = false;
 };
@@ -70,6 +72,16 @@ int cmd_run(const RunArgs& args) {
   engine::RecorderOptions ro;
   const bool timeline = !args.trace_path.empty() || !args.vcd_path.empty();
   ro.max_events = timeline ? args.trace_limit : 0;
+  if (!args.power_window.empty()) {
+    try {
+      ro.power_window_s = core::parse_quantity(args.power_window, core::Dim::Time);
+    } catch (const core::QuantityError& e) {
+      throw core::InputError(core::SourceLoc{}, "--power-window", e.what());
+    }
+    if (ro.power_window_s <= 0.0)
+      throw core::InputError(core::SourceLoc{}, "--power-window",
+                             "expected a positive time such as \"10 us\"");
+  }
   ro.link_activity = !args.vcd_path.empty();
   auto recorder = std::make_unique<engine::Recorder>(ro);
   options.recorder = recorder.get();
@@ -152,6 +164,10 @@ int main(int argc, char* argv[]) {
       ->add_option("--trace-limit", run.trace_limit,
                    "record at most N events for --trace and --vcd (default 1000000)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
+  run_cmd->add_option(
+      "--power-window", run.power_window,
+      "the power trace's window, such as \"10 us\" (default: 1 ns, doubled until the run fits "
+      "in 512 windows)");
   run_cmd->add_option("--seed", run.seed, "seed of every random choice (default 1)");
   run_cmd->add_flag("--quiet", run.quiet, "print no summary table and no progress bar");
 

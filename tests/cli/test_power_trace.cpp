@@ -3,6 +3,7 @@
 // 0.1%); windows tile the run, and the CSV carries the trace's window and peak.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -85,6 +86,28 @@ TEST(PowerTrace, IntegratesToTheEnergyOfEveryCategoryOnPackets) {
 
 TEST(PowerTrace, IntegratesToTheEnergyOfEveryCategoryOnFlows) {
   expect_conserved("pods-fattree-cpo.yaml", {"--set", "engine=flow"});
+}
+
+}  // namespace
+
+namespace {
+
+TEST(PowerTrace, WindowIsConfigurable) {
+  TempDir dir;
+  const std::string report = dir.path() + "/r.json";
+  const std::string platform = source_dir() + "/platforms/ring8.yaml";
+  const std::string workload = source_dir() + "/workloads/allreduce_1g.yaml";
+  auto r = run_program({"run", platform, workload, "--quiet", "--json", report, "--power-window", "100 us"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(read_file(report));
+  EXPECT_DOUBLE_EQ(j.at("power_trace").at("window_s").get<double>(), 100e-6);
+  const auto starts = j.at("power_trace").at("t_s").get<std::vector<double>>();
+  EXPECT_EQ(starts.size(), static_cast<std::size_t>(std::ceil(j.at("sim_time_s").get<double>() / 100e-6)));
+  for (const char* bad : {"fast", "0 s", "-1 us", "10 GB"}) {
+    r = run_program({"run", platform, workload, "--quiet", "--power-window", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_EQ(r.err.rfind("error: --power-window: ", 0), 0u) << bad << ": " << r.err;
+  }
 }
 
 }  // namespace
