@@ -1,5 +1,7 @@
 #include "core/yaml_support.h"
 
+#include "core/units.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -213,10 +215,13 @@ std::string line_at(const std::string& text, const SourceLoc& loc) {
 // ---------------------------------------------------------------------------------------------------------
 // Reading and parsing
 
-std::string read_text_file(const std::string& path) {
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes, bool regular_only) {
   const SourceLoc loc{path.empty() ? std::string("\"\"") : path};
   const auto cannot = [&](int err) {
     throw InputError(loc, "", std::string("cannot read file: ") + std::strerror(err));
+  };
+  const auto too_large = [&] {
+    throw InputError(loc, "", "file is larger than " + format_bytes(double(max_bytes)));
   };
   // O_NONBLOCK so that opening a FIFO nobody writes to does not hang; cleared again for reading.
   int fd = -1;
@@ -232,9 +237,8 @@ std::string read_text_file(const std::string& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) cannot(errno);
   if (S_ISDIR(st.st_mode)) cannot(EISDIR);
-  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxInputBytes) {
-    throw InputError(loc, "", "file is larger than 16 MiB");
-  }
+  if (regular_only && !S_ISREG(st.st_mode)) throw InputError(loc, "", "cannot read file: not a regular file");
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_bytes) too_large();
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 
@@ -248,7 +252,7 @@ std::string read_text_file(const std::string& path) {
     }
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > kMaxInputBytes) throw InputError(loc, "", "file is larger than 16 MiB");
+    if (text.size() > max_bytes) too_large();
   }
   return text;
 }

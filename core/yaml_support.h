@@ -27,8 +27,11 @@ namespace pjbit::core {
 // Input files larger than this are refused.
 inline constexpr std::size_t kMaxInputBytes = std::size_t{16} << 20;
 
-// Reads a whole file. Throws InputError (file, "cannot read file: <reason>" or "file is larger than 16 MiB").
-std::string read_text_file(const std::string& path);
+// Reads a whole file of at most `max_bytes`, without hanging on a FIFO nobody writes to; `regular_only`
+// refuses anything but a regular file. Throws InputError (file, "cannot read file: <reason>" or "file is
+// larger than 16 MiB").
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes = kMaxInputBytes,
+                           bool regular_only = false);
 
 // Parses `text` as one YAML document whose top level is a mapping. `file` names it in messages. Throws
 // InputError for text over 16 MiB, malformed YAML (file:line:col and the parser's message), an empty file and

@@ -28,44 +28,8 @@ using json = nlohmann::json;
 // files are allowed; this bounds the memory a report file can take.
 constexpr std::size_t kMaxReportBytes = std::size_t{256} << 20;
 
-[[noreturn]] void fail_read(const core::SourceLoc& loc, int err) {
-  throw core::InputError(loc, "", std::string("cannot read file: ") + std::strerror(err));
-}
-
 std::string read_report_text(const std::string& path) {
-  const core::SourceLoc loc{path.empty() ? std::string("\"\"") : path};
-  // O_NONBLOCK so that opening a FIFO nobody writes to does not hang; only regular files are read.
-  int fd = -1;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) fail_read(loc, errno);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) fail_read(loc, errno);
-  if (S_ISDIR(st.st_mode)) fail_read(loc, EISDIR);
-  if (!S_ISREG(st.st_mode)) throw core::InputError(loc, "", "cannot read file: not a regular file");
-  if (static_cast<std::uint64_t>(st.st_size) > kMaxReportBytes)
-    throw core::InputError(loc, "", "file is larger than 256 MiB");
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail_read(loc, errno);
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > kMaxReportBytes) throw core::InputError(loc, "", "file is larger than 256 MiB");
-  }
-  return text;
+  return core::read_text_file(path, kMaxReportBytes, /*regular_only=*/true);
 }
 
 // A parser message made safe for a one-line error: no control characters or stray bytes, not too long.
