@@ -205,12 +205,13 @@ void Accelerator::deliver(tlm::tlm_generic_payload* p) {
   m_recvs.at(src, tag).arrived += ext.bytes;
   if (ext.message) ext.message->delivered(ext.bytes);
   p->release();
-  settle(src, tag);
+  settle(m_recvs.at(src, tag), src, tag);  // found again: telling the sender may have changed the table
 }
 
 void Accelerator::receive(int src, std::uint64_t tag, std::uint64_t bytes) {
-  m_recvs.at(src, tag).arrived += bytes;
-  settle(src, tag);
+  RecvEntry& e = m_recvs.at(src, tag);
+  e.arrived += bytes;
+  settle(e, src, tag);
 }
 
 void Accelerator::recv(int src, std::uint64_t bytes, std::uint64_t tag, Completion& done) {
@@ -221,11 +222,10 @@ void Accelerator::recv(int src, std::uint64_t bytes, std::uint64_t tag, Completi
     done.add();
   }
   e.expected += bytes;
-  settle(src, tag);
+  settle(e, src, tag);
 }
 
-void Accelerator::settle(int src, std::uint64_t tag) {
-  RecvEntry& e = m_recvs.at(src, tag);
+void Accelerator::settle(RecvEntry& e, int src, std::uint64_t tag) {
   if (e.done == nullptr || e.arrived < e.expected) return;
   if (e.arrived > e.expected) {
     SC_REPORT_ERROR(name(), "received more bytes than were posted for a (source, tag)");

@@ -192,7 +192,8 @@ class Accelerator : public core::Component {
   tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
   void deliver(tlm::tlm_generic_payload* p);
-  void settle(int src, std::uint64_t tag);
+  // Completes the receive `e` (the entry of (src, tag)) once all it expects has arrived.
+  void settle(RecvEntry& e, int src, std::uint64_t tag);
   void release(Message* m);
 
   Params m_params;
