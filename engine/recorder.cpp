@@ -1,6 +1,7 @@
 #include "engine/recorder.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "platforms/builder.h"
 
@@ -358,12 +359,19 @@ void Recorder::queued(int channel, std::size_t queued) {
   if (m_options.link_activity) note_depth(channel, queued, core::now_ticks());
 }
 
-void Recorder::flow(const std::vector<int>& channels, int src, int dst, std::uint64_t bytes, std::uint8_t cls,
-                    std::uint64_t tag, core::Tick issued, core::Tick end) {
-  for (int channel : channels) {
-    charge(channel, static_cast<double>(bytes), issued, end);
+void Recorder::flow(const std::vector<int>& channels, const std::vector<float>* shares, int src, int dst,
+                    std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag, core::Tick issued,
+                    core::Tick end) {
+  for (std::size_t k = 0; k < channels.size(); ++k) {
+    const int channel = channels[k];
+    // A sprayed flow puts its share of the bytes on each link it splits over.
+    const double share = shares != nullptr ? static_cast<double>((*shares)[k]) : 1.0;
+    const double on_link = share * static_cast<double>(bytes);
+    charge(channel, on_link, issued, end);
     if (m_channels[static_cast<std::size_t>(channel)].internal) continue;
-    if (admit(issued)) m_transfers.push_back({channel, src, dst, cls, tag >> 24, bytes, issued, issued, end});
+    if (admit(issued))
+      m_transfers.push_back({channel, src, dst, cls, tag >> 24,
+                             static_cast<std::uint64_t>(std::llround(on_link)), issued, issued, end});
   }
 }
 

@@ -331,8 +331,8 @@ void FlowNetwork::complete(int slot, core::Tick now) {
     f.tally->wire_bytes += bytes * path.wire_per_byte;
   }
   if (m_observer != nullptr)
-    m_observer->flow(path.resources, f.src, f.dst, f.bytes, static_cast<std::uint8_t>(f.cls), f.tag,
-                     f.started, now);
+    m_observer->flow(path.resources, path.weights.empty() ? nullptr : &path.weights, f.src, f.dst, f.bytes,
+                     static_cast<std::uint8_t>(f.cls), f.tag, f.started, now);
   queue_delivery(now, path.latency, Delivery{f.src, f.dst, f.tag, f.bytes, f.sink});
   // Leave every resource's list (the last flow of the list takes this one's place) and mark it: the flows
   // still there may now get more.

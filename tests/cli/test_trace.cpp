@@ -300,6 +300,43 @@ TEST(TraceFile, ShowsTheSchedulersDecisionsAndTheReconfigurations) {
   EXPECT_GT(reconfigurations, 0u);
 }
 
+TEST(TraceFile, ASprayedFlowPutsItsShareOnEveryLink) {
+  // A sprayed all-to-all on a leaf-spine: every flow splits over the spines, and each link's slices (single
+  // or merged rows) carry exactly the bytes the report gives that link.
+  TempDir dir;
+  const std::string platform = dir.write(
+      "p.yaml",
+      "name: fts\nengine: flow\ntopology: { kind: fat_tree, ranks: 16, radix: 8, routing: spray, link: { "
+      "bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }, switch: { latency: 300 ns, energy: 10 "
+      "pJ/bit, "
+      "radix: 8 } }\n");
+  const std::string workload = dir.write(
+      "w.yaml", "name: a2a\nsteps:\n  - collective: all_to_all\n    size: 16 MiB\n    algorithm: direct\n");
+  const std::string trace = dir.path() + "/t.json", report = dir.path() + "/r.json";
+  const auto r = run_program({"run", platform, workload, "--quiet", "--trace", trace, "--json", report});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json t = json::parse(read_file(trace));
+  std::map<int, std::string> track;
+  for (const json& e : t.at("traceEvents"))
+    if (e.value("ph", "") == "M" && e.value("name", "") == "thread_name" && e.at("pid") == 2)
+      track[e.at("tid").get<int>()] =
+          std::regex_replace(e.at("args").at("name").get<std::string>(), std::regex(R"( \(.*\)$)"), "");
+  std::map<std::string, double> bytes;
+  for (const json& e : t.at("traceEvents")) {
+    const std::string cat = e.value("cat", "");
+    if (e.at("pid") == 2 && (cat == "transfer" || cat == "transfers"))
+      bytes[track.at(e.at("tid").get<int>())] += e.at("args").at("bytes").get<double>();
+  }
+  const json rep = json::parse(read_file(report));
+  int spine_links = 0;
+  for (const json& l : rep.at("links")) {
+    const std::string id = l.at("id").get<std::string>();
+    EXPECT_NEAR(bytes[id], l.at("bytes").get<double>(), 64.0) << id;
+    spine_links += id.find("spine") != std::string::npos;
+  }
+  EXPECT_GT(spine_links, 0);
+}
+
 TEST(TraceFile, SameInputsGiveTheSameTrace) {
   TempDir a, b;
   const Case c{"", "switch8.yaml", {}};
