@@ -1,11 +1,12 @@
 // The flow engine (DESIGN: "max-min fair sharing of bandwidth, events only when a flow starts or ends"):
-// a message crosses the fabric as one flow over the same route the packet engine would use. Every link
-// direction is shared max-min fairly among the flows crossing it (progressive filling), with strict priority
-// between transport classes when they are on; rates change only when a flow starts or ends, and only the
-// flows connected (through shared link directions) to one that started or ended are re-solved. A flow's last
-// byte leaves the source when its bytes have drained at its rates, and arrives one path latency later. It
-// charges the same per-bit energies to the same links, switches and NICs, so static power, cooling and pJ
-// per useful bit come out as with packets. Equations and limits in docs/engines.md.
+// a message crosses the fabric as one flow over the same route the packet engine would use (a sprayed flow
+// split evenly over every shortest path). Every link direction is shared max-min fairly among the flows
+// crossing it (progressive filling), with strict priority between transport classes, or weights, when they
+// are on; rates change only when a flow starts or ends, and only the flows connected (through shared link
+// directions) to one that started or ended are re-solved. A flow's last byte leaves the source when its bytes
+// have drained at its rates, and arrives one path latency later; a flow that needs a sleeping link starts
+// once it is awake. It charges the same per-bit energies to the same links, switches and NICs, so static
+// power, cooling and pJ per useful bit come out as with packets. Equations and limits in docs/engines.md.
 #pragma once
 
 #include <array>
