@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "report/report.h"
 #include "support/sim.h"
+#include "workloads/alpha_beta.h"
 
 namespace {
 
@@ -90,6 +91,46 @@ const char* kReducingSwitch =
     "name: nvls\npacket: 64 KiB\ntopology:\n  kind: switch\n  ranks: 8\n"
     "  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n"
     "  switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 64, in_network: true }\n";
+
+// hierarchical on two tiers against its two-tier closed form (workloads/alpha_beta.h): 4 domains of 4 ranks,
+// a 400 GB/s scale-up switch (alpha_in = 100 ns link + 100 ns switch + 100 ns link) and a 50 GB/s scale-out
+// switch (alpha_out = 500 + 500 + 500 ns), 16 KiB packets.
+class HierarchicalTwoTiers : public ::testing::TestWithParam<pjbit::workloads::Op> {};
+
+TEST_P(HierarchicalTwoTiers, MatchesItsTwoTierClosedForm) {
+  using pjbit::workloads::Op;
+  const Op op = GetParam();
+  const std::string platform =
+      "name: two_tiers\npacket: 16 KiB\ntiers:\n"
+      "  - { name: up, kind: switch, ranks: 4, link: { bandwidth: 400 GB/s, latency: 100 ns }, "
+      "switch: { latency: 100 ns, radix: 64 } }\n"
+      "  - { name: out, kind: switch, domains: 4, link: { bandwidth: 50 GB/s, latency: 500 ns }, "
+      "switch: { latency: 500 ns, radix: 64 } }\n";
+  const std::string workload = std::string("name: h\nsteps:\n  - collective: ") +
+                               pjbit::workloads::op_name(op) +
+                               "\n    size: 64 MiB\n    algorithm: hierarchical\n";
+  const auto o = simulate_yaml(platform, workload);
+  const std::uint64_t size = 64ull << 20;
+  const double a_in = 300e-9, b_in = 400e9, a_out = 1.5e-6, b_out = 50e9;
+  double model = 0.0;
+  switch (op) {
+    case Op::AllReduce:
+      model = pjbit::workloads::hierarchical_all_reduce_time_s(4, 4, size, a_in, b_in, a_out, b_out);
+      break;
+    case Op::AllGather:
+      model = pjbit::workloads::hierarchical_all_gather_time_s(4, 4, size, a_in, b_in, a_out, b_out);
+      break;
+    default:
+      model = pjbit::workloads::hierarchical_reduce_scatter_time_s(4, 4, size, a_in, b_in, a_out, b_out);
+      break;
+  }
+  const auto& step = o.sim.steps.at(0);
+  EXPECT_NEAR(step.end_s - step.start_s, model, 5e-3 * model);
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, HierarchicalTwoTiers,
+                         ::testing::Values(pjbit::workloads::Op::AllReduce, pjbit::workloads::Op::AllGather,
+                                           pjbit::workloads::Op::ReduceScatter));
 
 TEST(InNetwork, ReductionInTheSwitchReachesBusbwTwiceTheLinkRate) {
   const auto o = simulate_yaml(kReducingSwitch,
