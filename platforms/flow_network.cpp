@@ -418,15 +418,8 @@ void FlowNetwork::resolve(core::Tick now) {
   }
   m_solver.solve(m_uses, m_classes, m_capacity, m_priorities, m_rates, weighted ? &m_usage : nullptr,
                  m_weighted ? &m_weights : nullptr);
-  for (std::size_t i = 0; i < m_component.size(); ++i) {
-    const int slot = m_component[i];
-    Flow& f = m_flows[static_cast<std::size_t>(slot)];
-    if (f.rate == m_rates[i] && f.t0 != now) continue;  // unchanged: its finish stands
-    f.rem0 -= f.rate * core::to_seconds(now - f.t0);
-    f.t0 = now;
-    f.rate = m_rates[i];
-    schedule_finish(f, slot, now);
-  }
+  for (std::size_t i = 0; i < m_component.size(); ++i)
+    set_rate(m_flows[static_cast<std::size_t>(m_component[i])], m_component[i], m_rates[i], now);
 }
 
 bool FlowNetwork::alone(int resource) {
@@ -443,15 +436,18 @@ bool FlowNetwork::alone(int resource) {
     if (m_on[r].size() != 1) return false;
     rate = std::min(rate, m_capacity[r] / (path.weights.empty() ? 1.0 : path.weights[i]));
   }
-  const core::Tick now = core::now_ticks();
   ++m_reallocations;
   ++m_flows_resolved;
-  if (f.rate == rate && f.t0 != now) return true;
+  set_rate(f, slot, rate, core::now_ticks());
+  return true;
+}
+
+void FlowNetwork::set_rate(Flow& f, int slot, double rate, core::Tick now) {
+  if (f.rate == rate && f.t0 != now) return;  // unchanged: its finish stands (a new flow has t0 == now)
   f.rem0 -= f.rate * core::to_seconds(now - f.t0);
   f.t0 = now;
   f.rate = rate;
   schedule_finish(f, slot, now);
-  return true;
 }
 
 void FlowNetwork::schedule_finish(Flow& f, int slot, core::Tick now) {
@@ -467,29 +463,32 @@ void FlowNetwork::schedule_finish(Flow& f, int slot, core::Tick now) {
   m_finishes.push(f.finish, {slot, f.version});
 }
 
-std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int>>& uses,
-                                               const std::vector<int>& classes,
-                                               const std::vector<double>& capacity, bool priorities) {
+namespace {
+// One solve by a fresh solver, for the pure forms below.
+std::vector<double> solve_once(const std::vector<std::vector<int>>& uses, const std::vector<int>& classes,
+                               const std::vector<double>& capacity, bool priorities,
+                               const std::array<int, 5>* class_weights) {
   std::vector<const std::vector<int>*> pointers;
   for (const auto& u : uses)
     pointers.push_back(&u);
-  Solver solver;
+  FlowNetwork::Solver solver;
   std::vector<double> rate;
-  solver.solve(pointers, classes, capacity, priorities, rate);
+  solver.solve(pointers, classes, capacity, priorities, rate, nullptr, class_weights);
   return rate;
+}
+}  // namespace
+
+std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int>>& uses,
+                                               const std::vector<int>& classes,
+                                               const std::vector<double>& capacity, bool priorities) {
+  return solve_once(uses, classes, capacity, priorities, nullptr);
 }
 
 std::vector<double> FlowNetwork::weighted_max_min_rates(const std::vector<std::vector<int>>& uses,
                                                         const std::vector<int>& classes,
                                                         const std::vector<double>& capacity,
                                                         const std::array<int, 5>& weights) {
-  std::vector<const std::vector<int>*> pointers;
-  for (const auto& u : uses)
-    pointers.push_back(&u);
-  Solver solver;
-  std::vector<double> rate;
-  solver.solve(pointers, classes, capacity, true, rate, nullptr, &weights);
-  return rate;
+  return solve_once(uses, classes, capacity, true, &weights);
 }
 
 void FlowNetwork::Solver::prepare(std::size_t resources) {

@@ -161,6 +161,9 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void complete(int slot, core::Tick now);
   void resolve(core::Tick now);
   bool alone(int resource);
+  // Gives `f` its new rate at `now`: its bytes left are rebased and its finish rescheduled (nothing when the
+  // rate did not change, unless the flow has just started).
+  void set_rate(Flow& f, int slot, double rate, core::Tick now);
   void schedule_finish(Flow& f, int slot, core::Tick now);
   void arm(core::Tick at);
   void mark_dirty(int resource);
