@@ -280,6 +280,8 @@ class PhaseMachine final : public accelerator::CompletionListener {
   void completed() override;
 
  private:
+  // The phase's transfers are done; when its HBM traffic is not, schedules resume() for then (true).
+  bool waits_for_hbm();
   void post(const Phase& ph);
 
   Runner& m_runner;
@@ -346,21 +348,19 @@ class Runner {
     if (m_recorder) m_recorder->attach(platform);
     sc_core::sc_start();
     if (m_failure) std::rethrow_exception(m_failure);
-    {
-      // The end of the run closes the flows' counters and the links' sleep.
-      core::Tick end = 0;
-      for (int i = 0; i < platform.ranks(); ++i)
-        end = std::max(end, m_end[static_cast<std::size_t>(i)]);
-      if (auto* flows = platform.flow_network()) {
-        flows->flush(end);
-      } else {
-        for (const auto& info : platform.links())
-          info.link->close_sleep(end);
-      }
+    // The run ends when the last rank does; that closes the flows' counters and the links' sleep.
+    core::Tick end = 0;
+    for (int i = 0; i < platform.ranks(); ++i)
+      end = std::max(end, m_end[static_cast<std::size_t>(i)]);
+    if (auto* flows = platform.flow_network()) {
+      flows->flush(end);
+    } else {
+      for (const auto& info : platform.links())
+        info.link->close_sleep(end);
     }
     check_finished(platform);
     if (m_recorder) m_recorder->detach(platform);
-    return gather(platform);
+    return gather(platform, end);
   }
 
  private:
@@ -680,15 +680,12 @@ class Runner {
     return s;
   }
 
-  SimulationResult gather(platforms::Platform& platform) {
+  SimulationResult gather(platforms::Platform& platform, core::Tick end) {
     SimulationResult r;
     r.platform_name = m_spec.name;
     r.workload_name = m_workload.name;
     r.ranks = platform.ranks();
     r.engine = platform.engine();
-    core::Tick end = 0;
-    for (int i = 0; i < platform.ranks(); ++i)
-      end = std::max(end, m_end[static_cast<std::size_t>(i)]);
     r.sim_time_s = core::to_seconds(end);
     for (int i = 0; i < platform.ranks(); ++i) {
       auto& acc = platform.accelerator(i);
@@ -785,11 +782,7 @@ void PhaseMachine::run() {
     m_posting = false;
     m_done.one_done();
     if (m_done.outstanding() > 0) return;  // completed() continues
-    const core::Tick now = core::now_ticks();
-    if (m_hbm_done > now) {
-      m_runner.m_timers->push(m_hbm_done, this);
-      return;
-    }
+    if (waits_for_hbm()) return;           // resume() continues
     ++m_k;
   }
   m_finished = true;
@@ -798,12 +791,13 @@ void PhaseMachine::run() {
 
 void PhaseMachine::completed() {
   if (m_posting) return;  // run() sees it once posting is over
-  const core::Tick now = core::now_ticks();
-  if (m_hbm_done > now) {
-    m_runner.m_timers->push(m_hbm_done, this);
-    return;
-  }
-  resume();
+  if (!waits_for_hbm()) resume();
+}
+
+bool PhaseMachine::waits_for_hbm() {
+  if (m_hbm_done <= core::now_ticks()) return false;
+  m_runner.m_timers->push(m_hbm_done, this);
+  return true;
 }
 
 void PhaseMachine::resume() {
