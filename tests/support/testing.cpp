@@ -43,14 +43,28 @@ std::string TempDir::write(const std::string& name, const std::string& text) con
   return full;
 }
 
-ProcessResult run_program(const std::vector<std::string>& args, double timeout_s) {
+ProcessResult run_program(const std::vector<std::string>& args, double timeout_s, Stderr err) {
   int out_pipe[2];
-  int err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+  int err_pipe[2];  // with a terminal: [0] its master side, [1] unused
+  if (pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
+  std::string terminal;
+  if (err == Stderr::Terminal) {
+    err_pipe[0] = posix_openpt(O_RDWR | O_NOCTTY);
+    if (err_pipe[0] < 0 || grantpt(err_pipe[0]) != 0 || unlockpt(err_pipe[0]) != 0)
+      throw std::runtime_error("no pseudo-terminal");
+    terminal = ptsname(err_pipe[0]);
+    err_pipe[1] = -1;
+  } else if (pipe(err_pipe) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  if (err == Stderr::Terminal) {
+    posix_spawn_file_actions_addopen(&actions, 2, terminal.c_str(), O_RDWR | O_NOCTTY, 0);
+  } else {
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  }
   posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
   posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -65,7 +79,7 @@ ProcessResult run_program(const std::vector<std::string>& args, double timeout_s
   const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(out_pipe[1]);
-  close(err_pipe[1]);
+  if (err_pipe[1] >= 0) close(err_pipe[1]);
   if (rc != 0) throw std::runtime_error("posix_spawn failed");
 
   ProcessResult result;

@@ -32,8 +32,13 @@ struct ProcessResult {
   std::string err;
 };
 
-// Runs the program with `args` (no shell), with a wall-clock limit, and captures its output.
-ProcessResult run_program(const std::vector<std::string>& args, double timeout_s = 60.0);
+// Where the program's stderr goes: a pipe, or a pseudo-terminal (for what it draws only on a terminal).
+enum class Stderr { Pipe, Terminal };
+
+// Runs the program with `args` (no shell), with a wall-clock limit, and captures its output (with
+// Stderr::Terminal, `err` is what reached the terminal).
+ProcessResult run_program(const std::vector<std::string>& args, double timeout_s = 60.0,
+                          Stderr err = Stderr::Pipe);
 
 bool file_exists(const std::string& path);
 std::string read_file(const std::string& path);
