@@ -403,8 +403,6 @@ void FlowNetwork::resolve(core::Tick now) {
   if (m_component.empty()) return;
   // Solve in slot order, so that the result does not depend on the order the search met the flows.
   std::sort(m_component.begin(), m_component.end());
-  ++m_reallocations;
-  m_flows_resolved += m_component.size();
   m_uses.clear();
   m_usage.clear();
   m_classes.clear();
@@ -436,8 +434,6 @@ bool FlowNetwork::alone(int resource) {
     if (m_on[r].size() != 1) return false;
     rate = std::min(rate, m_capacity[r] / (path.weights.empty() ? 1.0 : path.weights[i]));
   }
-  ++m_reallocations;
-  ++m_flows_resolved;
   set_rate(f, slot, rate, core::now_ticks());
   return true;
 }

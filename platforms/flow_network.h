@@ -49,9 +49,6 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void set_observer(core::TransferObserver* observer) { m_observer = observer; }
 
   std::uint64_t flows_started() const { return m_started; }
-  std::uint64_t reallocations() const { return m_reallocations; }
-  // Flows whose rates the re-solves recomputed, summed over re-solves (a measure of how local they were).
-  std::uint64_t flows_resolved() const { return m_flows_resolved; }
 
   // Max-min fair rates by progressive filling: flows[i] uses resources uses[i] (indices into capacity);
   // with priorities, lower classes[i] are served first and higher ones share what is left. Pure; for tests.
@@ -185,8 +182,6 @@ class FlowNetwork : public accelerator::IFlowFabric {
   FinishQueue m_finishes;
   core::Tick m_armed_for = ~core::Tick{0};
   std::uint64_t m_started = 0;
-  std::uint64_t m_reallocations = 0;
-  std::uint64_t m_flows_resolved = 0;
   Solver m_solver;
   // The last few cached paths each source used, looked at before the map (a rank in a ring or torus
   // phase sends to the same one or two neighbours over and over).
