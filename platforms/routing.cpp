@@ -1,7 +1,5 @@
 #include "platforms/routing.h"
 
-#include <deque>
-
 namespace pjbit::platforms {
 
 namespace {
@@ -132,29 +130,38 @@ bool Router::bypass_route(int src, int dst, int tier, std::uint64_t hash, core::
   return true;
 }
 
-const std::vector<std::int32_t>& Router::distances(int tier, int dst) {
+const std::vector<std::int32_t>& Router::distances(int tier, int dst, int until) {
   auto& table = m_dist[static_cast<std::size_t>(tier)];
   auto it = table.find(dst);
-  if (it != table.end()) return it->second;
-  std::vector<std::int32_t> dist(static_cast<std::size_t>(m_vertices), -1);
-  std::deque<int> queue;
-  const int start =
-      m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
-  dist[static_cast<std::size_t>(start)] = 0;
-  queue.push_back(start);
-  std::vector<std::pair<int, int>> next;
-  while (!queue.empty()) {
-    const int v = queue.front();
-    queue.pop_front();
-    neighbours(tier, v, next);
-    for (const auto& [w, port] : next) {
+  if (it == table.end()) {
+    Search fresh;
+    fresh.dist.assign(static_cast<std::size_t>(m_vertices), -1);
+    const int start =
+        m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
+    fresh.dist[static_cast<std::size_t>(start)] = 0;
+    fresh.queue.push_back(start);
+    it = table.emplace(dst, std::move(fresh)).first;
+  }
+  // Breadth first from the destination, only as far as `until`: when it is labelled at distance D, every
+  // vertex closer than D has been (its level is complete), and a walk from it towards the destination looks
+  // at nothing farther. The search resumes where it stopped when a farther vertex asks.
+  Search& s = it->second;
+  auto& dist = s.dist;
+  while (dist[static_cast<std::size_t>(until)] < 0 && s.head < s.queue.size()) {
+    const int v = s.queue[s.head++];
+    neighbours(tier, v, m_scratch);
+    for (const auto& [w, port] : m_scratch) {
       (void)port;
       if (dist[static_cast<std::size_t>(w)] >= 0) continue;
       dist[static_cast<std::size_t>(w)] = dist[static_cast<std::size_t>(v)] + 1;
-      queue.push_back(w);
+      s.queue.push_back(w);
     }
   }
-  return table.emplace(dst, std::move(dist)).first->second;
+  if (s.head == s.queue.size() && !s.queue.empty()) {  // searched out: the queue is no longer needed
+    s.queue = {};
+    s.head = 0;
+  }
+  return dist;
 }
 
 bool Router::reachable(int src, int dst) {
@@ -262,8 +269,8 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
     return true;
   if (info.routing == "dimension_order" && info.kind == "torus" && src < m_topo.ranks && dst < m_topo.ranks)
     return dimension_order(src, dst, info, out);
-  const auto& dist = distances(tier, dst);
   int v = m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
+  const auto& dist = distances(tier, dst, v);
   if (dist[static_cast<std::size_t>(v)] <= 0) return false;
   const bool spread = info.routing == "ecmp" || info.routing == "spray";
   const int target =
@@ -296,9 +303,9 @@ bool Router::split(int src, int dst, std::vector<SplitHop>& out) {
   out.clear();
   if (src == dst) return false;
   const int tier = tier_of(src, dst);
-  const auto& dist = distances(tier, dst);
   const int start =
       m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
+  const auto& dist = distances(tier, dst, start);
   if (dist[static_cast<std::size_t>(start)] <= 0) return false;
   // Spread the flow layer by layer towards the destination: every vertex passes its share on to its
   // candidates (the neighbours one step closer) in equal parts, as per-packet spraying picks one of them

@@ -31,7 +31,7 @@ class Router {
     double fraction;
   };
   bool split(int src, int dst, std::vector<SplitHop>& out);
-  // Whether dst is reachable from src (cached distance tables; no route built).
+  // Whether dst is reachable from src (connected components of the tier; no route built).
   bool reachable(int src, int dst);
   // The tier whose fabric carries src -> dst, and its policy.
   int tier_of(int src, int dst) const { return m_topo.tier_of(src, dst); }
@@ -48,7 +48,9 @@ class Router {
   // Routing vertices: one per node, except an OCS, which has one per port (light entering port p leaves by
   // the port its circuit joins).
   int vertex_of(int node, int link) const;
-  const std::vector<std::int32_t>& distances(int tier, int dst);
+  // Per vertex, its distance to endpoint dst in `tier` (-1: not reached), correct at least for every vertex
+  // no farther than vertex `until`.
+  const std::vector<std::int32_t>& distances(int tier, int dst, int until);
   const std::vector<int>& components(int tier);  // per vertex: its connected component in the tier
   void neighbours(int tier, int v,
                   std::vector<std::pair<int, int>>& out) const;  // (next vertex, emitted port or -1)
@@ -65,8 +67,15 @@ class Router {
   std::vector<int> m_vertex_node;            // per vertex: its node
   std::vector<int> m_vertex_port;            // per vertex: the OCS port, or -1
   int m_vertices = 0;
-  std::vector<std::unordered_map<int, std::vector<std::int32_t>>> m_dist;  // per tier: dst -> distances
-  std::vector<std::vector<int>> m_components;                              // per tier, made on first use
+  // A breadth-first search from a destination, kept to resume from: labels, and the vertices found but
+  // not yet expanded from queue[head] on.
+  struct Search {
+    std::vector<std::int32_t> dist;
+    std::vector<int> queue;
+    std::size_t head = 0;
+  };
+  std::vector<std::unordered_map<int, Search>> m_dist;  // per tier: dst -> its search
+  std::vector<std::vector<int>> m_components;           // per tier, made on first use
   std::vector<std::pair<int, int>> m_scratch;
   std::vector<double> m_share;  // split(): per vertex, the fraction of the flow that reached it
   std::vector<std::pair<int, int>> m_up, m_down, m_circuit_choices;
