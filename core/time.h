@@ -13,8 +13,17 @@ using Tick = std::uint64_t;
 inline Tick now_ticks() {
   return sc_core::sc_time_stamp().value();
 }
+// The kernel's resolution is fixed before pjbit converts a time (pjbit never sets it), so it is read once
+// per simulation context rather than on every conversion.
 inline double ticks_per_second() {
-  return 1.0 / sc_core::sc_get_time_resolution().to_seconds();
+  thread_local const sc_core::sc_simcontext* context = nullptr;
+  thread_local double cached = 0.0;
+  const sc_core::sc_simcontext* now = sc_core::sc_curr_simcontext;  // null until the kernel exists
+  if (now == nullptr || now != context) {
+    cached = 1.0 / sc_core::sc_get_time_resolution().to_seconds();
+    context = now;
+  }
+  return cached;
 }
 // Rounds to the nearest tick.
 inline Tick to_ticks(double seconds) {

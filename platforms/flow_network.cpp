@@ -98,7 +98,7 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
 void FlowNetwork::activate(int slot) {
   Flow& f = m_flows[static_cast<std::size_t>(slot)];
   f.position.clear();
-  f.position.reserve(f.resources().size());
+  f.position.reserve(static_cast<std::uint32_t>(f.resources().size()));
   for (int r : f.resources()) {
     auto& on = m_on[static_cast<std::size_t>(r)];
     f.position.push_back(static_cast<int>(on.size()));

@@ -20,6 +20,7 @@
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
 #include "core/observer.h"
+#include "core/small_vector.h"
 #include "core/tick_buckets.h"
 #include "modules/accelerator/accelerator.h"
 #include "modules/link/link.h"
@@ -118,22 +119,24 @@ class FlowNetwork : public accelerator::IFlowFabric {
   // A flow's bytes left are rem0 at time t0 and drain at `rate` since: only flows whose rate changes are
   // touched when the fabric changes.
   struct Flow {
+    // What every start, rate change and finish reads first, then what only some do; `own` (a path of the
+    // flow's own, rarely used) last, so that the common case touches two cache lines of a flow.
     const Path* cached = nullptr;  // a cached path, or null for `own` (slots move: never point at own)
-    Path own;
-    std::vector<int> position;  // where this flow sits in each resource's list of flows
-    double rem0 = 0.0;          // payload bytes still to leave the source at t0
+    double rem0 = 0.0;             // payload bytes still to leave the source at t0
     core::Tick t0 = 0;
-    core::Tick started = 0;
     double rate = 0.0;  // payload bytes per second
     core::Tick finish = 0;
-    std::uint32_t version = 0;  // bumped whenever finish changes: older heap entries are stale
     std::uint64_t bytes = 0;
+    std::uint32_t version = 0;  // bumped whenever finish changes: older heap entries are stale
     int cls = 2;
+    core::SmallVector<int, 4> position;  // where this flow sits in each resource's list of flows
     int src = 0, dst = 0;
+    bool seen = false;  // visited by the current component search
+    core::Tick started = 0;
     std::uint64_t tag = 0;
     core::StepTally* tally = nullptr;
     core::MessageSink* sink = nullptr;
-    bool seen = false;  // visited by the current component search
+    Path own;
     const Path& path() const { return cached != nullptr ? *cached : own; }
     const std::vector<int>& resources() const { return path().resources; }
   };
@@ -174,9 +177,9 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::array<int, 5> m_weights;
   std::vector<Flow> m_flows;  // slots
   std::vector<int> m_free;
-  std::vector<double> m_capacity;      // per link direction, payload bytes per second
-  std::vector<std::vector<int>> m_on;  // per link direction: the active flows crossing it
-  std::vector<int> m_dirty;            // resources whose flows changed since the last solve
+  std::vector<double> m_capacity;               // per link direction, payload bytes per second
+  std::vector<core::SmallVector<int, 4>> m_on;  // per link direction: the active flows crossing it
+  std::vector<int> m_dirty;                     // resources whose flows changed since the last solve
   std::vector<char> m_is_dirty;
   std::vector<char> m_res_seen;  // visited by the current component search
   FinishQueue m_finishes;

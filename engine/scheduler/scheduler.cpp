@@ -116,10 +116,14 @@ struct Scheduler::ClassStats {
   double bytes = 0.0;
   std::uint64_t messages = 0;
   std::uint64_t delivered = 0;
-  double latency_sum_s = 0.0;
+  double latency_sum = 0.0;  // ticks: exact while the total stays below 2^53
   core::Tick latency_max = 0;
   core::Tick latency_min = ~core::Tick{0};
   std::vector<std::uint64_t> histogram;
+  // The bucket of the last latency seen: the messages of a collective mostly take the same time, and a
+  // bucket costs a logarithm.
+  core::Tick last_latency = ~core::Tick{0};
+  std::size_t last_bucket = 0;
   double percentile_s(double q) const {
     if (delivered == 0) return 0.0;
     const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(delivered)));
@@ -349,10 +353,14 @@ void Scheduler::delivered(int, int, std::uint8_t cls, std::uint64_t, core::Tick 
   const int c = std::min<int>(cls, kClasses - 1);
   ClassStats& s = *m_classes[static_cast<std::size_t>(c)];
   ++s.delivered;
-  s.latency_sum_s += core::to_seconds(latency);
+  s.latency_sum += static_cast<double>(latency);
   s.latency_max = std::max(s.latency_max, latency);
   s.latency_min = std::min(s.latency_min, latency);
-  const auto b = static_cast<std::size_t>(bucket_of(latency));
+  if (latency != s.last_latency) {
+    s.last_latency = latency;
+    s.last_bucket = static_cast<std::size_t>(bucket_of(latency));
+  }
+  const std::size_t b = s.last_bucket;
   if (s.histogram.size() <= b) s.histogram.resize(b + 1, 0);
   ++s.histogram[b];
   if (c < kBulk && --m_above_bulk_in_flight == 0) m_idle.notify(sc_core::SC_ZERO_TIME);
@@ -399,7 +407,7 @@ SchedulerResult Scheduler::result() const {
     rec.bytes = s.bytes;
     rec.messages = s.messages;
     if (s.delivered > 0) {
-      rec.latency_mean_s = s.latency_sum_s / static_cast<double>(s.delivered);
+      rec.latency_mean_s = s.latency_sum / static_cast<double>(s.delivered) / core::ticks_per_second();
       rec.latency_p50_s = s.percentile_s(0.50);
       rec.latency_p99_s = s.percentile_s(0.99);
       rec.latency_max_s = core::to_seconds(s.latency_max);

@@ -78,6 +78,10 @@ inline void require_buildable(const ICollective& algo, Op op, const std::vector<
 inline int wrap(int a, int n) {
   return ((a % n) + n) % n;
 }
+// (a mod n) for -n <= a < 2n, without a division (ring plans compute several per transfer).
+inline int wrap_near(int a, int n) {
+  return a < 0 ? a + n : a >= n ? a - n : a;
+}
 
 // Ring phases written into `b` (shared by ring and bidir_ring), over n = b.group_size() ranks in group order.
 // dir = +1 sends to index i+1, dir = -1 to index i-1; chunk ids are k + base for chunk k. Reduce-scatter

@@ -34,13 +34,14 @@ class RingPlan final : public SchedulePlan {
     const int lag = scattering ? p + 1 : p;
     for (std::size_t ring = 0; ring < m_rings.size(); ++ring) {
       const RingSpec& r = m_rings[ring];
-      const int from = wrap(index - r.dir, n);
-      const int send_chunk = wrap(index - r.dir * lag, n);
-      const int recv_chunk = wrap(from - r.dir * lag, n);
+      // index and from lie in [0, n), lag in [0, n - 1] and dir is +1 or -1: every sum is in [-n, 2n).
+      const int from = wrap_near(index - r.dir, n);
+      const int send_chunk = wrap_near(index - r.dir * lag, n);
+      const int recv_chunk = wrap_near(from - r.dir * lag, n);
       const std::uint64_t send_bytes = chunk_bytes(ring, send_chunk);
       const std::uint64_t recv_bytes = chunk_bytes(ring, recv_chunk);
       if (send_bytes > 0)
-        set(out.sends, sends++, m_group[static_cast<std::size_t>(wrap(index + r.dir, n))], send_bytes,
+        set(out.sends, sends++, m_group[static_cast<std::size_t>(wrap_near(index + r.dir, n))], send_bytes,
             r.base + send_chunk);
       if (recv_bytes > 0) {
         set(out.recvs, recvs++, m_group[static_cast<std::size_t>(from)], recv_bytes, r.base + recv_chunk);
