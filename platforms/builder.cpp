@@ -183,6 +183,9 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
     m_links.push_back(info);
   }
   bind_all();
+  for (int e = 0; e < m_topo.endpoints(); ++e)
+    m_endpoints.push_back(static_cast<accelerator::Accelerator*>(
+        m_node_module[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(e)])]));
   m_engine = spec.engine == "flow" || (spec.engine == "auto" && ranks() > kAutoFlowRanks) ? "flow" : "packet";
   if (m_engine == "flow") {
     m_flows =
@@ -287,11 +290,6 @@ power::Inventory Platform::inventory() const {
     inv.components.push_back(rec);
   }
   return inv;
-}
-
-accelerator::Accelerator& Platform::endpoint(int id) {
-  return *static_cast<accelerator::Accelerator*>(
-      m_node_module[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(id)])]);
 }
 
 void Platform::bind_all() {

@@ -51,7 +51,7 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   int ranks() const { return static_cast<int>(m_accelerators.size()); }
   accelerator::Accelerator& accelerator(int rank) { return *m_accelerators[static_cast<std::size_t>(rank)]; }
   // Any endpoint: a rank, a memory pool or a switch's reduction engine (platforms/topology.h).
-  accelerator::Accelerator& endpoint(int id);
+  accelerator::Accelerator& endpoint(int id) { return *m_endpoints[static_cast<std::size_t>(id)]; }
   int endpoints() const { return m_topo.endpoints(); }
   const std::vector<LinkInfo>& links() const { return m_links; }
   const std::vector<std::unique_ptr<fabric_switch::Switch>>& switches() const { return m_switches; }
@@ -103,7 +103,8 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   std::vector<std::unique_ptr<nic::Nic>> m_nics;
   std::vector<std::unique_ptr<link::Link>> m_link_modules;
   std::vector<LinkInfo> m_links;
-  std::vector<sc_core::sc_module*> m_node_module;  // per topology node
+  std::vector<sc_core::sc_module*> m_node_module;      // per topology node
+  std::vector<accelerator::Accelerator*> m_endpoints;  // per endpoint id
   std::string m_engine = "packet";
   std::unique_ptr<FlowNetwork> m_flows;
   enum class Policy : std::uint8_t { Fixed, Ecmp, Spray };

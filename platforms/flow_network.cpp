@@ -50,7 +50,7 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassA
 
 void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t bytes, std::uint8_t cls,
                         std::uint64_t tag, std::uint64_t hash, core::StepTally* tally,
-                        core::MessageSink* sink) {
+                        accelerator::ITrafficObserver* observer, accelerator::Completion& done) {
   int slot;
   if (m_free.empty()) {
     slot = static_cast<int>(m_flows.size());
@@ -66,7 +66,8 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
   f.dst = dst;
   f.tag = tag;
   f.tally = tally;
-  f.sink = sink;
+  f.observer = observer;
+  f.done = &done;
   f.cached = path_for(f.src, dst, hash, f);
   ++f.version;
   ++m_started;
@@ -333,7 +334,9 @@ void FlowNetwork::complete(int slot, core::Tick now) {
   if (m_observer != nullptr)
     m_observer->flow(path.resources, path.weights.empty() ? nullptr : &path.weights, f.src, f.dst, f.bytes,
                      static_cast<std::uint8_t>(f.cls), f.tag, f.started, now);
-  queue_delivery(now, path.latency, Delivery{f.src, f.dst, f.tag, f.bytes, f.sink});
+  queue_delivery(now, path.latency,
+                 Delivery{f.src, f.dst, f.tag, f.bytes, f.started, f.observer, f.done,
+                          static_cast<std::uint8_t>(f.cls)});
   // Leave every resource's list (the last flow of the list takes this one's place) and mark it: the flows
   // still there may now get more.
   for (std::size_t i = 0; i < path.resources.size(); ++i) {
@@ -718,7 +721,9 @@ void FlowNetwork::queue_delivery(core::Tick now, core::Tick latency, const Deliv
 
 void FlowNetwork::deliver(const Delivery& d) {
   m_platform.endpoint(d.dst).receive(d.src, d.tag, d.bytes);
-  if (d.sink) d.sink->delivered(d.bytes);
+  if (d.observer != nullptr)
+    d.observer->delivered(d.src, d.dst, d.cls, d.bytes, core::now_ticks() - d.started);
+  d.done->one_done();
 }
 
 }  // namespace pjbit::platforms

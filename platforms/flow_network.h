@@ -39,7 +39,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
   FlowNetwork(Platform& platform, bool priorities, const core::ClassArbitration& arbitration = {});
 
   void start(accelerator::Accelerator& from, int dst, std::uint64_t bytes, std::uint8_t cls,
-             std::uint64_t tag, std::uint64_t hash, core::StepTally* tally, core::MessageSink* sink) override;
+             std::uint64_t tag, std::uint64_t hash, core::StepTally* tally,
+             accelerator::ITrafficObserver* observer, accelerator::Completion& done) override;
 
   // Hands the bytes the flows carried to the links, switches and NICs they crossed (their energy, bytes and
   // busy time). Flows add to compact counters while the simulation runs; call this once it has ended.
@@ -135,7 +136,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
     core::Tick started = 0;
     std::uint64_t tag = 0;
     core::StepTally* tally = nullptr;
-    core::MessageSink* sink = nullptr;
+    accelerator::ITrafficObserver* observer = nullptr;  // the sender's, told of the delivery
+    accelerator::Completion* done = nullptr;            // the sender's operation, completed on delivery
     Path own;
     const Path& path() const { return cached != nullptr ? *cached : own; }
     const std::vector<int>& resources() const { return path().resources; }
@@ -143,7 +145,10 @@ class FlowNetwork : public accelerator::IFlowFabric {
   struct Delivery {
     int src, dst;
     std::uint64_t tag, bytes;
-    core::MessageSink* sink;
+    core::Tick started;
+    accelerator::ITrafficObserver* observer;
+    accelerator::Completion* done;
+    std::uint8_t cls;
   };
   // Finish times of flows (slot, version), earliest first and, at one tick, in the order they were queued.
   using FinishQueue = core::TickBuckets<std::pair<int, std::uint32_t>>;

@@ -47,6 +47,15 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
     SC_REPORT_ERROR(name(), "a rank cannot send to itself over the fabric");
     return;
   }
+  if (m_observer != nullptr) m_observer->sent(rank(), dst, cls, bytes);
+  if (m_flow_fabric != nullptr) {
+    // The flow fabric routes the flow itself (and keeps the paths of fixed routes) and completes it: no
+    // message to track packets.
+    done.add();
+    m_flow_fabric->start(*this, dst, bytes, cls, tag,
+                         (static_cast<std::uint64_t>(rank()) << 40) | m_next_flow++, tally, m_observer, done);
+    return;
+  }
   Message* m = nullptr;
   if (m_free.empty()) {
     m_messages.push_back(std::make_unique<Message>());
@@ -67,15 +76,6 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
   m->tally = tally;
   m->issued = core::now_ticks();
   done.add();
-  if (m_observer != nullptr) m_observer->sent(rank(), dst, cls, bytes);
-  if (m_flow_fabric != nullptr) {
-    // The flow fabric routes the flow itself (and keeps the paths of fixed routes).
-    m->to_inject = 0;
-    m->spray = false;
-    m->packets = 0;
-    m_flow_fabric->start(*this, dst, bytes, cls, tag, m->flow, tally, m);
-    return;
-  }
   // The route is kept in the message (its buffer is reused with the message, so nothing is allocated once
   // the pool of messages has grown); the flow id spreads flows over equal-cost paths.
   if (!m_routes.route(rank(), dst, m->flow, m->route)) {

@@ -53,13 +53,18 @@ class Accelerator;
 
 // The flow engine: carries a whole message as one flow with a max-min fair share of every link it
 // crosses, instead of packets (platforms/flow_network.h). Owned by the platform.
+class ITrafficObserver;
+class Completion;
+
 class IFlowFabric {
  public:
   virtual ~IFlowFabric() = default;
   // Starts a flow of `bytes` from `from` to `dst`, routed as a packet flow with hash `hash` would be; when
-  // its last byte arrives, the fabric credits the receiver (Accelerator::receive) and tells `sink`.
+  // its last byte arrives, the fabric credits the receiver (Accelerator::receive), tells `observer` (if not
+  // null) of the delivery, with the latency from now, and completes one operation of `done`.
   virtual void start(Accelerator& from, int dst, std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag,
-                     std::uint64_t hash, core::StepTally* tally, core::MessageSink* sink) = 0;
+                     std::uint64_t hash, core::StepTally* tally, ITrafficObserver* observer,
+                     Completion& done) = 0;
 };
 
 // Told of every message an endpoint sends, when it is posted and when the receiver holds all of it (the
