@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <tlm>
+#include <typeinfo>
 #include <vector>
 
 #include "core/time.h"
@@ -52,6 +53,14 @@ struct FabricExtension : tlm::tlm_extension<FabricExtension> {
   }
 };
 
+// A pooled payload with its extension beside it: the hops of a packet find the extension without a lookup
+// in the payload's extension array (a call into the kernel library and one more cache line per hop). The
+// extension is also set on the payload, for code that asks for it the standard way.
+struct Packet final : tlm::tlm_generic_payload {
+  explicit Packet(tlm::tlm_mm_interface* mm) : tlm::tlm_generic_payload(mm) {}
+  FabricExtension ext;
+};
+
 // Pools payloads with their extension attached, so the hot path allocates nothing (tlm_mm_interface).
 class PayloadPool : public tlm::tlm_mm_interface {
  public:
@@ -68,11 +77,13 @@ class PayloadPool : public tlm::tlm_mm_interface {
   std::size_t in_use() const { return m_all.size() - m_free.size(); }
 
  private:
-  std::vector<tlm::tlm_generic_payload*> m_all;
-  std::vector<tlm::tlm_generic_payload*> m_free;
+  std::vector<Packet*> m_all;
+  std::vector<Packet*> m_free;
 };
 
+// The FabricExtension of a payload: beside it for the pool's packets, else through the extension array.
 inline FabricExtension& fabric(tlm::tlm_generic_payload& p) {
+  if (typeid(p) == typeid(Packet)) return static_cast<Packet&>(p).ext;
   FabricExtension* ext = nullptr;
   p.get_extension(ext);
   return *ext;

@@ -14,6 +14,7 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& para
       m_routes(routes),
       m_pool(pool),
       m_weighted(params.priorities && params.arbitration.rule == core::ClassRule::Weighted),
+      m_class_queues(params.priorities && !m_weighted),
       m_router_latency(core::to_ticks(params.router_latency_s)),
       m_delivery("delivery", [this](tlm::tlm_generic_payload* p) { deliver(p); }),
       m_hbm("hbm", params.hbm) {
@@ -85,12 +86,10 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
   m->spray = m_routes.sprays(rank(), dst);
   m->packets = 0;
   const int port = m->route.ports.front();
-  m_ports[port].turns[queue_of(cls)].push_back(m);
+  const int q = queue_of(cls);
+  m_ports[port].turns[q].push_back(m);
+  m_ports[port].waiting |= static_cast<std::uint8_t>(1u << q);
   inject(port);
-}
-
-int Accelerator::queue_of(std::uint8_t cls) const {
-  return m_params.priorities && !m_weighted ? std::min<int>(cls, kClasses - 1) : 0;
 }
 
 void Accelerator::inject(int port) {
@@ -102,6 +101,7 @@ void Accelerator::inject(int port) {
       if (pt.turns[0].empty()) return;
       pt.burst = pt.turns[0].front();
       pt.turns[0].pop_front();
+      if (pt.turns[0].empty()) pt.waiting = 0;
       pt.burst_left = m_params.arbitration.weight(pt.burst->cls);
     }
     Message* m = pt.burst;
@@ -111,6 +111,7 @@ void Accelerator::inject(int port) {
       pt.burst = nullptr;
     } else if (--pt.burst_left <= 0) {
       pt.turns[0].push_back(m);
+      pt.waiting = 1;
       pt.burst = nullptr;
     }
     offer(port, 0, m, bytes);
@@ -121,13 +122,17 @@ void Accelerator::inject(int port) {
   // class keeps at most one packet waiting at the link, whose arbiter serves the highest first. Without
   // priorities, every message is in queue 0. Messages of a queue take turns, one packet each.
   for (int q = 0; q < kClasses; ++q) {
+    if ((pt.waiting & (1u << q)) == 0 || pt.awaiting_credit[q]) continue;
     auto& turns = pt.turns[q];
-    if (pt.awaiting_credit[q] || turns.empty()) continue;
     Message* m = turns.front();
     turns.pop_front();
     const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_params.packet_bytes);
     m->to_inject -= bytes;
-    if (m->to_inject > 0) turns.push_back(m);
+    if (m->to_inject > 0) {
+      turns.push_back(m);
+    } else if (turns.empty()) {
+      pt.waiting &= static_cast<std::uint8_t>(~(1u << q));
+    }
     offer(port, q, m, bytes);
   }
 }

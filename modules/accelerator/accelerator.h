@@ -174,8 +174,9 @@ class Accelerator : public core::Component {
     // queue 0 without priorities, or weighted); a queue's messages take turns, one packet a turn (weighted:
     // a turn is as many packets as the class's weight). Each queue has one credit: at most one of its
     // packets waits at the link.
-    std::deque<Message*> turns[kClasses];
+    std::uint8_t waiting = 0;  // bit q: turns[q] is not empty (inject looks at no empty queue)
     bool awaiting_credit[kClasses] = {false, false, false, false, false};
+    std::deque<Message*> turns[kClasses];
     Message* burst = nullptr;  // weighted: the message whose turn it is (out of the queue), or null
     int burst_left = 0;
   };
@@ -187,7 +188,7 @@ class Accelerator : public core::Component {
 
   void run();
   // The NIC queue of a transport class (its class with strict priorities, else 0).
-  int queue_of(std::uint8_t cls) const;
+  int queue_of(std::uint8_t cls) const { return m_class_queues ? std::min<int>(cls, kClasses - 1) : 0; }
   // Offers the packets the port's queues may send now.
   void inject(int port);
   // Offers one packet of `bytes` of `m` from `queue` on `port`.
@@ -207,7 +208,8 @@ class Accelerator : public core::Component {
   std::function<void(Accelerator&)> m_program;
   IFlowFabric* m_flow_fabric = nullptr;
   ITrafficObserver* m_observer = nullptr;
-  bool m_weighted = false;  // priorities on and weighted arbitration
+  bool m_weighted = false;      // priorities on and weighted arbitration
+  bool m_class_queues = false;  // strict priorities: a NIC queue per class
   bool m_finished = false;
   double m_compute_s = 0.0;
   std::uint64_t m_next_flow = 0;

@@ -95,8 +95,13 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
   Direction& d = m_dir[dir];
   core::FabricExtension& ext = core::fabric(*p);
   const core::Tick now = core::now_ticks();
-  const double bits = Params::wire_bits(ext.bytes, m_params);
-  const auto serialization = static_cast<core::Tick>(std::llround(bits * m_ticks_per_wire_bit));
+  if (ext.bytes != m_last_bytes || m_last_bytes == 0) {
+    m_last_bytes = ext.bytes;
+    m_last_bits = Params::wire_bits(ext.bytes, m_params);
+    m_last_serialization = static_cast<core::Tick>(std::llround(m_last_bits * m_ticks_per_wire_bit));
+  }
+  const double bits = m_last_bits;
+  const core::Tick serialization = m_last_serialization;
   // Cut-through: the tail cannot leave before it arrived, and a packet fed by a slower hop holds the wire
   // until its tail has passed, so the next packet cannot overtake it.
   const core::Tick tail_out = std::max(now + serialization, ext.tail);

@@ -123,6 +123,11 @@ class Link : public core::Component {
   Params m_params;
   double m_ticks_per_wire_bit;
   core::Tick m_latency;
+  // The last packet size serialized, its wire bits and time: packets are mostly one size, and rounding the
+  // time costs a library call.
+  std::uint32_t m_last_bytes = 0;
+  double m_last_bits = 0.0;
+  core::Tick m_last_serialization = 0;
   Direction m_dir[2];
   core::EventQueue<Item> m_queue;
   core::Tick m_sleep_after = 0;  // 0: never sleeps
