@@ -39,6 +39,7 @@ struct ClassArbitration {
 };
 
 // A FIFO on a vector that keeps its capacity.
+// A FIFO in a ring buffer whose capacity is a power of two (indices wrap with a mask, not a division).
 template <typename T>
 class Ring {
  public:
@@ -46,12 +47,12 @@ class Ring {
   std::size_t size() const { return m_size; }
   void push_back(const T& v) {
     if (m_size == m_buf.size()) grow();
-    m_buf[(m_head + m_size) % m_buf.size()] = v;
+    m_buf[(m_head + m_size) & (m_buf.size() - 1)] = v;
     ++m_size;
   }
   T pop_front() {
     T v = m_buf[m_head];
-    m_head = (m_head + 1) % m_buf.size();
+    m_head = (m_head + 1) & (m_buf.size() - 1);
     --m_size;
     return v;
   }
@@ -61,7 +62,7 @@ class Ring {
   void grow() {
     std::vector<T> bigger(m_buf.empty() ? 8 : 2 * m_buf.size());
     for (std::size_t i = 0; i < m_size; ++i)
-      bigger[i] = m_buf[(m_head + i) % m_buf.size()];
+      bigger[i] = m_buf[(m_head + i) & (m_buf.size() - 1)];
     m_buf.swap(bigger);
     m_head = 0;
   }

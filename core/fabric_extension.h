@@ -32,19 +32,20 @@ class MessageSink {
 };
 
 struct FabricExtension : tlm::tlm_extension<FabricExtension> {
+  // What every hop reads, in the first cache line (with the vtable pointer); then what fewer do.
   int src = 0;             // source rank
   int dst = 0;             // destination rank
   std::uint64_t flow = 0;  // message id, unique per run; arbitration key
   std::uint64_t tag = 0;   // matches the receiver's posted receive
-  std::uint8_t cls = 2;    // transport class (workloads::TransportClass)
   const Route* route = nullptr;
+  std::uint8_t cls = 2;            // transport class (workloads::TransportClass)
+  bool credit = false;             // the sender waits for END_REQ before offering its next packet
   std::uint16_t hop = 0;           // index into route->ports of the next node's choice
   std::uint32_t bytes = 0;         // payload bytes of this packet
-  bool credit = false;             // the sender waits for END_REQ before offering its next packet
   Tick tail = 0;                   // absolute time the packet's tail reaches the point it is offered to
-  Tick issued = 0;                 // when the sender posted the packet's message (for timelines)
   StepTally* tally = nullptr;      // every hop also adds what it spent here
   MessageSink* message = nullptr;  // told when the packet is delivered
+  Tick issued = 0;                 // when the sender posted the packet's message (for timelines)
   Route own_route;                 // a route of this packet's own (per-packet spraying); kept across reuse
 
   tlm::tlm_extension_base* clone() const override { return new FabricExtension(*this); }
