@@ -10,8 +10,10 @@ namespace pjbit::core {
 
 using Tick = std::uint64_t;
 
+// The current context's time, read in place (sc_time_stamp() is a library call, and this is read several
+// times per packet and per flow).
 inline Tick now_ticks() {
-  return sc_core::sc_time_stamp().value();
+  return sc_core::sc_get_curr_simcontext()->time_stamp().value();
 }
 // The kernel's resolution is fixed before pjbit converts a time (pjbit never sets it), so it is read once
 // per simulation context rather than on every conversion.
