@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/ring.h"
+
 namespace pjbit::core {
 
 // How a shared resource chooses between transport classes (scheduler.priorities and scheduler.arbitration).
@@ -36,39 +38,6 @@ struct ClassArbitration {
     const int c = cls < 0 ? 0 : cls > 4 ? 4 : cls;
     return weights[static_cast<std::size_t>(c)] > 0 ? weights[static_cast<std::size_t>(c)] : 1;
   }
-};
-
-// A FIFO on a vector that keeps its capacity.
-// A FIFO in a ring buffer whose capacity is a power of two (indices wrap with a mask, not a division).
-template <typename T>
-class Ring {
- public:
-  bool empty() const { return m_size == 0; }
-  std::size_t size() const { return m_size; }
-  void push_back(const T& v) {
-    if (m_size == m_buf.size()) grow();
-    m_buf[(m_head + m_size) & (m_buf.size() - 1)] = v;
-    ++m_size;
-  }
-  T pop_front() {
-    T v = m_buf[m_head];
-    m_head = (m_head + 1) & (m_buf.size() - 1);
-    --m_size;
-    return v;
-  }
-  const T& front() const { return m_buf[m_head]; }
-
- private:
-  void grow() {
-    std::vector<T> bigger(m_buf.empty() ? 8 : 2 * m_buf.size());
-    for (std::size_t i = 0; i < m_size; ++i)
-      bigger[i] = m_buf[(m_head + i) & (m_buf.size() - 1)];
-    m_buf.swap(bigger);
-    m_head = 0;
-  }
-  std::vector<T> m_buf;
-  std::size_t m_head = 0;
-  std::size_t m_size = 0;
 };
 
 template <typename Packet, int NumClasses>

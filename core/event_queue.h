@@ -7,13 +7,12 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <iterator>
 #include <systemc>
 #include <utility>
 #include <vector>
 
+#include "core/ring.h"
 #include "core/tick_buckets.h"
 #include "core/time.h"
 
@@ -147,14 +146,10 @@ class FifoQueue : private Dispatcher::Queue {
   void push(Tick at, const Item& item) {
     const Tick now = now_ticks();
     if (at < now) at = now;
-    if (m_entries.empty() || m_entries.back().first <= at) {
-      m_entries.emplace_back(at, item);
-    } else {
-      auto it = m_entries.end();
-      while (it != m_entries.begin() && std::prev(it)->first > at)
-        --it;
-      m_entries.emplace(it, at, item);
-    }
+    m_entries.push_back({at, item});
+    // Out of order (rare): move it back past the later entries.
+    for (std::size_t i = m_entries.size() - 1; i > 0 && m_entries[i - 1].first > at; --i)
+      std::swap(m_entries[i - 1], m_entries[i]);
     if (!m_running) m_dispatcher.arm(this, m_entries.front().first);
   }
 
@@ -164,8 +159,7 @@ class FifoQueue : private Dispatcher::Queue {
   void run_due(Tick now) override {
     m_running = true;
     while (!m_entries.empty() && m_entries.front().first <= now) {
-      const Item item = m_entries.front().second;
-      m_entries.pop_front();
+      const Item item = m_entries.pop_front().second;
       m_cb(item);
     }
     m_running = false;
@@ -175,7 +169,7 @@ class FifoQueue : private Dispatcher::Queue {
 
   Dispatcher& m_dispatcher;
   Callback m_cb;
-  std::deque<std::pair<Tick, Item>> m_entries;
+  Ring<std::pair<Tick, Item>> m_entries;
   bool m_running = false;
 };
 
