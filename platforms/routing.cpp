@@ -130,15 +130,30 @@ bool Router::bypass_route(int src, int dst, int tier, std::uint64_t hash, core::
   return true;
 }
 
-const std::vector<std::int32_t>& Router::distances(int tier, int dst, int until) {
+void Router::Search::set(int v, std::int32_t d) {
+  if (!m_dense.empty()) {
+    m_dense[static_cast<std::size_t>(v)] = d;
+    return;
+  }
+  if (m_sparse.size() < kSparseMax) {
+    m_sparse.emplace_back(v, d);
+    return;
+  }
+  m_dense.assign(static_cast<std::size_t>(m_vertices), -1);
+  for (const auto& [u, du] : m_sparse)
+    m_dense[static_cast<std::size_t>(u)] = du;
+  m_sparse = {};
+  m_dense[static_cast<std::size_t>(v)] = d;
+}
+
+const Router::Search& Router::distances(int tier, int dst, int until) {
   auto& table = m_dist[static_cast<std::size_t>(tier)];
   auto it = table.find(dst);
   if (it == table.end()) {
-    Search fresh;
-    fresh.dist.assign(static_cast<std::size_t>(m_vertices), -1);
+    Search fresh(m_vertices);
     const int start =
         m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
-    fresh.dist[static_cast<std::size_t>(start)] = 0;
+    fresh.set(start, 0);
     fresh.queue.push_back(start);
     it = table.emplace(dst, std::move(fresh)).first;
   }
@@ -146,14 +161,14 @@ const std::vector<std::int32_t>& Router::distances(int tier, int dst, int until)
   // vertex closer than D has been (its level is complete), and a walk from it towards the destination looks
   // at nothing farther. The search resumes where it stopped when a farther vertex asks.
   Search& s = it->second;
-  auto& dist = s.dist;
-  while (dist[static_cast<std::size_t>(until)] < 0 && s.head < s.queue.size()) {
+  while (s.at(until) < 0 && s.head < s.queue.size()) {
     const int v = s.queue[s.head++];
+    const std::int32_t next = s.at(v) + 1;
     neighbours(tier, v, m_scratch);
     for (const auto& [w, port] : m_scratch) {
       (void)port;
-      if (dist[static_cast<std::size_t>(w)] >= 0) continue;
-      dist[static_cast<std::size_t>(w)] = dist[static_cast<std::size_t>(v)] + 1;
+      if (s.at(w) >= 0) continue;
+      s.set(w, next);
       s.queue.push_back(w);
     }
   }
@@ -161,7 +176,7 @@ const std::vector<std::int32_t>& Router::distances(int tier, int dst, int until)
     s.queue = {};
     s.head = 0;
   }
-  return dist;
+  return s;
 }
 
 bool Router::reachable(int src, int dst) {
@@ -270,22 +285,22 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   if (info.routing == "dimension_order" && info.kind == "torus" && src < m_topo.ranks && dst < m_topo.ranks)
     return dimension_order(src, dst, info, out);
   int v = m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
-  const auto& dist = distances(tier, dst, v);
-  if (dist[static_cast<std::size_t>(v)] <= 0) return false;
+  const Search& dist = distances(tier, dst, v);
+  if (dist.at(v) <= 0) return false;
   const bool spread = info.routing == "ecmp" || info.routing == "spray";
   const int target =
       m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
   while (v != target) {
     neighbours(tier, v, m_scratch);
-    const std::int32_t want = dist[static_cast<std::size_t>(v)] - 1;
+    const std::int32_t want = dist.at(v) - 1;
     int candidates = 0;
     for (const auto& [w, port] : m_scratch)
-      candidates += dist[static_cast<std::size_t>(w)] == want;
+      candidates += dist.at(w) == want;
     int pick = spread && candidates > 1 ? static_cast<int>(mix(hash ^ (static_cast<std::uint64_t>(v) << 32)) %
                                                            static_cast<std::uint64_t>(candidates))
                                         : 0;
     for (const auto& [w, port] : m_scratch) {
-      if (dist[static_cast<std::size_t>(w)] != want || pick-- > 0) continue;
+      if (dist.at(w) != want || pick-- > 0) continue;
       if (port >= 0) {
         out.ports.push_back(static_cast<std::uint16_t>(port));
         ++out.links;
@@ -305,8 +320,8 @@ bool Router::split(int src, int dst, std::vector<SplitHop>& out) {
   const int tier = tier_of(src, dst);
   const int start =
       m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
-  const auto& dist = distances(tier, dst, start);
-  if (dist[static_cast<std::size_t>(start)] <= 0) return false;
+  const Search& dist = distances(tier, dst, start);
+  if (dist.at(start) <= 0) return false;
   // Spread the flow layer by layer towards the destination: every vertex passes its share on to its
   // candidates (the neighbours one step closer) in equal parts, as per-packet spraying picks one of them
   // uniformly at each hop.
@@ -314,7 +329,7 @@ bool Router::split(int src, int dst, std::vector<SplitHop>& out) {
     m_share.assign(static_cast<std::size_t>(m_vertices), 0.0);
   std::vector<int> layer{start}, next_layer;
   m_share[static_cast<std::size_t>(start)] = 1.0;
-  for (std::int32_t d = dist[static_cast<std::size_t>(start)]; d > 0; --d) {
+  for (std::int32_t d = dist.at(start); d > 0; --d) {
     next_layer.clear();
     for (int v : layer) {
       const double share = m_share[static_cast<std::size_t>(v)];
@@ -322,9 +337,9 @@ bool Router::split(int src, int dst, std::vector<SplitHop>& out) {
       neighbours(tier, v, m_scratch);
       int candidates = 0;
       for (const auto& [w, port] : m_scratch)
-        candidates += dist[static_cast<std::size_t>(w)] == d - 1;
+        candidates += dist.at(w) == d - 1;
       for (const auto& [w, port] : m_scratch) {
-        if (dist[static_cast<std::size_t>(w)] != d - 1) continue;
+        if (dist.at(w) != d - 1) continue;
         const double part = share / candidates;
         if (port >= 0) out.push_back(SplitHop{m_vertex_node[static_cast<std::size_t>(v)], port, part});
         if (m_share[static_cast<std::size_t>(w)] == 0.0) next_layer.push_back(w);

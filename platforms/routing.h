@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/fabric_extension.h"
@@ -48,9 +49,32 @@ class Router {
   // Routing vertices: one per node, except an OCS, which has one per port (light entering port p leaves by
   // the port its circuit joins).
   int vertex_of(int node, int link) const;
-  // Per vertex, its distance to endpoint dst in `tier` (-1: not reached), correct at least for every vertex
-  // no farther than vertex `until`.
-  const std::vector<std::int32_t>& distances(int tier, int dst, int until);
+  // A breadth-first search from a destination, kept to resume from: the distance of every vertex it has
+  // labelled, and the vertices found but not yet expanded from queue[head] on. A search that has labelled
+  // few vertices (a neighbour's route on a ring or torus) keeps them in a short list instead of a table of
+  // every vertex: thousands of destinations would otherwise hold a table of the whole fabric each.
+  class Search {
+   public:
+    explicit Search(int vertices) : m_vertices(vertices) {}
+    std::int32_t at(int v) const {  // -1: not labelled
+      if (!m_dense.empty()) return m_dense[static_cast<std::size_t>(v)];
+      for (const auto& [u, d] : m_sparse)
+        if (u == v) return d;
+      return -1;
+    }
+    void set(int v, std::int32_t d);
+    std::vector<int> queue;
+    std::size_t head = 0;
+
+   private:
+    static constexpr std::size_t kSparseMax = 32;
+    int m_vertices;
+    std::vector<std::int32_t> m_dense;                   // per vertex, once the search has grown
+    std::vector<std::pair<int, std::int32_t>> m_sparse;  // (vertex, distance) until then
+  };
+  // The search from endpoint dst in `tier`, labelled at least as far as vertex `until` (every vertex no
+  // farther than `until` has its distance).
+  const Search& distances(int tier, int dst, int until);
   const std::vector<int>& components(int tier);  // per vertex: its connected component in the tier
   void neighbours(int tier, int v,
                   std::vector<std::pair<int, int>>& out) const;  // (next vertex, emitted port or -1)
@@ -67,13 +91,6 @@ class Router {
   std::vector<int> m_vertex_node;            // per vertex: its node
   std::vector<int> m_vertex_port;            // per vertex: the OCS port, or -1
   int m_vertices = 0;
-  // A breadth-first search from a destination, kept to resume from: labels, and the vertices found but
-  // not yet expanded from queue[head] on.
-  struct Search {
-    std::vector<std::int32_t> dist;
-    std::vector<int> queue;
-    std::size_t head = 0;
-  };
   std::vector<std::unordered_map<int, Search>> m_dist;  // per tier: dst -> its search
   std::vector<std::vector<int>> m_components;           // per tier, made on first use
   std::vector<std::pair<int, int>> m_scratch;

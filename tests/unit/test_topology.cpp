@@ -2,8 +2,10 @@
 // sizing, OCS circuits, tiers, explicit graphs, and the routing policies.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/errors.h"
 #include "platforms/loader.h"
@@ -141,6 +143,34 @@ TEST(Routing, ShortestPathTiesGoToTheSuccessorOnARing) {
   EXPECT_EQ(router.describe(1, r), "r1 -> r2 -> r3");
   ASSERT_TRUE(router.route(3, 0, 0, r));
   EXPECT_EQ(router.describe(3, r), "r3 -> r0");
+}
+
+TEST(Routing, SearchesThatGrowKeepShortestPaths) {
+  // A search from one destination is resumed as farther sources ask: it starts as a short list of the few
+  // vertices it labelled and becomes a table of every vertex past a few dozen. Near first, then far, then
+  // near again (from a fresh router: far first) must all give shortest paths the successor way on ties.
+  const int n = 100;
+  const Topology t =
+      topo(std::string("{ kind: ring, ranks: ") + std::to_string(n) + ", link: " + kLink + " }");
+  const auto hops = [n](int src, int dst) { return std::min((src - dst + n) % n, (dst - src + n) % n); };
+  for (const bool far_first : {false, true}) {
+    pjbit::platforms::Router router(t);
+    pjbit::core::Route r;
+    std::vector<int> sources;
+    for (int d = 1; d < n; ++d)
+      sources.push_back(far_first ? (n / 2 + d) % n : d);
+    sources.push_back(1);
+    for (int src : sources) {
+      if (src == 0) continue;
+      ASSERT_TRUE(router.route(src, 0, 0, r)) << src;
+      EXPECT_EQ(r.links, hops(src, 0)) << "from r" << src;
+      // The first hop goes the short way round (the successor on a tie).
+      const int next = (0 - src + n) % n <= (src - 0 + n) % n ? (src + 1) % n : (src - 1 + n) % n;
+      const std::string path = router.describe(src, r);
+      const std::string first = "r" + std::to_string(src) + " -> r" + std::to_string(next);
+      EXPECT_TRUE(path == first || path.rfind(first + " -> ", 0) == 0) << path;
+    }
+  }
 }
 
 TEST(Routing, DimensionOrderOnATorus) {
