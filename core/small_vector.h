@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <new>
 #include <type_traits>
 
@@ -17,7 +18,16 @@ class SmallVector {
   static_assert(N > 0, "SmallVector needs room for one value in place");
 
  public:
+  using value_type = T;
+  using iterator = T*;
+  using const_iterator = const T*;
+
   SmallVector() = default;
+  SmallVector(std::initializer_list<T> values) {
+    reserve(static_cast<std::uint32_t>(values.size()));
+    for (const T& v : values)
+      push_back(v);
+  }
   SmallVector(const SmallVector& other) { assign(other); }
   SmallVector(SmallVector&& other) noexcept { take(other); }
   SmallVector& operator=(const SmallVector& other) {
@@ -56,10 +66,24 @@ class SmallVector {
     data()[m_size++] = value;
   }
   void pop_back() { --m_size; }
+  void resize(std::uint32_t size) {
+    reserve(size);
+    for (std::uint32_t i = m_size; i < size; ++i)
+      data()[i] = T{};
+    m_size = size;
+  }
   void clear() { m_size = 0; }
   void reserve(std::uint32_t capacity) {
     if (capacity > m_capacity) grow(capacity);
   }
+
+  friend bool operator==(const SmallVector& a, const SmallVector& b) {
+    if (a.m_size != b.m_size) return false;
+    for (std::uint32_t i = 0; i < a.m_size; ++i)
+      if (!(a.data()[i] == b.data()[i])) return false;
+    return true;
+  }
+  friend bool operator!=(const SmallVector& a, const SmallVector& b) { return !(a == b); }
 
  private:
   void grow(std::uint32_t capacity) {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/small_vector.h"
 #include "workloads/spec.h"
 
 namespace pjbit::workloads {
@@ -23,7 +24,7 @@ struct Transfer {
   // Which chunks the transfer carries, for tests and tracing: indices into split_even(size, n), n the group
   // size (bidir_ring: k + n*h for chunk k of split_even(half h, n), halves = split_even(size, 2)). Only
   // non-empty chunks are listed, and `bytes` is the sum of their sizes.
-  std::vector<int> chunks;
+  core::SmallVector<int, 2> chunks;  // in place: most transfers carry one or two chunks
 };
 
 struct Phase {

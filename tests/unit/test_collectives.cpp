@@ -116,9 +116,9 @@ using Edge = std::tuple<int, int, int, std::uint64_t, std::vector<int>>;
           if (peer == r) return ::testing::AssertionFailure() << "rank index " << r << " transfers to itself";
           if (t.bytes == 0) return ::testing::AssertionFailure() << "zero-byte transfer in phase " << k;
           if (side == 0) {
-            sends.emplace_back(k, r, peer, t.bytes, t.chunks);
+            sends.emplace_back(k, r, peer, t.bytes, std::vector<int>(t.chunks.begin(), t.chunks.end()));
           } else {
-            recvs.emplace_back(k, peer, r, t.bytes, t.chunks);
+            recvs.emplace_back(k, peer, r, t.bytes, std::vector<int>(t.chunks.begin(), t.chunks.end()));
           }
         }
       }

@@ -71,7 +71,8 @@ class RingPlan final : public SchedulePlan {
     Transfer& t = list[at];
     t.peer = peer;
     t.bytes = bytes;
-    t.chunks.assign(1, chunk);
+    t.chunks.clear();
+    t.chunks.push_back(chunk);
   }
 
   std::vector<int> m_group;
