@@ -28,6 +28,10 @@ Link::Link(const sc_core::sc_module_name& name, const Params& params)
   }
   a_in.register_nb_transport_fw(this, &Link::nb_transport_fw, 0);
   b_in.register_nb_transport_fw(this, &Link::nb_transport_fw, 1);
+  // A socket with no blocking transport spawns a thread to adapt one to the non-blocking protocol: a thread
+  // per direction of every link, each with its own stack, that nothing uses.
+  a_in.register_b_transport(this, &Link::b_transport, 0);
+  b_in.register_b_transport(this, &Link::b_transport, 1);
   a_out.register_nb_transport_bw(this, &Link::nb_transport_bw);
   b_out.register_nb_transport_bw(this, &Link::nb_transport_bw);
   for (auto& d : m_dir) {
@@ -53,6 +57,11 @@ tlm::tlm_sync_enum Link::nb_transport_fw(int dir, tlm::tlm_generic_payload& p, t
   }
   m_queue.push(core::now_ticks() + delay.value(), Item{&p, dir});
   return tlm::TLM_ACCEPTED;
+}
+
+void Link::b_transport(int, tlm::tlm_generic_payload& p, sc_core::sc_time&) {
+  SC_REPORT_ERROR(name(), "a link carries packets by nb_transport_fw (BEGIN_REQ) only, not b_transport");
+  p.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
 }
 
 tlm::tlm_sync_enum Link::nb_transport_bw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_core::sc_time&) {

@@ -114,6 +114,8 @@ class Link : public core::Component {
                                      sc_core::sc_time& delay);
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
+  // Not part of the link's protocol: reports an error (and answers TLM_COMMAND_ERROR_RESPONSE).
+  void b_transport(int dir, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
   void on_item(const Item& item);
   void transmit(int dir, tlm::tlm_generic_payload* p);
   // Charges `wire_bits` crossing direction `d` (energy by category, step tally, statistics): the one
