@@ -27,9 +27,21 @@ inline double ticks_per_second() {
   }
   return cached;
 }
+// x rounded to the nearest whole number, halves away from zero, for x >= 0 (std::llround without the library
+// call: x - floor(x) is exact in floating point).
+inline Tick round_ticks(double x) {
+  const auto t = static_cast<Tick>(x);
+  return x - static_cast<double>(t) >= 0.5 ? t + 1 : t;
+}
+// The smallest whole number not below x, for x >= 0 (std::ceil without the library call).
+inline Tick ceil_ticks(double x) {
+  const auto t = static_cast<Tick>(x);
+  return static_cast<double>(t) < x ? t + 1 : t;
+}
 // Rounds to the nearest tick.
 inline Tick to_ticks(double seconds) {
-  return static_cast<Tick>(std::llround(seconds * ticks_per_second()));
+  const double x = seconds * ticks_per_second();
+  return x >= 0.0 ? round_ticks(x) : static_cast<Tick>(std::llround(x));
 }
 inline double to_seconds(Tick t) {
   return static_cast<double>(t) / ticks_per_second();

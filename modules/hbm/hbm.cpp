@@ -16,7 +16,7 @@ Hbm::Hbm(const sc_core::sc_module_name& name, const Params& params)
 core::Tick Hbm::reserve(std::uint64_t bytes, bool write) {
   const core::Tick now = core::now_ticks();
   if (bytes == 0) return now;
-  const auto hold = static_cast<core::Tick>(std::llround(double(bytes) * m_ticks_per_byte));
+  const core::Tick hold = core::round_ticks(double(bytes) * m_ticks_per_byte);
   const core::Tick start = std::max(now, m_busy_until);
   m_busy_until = start + hold;
   m_busy_ticks += hold;

@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "core/overrides.h"
+#include "core/time.h"
 #include "core/units.h"
 
 namespace pjbit::core {
@@ -365,6 +366,37 @@ TEST(Units, QuantityErrorIsAnInvalidArgument) {
 }
 
 // ---- format_bytes --------------------------------------------------------------------------------------
+
+TEST(Time, RoundAndCeilTicksMatchTheLibrary) {
+  // round_ticks and ceil_ticks stand in for std::llround and std::ceil on the hot paths: they must agree on
+  // every non-negative value, halves and values just either side of a whole number included.
+  std::vector<double> values = {0.0,
+                                0.25,
+                                0.5,
+                                0.75,
+                                1.0,
+                                1.5,
+                                2.5,
+                                3.4999999999999996,
+                                1e6 + 0.5,
+                                4503599627370495.5,
+                                9007199254740992.0,
+                                1e17};
+  for (double v = 0.0; v < 2000.0; v += 0.125)
+    values.push_back(v);
+  double x = 0.3;
+  for (int i = 0; i < 2000; ++i) {
+    x = std::fmod(x * 7919.0 + 0.618, 1e12);
+    values.push_back(x);
+    values.push_back(std::nextafter(std::floor(x), 0.0));
+    values.push_back(std::nextafter(std::floor(x) + 0.5, 0.0));
+    values.push_back(std::floor(x) + 0.5);
+  }
+  for (double v : values) {
+    EXPECT_EQ(round_ticks(v), static_cast<Tick>(std::llround(v))) << v;
+    EXPECT_EQ(ceil_ticks(v), static_cast<Tick>(std::ceil(v))) << v;
+  }
+}
 
 TEST(Units, FormatBytes) {
   EXPECT_EQ(format_bytes(0), "0 B");
