@@ -282,7 +282,10 @@ class PhaseMachine final : public accelerator::CompletionListener {
  private:
   // The phase's transfers are done; when its HBM traffic is not, schedules resume() for then (true).
   bool waits_for_hbm();
-  void post(const Phase& ph);
+  // Generates phase m_k and posts it.
+  void post_next();
+  // Posts `ph`, summing receives from one peer in `sums` when it has to.
+  void post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums);
 
   Runner& m_runner;
   Instance& m_inst;
@@ -296,9 +299,17 @@ class PhaseMachine final : public accelerator::CompletionListener {
   bool m_finished = false;
   core::Tick m_hbm_done = 0;
   accelerator::Completion m_done{this};
-  Phase m_scratch;
-  std::vector<std::pair<int, std::uint64_t>> m_recvs;
   sc_core::sc_event m_finished_event;
+};
+
+// Where a generated phase is written and its receives are summed while it is posted. One per run, shared by
+// every machine: posting reads it at once and keeps nothing, and a buffer of each machine's own would be
+// one more cold cache line per rank and phase on a large fabric. A machine that posts while another is
+// posting (none does today) uses a buffer of its own instead.
+struct PostScratch {
+  Phase phase;
+  std::vector<std::pair<int, std::uint64_t>> recvs;
+  bool busy = false;
 };
 
 class Runner {
@@ -481,6 +492,7 @@ class Runner {
   }
 
   friend class PhaseMachine;
+  PostScratch m_post_scratch;
 
   void mark_all(Instance& inst) {
     for (int r : inst.group)
@@ -792,7 +804,7 @@ void PhaseMachine::run() {
     // phase before every operation of it is posted.
     m_posting = true;
     m_done.add();
-    post(m_part.phase(m_k, m_scratch));
+    post_next();
     m_posting = false;
     m_done.one_done();
     if (m_done.outstanding() > 0) return;  // completed() continues
@@ -822,7 +834,20 @@ void PhaseMachine::resume() {
   });
 }
 
-void PhaseMachine::post(const Phase& ph) {
+void PhaseMachine::post_next() {
+  PostScratch& shared = m_runner.m_post_scratch;
+  if (!shared.busy) {
+    shared.busy = true;
+    post(m_part.phase(m_k, shared.phase), shared.recvs);
+    shared.busy = false;
+    return;
+  }
+  Phase own;
+  std::vector<std::pair<int, std::uint64_t>> sums;
+  post(m_part.phase(m_k, own), sums);
+}
+
+void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums) {
   const std::uint64_t tag = (m_inst.id << 24) | static_cast<std::uint64_t>(m_k);
   std::uint64_t hbm = ph.reduce_bytes;
   for (const auto& s : ph.sends) {
@@ -830,20 +855,36 @@ void PhaseMachine::post(const Phase& ph) {
     hbm += s.bytes;
   }
   // Receives from one peer in one phase add up: post them as one, so that data that already arrived for all
-  // of them never exceeds what is posted.
-  m_recvs.clear();
-  for (const auto& r : ph.recvs) {
-    const int peer = r.peer == kInNetwork ? m_inst.pool : r.peer;
-    auto it = std::find_if(m_recvs.begin(), m_recvs.end(), [peer](const auto& e) { return e.first == peer; });
-    if (it == m_recvs.end()) {
-      m_recvs.emplace_back(peer, r.bytes);
-    } else {
-      it->second += r.bytes;
+  // of them never exceeds what is posted. Most phases receive from a few distinct peers: those are posted as
+  // they are.
+  const auto peer_of = [&](const workloads::Transfer& r) {
+    return r.peer == kInNetwork ? m_inst.pool : r.peer;
+  };
+  constexpr std::size_t kFew = 4;
+  bool distinct = ph.recvs.size() <= kFew;
+  for (std::size_t i = 0; distinct && i < ph.recvs.size(); ++i)
+    for (std::size_t j = 0; distinct && j < i; ++j)
+      distinct = peer_of(ph.recvs[i]) != peer_of(ph.recvs[j]);
+  if (distinct) {
+    for (const auto& r : ph.recvs) {
+      m_acc.recv(peer_of(r), r.bytes, tag, m_done);
+      hbm += r.bytes;
     }
-    hbm += r.bytes;
+  } else {
+    sums.clear();
+    for (const auto& r : ph.recvs) {
+      const int peer = peer_of(r);
+      auto it = std::find_if(sums.begin(), sums.end(), [peer](const auto& e) { return e.first == peer; });
+      if (it == sums.end()) {
+        sums.emplace_back(peer, r.bytes);
+      } else {
+        it->second += r.bytes;
+      }
+      hbm += r.bytes;
+    }
+    for (const auto& [peer, bytes] : sums)
+      m_acc.recv(peer, bytes, tag, m_done);
   }
-  for (const auto& [peer, bytes] : m_recvs)
-    m_acc.recv(peer, bytes, tag, m_done);
   // A rank reads what it sends and writes what it receives (and reads its operand to reduce) in its HBM,
   // pipelined with the transfers: the phase takes the longer of the two.
   m_hbm_done = m_is_rank && hbm > 0 && m_inst.step->kind == Step::Kind::Collective
