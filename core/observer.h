@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/fabric_extension.h"
+#include "core/span.h"
 #include "core/time.h"
 
 namespace pjbit::core {
@@ -26,10 +27,10 @@ class TransferObserver {
   virtual void queued(int channel, std::size_t queued) = 0;
 
   // Flow engine: a flow of `bytes` from endpoint `src` to `dst`, posted at `issued`, crossed every link
-  // direction in `channels` from `issued` until its last byte left the source at `end`; `shares` (null: all
+  // direction in `channels` from `issued` until its last byte left the source at `end`; `shares` (empty: all
   // of it) is the share of its bytes on each, for a flow sprayed over several paths.
-  virtual void flow(const std::vector<int>& channels, const std::vector<float>* shares, int src, int dst,
-                    std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag, Tick issued, Tick end) = 0;
+  virtual void flow(Span<int> channels, Span<float> shares, int src, int dst, std::uint64_t bytes,
+                    std::uint8_t cls, std::uint64_t tag, Tick issued, Tick end) = 0;
 };
 
 }  // namespace pjbit::core

@@ -52,6 +52,11 @@ class RecvTable {
     --m_size;
   }
 
+  // Asks the processor to fetch the slot where (src, tag) is looked for first.
+  void prefetch(int src, std::uint64_t tag) const {
+    if (!m_slots.empty()) __builtin_prefetch(&m_slots[home(src, tag)]);
+  }
+
   template <typename F>
   void for_each(F&& f) const {
     for (const Slot& s : m_slots)

@@ -359,13 +359,12 @@ void Recorder::queued(int channel, std::size_t queued) {
   if (m_options.link_activity) note_depth(channel, queued, core::now_ticks());
 }
 
-void Recorder::flow(const std::vector<int>& channels, const std::vector<float>* shares, int src, int dst,
-                    std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag, core::Tick issued,
-                    core::Tick end) {
+void Recorder::flow(core::Span<int> channels, core::Span<float> shares, int src, int dst, std::uint64_t bytes,
+                    std::uint8_t cls, std::uint64_t tag, core::Tick issued, core::Tick end) {
   for (std::size_t k = 0; k < channels.size(); ++k) {
     const int channel = channels[k];
     // A sprayed flow puts its share of the bytes on each link it splits over.
-    const double share = shares != nullptr ? static_cast<double>((*shares)[k]) : 1.0;
+    const double share = shares.empty() ? 1.0 : static_cast<double>(shares[k]);
     const double on_link = share * static_cast<double>(bytes);
     charge(channel, on_link, issued, end);
     if (m_channels[static_cast<std::size_t>(channel)].internal) continue;

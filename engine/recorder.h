@@ -159,9 +159,8 @@ class Recorder final : public core::TransferObserver {
   void packet(int channel, const core::FabricExtension& ext, core::Tick start, core::Tick end,
               std::size_t queued) override;
   void queued(int channel, std::size_t queued) override;
-  void flow(const std::vector<int>& channels, const std::vector<float>* shares, int src, int dst,
-            std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag, core::Tick issued,
-            core::Tick end) override;
+  void flow(core::Span<int> channels, core::Span<float> shares, int src, int dst, std::uint64_t bytes,
+            std::uint8_t cls, std::uint64_t tag, core::Tick issued, core::Tick end) override;
 
   // --- what was recorded ---
   int ranks() const { return static_cast<int>(m_ranks.size()); }

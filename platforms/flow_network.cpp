@@ -19,6 +19,7 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassA
       m_priorities(priorities),
       m_weighted(priorities && arbitration.rule == core::ClassRule::Weighted),
       m_weights(arbitration.weights),
+      m_ticks_per_second(core::ticks_per_second()),
       m_wakeups("flow_wakeups", [this](const int&) { wake(); }),
       m_waking("flow_waking", [this](const int& slot) { activate(slot); }),
       m_deliveries("flow_deliveries", [this](const Delivery& d) { deliver(d); }) {
@@ -98,25 +99,36 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
 
 void FlowNetwork::activate(int slot) {
   Flow& f = m_flows[static_cast<std::size_t>(slot)];
+  const auto& resources = f.resources();
   f.position.clear();
-  f.position.reserve(static_cast<std::uint32_t>(f.resources().size()));
-  for (int r : f.resources()) {
+  f.position.reserve(static_cast<std::uint32_t>(resources.size()));
+  bool alone = true;
+  for (int r : resources) {
     auto& on = m_on[static_cast<std::size_t>(r)];
     f.position.push_back(static_cast<int>(on.size()));
     on.push_back(slot);
-    mark_dirty(r);
+    alone = alone && on.size() == 1;
   }
   const core::Tick now = core::now_ticks();
   f.rem0 = static_cast<double>(f.bytes);
   f.t0 = now;
   f.rate = 0.0;
   f.seen = false;
-  // Rates are re-solved once for all flows that start at this instant.
-  if (f.resources().empty()) {
+  if (resources.empty()) {
     f.finish = now;
     m_finishes.push(now, {slot, f.version});
+    arm(now);
+  } else if (alone) {
+    // Alone on every link it crosses (so far): its rate is theirs now. A flow that joins one of them at
+    // this instant marks it, and the solve then gives both their shares.
+    set_rate(f, slot, alone_rate(f.path()), now);
+    arm(f.finish);
+  } else {
+    // Rates are re-solved once for all flows that start at this instant.
+    for (int r : resources)
+      mark_dirty(r);
+    arm(now);
   }
-  arm(now);
 }
 
 void FlowNetwork::add_node(Path& out, int node, int port, double fraction, double& latency_s) {
@@ -161,15 +173,6 @@ void FlowNetwork::add_link(Path& out, int node, int link, double fraction, doubl
   if (p.fabric) out.wire_per_byte += fraction * wire;
   out.resources.push_back(2 * link + dir);
   out.weights.push_back(static_cast<float>(fraction));
-}
-
-void FlowNetwork::Path::shrink() {
-  resources.shrink_to_fit();
-  weights.shrink_to_fit();
-  switches.shrink_to_fit();
-  switch_weights.shrink_to_fit();
-  nics.shrink_to_fit();
-  nic_weights.shrink_to_fit();
 }
 
 void FlowNetwork::Path::clear(std::uint64_t gen) {
@@ -260,7 +263,6 @@ const FlowNetwork::Path* FlowNetwork::path_for(int src, int dst, std::uint64_t h
         route();
         make_path(src, dst, m_route, *path);
       }
-      path->shrink();  // kept for the whole run: no growth slack (a sprayed path lists dozens of links)
       if (it == m_paths.end()) {
         it = m_paths.emplace(key, std::move(path)).first;
       } else {
@@ -332,8 +334,8 @@ void FlowNetwork::complete(int slot, core::Tick now) {
     f.tally->wire_bytes += bytes * path.wire_per_byte;
   }
   if (m_observer != nullptr)
-    m_observer->flow(path.resources, path.weights.empty() ? nullptr : &path.weights, f.src, f.dst, f.bytes,
-                     static_cast<std::uint8_t>(f.cls), f.tag, f.started, now);
+    m_observer->flow(path.resources, path.weights, f.src, f.dst, f.bytes, static_cast<std::uint8_t>(f.cls),
+                     f.tag, f.started, now);
   queue_delivery(now, path.latency,
                  Delivery{f.src, f.dst, f.tag, f.bytes, f.started, f.observer, f.done,
                           static_cast<std::uint8_t>(f.cls)});
@@ -412,8 +414,8 @@ void FlowNetwork::resolve(core::Tick now) {
   bool weighted = false;
   for (int slot : m_component) {
     const Path& path = m_flows[static_cast<std::size_t>(slot)].path();
-    m_uses.push_back(&path.resources);
-    m_usage.push_back(path.weights.empty() ? nullptr : &path.weights);
+    m_uses.push_back(path.resources);
+    m_usage.push_back(path.weights);
     weighted = weighted || !path.weights.empty();
     m_classes.push_back(m_flows[static_cast<std::size_t>(slot)].cls);
   }
@@ -430,20 +432,24 @@ bool FlowNetwork::alone(int resource) {
   if (on.size() != 1) return false;
   const int slot = on.front();
   Flow& f = m_flows[static_cast<std::size_t>(slot)];
-  double rate = std::numeric_limits<double>::infinity();
   const Path& path = f.path();
-  for (std::size_t i = 0; i < path.resources.size(); ++i) {
-    const auto r = static_cast<std::size_t>(path.resources[i]);
-    if (m_on[r].size() != 1) return false;
-    rate = std::min(rate, m_capacity[r] / (path.weights.empty() ? 1.0 : path.weights[i]));
-  }
-  set_rate(f, slot, rate, core::now_ticks());
+  for (int r : path.resources)
+    if (m_on[static_cast<std::size_t>(r)].size() != 1) return false;
+  set_rate(f, slot, alone_rate(path), core::now_ticks());
   return true;
+}
+
+double FlowNetwork::alone_rate(const Path& path) const {
+  double rate = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < path.resources.size(); ++i)
+    rate = std::min(rate, m_capacity[static_cast<std::size_t>(path.resources[i])] /
+                              (path.weights.empty() ? 1.0 : path.weights[i]));
+  return rate;
 }
 
 void FlowNetwork::set_rate(Flow& f, int slot, double rate, core::Tick now) {
   if (f.rate == rate && f.t0 != now) return;  // unchanged: its finish stands (a new flow has t0 == now)
-  f.rem0 -= f.rate * core::to_seconds(now - f.t0);
+  f.rem0 -= f.rate * (static_cast<double>(now - f.t0) / m_ticks_per_second);
   f.t0 = now;
   f.rate = rate;
   schedule_finish(f, slot, now);
@@ -457,7 +463,7 @@ void FlowNetwork::schedule_finish(Flow& f, int slot, core::Tick now) {
   } else if (f.rate <= 0.0) {
     return;  // starved by higher classes: no finish until its rate changes
   } else {
-    f.finish = now + static_cast<core::Tick>(std::ceil(f.rem0 / f.rate * core::ticks_per_second()));
+    f.finish = now + core::ceil_ticks(f.rem0 / f.rate * m_ticks_per_second);
   }
   m_finishes.push(f.finish, {slot, f.version});
 }
@@ -467,12 +473,12 @@ namespace {
 std::vector<double> solve_once(const std::vector<std::vector<int>>& uses, const std::vector<int>& classes,
                                const std::vector<double>& capacity, bool priorities,
                                const std::array<int, 5>* class_weights) {
-  std::vector<const std::vector<int>*> pointers;
+  std::vector<core::Span<int>> views;
   for (const auto& u : uses)
-    pointers.push_back(&u);
+    views.push_back(u);
   FlowNetwork::Solver solver;
   std::vector<double> rate;
-  solver.solve(pointers, classes, capacity, priorities, rate, nullptr, class_weights);
+  solver.solve(views, classes, capacity, priorities, rate, nullptr, class_weights);
   return rate;
 }
 }  // namespace
@@ -570,10 +576,9 @@ int FlowNetwork::Solver::heap_pop() {
   return r;
 }
 
-void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses,
-                                const std::vector<int>& classes, const std::vector<double>& capacity,
-                                bool priorities, std::vector<double>& rate,
-                                const std::vector<const std::vector<float>*>* usage,
+void FlowNetwork::Solver::solve(const std::vector<core::Span<int>>& uses, const std::vector<int>& classes,
+                                const std::vector<double>& capacity, bool priorities,
+                                std::vector<double>& rate, const std::vector<core::Span<float>>* usage,
                                 const std::array<int, 5>* class_weights) {
   // The bottleneck algorithm, equivalent to progressive filling: the resource whose fair share
   // (residual / load, the summed weights of its unfrozen flows) is smallest saturates first; its flows are
@@ -583,8 +588,9 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
   // link, the class weight 1 but with weighted arbitration. With priorities, classes are served one after
   // another on what the higher ones left; with class weights, all classes are filled together.
   const auto usage_of = [&](std::size_t flow, std::size_t k) {
-    const std::vector<float>* u = usage != nullptr ? (*usage)[flow] : nullptr;
-    return u != nullptr ? static_cast<double>((*u)[k]) : 1.0;
+    if (usage == nullptr) return 1.0;
+    const core::Span<float>& u = (*usage)[flow];
+    return u.empty() ? 1.0 : static_cast<double>(u[k]);
   };
   const auto weight_of = [&](std::size_t i) {
     if (class_weights == nullptr) return 1.0;
@@ -601,7 +607,7 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
   rate.assign(n, 0.0);
   frozen.assign(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
-    for (int r : *uses[i]) {
+    for (int r : uses[i]) {
       const auto ru = static_cast<std::size_t>(r);
       if (stamp[ru] == epoch) continue;
       stamp[ru] = epoch;
@@ -613,15 +619,15 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
     touched.clear();
     for (std::size_t i = 0; i < n; ++i) {
       if (priorities && classes[i] != c) continue;
-      if (uses[i]->empty()) {
+      if (uses[i].empty()) {
         frozen[i] = 1;
         continue;
       }
       const double w = weight_of(i);
-      for (std::size_t k = 0; k < uses[i]->size(); ++k) {
-        const auto ru = static_cast<std::size_t>((*uses[i])[k]);
+      for (std::size_t k = 0; k < uses[i].size(); ++k) {
+        const auto ru = static_cast<std::size_t>(uses[i][k]);
         if (count[ru]++ == 0) {
-          touched.push_back((*uses[i])[k]);
+          touched.push_back(uses[i][k]);
           load[ru] = 0.0;
         }
         load[ru] += w * usage_of(i, k);
@@ -642,8 +648,8 @@ void FlowNetwork::Solver::solve(const std::vector<const std::vector<int>*>& uses
         frozen[fu] = 1;
         const double w = weight_of(fu);
         rate[fu] = w * share;
-        for (std::size_t k = 0; k < uses[fu]->size(); ++k) {
-          const int r2 = (*uses[fu])[k];
+        for (std::size_t k = 0; k < uses[fu].size(); ++k) {
+          const int r2 = uses[fu][k];
           const auto r2u = static_cast<std::size_t>(r2);
           const double u = w * usage_of(fu, k);
           residual[r2u] -= u * share;
@@ -713,10 +719,24 @@ void FlowNetwork::queue_delivery(core::Tick now, core::Tick latency, const Deliv
   if (m_lanes.size() < kMaxLanes) {
     m_lanes.emplace_back(latency, std::make_unique<core::FifoQueue<Delivery>>(
                                       "flow_delivery_lane", [this](const Delivery& e) { deliver(e); }));
+    m_lanes.back().second->set_lookahead(
+        [this](const Delivery& e, std::size_t distance) { ahead(e, distance); });
     m_lanes.back().second->push(now + latency, d);
     return;
   }
   m_deliveries.push(now + latency, d);
+}
+
+void FlowNetwork::ahead(const Delivery& d, std::size_t distance) {
+  // A phase's deliveries reach thousands of endpoints at one instant: fetch the receiver's table, then its
+  // entry, and the sender's completion, a few deliveries ahead.
+  const accelerator::Accelerator& to = m_platform.endpoint(d.dst);
+  if (distance == core::FifoQueue<Delivery>::kFar) {
+    to.prefetch_table();
+    __builtin_prefetch(d.done);
+  } else {
+    to.prefetch_receive(d.src, d.tag);
+  }
 }
 
 void FlowNetwork::deliver(const Delivery& d) {

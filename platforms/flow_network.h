@@ -21,6 +21,7 @@
 #include "core/fabric_extension.h"
 #include "core/observer.h"
 #include "core/small_vector.h"
+#include "core/span.h"
 #include "core/tick_buckets.h"
 #include "modules/accelerator/accelerator.h"
 #include "modules/link/link.h"
@@ -82,12 +83,12 @@ class FlowNetwork : public accelerator::IFlowFabric {
     std::vector<int> heap;
     std::vector<int> heap_pos;  // position in heap, or -1
     std::vector<double> key;
-    // rate[i] for the flow crossing *uses[i] (pointers: a caller's flows need not be copied). usage[i] (when
-    // given and not null) is the share of flow i that each of its resources carries (a sprayed flow's split);
-    // with `class_weights`, one weighted pass over every class instead (priorities is then ignored).
-    void solve(const std::vector<const std::vector<int>*>& uses, const std::vector<int>& classes,
+    // rate[i] for the flow crossing uses[i] (views: a caller's flows need not be copied). usage[i] (when
+    // given and not empty) is the share of flow i that each of its resources carries (a sprayed flow's
+    // split); with `class_weights`, one weighted pass over every class instead (priorities is then ignored).
+    void solve(const std::vector<core::Span<int>>& uses, const std::vector<int>& classes,
                const std::vector<double>& capacity, bool priorities, std::vector<double>& rate,
-               const std::vector<const std::vector<float>*>* usage = nullptr,
+               const std::vector<core::Span<float>>* usage = nullptr,
                const std::array<int, 5>* class_weights = nullptr);
 
    private:
@@ -104,18 +105,20 @@ class FlowNetwork : public accelerator::IFlowFabric {
   // What a route crosses, worked out once per (source, destination) while routes stay as they are, and
   // shared by the flows on it.
   struct Path {
-    std::vector<int> resources;  // link direction ids: 2 x link + dir
-    std::vector<float> weights;  // share of the flow's bytes on each resource (sprayed flows); empty: all 1
-    std::vector<int> switches;   // indices into m_switches
-    std::vector<float> switch_weights;
-    std::vector<int> nics;  // indices into m_nics
-    std::vector<float> nic_weights;
-    core::Tick latency = 0;        // links, switches, NICs, forwarding routers
-    double joules_per_byte = 0.0;  // dynamic energy of one payload byte along the path
-    double wire_per_byte = 0.0;    // fabric wire bytes per payload byte (protocol overhead included)
-    std::uint64_t generation = 0;  // the platform's route generation it was made in
+    // What every flow start and finish reads first; the lists are in place (a route crosses a handful of
+    // links), so that a flow reaches its links without a second miss.
+    core::SmallVector<int, 8> resources;  // link direction ids: 2 x link + dir
+    core::Tick latency = 0;               // links, switches, NICs, forwarding routers
+    double joules_per_byte = 0.0;         // dynamic energy of one payload byte along the path
+    double wire_per_byte = 0.0;           // fabric wire bytes per payload byte (protocol overhead included)
+    std::uint64_t generation = 0;         // the platform's route generation it was made in
+    core::SmallVector<float, 8>
+        weights;                         // share of the flow's bytes on each resource (sprayed); empty: all 1
+    core::SmallVector<int, 4> switches;  // indices into m_switches
+    core::SmallVector<float, 4> switch_weights;
+    core::SmallVector<int, 4> nics;  // indices into m_nics
+    core::SmallVector<float, 4> nic_weights;
     void clear(std::uint64_t gen);
-    void shrink();
   };
   // A flow's bytes left are rem0 at time t0 and drain at `rate` since: only flows whose rate changes are
   // touched when the fabric changes.
@@ -140,7 +143,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
     accelerator::Completion* done = nullptr;            // the sender's operation, completed on delivery
     Path own;
     const Path& path() const { return cached != nullptr ? *cached : own; }
-    const std::vector<int>& resources() const { return path().resources; }
+    const core::SmallVector<int, 8>& resources() const { return path().resources; }
   };
   struct Delivery {
     int src, dst;
@@ -166,6 +169,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void complete(int slot, core::Tick now);
   void resolve(core::Tick now);
   bool alone(int resource);
+  double alone_rate(const Path& path) const;  // a flow's rate when it shares none of its links
   // Gives `f` its new rate at `now`: its bytes left are rebased and its finish rescheduled (nothing when the
   // rate did not change, unless the flow has just started).
   void set_rate(Flow& f, int slot, double rate, core::Tick now);
@@ -173,6 +177,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void arm(core::Tick at);
   void mark_dirty(int resource);
   void deliver(const Delivery& d);
+  void ahead(const Delivery& d, std::size_t distance);  // prefetches for a delivery soon
   void queue_delivery(core::Tick now, core::Tick latency, const Delivery& d);
 
   Platform& m_platform;
@@ -180,6 +185,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   core::TransferObserver* m_observer = nullptr;
   bool m_weighted;  // priorities on, weighted by class
   std::array<int, 5> m_weights;
+  double m_ticks_per_second;  // the kernel's, fixed for the run
   std::vector<Flow> m_flows;  // slots
   std::vector<int> m_free;
   std::vector<double> m_capacity;               // per link direction, payload bytes per second
@@ -212,8 +218,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<double> m_nic_carried;
   std::vector<int> m_component;  // flows of the components being re-solved
   std::vector<int> m_stack;
-  std::vector<const std::vector<int>*> m_uses;
-  std::vector<const std::vector<float>*> m_usage;
+  std::vector<core::Span<int>> m_uses;
+  std::vector<core::Span<float>> m_usage;
   std::vector<Router::SplitHop> m_split;
   std::vector<int> m_classes;
   std::vector<double> m_rates;

@@ -141,6 +141,9 @@ class Accelerator : public core::Component {
   void set_observer(ITrafficObserver* observer) { m_observer = observer; }
   // Flow engine: `bytes` from `src` under `tag` have arrived.
   void receive(int src, std::uint64_t tag, std::uint64_t bytes);
+  // Prefetching for a receive soon: the endpoint's table of receives, then the entry of (src, tag).
+  void prefetch_table() const { __builtin_prefetch(&m_recvs); }
+  void prefetch_receive(int src, std::uint64_t tag) const { m_recvs.prefetch(src, tag); }
   // Computes for `seconds` (blocks the calling thread) and charges (compute power - idle power) x seconds.
   void compute(double seconds);
   double compute_time_s() const { return m_compute_s; }
