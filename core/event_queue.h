@@ -12,7 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include "core/ring.h"
 #include "core/tick_buckets.h"
 #include "core/time.h"
 
@@ -128,60 +127,6 @@ class EventQueue : private Dispatcher::Queue {
   Callback m_cb;
   std::vector<Entry> m_heap;
   std::uint64_t m_seq = 0;
-  bool m_running = false;
-};
-
-// A queue whose entries are pushed in time order (each no earlier than the last), such as deliveries that
-// all lie one fixed latency after the instant they were queued: a FIFO, O(1) per entry. An entry pushed out
-// of order is still placed correctly, by a search from the back.
-template <typename Item>
-class FifoQueue : private Dispatcher::Queue {
- public:
-  using Callback = std::function<void(const Item&)>;
-
-  FifoQueue(const char* /*name*/, Callback cb) : m_dispatcher(Dispatcher::current()), m_cb(std::move(cb)) {}
-  FifoQueue(const FifoQueue&) = delete;
-  FifoQueue& operator=(const FifoQueue&) = delete;
-
-  void push(Tick at, const Item& item) {
-    const Tick now = now_ticks();
-    if (at < now) at = now;
-    m_entries.push_back({at, item});
-    // Out of order (rare): move it back past the later entries.
-    for (std::size_t i = m_entries.size() - 1; i > 0 && m_entries[i - 1].first > at; --i)
-      std::swap(m_entries[i - 1], m_entries[i]);
-    if (!m_running) m_dispatcher.arm(this, m_entries.front().first);
-  }
-
-  bool empty() const { return m_entries.empty(); }
-
-  // Called, before an entry runs, with the entries kFar and kNear places behind it (when there are), so that
-  // the owner can prefetch what they will touch: a batch of entries due at one instant runs through state
-  // scattered over many objects, and a miss per object is otherwise paid one after another.
-  static constexpr std::size_t kNear = 4, kFar = 8;
-  using Lookahead = std::function<void(const Item& item, std::size_t distance)>;
-  void set_lookahead(Lookahead ahead) { m_ahead = std::move(ahead); }
-
- private:
-  void run_due(Tick now) override {
-    m_running = true;
-    while (!m_entries.empty() && m_entries.front().first <= now) {
-      if (m_ahead) {
-        if (m_entries.size() > kFar) m_ahead(m_entries[kFar].second, kFar);
-        if (m_entries.size() > kNear) m_ahead(m_entries[kNear].second, kNear);
-      }
-      const Item item = m_entries.pop_front().second;
-      m_cb(item);
-    }
-    m_running = false;
-  }
-  bool has_entries() const override { return !m_entries.empty(); }
-  Tick earliest() const override { return m_entries.front().first; }
-
-  Dispatcher& m_dispatcher;
-  Callback m_cb;
-  Lookahead m_ahead;
-  Ring<std::pair<Tick, Item>> m_entries;
   bool m_running = false;
 };
 

@@ -44,6 +44,14 @@ class TickBuckets {
   bool empty() const { return m_heap.empty(); }
   Tick earliest() const { return m_heap.front().first; }
 
+  // The item `k` places after the one pop() returns next, when the earliest tick holds that many; else null.
+  // For looking ahead (prefetching what those items will touch).
+  const Item* peek(std::size_t k) const {
+    const Bucket& bucket = m_buckets[static_cast<std::size_t>(m_heap.front().second)];
+    const std::size_t at = bucket.next + k;
+    return at < bucket.items.size() ? &bucket.items[at] : nullptr;
+  }
+
   // Removes and returns the first item due at earliest(). Items pushed for that same tick meanwhile come
   // after the ones already there.
   Item pop() {

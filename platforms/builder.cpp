@@ -195,7 +195,34 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
   }
 }
 
-Platform::~Platform() = default;
+Platform::~Platform() {
+  // SystemC finds a port or export to unregister by a search from the newest: tearing the modules down
+  // newest first (links, then nodes from the last) makes each removal immediate instead of a walk over
+  // every port of the fabric.
+  m_flows.reset();
+  while (!m_link_modules.empty())
+    m_link_modules.pop_back();
+  for (std::size_t n = m_topo.nodes.size(); n-- > 0;) {
+    switch (m_topo.nodes[n].kind) {
+      case NodeKind::Rank:
+        m_accelerators.pop_back();
+        break;
+      case NodeKind::Pool:
+      case NodeKind::Reducer:
+        m_other_endpoints.pop_back();
+        break;
+      case NodeKind::Switch:
+        m_switches.pop_back();
+        break;
+      case NodeKind::Ocs:
+        m_ocs.pop_back();
+        break;
+      case NodeKind::Nic:
+        m_nics.pop_back();
+        break;
+    }
+  }
+}
 
 std::string Platform::regime_of(int node) const {
   const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];

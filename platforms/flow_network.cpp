@@ -21,8 +21,7 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassA
       m_weights(arbitration.weights),
       m_ticks_per_second(core::ticks_per_second()),
       m_wakeups("flow_wakeups", [this](const int&) { wake(); }),
-      m_waking("flow_waking", [this](const int& slot) { activate(slot); }),
-      m_deliveries("flow_deliveries", [this](const Delivery& d) { deliver(d); }) {
+      m_waking("flow_waking", [this](const int& slot) { activate(slot); }) {
   const auto& links = platform.links();
   const LinkSleepSpec& sleep = platform.spec().link_sleep;
   if (sleep.enabled) {
@@ -298,24 +297,32 @@ void FlowNetwork::wake() {
   const core::Tick now = core::now_ticks();
   if (now < m_armed_for) return;  // a wake-up that an earlier one superseded
   m_armed_for = ~core::Tick{0};
-  // Completions free bandwidth, re-solving may finish flows at once (a rate so high that the bytes left
-  // drain within the tick): repeat until nothing is due now.
+  // Completions free bandwidth, arrivals start the receivers' next transfers, and re-solving may finish
+  // flows at once (a rate so high that the bytes left drain within the tick): repeat until nothing is due
+  // now.
+  const auto due = [now](const FlowQueue& q) { return !q.empty() && q.earliest() <= now; };
   for (;;) {
     bool any = false;
-    while (!m_finishes.empty() && m_finishes.earliest() <= now) {
+    while (due(m_finishes)) {
       const auto [slot, version] = m_finishes.pop();
       if (m_flows[static_cast<std::size_t>(slot)].version != version) continue;  // superseded
       complete(slot, now);
+      any = true;
+    }
+    while (due(m_arrivals)) {
+      prefetch_arrivals();
+      deliver(m_arrivals.pop().first, now);
       any = true;
     }
     if (!m_dirty.empty()) {
       resolve(now);
       any = true;
     }
-    if (!any || m_finishes.empty() || m_finishes.earliest() > now) break;
+    if (!any || !(due(m_finishes) || due(m_arrivals))) break;
   }
   // A stale entry may wake the network for nothing; it is skipped then.
   if (!m_finishes.empty()) arm(m_finishes.earliest());
+  if (!m_arrivals.empty()) arm(m_arrivals.earliest());
 }
 
 void FlowNetwork::complete(int slot, core::Tick now) {
@@ -336,9 +343,8 @@ void FlowNetwork::complete(int slot, core::Tick now) {
   if (m_observer != nullptr)
     m_observer->flow(path.resources, path.weights, f.src, f.dst, f.bytes, static_cast<std::uint8_t>(f.cls),
                      f.tag, f.started, now);
-  queue_delivery(now, path.latency,
-                 Delivery{f.src, f.dst, f.tag, f.bytes, f.started, f.observer, f.done,
-                          static_cast<std::uint8_t>(f.cls)});
+  // The slot is kept until the last byte arrives, one path latency from now.
+  m_arrivals.push(now + path.latency, {slot, f.version + 1});
   // Leave every resource's list (the last flow of the list takes this one's place) and mark it: the flows
   // still there may now get more.
   for (std::size_t i = 0; i < path.resources.size(); ++i) {
@@ -365,7 +371,6 @@ void FlowNetwork::complete(int slot, core::Tick now) {
     }
   }
   ++f.version;
-  m_free.push_back(slot);
 }
 
 void FlowNetwork::resolve(core::Tick now) {
@@ -708,42 +713,36 @@ void FlowNetwork::flush(core::Tick end) {
   }
 }
 
-void FlowNetwork::queue_delivery(core::Tick now, core::Tick latency, const Delivery& d) {
-  constexpr std::size_t kMaxLanes = 64;
-  for (auto& [l, lane] : m_lanes) {
-    if (l == latency) {
-      lane->push(now + latency, d);
-      return;
-    }
+void FlowNetwork::prefetch_arrivals() {
+  // A phase's transfers arrive at thousands of endpoints at one instant, each touching a flow, the
+  // receiver's table of receives and the sender's completion, scattered in memory: fetch the flow 12
+  // arrivals ahead, what it names 8 ahead (the receiver's table, the sender's completion), and the
+  // receiver's entry 4 ahead, so that the misses overlap instead of coming one after another.
+  const auto flow_at = [this](std::size_t k) -> const Flow* {
+    const auto* item = m_arrivals.peek(k);
+    return item != nullptr ? &m_flows[static_cast<std::size_t>(item->first)] : nullptr;
+  };
+  if (const Flow* f = flow_at(12)) __builtin_prefetch(f);
+  if (const Flow* f = flow_at(8)) {
+    m_platform.endpoint(f->dst).prefetch_table();
+    __builtin_prefetch(f->done);
   }
-  if (m_lanes.size() < kMaxLanes) {
-    m_lanes.emplace_back(latency, std::make_unique<core::FifoQueue<Delivery>>(
-                                      "flow_delivery_lane", [this](const Delivery& e) { deliver(e); }));
-    m_lanes.back().second->set_lookahead(
-        [this](const Delivery& e, std::size_t distance) { ahead(e, distance); });
-    m_lanes.back().second->push(now + latency, d);
-    return;
-  }
-  m_deliveries.push(now + latency, d);
+  if (const Flow* f = flow_at(4)) m_platform.endpoint(f->dst).prefetch_receive(f->src, f->tag);
 }
 
-void FlowNetwork::ahead(const Delivery& d, std::size_t distance) {
-  // A phase's deliveries reach thousands of endpoints at one instant: fetch the receiver's table, then its
-  // entry, and the sender's completion, a few deliveries ahead.
-  const accelerator::Accelerator& to = m_platform.endpoint(d.dst);
-  if (distance == core::FifoQueue<Delivery>::kFar) {
-    to.prefetch_table();
-    __builtin_prefetch(d.done);
-  } else {
-    to.prefetch_receive(d.src, d.tag);
-  }
-}
-
-void FlowNetwork::deliver(const Delivery& d) {
-  m_platform.endpoint(d.dst).receive(d.src, d.tag, d.bytes);
-  if (d.observer != nullptr)
-    d.observer->delivered(d.src, d.dst, d.cls, d.bytes, core::now_ticks() - d.started);
-  d.done->one_done();
+void FlowNetwork::deliver(int slot, core::Tick now) {
+  const Flow& f = m_flows[static_cast<std::size_t>(slot)];
+  const int src = f.src, dst = f.dst;
+  const std::uint64_t tag = f.tag, bytes = f.bytes;
+  const core::Tick started = f.started;
+  const auto cls = static_cast<std::uint8_t>(f.cls);
+  accelerator::ITrafficObserver* observer = f.observer;
+  accelerator::Completion* done = f.done;
+  // Free the slot first: what the delivery sets off (the receiver's next sends) may start flows.
+  m_free.push_back(slot);
+  m_platform.endpoint(dst).receive(src, tag, bytes);
+  if (observer != nullptr) observer->delivered(src, dst, cls, bytes, now - started);
+  done->one_done();
 }
 
 }  // namespace pjbit::platforms

@@ -145,16 +145,9 @@ class FlowNetwork : public accelerator::IFlowFabric {
     const Path& path() const { return cached != nullptr ? *cached : own; }
     const core::SmallVector<int, 8>& resources() const { return path().resources; }
   };
-  struct Delivery {
-    int src, dst;
-    std::uint64_t tag, bytes;
-    core::Tick started;
-    accelerator::ITrafficObserver* observer;
-    accelerator::Completion* done;
-    std::uint8_t cls;
-  };
-  // Finish times of flows (slot, version), earliest first and, at one tick, in the order they were queued.
-  using FinishQueue = core::TickBuckets<std::pair<int, std::uint32_t>>;
+  // Flows (slot, version) by time, earliest first and, at one tick, in the order they were queued: when
+  // their last byte leaves the source (finishes), and when it reaches the destination (arrivals).
+  using FlowQueue = core::TickBuckets<std::pair<int, std::uint32_t>>;
 
   void make_path(int src, int dst, const core::Route& route, Path& out);
   void make_split_path(int src, int dst, Path& out);
@@ -176,9 +169,10 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void schedule_finish(Flow& f, int slot, core::Tick now);
   void arm(core::Tick at);
   void mark_dirty(int resource);
-  void deliver(const Delivery& d);
-  void ahead(const Delivery& d, std::size_t distance);  // prefetches for a delivery soon
-  void queue_delivery(core::Tick now, core::Tick latency, const Delivery& d);
+  // The flow's last byte has arrived: the receiver is credited, the sender's operation completed, the slot
+  // freed.
+  void deliver(int slot, core::Tick now);
+  void prefetch_arrivals();  // for the arrivals a few places ahead
 
   Platform& m_platform;
   bool m_priorities;
@@ -193,7 +187,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<int> m_dirty;                     // resources whose flows changed since the last solve
   std::vector<char> m_is_dirty;
   std::vector<char> m_res_seen;  // visited by the current component search
-  FinishQueue m_finishes;
+  FlowQueue m_finishes;
+  FlowQueue m_arrivals;
   core::Tick m_armed_for = ~core::Tick{0};
   std::uint64_t m_started = 0;
   Solver m_solver;
@@ -230,10 +225,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<char> m_can_sleep;  // not the attachments inside a node
   std::vector<core::Tick> m_idle_since, m_awake_at, m_slept;
   std::vector<std::uint64_t> m_wakes;
-  core::EventQueue<int> m_waking;           // flows waiting for their links to wake
-  core::EventQueue<Delivery> m_deliveries;  // deliveries of paths whose latency has no lane
-  // Deliveries lie one path latency after a flow's last byte left: one FIFO per distinct latency.
-  std::vector<std::pair<core::Tick, std::unique_ptr<core::FifoQueue<Delivery>>>> m_lanes;
+  core::EventQueue<int> m_waking;  // flows waiting for their links to wake
 };
 
 }  // namespace pjbit::platforms
