@@ -322,10 +322,11 @@ class Runner {
         m_plans(facts.plans),
         m_recorder(options.recorder),
         m_progress(options.progress),
-        m_seed(options.seed) {}
+        m_seed(options.seed),
+        m_direct_calls(options.direct_calls) {}
 
   SimulationResult run() {
-    platforms::Platform platform("platform", m_spec);
+    platforms::Platform platform("platform", m_spec, m_direct_calls);
     const int n = platform.ranks();
     m_endpoints = platform.endpoints();
     m_timers = std::make_unique<core::EventQueue<PhaseMachine*>>("phase_timers",
@@ -784,6 +785,7 @@ class Runner {
   std::uint64_t m_progress_total = 0;
   const std::vector<Phase> m_empty;
   std::uint64_t m_seed;
+  bool m_direct_calls;
   std::unique_ptr<scheduler::Scheduler> m_scheduler;
 };
 

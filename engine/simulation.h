@@ -32,6 +32,8 @@ struct RunOptions {
   // Called from inside the simulation each time a rank finishes a top-level step instance; it must only
   // take note (it runs on the simulation's thread and must not block).
   std::function<void(const Progress&)> progress;
+  // pjbit's modules call each other directly (core/direct.h); false routes every hop through the sockets.
+  bool direct_calls = true;
 };
 
 // One executed step (per iteration), with nested children for `parallel`.

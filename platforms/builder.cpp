@@ -80,8 +80,12 @@ std::string module_name(const std::string& name) {
 }
 }  // namespace
 
-Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec)
-    : sc_core::sc_module(name), m_spec(spec), m_topo(make_topology(spec)), m_router(m_topo) {
+Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec, bool direct)
+    : sc_core::sc_module(name),
+      m_spec(spec),
+      m_direct(direct),
+      m_topo(make_topology(spec)),
+      m_router(m_topo) {
   for (const auto& tier : m_topo.tiers)
     m_tier_policy.push_back(tier.routing == "spray"  ? Policy::Spray
                             : tier.routing == "ecmp" ? Policy::Ecmp
@@ -322,38 +326,42 @@ power::Inventory Platform::inventory() const {
 void Platform::bind_all() {
   for (std::size_t n = 0; n < m_topo.nodes.size(); ++n) {
     const TopoNode& node = m_topo.nodes[n];
-    for (int link_id : node.ports) {
+    for (std::size_t port = 0; port < node.ports.size(); ++port) {
+      const int link_id = node.ports[port];
       const TopoLink& l = m_topo.links[static_cast<std::size_t>(link_id)];
       link::Link& link = *m_link_modules[static_cast<std::size_t>(link_id)];
       // A link between a node and itself never occurs; a node is end a when it is l.a.
       const bool end_a = l.a == static_cast<int>(n);
       auto& link_in = end_a ? link.a_in : link.b_in;
       auto& link_out = end_a ? link.a_out : link.b_out;
+      // The node's port p is binding p of its `in` and `out` (ports are bound in order). Packets it sends
+      // travel the link's direction `from`; those of direction `to` reach it.
+      const int p = static_cast<int>(port);
+      const int from = end_a ? 0 : 1, to = 1 - from;
+      const auto bind = [&](auto* m) {
+        m->out.bind(link_in);
+        link_out.bind(m->in);
+        if (!m_direct) return;
+        m->direct_out(p, link.forward_call(from));
+        link.set_deliver(to, m->forward_call(p));
+        link.set_credit(from, m->backward_call(p));
+      };
       switch (node.kind) {
         case NodeKind::Rank:
         case NodeKind::Pool:
-        case NodeKind::Reducer: {
-          auto* m = static_cast<accelerator::Accelerator*>(m_node_module[n]);
-          m->out.bind(link_in);
-          link_out.bind(m->in);
+        case NodeKind::Reducer:
+          bind(static_cast<accelerator::Accelerator*>(m_node_module[n]));
           break;
-        }
-        case NodeKind::Switch: {
-          auto* m = static_cast<fabric_switch::Switch*>(m_node_module[n]);
-          m->out.bind(link_in);
-          link_out.bind(m->in);
+        case NodeKind::Switch:
+          bind(static_cast<fabric_switch::Switch*>(m_node_module[n]));
           break;
-        }
-        case NodeKind::Ocs: {
-          auto* m = static_cast<ocs::Ocs*>(m_node_module[n]);
-          m->out.bind(link_in);
-          link_out.bind(m->in);
+        case NodeKind::Ocs:
+          bind(static_cast<ocs::Ocs*>(m_node_module[n]));
           break;
-        }
         case NodeKind::Nic: {
           auto* m = static_cast<nic::Nic*>(m_node_module[n]);
-          m->out.bind(link_in);
-          link_out.bind(m->in);
+          bind(m);
+          if (m_direct) m->direct_in_back(p, link.backward_call());
           break;
         }
       }

@@ -42,7 +42,9 @@ struct LinkInfo {
 
 class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
  public:
-  Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec);
+  // `direct`: pjbit's modules call each other directly where they are bound to each other (core/direct.h);
+  // false keeps every hop on the TLM sockets (for tests that check the two agree).
+  Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec, bool direct = true);
   ~Platform() override;
 
   const PlatformSpec& spec() const { return m_spec; }
@@ -92,6 +94,7 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   void bind_all();
 
   PlatformSpec m_spec;
+  bool m_direct;
   Topology m_topo;
   Router m_router;
   core::PayloadPool m_pool;

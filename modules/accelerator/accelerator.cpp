@@ -27,6 +27,21 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& para
 
 Accelerator::~Accelerator() = default;
 
+void Accelerator::direct_out(int port, core::DirectCall call) {
+  if (m_ports.size() <= static_cast<std::size_t>(port)) m_ports.resize(static_cast<std::size_t>(port) + 1);
+  m_ports[static_cast<std::size_t>(port)].direct = call;
+}
+
+void Accelerator::forward(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                          sc_core::sc_time& delay) {
+  const core::DirectCall& direct = m_ports[static_cast<std::size_t>(port)].direct;
+  if (direct) {
+    direct(p, phase, delay);
+  } else {
+    out[port]->nb_transport_fw(p, phase, delay);
+  }
+}
+
 void Accelerator::run() {
   m_ports.resize(static_cast<std::size_t>(out.size()));
   if (m_program) m_program(*this);
@@ -166,7 +181,7 @@ void Accelerator::offer(int port, int queue, Message* m, std::uint64_t bytes) {
   ++m_packets_sent;
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  out[port]->nb_transport_fw(*p, phase, delay);
+  forward(port, *p, phase, delay);
 }
 
 tlm::tlm_sync_enum Accelerator::nb_transport_bw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
@@ -199,7 +214,7 @@ tlm::tlm_sync_enum Accelerator::nb_transport_fw(int, tlm::tlm_generic_payload& p
   ++m_packets_forwarded;
   sc_core::sc_time next = delay + core::ticks_to_time(m_router_latency);
   tlm::tlm_phase begin = tlm::BEGIN_REQ;
-  out[port]->nb_transport_fw(p, begin, next);
+  forward(port, p, begin, next);
   return tlm::TLM_ACCEPTED;
 }
 

@@ -6,7 +6,6 @@
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,9 +15,11 @@
 
 #include "core/arbiter.h"
 #include "core/component.h"
+#include "core/direct.h"
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
 #include "core/recv_table.h"
+#include "core/ring.h"
 #include "modules/hbm/hbm.h"
 
 namespace pjbit::accelerator {
@@ -148,6 +149,16 @@ class Accelerator : public core::Component {
   void compute(double seconds);
   double compute_time_s() const { return m_compute_s; }
 
+  // Direct calls (core/direct.h): this accelerator's in-socket binding `index` and out-socket binding
+  // `index`, for the module at the other end; and the call that stands for out[port] (set by the builder).
+  core::DirectCall forward_call(int index) {
+    return core::DirectCall::to<Accelerator, &Accelerator::nb_transport_fw>(this, index);
+  }
+  core::DirectCall backward_call(int index) {
+    return core::DirectCall::to<Accelerator, &Accelerator::nb_transport_bw>(this, index);
+  }
+  void direct_out(int port, core::DirectCall call);
+
   std::uint64_t packets_sent() const { return m_packets_sent; }
   std::uint64_t packets_forwarded() const { return m_packets_forwarded; }
   // Receives still waiting for data, for deadlock reports: "from rank 3: 1024 of 4096 bytes (tag 7)".
@@ -179,9 +190,10 @@ class Accelerator : public core::Component {
     // packets waits at the link.
     std::uint8_t waiting = 0;  // bit q: turns[q] is not empty (inject looks at no empty queue)
     bool awaiting_credit[kClasses] = {false, false, false, false, false};
-    std::deque<Message*> turns[kClasses];
+    core::Ring<Message*> turns[kClasses];
     Message* burst = nullptr;  // weighted: the message whose turn it is (out of the queue), or null
     int burst_left = 0;
+    core::DirectCall direct;  // stands for out[port] when set
   };
   struct RecvEntry {
     std::uint64_t expected = 0;
@@ -196,6 +208,8 @@ class Accelerator : public core::Component {
   void inject(int port);
   // Offers one packet of `bytes` of `m` from `queue` on `port`.
   void offer(int port, int queue, Message* m, std::uint64_t bytes);
+  // out[port]->nb_transport_fw, directly when the builder gave a direct call.
+  void forward(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase, sc_core::sc_time& delay);
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
   tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,

@@ -125,11 +125,19 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
   ext.tail = tail_out + m_latency;
   sc_core::sc_time delay = core::ticks_to_time(m_latency);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
-  (dir == 0 ? b_out : a_out)->nb_transport_fw(*p, phase, delay);
+  if (d.deliver) {
+    d.deliver(*p, phase, delay);
+  } else {
+    (dir == 0 ? b_out : a_out)->nb_transport_fw(*p, phase, delay);
+  }
   if (credit) {  // the sender may offer its next packet now; it waits in the arbiter until the wire is free
     tlm::tlm_phase end_req = tlm::END_REQ;
     sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
-    (dir == 0 ? a_in : b_in)->nb_transport_bw(*p, end_req, zero);
+    if (d.credit) {
+      d.credit(*p, end_req, zero);
+    } else {
+      (dir == 0 ? a_in : b_in)->nb_transport_bw(*p, end_req, zero);
+    }
   }
   if (!d.arbiter.empty() && !d.wakeup_armed) {
     d.wakeup_armed = true;

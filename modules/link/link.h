@@ -10,6 +10,7 @@
 
 #include "core/arbiter.h"
 #include "core/component.h"
+#include "core/direct.h"
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
 #include "core/observer.h"
@@ -91,6 +92,18 @@ class Link : public core::Component {
   std::uint64_t wakes() const { return m_wakes; }
   core::PerCategory sleep_saved_j() const;
 
+  // Direct calls (core/direct.h): the forward call for packets travelling in direction `dir` (offered on
+  // a_in for 0, b_in for 1), and the backward call of the delivering sockets (a_out, b_out). For direction
+  // `dir`, set_deliver gives the call that stands for the socket delivering it (b_out for 0, a_out for 1)
+  // and set_credit the one that stands for its credit back to the sender (a_in's backward path for 0,
+  // b_in's for 1).
+  core::DirectCall forward_call(int dir) {
+    return core::DirectCall::to<Link, &Link::nb_transport_fw>(this, dir);
+  }
+  core::DirectCall backward_call() { return core::DirectCall::to<Link, &Link::nb_transport_bw_at>(this, 0); }
+  void set_deliver(int dir, core::DirectCall call) { m_dir[dir].deliver = call; }
+  void set_credit(int dir, core::DirectCall call) { m_dir[dir].credit = call; }
+
   // Tells `observer` of every packet this link serializes and every packet it queues (null: nobody, the
   // default); direction d is reported as channel `channel + d`.
   void observe(core::TransferObserver* observer, int channel) {
@@ -107,6 +120,7 @@ class Link : public core::Component {
     core::Arbiter<tlm::tlm_generic_payload*, 5> arbiter;
     core::Tick busy_until = 0;
     bool wakeup_armed = false;
+    core::DirectCall deliver, credit;  // stand for the far end's socket and the credit back, when set
     DirectionStats stats;
   };
 
@@ -114,6 +128,10 @@ class Link : public core::Component {
                                      sc_core::sc_time& delay);
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_bw_at(int, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                        sc_core::sc_time& delay) {
+    return nb_transport_bw(p, phase, delay);
+  }
   // Not part of the link's protocol: reports an error (and answers TLM_COMMAND_ERROR_RESPONSE).
   void b_transport(int dir, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
   void on_item(const Item& item);

@@ -34,7 +34,7 @@ tlm::tlm_sync_enum Nic::nb_transport_fw(int in_port, tlm::tlm_generic_payload& p
   ext.tail += m_latency;
   sc_core::sc_time next = delay + core::ticks_to_time(m_latency);
   tlm::tlm_phase begin = tlm::BEGIN_REQ;
-  out[port]->nb_transport_fw(p, begin, next);
+  m_direct_out.forward(out, port, p, begin, next);
   return tlm::TLM_ACCEPTED;
 }
 
@@ -46,7 +46,7 @@ tlm::tlm_sync_enum Nic::nb_transport_bw(int, tlm::tlm_generic_payload& p, tlm::t
   const int in_port = it->second;
   m_credit_from.erase(it);
   tlm::tlm_phase end_req = tlm::END_REQ;
-  in[in_port]->nb_transport_bw(p, end_req, delay);
+  m_direct_in_back.backward(in, in_port, p, end_req, delay);
   return tlm::TLM_ACCEPTED;
 }
 

@@ -11,6 +11,7 @@
 #include <tlm>
 
 #include "core/component.h"
+#include "core/direct.h"
 #include "core/fabric_extension.h"
 
 namespace pjbit::nic {
@@ -50,6 +51,17 @@ class Nic : public core::Component {
   std::uint64_t packets(int out_port) const { return m_packets[out_port]; }
   double bytes(int out_port) const { return m_bytes[out_port]; }
 
+  // Direct calls (core/direct.h): for in-socket binding `index`, out-socket binding `index`, and the calls
+  // that stand for out[port] and for in[port]'s backward path (set by the builder).
+  core::DirectCall forward_call(int index) {
+    return core::DirectCall::to<Nic, &Nic::nb_transport_fw>(this, index);
+  }
+  core::DirectCall backward_call(int index) {
+    return core::DirectCall::to<Nic, &Nic::nb_transport_bw>(this, index);
+  }
+  void direct_out(int port, core::DirectCall call) { m_direct_out.set(port, call); }
+  void direct_in_back(int port, core::DirectCall call) { m_direct_in_back.set(port, call); }
+
  private:
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
@@ -57,6 +69,7 @@ class Nic : public core::Component {
                                      sc_core::sc_time& delay);
 
   Params m_params;
+  core::DirectCalls m_direct_out, m_direct_in_back;
   core::Tick m_latency;
   std::uint64_t m_packets[2] = {0, 0};
   double m_bytes[2] = {0.0, 0.0};

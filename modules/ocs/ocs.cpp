@@ -265,7 +265,7 @@ void Ocs::forward(int port, tlm::tlm_generic_payload* p, core::Tick head_in) {
   ext.tail = tail_out;
   sc_core::sc_time delay = core::ticks_to_time(start + m_latency - now);
   tlm::tlm_phase begin = tlm::BEGIN_REQ;
-  out[to]->nb_transport_fw(*p, begin, delay);
+  m_direct_out.forward(out, to, *p, begin, delay);
 }
 
 void Ocs::complete(std::size_t index) {

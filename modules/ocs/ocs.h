@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/component.h"
+#include "core/direct.h"
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
 #include "core/time.h"
@@ -94,6 +95,16 @@ class Ocs : public core::Component {
   const Params& params() const { return m_params; }
   int ports() const { return m_params.ports; }
 
+  // Direct calls (core/direct.h): for in-socket binding `index`, out-socket binding `index`, and the call
+  // that stands for out[port] (set by the builder).
+  core::DirectCall forward_call(int index) {
+    return core::DirectCall::to<Ocs, &Ocs::nb_transport_fw>(this, index);
+  }
+  core::DirectCall backward_call(int index) {
+    return core::DirectCall::to<Ocs, &Ocs::nb_transport_bw>(this, index);
+  }
+  void direct_out(int port, core::DirectCall call) { m_direct_out.set(port, call); }
+
   // The initial circuits, at elaboration (not while the simulation runs: throws std::logic_error then).
   // Throws std::invalid_argument with the reason if the map is not valid (circuit_map_error).
   void set_circuits(const std::vector<int>& map);
@@ -171,6 +182,7 @@ class Ocs : public core::Component {
   void check_map(const std::vector<int>& map) const;
 
   Params m_params;
+  core::DirectCalls m_direct_out;
   core::Tick m_latency;
   core::Tick m_reconfiguration;
   std::vector<Port> m_port;

@@ -29,7 +29,7 @@ tlm::tlm_sync_enum Switch::nb_transport_fw(int, tlm::tlm_generic_payload& p, tlm
   ext.tail += m_latency;
   sc_core::sc_time next = core::ticks_to_time(ready - now);
   tlm::tlm_phase begin = tlm::BEGIN_REQ;
-  out[port]->nb_transport_fw(p, begin, next);
+  m_direct_out.forward(out, port, p, begin, next);
   return tlm::TLM_ACCEPTED;
 }
 

@@ -9,6 +9,7 @@
 #include <tlm>
 
 #include "core/component.h"
+#include "core/direct.h"
 #include "core/fabric_extension.h"
 
 namespace pjbit::fabric_switch {
@@ -43,6 +44,16 @@ class Switch : public core::Component {
   }
   double bytes() const { return m_bytes; }
 
+  // Direct calls (core/direct.h): for in-socket binding `index`, out-socket binding `index`, and the call
+  // that stands for out[port] (set by the builder).
+  core::DirectCall forward_call(int index) {
+    return core::DirectCall::to<Switch, &Switch::nb_transport_fw>(this, index);
+  }
+  core::DirectCall backward_call(int index) {
+    return core::DirectCall::to<Switch, &Switch::nb_transport_bw>(this, index);
+  }
+  void direct_out(int port, core::DirectCall call) { m_direct_out.set(port, call); }
+
  private:
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
@@ -50,6 +61,7 @@ class Switch : public core::Component {
                                      sc_core::sc_time& delay);
 
   Params m_params;
+  core::DirectCalls m_direct_out;
   core::Tick m_latency;
   std::uint64_t m_packets = 0;
   double m_bytes = 0.0;
