@@ -16,7 +16,7 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& para
       m_weighted(params.priorities && params.arbitration.rule == core::ClassRule::Weighted),
       m_class_queues(params.priorities && !m_weighted),
       m_router_latency(core::to_ticks(params.router_latency_s)),
-      m_delivery("delivery", [this](tlm::tlm_generic_payload* p) { deliver(p); }),
+      m_delivery("delivery", [this](const Arrival& a) { deliver(a); }),
       m_hbm("hbm", params.hbm) {
   if (params.idle_power_w > 0.0) energy().add_static_power(core::Category::Compute, params.idle_power_w);
   out.register_nb_transport_bw(this, &Accelerator::nb_transport_bw);
@@ -201,7 +201,8 @@ tlm::tlm_sync_enum Accelerator::nb_transport_fw(int, tlm::tlm_generic_payload& p
     return tlm::TLM_COMPLETED;
   }
   if (ext.dst == rank()) {
-    m_delivery.push(ext.tail, &p);
+    m_delivery.push(ext.tail, Arrival{ext.tag, ext.message, ext.src, ext.bytes});
+    p.release();
     return tlm::TLM_ACCEPTED;
   }
   // Forward for another rank (direct topologies): cut-through after the router latency.
@@ -218,14 +219,10 @@ tlm::tlm_sync_enum Accelerator::nb_transport_fw(int, tlm::tlm_generic_payload& p
   return tlm::TLM_ACCEPTED;
 }
 
-void Accelerator::deliver(tlm::tlm_generic_payload* p) {
-  core::FabricExtension& ext = core::fabric(*p);
-  const int src = ext.src;
-  const std::uint64_t tag = ext.tag;
-  m_recvs.at(src, tag).arrived += ext.bytes;
-  if (ext.message) ext.message->delivered(ext.bytes);
-  p->release();
-  settle(m_recvs.at(src, tag), src, tag);  // found again: telling the sender may have changed the table
+void Accelerator::deliver(const Arrival& a) {
+  m_recvs.at(a.src, a.tag).arrived += a.bytes;
+  if (a.message) a.message->delivered(a.bytes);
+  settle(m_recvs.at(a.src, a.tag), a.src, a.tag);  // found again: telling the sender may have changed the table
 }
 
 void Accelerator::receive(int src, std::uint64_t tag, std::uint64_t bytes) {

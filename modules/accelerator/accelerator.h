@@ -214,7 +214,15 @@ class Accelerator : public core::Component {
                                      sc_core::sc_time& delay);
   tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
-  void deliver(tlm::tlm_generic_payload* p);
+  // What delivering a packet needs, taken from it when its head arrives (the payload then goes back to the
+  // pool at once instead of staying in flight for the link's latency).
+  struct Arrival {
+    std::uint64_t tag;
+    core::MessageSink* message;
+    int src;
+    std::uint32_t bytes;
+  };
+  void deliver(const Arrival& a);
   // Completes the receive `e` (the entry of (src, tag)) once all it expects has arrived.
   void settle(RecvEntry& e, int src, std::uint64_t tag);
   void release(Message* m);
@@ -237,7 +245,7 @@ class Accelerator : public core::Component {
   std::vector<std::unique_ptr<Message>> m_messages;  // owns every message ever made; reused via m_free
   std::vector<Message*> m_free;
   core::RecvTable<RecvEntry> m_recvs;
-  core::EventQueue<tlm::tlm_generic_payload*> m_delivery;
+  core::EventQueue<Arrival> m_delivery;
   hbm::Hbm m_hbm;
 };
 

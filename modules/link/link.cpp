@@ -125,6 +125,10 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
   ext.tail = tail_out + m_latency;
   sc_core::sc_time delay = core::ticks_to_time(m_latency);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
+  // The far end may release the packet to its pool (its destination does, once it has taken what it
+  // needs), and the credit below still reads it: hold a reference meanwhile.
+  const bool hold = p->has_mm();
+  if (hold) p->acquire();
   if (d.deliver) {
     d.deliver(*p, phase, delay);
   } else {
@@ -139,6 +143,7 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
       (dir == 0 ? a_in : b_in)->nb_transport_bw(*p, end_req, zero);
     }
   }
+  if (hold) p->release();
   if (!d.arbiter.empty() && !d.wakeup_armed) {
     d.wakeup_armed = true;
     m_queue.push(tail_out, Item{nullptr, dir});
