@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/ring.h"
 #include "core/tick_buckets.h"
 #include "core/time.h"
 
@@ -127,6 +128,48 @@ class EventQueue : private Dispatcher::Queue {
   Callback m_cb;
   std::vector<Entry> m_heap;
   std::uint64_t m_seq = 0;
+  bool m_running = false;
+};
+
+// A queue whose entries mostly come in time order (each no earlier than the last), such as the packets a
+// node receives over one link: a FIFO in a ring buffer, O(1) per entry, touching one or two cache lines where
+// a heap's sifting touches several. An entry pushed out of order is placed by a search from the back. It runs
+// entries in the order EventQueue would: by time, and at one time in the order they were pushed.
+template <typename Item>
+class FifoQueue : private Dispatcher::Queue {
+ public:
+  using Callback = std::function<void(const Item&)>;
+
+  FifoQueue(const char* /*name*/, Callback cb) : m_dispatcher(Dispatcher::current()), m_cb(std::move(cb)) {}
+  FifoQueue(const FifoQueue&) = delete;
+  FifoQueue& operator=(const FifoQueue&) = delete;
+
+  // Hands `item` to the callback at absolute time `at` (never earlier than now).
+  void push(Tick at, const Item& item) {
+    const Tick now = now_ticks();
+    if (at < now) at = now;
+    m_entries.push_back({at, item});
+    for (std::size_t i = m_entries.size() - 1; i > 0 && m_entries[i - 1].first > at; --i)
+      std::swap(m_entries[i - 1], m_entries[i]);
+    if (!m_running) m_dispatcher.arm(this, m_entries.front().first);
+  }
+
+  bool empty() const { return m_entries.empty(); }
+  std::size_t size() const { return m_entries.size(); }
+
+ private:
+  void run_due(Tick now) override {
+    m_running = true;
+    while (!m_entries.empty() && m_entries.front().first <= now)
+      m_cb(m_entries.pop_front().second);
+    m_running = false;
+  }
+  bool has_entries() const override { return !m_entries.empty(); }
+  Tick earliest() const override { return m_entries.front().first; }
+
+  Dispatcher& m_dispatcher;
+  Callback m_cb;
+  Ring<std::pair<Tick, Item>> m_entries;
   bool m_running = false;
 };
 

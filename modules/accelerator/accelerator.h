@@ -245,7 +245,7 @@ class Accelerator : public core::Component {
   std::vector<std::unique_ptr<Message>> m_messages;  // owns every message ever made; reused via m_free
   std::vector<Message*> m_free;
   core::RecvTable<RecvEntry> m_recvs;
-  core::EventQueue<Arrival> m_delivery;
+  core::FifoQueue<Arrival> m_delivery;  // packets over one link arrive in order
   hbm::Hbm m_hbm;
 };
 
