@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/ring.h"
+#include "core/small_vector.h"
 
 namespace pjbit::core {
 
@@ -52,25 +53,30 @@ class Arbiter {
   std::size_t queued() const { return m_queued; }
 
   void push(std::uint64_t flow, int cls, Packet p) {
-    const int c = m_arbitration.rule == ClassRule::Strict ? cls : 0;
-    int slot = find(flow);
-    if (slot < 0) {
-      slot = open(flow);
-      m_slots[static_cast<std::size_t>(slot)].weight = m_arbitration.weight(cls);
-      if (m_pending >= 0 && flow == m_pending_flow) {
-        // Weighted: the flow in its turn ran dry and refilled before the next pick: its turn goes on.
-        m_burst = slot;
-        m_pending = -1;
-      } else {
-        m_turns[c].push_back(slot);
-      }
+    // A lone packet waits in place (a credited sender keeps one packet queued behind the one on the wire):
+    // pushed into the queues only when another joins it, which leaves them as pushing both would have.
+    // Not with weighted turns, whose bursts carry over from one packet to the next.
+    if (m_queued == 0 && m_arbitration.rule != ClassRule::Weighted) {
+      m_lone = Lone{flow, cls, p};
+      m_has_lone = true;
+      m_queued = 1;
+      return;
     }
-    m_slots[static_cast<std::size_t>(slot)].packets.push_back(p);
-    ++m_queued;
+    if (m_has_lone) {
+      m_has_lone = false;
+      --m_queued;
+      enqueue(m_lone.flow, m_lone.cls, m_lone.packet);
+    }
+    enqueue(flow, cls, p);
   }
 
   // The next packet to send; only when !empty().
   Packet pop() {
+    if (m_has_lone) {
+      m_has_lone = false;
+      m_queued = 0;
+      return m_lone.packet;
+    }
     if (m_arbitration.rule == ClassRule::Weighted) return pop_weighted();
     for (auto& turns : m_turns) {
       if (turns.empty()) continue;
@@ -89,12 +95,30 @@ class Arbiter {
   }
 
  private:
+  void enqueue(std::uint64_t flow, int cls, Packet p) {
+    const int c = m_arbitration.rule == ClassRule::Strict ? cls : 0;
+    int slot = find(flow);
+    if (slot < 0) {
+      slot = open(flow);
+      m_slots[static_cast<std::size_t>(slot)].weight = m_arbitration.weight(cls);
+      if (m_pending >= 0 && flow == m_pending_flow) {
+        // Weighted: the flow in its turn ran dry and refilled before the next pick: its turn goes on.
+        m_burst = slot;
+        m_pending = -1;
+      } else {
+        m_turns[c].push_back(slot);
+      }
+    }
+    m_slots[static_cast<std::size_t>(slot)].packets.push_back(p);
+    ++m_queued;
+  }
+
   static constexpr std::size_t kLinear = 16;  // active flows found by scanning up to this many
 
   struct Slot {
     std::uint64_t flow = 0;
     int weight = 1;  // packets per turn (Weighted)
-    Ring<Packet> packets;
+    Ring<Packet, 4> packets;
   };
 
   // Weighted: the flow whose turn it is sends up to `weight` packets before the next flow's turn. The flow
@@ -169,18 +193,28 @@ class Arbiter {
     m_free.push_back(slot);
   }
 
+  // What every push and pop reads first.
+  std::size_t m_queued = 0;
+  struct Lone {
+    std::uint64_t flow;
+    int cls;
+    Packet packet;
+  };
+  Lone m_lone{};
+  bool m_has_lone = false;
   ClassArbitration m_arbitration;
   int m_burst = -1;  // Weighted: the slot whose turn it is, or -1
   int m_burst_left = 0;
   int m_pending = -1;  // Weighted: >= 0 while the flow in its turn ran dry and may still refill
   std::uint64_t m_pending_flow = 0;
-  std::size_t m_queued = 0;
   std::vector<Slot> m_slots;
-  std::vector<int> m_free;
-  std::vector<int> m_active;  // order is irrelevant: service order comes from the turns
+  // The lists a busy hop reads are kept in place for a few flows: a link direction usually serves one or
+  // two, and a separate buffer would be a cache line more per packet.
+  SmallVector<int, 4> m_free;
+  SmallVector<int, 4> m_active;  // order is irrelevant: service order comes from the turns
   // Lookup only, while many flows are active; the order of service never depends on it.
   std::unordered_map<std::uint64_t, int> m_index;
-  Ring<int> m_turns[NumClasses];
+  Ring<int, 4> m_turns[NumClasses];
 };
 
 }  // namespace pjbit::core

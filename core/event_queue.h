@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/ring.h"
+#include "core/small_vector.h"
 #include "core/tick_buckets.h"
 #include "core/time.h"
 
@@ -126,7 +127,7 @@ class EventQueue : private Dispatcher::Queue {
 
   Dispatcher& m_dispatcher;
   Callback m_cb;
-  std::vector<Entry> m_heap;
+  SmallVector<Entry, 4> m_heap;  // a link's queue holds a packet or two and a wake-up: in place
   std::uint64_t m_seq = 0;
   bool m_running = false;
 };

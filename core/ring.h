@@ -1,45 +1,54 @@
 // A FIFO in a ring buffer whose capacity is a power of two (indices wrap with a mask, not a division). It
 // keeps its capacity, so a queue that has grown allocates nothing more: for the FIFOs of the hot paths (an
-// arbiter's turns and packets, the flow engine's deliveries), where a std::deque allocates and frees a block
-// every few entries.
+// arbiter's turns and packets, a node's deliveries), where a std::deque allocates and frees a block every
+// few entries. The first `InPlace` entries (a power of two, or 0) live inside the ring itself, so a short
+// queue costs no cache line of its own beside its owner's.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <vector>
 
 namespace pjbit::core {
 
-template <typename T>
+template <typename T, std::size_t InPlace = 0>
 class Ring {
+  static_assert((InPlace & (InPlace - 1)) == 0, "Ring keeps a power of two of entries in place");
+
  public:
   bool empty() const { return m_size == 0; }
   std::size_t size() const { return m_size; }
   void push_back(const T& v) {
-    if (m_size == m_buf.size()) grow();
-    m_buf[(m_head + m_size) & (m_buf.size() - 1)] = v;
+    if (m_size == capacity()) grow();
+    (*this)[m_size] = v;
     ++m_size;
   }
   T pop_front() {
-    T v = m_buf[m_head];
-    m_head = (m_head + 1) & (m_buf.size() - 1);
+    T v = data()[m_head];
+    m_head = (m_head + 1) & (capacity() - 1);
     --m_size;
     return v;
   }
-  const T& front() const { return m_buf[m_head]; }
+  const T& front() const { return data()[m_head]; }
   const T& back() const { return (*this)[m_size - 1]; }
   // The i-th entry from the front.
-  T& operator[](std::size_t i) { return m_buf[(m_head + i) & (m_buf.size() - 1)]; }
-  const T& operator[](std::size_t i) const { return m_buf[(m_head + i) & (m_buf.size() - 1)]; }
+  T& operator[](std::size_t i) { return data()[(m_head + i) & (capacity() - 1)]; }
+  const T& operator[](std::size_t i) const { return data()[(m_head + i) & (capacity() - 1)]; }
 
  private:
+  std::size_t capacity() const { return m_heap.empty() ? InPlace : m_heap.size(); }
+  T* data() { return m_heap.empty() ? m_in_place.data() : m_heap.data(); }
+  const T* data() const { return m_heap.empty() ? m_in_place.data() : m_heap.data(); }
   void grow() {
-    std::vector<T> bigger(m_buf.empty() ? 8 : 2 * m_buf.size());
+    const std::size_t cap = capacity();
+    std::vector<T> bigger(cap == 0 ? 8 : 2 * cap);
     for (std::size_t i = 0; i < m_size; ++i)
       bigger[i] = (*this)[i];
-    m_buf.swap(bigger);
+    m_heap.swap(bigger);
     m_head = 0;
   }
-  std::vector<T> m_buf;
+  std::array<T, InPlace> m_in_place{};
+  std::vector<T> m_heap;
   std::size_t m_head = 0;
   std::size_t m_size = 0;
 };

@@ -41,8 +41,10 @@ Link::Link(const sc_core::sc_module_name& name, const Params& params)
       d.arbiter.set_priorities(false);
     }
   }
-  for (const auto& e : params.stack)
+  for (const auto& e : params.stack) {
+    m_costs.push_back(Cost{e.category, e.energy_pj_per_bit});
     if (e.power_w > 0.0) energy().add_static_power(e.category, e.power_w);
+  }
   if (params.static_power_w > 0.0) {
     const core::Category c = params.stack.empty() ? core::Category::Serdes : params.stack.front().category;
     energy().add_static_power(c, params.static_power_w);
@@ -176,7 +178,7 @@ void Link::carry(int dir, double payload_bytes, core::StepTally* tally) {
 
 void Link::account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally) {
   double joules = 0.0;
-  for (const auto& e : m_params.stack) {
+  for (const Cost& e : m_costs) {
     const double j = wire_bits * e.energy_pj_per_bit * 1e-12;
     energy().charge(e.category, j);
     joules += j;

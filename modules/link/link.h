@@ -14,6 +14,7 @@
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
 #include "core/observer.h"
+#include "core/small_vector.h"
 
 namespace pjbit::link {
 
@@ -141,6 +142,12 @@ class Link : public core::Component {
   void account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally);
 
   Params m_params;
+  // The stack's per-bit energies, in place: account() reads them for every packet.
+  struct Cost {
+    core::Category category;
+    double energy_pj_per_bit;
+  };
+  core::SmallVector<Cost, 4> m_costs;
   double m_ticks_per_wire_bit;
   core::Tick m_latency;
   // The last packet size serialized, its wire bits and time: packets are mostly one size, and rounding the

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <deque>
 #include <limits>
+#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -348,6 +350,67 @@ TEST(Arbiter, StrictAndNoneAreUnchanged) {
   }
   EXPECT_EQ(strict.pop(), 0);
   EXPECT_EQ(none.pop(), 400);
+}
+
+// A reference of the strict and classless rules: per-flow FIFOs, flows taking turns within a class (strict:
+// the lowest class first). The arbiter must serve random pushes and pops exactly as it does, with a lone
+// packet kept in place or not.
+TEST(Arbiter, ServesAsPerFlowQueuesTakingTurnsWhateverTheOrderOfPushesAndPops) {
+  struct Reference {
+    bool strict;
+    std::map<std::uint64_t, std::deque<int>> queues;
+    std::deque<std::uint64_t> turns[5];
+    std::map<std::uint64_t, int> cls;
+    void push(std::uint64_t flow, int c, int p) {
+      auto& q = queues[flow];
+      if (q.empty()) {
+        cls[flow] = strict ? c : 0;
+        turns[cls[flow]].push_back(flow);
+      }
+      q.push_back(p);
+    }
+    int pop() {
+      for (auto& t : turns) {
+        if (t.empty()) continue;
+        const std::uint64_t flow = t.front();
+        t.pop_front();
+        auto& q = queues[flow];
+        const int p = q.front();
+        q.pop_front();
+        if (!q.empty()) t.push_back(flow);
+        return p;
+      }
+      return -1;
+    }
+  };
+  for (const bool strict : {true, false}) {
+    core::Arbiter<int, 5> arb(strict);
+    Reference ref{strict, {}, {}, {}};
+    std::uint64_t x = 12345;
+    const auto next = [&x] {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      return x >> 33;
+    };
+    int queued = 0, serial = 0;
+    for (int step = 0; step < 20000; ++step) {
+      // Mostly one packet queued at a time (the lone case), sometimes a burst of flows and classes.
+      const bool burst = next() % 16 == 0;
+      const int pushes = queued == 0 || burst ? static_cast<int>(1 + (burst ? next() % 6 : 0)) : 0;
+      for (int i = 0; i < pushes; ++i) {
+        const std::uint64_t flow = next() % 5;
+        const int c = static_cast<int>(flow % 3 == 0 ? 4 : flow % 3);
+        arb.push(flow, c, serial);
+        ref.push(flow, c, serial);
+        ++serial;
+        ++queued;
+      }
+      if (queued > 0 && next() % 3 != 0) {
+        ASSERT_EQ(arb.pop(), ref.pop()) << "step " << step;
+        --queued;
+      }
+      ASSERT_EQ(arb.queued(), static_cast<std::size_t>(queued));
+    }
+  }
 }
 
 }  // namespace
