@@ -188,12 +188,13 @@ class Accelerator : public core::Component {
     // queue 0 without priorities, or weighted); a queue's messages take turns, one packet a turn (weighted:
     // a turn is as many packets as the class's weight). Each queue has one credit: at most one of its
     // packets waits at the link.
+    // What every packet reads first, then the queues (a message or two each, in place).
     std::uint8_t waiting = 0;  // bit q: turns[q] is not empty (inject looks at no empty queue)
     bool awaiting_credit[kClasses] = {false, false, false, false, false};
-    core::Ring<Message*> turns[kClasses];
-    Message* burst = nullptr;  // weighted: the message whose turn it is (out of the queue), or null
     int burst_left = 0;
-    core::DirectCall direct;  // stands for out[port] when set
+    Message* burst = nullptr;  // weighted: the message whose turn it is (out of the queue), or null
+    core::DirectCall direct;   // stands for out[port] when set
+    core::Ring<Message*, 2> turns[kClasses];
   };
   struct RecvEntry {
     std::uint64_t expected = 0;

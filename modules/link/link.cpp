@@ -18,10 +18,10 @@ double Params::energy_j(std::uint64_t bytes, const Params& p) {
 
 Link::Link(const sc_core::sc_module_name& name, const Params& params)
     : core::Component(name),
-      m_params(params),
       m_ticks_per_wire_bit(core::ticks_per_second() / (8.0 * params.bandwidth_Bps)),
       m_latency(core::to_ticks(params.latency_s)),
-      m_queue("queue", [this](const Item& item) { on_item(item); }) {
+      m_queue("queue", [this](const Item& item) { on_item(item); }),
+      m_params(params) {
   if (params.sleep_after_s > 0.0) {
     m_sleep_after = std::max<core::Tick>(1, core::to_ticks(params.sleep_after_s));
     m_wake = core::to_ticks(params.wake_s);

@@ -56,6 +56,49 @@ struct Params {
 
 class Link : public core::Component {
  public:
+  // Per direction (0: a -> b, 1: b -> a).
+  struct DirectionStats {
+    std::uint64_t packets = 0;
+    double wire_bytes = 0.0;
+    core::Tick busy = 0;  // ticks spent serializing
+    double dynamic_j = 0.0;
+    std::size_t max_queue = 0;
+  };
+
+ private:
+  struct Item {
+    tlm::tlm_generic_payload* payload;
+    int dir;
+  };
+  struct Direction {
+    core::Tick busy_until = 0;
+    bool wakeup_armed = false;
+    core::DirectCall deliver, credit;  // stand for the far end's socket and the credit back, when set
+    DirectionStats stats;
+    core::Arbiter<tlm::tlm_generic_payload*, 5> arbiter;  // its busy-hop state first
+  };
+
+  struct Cost {
+    core::Category category;
+    double energy_pj_per_bit;
+  };
+  // What every packet reads or writes comes first, beside the energy account at the start of the object, so
+  // that a hop touches a few adjacent cache lines; the sockets (kilobytes) and the parameters follow.
+  core::SmallVector<Cost, 4> m_costs;  // the stack's per-bit energies
+  double m_ticks_per_wire_bit;
+  core::Tick m_latency;
+  // The last packet size serialized, its wire bits and time: packets are mostly one size, and rounding the
+  // time costs a library call.
+  std::uint32_t m_last_bytes = 0;
+  double m_last_bits = 0.0;
+  core::Tick m_last_serialization = 0;
+  core::Tick m_sleep_after = 0;  // 0: never sleeps
+  core::TransferObserver* m_observer = nullptr;
+  int m_channel = 0;
+  Direction m_dir[2];
+  core::EventQueue<Item> m_queue;
+
+ public:
   // End a's node offers packets on a_in (they travel a -> b) and receives on a_out; likewise for b.
   tlm_utils::simple_target_socket_tagged<Link> a_in{"a_in"};
   tlm_utils::simple_target_socket_tagged<Link> b_in{"b_in"};
@@ -66,14 +109,6 @@ class Link : public core::Component {
 
   const Params& params() const { return m_params; }
 
-  // Per direction (0: a -> b, 1: b -> a).
-  struct DirectionStats {
-    std::uint64_t packets = 0;
-    double wire_bytes = 0.0;
-    core::Tick busy = 0;  // ticks spent serializing
-    double dynamic_j = 0.0;
-    std::size_t max_queue = 0;
-  };
   const DirectionStats& direction(int d) const { return m_dir[d].stats; }
 
   // The flow engine's account of `payload_bytes` carried in direction `dir` (no packets, no queueing): the
@@ -113,18 +148,6 @@ class Link : public core::Component {
   }
 
  private:
-  struct Item {
-    tlm::tlm_generic_payload* payload;
-    int dir;
-  };
-  struct Direction {
-    core::Arbiter<tlm::tlm_generic_payload*, 5> arbiter;
-    core::Tick busy_until = 0;
-    bool wakeup_armed = false;
-    core::DirectCall deliver, credit;  // stand for the far end's socket and the credit back, when set
-    DirectionStats stats;
-  };
-
   tlm::tlm_sync_enum nb_transport_fw(int dir, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
@@ -142,28 +165,10 @@ class Link : public core::Component {
   void account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally);
 
   Params m_params;
-  // The stack's per-bit energies, in place: account() reads them for every packet.
-  struct Cost {
-    core::Category category;
-    double energy_pj_per_bit;
-  };
-  core::SmallVector<Cost, 4> m_costs;
-  double m_ticks_per_wire_bit;
-  core::Tick m_latency;
-  // The last packet size serialized, its wire bits and time: packets are mostly one size, and rounding the
-  // time costs a library call.
-  std::uint32_t m_last_bytes = 0;
-  double m_last_bits = 0.0;
-  core::Tick m_last_serialization = 0;
-  Direction m_dir[2];
-  core::EventQueue<Item> m_queue;
-  core::Tick m_sleep_after = 0;  // 0: never sleeps
   core::Tick m_wake = 0;
   core::Tick m_slept = 0;
   std::uint64_t m_wakes = 0;
   bool m_closed = false;
-  core::TransferObserver* m_observer = nullptr;
-  int m_channel = 0;
 };
 
 }  // namespace pjbit::link
