@@ -10,13 +10,14 @@ namespace pjbit::accelerator {
 Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& params, IRouteTable& routes,
                          core::PayloadPool& pool)
     : core::Component(name),
-      m_params(params),
-      m_routes(routes),
-      m_pool(pool),
+      m_rank(params.rank),
       m_weighted(params.priorities && params.arbitration.rule == core::ClassRule::Weighted),
       m_class_queues(params.priorities && !m_weighted),
+      m_pool(pool),
       m_router_latency(core::to_ticks(params.router_latency_s)),
       m_delivery("delivery", [this](const Arrival& a) { deliver(a); }),
+      m_params(params),
+      m_routes(routes),
       m_hbm("hbm", params.hbm) {
   if (params.idle_power_w > 0.0) energy().add_static_power(core::Category::Compute, params.idle_power_w);
   out.register_nb_transport_bw(this, &Accelerator::nb_transport_bw);
@@ -222,7 +223,8 @@ tlm::tlm_sync_enum Accelerator::nb_transport_fw(int, tlm::tlm_generic_payload& p
 void Accelerator::deliver(const Arrival& a) {
   m_recvs.at(a.src, a.tag).arrived += a.bytes;
   if (a.message) a.message->delivered(a.bytes);
-  settle(m_recvs.at(a.src, a.tag), a.src, a.tag);  // found again: telling the sender may have changed the table
+  settle(m_recvs.at(a.src, a.tag), a.src,
+         a.tag);  // found again: telling the sender may have changed the table
 }
 
 void Accelerator::receive(int src, std::uint64_t tag, std::uint64_t bytes) {

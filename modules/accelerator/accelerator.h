@@ -114,6 +114,69 @@ class Completion {
 };
 
 class Accelerator : public core::Component {
+ private:
+  struct Message : core::MessageSink {
+    Accelerator* owner = nullptr;
+    int dst = 0;
+    std::uint64_t flow = 0;
+    std::uint64_t tag = 0;
+    std::uint8_t cls = 0;
+    std::uint64_t size = 0;  // bytes of the whole message
+    std::uint64_t to_inject = 0;
+    std::uint64_t undelivered = 0;
+    core::Route route;  // kept with the message: its packets point at it
+    bool spray = false;
+    std::uint64_t packets = 0;
+    core::Tick issued = 0;  // when send() posted it
+    Completion* done = nullptr;
+    core::StepTally* tally = nullptr;
+    void delivered(std::uint64_t bytes) override;
+  };
+  static constexpr int kClasses = 5;
+  struct Port {
+    // Messages with bytes left to inject, one queue per transport class with strict priorities (all in
+    // queue 0 without priorities, or weighted); a queue's messages take turns, one packet a turn (weighted:
+    // a turn is as many packets as the class's weight). Each queue has one credit: at most one of its
+    // packets waits at the link. What every packet reads comes first, then the queues (a message or two
+    // each in place).
+    std::uint8_t waiting = 0;  // bit q: turns[q] is not empty (inject looks at no empty queue)
+    bool awaiting_credit[kClasses] = {false, false, false, false, false};
+    int burst_left = 0;
+    Message* burst = nullptr;  // weighted: the message whose turn it is (out of the queue), or null
+    core::DirectCall direct;   // stands for out[port] when set
+    core::Ring<Message*, 2> turns[kClasses];
+  };
+  struct RecvEntry {
+    std::uint64_t expected = 0;
+    std::uint64_t arrived = 0;
+    Completion* done = nullptr;
+  };
+
+  // What delivering a packet needs, taken from it when its head arrives (the payload then goes back to the
+  // pool at once instead of staying in flight for the link's latency).
+  struct Arrival {
+    std::uint64_t tag;
+    core::MessageSink* message;
+    int src;
+    std::uint32_t bytes;
+  };
+  // What a message, a packet or a flow touches comes first, beside the energy account at the start of the
+  // object (the sockets, a kilobyte, and the parameters follow): a large fabric touches thousands of
+  // endpoints an instant, each for a few cache lines.
+  int m_rank;
+  bool m_weighted = false;      // priorities on and weighted arbitration
+  bool m_class_queues = false;  // strict priorities: a NIC queue per class
+  IFlowFabric* m_flow_fabric = nullptr;
+  ITrafficObserver* m_observer = nullptr;
+  std::uint64_t m_next_flow = 0;
+  core::RecvTable<RecvEntry> m_recvs;
+  core::PayloadPool& m_pool;
+  std::vector<Port> m_ports;
+  core::Tick m_router_latency;
+  std::uint64_t m_packets_sent = 0;
+  std::uint64_t m_packets_forwarded = 0;
+  core::FifoQueue<Arrival> m_delivery;  // packets over one link arrive in order
+
  public:
   tlm_utils::multi_passthrough_initiator_socket<Accelerator> out{"out"};
   tlm_utils::multi_passthrough_target_socket<Accelerator> in{"in"};
@@ -123,7 +186,7 @@ class Accelerator : public core::Component {
   ~Accelerator() override;
 
   const Params& params() const { return m_params; }
-  int rank() const { return m_params.rank; }
+  int rank() const { return m_rank; }
   hbm::Hbm& hbm() { return m_hbm; }
 
   // The program the rank's thread runs at time 0. Set before simulation starts.
@@ -165,43 +228,6 @@ class Accelerator : public core::Component {
   std::vector<std::string> pending_receives() const;
 
  private:
-  struct Message : core::MessageSink {
-    Accelerator* owner = nullptr;
-    int dst = 0;
-    std::uint64_t flow = 0;
-    std::uint64_t tag = 0;
-    std::uint8_t cls = 0;
-    std::uint64_t size = 0;  // bytes of the whole message
-    std::uint64_t to_inject = 0;
-    std::uint64_t undelivered = 0;
-    core::Route route;  // kept with the message: its packets point at it
-    bool spray = false;
-    std::uint64_t packets = 0;
-    core::Tick issued = 0;  // when send() posted it
-    Completion* done = nullptr;
-    core::StepTally* tally = nullptr;
-    void delivered(std::uint64_t bytes) override;
-  };
-  static constexpr int kClasses = 5;
-  struct Port {
-    // Messages with bytes left to inject, one queue per transport class with strict priorities (all in
-    // queue 0 without priorities, or weighted); a queue's messages take turns, one packet a turn (weighted:
-    // a turn is as many packets as the class's weight). Each queue has one credit: at most one of its
-    // packets waits at the link.
-    // What every packet reads first, then the queues (a message or two each, in place).
-    std::uint8_t waiting = 0;  // bit q: turns[q] is not empty (inject looks at no empty queue)
-    bool awaiting_credit[kClasses] = {false, false, false, false, false};
-    int burst_left = 0;
-    Message* burst = nullptr;  // weighted: the message whose turn it is (out of the queue), or null
-    core::DirectCall direct;   // stands for out[port] when set
-    core::Ring<Message*, 2> turns[kClasses];
-  };
-  struct RecvEntry {
-    std::uint64_t expected = 0;
-    std::uint64_t arrived = 0;
-    Completion* done = nullptr;
-  };
-
   void run();
   // The NIC queue of a transport class (its class with strict priorities, else 0).
   int queue_of(std::uint8_t cls) const { return m_class_queues ? std::min<int>(cls, kClasses - 1) : 0; }
@@ -215,14 +241,6 @@ class Accelerator : public core::Component {
                                      sc_core::sc_time& delay);
   tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
-  // What delivering a packet needs, taken from it when its head arrives (the payload then goes back to the
-  // pool at once instead of staying in flight for the link's latency).
-  struct Arrival {
-    std::uint64_t tag;
-    core::MessageSink* message;
-    int src;
-    std::uint32_t bytes;
-  };
   void deliver(const Arrival& a);
   // Completes the receive `e` (the entry of (src, tag)) once all it expects has arrived.
   void settle(RecvEntry& e, int src, std::uint64_t tag);
@@ -230,23 +248,11 @@ class Accelerator : public core::Component {
 
   Params m_params;
   IRouteTable& m_routes;
-  core::PayloadPool& m_pool;
   std::function<void(Accelerator&)> m_program;
-  IFlowFabric* m_flow_fabric = nullptr;
-  ITrafficObserver* m_observer = nullptr;
-  bool m_weighted = false;      // priorities on and weighted arbitration
-  bool m_class_queues = false;  // strict priorities: a NIC queue per class
   bool m_finished = false;
   double m_compute_s = 0.0;
-  std::uint64_t m_next_flow = 0;
-  std::uint64_t m_packets_sent = 0;
-  std::uint64_t m_packets_forwarded = 0;
-  core::Tick m_router_latency;
-  std::vector<Port> m_ports;
   std::vector<std::unique_ptr<Message>> m_messages;  // owns every message ever made; reused via m_free
   std::vector<Message*> m_free;
-  core::RecvTable<RecvEntry> m_recvs;
-  core::FifoQueue<Arrival> m_delivery;  // packets over one link arrive in order
   hbm::Hbm m_hbm;
 };
 
