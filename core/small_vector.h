@@ -76,6 +76,22 @@ class SmallVector {
   void reserve(std::uint32_t capacity) {
     if (capacity > m_capacity) grow(capacity);
   }
+  // Gives back the heap room beyond the values held (back in place when they fit there).
+  void shrink_to_fit() {
+    if (m_capacity <= N || m_size == m_capacity) return;
+    T* heap = m_heap;
+    if (m_size <= N) {
+      std::memcpy(m_inline, heap, sizeof(T) * m_size);
+      m_capacity = N;
+    } else {
+      T* exact = static_cast<T*>(std::malloc(sizeof(T) * m_size));
+      if (exact == nullptr) throw std::bad_alloc();
+      std::memcpy(exact, heap, sizeof(T) * m_size);
+      m_heap = exact;
+      m_capacity = m_size;
+    }
+    std::free(heap);
+  }
 
   friend bool operator==(const SmallVector& a, const SmallVector& b) {
     if (a.m_size != b.m_size) return false;

@@ -174,6 +174,15 @@ void FlowNetwork::add_link(Path& out, int node, int link, double fraction, doubl
   out.weights.push_back(static_cast<float>(fraction));
 }
 
+void FlowNetwork::Path::shrink() {
+  resources.shrink_to_fit();
+  weights.shrink_to_fit();
+  switches.shrink_to_fit();
+  switch_weights.shrink_to_fit();
+  nics.shrink_to_fit();
+  nic_weights.shrink_to_fit();
+}
+
 void FlowNetwork::Path::clear(std::uint64_t gen) {
   resources.clear();
   weights.clear();
@@ -262,6 +271,7 @@ const FlowNetwork::Path* FlowNetwork::path_for(int src, int dst, std::uint64_t h
         route();
         make_path(src, dst, m_route, *path);
       }
+      path->shrink();  // a sprayed path lists dozens of links
       if (it == m_paths.end()) {
         it = m_paths.emplace(key, std::move(path)).first;
       } else {

@@ -119,6 +119,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
     core::SmallVector<int, 4> nics;  // indices into m_nics
     core::SmallVector<float, 4> nic_weights;
     void clear(std::uint64_t gen);
+    void shrink();  // no growth slack: a cached path is kept for the whole run
   };
   // A flow's bytes left are rem0 at time t0 and drain at `rate` since: only flows whose rate changes are
   // touched when the fabric changes.

@@ -76,6 +76,28 @@ TEST(SmallVector, CopiesAndMovesKeepTheValuesInPlaceAndOnTheHeap) {
   }
 }
 
+TEST(SmallVector, ShrinkToFitKeepsTheValuesAndFreesTheSlack) {
+  // Back in place when the values fit there, else on the heap at their exact count; growing again works.
+  for (int n : {0, 2, 4, 5, 9, 33}) {
+    Small s;
+    std::vector<int> v;
+    for (int i = 0; i < 40; ++i)
+      s.push_back(i);
+    s.clear();
+    for (int i = 0; i < n; ++i) {
+      s.push_back(3 * i);
+      v.push_back(3 * i);
+    }
+    s.shrink_to_fit();
+    expect_same(s, v);
+    s.push_back(-1);
+    v.push_back(-1);
+    expect_same(s, v);
+    const Small copy(s);
+    expect_same(copy, v);
+  }
+}
+
 TEST(SmallVector, ReserveKeepsTheValuesAndGrowsOnlyWhenAsked) {
   Small s;
   s.push_back(1);
