@@ -321,7 +321,7 @@ void FlowNetwork::wake() {
     }
     while (due(m_arrivals)) {
       prefetch_arrivals();
-      deliver(m_arrivals.pop().first, now);
+      deliver(m_arrivals.pop().first, now);  // a slot waits for one arrival: no version to check
       any = true;
     }
     if (!m_dirty.empty()) {
@@ -353,8 +353,10 @@ void FlowNetwork::complete(int slot, core::Tick now) {
   if (m_observer != nullptr)
     m_observer->flow(path.resources, path.weights, f.src, f.dst, f.bytes, static_cast<std::uint8_t>(f.cls),
                      f.tag, f.started, now);
-  // The slot is kept until the last byte arrives, one path latency from now.
-  m_arrivals.push(now + path.latency, {slot, f.version + 1});
+  // Finished: no finish queued for this flow counts any more. The slot is kept until the last byte arrives,
+  // one path latency from now.
+  ++f.version;
+  m_arrivals.push(now + path.latency, {slot, f.version});
   // Leave every resource's list (the last flow of the list takes this one's place) and mark it: the flows
   // still there may now get more.
   for (std::size_t i = 0; i < path.resources.size(); ++i) {
@@ -380,7 +382,6 @@ void FlowNetwork::complete(int slot, core::Tick now) {
       m_idle_since[static_cast<std::size_t>(r / 2)] = now;  // both directions idle from here
     }
   }
-  ++f.version;
 }
 
 void FlowNetwork::resolve(core::Tick now) {
