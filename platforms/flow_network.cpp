@@ -41,6 +41,7 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassA
     m_capacity[2 * i] = m_capacity[2 * i + 1] = p.bandwidth_Bps * (1.0 - p.overhead);
   }
   m_on.resize(m_capacity.size());
+  m_node_index.assign(platform.topology().nodes.size(), {-1, -1});
   m_recent.assign(static_cast<std::size_t>(platform.endpoints()) * kRecentWays, Recent{});
   m_recent_next.assign(static_cast<std::size_t>(platform.endpoints()), 0);
   m_carried.assign(m_capacity.size(), 0.0);
@@ -134,25 +135,25 @@ void FlowNetwork::add_node(Path& out, int node, int port, double fraction, doubl
   const TopoNode& n = m_platform.topology().nodes[static_cast<std::size_t>(node)];
   if (n.kind == NodeKind::Switch) {
     auto* sw = static_cast<fabric_switch::Switch*>(m_platform.node_module(node));
-    const auto [it, added] = m_switch_index.try_emplace(sw, static_cast<int>(m_switches.size()));
-    if (added) {
+    int& index = m_node_index[static_cast<std::size_t>(node)][0];
+    if (index < 0) {
+      index = static_cast<int>(m_switches.size());
       m_switches.push_back(sw);
       m_switch_carried.push_back(0.0);
     }
-    out.switches.push_back(it->second);
+    out.switches.push_back(index);
     out.switch_weights.push_back(static_cast<float>(fraction));
     out.joules_per_byte += fraction * 8.0 * sw->params().energy_pj_per_bit * 1e-12;
     latency_s += fraction * n.sw.latency_s;
   } else if (n.kind == NodeKind::Nic) {
     auto* nic = static_cast<nic::Nic*>(m_platform.node_module(node));
-    const auto key = std::make_pair(nic, port);
-    auto found = std::find(m_nics.begin(), m_nics.end(), key);
-    if (found == m_nics.end()) {
-      m_nics.push_back(key);
+    int& index = m_node_index[static_cast<std::size_t>(node)][port == nic::Nic::kToNetwork ? 1 : 0];
+    if (index < 0) {
+      index = static_cast<int>(m_nics.size());
+      m_nics.emplace_back(nic, port);
       m_nic_carried.push_back(0.0);
-      found = m_nics.end() - 1;
     }
-    out.nics.push_back(static_cast<int>(found - m_nics.begin()));
+    out.nics.push_back(index);
     out.nic_weights.push_back(static_cast<float>(fraction));
     out.joules_per_byte += fraction * 8.0 * nic->params().energy_pj_per_bit * 1e-12;
     latency_s += fraction * n.nic.latency_s;

@@ -208,7 +208,9 @@ class FlowNetwork : public accelerator::IFlowFabric {
   core::Route m_route;
   std::vector<double> m_carried;  // payload bytes per link direction, not yet flushed
   std::vector<fabric_switch::Switch*> m_switches;
-  std::unordered_map<const fabric_switch::Switch*, int> m_switch_index;
+  // Per topology node: its index into m_switches ([0]), or its NIC out ports' into m_nics (to the
+  // accelerator [0], to the network [1]); -1 until a path crosses it.
+  std::vector<std::array<int, 2>> m_node_index;
   std::vector<double> m_switch_carried;
   std::vector<std::pair<nic::Nic*, int>> m_nics;  // (NIC, out port)
   std::vector<double> m_nic_carried;

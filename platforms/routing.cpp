@@ -318,10 +318,46 @@ bool Router::split(int src, int dst, std::vector<SplitHop>& out) {
   out.clear();
   if (src == dst) return false;
   const int tier = tier_of(src, dst);
-  const int start =
-      m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
-  const Search& dist = distances(tier, dst, start);
-  if (dist.at(start) <= 0) return false;
+  int v = m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
+  const Search& dist = distances(tier, dst, v);
+  if (dist.at(v) <= 0) return false;
+  // All of the flow follows the source's one way on (through its NIC, up to its leaf) until a vertex with
+  // several ways closer to the destination: from there on, the split is that vertex's, whatever the source,
+  // and it is kept (the sources below one leaf of a fat tree share it).
+  std::int32_t d = dist.at(v);
+  for (; d > 0; --d) {
+    neighbours(tier, v, m_scratch);
+    int candidates = 0, next = -1, port = -1;
+    for (const auto& [w, p] : m_scratch) {
+      if (dist.at(w) != d - 1) continue;
+      ++candidates;
+      next = w;
+      port = p;
+    }
+    if (candidates != 1) break;
+    if (port >= 0) out.push_back(SplitHop{m_vertex_node[static_cast<std::size_t>(v)], port, 1.0});
+    v = next;
+  }
+  if (d == 0) return true;
+  const std::uint64_t key = (static_cast<std::uint64_t>(tier) << 48) | (static_cast<std::uint64_t>(v) << 24) |
+                            static_cast<std::uint64_t>(dst);
+  auto kept = m_splits.find(key);
+  if (kept == m_splits.end()) {
+    std::vector<SplitHop> from;
+    spread(tier, dist, v, from);
+    constexpr std::size_t kMaxKeptHops = std::size_t{1} << 23;  // 128 MiB of hops at most
+    if (m_split_hops + from.size() > kMaxKeptHops) {
+      out.insert(out.end(), from.begin(), from.end());
+      return true;
+    }
+    m_split_hops += from.size();
+    kept = m_splits.emplace(key, std::move(from)).first;
+  }
+  out.insert(out.end(), kept->second.begin(), kept->second.end());
+  return true;
+}
+
+void Router::spread(int tier, const Search& dist, int start, std::vector<SplitHop>& out) {
   // Spread the flow layer by layer towards the destination: every vertex passes its share on to its
   // candidates (the neighbours one step closer) in equal parts, as per-packet spraying picks one of them
   // uniformly at each hop.
@@ -350,7 +386,6 @@ bool Router::split(int src, int dst, std::vector<SplitHop>& out) {
   }
   for (int v : layer)
     m_share[static_cast<std::size_t>(v)] = 0.0;
-  return true;
 }
 
 void Router::set_circuits(int node, const std::vector<int>& circuits) {
@@ -359,6 +394,8 @@ void Router::set_circuits(int node, const std::vector<int>& circuits) {
   if (tier >= 0) {
     m_dist[static_cast<std::size_t>(tier)].clear();
     m_components[static_cast<std::size_t>(tier)].clear();
+    m_splits.clear();
+    m_split_hops = 0;
   }
 }
 

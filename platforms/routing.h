@@ -94,7 +94,13 @@ class Router {
   std::vector<std::unordered_map<int, Search>> m_dist;  // per tier: dst -> its search
   std::vector<std::vector<int>> m_components;           // per tier, made on first use
   std::vector<std::pair<int, int>> m_scratch;
-  std::vector<double> m_share;  // split(): per vertex, the fraction of the flow that reached it
+  // The split of a unit of flow from vertex `start` on, layer by layer, appended to `out`.
+  void spread(int tier, const Search& dist, int start, std::vector<SplitHop>& out);
+  std::vector<double> m_share;  // spread(): per vertex, the fraction of the flow that reached it
+  // split(): the split from the first vertex with several ways on, by (tier, vertex, destination), while
+  // they hold at most a bounded number of hops.
+  std::unordered_map<std::uint64_t, std::vector<SplitHop>> m_splits;
+  std::size_t m_split_hops = 0;
   std::vector<std::pair<int, int>> m_up, m_down, m_circuit_choices;
 };
 

@@ -173,6 +173,48 @@ TEST(Routing, SearchesThatGrowKeepShortestPaths) {
   }
 }
 
+// A sprayed flow's split: every shortest path, the flow halved (or cut in k) at each choice; on a leaf-spine
+// the whole flow goes up to the leaf, a 1/spines share crosses each spine, and all of it comes down. The
+// split beyond a source's leaf is kept and shared by the leaf's other sources: splits asked in any order are
+// the same.
+TEST(Routing, SprayedSplitsAreTheSameInAnyOrder) {
+  for (const char* levels : {"2", "3"}) {
+    const Topology t = topo(std::string("{ kind: fat_tree, ranks: 32, levels: ") + levels +
+                            ", radix: 8, routing: spray, link: " + kLink +
+                            ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 } }");
+    pjbit::platforms::Router forward(t), backward(t);
+    const int n = 32;
+    std::vector<std::vector<pjbit::platforms::Router::SplitHop>> first(n * n);
+    std::vector<pjbit::platforms::Router::SplitHop> hops;
+    for (int src = 0; src < n; ++src) {
+      for (int dst = 0; dst < n; ++dst) {
+        if (src != dst) {
+          ASSERT_TRUE(forward.split(src, dst, first[static_cast<std::size_t>(src * n + dst)]));
+        }
+      }
+    }
+    for (int src = n; src-- > 0;) {
+      for (int dst = n; dst-- > 0;) {
+        if (src == dst) continue;
+        ASSERT_TRUE(backward.split(src, dst, hops));
+        const auto& want = first[static_cast<std::size_t>(src * n + dst)];
+        ASSERT_EQ(hops.size(), want.size()) << src << " -> " << dst;
+        double leaving_source = 0.0, total = 0.0;
+        for (std::size_t i = 0; i < hops.size(); ++i) {
+          EXPECT_EQ(hops[i].node, want[i].node);
+          EXPECT_EQ(hops[i].port, want[i].port);
+          EXPECT_EQ(hops[i].fraction, want[i].fraction);
+          if (hops[i].node == t.endpoint_node[static_cast<std::size_t>(src)])
+            leaving_source += hops[i].fraction;
+          total += hops[i].fraction;
+        }
+        EXPECT_DOUBLE_EQ(leaving_source, 1.0);
+        EXPECT_GE(total, 2.0);  // at least up to the leaf and down from it
+      }
+    }
+  }
+}
+
 TEST(Routing, DimensionOrderOnATorus) {
   const Topology t = topo(std::string("{ kind: torus, dims: [4, 4], link: ") + kLink + " }");
   pjbit::platforms::Router router(t);
