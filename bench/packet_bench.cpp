@@ -19,8 +19,8 @@ void ring_all_reduce(benchmark::State& state) {
   const int ranks = static_cast<int>(state.range(0));
   const long long mib = state.range(1);
   const auto platform = pjbit::platforms::parse_platform(
-      "name: bench\nengine: packet\npacket: 4 KiB\ntopology:\n  kind: ring\n  ranks: " + std::to_string(ranks) +
-          "\n  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n",
+      "name: bench\nengine: packet\npacket: 4 KiB\ntopology:\n  kind: ring\n  ranks: " +
+          std::to_string(ranks) + "\n  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n",
       "bench.yaml");
   const auto workload = pjbit::workloads::parse_workload(
       "name: ar\nsteps:\n  - collective: all_reduce\n    size: " + std::to_string(mib) +
