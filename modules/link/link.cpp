@@ -26,14 +26,10 @@ Link::Link(const sc_core::sc_module_name& name, const Params& params)
     m_sleep_after = std::max<core::Tick>(1, core::to_ticks(params.sleep_after_s));
     m_wake = core::to_ticks(params.wake_s);
   }
-  a_in.register_nb_transport_fw(this, &Link::nb_transport_fw, 0);
-  b_in.register_nb_transport_fw(this, &Link::nb_transport_fw, 1);
-  // A socket with no blocking transport spawns a thread to adapt one to the non-blocking protocol: a thread
-  // per direction of every link, each with its own stack, that nothing uses.
-  a_in.register_b_transport(this, &Link::b_transport, 0);
-  b_in.register_b_transport(this, &Link::b_transport, 1);
-  a_out.register_nb_transport_bw(this, &Link::nb_transport_bw);
-  b_out.register_nb_transport_bw(this, &Link::nb_transport_bw);
+  a_in.bind(m_in[0]);
+  b_in.bind(m_in[1]);
+  a_out.bind(m_out);
+  b_out.bind(m_out);
   for (auto& d : m_dir) {
     if (params.priorities) {
       d.arbiter.set_arbitration(params.arbitration);

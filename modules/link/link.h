@@ -2,8 +2,6 @@
 // stack of per-bit energies by category, static power, and protocol overhead. Equations in link.md.
 #pragma once
 
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 #include <cstdint>
 #include <tlm>
 #include <vector>
@@ -98,12 +96,48 @@ class Link : public core::Component {
   Direction m_dir[2];
   core::EventQueue<Item> m_queue;
 
+  // What the sockets are bound to: each target socket's forward interface (packets offered on a_in travel
+  // direction 0, on b_in direction 1) and the initiator sockets' backward interface. Plain TLM sockets over
+  // these: the convenience sockets of tlm_utils bring named events, queues and maps per socket, a third of
+  // the cost of building a fabric of thousands of links, for adapters nothing here uses.
+  class In final : public tlm::tlm_fw_transport_if<> {
+   public:
+    In(Link& link, int dir) : m_link(link), m_dir(dir) {}
+    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                       sc_core::sc_time& delay) override {
+      return m_link.nb_transport_fw(m_dir, p, phase, delay);
+    }
+    void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) override {
+      m_link.b_transport(m_dir, p, delay);
+    }
+    bool get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi&) override { return false; }
+    unsigned int transport_dbg(tlm::tlm_generic_payload&) override { return 0; }
+
+   private:
+    Link& m_link;
+    int m_dir;
+  };
+  class Out final : public tlm::tlm_bw_transport_if<> {
+   public:
+    explicit Out(Link& link) : m_link(link) {}
+    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
+                                       sc_core::sc_time& delay) override {
+      return m_link.nb_transport_bw(p, phase, delay);
+    }
+    void invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) override {}
+
+   private:
+    Link& m_link;
+  };
+  In m_in[2] = {In(*this, 0), In(*this, 1)};
+  Out m_out{*this};
+
  public:
   // End a's node offers packets on a_in (they travel a -> b) and receives on a_out; likewise for b.
-  tlm_utils::simple_target_socket_tagged<Link> a_in{"a_in"};
-  tlm_utils::simple_target_socket_tagged<Link> b_in{"b_in"};
-  tlm_utils::simple_initiator_socket<Link> a_out{"a_out"};
-  tlm_utils::simple_initiator_socket<Link> b_out{"b_out"};
+  tlm::tlm_target_socket<> a_in{"a_in"};
+  tlm::tlm_target_socket<> b_in{"b_in"};
+  tlm::tlm_initiator_socket<> a_out{"a_out"};
+  tlm::tlm_initiator_socket<> b_out{"b_out"};
 
   Link(const sc_core::sc_module_name& name, const Params& params);
 
