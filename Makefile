@@ -17,7 +17,9 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+# The demo needs the program alone: the tests and benchmarks are built by `make test` and `make bench`.
+run: configure
+	@cmake --build $(BUILD) -j$(JOBS) --target pjbit_cli
 	@scripts/demo.sh $(BUILD)/pjbit
 
 test: build
@@ -29,7 +31,8 @@ asan: deps
 	@cmake --build --preset asan -j$(JOBS)
 	@ctest --preset asan
 
-bench: build
+bench: configure
+	@cmake --build $(BUILD) -j$(JOBS) --target packet_bench scale_bench
 	@$(BUILD)/bench/packet_bench
 	@$(BUILD)/bench/scale_bench
 

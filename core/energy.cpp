@@ -5,8 +5,8 @@
 namespace pjbit::core {
 
 namespace {
-constexpr std::string_view kNames[kNumCategories] = {"serdes", "retimer", "dsp", "laser",   "switch",
-                                                     "ocs",    "nic",     "hbm", "compute", "cooling"};
+constexpr std::string_view kNames[kNumCategories] = {
+    "serdes", "retimer", "dsp", "laser", "switch", "ocs", "nic", "hbm", "memory_pool", "compute", "cooling"};
 }
 
 std::string_view category_name(Category c) {

@@ -10,8 +10,20 @@
 namespace pjbit::core {
 
 // CONTRACT section 4, in report order.
-enum class Category : std::uint8_t { Serdes, Retimer, Dsp, Laser, Switch, Ocs, Nic, Hbm, Compute, Cooling };
-inline constexpr int kNumCategories = 10;
+enum class Category : std::uint8_t {
+  Serdes,
+  Retimer,
+  Dsp,
+  Laser,
+  Switch,
+  Ocs,
+  Nic,
+  Hbm,
+  MemoryPool,  // a memory pool's media (modules/memory_pool/); outside fabric energy
+  Compute,
+  Cooling
+};
+inline constexpr int kNumCategories = 11;
 
 std::string_view category_name(Category c);
 std::optional<Category> category_from_name(std::string_view name);

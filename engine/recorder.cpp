@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "platforms/builder.h"
+#include "engine/flow/flow_network.h"
+#include "platforms/platform.h"
 
 namespace pjbit::engine {
 
@@ -86,9 +87,10 @@ Recorder::Recorder(RecorderOptions options) : m_options(options) {
   if (options.power_window_s > 0.0) m_profile.set_window(core::to_ticks(options.power_window_s));
 }
 
-void Recorder::attach(platforms::Platform& platform) {
+void Recorder::attach(platforms::Platform& platform, flow::FlowNetwork* flows) {
   using platforms::NodeKind;
-  m_packets = platform.flow_network() == nullptr;
+  m_flows = flows;
+  m_packets = flows == nullptr;
   const platforms::Topology& topo = platform.topology();
   const auto& links = platform.links();
   m_channels.assign(2 * links.size(), Channel{});
@@ -99,7 +101,6 @@ void Recorder::attach(platforms::Platform& platform) {
   for (std::size_t i = 0; i < links.size(); ++i) {
     const platforms::LinkInfo& info = links[i];
     const link::Params& p = info.link->params();
-    const double wire = 1.0 / (1.0 - p.overhead);
     for (int d = 0; d < 2; ++d) {
       Channel& c = m_channels[2 * i + static_cast<std::size_t>(d)];
       c.id = info.id[d];
@@ -108,21 +109,21 @@ void Recorder::attach(platforms::Platform& platform) {
       for (const auto& e : p.stack)
         if (e.energy_pj_per_bit > 0.0)
           c.joules_per_byte.emplace_back(core::EnergyAccount::index(e.category),
-                                         8.0 * wire * e.energy_pj_per_bit * 1e-12);
+                                         p.joules_per_payload_byte(e));
       // A switch or NIC charges per byte it forwards, and forwards every byte onto one of its links.
       const platforms::TopoLink& l = topo.links[i];
       const int from = d == 0 ? l.a : l.b;
       const NodeKind kind = topo.nodes[static_cast<std::size_t>(from)].kind;
       if (kind == NodeKind::Switch) {
-        const auto* sw = static_cast<const fabric_switch::Switch*>(platform.node_module(from));
+        const fabric_switch::Switch* sw = platform.switch_at(from);
         if (sw->params().energy_pj_per_bit > 0.0)
           c.joules_per_byte.emplace_back(core::EnergyAccount::index(core::Category::Switch),
-                                         8.0 * sw->params().energy_pj_per_bit * 1e-12);
+                                         sw->params().joules_per_payload_byte());
       } else if (kind == NodeKind::Nic) {
-        const auto* nic = static_cast<const nic::Nic*>(platform.node_module(from));
+        const nic::Nic* nic = platform.nic_at(from);
         if (nic->params().energy_pj_per_bit > 0.0)
           c.joules_per_byte.emplace_back(core::EnergyAccount::index(core::Category::Nic),
-                                         8.0 * nic->params().energy_pj_per_bit * 1e-12);
+                                         nic->params().joules_per_payload_byte());
       }
     }
     for (int d = 0; d < 2; ++d) {
@@ -135,7 +136,7 @@ void Recorder::attach(platforms::Platform& platform) {
     }
     if (m_packets) info.link->observe(this, static_cast<int>(2 * i));
   }
-  if (!m_packets) platform.flow_network()->set_observer(this);
+  if (!m_packets) m_flows->set_observer(this);
   m_channel_state.assign(m_channels.size(), ChannelState{});
   m_endpoints.clear();
   for (int e = 0; e < topo.endpoints(); ++e)
@@ -166,7 +167,12 @@ void Recorder::detach(platforms::Platform& platform) {
   }
   for (const auto& info : platform.links())
     info.link->observe(nullptr, 0);
-  if (platform.flow_network() != nullptr) platform.flow_network()->set_observer(nullptr);
+  if (m_flows != nullptr) m_flows->set_observer(nullptr);
+  m_flows = nullptr;
+}
+
+void Recorder::charged(core::Category c, core::Tick start, core::Tick end, double joules) {
+  if (joules > 0.0) m_profile.spread(core::EnergyAccount::index(c), start, std::max(end, start + 1), joules);
 }
 
 const Recorder::StepLabel& Recorder::label(std::uint64_t instance) const {

@@ -23,6 +23,10 @@ class Platform;
 
 namespace pjbit::engine {
 
+namespace flow {
+class FlowNetwork;
+}
+
 // What a rank does at an instant: computing when any compute step of it runs, else waiting when it is inside
 // a collective, memory or checkpoint step, else idle (before, between or after its steps).
 enum class RankState : std::uint8_t { Idle, Waiting, Computing };
@@ -145,7 +149,8 @@ class Recorder final : public core::TransferObserver {
 
   // --- called by the engine ---
   // Before the simulation starts: learns the links and observes them (and the flow engine).
-  void attach(platforms::Platform& platform);
+  // `flows`: the flow transport the run uses, or null for packets.
+  void attach(platforms::Platform& platform, flow::FlowNetwork* flows);
   // After it has ended: closes what is open and reads the OCS reconfiguration logs.
   void detach(platforms::Platform& platform);
   // A rank enters and leaves a step instance (instance ids are unique per run); `algorithm` for collectives.
@@ -153,6 +158,9 @@ class Recorder final : public core::TransferObserver {
                   const std::string& algorithm);
   void step_end(int rank, std::uint64_t instance);
   void compute_begin(int rank);
+  // `joules` of category `c` spent evenly over [start, end) by something that is not a transfer (a memory
+  // pool's media), for the power trace.
+  void charged(core::Category c, core::Tick start, core::Tick end, double joules);
   void compute_end(int rank);
 
   // --- core::TransferObserver ---
@@ -242,6 +250,7 @@ class Recorder final : public core::TransferObserver {
 
   RecorderOptions m_options;
   bool m_packets = true;
+  flow::FlowNetwork* m_flows = nullptr;  // while attached to a flow run
   std::vector<std::string> m_tiers;
   std::vector<Channel> m_channels;
   std::vector<ChannelState> m_channel_state;

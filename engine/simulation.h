@@ -11,7 +11,7 @@
 #include "core/energy.h"
 #include "engine/scheduler/result.h"
 #include "platforms/spec.h"
-#include "power/inventory.h"
+#include "power/usage.h"
 #include "workloads/spec.h"
 
 namespace pjbit::engine {
@@ -76,13 +76,6 @@ struct LinkResult {
   double saved_j = 0.0;     // this direction's half of the static energy the link did not draw asleep
 };
 
-// What the components spent: dynamic joules by category and static watts by category.
-struct EnergyTotals {
-  core::PerCategory dynamic_j{};
-  core::PerCategory static_w{};
-  core::PerCategory static_saved_j{};  // static energy the links did not draw while asleep (link_sleep)
-};
-
 struct SimulationResult {
   std::string platform_name;
   std::string workload_name;
@@ -94,14 +87,17 @@ struct SimulationResult {
   std::vector<double> end_time_s;      // per rank: when its last step ended
   std::vector<StepResult> steps;
   std::vector<LinkResult> links;
-  EnergyTotals energy;
   double hbm_bytes = 0.0;          // accelerator HBM traffic (collectives' buffers, compute)
   std::uint64_t transactions = 0;  // packets injected
   std::uint64_t packet_hops = 0;   // packets serialized onto a link
   std::string engine = "packet";
   scheduler::SchedulerResult scheduler;  // reconfigurations, decisions, per-class traffic
-  power::Inventory inventory;            // every node and link: tier, regime, rack, energy
+  power::Usage usage;  // what power/ prices: every node and link with what it spent, and the run's facts
 };
+
+// The transport a platform's run uses: "packet" or "flow" (engine: auto takes packets up to 64 ranks and
+// flows above; docs/engines.md).
+std::string chosen_engine(const platforms::PlatformSpec& platform);
 
 // The algorithm a collective step gets when it names none (documented in docs/collectives.md).
 std::string default_algorithm(const platforms::PlatformSpec& platform, workloads::Op op);

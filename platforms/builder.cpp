@@ -1,4 +1,4 @@
-#include "platforms/builder.h"
+#include "platforms/platform.h"
 
 #include <map>
 #include <sstream>
@@ -59,6 +59,15 @@ ocs::Params ocs_params(const OcsSpec& spec) {
   return p;
 }
 
+memory_pool::Params pool_params(const MemoryPoolSpec& spec) {
+  memory_pool::Params p;
+  p.bandwidth_Bps = spec.bandwidth_Bps;
+  p.latency_s = spec.latency_s;
+  p.energy_pj_per_bit = spec.energy_pj_per_bit;
+  p.capacity_bytes = spec.capacity_bytes;
+  return p;
+}
+
 nic::Params nic_params(const NicSpec& spec) {
   nic::Params p;
   p.latency_s = spec.latency_s;
@@ -68,8 +77,6 @@ nic::Params nic_params(const NicSpec& spec) {
 }
 
 namespace {
-// engine: auto runs packets up to this many ranks and flows above (docs/engines.md).
-constexpr int kAutoFlowRanks = 64;
 
 // SystemC names allow letters, digits and '_': "scale_out.leaf3" becomes "scale_out_leaf3".
 std::string module_name(const std::string& name) {
@@ -102,7 +109,7 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
   ap.hbm.capacity_bytes = spec.accelerator.hbm.capacity_bytes;
   const double idle_w = spec.accelerator.idle_power_w;
   const double compute_w = spec.accelerator.compute_power_w > 0.0 ? spec.accelerator.compute_power_w : idle_w;
-  m_node_module.assign(m_topo.nodes.size(), nullptr);
+  m_node_module.assign(m_topo.nodes.size(), NodeModule{});
   for (std::size_t n = 0; n < m_topo.nodes.size(); ++n) {
     const TopoNode& node = m_topo.nodes[n];
     const std::string mname = module_name(node.name);
@@ -117,17 +124,22 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
         ap.compute_power_w = node.kind == NodeKind::Rank ? compute_w : 0.0;
         const std::string ename = node.kind == NodeKind::Rank ? "r" + std::to_string(node.rank) : mname;
         auto acc = std::make_unique<accelerator::Accelerator>(ename.c_str(), ap, *this, m_pool);
-        m_node_module[n] = acc.get();
+        m_node_module[n].module = m_node_module[n].endpoint = acc.get();
         if (node.kind == NodeKind::Rank) {
           m_accelerators.push_back(std::move(acc));
         } else {
           m_other_endpoints.push_back(std::move(acc));
         }
+        if (node.kind == NodeKind::Pool) {
+          const std::string media = mname + "_media";
+          m_pool_media.push_back(std::make_unique<memory_pool::Media>(media.c_str(), pool_params(node.pool)));
+          m_node_module[n].media = m_pool_media.back().get();
+        }
         break;
       }
       case NodeKind::Switch:
         m_switches.push_back(std::make_unique<fabric_switch::Switch>(mname.c_str(), switch_params(node.sw)));
-        m_node_module[n] = m_switches.back().get();
+        m_node_module[n].module = m_node_module[n].sw = m_switches.back().get();
         break;
       case NodeKind::Ocs: {
         auto params = ocs_params(node.ocs);
@@ -145,12 +157,12 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
           m_route_cache.clear();
           ++m_route_generation;
         });
-        m_node_module[n] = o;
+        m_node_module[n].module = m_node_module[n].ocs = o;
         break;
       }
       case NodeKind::Nic:
         m_nics.push_back(std::make_unique<nic::Nic>(mname.c_str(), nic_params(node.nic)));
-        m_node_module[n] = m_nics.back().get();
+        m_node_module[n].module = m_node_module[n].nic = m_nics.back().get();
         break;
     }
   }
@@ -188,22 +200,13 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
   }
   bind_all();
   for (int e = 0; e < m_topo.endpoints(); ++e)
-    m_endpoints.push_back(static_cast<accelerator::Accelerator*>(
-        m_node_module[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(e)])]));
-  m_engine = spec.engine == "flow" || (spec.engine == "auto" && ranks() > kAutoFlowRanks) ? "flow" : "packet";
-  if (m_engine == "flow") {
-    m_flows =
-        std::make_unique<FlowNetwork>(*this, spec.scheduler.priorities, class_arbitration(spec.scheduler));
-    for (int e = 0; e < endpoints(); ++e)
-      endpoint(e).set_flow_fabric(m_flows.get());
-  }
+    m_endpoints.push_back(endpoint_at(m_topo.endpoint_node[static_cast<std::size_t>(e)]));
 }
 
 Platform::~Platform() {
   // SystemC finds a port or export to unregister by a search from the newest: tearing the modules down
   // newest first (links, then nodes from the last) makes each removal immediate instead of a walk over
   // every port of the fabric.
-  m_flows.reset();
   while (!m_link_modules.empty())
     m_link_modules.pop_back();
   for (std::size_t n = m_topo.nodes.size(); n-- > 0;) {
@@ -212,6 +215,9 @@ Platform::~Platform() {
         m_accelerators.pop_back();
         break;
       case NodeKind::Pool:
+        m_pool_media.pop_back();
+        m_other_endpoints.pop_back();
+        break;
       case NodeKind::Reducer:
         m_other_endpoints.pop_back();
         break;
@@ -226,101 +232,6 @@ Platform::~Platform() {
         break;
     }
   }
-}
-
-std::string Platform::regime_of(int node) const {
-  const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
-  if (n.kind == NodeKind::Switch && !n.sw.regime.empty()) return n.sw.regime;
-  if (n.kind == NodeKind::Ocs && !n.ocs.regime.empty()) return n.ocs.regime;
-  for (int l : n.ports) {
-    const TopoLink& link = m_topo.links[static_cast<std::size_t>(l)];
-    if (!link.internal && !link.spec.regime.empty()) return link.spec.regime;
-  }
-  return "";
-}
-
-power::Inventory Platform::inventory() const {
-  using power::ComponentKind;
-  power::Inventory inv;
-  for (int r = 0; r < m_topo.racks(); ++r)
-    inv.racks.push_back(m_topo.rack_name(r));
-  inv.accelerator_racks = m_topo.accelerator_racks;
-  auto add_energy = [](power::ComponentRecord& rec, sc_core::sc_object* root) {
-    core::for_each_component(
-        [&](core::Component& c) {
-          for (std::size_t i = 0; i < core::kNumCategories; ++i) {
-            rec.dynamic_j[i] += c.energy().dynamic_j()[i];
-            rec.static_w[i] += c.energy().static_w()[i];
-          }
-        },
-        root);
-  };
-  for (std::size_t i = 0; i < m_topo.nodes.size(); ++i) {
-    const TopoNode& n = m_topo.nodes[i];
-    power::ComponentRecord rec;
-    rec.name = n.name;
-    rec.rack[0] = n.rack;
-    switch (n.kind) {
-      case NodeKind::Rank:
-        rec.kind = ComponentKind::Accelerator;
-        rec.rank = n.rank;
-        break;
-      case NodeKind::Switch:
-        rec.kind = ComponentKind::Switch;
-        break;
-      case NodeKind::Ocs:
-        rec.kind = ComponentKind::Ocs;
-        break;
-      case NodeKind::Nic:
-        rec.kind = ComponentKind::Nic;
-        break;
-      case NodeKind::Pool:
-        rec.kind = ComponentKind::Pool;
-        break;
-      case NodeKind::Reducer:
-        rec.kind = ComponentKind::Reducer;
-        break;
-    }
-    if (n.kind != NodeKind::Rank && n.tier >= 0)
-      rec.tier = m_topo.tiers[static_cast<std::size_t>(n.tier)].name;
-    if (n.kind == NodeKind::Switch || n.kind == NodeKind::Ocs || n.kind == NodeKind::Nic)
-      rec.regime = regime_of(static_cast<int>(i));
-    if (n.kind == NodeKind::Switch || n.kind == NodeKind::Ocs) {
-      int links = 0;
-      for (int l : n.ports)
-        links += !m_topo.links[static_cast<std::size_t>(l)].internal;
-      rec.faceplate_ports =
-          n.kind == NodeKind::Switch && n.sw.faceplate_ports > 0 ? n.sw.faceplate_ports : links;
-    }
-    add_energy(rec, m_node_module[i]);
-    inv.components.push_back(rec);
-  }
-  for (std::size_t i = 0; i < m_topo.links.size(); ++i) {
-    const TopoLink& l = m_topo.links[i];
-    const LinkInfo& info = m_links[i];
-    power::ComponentRecord rec;
-    rec.kind = ComponentKind::Link;
-    rec.name = info.id[0];
-    rec.tier = info.tier;
-    rec.regime = l.spec.regime;
-    rec.ends[0] = l.a;
-    rec.ends[1] = l.b;
-    rec.rack[0] = m_topo.nodes[static_cast<std::size_t>(l.a)].rack;
-    rec.rack[1] = m_topo.nodes[static_cast<std::size_t>(l.b)].rack;
-    rec.internal = l.internal;
-    rec.bandwidth_Bps = l.spec.bandwidth_Bps;
-    rec.bandwidth_density_Bps_per_m = l.spec.bandwidth_density_Bps_per_m;
-    // An accelerator's attachment to its NIC leaves the package through the NIC's host interface.
-    for (int end : {l.a, l.b}) {
-      const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(end)];
-      if (l.internal && n.kind == NodeKind::Nic)
-        rec.bandwidth_density_Bps_per_m = n.nic.bandwidth_density_Bps_per_m;
-    }
-    add_energy(rec, info.link);
-    rec.static_saved_j = info.link->sleep_saved_j();
-    inv.components.push_back(rec);
-  }
-  return inv;
 }
 
 void Platform::bind_all() {
@@ -350,16 +261,16 @@ void Platform::bind_all() {
         case NodeKind::Rank:
         case NodeKind::Pool:
         case NodeKind::Reducer:
-          bind(static_cast<accelerator::Accelerator*>(m_node_module[n]));
+          bind(m_node_module[n].endpoint);
           break;
         case NodeKind::Switch:
-          bind(static_cast<fabric_switch::Switch*>(m_node_module[n]));
+          bind(m_node_module[n].sw);
           break;
         case NodeKind::Ocs:
-          bind(static_cast<ocs::Ocs*>(m_node_module[n]));
+          bind(m_node_module[n].ocs);
           break;
         case NodeKind::Nic: {
-          auto* m = static_cast<nic::Nic*>(m_node_module[n]);
+          nic::Nic* m = m_node_module[n].nic;
           bind(m);
           if (m_direct) m->direct_in_back(p, link.backward_call());
           break;
@@ -367,69 +278,6 @@ void Platform::bind_all() {
       }
     }
   }
-}
-
-bool Platform::route(int src, int dst, std::uint64_t hash, core::Route& out) {
-  if (m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] != Policy::Fixed)
-    return m_router.route(src, dst, hash, out);
-  const std::uint64_t key = static_cast<std::uint64_t>(src) * static_cast<std::uint64_t>(endpoints()) +
-                            static_cast<std::uint64_t>(dst);
-  const auto it = m_route_cache.find(key);
-  if (it != m_route_cache.end()) {
-    out = it->second;
-    return true;
-  }
-  if (!m_router.route(src, dst, hash, out)) return false;
-  // A bound on the memory of all-pairs traffic on a large fabric: past it, routes are computed each time.
-  constexpr std::size_t kMaxCachedRoutes = 1u << 20;
-  if (m_route_cache.size() < kMaxCachedRoutes) m_route_cache.emplace(key, out);
-  return true;
-}
-
-std::string Platform::describe() const {
-  std::ostringstream ss;
-  ss << "platform " << m_spec.name << ": " << ranks() << " ranks";
-  if (m_spec.flat()) {
-    ss << ", " << m_spec.tiers[0].kind << "\n";
-  } else {
-    ss << " in " << m_spec.tiers.size() << " tiers\n";
-  }
-  ss << "  accelerators: " << ranks() << " (" << m_spec.accelerator.compute_flops / 1e12
-     << " TFLOP/s each)\n";
-  for (std::size_t t = 0; t < m_topo.tiers.size(); ++t) {
-    const TierInfo& tier = m_topo.tiers[t];
-    const TopologySpec& ts = m_spec.tiers[t];
-    int links = 0, switches = 0, ocs = 0, nics = 0, ports = 0;
-    for (const auto& l : m_topo.links)
-      links += l.tier == static_cast<int>(t) && !l.internal;
-    for (const auto& n : m_topo.nodes) {
-      if (n.tier != static_cast<int>(t)) continue;
-      switches += n.kind == NodeKind::Switch;
-      ocs += n.kind == NodeKind::Ocs;
-      nics += n.kind == NodeKind::Nic;
-      if (n.kind == NodeKind::Switch || n.kind == NodeKind::Ocs) ports += static_cast<int>(n.ports.size());
-    }
-    ss << "  tier " << tier.name << ": " << tier.kind << " over " << tier.domain << " ranks x "
-       << ranks() / tier.domain << ", routing " << tier.routing << "\n";
-    ss << "    links:    " << links << " full duplex, " << ts.link.bandwidth_Bps / 1e9
-       << " GB/s per direction, " << ts.link.total_latency_s() * 1e9 << " ns, " << ts.link.energy_pj_per_bit()
-       << " pJ/bit";
-    if (ts.link.total_static_power_w() > 0.0) ss << ", " << ts.link.total_static_power_w() << " W static";
-    ss << "\n";
-    ss << "    switches: " << switches;
-    if (switches > 0) ss << " (radix " << ts.sw.radix << ")";
-    ss << ", OCS: " << ocs << ", NICs: " << nics << "\n";
-    ss << "    ports:    " << ports << " switch and OCS ports in use\n";
-  }
-  if (m_topo.racks() > 0) {
-    ss << "  racks: " << m_topo.accelerator_racks << " accelerator rack"
-       << (m_topo.accelerator_racks == 1 ? "" : "s") << " of up to " << m_spec.racks.accelerators_per_rack
-       << " accelerators";
-    if (m_topo.network_racks > 0)
-      ss << ", " << m_topo.network_racks << " network rack" << (m_topo.network_racks == 1 ? "" : "s");
-    ss << ", " << m_spec.racks.cooling << " cooled\n";
-  }
-  return ss.str();
 }
 
 }  // namespace pjbit::platforms

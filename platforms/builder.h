@@ -1,119 +1,25 @@
-// Elaborates a PlatformSpec into SystemC modules: it generates the topology graph (platforms/topology.h),
-// creates one module per node (accelerators, switches, OCS, NICs) and per link, binds their sockets in port
-// order, and routes with platforms/routing.h.
+// The model parameters a platform spec stands for: what the builder (builder.cpp, Platform's constructor)
+// gives each module, and what the engine's flow transport and the scheduler's forecasts read, so that every
+// consumer prices a hop from the same model Params.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <systemc>
-#include <unordered_map>
-#include <vector>
-
-#include "core/fabric_extension.h"
-#include "modules/accelerator/accelerator.h"
+#include "core/arbiter.h"
 #include "modules/link/link.h"
+#include "modules/memory_pool/memory_pool.h"
 #include "modules/nic/nic.h"
 #include "modules/ocs/ocs.h"
 #include "modules/switch/switch.h"
-#include "platforms/flow_network.h"
-#include "platforms/routing.h"
 #include "platforms/spec.h"
-#include "platforms/topology.h"
-#include "power/inventory.h"
 
 namespace pjbit::platforms {
 
-// The model parameters a spec stands for (count folded into the stack, latencies summed, lasers added).
+// A link's parameters (count folded into the stack, latencies summed, lasers added).
 link::Params link_params(const LinkSpec& spec, bool priorities);
 // The arbitration between transport classes that scheduler.arbitration and scheduler.weights ask for.
 core::ClassArbitration class_arbitration(const SchedulerSpec& spec);
 fabric_switch::Params switch_params(const SwitchSpec& spec);
 ocs::Params ocs_params(const OcsSpec& spec);
 nic::Params nic_params(const NicSpec& spec);
-
-// A link as the report names it.
-struct LinkInfo {
-  link::Link* link = nullptr;
-  std::string id[2];  // per direction, e.g. "r0->r1" and "r1->r0"
-  std::string tier;   // the tier's name ("topology" for a flat fabric)
-  std::string regime;
-  bool internal = false;  // an accelerator's attachment to its NIC
-};
-
-class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
- public:
-  // `direct`: pjbit's modules call each other directly where they are bound to each other (core/direct.h);
-  // false keeps every hop on the TLM sockets (for tests that check the two agree).
-  Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec, bool direct = true);
-  ~Platform() override;
-
-  const PlatformSpec& spec() const { return m_spec; }
-  const Topology& topology() const { return m_topo; }
-  Router& router() { return m_router; }
-  int ranks() const { return static_cast<int>(m_accelerators.size()); }
-  accelerator::Accelerator& accelerator(int rank) { return *m_accelerators[static_cast<std::size_t>(rank)]; }
-  // Any endpoint: a rank, a memory pool or a switch's reduction engine (platforms/topology.h).
-  accelerator::Accelerator& endpoint(int id) { return *m_endpoints[static_cast<std::size_t>(id)]; }
-  int endpoints() const { return m_topo.endpoints(); }
-  const std::vector<LinkInfo>& links() const { return m_links; }
-  const std::vector<std::unique_ptr<fabric_switch::Switch>>& switches() const { return m_switches; }
-  const std::vector<std::unique_ptr<ocs::Ocs>>& circuit_switches() const { return m_ocs; }
-  // The topology node id of an OCS module.
-  int ocs_node(std::size_t index) const { return m_ocs_nodes[index]; }
-  core::PayloadPool& pool() { return m_pool; }
-  // The SystemC module of a topology node (accelerator, switch, OCS or NIC).
-  sc_core::sc_module* node_module(int node) const { return m_node_module[static_cast<std::size_t>(node)]; }
-  // The engine that runs: "packet" or "flow" (engine: auto picks packets up to 64 ranks, flows above).
-  const std::string& engine() const { return m_engine; }
-  const FlowNetwork* flow_network() const { return m_flows.get(); }
-  FlowNetwork* flow_network() { return m_flows.get(); }
-
-  // IRouteTable: by the tier's routing policy, over the OCS circuits as they are now. Routes that do not
-  // depend on the hash (every policy but ecmp and spray) are computed once per pair and kept until the
-  // circuits change.
-  bool route(int src, int dst, std::uint64_t hash, core::Route& out) override;
-  // Whether routes between the two depend only on the circuits (not on a hash), and a count that changes
-  // whenever circuits do.
-  bool fixed_route(int src, int dst) const {
-    return m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] == Policy::Fixed;
-  }
-  std::uint64_t route_generation() const { return m_route_generation; }
-  bool sprays(int src, int dst) override {
-    return m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] == Policy::Spray;
-  }
-
-  // What `pjbit validate` prints: ranks, tiers, links, switches, ports, racks.
-  std::string describe() const;
-
-  // Every node and link with its tier, regime, rack and what it has spent so far (power/inventory.h).
-  power::Inventory inventory() const;
-  // A node's regime: its own (a switch's or OCS's regime key), else that of its first link that has one.
-  std::string regime_of(int node) const;
-
- private:
-  void bind_all();
-
-  PlatformSpec m_spec;
-  bool m_direct;
-  Topology m_topo;
-  Router m_router;
-  core::PayloadPool m_pool;
-  std::vector<std::unique_ptr<accelerator::Accelerator>> m_accelerators;
-  std::vector<std::unique_ptr<accelerator::Accelerator>> m_other_endpoints;  // pools and reducers
-  std::vector<std::unique_ptr<fabric_switch::Switch>> m_switches;
-  std::vector<std::unique_ptr<ocs::Ocs>> m_ocs;
-  std::vector<int> m_ocs_nodes;
-  std::vector<std::unique_ptr<nic::Nic>> m_nics;
-  std::vector<std::unique_ptr<link::Link>> m_link_modules;
-  std::vector<LinkInfo> m_links;
-  std::vector<sc_core::sc_module*> m_node_module;      // per topology node
-  std::vector<accelerator::Accelerator*> m_endpoints;  // per endpoint id
-  std::string m_engine = "packet";
-  std::unique_ptr<FlowNetwork> m_flows;
-  enum class Policy : std::uint8_t { Fixed, Ecmp, Spray };
-  std::vector<Policy> m_tier_policy;
-  std::unordered_map<std::uint64_t, core::Route> m_route_cache;  // key src x endpoints + dst
-  std::uint64_t m_route_generation = 0;
-};
+memory_pool::Params pool_params(const MemoryPoolSpec& spec);
 
 }  // namespace pjbit::platforms

@@ -30,13 +30,12 @@ std::string kw(double w) {
   return fmt::format("{:.1f} kW", w / 1e3);
 }
 
-Escape assess_escape(const engine::SimulationResult& sim, const platforms::PlatformSpec& platform,
-                     std::vector<Warning>& warnings) {
+Escape assess_escape(const Usage& sim, std::vector<Warning>& warnings) {
   Escape e;
-  if (!platform.packaging.present) return e;
+  if (!sim.facility.packaging) return e;
   const auto& components = sim.inventory.components;
-  const double fixed_density = platform.packaging.bandwidth_density_Bps_per_m;
-  e.shoreline_m = platform.packaging.shoreline_m;
+  const double fixed_density = sim.facility.bandwidth_density_Bps_per_m;
+  e.shoreline_m = sim.facility.shoreline_m;
   // Ranks are the first records (a rank's record index is its rank): every link with a rank at one end
   // leaves that rank's package, both directions, at the density of its accelerator-end technology.
   const auto ranks =
@@ -92,7 +91,7 @@ Escape assess_escape(const engine::SimulationResult& sim, const platforms::Platf
   return e;
 }
 
-std::vector<SwitchDensity> assess_switches(const engine::SimulationResult& sim) {
+std::vector<SwitchDensity> assess_switches(const Usage& sim) {
   const auto& components = sim.inventory.components;
   const double t = sim.sim_time_s;
   // Each switch's own power, and half of each link it terminates (the optics and SerDes at its end). An
@@ -156,14 +155,13 @@ std::vector<SwitchDensity> assess_switches(const engine::SimulationResult& sim) 
 
 }  // namespace
 
-Density assess_density(const engine::SimulationResult& sim, const platforms::PlatformSpec& platform,
-                       const Ledger& ledger) {
+Density assess_density(const Usage& sim, const Ledger& ledger) {
   Density d;
-  d.escape = assess_escape(sim, platform, d.warnings);
+  d.escape = assess_escape(sim, d.warnings);
   d.switches = assess_switches(sim);
-  if (!platform.racks.present) return d;
-  d.cooling = platform.racks.cooling;
-  const cooling::Kind* kind = cooling::find(platform.racks.cooling);
+  if (!sim.facility.racks) return d;
+  d.cooling = sim.facility.rack_cooling;
+  const cooling::Kind* kind = cooling::find(sim.facility.rack_cooling);
   for (const RackLoad& load : ledger.racks) {
     RackDensity r;
     r.name = load.name;
@@ -173,7 +171,7 @@ Density assess_density(const engine::SimulationResult& sim, const platforms::Pla
     r.overhead = load.overhead;
     r.average_with_cooling_w = load.average_w * (1.0 + load.overhead);
     r.peak_with_cooling_w = load.peak_w * (1.0 + load.overhead);
-    r.limit_w = platform.racks.power_limit_w;
+    r.limit_w = sim.facility.rack_power_limit_w;
     r.envelope_w = kind != nullptr ? kind->envelope_w : 0.0;
     if (r.limit_w > 0.0 && r.peak_w > r.limit_w) {
       d.warnings.push_back({"rack_power", r.name, r.peak_w / 1e3, r.limit_w / 1e3, "kW",

@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/simulation.h"
-#include "platforms/spec.h"
 #include "power/ledger.h"
+#include "power/usage.h"
 
 namespace pjbit::power {
 
@@ -70,7 +69,6 @@ struct Density {
   std::vector<Warning> warnings;
 };
 
-Density assess_density(const engine::SimulationResult& sim, const platforms::PlatformSpec& platform,
-                       const Ledger& ledger);
+Density assess_density(const Usage& usage, const Ledger& ledger);
 
 }  // namespace pjbit::power

@@ -64,34 +64,6 @@ Spent spent(const ComponentRecord& r, double t) {
   return s;
 }
 
-// The inventory's components, and one more holding whatever the simulation's totals hold beyond them (only
-// a result assembled without an inventory has any), so that every joule is attributed once.
-std::vector<ComponentRecord> components_of(const engine::SimulationResult& sim) {
-  std::vector<ComponentRecord> out = sim.inventory.components;
-  ComponentRecord rest;
-  rest.kind = ComponentKind::Accelerator;  // neither tier nor regime: shows as unassigned
-  rest.name = "(outside the inventory)";
-  bool any = false;
-  for (std::size_t c = 0; c < core::kNumCategories; ++c) {
-    double dynamic = 0.0, static_w = 0.0, saved = 0.0;
-    for (const auto& r : out) {
-      dynamic += r.dynamic_j[c];
-      static_w += r.static_w[c];
-      saved += r.static_saved_j[c];
-    }
-    rest.static_saved_j[c] = sim.energy.static_saved_j[c] - saved;
-    rest.dynamic_j[c] = sim.energy.dynamic_j[c] - dynamic;
-    rest.static_w[c] = sim.energy.static_w[c] - static_w;
-    // Sums taken in another order differ in the last bits; only a real difference is a component.
-    const double scale_j = std::max(std::fabs(sim.energy.dynamic_j[c]), 1e-300);
-    const double scale_w = std::max(std::fabs(sim.energy.static_w[c]), 1e-300);
-    if (std::fabs(rest.dynamic_j[c]) > 1e-9 * scale_j || std::fabs(rest.static_w[c]) > 1e-9 * scale_w)
-      any = true;
-  }
-  if (any) out.push_back(rest);
-  return out;
-}
-
 void add(std::vector<Named>& list, const std::string& name, double value) {
   for (auto& n : list) {
     if (n.name == name) {
@@ -102,7 +74,7 @@ void add(std::vector<Named>& list, const std::string& name, double value) {
   list.push_back({name, value});
 }
 
-Waiting waiting_of(const engine::SimulationResult& sim, double idle_power_w) {
+Waiting waiting_of(const Usage& sim, double idle_power_w) {
   Waiting w;
   w.idle_power_w = idle_power_w;
   for (std::size_t r = 0; r < sim.compute_time_s.size(); ++r) {
@@ -119,8 +91,8 @@ Waiting waiting_of(const engine::SimulationResult& sim, double idle_power_w) {
 // Rack peaks, by the same step-level estimate as the platform's: in each top-level step a rack draws its
 // static power, the share of the step's fabric energy that it takes of all non-compute dynamic energy over
 // the run, and the compute power above idle of the step's ranks it houses.
-void estimate_rack_peaks(const engine::SimulationResult& sim, double active_w,
-                         const std::vector<double>& noncompute_dynamic_j, std::vector<RackLoad>& racks) {
+void estimate_rack_peaks(const Usage& sim, double active_w, const std::vector<double>& noncompute_dynamic_j,
+                         std::vector<RackLoad>& racks) {
   double noncompute_total = 0.0;
   for (double j : noncompute_dynamic_j)
     noncompute_total += j;
@@ -162,12 +134,12 @@ double pj_per_useful_bit(double joules, double useful_bytes) {
   return useful_bytes > 0.0 ? joules / (8.0 * useful_bytes) * 1e12 : 0.0;
 }
 
-Ledger price(const engine::SimulationResult& sim, const platforms::PlatformSpec& platform) {
+Ledger price(const Usage& sim) {
   Ledger l;
   const double t = sim.sim_time_s;
-  const platforms::CoolingSpec& cooling_spec = platform.cooling;
-  const bool density = cooling_spec.model == "density";
-  l.cooling_model = cooling_spec.model;
+  const Facility& facility = sim.facility;
+  const bool density = facility.cooling_model == "density";
+  l.cooling_model = facility.cooling_model;
 
   // IT energy by category, as the components charged it.
   double it_static = 0.0, it_dynamic = 0.0, fabric_it = 0.0, fabric_it_static = 0.0;
@@ -186,7 +158,7 @@ Ledger price(const engine::SimulationResult& sim, const platforms::PlatformSpec&
   }
 
   // Racks: the IT energy each houses, then its cooling overhead.
-  const std::vector<ComponentRecord> components = components_of(sim);
+  const std::vector<ComponentRecord>& components = sim.inventory.components;
   const std::size_t racks = sim.inventory.racks.size();
   std::vector<double> rack_noncompute_dynamic_j(racks, 0.0);
   l.racks.resize(racks);
@@ -206,11 +178,11 @@ Ledger price(const engine::SimulationResult& sim, const platforms::PlatformSpec&
       rack_noncompute_dynamic_j[k] += parts[p].weight * (s.dynamic_j - s.compute_dynamic_j);
     }
   }
-  const cooling::Kind* kind = cooling::find(platform.racks.cooling);
+  const cooling::Kind* kind = cooling::find(facility.rack_cooling);
   for (auto& rack : l.racks) {
     rack.average_w = t > 0.0 ? rack.it_j / t : 0.0;
     rack.overhead =
-        density && kind != nullptr ? cooling::overhead(*kind, rack.average_w) : cooling_spec.overhead;
+        density && kind != nullptr ? cooling::overhead(*kind, rack.average_w) : facility.cooling_overhead;
     rack.cooling_j = rack.overhead * rack.it_j;
   }
 
@@ -221,9 +193,9 @@ Ledger price(const engine::SimulationResult& sim, const platforms::PlatformSpec&
     rack_cooling += rack.cooling_j;
   }
   const double unplaced_overhead =
-      density ? (rack_it > 0.0 ? rack_cooling / rack_it : 0.0) : cooling_spec.overhead;
+      density ? (rack_it > 0.0 ? rack_cooling / rack_it : 0.0) : facility.cooling_overhead;
   auto overhead_of = [&](const ComponentRecord& r) {
-    if (!density) return cooling_spec.overhead;
+    if (!density) return facility.cooling_overhead;
     Part parts[2];
     const int n = part_count(r, parts);
     double x = 0.0;
@@ -246,7 +218,7 @@ Ledger price(const engine::SimulationResult& sim, const platforms::PlatformSpec&
       fabric_cooling_static += x * s.fabric_static_j;
     }
   } else {
-    const double x = cooling_spec.overhead;
+    const double x = facility.cooling_overhead;
     cooling_static = x * it_static;
     cooling_dynamic = x * it_dynamic;
     fabric_cooling = x * fabric_it;
@@ -269,8 +241,8 @@ Ledger price(const engine::SimulationResult& sim, const platforms::PlatformSpec&
         add(l.fabric_by_regime_j, regime, 0.0);
         break;
       }
-  for (const auto& tier : platform.tiers)
-    add(l.fabric_by_tier_j, tier.name, 0.0);
+  for (const auto& tier : facility.tiers)
+    add(l.fabric_by_tier_j, tier, 0.0);
   for (const auto& r : components) {
     const double j = spent(r, t).fabric_total() * (1.0 + overhead_of(r));
     if (j == 0.0) continue;
@@ -282,10 +254,9 @@ Ledger price(const engine::SimulationResult& sim, const platforms::PlatformSpec&
   // compute power above idle of its computing ranks) plus all static power, with cooling.
   const double it_total = it_static + it_dynamic;
   const double cooling_overhead =
-      it_total > 0.0 ? l.by_category_j[kCooling] / it_total : cooling_spec.overhead;
-  const double idle_w = platform.accelerator.idle_power_w;
-  const double active_w =
-      platform.accelerator.compute_power_w > idle_w ? platform.accelerator.compute_power_w - idle_w : 0.0;
+      it_total > 0.0 ? l.by_category_j[kCooling] / it_total : facility.cooling_overhead;
+  const double idle_w = facility.idle_power_w;
+  const double active_w = facility.compute_power_w > idle_w ? facility.compute_power_w - idle_w : 0.0;
   l.average_power_w = t > 0.0 ? l.total_j / t : 0.0;
   l.peak_power_w = l.average_power_w;
   for (const auto& s : sim.steps) {

@@ -9,8 +9,7 @@
 #include <vector>
 
 #include "core/energy.h"
-#include "engine/simulation.h"
-#include "platforms/spec.h"
+#include "power/usage.h"
 
 namespace pjbit::power {
 
@@ -70,6 +69,6 @@ inline double static_energy_j(double watts, double seconds) {
 // Fabric energy per useful bit in pJ (0 when nothing useful moved).
 double pj_per_useful_bit(double joules, double useful_bytes);
 
-Ledger price(const engine::SimulationResult& sim, const platforms::PlatformSpec& platform);
+Ledger price(const Usage& usage);
 
 }  // namespace pjbit::power

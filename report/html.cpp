@@ -214,12 +214,12 @@ struct Swatch {
   std::string_view colour;
 };
 
-constexpr Swatch kCategoryColours[] = {{"serdes", "#4e79a7"}, {"retimer", "#76b7b2"}, {"dsp", "#f28e2b"},
-                                       {"laser", "#e15759"},  {"switch", "#59a14f"},  {"ocs", "#edc948"},
-                                       {"nic", "#b07aa1"},    {"hbm", "#ff9da7"},     {"compute", "#9c755f"},
-                                       {"cooling", "#bab0ac"}};
+constexpr Swatch kCategoryColours[] = {
+    {"serdes", "#4e79a7"},      {"retimer", "#76b7b2"}, {"dsp", "#f28e2b"},    {"laser", "#e15759"},
+    {"switch", "#59a14f"},      {"ocs", "#edc948"},     {"nic", "#b07aa1"},    {"hbm", "#ff9da7"},
+    {"memory_pool", "#d37295"}, {"compute", "#9c755f"}, {"cooling", "#bab0ac"}};
 constexpr std::string_view kExtraColours[] = {"#8cd17d", "#86bcb6", "#f1ce63",
-                                              "#d4a6c8", "#79706e", "#d37295"};
+                                              "#d4a6c8", "#79706e", "#a0cbe8"};
 
 constexpr Swatch kKindColours[] = {{"collective", "#3b6ea8"},
                                    {"memory", "#2a9d8f"},

@@ -1,5 +1,7 @@
 #include "report/report.h"
 
+#include "workloads/nccl_tests.h"
+
 #include "report/power_profile.h"
 
 #include <fmt/format.h>
@@ -20,17 +22,6 @@
 namespace pjbit::report {
 
 using json = nlohmann::ordered_json;
-
-double busbw_factor(const std::string& op, int n) {
-  const double d = n;
-  if (op == "all_reduce") return 2.0 * (d - 1.0) / d;
-  if (op == "broadcast") return 1.0;
-  return (d - 1.0) / d;
-}
-
-double busbw_factor(workloads::Op op, int n) {
-  return busbw_factor(workloads::op_name(op), n);
-}
 
 double effective_compute(const engine::SimulationResult& sim) {
   if (sim.sim_time_s <= 0.0 || sim.compute_time_s.empty()) return 0.0;
@@ -124,7 +115,7 @@ json step_json(const engine::StepResult& s, double idle_power_w) {
   if (s.kind == "collective") {
     const double algbw = t > 0.0 ? static_cast<double>(s.size_bytes) / t / 1e9 : 0.0;
     j["algbw_GBps"] = algbw;
-    j["busbw_GBps"] = algbw * busbw_factor(s.op, s.ranks);
+    j["busbw_GBps"] = algbw * workloads::busbw_factor(s.op, s.ranks);
   }
   j["useful_bytes"] = whole(s.useful_bytes);
   j["wire_bytes"] = whole(s.wire_bytes);
@@ -555,7 +546,7 @@ std::string summary_table(const Inputs& in) {
     if (s.kind == "collective" && t > 0.0) {
       const double a = static_cast<double>(s.size_bytes) / t / 1e9;
       algbw = fmt::format("{:.2f}", a);
-      busbw = fmt::format("{:.2f}", a * busbw_factor(s.op, s.ranks));
+      busbw = fmt::format("{:.2f}", a * workloads::busbw_factor(s.op, s.ranks));
     } else if (memory && t > 0.0) {
       algbw = fmt::format("{:.2f}", s.useful_bytes / t / 1e9);  // all ranks together, to or from the pool
     }

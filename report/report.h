@@ -31,10 +31,6 @@ struct Inputs {
   const engine::Recorder* recorder = nullptr;
 };
 
-// nccl-tests' bus-bandwidth factor for `op` over n ranks.
-double busbw_factor(workloads::Op op, int n);
-double busbw_factor(const std::string& op, int n);
-
 // The mean over ranks of time computing / simulated time (0 when nothing computes).
 double effective_compute(const engine::SimulationResult& sim);
 

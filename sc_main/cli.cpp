@@ -15,7 +15,7 @@
 #include "core/yaml_support.h"
 #include "engine/recorder.h"
 #include "engine/simulation.h"
-#include "platforms/builder.h"
+#include "platforms/platform.h"
 #include "platforms/loader.h"
 #include "platforms/tech/preset_table.h"
 #include "power/density.h"
@@ -89,8 +89,8 @@ int cmd_run(const RunArgs& args) {
   if (bar.active()) options.progress = [&bar](const engine::Progress& p) { bar.update(p); };
   const auto sim = engine::simulate(platform, workload, options);
   bar.finish();
-  const auto ledger = power::price(sim, platform);
-  const auto density = power::assess_density(sim, platform, ledger);
+  const auto ledger = power::price(sim.usage);
+  const auto density = power::assess_density(sim.usage, ledger);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report::Inputs in{&platform, &workload, &sim, &ledger, &density, args.seed, wall, recorder.get()};
   if (!args.json_path.empty() || !args.html_path.empty()) {

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "engine/simulation.h"
+#include "platforms/builder.h"
 #include "workloads/i_collective.h"
 
 namespace pjbit::engine::scheduler {
@@ -50,9 +51,12 @@ Forecast::Forecast(const platforms::PlatformSpec& spec, const platforms::Topolog
     m_port_owner.push_back(port_owner);
   }
   m_capacity.resize(2 * topo.links.size());
+  m_link_latency_s.resize(topo.links.size());
   for (std::size_t l = 0; l < topo.links.size(); ++l) {
-    const auto& s = topo.links[l].spec;
-    m_capacity[2 * l] = m_capacity[2 * l + 1] = s.bandwidth_Bps * (1.0 - s.overhead);
+    // The link model's payload rate and latency, as the engines serve them (link::Params).
+    const link::Params params = platforms::link_params(topo.links[l].spec, false);
+    m_capacity[2 * l] = m_capacity[2 * l + 1] = params.payload_rate_Bps();
+    m_link_latency_s[l] = params.latency_s;
   }
   m_load.assign(m_capacity.size(), 0.0);
   m_total.assign(m_capacity.size(), 0.0);
@@ -199,19 +203,19 @@ const Forecast::Path& Forecast::path(RouteSet& set, int src, int dst) {
   if (!added) return p;
   core::Route route;
   if (!set.router->reachable(src, dst) || !set.router->route(src, dst, pair_hash(src, dst), route)) return p;
-  // Walk the route as the flow engine does (platforms/flow_network.cpp): links, switches, NICs and
+  // Walk the route as the flow engine does (engine/flow/flow_network.cpp): links, switches, NICs and
   // forwarding ranks add their latency; an OCS adds none.
   int node = m_topo.endpoint_node[static_cast<std::size_t>(src)];
   for (std::size_t h = 0; h < route.ports.size(); ++h) {
     const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
     if (h > 0) {
-      if (n.kind == NodeKind::Switch) p.latency_s += n.sw.latency_s;
-      if (n.kind == NodeKind::Nic) p.latency_s += n.nic.latency_s;
+      if (n.kind == NodeKind::Switch) p.latency_s += platforms::switch_params(n.sw).latency_s;
+      if (n.kind == NodeKind::Nic) p.latency_s += platforms::nic_params(n.nic).latency_s;
       if (n.kind == NodeKind::Rank) p.latency_s += m_spec.accelerator.router_latency_s;
     }
     const int link = n.ports[route.ports[h]];
     const auto& l = m_topo.links[static_cast<std::size_t>(link)];
-    p.latency_s += l.spec.total_latency_s();
+    p.latency_s += m_link_latency_s[static_cast<std::size_t>(link)];
     p.resources.push_back(2 * link + (l.a == node ? 0 : 1));
     node = m_topo.other_end(link, node);
   }

@@ -99,6 +99,7 @@ class Forecast {
   std::vector<int> m_ocs_nodes;
   std::vector<std::vector<int>> m_owners;      // per OCS: the nodes at its ports, distinct, in port order
   std::vector<std::vector<int>> m_port_owner;  // per OCS and port: index into m_owners[k]
+  std::vector<double> m_link_latency_s;        // per link, one way
   std::vector<double> m_capacity;              // per link direction, payload bytes per second
   std::vector<std::unique_ptr<RouteSet>> m_routes;
   std::vector<double> m_load, m_total;  // scratch per link direction

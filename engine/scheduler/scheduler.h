@@ -15,7 +15,7 @@
 #include "engine/scheduler/i_policy.h"
 #include "engine/scheduler/result.h"
 #include "modules/accelerator/accelerator.h"
-#include "platforms/builder.h"
+#include "platforms/platform.h"
 #include "workloads/spec.h"
 
 namespace pjbit::engine::scheduler {

@@ -53,7 +53,7 @@ class IRouteTable {
 class Accelerator;
 
 // The flow engine: carries a whole message as one flow with a max-min fair share of every link it
-// crosses, instead of packets (platforms/flow_network.h). Owned by the platform.
+// crosses, instead of packets (engine/flow/flow_network.h). Owned by the engine.
 class ITrafficObserver;
 class Completion;
 

@@ -13,19 +13,25 @@ double Params::energy_pj_per_bit() const {
 }
 
 double Params::energy_j(std::uint64_t bytes, const Params& p) {
-  return wire_bits(bytes, p) * p.energy_pj_per_bit() * 1e-12;
+  return wire_bits(double(bytes), p) * p.energy_pj_per_bit() * 1e-12;
+}
+
+Params::SleepRule Params::sleep_rule() const {
+  SleepRule r;
+  if (sleep_after_s > 0.0) {
+    r.after = std::max<core::Tick>(1, core::to_ticks(sleep_after_s));
+    r.wake = core::to_ticks(wake_s);
+  }
+  return r;
 }
 
 Link::Link(const sc_core::sc_module_name& name, const Params& params)
     : core::Component(name),
-      m_ticks_per_wire_bit(core::ticks_per_second() / (8.0 * params.bandwidth_Bps)),
+      m_ticks_per_wire_bit(params.ticks_per_wire_bit(core::ticks_per_second())),
       m_latency(core::to_ticks(params.latency_s)),
+      m_sleep(params.sleep_rule()),
       m_queue("queue", [this](const Item& item) { on_item(item); }),
       m_params(params) {
-  if (params.sleep_after_s > 0.0) {
-    m_sleep_after = std::max<core::Tick>(1, core::to_ticks(params.sleep_after_s));
-    m_wake = core::to_ticks(params.wake_s);
-  }
   a_in.bind(m_in[0]);
   b_in.bind(m_in[1]);
   a_out.bind(m_out);
@@ -76,12 +82,13 @@ void Link::on_item(const Item& item) {
   }
   // A sleeping link (both directions idle for longer than sleep_after) wakes first: both directions are held
   // until it is awake, and the packet waits in the arbiter like one behind a busy wire.
-  if (m_sleep_after > 0 && d.arbiter.empty()) {
+  if (m_sleep.enabled() && d.arbiter.empty()) {
     const core::Tick last = std::max(m_dir[0].busy_until, m_dir[1].busy_until);
-    if (now >= last && now - last > m_sleep_after) {
-      m_slept += now - last - m_sleep_after;
+    const core::Tick slept = now >= last ? m_sleep.slept(now - last) : 0;
+    if (slept > 0) {
+      m_slept += slept;
       ++m_wakes;
-      m_dir[0].busy_until = m_dir[1].busy_until = now + m_wake;
+      m_dir[0].busy_until = m_dir[1].busy_until = now + m_sleep.wake;
     }
   }
   if (d.arbiter.empty() && now >= d.busy_until) {
@@ -149,10 +156,10 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
 }
 
 void Link::close_sleep(core::Tick end) {
-  if (m_closed || m_sleep_after == 0) return;
+  if (m_closed || !m_sleep.enabled()) return;
   m_closed = true;
   const core::Tick last = std::max(m_dir[0].busy_until, m_dir[1].busy_until);
-  if (end > last + m_sleep_after) m_slept += end - last - m_sleep_after;
+  if (end > last) m_slept += m_sleep.slept(end - last);
 }
 
 core::PerCategory Link::sleep_saved_j() const {
@@ -168,14 +175,14 @@ core::PerCategory Link::sleep_saved_j() const {
 }
 
 void Link::carry(int dir, double payload_bytes, core::StepTally* tally) {
-  const double bits = 8.0 * payload_bytes / (1.0 - m_params.overhead);
+  const double bits = Params::wire_bits(payload_bytes, m_params);
   account(m_dir[dir], bits, static_cast<core::Tick>(std::llround(bits * m_ticks_per_wire_bit)), tally);
 }
 
 void Link::account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally) {
   double joules = 0.0;
   for (const Cost& e : m_costs) {
-    const double j = wire_bits * e.energy_pj_per_bit * 1e-12;
+    const double j = Params::stack_energy_j(e.energy_pj_per_bit, wire_bits);
     energy().charge(e.category, j);
     joules += j;
   }

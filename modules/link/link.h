@@ -39,17 +39,42 @@ struct Params {
   double wake_s = 0.0;
   double sleep_power = 0.0;
 
+  // The link's cost model: every consumer (the packet path, the flow engine, the recorder, the scheduler's
+  // forecasts) prices a crossing with these, never with a formula of its own. Equations in link.md.
+
   // Wire bits for `bytes` of payload: 8 bytes / (1 - overhead).
-  static double wire_bits(std::uint64_t bytes, const Params& p) {
-    return 8.0 * double(bytes) / (1.0 - p.overhead);
+  static double wire_bits(double bytes, const Params& p) { return 8.0 * bytes / (1.0 - p.overhead); }
+  // Wire bytes per payload byte: 1 / (1 - overhead).
+  double wire_per_payload_byte() const { return 1.0 / (1.0 - overhead); }
+  // Payload bytes per second one direction carries at line rate: B x (1 - overhead).
+  double payload_rate_Bps() const { return bandwidth_Bps * (1.0 - overhead); }
+  // Kernel ticks per wire bit on one direction, for a kernel of `ticks_per_second`.
+  double ticks_per_wire_bit(double ticks_per_second) const {
+    return ticks_per_second / (8.0 * bandwidth_Bps);
   }
   // Time to serialize `bytes` of payload onto one direction.
   static double serialization_time_s(std::uint64_t bytes, const Params& p) {
-    return wire_bits(bytes, p) / (8.0 * p.bandwidth_Bps);
+    return wire_bits(double(bytes), p) / (8.0 * p.bandwidth_Bps);
+  }
+  // Dynamic energy that `wire_bits` crossing the link charge to a stack element of `pj_per_bit`.
+  static double stack_energy_j(double pj_per_bit, double wire_bits) { return wire_bits * pj_per_bit * 1e-12; }
+  // Dynamic joules per payload byte charged to stack element `e`'s category: 8 x wire/payload x pJ/bit.
+  double joules_per_payload_byte(const StackCost& e) const {
+    return 8.0 * wire_per_payload_byte() * e.energy_pj_per_bit * 1e-12;
   }
   // Dynamic energy of `bytes` of payload crossing the link, all categories.
   static double energy_j(std::uint64_t bytes, const Params& p);
   double energy_pj_per_bit() const;
+
+  // Sleep when idle, as both engines apply it: a link whose two directions have been idle for `idle` ticks
+  // slept for what of that spell lay past `after`, and a packet or flow that finds it asleep waits `wake`.
+  struct SleepRule {
+    core::Tick after = 0;  // 0: never sleeps
+    core::Tick wake = 0;
+    bool enabled() const { return after > 0; }
+    core::Tick slept(core::Tick idle) const { return enabled() && idle > after ? idle - after : 0; }
+  };
+  SleepRule sleep_rule() const;
 };
 
 class Link : public core::Component {
@@ -90,7 +115,7 @@ class Link : public core::Component {
   std::uint32_t m_last_bytes = 0;
   double m_last_bits = 0.0;
   core::Tick m_last_serialization = 0;
-  core::Tick m_sleep_after = 0;  // 0: never sleeps
+  Params::SleepRule m_sleep;  // after == 0: never sleeps
   core::TransferObserver* m_observer = nullptr;
   int m_channel = 0;
   Direction m_dir[2];
@@ -199,7 +224,6 @@ class Link : public core::Component {
   void account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally);
 
   Params m_params;
-  core::Tick m_wake = 0;
   core::Tick m_slept = 0;
   std::uint64_t m_wakes = 0;
   bool m_closed = false;

@@ -22,9 +22,9 @@ struct Params {
   double static_power_w = 0.0;
   double bandwidth_Bps = 0.0;  // 0 = no own limit; else the builder caps the NIC-side link at it
 
-  static double energy_j(std::uint64_t bytes, const Params& p) {
-    return 8.0 * double(bytes) * p.energy_pj_per_bit * 1e-12;
-  }
+  // The cost model every consumer calls (the packet path, the flow engine, the recorder, the forecasts).
+  static double energy_j(double bytes, const Params& p) { return 8.0 * bytes * p.energy_pj_per_bit * 1e-12; }
+  double joules_per_payload_byte() const { return 8.0 * energy_pj_per_bit * 1e-12; }
 };
 
 class Nic : public core::Component {
@@ -42,7 +42,7 @@ class Nic : public core::Component {
   double bytes() const { return m_bytes[0] + m_bytes[1]; }
   // The flow engine's account of `bytes` forwarded toward `out_port`.
   void carry(int out_port, double bytes, core::StepTally* tally) {
-    const double joules = 8.0 * bytes * m_params.energy_pj_per_bit * 1e-12;
+    const double joules = Params::energy_j(bytes, m_params);
     energy().charge(core::Category::Nic, joules);
     if (tally) tally->energy_j += joules;
     m_bytes[out_port] += bytes;

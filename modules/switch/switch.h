@@ -21,9 +21,9 @@ struct Params {
   int radix = 64;
   bool store_and_forward = false;
 
-  static double energy_j(std::uint64_t bytes, const Params& p) {
-    return 8.0 * double(bytes) * p.energy_pj_per_bit * 1e-12;
-  }
+  // The cost model every consumer calls (the packet path, the flow engine, the recorder, the forecasts).
+  static double energy_j(double bytes, const Params& p) { return 8.0 * bytes * p.energy_pj_per_bit * 1e-12; }
+  double joules_per_payload_byte() const { return 8.0 * energy_pj_per_bit * 1e-12; }
 };
 
 class Switch : public core::Component {
@@ -37,7 +37,7 @@ class Switch : public core::Component {
   std::uint64_t packets() const { return m_packets; }
   // The flow engine's account of `bytes` switched.
   void carry(double bytes, core::StepTally* tally) {
-    const double joules = 8.0 * bytes * m_params.energy_pj_per_bit * 1e-12;
+    const double joules = Params::energy_j(bytes, m_params);
     energy().charge(core::Category::Switch, joules);
     if (tally) tally->energy_j += joules;
     m_bytes += bytes;

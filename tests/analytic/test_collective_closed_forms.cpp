@@ -12,6 +12,7 @@
 
 #include "report/report.h"
 #include "support/sim.h"
+#include "workloads/nccl_tests.h"
 
 namespace {
 
@@ -70,7 +71,7 @@ topology:
   ASSERT_EQ(o.sim.steps.size(), 1u);
   const auto& s = o.sim.steps[0];
   const double algbw = c.size_bytes / (s.end_s - s.start_s);
-  const double busbw = algbw * pjbit::report::busbw_factor(s.op, c.ranks);
+  const double busbw = algbw * pjbit::workloads::busbw_factor(s.op, c.ranks);
   // busbw approaches the link bandwidth as S/(nB) dominates alpha.
   EXPECT_LE(busbw, bandwidth * (1.0 + 1e-9));
   // Useful bytes follow CONTRACT section 5; a ring moves exactly them, one hop each.

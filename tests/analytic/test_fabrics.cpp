@@ -9,6 +9,7 @@
 #include "report/report.h"
 #include "support/sim.h"
 #include "workloads/alpha_beta.h"
+#include "workloads/nccl_tests.h"
 
 namespace {
 
@@ -18,7 +19,7 @@ constexpr double GiB = 1024.0 * MiB;
 
 double busbw(const pjbit::engine::StepResult& s) {
   return static_cast<double>(s.size_bytes) / (s.end_s - s.start_s) *
-         pjbit::report::busbw_factor(s.op, s.ranks);
+         pjbit::workloads::busbw_factor(s.op, s.ranks);
 }
 
 std::string leaf_spine(double oversubscription, const std::string& routing) {
@@ -233,8 +234,16 @@ TEST(MemoryPool, EightRanksReadingOneGiBEachTakeTheirShareOfThePoolBandwidth) {
   EXPECT_DOUBLE_EQ(write.useful_bytes, 8 * GiB);
   EXPECT_EQ(write.kind, "checkpoint");
   EXPECT_EQ(write.cls, "bulk");
-  // The pool's media energy per bit, in the memory category (hbm).
-  EXPECT_NEAR(o.ledger.by_category_j[7], 2 * 8 * GiB * 8 * 10e-12, 1e-6);
+  // The pool's media energy per bit, in its own category (memory_pool), outside the fabric; nothing in hbm.
+  const auto pool = pjbit::core::EnergyAccount::index(pjbit::core::Category::MemoryPool);
+  const auto hbm = pjbit::core::EnergyAccount::index(pjbit::core::Category::Hbm);
+  EXPECT_NEAR(o.ledger.by_category_j[pool], 2 * 8 * GiB * 8 * 10e-12, 1e-6);
+  EXPECT_DOUBLE_EQ(o.ledger.dynamic_j[pool], o.ledger.by_category_j[pool]);
+  EXPECT_DOUBLE_EQ(o.ledger.by_category_j[hbm], 0.0);
+  double fabric = 0.0;
+  for (std::size_t c = 0; c < pjbit::core::kNumCategories; ++c)
+    if (pjbit::core::is_fabric(static_cast<pjbit::core::Category>(c))) fabric += o.ledger.by_category_j[c];
+  EXPECT_NEAR(o.ledger.fabric_j, fabric, 1e-12 * fabric);
 }
 
 TEST(MemoryPool, ACheckpointLargerThanThePoolIsAnInputError) {

@@ -15,7 +15,8 @@ namespace {
 using pjbit::testing::simulate_yaml;
 
 constexpr double MiB = 1024.0 * 1024.0;
-constexpr std::size_t kCompute = 8, kCooling = 9;
+constexpr std::size_t kCompute = pjbit::core::EnergyAccount::index(pjbit::core::Category::Compute),
+                      kCooling = pjbit::core::EnergyAccount::index(pjbit::core::Category::Cooling);
 
 double sum(const std::vector<pjbit::power::Named>& list) {
   double s = 0.0;
@@ -138,7 +139,7 @@ TEST(Breakdowns, RacksFollowThePlacement) {
   EXPECT_FALSE(o.ledger.racks[1].network);
   EXPECT_TRUE(o.ledger.racks[2].network);
   auto rack_of = [&](const std::string& name) {
-    for (const auto& r : o.sim.inventory.components)
+    for (const auto& r : o.sim.usage.inventory.components)
       if (r.name == name) return r.rack[0];
     ADD_FAILURE() << "no component " << name;
     return -2;

@@ -33,8 +33,8 @@ std::string report(const pjbit::platforms::PlatformSpec& platform,
   pjbit::engine::RunOptions options;
   options.direct_calls = direct;
   const auto sim = pjbit::engine::simulate(platform, workload, options);
-  const auto ledger = pjbit::power::price(sim, platform);
-  const auto density = pjbit::power::assess_density(sim, platform, ledger);
+  const auto ledger = pjbit::power::price(sim.usage);
+  const auto density = pjbit::power::assess_density(sim.usage, ledger);
   pjbit::report::Inputs in;
   in.platform = &platform;
   in.workload = &workload;

@@ -12,7 +12,7 @@
 #include "core/fabric_extension.h"
 #include "core/time.h"
 #include "modules/link/link.h"
-#include "platforms/builder.h"
+#include "platforms/platform.h"
 #include "platforms/spec.h"
 #include "support/testbench.h"
 

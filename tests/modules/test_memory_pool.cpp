@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/time.h"
-#include "platforms/builder.h"
+#include "platforms/platform.h"
 #include "platforms/loader.h"
 
 namespace {

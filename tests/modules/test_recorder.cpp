@@ -11,8 +11,8 @@
 
 #include "core/time.h"
 #include "engine/recorder.h"
-#include "platforms/builder.h"
 #include "platforms/loader.h"
+#include "platforms/platform.h"
 #include "power/ledger.h"
 #include "report/trace.h"
 
@@ -32,7 +32,7 @@ TEST(Recorder, ReadsOcsReconfigurationsAndTheTraceDrawsThem) {
   const platforms::PlatformSpec spec = platforms::parse_platform(kOcs, "ocs4.yaml");
   platforms::Platform platform("platform", spec);
   Recorder recorder;
-  recorder.attach(platform);
+  recorder.attach(platform, nullptr);
   ASSERT_EQ(recorder.channels().size(), 2 * platform.links().size());
   for (std::size_t i = 0; i < platform.links().size(); ++i)
     for (int d = 0; d < 2; ++d)

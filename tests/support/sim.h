@@ -24,8 +24,8 @@ inline Outcome simulate_yaml(const std::string& platform_yaml, const std::string
   o.platform = platforms::parse_platform(platform_yaml, "platform.yaml");
   o.workload = workloads::parse_workload(workload_yaml, "workload.yaml");
   o.sim = engine::simulate(o.platform, o.workload);
-  o.ledger = power::price(o.sim, o.platform);
-  o.density = power::assess_density(o.sim, o.platform, o.ledger);
+  o.ledger = power::price(o.sim.usage);
+  o.density = power::assess_density(o.sim.usage, o.ledger);
   return o;
 }
 

@@ -23,15 +23,17 @@
 #include "core/small_vector.h"
 #include "core/span.h"
 #include "core/tick_buckets.h"
+#include "engine/flow/max_min.h"
 #include "modules/accelerator/accelerator.h"
 #include "modules/link/link.h"
 #include "modules/nic/nic.h"
 #include "modules/switch/switch.h"
+#include "platforms/platform.h"
 #include "platforms/routing.h"
 
-namespace pjbit::platforms {
+namespace pjbit::engine::flow {
 
-class Platform;
+using platforms::Platform;
 
 class FlowNetwork : public accelerator::IFlowFabric {
  public:
@@ -52,54 +54,6 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void set_observer(core::TransferObserver* observer) { m_observer = observer; }
 
   std::uint64_t flows_started() const { return m_started; }
-
-  // Max-min fair rates by progressive filling: flows[i] uses resources uses[i] (indices into capacity);
-  // with priorities, lower classes[i] are served first and higher ones share what is left. Pure; for tests.
-  static std::vector<double> max_min_rates(const std::vector<std::vector<int>>& uses,
-                                           const std::vector<int>& classes,
-                                           const std::vector<double>& capacity, bool priorities);
-  // Weighted max-min fair rates: progressive filling in which every flow rises at a speed proportional to
-  // the weight of its class (weights[classes[i]]), so flows bottlenecked together get rates in proportion to
-  // their weights. Pure; for tests.
-  static std::vector<double> weighted_max_min_rates(const std::vector<std::vector<int>>& uses,
-                                                    const std::vector<int>& classes,
-                                                    const std::vector<double>& capacity,
-                                                    const std::array<int, 5>& weights);
-
-  // The solver's working memory, kept between solves so that a solve allocates nothing once warm. Its cost
-  // is O(flows x path + touched resources x log resources): it never walks resources no flow uses.
-  struct Solver {
-    std::vector<double> residual;
-    std::vector<int> count;
-    std::vector<double> load;          // sum of the unfrozen flows' weights on a resource
-    std::vector<std::uint32_t> stamp;  // residual[r] is valid for this solve when stamp[r] == epoch
-    std::uint32_t epoch = 0;
-    std::vector<std::vector<int>> flows_of;
-    std::vector<char> frozen;
-    std::vector<int> touched;
-    std::vector<int> changed;
-    std::vector<char> mark;
-    // An indexed min-heap of resources by fair share: each resource at most once, its key moved in place.
-    std::vector<int> heap;
-    std::vector<int> heap_pos;  // position in heap, or -1
-    std::vector<double> key;
-    // rate[i] for the flow crossing uses[i] (views: a caller's flows need not be copied). usage[i] (when
-    // given and not empty) is the share of flow i that each of its resources carries (a sprayed flow's
-    // split); with `class_weights`, one weighted pass over every class instead (priorities is then ignored).
-    void solve(const std::vector<core::Span<int>>& uses, const std::vector<int>& classes,
-               const std::vector<double>& capacity, bool priorities, std::vector<double>& rate,
-               const std::vector<core::Span<float>>* usage = nullptr,
-               const std::array<int, 5>* class_weights = nullptr);
-
-   private:
-    void prepare(std::size_t resources);
-    bool less(int a, int b) const;
-    void sift_up(std::size_t i);
-    void sift_down(std::size_t i);
-    void heap_update(int r);
-    void heap_remove(int r);
-    int heap_pop();
-  };
 
  private:
   // What a route crosses, worked out once per (source, destination) while routes stay as they are, and
@@ -192,7 +146,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   FlowQueue m_arrivals;
   core::Tick m_armed_for = ~core::Tick{0};
   std::uint64_t m_started = 0;
-  Solver m_solver;
+  MaxMinSolver m_solver;
   // The last few cached paths each source used, looked at before the map (a rank in a ring or torus
   // phase sends to the same one or two neighbours over and over).
   struct Recent {
@@ -218,17 +172,16 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<int> m_stack;
   std::vector<core::Span<int>> m_uses;
   std::vector<core::Span<float>> m_usage;
-  std::vector<Router::SplitHop> m_split;
+  std::vector<platforms::Router::SplitHop> m_split;
   std::vector<int> m_classes;
   std::vector<double> m_rates;
   core::EventQueue<int> m_wakeups;
   // Link sleep (platform link_sleep): per link, when it became idle (both directions) and when it is awake.
-  core::Tick m_sleep_after = 0;  // 0: links never sleep
-  core::Tick m_wake = 0;
-  std::vector<char> m_can_sleep;  // not the attachments inside a node
+  std::vector<link::Params::SleepRule> m_sleep;  // per link (the attachments inside a node never sleep)
+  bool m_sleeps = false;                         // some link can sleep
   std::vector<core::Tick> m_idle_since, m_awake_at, m_slept;
   std::vector<std::uint64_t> m_wakes;
   core::EventQueue<int> m_waking;  // flows waiting for their links to wake
 };
 
-}  // namespace pjbit::platforms
+}  // namespace pjbit::engine::flow

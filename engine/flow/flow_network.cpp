@@ -1,4 +1,4 @@
-#include "platforms/flow_network.h"
+#include "engine/flow/flow_network.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,9 +6,13 @@
 #include <utility>
 
 #include "core/errors.h"
-#include "platforms/builder.h"
 
-namespace pjbit::platforms {
+namespace pjbit::engine::flow {
+
+using platforms::NodeKind;
+using platforms::TopoLink;
+using platforms::Topology;
+using platforms::TopoNode;
 
 namespace {
 constexpr int kClasses = 5;
@@ -23,13 +27,13 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassA
       m_wakeups("flow_wakeups", [this](const int&) { wake(); }),
       m_waking("flow_waking", [this](const int& slot) { activate(slot); }) {
   const auto& links = platform.links();
-  const LinkSleepSpec& sleep = platform.spec().link_sleep;
-  if (sleep.enabled) {
-    m_sleep_after = std::max<core::Tick>(1, core::to_ticks(sleep.after_s));
-    m_wake = core::to_ticks(sleep.wake_s);
-    m_can_sleep.resize(links.size());
-    for (std::size_t i = 0; i < links.size(); ++i)
-      m_can_sleep[i] = !links[i].internal;
+  // Each link sleeps by its own rule (link::Params::sleep_rule), as its packets would.
+  m_sleep.resize(links.size());
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    m_sleep[i] = links[i].link->params().sleep_rule();
+    m_sleeps = m_sleeps || m_sleep[i].enabled();
+  }
+  if (m_sleeps) {
     m_idle_since.assign(links.size(), 0);
     m_awake_at.assign(links.size(), 0);
     m_slept.assign(links.size(), 0);
@@ -38,7 +42,7 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassA
   m_capacity.resize(2 * links.size());
   for (std::size_t i = 0; i < links.size(); ++i) {
     const auto& p = links[i].link->params();
-    m_capacity[2 * i] = m_capacity[2 * i + 1] = p.bandwidth_Bps * (1.0 - p.overhead);
+    m_capacity[2 * i] = m_capacity[2 * i + 1] = p.payload_rate_Bps();
   }
   m_on.resize(m_capacity.size());
   m_node_index.assign(platform.topology().nodes.size(), {-1, -1});
@@ -75,18 +79,19 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
   const core::Tick now = core::now_ticks();
   f.started = now;
   // Sleeping links on the path wake first (in parallel); the flow starts when the last is awake.
-  if (m_sleep_after > 0) {
+  if (m_sleeps) {
     core::Tick delay = 0;
     for (int r : f.resources()) {
       const auto l = static_cast<std::size_t>(r / 2);
-      if (!m_can_sleep[l]) continue;
+      const link::Params::SleepRule& rule = m_sleep[l];
+      if (!rule.enabled()) continue;
       if (m_awake_at[l] > now) {
         delay = std::max(delay, m_awake_at[l] - now);
-      } else if (m_on[2 * l].empty() && m_on[2 * l + 1].empty() && now - m_idle_since[l] > m_sleep_after) {
-        m_slept[l] += now - m_idle_since[l] - m_sleep_after;
+      } else if (m_on[2 * l].empty() && m_on[2 * l + 1].empty() && rule.slept(now - m_idle_since[l]) > 0) {
+        m_slept[l] += rule.slept(now - m_idle_since[l]);
         ++m_wakes[l];
-        m_awake_at[l] = m_idle_since[l] = now + m_wake;
-        delay = std::max(delay, m_wake);
+        m_awake_at[l] = m_idle_since[l] = now + rule.wake;
+        delay = std::max(delay, rule.wake);
       }
     }
     if (delay > 0) {
@@ -134,7 +139,7 @@ void FlowNetwork::activate(int slot) {
 void FlowNetwork::add_node(Path& out, int node, int port, double fraction, double& latency_s) {
   const TopoNode& n = m_platform.topology().nodes[static_cast<std::size_t>(node)];
   if (n.kind == NodeKind::Switch) {
-    auto* sw = static_cast<fabric_switch::Switch*>(m_platform.node_module(node));
+    fabric_switch::Switch* sw = m_platform.switch_at(node);
     int& index = m_node_index[static_cast<std::size_t>(node)][0];
     if (index < 0) {
       index = static_cast<int>(m_switches.size());
@@ -143,10 +148,10 @@ void FlowNetwork::add_node(Path& out, int node, int port, double fraction, doubl
     }
     out.switches.push_back(index);
     out.switch_weights.push_back(static_cast<float>(fraction));
-    out.joules_per_byte += fraction * 8.0 * sw->params().energy_pj_per_bit * 1e-12;
+    out.joules_per_byte += fraction * sw->params().joules_per_payload_byte();
     latency_s += fraction * n.sw.latency_s;
   } else if (n.kind == NodeKind::Nic) {
-    auto* nic = static_cast<nic::Nic*>(m_platform.node_module(node));
+    nic::Nic* nic = m_platform.nic_at(node);
     int& index = m_node_index[static_cast<std::size_t>(node)][port == nic::Nic::kToNetwork ? 1 : 0];
     if (index < 0) {
       index = static_cast<int>(m_nics.size());
@@ -155,7 +160,7 @@ void FlowNetwork::add_node(Path& out, int node, int port, double fraction, doubl
     }
     out.nics.push_back(index);
     out.nic_weights.push_back(static_cast<float>(fraction));
-    out.joules_per_byte += fraction * 8.0 * nic->params().energy_pj_per_bit * 1e-12;
+    out.joules_per_byte += fraction * nic->params().joules_per_payload_byte();
     latency_s += fraction * n.nic.latency_s;
   } else if (n.kind == NodeKind::Rank) {
     latency_s += fraction * m_platform.spec().accelerator.router_latency_s;
@@ -167,10 +172,9 @@ void FlowNetwork::add_link(Path& out, int node, int link, double fraction, doubl
   const int dir = l.a == node ? 0 : 1;
   const auto& p = m_platform.links()[static_cast<std::size_t>(link)].link->params();
   latency_s += fraction * p.latency_s;
-  const double wire = 1.0 / (1.0 - p.overhead);
   for (const auto& e : p.stack)
-    out.joules_per_byte += fraction * 8.0 * wire * e.energy_pj_per_bit * 1e-12;
-  if (p.fabric) out.wire_per_byte += fraction * wire;
+    out.joules_per_byte += fraction * p.joules_per_payload_byte(e);
+  if (p.fabric) out.wire_per_byte += fraction * p.wire_per_payload_byte();
   out.resources.push_back(2 * link + dir);
   out.weights.push_back(static_cast<float>(fraction));
 }
@@ -379,7 +383,7 @@ void FlowNetwork::complete(int slot, core::Tick now) {
     }
     if (!on.empty()) {
       mark_dirty(r);
-    } else if (m_sleep_after > 0 && m_on[static_cast<std::size_t>(r ^ 1)].empty()) {
+    } else if (m_sleeps && m_on[static_cast<std::size_t>(r ^ 1)].empty()) {
       m_idle_since[static_cast<std::size_t>(r / 2)] = now;  // both directions idle from here
     }
   }
@@ -485,224 +489,14 @@ void FlowNetwork::schedule_finish(Flow& f, int slot, core::Tick now) {
   m_finishes.push(f.finish, {slot, f.version});
 }
 
-namespace {
-// One solve by a fresh solver, for the pure forms below.
-std::vector<double> solve_once(const std::vector<std::vector<int>>& uses, const std::vector<int>& classes,
-                               const std::vector<double>& capacity, bool priorities,
-                               const std::array<int, 5>* class_weights) {
-  std::vector<core::Span<int>> views;
-  for (const auto& u : uses)
-    views.push_back(u);
-  FlowNetwork::Solver solver;
-  std::vector<double> rate;
-  solver.solve(views, classes, capacity, priorities, rate, nullptr, class_weights);
-  return rate;
-}
-}  // namespace
-
-std::vector<double> FlowNetwork::max_min_rates(const std::vector<std::vector<int>>& uses,
-                                               const std::vector<int>& classes,
-                                               const std::vector<double>& capacity, bool priorities) {
-  return solve_once(uses, classes, capacity, priorities, nullptr);
-}
-
-std::vector<double> FlowNetwork::weighted_max_min_rates(const std::vector<std::vector<int>>& uses,
-                                                        const std::vector<int>& classes,
-                                                        const std::vector<double>& capacity,
-                                                        const std::array<int, 5>& weights) {
-  return solve_once(uses, classes, capacity, true, &weights);
-}
-
-void FlowNetwork::Solver::prepare(std::size_t resources) {
-  if (count.size() == resources) return;
-  residual.assign(resources, 0.0);
-  load.assign(resources, 0.0);
-  count.assign(resources, 0);
-  stamp.assign(resources, 0);
-  flows_of.assign(resources, {});
-  mark.assign(resources, 0);
-  heap_pos.assign(resources, -1);
-  key.assign(resources, 0.0);
-  epoch = 0;
-}
-
-bool FlowNetwork::Solver::less(int a, int b) const {
-  const double ka = key[static_cast<std::size_t>(a)], kb = key[static_cast<std::size_t>(b)];
-  return ka < kb || (ka == kb && a < b);
-}
-
-void FlowNetwork::Solver::sift_up(std::size_t i) {
-  const int r = heap[i];
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 2;
-    if (!less(r, heap[parent])) break;
-    heap[i] = heap[parent];
-    heap_pos[static_cast<std::size_t>(heap[i])] = static_cast<int>(i);
-    i = parent;
-  }
-  heap[i] = r;
-  heap_pos[static_cast<std::size_t>(r)] = static_cast<int>(i);
-}
-
-void FlowNetwork::Solver::sift_down(std::size_t i) {
-  const int r = heap[i];
-  const std::size_t n = heap.size();
-  for (;;) {
-    std::size_t best = 2 * i + 1;
-    if (best >= n) break;
-    if (best + 1 < n && less(heap[best + 1], heap[best])) ++best;
-    if (!less(heap[best], r)) break;
-    heap[i] = heap[best];
-    heap_pos[static_cast<std::size_t>(heap[i])] = static_cast<int>(i);
-    i = best;
-  }
-  heap[i] = r;
-  heap_pos[static_cast<std::size_t>(r)] = static_cast<int>(i);
-}
-
-void FlowNetwork::Solver::heap_update(int r) {
-  const auto ru = static_cast<std::size_t>(r);
-  key[ru] = std::max(0.0, residual[ru]) / std::max(load[ru], 1e-300);
-  const int pos = heap_pos[ru];
-  if (pos < 0) {
-    heap.push_back(r);
-    sift_up(heap.size() - 1);
-    return;
-  }
-  sift_up(static_cast<std::size_t>(pos));
-  sift_down(static_cast<std::size_t>(heap_pos[ru]));
-}
-
-void FlowNetwork::Solver::heap_remove(int r) {
-  const auto ru = static_cast<std::size_t>(r);
-  const int pos = heap_pos[ru];
-  if (pos < 0) return;
-  heap_pos[ru] = -1;
-  const int last = heap.back();
-  heap.pop_back();
-  if (last == r) return;
-  heap[static_cast<std::size_t>(pos)] = last;
-  heap_pos[static_cast<std::size_t>(last)] = pos;
-  sift_up(static_cast<std::size_t>(pos));
-  sift_down(static_cast<std::size_t>(heap_pos[static_cast<std::size_t>(last)]));
-}
-
-int FlowNetwork::Solver::heap_pop() {
-  const int r = heap.front();
-  heap_remove(r);
-  return r;
-}
-
-void FlowNetwork::Solver::solve(const std::vector<core::Span<int>>& uses, const std::vector<int>& classes,
-                                const std::vector<double>& capacity, bool priorities,
-                                std::vector<double>& rate, const std::vector<core::Span<float>>* usage,
-                                const std::array<int, 5>* class_weights) {
-  // The bottleneck algorithm, equivalent to progressive filling: the resource whose fair share
-  // (residual / load, the summed weights of its unfrozen flows) is smallest saturates first; its flows are
-  // frozen at their class weight times that share, which is taken from every other resource they cross, and
-  // the shares of those resources are updated in an indexed heap (each resource once). A flow puts
-  // usage x class weight x share on each resource it crosses: usage is 1 but for a sprayed flow's share of a
-  // link, the class weight 1 but with weighted arbitration. With priorities, classes are served one after
-  // another on what the higher ones left; with class weights, all classes are filled together.
-  const auto usage_of = [&](std::size_t flow, std::size_t k) {
-    if (usage == nullptr) return 1.0;
-    const core::Span<float>& u = (*usage)[flow];
-    return u.empty() ? 1.0 : static_cast<double>(u[k]);
-  };
-  const auto weight_of = [&](std::size_t i) {
-    if (class_weights == nullptr) return 1.0;
-    const int c = std::clamp(classes[i], 0, kClasses - 1);
-    return static_cast<double>(std::max(1, (*class_weights)[static_cast<std::size_t>(c)]));
-  };
-  if (class_weights != nullptr) priorities = false;
-  prepare(capacity.size());
-  if (++epoch == 0) {
-    std::fill(stamp.begin(), stamp.end(), 0u);
-    epoch = 1;
-  }
-  const std::size_t n = uses.size();
-  rate.assign(n, 0.0);
-  frozen.assign(n, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    for (int r : uses[i]) {
-      const auto ru = static_cast<std::size_t>(r);
-      if (stamp[ru] == epoch) continue;
-      stamp[ru] = epoch;
-      residual[ru] = capacity[ru];
-    }
-  }
-  const int passes = priorities ? kClasses : 1;
-  for (int c = 0; c < passes; ++c) {
-    touched.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (priorities && classes[i] != c) continue;
-      if (uses[i].empty()) {
-        frozen[i] = 1;
-        continue;
-      }
-      const double w = weight_of(i);
-      for (std::size_t k = 0; k < uses[i].size(); ++k) {
-        const auto ru = static_cast<std::size_t>(uses[i][k]);
-        if (count[ru]++ == 0) {
-          touched.push_back(uses[i][k]);
-          load[ru] = 0.0;
-        }
-        load[ru] += w * usage_of(i, k);
-        flows_of[ru].push_back(static_cast<int>(i));
-      }
-    }
-    heap.clear();
-    for (int r : touched)
-      heap_update(r);
-    while (!heap.empty()) {
-      const int r = heap_pop();
-      const auto ru = static_cast<std::size_t>(r);
-      const double share = key[ru];
-      changed.clear();
-      for (int f : flows_of[ru]) {
-        const auto fu = static_cast<std::size_t>(f);
-        if (frozen[fu]) continue;
-        frozen[fu] = 1;
-        const double w = weight_of(fu);
-        rate[fu] = w * share;
-        for (std::size_t k = 0; k < uses[fu].size(); ++k) {
-          const int r2 = uses[fu][k];
-          const auto r2u = static_cast<std::size_t>(r2);
-          const double u = w * usage_of(fu, k);
-          residual[r2u] -= u * share;
-          load[r2u] -= u;
-          --count[r2u];
-          if (r2 != r && !mark[r2u]) {
-            mark[r2u] = 1;
-            changed.push_back(r2);
-          }
-        }
-      }
-      for (int r2 : changed) {
-        const auto r2u = static_cast<std::size_t>(r2);
-        mark[r2u] = 0;
-        if (count[r2u] > 0) {
-          heap_update(r2);
-        } else {
-          heap_remove(r2);
-        }
-      }
-    }
-    for (int r : touched) {
-      flows_of[static_cast<std::size_t>(r)].clear();
-      count[static_cast<std::size_t>(r)] = 0;
-    }
-  }
-}
-
 void FlowNetwork::flush(core::Tick end) {
   const auto& links = m_platform.links();
-  if (m_sleep_after > 0) {
+  if (m_sleeps) {
     for (std::size_t l = 0; l < links.size(); ++l) {
-      if (!m_can_sleep[l]) continue;
+      if (!m_sleep[l].enabled()) continue;
       const core::Tick since = std::max(m_idle_since[l], m_awake_at[l]);
-      if (m_on[2 * l].empty() && m_on[2 * l + 1].empty() && end > since + m_sleep_after)
-        m_slept[l] += end - since - m_sleep_after;
+      if (m_on[2 * l].empty() && m_on[2 * l + 1].empty() && end > since)
+        m_slept[l] += m_sleep[l].slept(end - since);
       links[l].link->add_sleep(m_slept[l], m_wakes[l]);
       m_slept[l] = 0;
       m_wakes[l] = 0;
@@ -757,4 +551,4 @@ void FlowNetwork::deliver(int slot, core::Tick now) {
   done->one_done();
 }
 
-}  // namespace pjbit::platforms
+}  // namespace pjbit::engine::flow

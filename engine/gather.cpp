@@ -1,0 +1,273 @@
+// Chapter 4 of a run: what happened, gathered from the modules once the kernel has stopped: each step
+// instance's times, bytes and energy, each link direction's traffic, and, in one walk of the module tree,
+// what power/ prices (power::Usage).
+#include <algorithm>
+#include <sstream>
+#include <unordered_map>
+
+#include "core/errors.h"
+#include "engine/flow/flow_network.h"
+#include "engine/program.h"
+#include "workloads/nccl_tests.h"
+
+namespace pjbit::engine::detail {
+
+void Runner::check_finished(platforms::Platform& platform) {
+  std::ostringstream stuck;
+  int count = 0;
+  for (int e = 0; e < platform.endpoints(); ++e) {
+    auto& acc = platform.endpoint(e);
+    if (m_done[static_cast<std::size_t>(e)]) continue;
+    if (count++ < 4) {
+      stuck << (count > 1 ? "; " : "") << acc.basename() << " waits";
+      for (const auto& p : acc.pending_receives())
+        stuck << " " << p;
+    }
+  }
+  if (count > 0) {
+    throw core::SimulationError("deadlock at " + sc_core::sc_time_stamp().to_string() + ": " +
+                                std::to_string(count) + " endpoints never finished (" + stuck.str() + ")");
+  }
+}
+
+StepResult Runner::result_of(const Instance& inst) const {
+  StepResult s;
+  const Step& step = *inst.step;
+  s.key = step.key;
+  s.iteration = inst.iteration;
+  s.ranks = static_cast<int>(inst.group.size());
+  if (s.ranks < m_spec.ranks()) s.group = inst.group;
+  const bool ran = inst.start != std::numeric_limits<core::Tick>::max();
+  s.start_s = ran ? core::to_seconds(inst.start) : 0.0;
+  s.end_s = ran ? core::to_seconds(inst.end) : 0.0;
+  s.wire_bytes = inst.tally.wire_bytes;
+  s.dynamic_energy_j = inst.tally.energy_j;
+  s.rank_time_s = core::to_seconds(inst.rank_ticks);
+  s.compute_rank_s = inst.compute_rank_s;
+  switch (step.kind) {
+    case Step::Kind::Collective: {
+      const auto& c = step.collective;
+      s.kind = "collective";
+      s.op = workloads::op_name(c.op);
+      s.algorithm = inst.algorithm;
+      s.cls = workloads::class_name(c.cls);
+      s.size_bytes = c.size_bytes;
+      s.useful_bytes = workloads::useful_bytes(c.op, c.size_bytes, s.ranks);
+      break;
+    }
+    case Step::Kind::Compute:
+      s.kind = "compute";
+      break;
+    case Step::Kind::Memory: {
+      const auto& m = step.memory;
+      s.kind = step.checkpoint ? "checkpoint" : "memory";
+      s.mem_op = m.write ? "write" : "read";
+      s.pool = m.pool;
+      s.cls = workloads::class_name(m.cls);
+      s.size_bytes = m.size_bytes;
+      s.deadline_s = m.deadline_s;
+      s.held_s = core::to_seconds(inst.held);
+      s.useful_bytes = static_cast<double>(m.size_bytes) * s.ranks;
+      break;
+    }
+    case Step::Kind::Traffic: {
+      const auto& t = step.traffic;
+      s.kind = "traffic";
+      s.cls = workloads::class_name(t.cls);
+      s.size_bytes = t.size_bytes;
+      s.messages = t.messages;
+      s.useful_bytes = static_cast<double>(t.size_bytes) * static_cast<double>(t.messages);
+      break;
+    }
+    case Step::Kind::Parallel:
+      s.kind = "parallel";
+      for (const auto& child : inst.children) {
+        s.children.push_back(result_of(*child));
+        s.useful_bytes += s.children.back().useful_bytes;
+        s.wire_bytes += s.children.back().wire_bytes;
+        s.dynamic_energy_j += s.children.back().dynamic_energy_j;
+        s.compute_rank_s += s.children.back().compute_rank_s;
+      }
+      break;
+  }
+  return s;
+}
+
+SimulationResult Runner::gather(platforms::Platform& platform, core::Tick end) {
+  SimulationResult r;
+  r.platform_name = m_spec.name;
+  r.workload_name = m_workload.name;
+  r.ranks = platform.ranks();
+  r.engine = m_engine;
+  r.sim_time_s = core::to_seconds(end);
+  for (int i = 0; i < platform.ranks(); ++i) {
+    auto& acc = platform.accelerator(i);
+    r.compute_time_s.push_back(acc.compute_time_s());
+    r.end_time_s.push_back(core::to_seconds(m_end[static_cast<std::size_t>(i)]));
+    r.hbm_bytes += static_cast<double>(acc.hbm().bytes_read() + acc.hbm().bytes_written());
+  }
+  for (int e = 0; e < platform.endpoints(); ++e)
+    r.transactions += platform.endpoint(e).packets_sent();
+  // The flow engine's transactions are its flows (one per message).
+  if (m_flows != nullptr) r.transactions += m_flows->flows_started();
+  for (const auto& inst : m_top) {
+    r.steps.push_back(result_of(*inst));
+    r.useful_bytes += r.steps.back().useful_bytes;
+  }
+  for (const auto& info : platform.links()) {
+    if (info.internal) continue;  // attachments inside a node (accelerator to NIC, switch to reducer)
+    const double static_w = info.link->energy().static_total_w();
+    for (int d = 0; d < 2; ++d) {
+      const auto& st = info.link->direction(d);
+      LinkResult l;
+      l.id = info.id[d];
+      l.tier = info.tier;
+      l.regime = info.regime;
+      l.bytes = st.wire_bytes;
+      l.busy_s = core::to_seconds(st.busy);
+      l.packets = st.packets;
+      l.dynamic_j = st.dynamic_j;
+      l.static_w = static_w / 2.0;
+      l.slept_s = info.link->slept_s();
+      l.wakes = info.link->wakes();
+      for (double j : info.link->sleep_saved_j())
+        l.saved_j += j / 2.0;
+      r.wire_bytes += st.wire_bytes;
+      r.packet_hops += st.packets;
+      r.links.push_back(l);
+    }
+  }
+  r.usage = usage_of(platform, r);
+  r.scheduler = m_scheduler->result();
+  return r;
+}
+
+power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationResult& r) const {
+  using platforms::NodeKind;
+  using power::ComponentKind;
+  power::Usage u;
+  u.ranks = r.ranks;
+  u.sim_time_s = r.sim_time_s;
+  u.useful_bytes = r.useful_bytes;
+  u.compute_time_s = r.compute_time_s;
+  u.end_time_s = r.end_time_s;
+  for (const StepResult& s : r.steps)
+    u.steps.push_back({s.start_s, s.end_s, s.ranks, s.group, s.dynamic_energy_j, s.compute_rank_s});
+  power::Facility& f = u.facility;
+  f.cooling_model = m_spec.cooling.model;
+  f.cooling_overhead = m_spec.cooling.overhead;
+  f.racks = m_spec.racks.present;
+  f.rack_cooling = m_spec.racks.cooling;
+  f.rack_power_limit_w = m_spec.racks.power_limit_w;
+  f.packaging = m_spec.packaging.present;
+  f.shoreline_m = m_spec.packaging.shoreline_m;
+  f.bandwidth_density_Bps_per_m = m_spec.packaging.bandwidth_density_Bps_per_m;
+  f.idle_power_w = m_spec.accelerator.idle_power_w;
+  f.compute_power_w = m_spec.accelerator.compute_power_w;
+  for (const auto& tier : m_spec.tiers)
+    f.tiers.push_back(tier.name);
+
+  // One record per topology node, then per link: where it sits and what it is.
+  const platforms::Topology& topo = platform.topology();
+  power::Inventory& inv = u.inventory;
+  for (int k = 0; k < topo.racks(); ++k)
+    inv.racks.push_back(topo.rack_name(k));
+  inv.accelerator_racks = topo.accelerator_racks;
+  std::unordered_map<const sc_core::sc_object*, std::size_t> record_of;  // a node's or link's module
+  for (std::size_t i = 0; i < topo.nodes.size(); ++i) {
+    const platforms::TopoNode& n = topo.nodes[i];
+    power::ComponentRecord rec;
+    rec.name = n.name;
+    rec.rack[0] = n.rack;
+    switch (n.kind) {
+      case NodeKind::Rank:
+        rec.kind = ComponentKind::Accelerator;
+        rec.rank = n.rank;
+        break;
+      case NodeKind::Switch:
+        rec.kind = ComponentKind::Switch;
+        break;
+      case NodeKind::Ocs:
+        rec.kind = ComponentKind::Ocs;
+        break;
+      case NodeKind::Nic:
+        rec.kind = ComponentKind::Nic;
+        break;
+      case NodeKind::Pool:
+        rec.kind = ComponentKind::Pool;
+        break;
+      case NodeKind::Reducer:
+        rec.kind = ComponentKind::Reducer;
+        break;
+    }
+    if (n.kind != NodeKind::Rank && n.tier >= 0) rec.tier = topo.tiers[static_cast<std::size_t>(n.tier)].name;
+    if (n.kind == NodeKind::Switch || n.kind == NodeKind::Ocs || n.kind == NodeKind::Nic)
+      rec.regime = platform.regime_of(static_cast<int>(i));
+    if (n.kind == NodeKind::Switch || n.kind == NodeKind::Ocs) {
+      int links = 0;
+      for (int l : n.ports)
+        links += !topo.links[static_cast<std::size_t>(l)].internal;
+      rec.faceplate_ports =
+          n.kind == NodeKind::Switch && n.sw.faceplate_ports > 0 ? n.sw.faceplate_ports : links;
+    }
+    record_of[platform.node_module(static_cast<int>(i))] = inv.components.size();
+    if (const auto* media = platform.pool_media_at(static_cast<int>(i)))
+      record_of[media] = inv.components.size();
+    inv.components.push_back(rec);
+  }
+  for (std::size_t i = 0; i < topo.links.size(); ++i) {
+    const platforms::TopoLink& l = topo.links[i];
+    const platforms::LinkInfo& info = platform.links()[i];
+    power::ComponentRecord rec;
+    rec.kind = ComponentKind::Link;
+    rec.name = info.id[0];
+    rec.tier = info.tier;
+    rec.regime = l.spec.regime;
+    rec.ends[0] = l.a;
+    rec.ends[1] = l.b;
+    rec.rack[0] = topo.nodes[static_cast<std::size_t>(l.a)].rack;
+    rec.rack[1] = topo.nodes[static_cast<std::size_t>(l.b)].rack;
+    rec.internal = l.internal;
+    rec.bandwidth_Bps = l.spec.bandwidth_Bps;
+    rec.bandwidth_density_Bps_per_m = l.spec.bandwidth_density_Bps_per_m;
+    // An accelerator's attachment to its NIC leaves the package through the NIC's host interface.
+    for (int end : {l.a, l.b}) {
+      const platforms::TopoNode& n = topo.nodes[static_cast<std::size_t>(end)];
+      if (l.internal && n.kind == NodeKind::Nic)
+        rec.bandwidth_density_Bps_per_m = n.nic.bandwidth_density_Bps_per_m;
+    }
+    rec.static_saved_j = info.link->sleep_saved_j();
+    record_of[info.link] = inv.components.size();
+    inv.components.push_back(rec);
+  }
+
+  // One walk of the module tree: every component's energy goes to the record of the node or link it belongs
+  // to and to the totals, both summed in the tree's order.
+  core::for_each_component(
+      [&](core::Component& c) {
+        const sc_core::sc_object* o = &c;
+        auto it = record_of.end();
+        while (o != nullptr && (it = record_of.find(o)) == record_of.end())
+          o = o->get_parent_object();
+        if (it == record_of.end()) {
+          SC_REPORT_ERROR(c.name(), "a component that belongs to no node or link of the platform");
+          return;
+        }
+        power::ComponentRecord& rec = inv.components[it->second];
+        for (std::size_t i = 0; i < core::kNumCategories; ++i) {
+          u.energy.dynamic_j[i] += c.energy().dynamic_j()[i];
+          u.energy.static_w[i] += c.energy().static_w()[i];
+          rec.dynamic_j[i] += c.energy().dynamic_j()[i];
+          rec.static_w[i] += c.energy().static_w()[i];
+        }
+      },
+      &platform);
+  for (const auto& info : platform.links()) {
+    const core::PerCategory saved = info.link->sleep_saved_j();
+    for (std::size_t i = 0; i < core::kNumCategories; ++i)
+      u.energy.static_saved_j[i] += saved[i];
+  }
+  return u;
+}
+
+}  // namespace pjbit::engine::detail

@@ -1,0 +1,389 @@
+// Chapter 2 of a run: a workload's steps become each endpoint's program. Each top-level step of each
+// iteration is an Instance with what every endpoint does in it: a collective's per-rank schedule (played by a
+// PhaseMachine), compute, a pool's side of a memory step, random traffic, or parallel children.
+#include <algorithm>
+
+#include "core/errors.h"
+#include "engine/program.h"
+#include "engine/recorder.h"
+#include "engine/traffic.h"
+
+namespace pjbit::engine::detail {
+
+// Makes every top-level step instance, the scheduler that gates them, and each endpoint's program.
+void Runner::program(platforms::Platform& platform) {
+  m_platform = &platform;
+  const int n = platform.ranks();
+  m_endpoints = platform.endpoints();
+  m_timers = std::make_unique<core::EventQueue<PhaseMachine*>>("phase_timers",
+                                                               [](PhaseMachine* const& m) { m->resume(); });
+  for (int it = 0; it < m_workload.iterations; ++it)
+    for (const Step& step : m_workload.steps)
+      m_top.push_back(instantiate(step, it, n));
+  m_end.assign(static_cast<std::size_t>(m_endpoints), 0);
+  m_done.assign(static_cast<std::size_t>(m_endpoints), 0);
+  m_progress_total = static_cast<std::uint64_t>(m_top.size()) * static_cast<std::uint64_t>(n);
+  // The scheduler plans the OCS circuits of every top-level step and gates the steps that need new ones.
+  std::vector<scheduler::TopStep> top;
+  for (const auto& inst : m_top)
+    top.push_back({inst->step, inst->iteration});
+  m_scheduler = std::make_unique<scheduler::Scheduler>(m_spec, platform, std::move(top));
+  for (int e = 0; e < m_endpoints; ++e) {
+    platform.endpoint(e).set_program([this, e, n](accelerator::Accelerator& acc) {
+      // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
+      // stop the kernel, and rethrow it from run().
+      guard([&] {
+        for (std::size_t i = 0; i < m_top.size(); ++i) {
+          m_scheduler->before(i, e);
+          execute(*m_top[i], acc);
+          if (m_progress && e < n)
+            m_progress(Progress{++m_progress_done, m_progress_total, sc_core::sc_time_stamp().to_seconds()});
+        }
+        m_end[static_cast<std::size_t>(e)] = core::now_ticks();
+        m_done[static_cast<std::size_t>(e)] = 1;
+        // SystemC deletes a finished thread after finding it in its list of threads, searched from the
+        // newest; endpoints tend to finish oldest first (in rank order), which makes that quadratic in
+        // the endpoints (3% of a 4096-rank ring all-reduce). So programs end together: each waits for
+        // the last, and the kernel wakes the waiters of one event latest first.
+        if (++m_done_count < m_endpoints) {
+          sc_core::wait(m_all_done);
+        } else {
+          m_all_done.notify(sc_core::SC_ZERO_TIME);
+        }
+      });
+    });
+  }
+}
+
+std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, int n) {
+  auto inst = std::make_unique<Instance>();
+  inst->step = &step;
+  inst->iteration = iteration;
+  inst->id = m_next_id++;
+  inst->parts.assign(static_cast<std::size_t>(m_endpoints), Part{});
+  switch (step.kind) {
+    case Step::Kind::Collective: {
+      const auto& c = step.collective;
+      inst->group = c.ranks.empty() ? all_ranks(n) : c.ranks;
+      inst->algorithm = algorithm_of(m_spec, c);
+      auto& cached = m_plans[&step];
+      if (!cached) {
+        cached = workloads::find_collective(inst->algorithm)
+                     ->plan(c.op, inst->group, c.size_bytes, m_facts.collective);
+      }
+      inst->plan = cached;
+      for (std::size_t i = 0; i < inst->group.size(); ++i)
+        inst->parts[static_cast<std::size_t>(inst->group[i])] =
+            Part{cached.get(), static_cast<int>(i), nullptr};
+      if (inst->algorithm == "in_network") add_reducer_phases(*inst);
+      break;
+    }
+    case Step::Kind::Compute: {
+      const auto& c = step.compute;
+      inst->group = c.ranks.empty() ? all_ranks(n) : c.ranks;
+      inst->duration_s = c.has_work ? c.work_flop / m_spec.accelerator.compute_flops : c.duration_s;
+      inst->hbm_bytes = c.bytes;
+      if (c.bytes > 0)
+        inst->duration_s =
+            std::max(inst->duration_s, static_cast<double>(c.bytes) / m_spec.accelerator.hbm.bandwidth_Bps);
+      mark_all(*inst);
+      break;
+    }
+    case Step::Kind::Memory: {
+      const auto& m = step.memory;
+      inst->group = m.ranks.empty() ? all_ranks(n) : m.ranks;
+      inst->pool = m_facts.topo.pool_endpoint(m.pool);
+      const auto& pool = m_facts.topo
+                             .nodes[static_cast<std::size_t>(
+                                 m_facts.topo.endpoint_node[static_cast<std::size_t>(inst->pool)])]
+                             .pool;
+      inst->pool_latency_s = pool.latency_s;
+      // One phase: every rank moves its share to or from the pool; the pool serves them all at once.
+      inst->own.resize(inst->group.size() + 1);
+      Phase& pool_phase = inst->own.back().emplace_back();
+      for (std::size_t i = 0; i < inst->group.size(); ++i) {
+        Phase& ph = inst->own[i].emplace_back();
+        const int r = inst->group[i];
+        if (m.write) {
+          ph.sends.push_back({inst->pool, m.size_bytes, {}});
+          pool_phase.recvs.push_back({r, m.size_bytes, {}});
+        } else {
+          // A read is asked for: the rank sends a request and receives the data; the pool answers each
+          // request on its own (see execute), so it never sends before a rank has reached the step.
+          ph.sends.push_back({inst->pool, kReadRequestBytes, {}});
+          ph.recvs.push_back({inst->pool, m.size_bytes, {}});
+          pool_phase.recvs.push_back({r, kReadRequestBytes, {}});
+          pool_phase.sends.push_back({r, m.size_bytes, {}});
+        }
+        inst->parts[static_cast<std::size_t>(r)].own = &inst->own[i];
+      }
+      inst->parts[static_cast<std::size_t>(inst->pool)].own = &inst->own.back();
+      break;
+    }
+    case Step::Kind::Traffic: {
+      inst->messages =
+          workloads::traffic_messages(step.traffic, n, m_seed, workloads::traffic_salt(step.key, iteration));
+      std::vector<bool> in(static_cast<std::size_t>(n), false);
+      for (const auto& m : inst->messages)
+        in[static_cast<std::size_t>(m.src)] = in[static_cast<std::size_t>(m.dst)] = true;
+      for (int r = 0; r < n; ++r)
+        if (in[static_cast<std::size_t>(r)]) inst->group.push_back(r);
+      mark_all(*inst);
+      break;
+    }
+    case Step::Kind::Parallel: {
+      std::vector<bool> in(static_cast<std::size_t>(m_endpoints), false);
+      for (const Step& child : step.children) {
+        inst->children.push_back(instantiate(child, iteration, n));
+        for (int e = 0; e < m_endpoints; ++e)
+          if (inst->children.back()->participates(e)) in[static_cast<std::size_t>(e)] = true;
+      }
+      for (int e = 0; e < m_endpoints; ++e)
+        if (in[static_cast<std::size_t>(e)]) {
+          if (e < n) inst->group.push_back(e);
+          inst->parts[static_cast<std::size_t>(e)].own = &m_empty;
+        }
+      break;
+    }
+  }
+  return inst;
+}
+
+void Runner::mark_all(Instance& inst) {
+  for (int r : inst.group)
+    inst.parts[static_cast<std::size_t>(r)].own = &m_empty;
+}
+
+// in_network: every rank's transfers with kInNetwork are mirrored into the reduction engine's phases.
+void Runner::add_reducer_phases(Instance& inst) {
+  std::string why;
+  const int reducer = reducer_for(m_facts, inst.group, &why);
+  // in_network's plan is its built schedule.
+  const workloads::Schedule* built = inst.plan->materialized();
+  if (built == nullptr) throw core::SimulationError("in_network needs a built schedule");
+  const auto& schedule = *built;
+  inst.own.assign(1, std::vector<Phase>(schedule.front().size()));
+  auto& mine = inst.own.front();
+  for (std::size_t i = 0; i < schedule.size(); ++i) {
+    for (std::size_t k = 0; k < schedule[i].size(); ++k) {
+      for (const auto& t : schedule[i][k].sends)
+        if (t.peer == kInNetwork) mine[k].recvs.push_back({inst.group[i], t.bytes, t.chunks});
+      for (const auto& t : schedule[i][k].recvs)
+        if (t.peer == kInNetwork) mine[k].sends.push_back({inst.group[i], t.bytes, t.chunks});
+    }
+  }
+  inst.pool = reducer;
+  inst.parts[static_cast<std::size_t>(reducer)].own = &mine;
+}
+
+// Runs `part`'s phases for `acc`, blocking the calling thread until the last completes. The phases are
+// driven by completions, not by the thread: one wake-up per step and rank instead of one per phase.
+void Runner::run_phases(Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank) {
+  // On the heap rather than the thread's stack: the machines of one step sit together in memory, where the
+  // fabric's completions reach them, instead of one per rank's stack.
+  auto machine = std::make_unique<PhaseMachine>(*this, inst, acc, part, is_rank);
+  machine->run();
+  machine->wait();
+}
+
+void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
+  const int me = acc.rank();
+  const Part& part = inst.parts[static_cast<std::size_t>(me)];
+  if (!part.active()) return;
+  const bool is_rank = me < m_spec.ranks();
+  const core::Tick entered = core::now_ticks();
+  if (is_rank) inst.start = std::min(inst.start, entered);
+  if (is_rank && m_recorder) m_recorder->step_begin(me, inst.id, *inst.step, inst.iteration, inst.algorithm);
+  switch (inst.step->kind) {
+    case Step::Kind::Collective:
+      run_phases(inst, acc, part, is_rank);
+      break;
+    case Step::Kind::Memory: {
+      const bool write = inst.step->memory.write;
+      const std::uint64_t size = inst.step->memory.size_bytes;
+      if (!is_rank) {
+        // The pool's media spends its energy per byte moved (modules/memory_pool/memory_pool.md).
+        memory_pool::Media& media =
+            *m_platform->pool_media_at(m_facts.topo.endpoint_node[static_cast<std::size_t>(inst.pool)]);
+        const double moved = static_cast<double>(size * inst.group.size());
+        media.access(moved);
+        if (write) {
+          run_phases(inst, acc, part, is_rank);
+        } else {
+          // Each read request is served on its own: after it arrives and the pool's access latency, the data.
+          const std::uint64_t tag = inst.id << 24;
+          const auto cls = static_cast<std::uint8_t>(inst.step->memory.cls);
+          std::vector<sc_core::sc_process_handle> served;
+          for (int r : inst.group) {
+            served.push_back(sc_core::sc_spawn([this, &inst, &acc, r, tag, cls, size] {
+              guard([&] {
+                accelerator::Completion asked;
+                acc.recv(r, kReadRequestBytes, tag, asked);
+                asked.wait();
+                if (inst.pool_latency_s > 0.0)
+                  sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
+                accelerator::Completion sent;
+                acc.send(r, size, cls, tag, sent, &inst.tally);
+                sent.wait();
+              });
+            }));
+          }
+          for (auto& t : served)
+            if (!t.terminated()) sc_core::wait(t.terminated_event());
+        }
+        if (m_recorder)
+          m_recorder->charged(core::Category::MemoryPool, entered, core::now_ticks(),
+                              memory_pool::Params::energy_j(moved, media.params()));
+        break;
+      }
+      if (is_rank && m_scheduler->defers(*inst.step)) {
+        // A bulk checkpoint with a deadline waits for idle windows (engine/scheduler/scheduler.h).
+        const core::Tick held = m_scheduler->write_deferred(acc, inst.pool, size, inst.id << 24, &inst.tally,
+                                                            *inst.step, inst.start);
+        inst.held = std::max(inst.held, held);
+      } else {
+        run_phases(inst, acc, part, is_rank);
+      }
+      // A write is durable once the pool has committed it.
+      if (is_rank && write && inst.pool_latency_s > 0.0)
+        sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
+      break;
+    }
+    case Step::Kind::Compute:
+      if (inst.hbm_bytes > 0) acc.hbm().reserve(inst.hbm_bytes);
+      if (is_rank && m_recorder && inst.duration_s > 0.0) m_recorder->compute_begin(me);
+      acc.compute(inst.duration_s);
+      if (is_rank && m_recorder && inst.duration_s > 0.0) m_recorder->compute_end(me);
+      // As long as the rank waited: whole ticks.
+      if (is_rank && inst.duration_s > 0.0)
+        inst.compute_rank_s += core::to_seconds(core::to_ticks(inst.duration_s));
+      break;
+    case Step::Kind::Traffic:
+      run_traffic(acc, inst.messages, inst.step->traffic.size_bytes,
+                  static_cast<std::uint8_t>(inst.step->traffic.cls), inst.id << 24, &inst.tally);
+      break;
+    case Step::Kind::Parallel: {
+      std::vector<sc_core::sc_process_handle> threads;
+      for (auto& child : inst.children) {
+        if (!child->participates(me)) continue;
+        Instance* c = child.get();
+        threads.push_back(sc_core::sc_spawn([this, c, &acc] { guard([&] { execute(*c, acc); }); }));
+      }
+      for (auto& t : threads)
+        if (!t.terminated()) sc_core::wait(t.terminated_event());
+      break;
+    }
+  }
+  if (is_rank) {
+    inst.end = std::max(inst.end, core::now_ticks());
+    inst.rank_ticks += core::now_ticks() - entered;
+    if (m_recorder) m_recorder->step_end(me, inst.id);
+  }
+}
+
+PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part,
+                           bool is_rank)
+    : m_runner(runner),
+      m_inst(inst),
+      m_acc(acc),
+      m_part(part),
+      m_is_rank(is_rank),
+      m_cls(static_cast<std::uint8_t>(inst.step->kind == Step::Kind::Memory ? inst.step->memory.cls
+                                                                            : inst.step->collective.cls)),
+      m_count(part.phases()) {}
+
+void PhaseMachine::run() {
+  while (m_k < m_count) {
+    // Hold the completion open while posting, so that receives whose data is already here cannot end the
+    // phase before every operation of it is posted.
+    m_posting = true;
+    m_done.add();
+    post_next();
+    m_posting = false;
+    m_done.one_done();
+    if (m_done.outstanding() > 0) return;  // completed() continues
+    if (waits_for_hbm()) return;           // resume() continues
+    ++m_k;
+  }
+  m_finished = true;
+  m_finished_event.notify(sc_core::SC_ZERO_TIME);
+}
+
+void PhaseMachine::completed() {
+  if (m_posting) return;  // run() sees it once posting is over
+  if (!waits_for_hbm()) resume();
+}
+
+bool PhaseMachine::waits_for_hbm() {
+  if (m_hbm_done <= core::now_ticks()) return false;
+  m_runner.m_timers->push(m_hbm_done, this);
+  return true;
+}
+
+void PhaseMachine::resume() {
+  // Called from whichever process completed the phase: keep a failure whole for run() to rethrow.
+  m_runner.guard([&] {
+    ++m_k;
+    run();
+  });
+}
+
+void PhaseMachine::post_next() {
+  PostScratch& shared = m_runner.m_post_scratch;
+  if (!shared.busy) {
+    shared.busy = true;
+    post(m_part.phase(m_k, shared.phase), shared.recvs);
+    shared.busy = false;
+    return;
+  }
+  Phase own;
+  std::vector<std::pair<int, std::uint64_t>> sums;
+  post(m_part.phase(m_k, own), sums);
+}
+
+void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums) {
+  const std::uint64_t tag = (m_inst.id << 24) | static_cast<std::uint64_t>(m_k);
+  std::uint64_t hbm = ph.reduce_bytes;
+  for (const auto& s : ph.sends) {
+    m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, s.bytes, m_cls, tag, m_done, &m_inst.tally);
+    hbm += s.bytes;
+  }
+  // Receives from one peer in one phase add up: post them as one, so that data that already arrived for all
+  // of them never exceeds what is posted. Most phases receive from a few distinct peers: those are posted as
+  // they are.
+  const auto peer_of = [&](const workloads::Transfer& r) {
+    return r.peer == kInNetwork ? m_inst.pool : r.peer;
+  };
+  constexpr std::size_t kFew = 4;
+  bool distinct = ph.recvs.size() <= kFew;
+  for (std::size_t i = 0; distinct && i < ph.recvs.size(); ++i)
+    for (std::size_t j = 0; distinct && j < i; ++j)
+      distinct = peer_of(ph.recvs[i]) != peer_of(ph.recvs[j]);
+  if (distinct) {
+    for (const auto& r : ph.recvs) {
+      m_acc.recv(peer_of(r), r.bytes, tag, m_done);
+      hbm += r.bytes;
+    }
+  } else {
+    sums.clear();
+    for (const auto& r : ph.recvs) {
+      const int peer = peer_of(r);
+      auto it = std::find_if(sums.begin(), sums.end(), [peer](const auto& e) { return e.first == peer; });
+      if (it == sums.end()) {
+        sums.emplace_back(peer, r.bytes);
+      } else {
+        it->second += r.bytes;
+      }
+      hbm += r.bytes;
+    }
+    for (const auto& [peer, bytes] : sums)
+      m_acc.recv(peer, bytes, tag, m_done);
+  }
+  // A rank reads what it sends and writes what it receives (and reads its operand to reduce) in its HBM,
+  // pipelined with the transfers: the phase takes the longer of the two.
+  m_hbm_done = m_is_rank && hbm > 0 && m_inst.step->kind == Step::Kind::Collective
+                   ? m_acc.hbm().reserve(hbm, !ph.recvs.empty())
+                   : 0;
+}
+
+}  // namespace pjbit::engine::detail

@@ -1,0 +1,242 @@
+// The engine's inside, shared by its chapters (validate.cpp, program.cpp, gather.cpp, simulation.cpp): what
+// the engine knows of a platform before elaborating it (Facts), a workload's steps made into per-endpoint
+// programs (Instance, Part), the phase machines that play a collective's phases on an endpoint, and the
+// Runner that elaborates, runs the kernel and gathers. Not part of the library's interface.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/event_queue.h"
+#include "core/time.h"
+#include "engine/scheduler/scheduler.h"
+#include "engine/simulation.h"
+#include "platforms/platform.h"
+#include "platforms/routing.h"
+#include "platforms/topology.h"
+#include "power/usage.h"
+#include "workloads/i_collective.h"
+#include "workloads/traffic.h"
+
+namespace pjbit::engine {
+
+class Recorder;
+namespace flow {
+class FlowNetwork;
+}
+
+namespace detail {
+
+using workloads::Op;
+using workloads::Phase;
+using workloads::Step;
+
+// What a rank sends a pool to ask for a read.
+constexpr std::uint64_t kReadRequestBytes = 64;
+
+// The peer id a schedule uses for "the reduction engine of the switch the group hangs off" (in_network).
+constexpr int kInNetwork = -1;
+
+// Every rank of an n-rank platform, in order.
+std::vector<int> all_ranks(int n);
+
+// What the engine needs of a platform before any module exists: its topology, for routing checks.
+struct Facts {
+  const platforms::PlatformSpec& spec;
+  platforms::Topology topo;
+  platforms::Router router;
+  workloads::TopologyFacts collective;
+  // Plans made while validating, kept for the run (a built schedule can be large: make it once).
+  std::map<const Step*, std::shared_ptr<const workloads::SchedulePlan>> plans;
+  explicit Facts(const platforms::PlatformSpec& s)
+      : spec(s), topo(platforms::make_topology(s)), router(topo) {
+    collective.inner_domain = s.tiers.size() > 1 ? s.domain_size(0) : 0;
+    if (s.tiers.size() == 1 && s.tiers[0].kind == "torus") collective.torus_dims = s.tiers[0].dims;
+  }
+};
+
+// The reduction engine that serves `group` with in_network, or an explanation of why there is none.
+int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why);
+// The algorithm a collective step runs: its own, or the platform's default for its op and group.
+std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c);
+// Checks one step (and its children) against the platform; throws core::InputError naming the step's key.
+void validate_step(Facts& f, const Step& step);
+
+// What one endpoint does in a step: phase `index` of a plan, or phases of its own (pools, reducers, and an
+// empty list for compute and parallel steps); nothing when neither is set.
+struct Part {
+  const workloads::SchedulePlan* plan = nullptr;
+  int index = 0;
+  const std::vector<Phase>* own = nullptr;
+  bool active() const { return plan != nullptr || own != nullptr; }
+  int phases() const { return plan != nullptr ? plan->phases(index) : static_cast<int>(own->size()); }
+  const Phase& phase(int k, Phase& scratch) const {
+    return plan != nullptr ? plan->phase(index, k, scratch) : (*own)[static_cast<std::size_t>(k)];
+  }
+};
+
+// One step of one iteration, with what each endpoint does in it.
+struct Instance {
+  const Step* step = nullptr;
+  int iteration = 0;
+  std::uint64_t id = 0;
+  std::vector<int> group;                               // participating ranks
+  std::vector<Part> parts;                              // per endpoint
+  std::shared_ptr<const workloads::SchedulePlan> plan;  // shared by iterations
+  std::vector<std::vector<Phase>> own;                  // phases made for this step (pools, reducers)
+  std::string algorithm;
+  double duration_s = 0.0;      // compute
+  std::uint64_t hbm_bytes = 0;  // compute: HBM traffic per rank
+  int pool = -1;                // memory: the pool's endpoint id
+  double pool_latency_s = 0.0;
+  std::vector<std::unique_ptr<Instance>> children;
+  std::vector<workloads::TrafficMessage> messages;  // traffic
+  // Gathered while running.
+  core::Tick start = std::numeric_limits<core::Tick>::max();
+  core::Tick end = 0;
+  core::Tick rank_ticks = 0;    // summed over ranks: time in the step
+  double compute_rank_s = 0.0;  // summed over ranks: time computing in the step
+  core::Tick held = 0;          // a deferred checkpoint: the longest a rank held it
+  core::StepTally tally;
+  bool participates(int endpoint) const { return parts[static_cast<std::size_t>(endpoint)].active(); }
+};
+
+class Runner;
+
+// One endpoint's phases of one step, advanced by completions. A phase posts every send and receive at once
+// (receives from one peer added up) and reserves the HBM traffic it implies; it ends when all of them have
+// completed and the HBM is done, and the next phase starts at that instant.
+class PhaseMachine final : public accelerator::CompletionListener {
+ public:
+  PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank);
+  // Posts phases until one is outstanding (or none is left).
+  void run();
+  // Blocks the calling thread until the last phase has completed.
+  void wait() {
+    while (!m_finished)
+      sc_core::wait(m_finished_event);
+  }
+  // The HBM this phase waited for is done.
+  void resume();
+  void completed() override;
+
+ private:
+  // The phase's transfers are done; when its HBM traffic is not, schedules resume() for then (true).
+  bool waits_for_hbm();
+  // Generates phase m_k and posts it.
+  void post_next();
+  // Posts `ph`, summing receives from one peer in `sums` when it has to.
+  void post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums);
+
+  Runner& m_runner;
+  Instance& m_inst;
+  accelerator::Accelerator& m_acc;
+  Part m_part;
+  bool m_is_rank;
+  std::uint8_t m_cls;
+  int m_k = 0;
+  int m_count;
+  bool m_posting = false;
+  bool m_finished = false;
+  core::Tick m_hbm_done = 0;
+  accelerator::Completion m_done{this};
+  sc_core::sc_event m_finished_event;
+};
+
+// Where a generated phase is written and its receives are summed while it is posted. One per run, shared by
+// every machine: posting reads it at once and keeps nothing, and a buffer of each machine's own would be
+// one more cold cache line per rank and phase on a large fabric. A machine that posts while another is
+// posting (none does today) uses a buffer of its own instead.
+struct PostScratch {
+  Phase phase;
+  std::vector<std::pair<int, std::uint64_t>> recvs;
+  bool busy = false;
+};
+
+class Runner {
+ public:
+  Runner(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload, Facts& facts,
+         const RunOptions& options)
+      : m_spec(platform),
+        m_workload(workload),
+        m_facts(facts),
+        m_plans(facts.plans),
+        m_recorder(options.recorder),
+        m_progress(options.progress),
+        m_seed(options.seed),
+        m_direct_calls(options.direct_calls) {}
+
+  // Elaborates, programs, runs the kernel and gathers (simulation.cpp).
+  SimulationResult run();
+
+ private:
+  template <typename F>
+  void guard(F&& f) {
+    try {
+      f();
+    } catch (...) {
+      if (!m_failure) m_failure = std::current_exception();
+      sc_core::sc_stop();
+    }
+  }
+
+  // Makes every top-level step instance, the scheduler that gates them, and each endpoint's program.
+  void program(platforms::Platform& platform);
+  std::unique_ptr<Instance> instantiate(const Step& step, int iteration, int n);
+
+  friend class PhaseMachine;
+  PostScratch m_post_scratch;
+
+  void mark_all(Instance& inst);
+
+  // in_network: every rank's transfers with kInNetwork are mirrored into the reduction engine's phases.
+  void add_reducer_phases(Instance& inst);
+
+  // Runs `part`'s phases for `acc`, blocking the calling thread until the last completes. The phases are
+  // driven by completions, not by the thread: one wake-up per step and rank instead of one per phase.
+  void run_phases(Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank);
+
+  void execute(Instance& inst, accelerator::Accelerator& acc);
+
+  void check_finished(platforms::Platform& platform);
+
+  StepResult result_of(const Instance& inst) const;
+
+  SimulationResult gather(platforms::Platform& platform, core::Tick end);
+  // What power/ prices, in one walk of the module tree (gather.cpp).
+  power::Usage usage_of(platforms::Platform& platform, const SimulationResult& r) const;
+
+  const platforms::PlatformSpec& m_spec;
+  const workloads::WorkloadSpec& m_workload;
+  Facts& m_facts;
+  int m_endpoints = 0;
+  std::vector<std::unique_ptr<Instance>> m_top;
+  std::map<const Step*, std::shared_ptr<const workloads::SchedulePlan>>& m_plans;
+  std::unique_ptr<core::EventQueue<PhaseMachine*>> m_timers;  // phases waiting for their HBM
+  std::vector<core::Tick> m_end;
+  std::vector<char> m_done;  // per endpoint: its program has ended
+  int m_done_count = 0;
+  sc_core::sc_event m_all_done;  // the last program has ended
+  std::uint64_t m_next_id = 0;
+  std::exception_ptr m_failure;
+  Recorder* m_recorder;  // null unless the timeline is recorded
+  std::function<void(const Progress&)> m_progress;
+  std::uint64_t m_progress_done = 0;
+  std::uint64_t m_progress_total = 0;
+  const std::vector<Phase> m_empty;
+  std::uint64_t m_seed;
+  bool m_direct_calls;
+  std::unique_ptr<scheduler::Scheduler> m_scheduler;
+  platforms::Platform* m_platform = nullptr;  // while it runs
+  std::string m_engine = "packet";            // the transport that runs: packet | flow
+  flow::FlowNetwork* m_flows = nullptr;       // the flow transport, while a flow run lasts
+};
+
+}  // namespace detail
+}  // namespace pjbit::engine
