@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "core/units.h"
 #include "core/yaml_support.h"
+#include "platforms/component_reader.h"
 #include "platforms/tech/presets.h"
 
 namespace pjbit::platforms {
@@ -20,16 +21,14 @@ using core::YamlDoc;
 
 constexpr int kMaxRanks = 65536;
 constexpr int kMaxDims = 8;
-constexpr int kMaxStack = 64;
 constexpr std::uint64_t kMinPacket = 64;
 constexpr std::uint64_t kMaxPacket = std::uint64_t{64} << 20;
 
-const std::vector<std::string_view> kLinkCategories = {"serdes", "retimer", "dsp", "laser",
-                                                       "switch", "ocs",     "nic"};
-const std::vector<std::string_view> kRegimes = {"package", "board", "rack", "row"};
-
-std::string example(Dim dim) {
-  return std::string(core::dim_name(dim)) + " such as " + std::string(core::dim_example(dim));
+// A component's keys with `preset` first: a platform may start any component from a preset.
+std::vector<std::string_view> with_preset(const std::vector<std::string_view>& keys) {
+  std::vector<std::string_view> out = {"preset"};
+  out.insert(out.end(), keys.begin(), keys.end());
+  return out;
 }
 
 // The names of every preset of a kind, for messages.
@@ -63,54 +62,8 @@ std::string read_name(const MapReader& m, std::string_view key, const std::strin
   return name;
 }
 
-// A rate or compute figure that must be above zero.
-double positive(const MapReader& m, std::string_view key, Dim dim) {
-  const double value = *m.quantity(key, dim);
-  if (!(value > 0.0))
-    m.fail(key, "expected " + example(dim) + " above zero, got " + core::describe(m.node(key)));
-  return value;
-}
-
-StackElement read_stack_element(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path, {"category", "energy", "power", "count", "latency"}, "a stack element");
-  StackElement e;
-  e.loc = m.loc();
-  if (!m.has("category")) m.fail_missing("category", "one of " + core::join_names(kLinkCategories));
-  e.category = *m.choice("category", kLinkCategories);
-  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) e.energy_pj_per_bit = *v;
-  if (auto v = m.quantity("power", Dim::Power)) e.power_w = *v;
-  if (auto v = m.integer("count", 1, 1'000'000)) e.count = static_cast<int>(*v);
-  if (auto v = m.quantity("latency", Dim::Time)) e.latency_s = *v;
-  return e;
-}
-
-// The optical part of a link: its budget, connectors and external laser (fields override the preset's).
-OpticsSpec read_optics(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
-                       OpticsSpec optics) {
-  const MapReader m(doc, node, path, {"budget", "connector_loss", "connectors", "laser"},
-                    "an optics description");
-  optics.present = true;
-  if (auto v = m.quantity("budget", Dim::Loss)) optics.budget_db = *v;
-  if (auto v = m.quantity("connector_loss", Dim::Loss)) optics.connector_loss_db = *v;
-  if (auto v = m.integer("connectors", 0, 100)) optics.connectors = static_cast<int>(*v);
-  if (optics.budget_db <= 0.0) m.fail_missing("budget", "the optics' loss budget such as \"4 dB\"");
-  if (m.has("laser")) {
-    const MapReader l(doc, m.node("laser"), m.path("laser"), {"optical_power", "efficiency", "count"},
-                      "an external laser source");
-    if (auto v = l.quantity("optical_power", Dim::Power)) optics.laser_optical_power_w = *v;
-    if (auto v = l.number("efficiency", 0.0, 1.0)) optics.laser_wall_plug_efficiency = *v;
-    if (auto v = l.integer("count", 0, 1'000'000)) optics.lasers = static_cast<int>(*v);
-    if (optics.lasers > 0 && optics.laser_wall_plug_efficiency <= 0.0)
-      l.fail("efficiency", "a laser needs a wall-plug efficiency above 0 (optical out / electrical in)");
-  }
-  return optics;
-}
-
 LinkSpec read_link(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path,
-                    {"preset", "bandwidth", "latency", "overhead", "stack", "energy", "static_power",
-                     "optics", "regime", "bandwidth_density"},
-                    "a link");
+  const MapReader m(doc, node, path, with_preset(kLinkKeys), "a link");
   LinkSpec link;
   const bool from_preset = m.has("preset");
   if (from_preset) {
@@ -118,145 +71,55 @@ LinkSpec read_link(const YamlDoc& doc, const YAML::Node& node, const std::string
     link.preset = *m.string("preset");
   }
   link.loc = m.loc();
-
-  if (m.has("bandwidth")) {
-    link.bandwidth_Bps = positive(m, "bandwidth", Dim::DataRate);
-  } else if (!from_preset) {
-    m.fail_missing("bandwidth", example(Dim::DataRate));
-  }
-  if (auto v = m.quantity("latency", Dim::Time)) {
-    link.latency_s = *v;
-  } else if (!from_preset) {
-    m.fail_missing("latency", example(Dim::Time));
-  }
-  if (auto v = m.number("overhead", 0.0, 1.0, true)) link.overhead = *v;
-
-  if (m.has("energy") && m.has("stack")) {
-    m.fail("energy", "give either energy (one serdes element) or stack, not both");
-  }
-  if (m.has("energy")) {
-    StackElement e;
-    e.category = "serdes";
-    e.energy_pj_per_bit = *m.quantity("energy", Dim::EnergyPerBit);
-    e.loc = m.loc("energy");
-    link.stack = {e};
-  }
-  if (m.has("stack")) {
-    const YAML::Node stack = m.node("stack");
-    if (!stack.IsSequence()) {
-      m.fail("stack",
-             "expected a list of stack elements such as [{ category: serdes, energy: 2 pJ/bit }], got " +
-                 core::describe(stack));
-    }
-    link.stack.clear();
-    int index = 0;
-    for (auto it = stack.begin(); it != stack.end(); ++it, ++index) {
-      const std::string element_path = m.path("stack") + "." + std::to_string(index);
-      if (index >= kMaxStack) {
-        throw core::InputError(doc.loc(*it, element_path), m.path("stack"),
-                               "a stack has at most " + std::to_string(kMaxStack) + " elements");
-      }
-      link.stack.push_back(read_stack_element(doc, *it, element_path));
-    }
-  }
-  if (auto v = m.quantity("static_power", Dim::Power)) link.static_power_w = *v;
-  if (m.has("optics")) link.optics = read_optics(doc, m.node("optics"), m.path("optics"), link.optics);
-  if (auto v = m.choice("regime", kRegimes)) link.regime = *v;
-  if (m.has("bandwidth_density"))
-    link.bandwidth_density_Bps_per_m = positive(m, "bandwidth_density", Dim::BandwidthDensity);
+  read_link_keys(doc, m, link, from_preset);
   return link;
 }
 
 SwitchSpec read_switch(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path,
-                    {"preset", "latency", "energy", "static_power", "radix", "store_and_forward",
-                     "port_bandwidth", "in_network", "reduction_bandwidth", "regime", "faceplate_ports"},
-                    "a switch");
+  const MapReader m(doc, node, path, with_preset(kSwitchKeys), "a switch");
   SwitchSpec sw;
   if (m.has("preset")) {
     sw = find_preset(m, "switch").sw;
     sw.preset = *m.string("preset");
   }
   sw.loc = m.loc();
-  if (auto v = m.quantity("latency", Dim::Time)) sw.latency_s = *v;
-  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) sw.energy_pj_per_bit = *v;
-  if (auto v = m.quantity("static_power", Dim::Power)) sw.static_power_w = *v;
-  if (auto v = m.integer("radix", 2, 4096)) sw.radix = static_cast<int>(*v);
-  if (auto v = m.boolean("store_and_forward")) sw.store_and_forward = *v;
-  if (m.has("port_bandwidth")) sw.port_bandwidth_Bps = positive(m, "port_bandwidth", Dim::DataRate);
-  if (auto v = m.boolean("in_network")) sw.in_network_reduction = *v;
-  if (m.has("reduction_bandwidth")) {
-    sw.reduction_bandwidth_Bps = positive(m, "reduction_bandwidth", Dim::DataRate);
-    if (!sw.in_network_reduction)
-      m.fail("reduction_bandwidth", "only a switch with in_network: true reduces");
-  }
-  if (auto v = m.choice("regime", kRegimes)) sw.regime = *v;
-  if (auto v = m.integer("faceplate_ports", 1, 100000)) sw.faceplate_ports = static_cast<int>(*v);
+  read_switch_keys(m, sw);
   return sw;
 }
 
 AcceleratorSpec read_accelerator(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path,
-                    {"preset", "compute", "hbm", "router_latency", "idle_power", "compute_power"},
-                    "an accelerator");
+  const MapReader m(doc, node, path, with_preset(kAcceleratorKeys), "an accelerator");
   AcceleratorSpec acc;
   if (m.has("preset")) {
     acc = find_preset(m, "accelerator").accelerator;
     acc.preset = *m.string("preset");
   }
   acc.loc = m.loc();
-  if (m.has("compute")) acc.compute_flops = positive(m, "compute", Dim::ComputeRate);
-  if (m.has("hbm")) {
-    const MapReader h(doc, m.node("hbm"), m.path("hbm"), {"bandwidth", "latency", "energy", "capacity"},
-                      "an HBM description");
-    if (auto v = h.quantity("latency", Dim::Time)) acc.hbm.latency_s = *v;
-    if (h.has("bandwidth")) acc.hbm.bandwidth_Bps = positive(h, "bandwidth", Dim::DataRate);
-    if (auto v = h.quantity("energy", Dim::EnergyPerBit)) acc.hbm.energy_pj_per_bit = *v;
-    if (auto v = h.bytes("capacity")) acc.hbm.capacity_bytes = *v;
-  }
-  if (auto v = m.quantity("router_latency", Dim::Time)) acc.router_latency_s = *v;
-  if (auto v = m.quantity("idle_power", Dim::Power)) acc.idle_power_w = *v;
-  if (auto v = m.quantity("compute_power", Dim::Power)) acc.compute_power_w = *v;
-  // Computing never draws less than idling (0 stands for "the idle power").
-  if (acc.compute_power_w > 0.0 && acc.compute_power_w < acc.idle_power_w) {
-    const std::string key = m.has("compute_power") ? "compute_power" : "idle_power";
-    m.fail(key, "expected compute_power (" + core::format_number(acc.compute_power_w) +
-                    " W) to be at least idle_power (" + core::format_number(acc.idle_power_w) + " W)");
-  }
+  read_accelerator_keys(doc, m, acc);
   return acc;
 }
 
 OcsSpec read_ocs(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path,
-                    {"preset", "ports", "reconfiguration", "insertion_loss", "power", "regime"}, "an OCS");
+  const MapReader m(doc, node, path, with_preset(kOcsKeys), "an OCS");
   OcsSpec ocs;
   if (m.has("preset")) {
     ocs = find_preset(m, "ocs").ocs;
     ocs.preset = *m.string("preset");
   }
   ocs.loc = m.loc();
-  if (auto v = m.integer("ports", 2, 100000)) ocs.ports = static_cast<int>(*v);
-  if (auto v = m.quantity("reconfiguration", Dim::Time)) ocs.reconfiguration_s = *v;
-  if (auto v = m.quantity("insertion_loss", Dim::Loss)) ocs.insertion_loss_db = *v;
-  if (auto v = m.quantity("power", Dim::Power)) ocs.power_w = *v;
-  if (auto v = m.choice("regime", kRegimes)) ocs.regime = *v;
+  read_ocs_keys(m, ocs);
   return ocs;
 }
 
 NicSpec read_nic(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path, {"preset", "latency", "energy", "static_power", "bandwidth_density"},
-                    "a NIC");
+  const MapReader m(doc, node, path, with_preset(kNicKeys), "a NIC");
   NicSpec nic;
   if (m.has("preset")) {
     nic = find_preset(m, "nic").nic;
     nic.preset = *m.string("preset");
   }
   nic.loc = m.loc();
-  if (auto v = m.quantity("latency", Dim::Time)) nic.latency_s = *v;
-  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) nic.energy_pj_per_bit = *v;
-  if (auto v = m.quantity("static_power", Dim::Power)) nic.static_power_w = *v;
-  if (m.has("bandwidth_density"))
-    nic.bandwidth_density_Bps_per_m = positive(m, "bandwidth_density", Dim::BandwidthDensity);
+  read_nic_keys(m, nic);
   return nic;
 }
 
@@ -518,9 +381,9 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
 }
 
 MemoryPoolSpec read_pool(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path,
-                    {"preset", "name", "attach", "bandwidth", "latency", "energy", "capacity"},
-                    "a memory pool");
+  std::vector<std::string_view> keys = {"preset", "name", "attach"};
+  keys.insert(keys.end(), kPoolKeys.begin(), kPoolKeys.end());
+  const MapReader m(doc, node, path, keys, "a memory pool");
   MemoryPoolSpec pool;
   if (m.has("preset")) {
     pool = find_preset(m, "memory").memory;
@@ -531,15 +394,7 @@ MemoryPoolSpec read_pool(const YamlDoc& doc, const YAML::Node& node, const std::
   pool.name = read_name(m, "name", "a pool name such as pool0");
   if (!m.has("attach")) m.fail_missing("attach", "the name of the tier the pool hangs off");
   pool.attach = *m.string("attach", "a tier name");
-  if (m.has("bandwidth")) {
-    pool.bandwidth_Bps = positive(m, "bandwidth", Dim::DataRate);
-  } else if (pool.bandwidth_Bps <= 0.0) {
-    m.fail_missing("bandwidth", example(Dim::DataRate));
-  }
-  if (auto v = m.quantity("latency", Dim::Time)) pool.latency_s = *v;
-  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) pool.energy_pj_per_bit = *v;
-  if (auto v = m.bytes("capacity")) pool.capacity_bytes = *v;
-  if (pool.capacity_bytes == 0) m.fail_missing("capacity", example(Dim::DataSize));
+  read_pool_keys(m, pool);
   return pool;
 }
 
@@ -632,9 +487,9 @@ LinkSleepSpec read_link_sleep(const YamlDoc& doc, const MapReader& top) {
   sleep.enabled = true;
   sleep.loc = s.loc();
   if (!s.has("after")) s.fail_missing("after", "the idle time after which a link sleeps, such as \"10 us\"");
-  sleep.after_s = positive(s, "after", Dim::Time);
+  sleep.after_s = positive_quantity(s, "after", Dim::Time);
   if (!s.has("wake")) s.fail_missing("wake", "the time a sleeping link takes to wake, such as \"1 us\"");
-  sleep.wake_s = positive(s, "wake", Dim::Time);
+  sleep.wake_s = positive_quantity(s, "wake", Dim::Time);
   if (auto v = s.number("power", 0.0, 1.0)) sleep.power_fraction = *v;
   return sleep;
 }
@@ -647,9 +502,9 @@ PackagingSpec read_packaging(const YamlDoc& doc, const MapReader& top) {
   packaging.loc = p.loc();
   if (!p.has("shoreline"))
     p.fail_missing("shoreline", "the accelerator package's edge available for I/O, such as \"50 mm\"");
-  packaging.shoreline_m = positive(p, "shoreline", Dim::Length);
+  packaging.shoreline_m = positive_quantity(p, "shoreline", Dim::Length);
   if (p.has("bandwidth_density"))
-    packaging.bandwidth_density_Bps_per_m = positive(p, "bandwidth_density", Dim::BandwidthDensity);
+    packaging.bandwidth_density_Bps_per_m = positive_quantity(p, "bandwidth_density", Dim::BandwidthDensity);
   return packaging;
 }
 
@@ -681,7 +536,7 @@ RacksSpec read_racks(const YamlDoc& doc, const MapReader& top, const PlatformSpe
   }
   if (auto v = r.integer("network_rack_switches", 1, 100000))
     racks.network_rack_switches = static_cast<int>(*v);
-  if (r.has("power_limit")) racks.power_limit_w = positive(r, "power_limit", Dim::Power);
+  if (r.has("power_limit")) racks.power_limit_w = positive_quantity(r, "power_limit", Dim::Power);
   if (auto v = r.choice("cooling", {"air", "liquid", "immersion"})) racks.cooling = *v;
   return racks;
 }

@@ -18,6 +18,7 @@
 #include "platforms/platform.h"
 #include "platforms/loader.h"
 #include "platforms/tech/preset_table.h"
+#include "platforms/tech/presets.h"
 #include "power/density.h"
 #include "power/ledger.h"
 #include "report/html.h"
@@ -45,6 +46,7 @@ struct RunArgs {
   std::string power_window;
   std::uint64_t seed = 1;
   bool quiet = false;
+  std::vector<std::string> presets;
 };
 
 std::vector<core::Override> parse_overrides(const std::vector<std::string>& sets) {
@@ -138,6 +140,9 @@ int cmd_presets(bool as_json, bool as_markdown) {
   return kOk;
 }
 
+const char* const kPresetsHelp =
+    "also read the preset files in DIR (repeatable; after the shipped presets, before PJBIT_PRESET_PATH's)";
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
@@ -170,18 +175,22 @@ int main(int argc, char* argv[]) {
       "in 512 windows)");
   run_cmd->add_option("--seed", run.seed, "seed of every random choice (default 1)");
   run_cmd->add_flag("--quiet", run.quiet, "print no summary table and no progress bar");
+  run_cmd->add_option("--presets", run.presets, kPresetsHelp);
 
   std::string v_platform, v_workload;
-  std::vector<std::string> v_sets;
+  std::vector<std::string> v_sets, v_presets;
   auto* validate_cmd = app.add_subcommand("validate", "check the files and print what would be built");
   validate_cmd->add_option("PLATFORM", v_platform, "platform YAML file")->required();
   validate_cmd->add_option("WORKLOAD", v_workload, "workload YAML file");
   validate_cmd->add_option("--set", v_sets, "override a key: KEY=VALUE (repeatable)");
+  validate_cmd->add_option("--presets", v_presets, kPresetsHelp);
 
   bool presets_json = false, presets_markdown = false;
+  std::vector<std::string> p_presets;
   auto* presets_cmd = app.add_subcommand("presets", "list every technology preset with its source");
   auto* presets_json_flag = presets_cmd->add_flag("--json", presets_json, "as JSON");
   presets_cmd->add_flag("--markdown", presets_markdown, "as docs/presets.md")->excludes(presets_json_flag);
+  presets_cmd->add_option("--presets", p_presets, kPresetsHelp);
 
   SweepArgs sweep;
   auto* sweep_cmd =
@@ -191,6 +200,7 @@ int main(int argc, char* argv[]) {
   sweep_cmd->add_option("--jobs", sweep.jobs, "points run at once (default 1)");
   sweep_cmd->add_option("--shard", sweep.shard, "run only points i with i mod N = K-1: K/N");
   sweep_cmd->add_flag("--quiet", sweep.quiet, "print no progress lines");
+  sweep_cmd->add_option("--presets", sweep.presets, kPresetsHelp);
 
   CompareArgs compare;
   auto* compare_cmd =
@@ -218,6 +228,11 @@ int main(int argc, char* argv[]) {
   }
 
   try {
+    // Presets are read when first needed, from the shipped folder, these and PJBIT_PRESET_PATH's.
+    if (*run_cmd) platforms::tech::set_user_preset_folders(run.presets);
+    if (*validate_cmd) platforms::tech::set_user_preset_folders(v_presets);
+    if (*presets_cmd) platforms::tech::set_user_preset_folders(p_presets);
+    if (*sweep_cmd) platforms::tech::set_user_preset_folders(sweep.presets);
     if (*run_cmd) return cmd_run(run);
     if (*validate_cmd) return cmd_validate(v_platform, v_workload, v_sets);
     if (*presets_cmd) return cmd_presets(presets_json, presets_markdown);

@@ -527,8 +527,12 @@ class StopSignals {
 // elaborated only once per process. Every child is reaped, also when an exception leaves early.
 class Runner {
  public:
-  Runner(const Sweep& s, std::string out, int jobs, bool quiet)
-      : m_sweep(s), m_out(std::move(out)), m_jobs(static_cast<std::size_t>(jobs)), m_quiet(quiet) {}
+  Runner(const Sweep& s, std::string out, int jobs, bool quiet, std::vector<std::string> presets)
+      : m_sweep(s),
+        m_out(std::move(out)),
+        m_jobs(static_cast<std::size_t>(jobs)),
+        m_quiet(quiet),
+        m_presets(std::move(presets)) {}
   ~Runner() {
     for (Child& c : m_running) {
       ::kill(c.pid, SIGKILL);
@@ -596,6 +600,9 @@ class Runner {
     for (const std::string& a : {std::string("--json"), report_path(point), std::string("--quiet"),
                                  std::string("--seed"), std::to_string(m_sweep.seed)})
       args.push_back(a);
+    // The sweep's own preset folders (PJBIT_PRESET_PATH reaches the child through its environment).
+    for (const std::string& folder : m_presets)
+      args.push_back("--presets=" + folder);
     std::vector<char*> argv;
     for (auto& a : args)
       argv.push_back(a.data());
@@ -720,6 +727,7 @@ class Runner {
   std::string m_out;
   std::size_t m_jobs;
   bool m_quiet;
+  std::vector<std::string> m_presets;
   std::vector<Child> m_running;
   std::size_t m_total = 0;
   std::size_t m_finished = 0;
@@ -795,7 +803,7 @@ int cmd_sweep(const SweepArgs& args) {
   int ran = 0, failed = 0;
   {
     StopSignals signals;
-    Runner runner(sweep, args.out, args.jobs, args.quiet);
+    Runner runner(sweep, args.out, args.jobs, args.quiet, args.presets);
     runner.run(todo);
     code = runner.exit_code();
     ran = runner.ran();

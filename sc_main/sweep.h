@@ -4,15 +4,17 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace pjbit::cli {
 
 struct SweepArgs {
-  std::string file;    // the sweep YAML file
-  std::string out;     // the folder that receives the reports and results.csv
-  int jobs = 1;        // children running at once
-  std::string shard;   // "K/N", or empty for every point
-  bool quiet = false;  // no progress lines on stderr
+  std::string file;                  // the sweep YAML file
+  std::string out;                   // the folder that receives the reports and results.csv
+  int jobs = 1;                      // children running at once
+  std::string shard;                 // "K/N", or empty for every point
+  bool quiet = false;                // no progress lines on stderr
+  std::vector<std::string> presets;  // --presets folders, passed on to every point's run
 };
 
 // Validates the arguments, the sweep file and every point before running anything (bad input throws

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "platforms/spec.h"
+#include "platforms/tech/presets.h"
 
 namespace pjbit::platforms::tech {
 
@@ -16,13 +18,15 @@ double link_full_rate_pj_per_bit(const LinkSpec& link);
 // bandwidth (pJ/bit); the per-bit energy alone when the port bandwidth is 0.
 double switch_full_rate_pj_per_bit(const SwitchSpec& sw);
 
-// Every preset as a JSON array (name, kind, summary, source, confidence, then its parameters in base units
-// with unit-suffixed keys); pretty-printed, ends with a newline.
-std::string presets_json();
-// A table per kind with the key figures and confidence, then each preset's source; for the terminal.
-std::string presets_text();
-// docs/presets.md: a title, how the page is made, the conventions, and a table per kind with the key
-// figures, source and confidence.
-std::string presets_markdown();
+// Each takes the presets to show (all_presets() by default, which may throw core::InputError).
+// The presets as a JSON array (name, kind, summary, source, confidence, derivation when there is one, the
+// file, then the parameters in base units with unit-suffixed keys); pretty-printed, ends with a newline.
+std::string presets_json(const std::vector<Preset>& presets = all_presets());
+// A table per kind with the key figures and confidence, then each preset's source, derivation and file; for
+// the terminal.
+std::string presets_text(const std::vector<Preset>& presets = all_presets());
+// docs/presets.md: a title, how the page is made, how to add a preset, the conventions, and per kind a table
+// with the key figures, source and confidence, then the derivations.
+std::string presets_markdown(const std::vector<Preset>& presets = all_presets());
 
 }  // namespace pjbit::platforms::tech

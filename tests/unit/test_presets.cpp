@@ -1,10 +1,13 @@
-// Technology presets (platforms/tech/presets.cpp) and their tables (platforms/tech/preset_table.cpp): every
-// preset is sourced and well formed, the co-packaged-optics saving matches the sourced figures, and
-// docs/presets.md is exactly what `pjbit presets --markdown` prints.
+// Technology presets (the files platforms/tech/<kind>/*.yaml, read by platforms/tech/presets.cpp) and their
+// tables (platforms/tech/preset_table.cpp): every shipped file loads and every preset is sourced and well
+// formed, the co-packaged-optics saving matches the sourced figures, one's own preset folders add presets in
+// a stable order, a malformed preset file is one InputError naming its file, line, column and key, and
+// docs/presets.md is exactly what `pjbit presets --markdown` prints for the shipped presets.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -13,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/errors.h"
 #include "platforms/spec.h"
 #include "platforms/tech/preset_table.h"
 #include "platforms/tech/presets.h"
@@ -27,10 +31,16 @@ const std::set<std::string> kKinds = {"link", "switch", "accelerator", "ocs", "n
 const std::set<std::string> kLinkCategories = {"serdes", "retimer", "dsp", "laser", "switch", "ocs", "nic"};
 const std::set<std::string> kRegimes = {"package", "board", "rack", "row"};
 
+// The shipped presets, whatever PJBIT_PRESET_PATH holds where the test runs.
+const std::vector<Preset>& shipped() {
+  static const std::vector<Preset> presets = load_presets({{shipped_preset_folder(), ""}});
+  return presets;
+}
+
 const Preset& get(const std::string& kind, const std::string& name) {
-  const Preset* p = find_preset(kind, name);
-  if (p == nullptr) throw std::runtime_error("no " + kind + " preset " + name);
-  return *p;
+  for (const auto& p : shipped())
+    if (p.kind == kind && p.name == name) return p;
+  throw std::runtime_error("no " + kind + " preset " + name);
 }
 
 // What one bit costs on a link at line rate in both directions, computed here from the spec's fields:
@@ -47,12 +57,12 @@ double full_rate_pj(const LinkSpec& l) {
 }
 
 TEST(Presets, AtLeastThirty) {
-  EXPECT_GE(all_presets().size(), 30u);
+  EXPECT_GE(shipped().size(), 30u);
 }
 
 TEST(Presets, EveryPresetIsSourcedWithAnAllowedConfidence) {
   const std::regex kebab("^[a-z0-9]+(-[a-z0-9]+)*$");
-  for (const auto& p : all_presets()) {
+  for (const auto& p : shipped()) {
     SCOPED_TRACE(p.kind + " " + p.name);
     EXPECT_TRUE(std::regex_match(p.name, kebab)) << "not kebab-case";
     EXPECT_EQ(kKinds.count(p.kind), 1u);
@@ -70,7 +80,7 @@ TEST(Presets, EveryPresetIsSourcedWithAnAllowedConfidence) {
 
 TEST(Presets, NamesAreUniquePerKindAndMatchTheSpec) {
   std::set<std::pair<std::string, std::string>> seen;
-  for (const auto& p : all_presets()) {
+  for (const auto& p : shipped()) {
     EXPECT_TRUE(seen.insert({p.kind, p.name}).second) << "duplicate " << p.kind << " " << p.name;
     if (p.kind == "link") {
       EXPECT_EQ(p.link.preset, p.name);
@@ -105,7 +115,7 @@ TEST(Presets, TheNamesThePlatformsUseAreThere) {
 
 TEST(Presets, EveryKindIsCovered) {
   std::map<std::string, int> count;
-  for (const auto& p : all_presets())
+  for (const auto& p : shipped())
     ++count[p.kind];
   EXPECT_GE(count["link"], 15);
   EXPECT_GE(count["switch"], 6);
@@ -116,7 +126,7 @@ TEST(Presets, EveryKindIsCovered) {
 }
 
 TEST(Presets, LinksAreWellFormed) {
-  for (const auto& p : all_presets()) {
+  for (const auto& p : shipped()) {
     if (p.kind != "link") continue;
     SCOPED_TRACE(p.name);
     const LinkSpec& l = p.link;
@@ -144,7 +154,7 @@ TEST(Presets, OpticalLinksHaveOpticsWithABudget) {
   const std::set<std::string> optical = {"osfp-800g-dsp", "osfp-1p6t-dsp",   "lpo-800g",          "npo-1p6t",
                                          "cpo-1p6t",      "cpo-bailly-800g", "optical-io-teraphy"};
   const std::set<std::string> external_laser = {"cpo-1p6t", "cpo-bailly-800g", "optical-io-teraphy"};
-  for (const auto& p : all_presets()) {
+  for (const auto& p : shipped()) {
     if (p.kind != "link") continue;
     SCOPED_TRACE(p.name);
     const OpticsSpec& o = p.link.optics;
@@ -172,7 +182,7 @@ TEST(Presets, OpticalLinksHaveOpticsWithABudget) {
 }
 
 TEST(Presets, OtherKindsAreWellFormed) {
-  for (const auto& p : all_presets()) {
+  for (const auto& p : shipped()) {
     SCOPED_TRACE(p.kind + " " + p.name);
     if (p.kind == "switch") {
       EXPECT_GE(p.sw.radix, 2);
@@ -251,18 +261,20 @@ TEST(Presets, RetimerAndSwitchFiguresFollowTheirSources) {
 }
 
 TEST(PresetTable, JsonHasEveryPresetInBaseUnits) {
-  const auto j = nlohmann::ordered_json::parse(presets_json());
+  const auto j = nlohmann::ordered_json::parse(presets_json(shipped()));
   ASSERT_TRUE(j.is_array());
-  ASSERT_EQ(j.size(), all_presets().size());
+  ASSERT_EQ(j.size(), shipped().size());
   for (std::size_t i = 0; i < j.size(); ++i) {
     const auto& e = j[i];
-    const Preset& p = all_presets()[i];
+    const Preset& p = shipped()[i];
     SCOPED_TRACE(p.name);
     EXPECT_EQ(e["name"], p.name);
     EXPECT_EQ(e["kind"], p.kind);
     EXPECT_EQ(e["summary"], p.summary);
     EXPECT_EQ(e["source"], p.source);
     EXPECT_EQ(e["confidence"], p.confidence);
+    EXPECT_EQ(e["file"], p.file);
+    EXPECT_EQ(e.contains("derivation"), !p.derivation.empty());
     if (p.kind == "link") {
       EXPECT_DOUBLE_EQ(e["bandwidth_Bps"].get<double>(), p.link.bandwidth_Bps);
       EXPECT_DOUBLE_EQ(e["latency_s"].get<double>(), p.link.latency_s);
@@ -294,26 +306,304 @@ TEST(PresetTable, JsonHasEveryPresetInBaseUnits) {
 }
 
 TEST(PresetTable, TextNamesEveryPreset) {
-  const std::string text = presets_text();
-  for (const auto& p : all_presets())
+  const std::string text = presets_text(shipped());
+  for (const auto& p : shipped())
     EXPECT_NE(text.find(p.name + ": "), std::string::npos) << p.name;
 }
 
-// docs/presets.md never drifts from the presets. If this fails after a change to the presets, regenerate it:
+// docs/presets.md never drifts from the shipped presets. If this fails after a change to the presets,
+// regenerate it:
 //   build/pjbit presets --markdown > docs/presets.md
 TEST(PresetTable, DocsPresetsMdIsGenerated) {
   const std::string path = pjbit::testing::source_dir() + "/docs/presets.md";
   ASSERT_TRUE(pjbit::testing::file_exists(path)) << path
                                                  << " is missing; run: build/pjbit presets --markdown > "
                                                     "docs/presets.md";
-  EXPECT_TRUE(pjbit::testing::read_file(path) == presets_markdown())
+  // The shipped presets only, whatever PJBIT_PRESET_PATH holds where the test runs.
+  const std::vector<Preset> shipped = load_presets({{shipped_preset_folder(), ""}});
+  const std::string md = presets_markdown(shipped);
+  EXPECT_TRUE(pjbit::testing::read_file(path) == md)
       << "docs/presets.md differs from `pjbit presets --markdown`; regenerate it with: build/pjbit presets "
          "--markdown > docs/presets.md";
-  const std::string md = presets_markdown();
   EXPECT_EQ(md.rfind("# Technology presets\n", 0), 0u);
   EXPECT_NE(md.find("generated by `pjbit presets --markdown`"), std::string::npos);
-  for (const auto& p : all_presets())
+  for (const auto& p : shipped) {
     EXPECT_NE(md.find("| `" + p.name + "` |"), std::string::npos) << p.name;
+    if (!p.derivation.empty()) {
+      EXPECT_NE(md.find("- `" + p.name + "`: " + p.derivation + "\n"), std::string::npos) << p.name;
+    }
+  }
+}
+
+// ---- the files
+
+namespace fs = std::filesystem;
+using pjbit::testing::TempDir;
+
+// A valid link preset of one's own; the line numbers below refer to it.
+const char* kUserLink = R"(name: test-link
+kind: link
+summary: "a link for a test"
+confidence: estimate
+parameters:
+  bandwidth: 50 GB/s
+  latency: 100 ns
+  energy: 3 pJ/bit
+source: made up for a test
+)";
+
+// `text` with the line that starts with `prefix` replaced by `line` (removed when `line` is empty).
+std::string with_line(const std::string& text, const std::string& prefix, const std::string& line) {
+  std::string out;
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    const std::size_t end = text.find('\n', begin) + 1;
+    const std::string l = text.substr(begin, end - begin);
+    if (l.rfind(prefix, 0) == 0) {
+      if (!line.empty()) out += line + "\n";
+    } else {
+      out += l;
+    }
+    begin = end;
+  }
+  return out;
+}
+
+std::string two_digits(std::size_t n) {
+  return (n < 10 ? "0" : "") + std::to_string(n);
+}
+
+TEST(PresetFiles, TheShippedFolderOfABuildIsTheSourceTrees) {
+  EXPECT_EQ(fs::canonical(shipped_preset_folder()),
+            fs::canonical(pjbit::testing::source_dir() + "/platforms/tech"));
+}
+
+// Every shipped file loads on its own, lives in the folder of its kind and is named NN-<name>.yaml with NN
+// counting from 01 in each kind; loaded together they come in kind order, then file order.
+TEST(PresetFiles, EveryShippedFileLoadsAndIsNamedByItsKindOrderAndName) {
+  const std::string folder = shipped_preset_folder();
+  std::map<std::string, std::vector<std::string>> files;  // kind folder -> file names
+  for (const auto& entry : fs::recursive_directory_iterator(folder))
+    if (entry.path().extension() == ".yaml")
+      files[entry.path().parent_path().filename().string()].push_back(entry.path().filename().string());
+  std::vector<std::string> expected_order;
+  std::size_t count = 0;
+  for (std::string_view kind : preset_kinds()) {
+    auto& names = files[std::string(kind)];
+    std::sort(names.begin(), names.end());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::string path = folder + "/" + std::string(kind) + "/" + names[i];
+      SCOPED_TRACE(path);
+      const Preset p = parse_preset(pjbit::testing::read_file(path), path);
+      EXPECT_EQ(p.kind, kind);
+      EXPECT_EQ(names[i], two_digits(i + 1) + "-" + p.name + ".yaml");
+      EXPECT_EQ(p.file, path);
+      expected_order.push_back(p.name);
+      ++count;
+    }
+  }
+  EXPECT_EQ(files.size(), preset_kinds().size()) << "a folder that is no kind";
+  const std::vector<Preset> all = load_presets({{folder, ""}});
+  ASSERT_EQ(all.size(), count);
+  for (std::size_t i = 0; i < all.size(); ++i)
+    EXPECT_EQ(all[i].name, expected_order[i]);
+}
+
+TEST(PresetFiles, OnesOwnFoldersComeAfterTheShippedOnesInKindThenFolderThenPathOrder) {
+  TempDir a, b;
+  fs::create_directories(a.path() + "/sub");
+  fs::create_directories(a.path() + "/.hidden");
+  a.write("z.yaml", with_line(kUserLink, "name:", "name: a-z"));
+  a.write("sub/m.yaml", with_line(kUserLink, "name:", "name: a-sub-m"));
+  a.write(".hidden/x.yaml", "not read: [");
+  a.write(".swap.yaml", "not read: [");
+  a.write("notes.txt", "not a preset");
+  b.write("b.yaml", R"(name: b-switch
+kind: switch
+summary: "a switch for a test"
+confidence: low
+parameters: { radix: 8, latency: 100 ns, energy: 1 pJ/bit }
+source: made up
+)");
+  b.write("a.yaml", with_line(kUserLink, "name:", "name: b-a"));
+  const std::string shipped = shipped_preset_folder();
+  const std::vector<Preset> all = load_presets(
+      {{shipped, ""}, {a.path(), "--presets"}, {b.path(), "--presets"}, {a.path(), "--presets"}});
+  const std::vector<Preset> only_shipped = load_presets({{shipped, ""}});
+  ASSERT_EQ(all.size(), only_shipped.size() + 4);  // a folder named twice is read once
+  // Kind first: the shipped links, then a's (by path: "sub/m.yaml" before "z.yaml"), then b's; then the
+  // shipped switches and b's.
+  std::vector<std::string> names;
+  for (const auto& p : all)
+    names.push_back(p.kind + " " + p.name);
+  const auto at = [&](const std::string& name) {
+    return std::find(names.begin(), names.end(), name) - names.begin();
+  };
+  EXPECT_EQ(at("link a-sub-m"), at("link nvlink-c2c") + 1);  // the last shipped link
+  EXPECT_EQ(at("link a-z"), at("link a-sub-m") + 1);
+  EXPECT_EQ(at("link b-a"), at("link a-z") + 1);
+  EXPECT_EQ(at("switch nvswitch-gen3"), at("link b-a") + 1);
+  EXPECT_EQ(at("switch b-switch"), at("switch quantum-x-photonics") + 1);
+  EXPECT_EQ(at("ocs ocs-palomar"), at("switch b-switch") + 1);
+  const Preset& mine = *std::find_if(all.begin(), all.end(), [](const Preset& p) { return p.name == "a-z"; });
+  EXPECT_EQ(mine.file, a.path() + "/z.yaml");
+  EXPECT_EQ(mine.link.preset, "a-z");
+  EXPECT_DOUBLE_EQ(mine.link.bandwidth_Bps, 50e9);
+  EXPECT_DOUBLE_EQ(mine.link.latency_s, 100e-9);
+  ASSERT_EQ(mine.link.stack.size(), 1u);
+  EXPECT_DOUBLE_EQ(mine.link.stack[0].energy_pj_per_bit, 3.0);
+  EXPECT_TRUE(mine.derivation.empty());
+}
+
+TEST(PresetFiles, TheSearchPathIsTheShippedFolderThenPjbitPresetPath) {
+  ASSERT_EQ(setenv("PJBIT_PRESET_PATH", "first::second:", 1), 0);
+  const std::vector<PresetFolder> folders = preset_folders();
+  ASSERT_EQ(folders.size(), 3u);
+  EXPECT_EQ(folders[0].path, shipped_preset_folder());
+  EXPECT_EQ(folders[0].origin, "");
+  EXPECT_EQ(folders[1].path, "first");
+  EXPECT_EQ(folders[1].origin, "PJBIT_PRESET_PATH");
+  EXPECT_EQ(folders[2].path, "second");
+  // A folder that cannot be read is named with what named it.
+  try {
+    load_presets({{"/nonexistent-preset-folder", "--presets"}});
+    FAIL() << "no error";
+  } catch (const core::InputError& e) {
+    EXPECT_EQ(e.key(), "--presets");
+    EXPECT_NE(e.message().find("\"/nonexistent-preset-folder\""), std::string::npos) << e.what();
+  }
+}
+
+// all_presets() reads the shipped folder, the program's --presets folders and PJBIT_PRESET_PATH's, once. (It
+// caches for the process, and every test runs in a process of its own under ctest.)
+TEST(PresetFiles, AllPresetsReadsEveryFolderOfTheSearchPathOnce) {
+  TempDir mine, theirs;
+  mine.write("a.yaml", with_line(kUserLink, "name:", "name: from-presets"));
+  theirs.write("a.yaml", with_line(kUserLink, "name:", "name: from-environment"));
+  ASSERT_EQ(setenv("PJBIT_PRESET_PATH", theirs.path().c_str(), 1), 0);
+  try {
+    set_user_preset_folders({mine.path()});
+  } catch (const std::logic_error&) {
+    GTEST_SKIP() << "an earlier test of this process has read the presets; ctest runs each test alone";
+  }
+  const std::vector<Preset>& all = all_presets();
+  EXPECT_EQ(all.size(), shipped().size() + 2);
+  ASSERT_NE(find_preset("link", "from-presets"), nullptr);
+  ASSERT_NE(find_preset("link", "from-environment"), nullptr);
+  EXPECT_EQ(find_preset("link", "from-presets") + 1, find_preset("link", "from-environment"));
+  EXPECT_EQ(find_preset("switch", "from-presets"), nullptr);
+  EXPECT_EQ(&all_presets(), &all);
+  EXPECT_THROW(set_user_preset_folders({}), std::logic_error);
+}
+
+// A malformed preset file: the error names the file, line, column and key.
+struct BadPreset {
+  std::string name;
+  std::string text;
+  std::string key;
+  int line;
+  int column;
+  std::string message;  // a part of the message
+};
+
+void PrintTo(const BadPreset& b, std::ostream* os) {
+  *os << b.name;
+}
+
+class MalformedPreset : public ::testing::TestWithParam<BadPreset> {};
+
+TEST_P(MalformedPreset, IsOneInputErrorNamingFileLineColumnAndKey) {
+  const BadPreset& b = GetParam();
+  TempDir dir;
+  dir.write("a-fine.yaml", with_line(kUserLink, "name:", "name: fine"));  // read before bad.yaml
+  const std::string file = dir.write("bad.yaml", b.text);
+  try {
+    load_presets({{shipped_preset_folder(), ""}, {dir.path(), "--presets"}});
+    FAIL() << "no error";
+  } catch (const core::InputError& e) {
+    EXPECT_EQ(e.loc().file, file) << e.what();
+    EXPECT_EQ(e.loc().line, b.line) << e.what();
+    EXPECT_EQ(e.loc().column, b.column) << e.what();
+    EXPECT_EQ(e.key(), b.key) << e.what();
+    EXPECT_NE(e.message().find(b.message), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    PresetFiles, MalformedPreset,
+    ::testing::Values(
+        BadPreset{"NotYaml", "name: x\nkind: [link\n", "", 3, 1, "end of sequence"},
+        BadPreset{"AList", "- name: test-link\n  kind: link\n", "", 1, 1,
+                  "expected a mapping at the top level"},
+        BadPreset{"UnknownKey", std::string(kUserLink) + "colour: blue\n", "colour", 10, 1,
+                  "unknown key \"colour\"; expected one of: name, kind"},
+        BadPreset{"UnknownParameter", with_line(kUserLink, "  energy:", "  energy: 3 pJ/bit\n  colour: blue"),
+                  "parameters.colour", 9, 3, "unknown key \"colour\"; expected one of: bandwidth"},
+        BadPreset{"APresetInAPreset",
+                  with_line(kUserLink, "  energy:", "  energy: 3 pJ/bit\n  preset: lpo-800g"),
+                  "parameters.preset", 9, 3, "unknown key \"preset\""},
+        BadPreset{"WrongUnit", with_line(kUserLink, "  bandwidth:", "  bandwidth: 50 GW"),
+                  "parameters.bandwidth", 6, 14, "expected a data rate such as \"100 GB/s\", got \"50 GW\""},
+        BadPreset{"BareNumber", with_line(kUserLink, "  latency:", "  latency: 100"), "parameters.latency", 7,
+                  12, "a unit is required"},
+        BadPreset{"MissingSource", with_line(kUserLink, "source:", ""), "source", 1, 1,
+                  "missing; expected where the preset's figures come from"},
+        BadPreset{"EmptySource", with_line(kUserLink, "source:", "source: \" \""), "source", 9, 9,
+                  "expected where the preset's figures come from"},
+        BadPreset{"MissingBandwidth", with_line(kUserLink, "  bandwidth:", ""), "parameters.bandwidth", 6, 3,
+                  "missing; expected a data rate"},
+        BadPreset{"MissingParameters", "name: test-link\nkind: nic\nsummary: s\nconfidence: low\nsource: s\n",
+                  "parameters", 1, 1,
+                  "missing; expected the preset's parameters: the keys a platform file gives a nic"},
+        BadPreset{"UnknownKind", with_line(kUserLink, "kind:", "kind: cable"), "kind", 2, 7,
+                  "expected one of link, switch, ocs, nic, memory, accelerator, got \"cable\""},
+        BadPreset{"UnknownConfidence", with_line(kUserLink, "confidence:", "confidence: sure"), "confidence",
+                  4, 13, "expected one of high, medium, low, derived, estimate"},
+        BadPreset{"NameWithASpace", with_line(kUserLink, "name:", "name: my link"), "name", 1, 7,
+                  "expected a preset name of letters, digits"},
+        BadPreset{"SummaryOnTwoLines", with_line(kUserLink, "summary:", "summary: |\n  one\n  two"),
+                  "summary", 3, 10, "one paragraph without line breaks"},
+        BadPreset{"DuplicateKey", std::string(kUserLink) + "name: again\n", "name", 10, 1,
+                  "duplicate key \"name\""},
+        BadPreset{"DuplicateName", with_line(kUserLink, "name:", "name: fine"), "name", 1, 7,
+                  "link preset \"fine\" is already defined at "},
+        BadPreset{"ShippedName", with_line(kUserLink, "name:", "name: osfp-800g-dsp"), "name", 1, 7,
+                  "link preset \"osfp-800g-dsp\" is already defined at "},
+        BadPreset{
+            "ComputeBelowIdle",
+            "name: t\nkind: accelerator\nsummary: s\nconfidence: low\nsource: s\nparameters:\n  idle_power: "
+            "100 W\n  compute_power: 50 W\n",
+            "parameters.compute_power", 8, 18, "to be at least idle_power"},
+        BadPreset{"Empty", "", "", 0, 0, "file is empty"}),
+    [](const ::testing::TestParamInfo<BadPreset>& param) { return param.param.name; });
+
+// The duplicate's error names both files: where it is and where the first one is.
+TEST(PresetFiles, ADuplicateNamesBothFiles) {
+  TempDir dir;
+  const std::string file = dir.write("mine.yaml", with_line(kUserLink, "name:", "name: osfp-800g-dsp"));
+  try {
+    load_presets({{shipped_preset_folder(), ""}, {dir.path(), "PJBIT_PRESET_PATH"}});
+    FAIL() << "no error";
+  } catch (const core::InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind(file + ":1:7: name: ", 0), 0u) << what;
+    EXPECT_NE(what.find("/link/07-osfp-800g-dsp.yaml:1:7"), std::string::npos) << what;
+  }
+}
+
+// The example in docs/presets.md is a preset file that loads.
+TEST(PresetFiles, TheDocumentedExampleLoads) {
+  const std::string md = presets_markdown(load_presets({{shipped_preset_folder(), ""}}));
+  const std::size_t begin = md.find("```yaml\n");
+  ASSERT_NE(begin, std::string::npos);
+  const std::size_t end = md.find("```\n", begin + 8);
+  ASSERT_NE(end, std::string::npos);
+  const Preset p = parse_preset(md.substr(begin + 8, end - begin - 8), "example.yaml");
+  EXPECT_EQ(p.kind, "link");
+  EXPECT_EQ(p.link.preset, p.name);
+  EXPECT_FALSE(p.derivation.empty());
+  EXPECT_GT(p.link.total_static_power_w(), 0.0);
 }
 
 }  // namespace

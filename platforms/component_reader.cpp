@@ -1,0 +1,196 @@
+#include "platforms/component_reader.h"
+
+#include <string>
+
+#include "core/errors.h"
+
+namespace pjbit::platforms {
+
+namespace {
+
+using core::Dim;
+using core::MapReader;
+using core::YamlDoc;
+
+constexpr int kMaxStack = 64;
+
+const std::vector<std::string_view> kLinkCategories = {"serdes", "retimer", "dsp", "laser",
+                                                       "switch", "ocs",     "nic"};
+const std::vector<std::string_view> kRegimes = {"package", "board", "rack", "row"};
+
+StackElement read_stack_element(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
+  const MapReader m(doc, node, path, {"category", "energy", "power", "count", "latency"}, "a stack element");
+  StackElement e;
+  e.loc = m.loc();
+  if (!m.has("category")) m.fail_missing("category", "one of " + core::join_names(kLinkCategories));
+  e.category = *m.choice("category", kLinkCategories);
+  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) e.energy_pj_per_bit = *v;
+  if (auto v = m.quantity("power", Dim::Power)) e.power_w = *v;
+  if (auto v = m.integer("count", 1, 1'000'000)) e.count = static_cast<int>(*v);
+  if (auto v = m.quantity("latency", Dim::Time)) e.latency_s = *v;
+  return e;
+}
+
+// The optical part of a link: its budget, connectors and external laser (fields override the preset's).
+OpticsSpec read_optics(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+                       OpticsSpec optics) {
+  const MapReader m(doc, node, path, {"budget", "connector_loss", "connectors", "laser"},
+                    "an optics description");
+  optics.present = true;
+  if (auto v = m.quantity("budget", Dim::Loss)) optics.budget_db = *v;
+  if (auto v = m.quantity("connector_loss", Dim::Loss)) optics.connector_loss_db = *v;
+  if (auto v = m.integer("connectors", 0, 100)) optics.connectors = static_cast<int>(*v);
+  if (optics.budget_db <= 0.0) m.fail_missing("budget", "the optics' loss budget such as \"4 dB\"");
+  if (m.has("laser")) {
+    const MapReader l(doc, m.node("laser"), m.path("laser"), {"optical_power", "efficiency", "count"},
+                      "an external laser source");
+    if (auto v = l.quantity("optical_power", Dim::Power)) optics.laser_optical_power_w = *v;
+    if (auto v = l.number("efficiency", 0.0, 1.0)) optics.laser_wall_plug_efficiency = *v;
+    if (auto v = l.integer("count", 0, 1'000'000)) optics.lasers = static_cast<int>(*v);
+    if (optics.lasers > 0 && optics.laser_wall_plug_efficiency <= 0.0)
+      l.fail("efficiency", "a laser needs a wall-plug efficiency above 0 (optical out / electrical in)");
+  }
+  return optics;
+}
+
+}  // namespace
+
+const std::vector<std::string_view> kLinkKeys = {"bandwidth", "latency", "overhead",
+                                                 "stack",     "energy",  "static_power",
+                                                 "optics",    "regime",  "bandwidth_density"};
+const std::vector<std::string_view> kSwitchKeys = {
+    "latency",        "energy",     "static_power",        "radix",  "store_and_forward",
+    "port_bandwidth", "in_network", "reduction_bandwidth", "regime", "faceplate_ports"};
+const std::vector<std::string_view> kOcsKeys = {"ports", "reconfiguration", "insertion_loss", "power",
+                                                "regime"};
+const std::vector<std::string_view> kNicKeys = {"latency", "energy", "static_power", "bandwidth_density"};
+const std::vector<std::string_view> kPoolKeys = {"bandwidth", "latency", "energy", "capacity"};
+const std::vector<std::string_view> kAcceleratorKeys = {"compute", "hbm", "router_latency", "idle_power",
+                                                        "compute_power"};
+
+std::string quantity_example(Dim dim) {
+  return std::string(core::dim_name(dim)) + " such as " + std::string(core::dim_example(dim));
+}
+
+double positive_quantity(const MapReader& m, std::string_view key, Dim dim) {
+  const double value = *m.quantity(key, dim);
+  if (!(value > 0.0))
+    m.fail(key, "expected " + quantity_example(dim) + " above zero, got " + core::describe(m.node(key)));
+  return value;
+}
+
+void read_link_keys(const YamlDoc& doc, const MapReader& m, LinkSpec& link, bool from_preset) {
+  if (m.has("bandwidth")) {
+    link.bandwidth_Bps = positive_quantity(m, "bandwidth", Dim::DataRate);
+  } else if (!from_preset) {
+    m.fail_missing("bandwidth", quantity_example(Dim::DataRate));
+  }
+  if (auto v = m.quantity("latency", Dim::Time)) {
+    link.latency_s = *v;
+  } else if (!from_preset) {
+    m.fail_missing("latency", quantity_example(Dim::Time));
+  }
+  if (auto v = m.number("overhead", 0.0, 1.0, true)) link.overhead = *v;
+
+  if (m.has("energy") && m.has("stack")) {
+    m.fail("energy", "give either energy (one serdes element) or stack, not both");
+  }
+  if (m.has("energy")) {
+    StackElement e;
+    e.category = "serdes";
+    e.energy_pj_per_bit = *m.quantity("energy", Dim::EnergyPerBit);
+    e.loc = m.loc("energy");
+    link.stack = {e};
+  }
+  if (m.has("stack")) {
+    const YAML::Node stack = m.node("stack");
+    if (!stack.IsSequence()) {
+      m.fail("stack",
+             "expected a list of stack elements such as [{ category: serdes, energy: 2 pJ/bit }], got " +
+                 core::describe(stack));
+    }
+    link.stack.clear();
+    int index = 0;
+    for (auto it = stack.begin(); it != stack.end(); ++it, ++index) {
+      const std::string element_path = m.path("stack") + "." + std::to_string(index);
+      if (index >= kMaxStack) {
+        throw core::InputError(doc.loc(*it, element_path), m.path("stack"),
+                               "a stack has at most " + std::to_string(kMaxStack) + " elements");
+      }
+      link.stack.push_back(read_stack_element(doc, *it, element_path));
+    }
+  }
+  if (auto v = m.quantity("static_power", Dim::Power)) link.static_power_w = *v;
+  if (m.has("optics")) link.optics = read_optics(doc, m.node("optics"), m.path("optics"), link.optics);
+  if (auto v = m.choice("regime", kRegimes)) link.regime = *v;
+  if (m.has("bandwidth_density"))
+    link.bandwidth_density_Bps_per_m = positive_quantity(m, "bandwidth_density", Dim::BandwidthDensity);
+}
+
+void read_switch_keys(const MapReader& m, SwitchSpec& sw) {
+  if (auto v = m.quantity("latency", Dim::Time)) sw.latency_s = *v;
+  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) sw.energy_pj_per_bit = *v;
+  if (auto v = m.quantity("static_power", Dim::Power)) sw.static_power_w = *v;
+  if (auto v = m.integer("radix", 2, 4096)) sw.radix = static_cast<int>(*v);
+  if (auto v = m.boolean("store_and_forward")) sw.store_and_forward = *v;
+  if (m.has("port_bandwidth")) sw.port_bandwidth_Bps = positive_quantity(m, "port_bandwidth", Dim::DataRate);
+  if (auto v = m.boolean("in_network")) sw.in_network_reduction = *v;
+  if (m.has("reduction_bandwidth")) {
+    sw.reduction_bandwidth_Bps = positive_quantity(m, "reduction_bandwidth", Dim::DataRate);
+    if (!sw.in_network_reduction)
+      m.fail("reduction_bandwidth", "only a switch with in_network: true reduces");
+  }
+  if (auto v = m.choice("regime", kRegimes)) sw.regime = *v;
+  if (auto v = m.integer("faceplate_ports", 1, 100000)) sw.faceplate_ports = static_cast<int>(*v);
+}
+
+void read_ocs_keys(const MapReader& m, OcsSpec& ocs) {
+  if (auto v = m.integer("ports", 2, 100000)) ocs.ports = static_cast<int>(*v);
+  if (auto v = m.quantity("reconfiguration", Dim::Time)) ocs.reconfiguration_s = *v;
+  if (auto v = m.quantity("insertion_loss", Dim::Loss)) ocs.insertion_loss_db = *v;
+  if (auto v = m.quantity("power", Dim::Power)) ocs.power_w = *v;
+  if (auto v = m.choice("regime", kRegimes)) ocs.regime = *v;
+}
+
+void read_nic_keys(const MapReader& m, NicSpec& nic) {
+  if (auto v = m.quantity("latency", Dim::Time)) nic.latency_s = *v;
+  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) nic.energy_pj_per_bit = *v;
+  if (auto v = m.quantity("static_power", Dim::Power)) nic.static_power_w = *v;
+  if (m.has("bandwidth_density"))
+    nic.bandwidth_density_Bps_per_m = positive_quantity(m, "bandwidth_density", Dim::BandwidthDensity);
+}
+
+void read_pool_keys(const MapReader& m, MemoryPoolSpec& pool) {
+  if (m.has("bandwidth")) {
+    pool.bandwidth_Bps = positive_quantity(m, "bandwidth", Dim::DataRate);
+  } else if (pool.bandwidth_Bps <= 0.0) {
+    m.fail_missing("bandwidth", quantity_example(Dim::DataRate));
+  }
+  if (auto v = m.quantity("latency", Dim::Time)) pool.latency_s = *v;
+  if (auto v = m.quantity("energy", Dim::EnergyPerBit)) pool.energy_pj_per_bit = *v;
+  if (auto v = m.bytes("capacity")) pool.capacity_bytes = *v;
+  if (pool.capacity_bytes == 0) m.fail_missing("capacity", quantity_example(Dim::DataSize));
+}
+
+void read_accelerator_keys(const YamlDoc& doc, const MapReader& m, AcceleratorSpec& acc) {
+  if (m.has("compute")) acc.compute_flops = positive_quantity(m, "compute", Dim::ComputeRate);
+  if (m.has("hbm")) {
+    const MapReader h(doc, m.node("hbm"), m.path("hbm"), {"bandwidth", "latency", "energy", "capacity"},
+                      "an HBM description");
+    if (auto v = h.quantity("latency", Dim::Time)) acc.hbm.latency_s = *v;
+    if (h.has("bandwidth")) acc.hbm.bandwidth_Bps = positive_quantity(h, "bandwidth", Dim::DataRate);
+    if (auto v = h.quantity("energy", Dim::EnergyPerBit)) acc.hbm.energy_pj_per_bit = *v;
+    if (auto v = h.bytes("capacity")) acc.hbm.capacity_bytes = *v;
+  }
+  if (auto v = m.quantity("router_latency", Dim::Time)) acc.router_latency_s = *v;
+  if (auto v = m.quantity("idle_power", Dim::Power)) acc.idle_power_w = *v;
+  if (auto v = m.quantity("compute_power", Dim::Power)) acc.compute_power_w = *v;
+  // Computing never draws less than idling (0 stands for "the idle power").
+  if (acc.compute_power_w > 0.0 && acc.compute_power_w < acc.idle_power_w) {
+    const std::string key = m.has("compute_power") ? "compute_power" : "idle_power";
+    m.fail(key, "expected compute_power (" + core::format_number(acc.compute_power_w) +
+                    " W) to be at least idle_power (" + core::format_number(acc.idle_power_w) + " W)");
+  }
+}
+
+}  // namespace pjbit::platforms
