@@ -160,7 +160,8 @@ TEST_P(Golden, ReportEqualsTheCommittedOne) {
     args.insert(args.end(), inputs.begin(), inputs.end());
     const auto r = run_program(args, 60.0, pjbit::testing::Stderr::Pipe, source_dir());
     ASSERT_EQ(r.exit_code, 2) << "no golden report " << golden << " for " << c.name()
-                              << ", which the program can run: `make golden` writes it" << r.err;
+                              << ", which the program can run: `make golden` writes it\n"
+                              << r.err;
     EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
     return;
   }
