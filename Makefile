@@ -1,10 +1,11 @@
-# pjbit: `make run` builds and runs the headline demo; `make test` builds and runs every test.
-# Both install any missing Debian packages first (scripts/install-deps.sh).
+# pjbit: `make run` builds and runs the headline demo; `make test` builds and runs every test; `make golden`
+# regenerates the golden reports the tests compare the program with.
+# All three install any missing Debian packages first (scripts/install-deps.sh).
 BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release -DPJBIT_WERROR=ON
 
-.PHONY: all deps configure build run test bench asan format clean
+.PHONY: all deps configure build run test golden bench asan format clean
 
 all: build
 
@@ -24,6 +25,12 @@ run: configure
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+# Regenerates the golden reports (tests/golden/reports/) with the program as built: after a change that is
+# meant to change results, run it and review `git diff tests/golden/reports`.
+golden: configure
+	@cmake --build $(BUILD) -j$(JOBS) --target pjbit_cli
+	@JOBS=$(JOBS) scripts/golden.sh $(BUILD)/pjbit
 
 # Unit, module and analytic tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: deps

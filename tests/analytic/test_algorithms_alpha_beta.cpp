@@ -137,14 +137,13 @@ topology:
 
 INSTANTIATE_TEST_SUITE_P(SingleSwitch, AlgorithmAlphaBeta, ::testing::ValuesIn(all_cases()), name_of);
 
-// Engine issue, reported and not fixed here (engine/ is not this test's to edit): the two trees of `tree`
-// share an edge in opposite directions for some n (ranks 13 and 14 of 16: 14 is 13's parent in tree 0 and its
-// child in tree 1), so in some phases 14 sends 13 two transfers, a broadcast chunk of tree 0 and a reduce
-// chunk of tree 1, and 13 has two receives from 14 under the same tag. engine/simulation.cpp posts them one
-// by one and Accelerator::recv settles after each: when 14 ran ahead and both messages have arrived before 13
-// posts, the first receive sees more bytes than it expects and the run stops with "internal model error:
-// received more bytes than were posted for a (source, tag)". Enable this test once the engine posts one
-// receive per peer and phase (the sum of that peer's receives).
+// Two receives from one peer in one phase: the two trees of `tree` share an edge in opposite directions for
+// some n (ranks 13 and 14 of 16: 14 is 13's parent in tree 0 and its child in tree 1), so in some phases 14
+// sends 13 two transfers, a broadcast chunk of tree 0 and a reduce chunk of tree 1, and 13 has two receives
+// from 14 under the same tag. Posted one by one, the first receive could see more bytes than it expects when
+// both messages had arrived before 13 posted ("internal model error: received more bytes than were posted for
+// a (source, tag)"). The engine posts one receive per peer and phase, the sum of that peer's receives
+// (PhaseMachine in engine/simulation.cpp); this run keeps it so.
 TEST(AlgorithmAlphaBetaEngine, TwoReceivesFromOnePeerInOnePhase) {
   const std::string platform = R"(
 name: switch16

@@ -108,8 +108,18 @@ TEST(Html, SameInputsGiveTheSameBytes) {
   const json ra = small_report(dir, {"--html", a});
   const json rb = small_report(dir, {"--html", b});
   EXPECT_EQ(read_file(a), read_file(b));  // the runs' wall times differ; the page does not show them
-  EXPECT_EQ(pjbit::report::to_html(ra), pjbit::report::to_html(ra));
+  // The page the program wrote is the one the report gives.
   EXPECT_EQ(read_file(a), pjbit::report::to_html(ra));
+  EXPECT_EQ(read_file(b), pjbit::report::to_html(rb));
+  // Reports that differ only in their wall time give the same page ...
+  json later = ra;
+  later["stats"]["wall_time_s"] = ra["stats"]["wall_time_s"].get<double>() + 1.5;
+  ASSERT_NE(later, ra);
+  EXPECT_EQ(pjbit::report::to_html(later), read_file(a));
+  // ... while a figure the page shows changes it.
+  json slower = ra;
+  slower["sim_time_s"] = 2.0 * ra["sim_time_s"].get<double>();
+  EXPECT_NE(pjbit::report::to_html(slower), read_file(a));
 }
 
 TEST(Html, DrawsRegimeTierAndPowerTraceWhenTheReportHasThem) {

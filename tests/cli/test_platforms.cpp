@@ -161,9 +161,7 @@ constexpr double kLrTbpsPerMm = 2.0 * 51.2 / (2.0 * (26.0 + 33.0));
 constexpr double kPcie6TbpsPerMm = kLrTbpsPerMm * 64.0 / 100.0;
 
 TEST(ShippedDensity, EscapeBandwidthOfAnH100WithNvlinkAndAScaleOutNic) {
-  TempDir dir;
-  const auto j = run_report(dir, pjbit::testing::source_dir() + "/platforms/pods-fattree-dsp.yaml",
-                            pjbit::testing::source_dir() + "/workloads/train_step.yaml");
+  const auto j = pjbit::testing::golden_report("pods-fattree-dsp", "train_step");
   const auto& e = j["density"]["escape"];
   // NVLink 4: 450 GB/s each way = 7.2 Tb/s both ways; the NIC's PCIe 6 host link carries the 200 GB/s
   // scale-out port each way = 3.2 Tb/s. They take 7.2 / 0.868 + 3.2 / 0.555 = 14.06 mm of the 50 mm of GH100
@@ -178,9 +176,7 @@ TEST(ShippedDensity, EscapeBandwidthOfAnH100WithNvlinkAndAScaleOutNic) {
 }
 
 TEST(ShippedDensity, WattsPerFaceplatePortOfALeafSpineSwitchOverDspPluggables) {
-  TempDir dir;
-  const auto j = run_report(dir, pjbit::testing::source_dir() + "/platforms/pods-fattree-dsp.yaml",
-                            pjbit::testing::source_dir() + "/workloads/train_step.yaml");
+  const auto j = pjbit::testing::golden_report("pods-fattree-dsp", "train_step");
   nlohmann::json tier;
   for (const auto& s : j["density"]["switches"])
     if (s["tier"] == "scale_out") tier = s;

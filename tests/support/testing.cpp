@@ -43,7 +43,8 @@ std::string TempDir::write(const std::string& name, const std::string& text) con
   return full;
 }
 
-ProcessResult run_program(const std::vector<std::string>& args, double timeout_s, Stderr err) {
+ProcessResult run_program(const std::vector<std::string>& args, double timeout_s, Stderr err,
+                          const std::string& cwd) {
   int out_pipe[2];
   int err_pipe[2];  // with a terminal: [0] its master side, [1] unused
   if (pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
@@ -68,6 +69,7 @@ ProcessResult run_program(const std::vector<std::string>& args, double timeout_s
   posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
   posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   std::vector<char*> argv;
   std::string program = binary();
   argv.push_back(program.data());
@@ -125,6 +127,19 @@ std::string read_file(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string golden_report_path(const std::string& platform, const std::string& workload,
+                               const std::string& engine) {
+  return source_dir() + "/tests/golden/reports/" + platform + "." + workload + "." + engine + ".json";
+}
+
+nlohmann::json golden_report(const std::string& platform, const std::string& workload,
+                             const std::string& engine) {
+  const std::string path = golden_report_path(platform, workload, engine);
+  if (!file_exists(path))
+    throw std::runtime_error("no golden report " + path + ": `make golden` writes the golden reports");
+  return nlohmann::json::parse(read_file(path));
 }
 
 }  // namespace pjbit::testing
