@@ -43,8 +43,8 @@ void Runner::program(platforms::Platform& platform) {
         m_done[static_cast<std::size_t>(e)] = 1;
         // SystemC deletes a finished thread after finding it in its list of threads, searched from the
         // newest; endpoints tend to finish oldest first (in rank order), which makes that quadratic in
-        // the endpoints (3% of a 4096-rank ring all-reduce). So programs end together: each waits for
-        // the last, and the kernel wakes the waiters of one event latest first.
+        // the endpoints (docs/performance.md). So programs end together: each waits for the last, and
+        // the kernel wakes the waiters of one event latest first.
         if (++m_done_count < m_endpoints) {
           sc_core::wait(m_all_done);
         } else {
