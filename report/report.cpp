@@ -2,6 +2,7 @@
 
 #include "workloads/nccl_tests.h"
 
+#include "report/csv.h"
 #include "report/power_profile.h"
 
 #include <fmt/format.h>
@@ -565,9 +566,11 @@ std::string csv(const Inputs& in) {
       "fabric_pj_per_useful_bit,effective_compute,power_average_w,power_peak_w";
   if (in.recorder != nullptr) out += ",power_trace_window_s,power_trace_peak_w";
   out += "\n";
-  out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", sim.platform_name, sim.workload_name, sim.ranks,
-                     sim.sim_time_s, whole(sim.useful_bytes), whole(sim.wire_bytes), l.total_j, l.fabric_j,
-                     l.fabric_pj_per_useful_bit, effective_compute(sim), l.average_power_w, l.peak_power_w);
+  // The names are text cells (quoted and neutralised as csv_text says); every other cell is a number.
+  out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", csv_text(sim.platform_name),
+                     csv_text(sim.workload_name), sim.ranks, sim.sim_time_s, whole(sim.useful_bytes),
+                     whole(sim.wire_bytes), l.total_j, l.fabric_j, l.fabric_pj_per_useful_bit,
+                     effective_compute(sim), l.average_power_w, l.peak_power_w);
   if (in.recorder != nullptr) {
     const nlohmann::json trace = power_trace_json(in);
     out += fmt::format(",{},{}", trace.value("window_s", 0.0), trace.value("peak_w", 0.0));

@@ -36,7 +36,7 @@ double effective_compute(const engine::SimulationResult& sim);
 
 std::string to_json(const Inputs& in);        // pretty-printed, ends with a newline
 std::string summary_table(const Inputs& in);  // for stdout
-std::string csv(const Inputs& in);            // header line and one row
+std::string csv(const Inputs& in);            // header line and one row (report/csv.h)
 
 // Writes `text` to `path` through a temporary file in the same folder and a rename, so a reader never sees
 // a partial file. Throws core::InputError naming the path when it cannot.

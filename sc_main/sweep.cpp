@@ -27,6 +27,7 @@
 #include "core/yaml_support.h"
 #include "engine/simulation.h"
 #include "platforms/loader.h"
+#include "report/csv.h"
 #include "report/report.h"
 #include "sc_main/cli.h"
 #include "sc_main/compare.h"
@@ -425,14 +426,6 @@ bool complete_report(const std::string& path, nlohmann::json* report = nullptr, 
   }
 }
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text)
-    out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 // An exclusive lock on DIR/sweep.json while it lives. Shards that end at the same time then rebuild
 // results.csv one after the other, and the last one reads every report the others wrote. Best effort: where
 // the file system has no locks, rebuilding goes on without.
@@ -460,7 +453,7 @@ std::size_t rebuild_results(const Sweep& s, const std::string& out) {
   const FolderLock lock(out);
   std::string text = "point";
   for (const Axis& a : s.axes)
-    text += "," + csv_field(a.key);
+    text += "," + report::csv_text(a.key);
   for (const char* m : kCsvMetrics)
     text += std::string(",") + m;
   text += ",engine\n";
@@ -476,11 +469,12 @@ std::size_t rebuild_results(const Sweep& s, const std::string& out) {
     const auto idx = s.indexes(i);
     text += std::to_string(i);
     for (std::size_t a = 0; a < s.axes.size(); ++a)
-      text += "," + csv_field(s.axes[a].shown[idx[a]]);
+      text += "," + report::csv_text(s.axes[a].shown[idx[a]]);
     for (const char* m : kCsvMetrics)
       text += "," + report_value(r, m)->dump();
     const nlohmann::json* engine = report_value(r, "engine");
-    text += "," + csv_field(engine != nullptr && engine->is_string() ? engine->get<std::string>() : "");
+    text +=
+        "," + report::csv_text(engine != nullptr && engine->is_string() ? engine->get<std::string>() : "");
     text += "\n";
     ++rows;
   }

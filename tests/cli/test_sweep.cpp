@@ -182,6 +182,21 @@ TEST(Sweep, ResumeRunsOnlyThePointsWithoutAReport) {
   EXPECT_EQ(read_file(f.path("out/results.csv")), before);
 }
 
+TEST(Sweep, ResultsCsvQuotesTextAndNeutralisesFormulas) {
+  SweepFiles f(R"(platform: plat.yaml
+workload: work.yaml
+vary:
+  workload.name: ["=1+2", "-1", "a,b", "@x"]
+)");
+  const ProcessResult r = f.run("out", {"--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string csv = read_file(f.path("out/results.csv"));
+  EXPECT_NE(csv.find("\n0,\"'=1+2\","), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n1,-1,"), std::string::npos) << csv;  // a plain number stays a number
+  EXPECT_NE(csv.find("\n2,\"a,b\","), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n3,\"'@x\","), std::string::npos) << csv;
+}
+
 TEST(Sweep, TwoJobsGiveTheSameResultsAsOne) {
   SweepFiles f;
   const ProcessResult one = f.run("one", {"--jobs", "1"});
