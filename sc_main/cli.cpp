@@ -2,8 +2,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
 #include <chrono>
+#include <cstdint>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -15,8 +18,8 @@
 #include "core/yaml_support.h"
 #include "engine/recorder.h"
 #include "engine/simulation.h"
-#include "platforms/platform.h"
 #include "platforms/loader.h"
+#include "platforms/platform.h"
 #include "platforms/tech/preset_table.h"
 #include "platforms/tech/presets.h"
 #include "power/density.h"
@@ -44,7 +47,7 @@ struct RunArgs {
   std::string vcd_path;
   std::size_t trace_limit = engine::RecorderOptions{}.max_events;
   std::string power_window;
-  std::uint64_t seed = 1;
+  std::string seed = "1";
   bool quiet = false;
   std::vector<std::string> presets;
 };
@@ -60,6 +63,7 @@ std::vector<core::Override> parse_overrides(const std::vector<std::string>& sets
 
 int cmd_run(const RunArgs& args) {
   const auto t0 = std::chrono::steady_clock::now();
+  const std::uint64_t seed = parse_seed(args.seed, core::SourceLoc{}, "--seed");
   const auto overrides = parse_overrides(args.sets);
   const auto platform = platforms::load_platform(args.platform, overrides);
   const auto workload = workloads::load_workload(args.workload, overrides);
@@ -68,7 +72,7 @@ int cmd_run(const RunArgs& args) {
        {&args.json_path, &args.csv_path, &args.html_path, &args.trace_path, &args.vcd_path})
     if (!path->empty()) report::check_writable(*path);
   engine::RunOptions options;
-  options.seed = args.seed;
+  options.seed = seed;
   // A recorder always runs: without --trace or --vcd it keeps no events, only the energy profile behind the
   // report's power over time.
   engine::RecorderOptions ro;
@@ -94,7 +98,7 @@ int cmd_run(const RunArgs& args) {
   const auto ledger = power::price(sim.usage);
   const auto density = power::assess_density(sim.usage, ledger);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  report::Inputs in{&platform, &workload, &sim, &ledger, &density, args.seed, wall, recorder.get()};
+  report::Inputs in{&platform, &workload, &sim, &ledger, &density, seed, wall, recorder.get()};
   if (!args.json_path.empty() || !args.html_path.empty()) {
     const std::string json = report::to_json(in);
     if (!args.json_path.empty()) report::write_file_atomically(args.json_path, json);
@@ -145,6 +149,24 @@ const char* const kPresetsHelp =
 
 }  // namespace
 
+std::uint64_t parse_seed(const std::string& text, const core::SourceLoc& loc, const std::string& key) {
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t value = 0;
+  bool ok = !text.empty() && text.size() <= 64;
+  for (std::size_t i = 0; ok && i < text.size(); ++i) {
+    const char c = text[i];
+    ok = c >= '0' && c <= '9';
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    ok = ok && value <= (kMax - digit) / 10;  // value * 10 + digit stays within 64 bits
+    if (ok) value = value * 10 + digit;
+  }
+  if (!ok) {
+    throw core::InputError(
+        loc, key, fmt::format("expected a whole number from 0 to {}, got {}", kMax, core::quote_text(text)));
+  }
+  return value;
+}
+
 int main(int argc, char* argv[]) {
   // SystemC warnings and infos are for model developers; errors still throw and are reported below.
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
@@ -173,7 +195,8 @@ int main(int argc, char* argv[]) {
       "--power-window", run.power_window,
       "the power trace's window, such as \"10 us\" (default: 1 ns, doubled until the run fits "
       "in 512 windows)");
-  run_cmd->add_option("--seed", run.seed, "seed of every random choice (default 1)");
+  run_cmd->add_option("--seed", run.seed,
+                      "seed of every random choice: 0 to 18446744073709551615 (default 1)");
   run_cmd->add_flag("--quiet", run.quiet, "print no summary table and no progress bar");
   run_cmd->add_option("--presets", run.presets, kPresetsHelp);
 

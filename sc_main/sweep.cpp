@@ -160,6 +160,18 @@ std::string value_text(const YAML::Node& node) {
   return out.c_str();
 }
 
+// The key a `--set` KEY sets, with the file it belongs to: "platform.topology.link.bandwidth" for both
+// topology.link.bandwidth and platform.topology.link.bandwidth.
+std::string target_key(const std::string& key) {
+  for (const char* prefix : {"platform.", "workload."})
+    if (starts_with(key, prefix)) return key;
+  const std::string first = key.substr(0, key.find('.'));
+  const auto& platform_keys = platforms::platform_top_level_keys();
+  if (std::find(platform_keys.begin(), platform_keys.end(), first) != platform_keys.end())
+    return "platform." + key;
+  return "workload." + key;
+}
+
 // A dotted key: segments that are not empty, no '=' and no surrounding blanks.
 bool valid_key(const std::string& key) {
   if (key.empty() || key.size() > 1000 || key.find('=') != std::string::npos) return false;
@@ -252,8 +264,16 @@ Sweep load_sweep(const std::string& file) {
   s.file = file;
   read_input_file(top, "platform", s.platform_written, s.platform, s.platform_text, file);
   read_input_file(top, "workload", s.workload_written, s.workload, s.workload_text, file);
-  if (const auto seed = top.integer("seed", 0, 999'999'999'999'999'999))
-    s.seed = static_cast<std::uint64_t>(*seed);
+  if (top.has("seed")) {
+    // The range of `pjbit run --seed`: 0 to 2^64 - 1.
+    const YAML::Node seed = top.node("seed");
+    const SourceLoc loc = core::loc_of(seed, file);
+    if (!seed.IsScalar()) {
+      throw InputError(loc, "seed",
+                       "expected a whole number from 0 to 18446744073709551615, got " + core::describe(seed));
+    }
+    s.seed = parse_seed(seed.Scalar(), loc, "seed");
+  }
 
   if (!top.has("vary")) top.fail_missing("vary", "a mapping of dotted keys to lists of values");
   const YAML::Node vary = top.node("vary");
@@ -267,6 +287,12 @@ Sweep load_sweep(const std::string& file) {
     Axis axis = read_axis(it->first, it->second, file);
     for (const Axis& other : s.axes) {
       if (other.key == axis.key) throw InputError(axis.key_loc, "vary." + axis.key, "duplicate key");
+      // The same key written with and without its file's prefix: one would silently override the other.
+      if (target_key(other.key) == target_key(axis.key)) {
+        throw InputError(axis.key_loc, "vary." + axis.key,
+                         "varies the same key as vary." + other.key + " (line " +
+                             std::to_string(other.key_loc.line) + "); vary each key once");
+      }
     }
     s.points *= axis.values.size();  // both factors are at most kMaxPoints, so this cannot overflow
     if (s.points > kMaxPoints) {
@@ -410,18 +436,20 @@ void prepare_out(const std::string& out, const Sweep& s) {
   }
 }
 
-// A report in DIR that is complete: it reads as a pjbit report with every headline metric.
+// A report in DIR that is complete: it reads as a pjbit report with every headline metric. One that does
+// not (cut short, not JSON, a number beyond a double, a key twice, a negative time) is not done: `why` says
+// what is wrong with it, and the point runs again.
 bool complete_report(const std::string& path, nlohmann::json* report = nullptr, std::string* why = nullptr) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return false;
   try {
-    nlohmann::json r = load_report(path);
+    Report r = load_report(path);
     for (const HeadlineMetric& m : headline_metrics())
-      report_number(r, path, m.key);
-    if (report != nullptr) *report = std::move(r);
+      report_number(r, m.key);
+    if (report != nullptr) *report = std::move(r.json);
     return true;
   } catch (const InputError& e) {
-    if (why != nullptr) *why = e.what();
+    if (why != nullptr) *why = printable(e.what());
     return false;
   }
 }

@@ -182,6 +182,36 @@ TEST(Sweep, ResumeRunsOnlyThePointsWithoutAReport) {
   EXPECT_EQ(read_file(f.path("out/results.csv")), before);
 }
 
+TEST(Sweep, AReportThatIsNotAValidReportIsRunAgain) {
+  SweepFiles f;
+  ASSERT_EQ(f.run("out").exit_code, 0);
+  const std::string before = read_file(f.path("out/results.csv"));
+  // A number beyond a double, a key twice, a negative time: the point is not done, and the sweep says so.
+  const auto edit = [&](int point, const std::string& from, const std::string& to) {
+    const std::string name = "out/point-000" + std::to_string(point) + ".json";
+    const std::string text = read_file(f.path(name));
+    f.write(name, std::regex_replace(text, std::regex(from), to, std::regex_constants::format_first_only));
+  };
+  edit(2, R"("sim_time_s": [^,\n]*)", R"("sim_time_s": 1e999)");
+  edit(3, R"("sim_time_s": )", R"("sim_time_s": 1, "sim_time_s": )");
+  edit(4, R"("sim_time_s": [^,\n]*)", R"("sim_time_s": -1)");
+  edit(5, R"("energy_j": \{)", "\"energy_j\": {\"total\": 1" + std::string(400, '0') + ",");
+  const ProcessResult r = f.run("out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("4 run, 0 failed, 2 already done"), std::string::npos) << r.out;
+  for (
+      const char* expect :
+      {R"(sweep: [^\n]*point-0002\.json:\d+:\d+: sim_time_s: expected a number within the range of a double)"
+       R"([^\n]*; running point 2 again\n)",
+       R"(sweep: [^\n]*point-0003\.json:\d+:\d+: sim_time_s: the key appears twice[^\n]*; running point 3 again\n)",
+       R"(sweep: [^\n]*point-0004\.json:\d+:\d+: sim_time_s: expected a number of 0 or more, got -1; running )"
+       R"(point 4 again\n)",
+       R"(sweep: [^\n]*point-0005\.json:\d+:\d+: energy_j\.total: expected a number within the range of a )"
+       R"(double[^\n]*; running point 5 again\n)"})
+    EXPECT_TRUE(std::regex_search(r.err, std::regex(expect))) << r.err << "expected: " << expect;
+  EXPECT_EQ(read_file(f.path("out/results.csv")), before);
+}
+
 TEST(Sweep, ResultsCsvQuotesTextAndNeutralisesFormulas) {
   SweepFiles f(R"(platform: plat.yaml
 workload: work.yaml
@@ -377,6 +407,19 @@ const BadSweep kBadSweeps[] = {
      {},
      R"(sweep\.yaml:4:\d+: vary\.topology\.dims: a value has at most 10000 parts)"},
     {"BadSeed", with_vary(kGoodVary, "seed: -1\n"), {}, R"(sweep\.yaml:3:7: seed: expected a whole number)"},
+    {"SeedBeyond64Bits",
+     with_vary(kGoodVary, "seed: 18446744073709551616\n"),
+     {},
+     R"(sweep\.yaml:3:7: seed: expected a whole number from 0 to 18446744073709551615, got "18446744073709551616")"},
+    {"SameKeyWithAndWithoutItsFile",
+     with_vary(kGoodVary + "  platform.topology.link.bandwidth: [\"300 GB/s\"]\n"),
+     {},
+     R"(sweep\.yaml:5:3: vary\.platform\.topology\.link\.bandwidth: varies the same key as )"
+     R"(vary\.topology\.link\.bandwidth \(line 4\))"},
+    {"SameWorkloadKeyWithAndWithoutItsFile",
+     with_vary("  workload.steps.0.size: [1 MiB]\n  steps.0.size: [2 MiB]\n"),
+     {},
+     R"(sweep\.yaml:5:3: vary\.steps\.0\.size: varies the same key as vary\.workload\.steps\.0\.size)"},
     {"ShardZero",
      kSweep,
      {"--shard", "0/2"},
