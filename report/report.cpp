@@ -579,49 +579,4 @@ std::string csv(const Inputs& in) {
   return out;
 }
 
-void write_file_atomically(const std::string& path, const std::string& text) {
-  write_file_atomically(path, [&text](std::ostream& out) { out << text; });
-}
-
-void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      throw core::InputError(core::SourceLoc{path}, "",
-                             std::string("cannot write file: ") + std::strerror(errno));
-    try {
-      write(out);
-    } catch (...) {
-      out.close();
-      std::remove(tmp.c_str());
-      throw;
-    }
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      throw core::InputError(core::SourceLoc{path}, "", "cannot write file");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw core::InputError(core::SourceLoc{path}, "", "cannot write file: " + why);
-  }
-}
-
-void check_writable(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw core::InputError(core::SourceLoc{path}, "", "cannot write file: it is a folder");
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out)
-    throw core::InputError(core::SourceLoc{path}, "",
-                           std::string("cannot write file: ") + std::strerror(errno));
-  out.close();
-  std::remove(tmp.c_str());
-}
-
 }  // namespace pjbit::report

@@ -19,8 +19,8 @@
 
 #include "core/errors.h"
 #include "core/yaml_support.h"
-#include "report/report.h"
 #include "sc_main/cli.h"
+#include "sc_main/output.h"
 
 namespace pjbit::cli {
 
@@ -383,6 +383,11 @@ double report_number(const Report& report, const std::string& key) {
 
 int cmd_compare(const CompareArgs& args) {
   const double rtol = parse_rtol(args.rtol);
+  // The output is declared (its temporary file created) before anything is read, so that an output that
+  // cannot be written is refused first.
+  OutputSet outputs;
+  std::size_t json_out = 0;
+  if (args.json_given) json_out = outputs.add(args.json_path, "--json");
   const Report base_report = load_report(args.baseline);
   const Report cand_report = load_report(args.candidate);
   const json& base = base_report.json;
@@ -414,7 +419,7 @@ int cmd_compare(const CompareArgs& args) {
     rows.push_back(row);
   }
 
-  if (!args.json_path.empty()) {
+  if (args.json_given) {
     nlohmann::ordered_json out;
     out["schema"] = "pjbit.compare/1";
     out["baseline"] = args.baseline;
@@ -435,8 +440,9 @@ int cmd_compare(const CompareArgs& args) {
       metrics.push_back(m);
     }
     out["metrics"] = metrics;
-    report::write_file_atomically(args.json_path, out.dump(2) + "\n");
+    outputs.write(json_out, out.dump(2) + "\n");
   }
+  outputs.commit();
 
   std::string text;
   const std::string base_run = describe_run(base), cand_run = describe_run(cand);
@@ -457,7 +463,8 @@ int cmd_compare(const CompareArgs& args) {
       list += (list.empty() ? "" : ", ") + r;
     text += fmt::format("regression beyond rtol {:g}: {}\n", rtol, list);
   }
-  std::cout << text << std::flush;
+  // With --json -, standard output carries the JSON alone.
+  if (!outputs.writes_to_stdout()) std::cout << text << std::flush;
   return regressions.empty() ? kOk : kRegression;
 }
 

@@ -51,7 +51,8 @@ struct CompareArgs {
   std::string baseline;
   std::string candidate;
   std::string rtol = "0.01";
-  std::string json_path;  // optional: the comparison as JSON (schema pjbit.compare/1)
+  std::string json_path;  // the comparison as JSON (schema pjbit.compare/1), when json_given
+  bool json_given = false;
 };
 
 // Prints the comparison table to stdout; returns kOk, or kRegression when a gating metric is worse beyond
