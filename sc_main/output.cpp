@@ -159,6 +159,32 @@ std::string resolve_link(const std::string& path) {
   return out;
 }
 
+// The file descriptor a path names as a shell would: `-` and /dev/stdout are 1, /dev/stdin 0, /dev/stderr 2,
+// /dev/fd/N and /proc/self/fd/N are N (a shell's process substitution, >(gzip > t.gz), gives such a path);
+// a number too large to be a descriptor is kNoSuchDescriptor. -1 for any other path. Written through the
+// descriptor itself, these never replace or truncate anything, whatever the descriptor leads to: a file
+// opened for appending, a pipe, a terminal.
+constexpr long long kNoSuchDescriptor = static_cast<long long>(INT_MAX) + 1;
+
+long long descriptor_named(const std::string& path) {
+  if (path == "-" || path == "/dev/stdout") return STDOUT_FILENO;
+  if (path == "/dev/stdin") return STDIN_FILENO;
+  if (path == "/dev/stderr") return STDERR_FILENO;
+  for (const char* prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+    const std::size_t n = std::strlen(prefix);
+    if (path.compare(0, n, prefix) != 0) continue;
+    const std::string digits = path.substr(n);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+    long long fd = 0;
+    for (const char c : digits) {
+      fd = fd * 10 + (c - '0');
+      if (fd >= kNoSuchDescriptor) return kNoSuchDescriptor;
+    }
+    return fd;
+  }
+  return -1;
+}
+
 const char* kind_of(mode_t mode) {
   if (S_ISBLK(mode)) return "a block device";
   if (S_ISSOCK(mode)) return "a socket";
@@ -269,15 +295,41 @@ std::size_t OutputSet::add(const std::string& path, const std::string& option) {
   o.target = path;
   o.option = option;
   o.final = path;
-  if (path == "-") {
-    o.kind = Kind::Stdout;
-    const int flags = ::fcntl(STDOUT_FILENO, F_GETFL);
+  const long long named = descriptor_named(path);
+  if (named >= 0) {
+    // `-`, /dev/stdout, /dev/fd/3 ...: a descriptor this process was given, written as it is (a file opened
+    // for appending is appended to, a pipe is written), never reopened or replaced.
+    const std::string name =
+        named == STDOUT_FILENO
+            ? "standard output"
+            : "file descriptor " +
+                  (named == kNoSuchDescriptor ? path.substr(path.rfind('/') + 1) : std::to_string(named));
+    const int descriptor = named == kNoSuchDescriptor ? -1 : static_cast<int>(named);
+    const int flags = descriptor < 0 ? -1 : ::fcntl(descriptor, F_GETFL);
     if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY)
-      throw InputError(SourceLoc{}, option,
-                       "cannot write to standard output (-): it is not open for writing");
+      throw InputError(SourceLoc{path}, option, "cannot write to " + name + ": it is not open for writing");
+    // A descriptor given by the shell (or whoever started pjbit) survived exec, so it is not close-on-exec;
+    // every descriptor pjbit opens itself is (an earlier output's temporary, say), and writing one would
+    // corrupt it.
+    const int fd_flags = ::fcntl(descriptor, F_GETFD);
+    if (fd_flags < 0 || (fd_flags & FD_CLOEXEC) != 0)
+      throw InputError(SourceLoc{path}, option,
+                       "cannot write to " + name + ": it is not one pjbit was given (open it in the shell: " +
+                           std::to_string(descriptor) + "> FILE)");
+    o.kind = Kind::Descriptor;
+    o.descriptor = descriptor;
+    struct stat st {};
+    if (::fstat(descriptor, &st) == 0 && S_ISREG(st.st_mode)) {
+      o.existed = true;
+      o.dev = st.st_dev;
+      o.ino = st.st_ino;
+    }
     for (const Output& other : m_outputs) {
-      if (other.kind == Kind::Stdout)
-        throw InputError(SourceLoc{}, option, "standard output (-) is already the output of " + other.option);
+      if (other.kind == Kind::Descriptor && other.descriptor == descriptor)
+        throw InputError(SourceLoc{path}, option, name + " is already the output of " + other.option);
+      // A file written through a descriptor and also replaced would lose what the descriptor wrote.
+      if (o.existed && other.existed && o.dev == other.dev && o.ino == other.ino)
+        throw InputError(SourceLoc{path}, option, "is the same file as the output of " + other.option);
     }
     m_outputs.push_back(std::move(o));
     return m_outputs.size() - 1;
@@ -320,9 +372,10 @@ std::size_t OutputSet::add(const std::string& path, const std::string& option) {
     std::error_code ec;
     const fs::path normal = fs::absolute(final_path, ec).lexically_normal();
     for (const Output& other : m_outputs) {
-      if (other.kind != Kind::Replace) continue;
+      if (other.kind == Kind::InPlace) continue;
       const bool same = (o.existed && other.existed && o.dev == other.dev && o.ino == other.ino) ||
-                        fs::absolute(fs::path(other.final), ec).lexically_normal() == normal;
+                        (other.kind == Kind::Replace &&
+                         fs::absolute(fs::path(other.final), ec).lexically_normal() == normal);
       if (same)
         throw InputError(SourceLoc{path}, option, "is the same file as the output of " + other.option);
     }
@@ -408,9 +461,9 @@ void OutputSet::write_in_place(Output& o) {
   if (!o.fill && !o.has_text) throw std::logic_error("an output was declared but not written");
   const std::function<void(std::ostream&)> fill =
       o.fill ? o.fill : [&o](std::ostream& out) { out << o.text; };
-  if (o.kind == Kind::Stdout) {
+  if (o.kind == Kind::Descriptor) {
     std::cout.flush();
-    write_to(o, STDOUT_FILENO, fill);
+    write_to(o, o.descriptor, fill);
     return;
   }
   // A FIFO's open waits for its reader.
@@ -488,7 +541,7 @@ void OutputSet::commit() {
 
 bool OutputSet::writes_to_stdout() const {
   for (const Output& o : m_outputs)
-    if (o.kind == Kind::Stdout) return true;
+    if (o.kind == Kind::Descriptor && o.descriptor == STDOUT_FILENO) return true;
   return false;
 }
 

@@ -1,14 +1,16 @@
 // Every file the program writes (run's --json, --csv, --html, --trace and --vcd, compare's --json, a sweep's
 // manifest and results.csv) goes through an OutputSet, and SIGINT and SIGTERM are handled here, because the
-// two meet: an interrupted command removes the temporary files it holds. See docs/cli.md, "Outputs".
+// two meet: an interrupted command removes the temporary files it holds. See docs/cli.md, "Outputs and
+// interruptions".
 //
 // A regular file (or a path where nothing is yet) is written to a temporary file that is created exclusively
 // beside it (O_CREAT | O_EXCL | O_NOFOLLOW, an unpredictable name, mode 0666 less the umask) when the output
 // is declared, so that an output that cannot be written is refused before anything runs and nothing is
 // truncated to find out. commit() renames every temporary over its target, only once every output has been
-// written: the outputs of a command appear together or not at all. A character device, a FIFO and `-`
-// (standard output) are written in place, never replaced. A symbolic link is followed: to a device or FIFO it
-// is written in place; to a regular file, that file is replaced and the link kept.
+// written: the outputs of a command appear together or not at all. A character device and a FIFO are written
+// in place, never replaced; `-` and /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N are written
+// through that file descriptor of this process. Another symbolic link is followed: to a device or FIFO it is
+// written in place; to a regular file, that file is replaced and the link kept.
 #pragma once
 
 #include <sys/types.h>
@@ -56,11 +58,12 @@ class OutputSet {
 
   // Declares `path` (`-` for standard output) as an output of the option `option` (for messages); creates
   // its temporary file now. Refuses a folder, a block device, a socket, a link that leads nowhere, a folder
-  // that does not exist or cannot be written, and a file named twice. Returns its id.
+  // that does not exist or cannot be written, a file named twice, and a descriptor path (/dev/fd/N) whose
+  // descriptor is not open for writing or was not given to this process. Returns its id.
   std::size_t add(const std::string& path, const std::string& option);
 
   // The content of output `id`. A temporary is written at once; an output written in place (device, FIFO,
-  // standard output) is written by commit(), before any rename, so `fill` and what it reads must live until
+  // file descriptor) is written by commit(), before any rename, so `fill` and what it reads must live until
   // then.
   void write(std::size_t id, std::string text);
   void write(std::size_t id, std::function<void(std::ostream&)> fill);
@@ -73,13 +76,13 @@ class OutputSet {
   bool writes_to_stdout() const;
 
  private:
-  enum class Kind { Replace, InPlace, Stdout };
+  enum class Kind { Replace, InPlace, Descriptor };
   struct Output {
     std::string target;  // as given
     std::string option;  // "--json"
     std::string final;   // Replace: the path renamed over (a followed link's file); InPlace: the target
     Kind kind = Kind::Replace;
-    bool existed = false;  // Replace: a regular file was there when declared
+    bool existed = false;  // Replace: a regular file was there when declared; Descriptor: it is one
     dev_t dev = 0;         // what was there when declared (to refuse a file named twice)
     ino_t ino = 0;
     std::string temp;  // Replace: the temporary file
@@ -87,7 +90,8 @@ class OutputSet {
     int lock_fd = -1;  // Replace: holds the temporary's lock until it is renamed or removed
     int slot = -1;     // Replace: its place in the list the signal handler removes
     bool written = false;
-    std::string text;  // InPlace, Stdout: what commit() writes
+    int descriptor = -1;  // Descriptor: the file descriptor written
+    std::string text;     // InPlace, Descriptor: what commit() writes
     bool has_text = false;
     std::function<void(std::ostream&)> fill;  // or what this writes
   };

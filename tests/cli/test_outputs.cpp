@@ -9,9 +9,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +21,7 @@
 #include <regex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/testing.h"
@@ -197,8 +200,83 @@ TEST_F(Outputs, DashIsStandardOutput) {
   EXPECT_EQ(count_lines(csv.out), 2) << csv.out;
   EXPECT_TRUE(file_exists(path("r.json")));
 
-  const ProcessResult twice = run({"--json", "-", "--csv", "-"});
-  expect_refused(twice, R"(--csv: standard output \(-\) is already the output of --json)");
+  // (Paths under /proc, never /dev/stdout: a program that wrongly replaced the path could not harm /proc.)
+  const ProcessResult twice = run({"--json", "-", "--csv", "/proc/self/fd/1"});
+  expect_refused(twice, R"(/proc/self/fd/1: --csv: standard output is already the output of --json)");
+}
+
+TEST_F(Outputs, DescriptorPathsAreWrittenThroughTheDescriptor) {
+  // Standard output onto a file opened for appending, and descriptor 3 likewise: appended to, never replaced
+  // or rewritten from its start, as a shell redirection would. (/proc/self/fd/1 and /dev/fd/3 rather than
+  // /dev/stdout: a program that wrongly replaced the path could not harm /proc, where /dev/fd leads.)
+  m_dir.write("log.txt", "earlier line\n");
+  m_dir.write("log3.txt", "earlier line 3\n");
+  const std::string command =
+      "cd " + m_dir.path() + " && " + pjbit::testing::binary() +
+      " run plat.yaml work.yaml --quiet --json /proc/self/fd/1 --csv /dev/fd/3 >> log.txt "
+      "3>> log3.txt 2> err.txt";
+  ASSERT_EQ(std::system(command.c_str()), 0) << read_file(path("err.txt"));
+  const std::string log = read_file(path("log.txt"));
+  ASSERT_EQ(log.rfind("earlier line\n", 0), 0u) << log.substr(0, 200);
+  EXPECT_EQ(nlohmann::json::parse(log.substr(13))["schema"], "pjbit.report/1");
+  const std::string log3 = read_file(path("log3.txt"));
+  EXPECT_EQ(log3.rfind("earlier line 3\nplatform,workload,", 0), 0u) << log3;
+  EXPECT_TRUE(temporaries(m_dir.path()).empty());
+  // A descriptor that is not open is refused before the run.
+  expect_refused(
+      run({"--json", "/dev/fd/987654"}),
+      R"(^error: /dev/fd/987654: --json: cannot write to file descriptor 987654: it is not open for writing\n$)");
+}
+
+TEST_F(Outputs, DescriptorsPjbitWasNotGivenOrAlreadyWritesAreRefused) {
+  // Through a shell, in the test's folder: exit code and stderr. Descriptors 3 to 9 are closed for pjbit
+  // unless the command opens them.
+  const auto shell = [&](const std::string& args) {
+    const std::string command = "cd " + m_dir.path() + " && " + pjbit::testing::binary() +
+                                " run plat.yaml work.yaml --quiet " + args + " 2> err.txt";
+    const int status = std::system(command.c_str());
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(path("err.txt")));
+  };
+  const auto expect_one_error = [](const std::pair<int, std::string>& r, const std::string& expect) {
+    EXPECT_EQ(r.first, 2) << r.second;
+    EXPECT_EQ(count_lines(r.second), 1) << r.second;
+    EXPECT_TRUE(std::regex_search(r.second, std::regex(expect))) << r.second << "expected: " << expect;
+  };
+  const std::string closed = "3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-";
+
+  // The descriptors pjbit opens itself (here the temporary of --json and its lock) are never written through
+  // /dev/fd/N: that would write the CSV into the report.
+  for (int fd = 3; fd <= 9; ++fd) {
+    const std::string n = std::to_string(fd);
+    expect_one_error(shell("--json r.json --csv /dev/fd/" + n + " " + closed),
+                     "^error: /dev/fd/" + n + ": --csv: cannot write to file descriptor " + n +
+                         ": it is (not open for writing|not one pjbit was given)");
+    EXPECT_FALSE(file_exists(path("r.json"))) << fd;
+    EXPECT_TRUE(temporaries(m_dir.path()).empty()) << fd;
+  }
+
+  // /dev/stdin is descriptor 0, here open for reading only: refused, and the file behind it left as it was
+  // (not replaced, as following the link to its file would do).
+  const std::string workload = read_file(m_workload);
+  expect_one_error(
+      shell("--json /dev/stdin < work.yaml"),
+      "^error: /dev/stdin: --json: cannot write to file descriptor 0: it is not open for writing");
+  EXPECT_EQ(read_file(m_workload), workload);
+
+  // A descriptor onto a file that another output replaces: what it wrote would be lost.
+  m_dir.write("r.json", "old\n");
+  expect_one_error(shell("--json r.json --csv /dev/fd/3 3>> r.json"),
+                   "^error: /dev/fd/3: --csv: is the same file as the output of --json");
+  EXPECT_EQ(read_file(path("r.json")), "old\n");
+  expect_one_error(shell("--json /dev/fd/3 --csv r.json 3>> r.json"),
+                   "^error: r.json: --csv: is the same file as the output of --json");
+  EXPECT_EQ(read_file(path("r.json")), "old\n");
+
+  // A number beyond any descriptor.
+  expect_one_error(shell("--json /dev/fd/99999999999999999999"),
+                   "^error: /dev/fd/99999999999999999999: --json: cannot write to file descriptor "
+                   "99999999999999999999: it is not open for writing");
+  EXPECT_TRUE(temporaries(m_dir.path()).empty());
 }
 
 TEST_F(Outputs, ALinkPlantedAtATemporaryNameIsNeverFollowed) {
