@@ -172,9 +172,12 @@ std::string target_key(const std::string& key) {
   return "workload." + key;
 }
 
-// A dotted key: segments that are not empty, no '=' and no surrounding blanks.
+// A dotted key: segments that are not empty, no '=', no surrounding blanks and no control characters (which
+// no key has, and which would break results.csv's header and the one-line messages that name the key).
 bool valid_key(const std::string& key) {
   if (key.empty() || key.size() > 1000 || key.find('=') != std::string::npos) return false;
+  for (const char c : key)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
   if (key.find_first_of(" \t\r\n") == 0 || key.find_last_of(" \t\r\n") == key.size() - 1) return false;
   for (std::size_t begin = 0;;) {
     const std::size_t dot = key.find('.', begin);

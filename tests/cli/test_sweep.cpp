@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -212,11 +213,57 @@ TEST(Sweep, AReportThatIsNotAValidReportIsRunAgain) {
   EXPECT_EQ(read_file(f.path("out/results.csv")), before);
 }
 
+// The records of an RFC 4180 text, each a list of cells; throws std::runtime_error where the text breaks
+// the format (a quote inside an unquoted cell, text after a closing quote, an unterminated quote, a record
+// that does not end with a line break).
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> records(1, std::vector<std::string>(1));
+  std::size_t i = 0;
+  bool quoted_cell_ended = false;
+  while (i < text.size()) {
+    const char c = text[i];
+    std::string& cell = records.back().back();
+    if (c == '"') {
+      if (!cell.empty() || quoted_cell_ended) throw std::runtime_error("a quote inside a cell");
+      for (++i;; ++i) {
+        if (i >= text.size()) throw std::runtime_error("an unterminated quote");
+        if (text[i] == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+          cell += '"';
+          ++i;
+        } else if (text[i] == '"') {
+          break;
+        } else {
+          cell += text[i];
+        }
+      }
+      quoted_cell_ended = true;
+      ++i;
+    } else if (c == ',') {
+      records.back().emplace_back();
+      quoted_cell_ended = false;
+      ++i;
+    } else if (c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+      records.emplace_back(1);
+      quoted_cell_ended = false;
+      i += c == '\r' ? 2 : 1;
+    } else {
+      if (quoted_cell_ended) throw std::runtime_error("text after a closing quote");
+      cell += c;
+      ++i;
+    }
+  }
+  if (records.back() != std::vector<std::string>(1)) throw std::runtime_error("no line break at the end");
+  records.pop_back();
+  return records;
+}
+
 TEST(Sweep, ResultsCsvQuotesTextAndNeutralisesFormulas) {
+  // Names with a comma, a quote or a formula, and a value with a line break (a size may end with one).
   SweepFiles f(R"(platform: plat.yaml
 workload: work.yaml
 vary:
-  workload.name: ["=1+2", "-1", "a,b", "@x"]
+  workload.name: ["=1+2", "-1", "a,b", "@x", "say \"hi\""]
+  steps.0.size: ["1 MiB\n"]
 )");
   const ProcessResult r = f.run("out", {"--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -225,6 +272,19 @@ vary:
   EXPECT_NE(csv.find("\n1,-1,"), std::string::npos) << csv;  // a plain number stays a number
   EXPECT_NE(csv.find("\n2,\"a,b\","), std::string::npos) << csv;
   EXPECT_NE(csv.find("\n3,\"'@x\","), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n4,\"say \"\"hi\"\"\",\"1 MiB\n\","), std::string::npos) << csv;
+  // Read back by the format's rules: one header and five rows of the same width, each cell as written.
+  std::vector<std::vector<std::string>> records;
+  ASSERT_NO_THROW(records = parse_csv(csv)) << csv;
+  ASSERT_EQ(records.size(), 6u) << csv;
+  for (const auto& record : records)
+    EXPECT_EQ(record.size(), records[0].size()) << csv;
+  const std::vector<std::string> names = {"'=1+2", "-1", "a,b", "'@x", "say \"hi\""};
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    EXPECT_EQ(records[k + 1][0], std::to_string(k));
+    EXPECT_EQ(records[k + 1][1], names[k]);
+    EXPECT_EQ(records[k + 1][2], "1 MiB\n");
+  }
 }
 
 TEST(Sweep, TwoJobsGiveTheSameResultsAsOne) {
@@ -379,6 +439,14 @@ const BadSweep kBadSweeps[] = {
      with_vary("  topology..ranks: [4]\n"),
      {},
      R"(sweep\.yaml:4:3: vary: expected a dotted key)"},
+    {"KeyWithAControlCharacter",
+     with_vary("  \"topology.link.band\\x01width\": [\"100 GB/s\"]\n"),
+     {},
+     R"(^error: [^\n]*sweep\.yaml:4:3: vary: expected a dotted key .*got "topology\.link\.band\\x01width"\n$)"},
+    {"KeyWithAnEscapeSequence",
+     with_vary("  \"workload.name\\e[31m\": [ab]\n"),
+     {},
+     R"(^error: [^\n]*sweep\.yaml:4:3: vary: expected a dotted key .*got "workload\.name\\x1B\[31m"\n$)"},
     {"UnknownTopLevelVaryKey",
      with_vary("  nonsense.key: [1]\n"),
      {},
