@@ -1,4 +1,5 @@
-// `pjbit compare` as CI drives it: exit 0 without a regression, 1 with one, 2 on bad input.
+// `pjbit compare` as CI drives it: exit 0 without a regression, 1 with one, 2 on bad input (or an output
+// that cannot be written).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -138,6 +139,42 @@ TEST_F(CompareReports, JsonOutput) {
   EXPECT_EQ(j["metrics"][0]["metric"], "sim_time_s");
   EXPECT_EQ(j["metrics"][0]["verdict"], "worse");
   EXPECT_GT(j["metrics"][0]["change"].get<double>(), 0.01);
+}
+
+TEST_F(CompareReports, JsonToADeviceIsWrittenInPlace) {
+  // A null device: the comparison is written there (and the table printed), the device left a device.
+  const std::string null = pjbit::testing::make_device(m_dir, "null", 3);
+  bool checked = false;
+  if (!null.empty()) {
+    const ProcessResult r = run_program({"compare", path("base.json"), path("same.json"), "--json", null});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(r.err.empty()) << r.err;
+    EXPECT_NE(row(r.out, "sim_time_s"), "") << r.out;
+    ASSERT_TRUE(pjbit::testing::is_device(null, 1, 3)) << "the device node was replaced by a file";
+    checked = true;
+  }
+  // A full device: exit 2, one line with the reason, no table (the comparison was not delivered).
+  const std::string full = pjbit::testing::make_device(m_dir, "full", 7);
+  if (!full.empty()) {
+    const ProcessResult r = run_program({"compare", path("base.json"), path("slow.json"), "--json", full});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(std::regex_match(
+        r.err, std::regex(R"(error: .*/full: cannot write file: No space left on device\n)")))
+        << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    ASSERT_TRUE(pjbit::testing::is_device(full, 1, 7)) << "the device node was replaced by a file";
+  }
+  if (!pjbit::testing::may_use_system_device(checked))
+    GTEST_SKIP() << "cannot make a device node to check first";
+  const ProcessResult r =
+      run_program({"compare", path("base.json"), path("same.json"), "--json", "/dev/null"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(pjbit::testing::is_device("/dev/null", 1, 3)) << "/dev/null is no longer the null device";
+  const ProcessResult f =
+      run_program({"compare", path("base.json"), path("same.json"), "--json", "/dev/full"});
+  EXPECT_EQ(f.exit_code, 2) << f.err;
+  EXPECT_EQ(f.err, "error: /dev/full: cannot write file: No space left on device\n");
+  EXPECT_TRUE(pjbit::testing::is_device("/dev/full", 1, 7)) << "/dev/full is no longer the full device";
 }
 
 TEST_F(CompareReports, BadInputExitsTwoWithOneErrorLine) {

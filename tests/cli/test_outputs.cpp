@@ -7,7 +7,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +29,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using pjbit::testing::file_exists;
+using pjbit::testing::is_device;
+using pjbit::testing::make_device;
+using pjbit::testing::may_use_system_device;
 using pjbit::testing::ProcessResult;
 using pjbit::testing::read_file;
 using pjbit::testing::run_program;
@@ -65,31 +67,6 @@ std::vector<std::string> temporaries(const std::string& dir) {
       out.push_back(name);
   }
   return out;
-}
-
-bool is_device(const std::string& path, unsigned major_number, unsigned minor_number) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == major_number &&
-         minor(st.st_rdev) == minor_number;
-}
-
-// A node of the kernel's character device (1, minor) in `dir` (3 is null, 7 is full), or "" when this process
-// may not make one.
-std::string make_device(const TempDir& dir, const std::string& name, unsigned minor_number) {
-  const std::string path = dir.path() + "/" + name;
-  if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(1, minor_number)) != 0) return "";
-  // A file system mounted nodev refuses to open it.
-  const int fd = ::open(path.c_str(), O_WRONLY);
-  if (fd < 0) return "";
-  ::close(fd);
-  return path;
-}
-
-// Whether a test may write to /dev/null or /dev/full itself: only once the program has been seen to write in
-// place to a node of the same device made for the test (`checked`), or when this process could not replace
-// the system's node anyway.
-bool may_use_system_device(bool checked) {
-  return checked || ::access("/dev", W_OK) != 0;
 }
 
 class Outputs : public ::testing::Test {

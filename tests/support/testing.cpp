@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -266,6 +268,25 @@ std::string read_file(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+bool is_device(const std::string& path, unsigned major_number, unsigned minor_number) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == major_number &&
+         minor(st.st_rdev) == minor_number;
+}
+
+std::string make_device(const TempDir& dir, const std::string& name, unsigned minor_number) {
+  const std::string path = dir.path() + "/" + name;
+  if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(1, minor_number)) != 0) return "";
+  const int fd = ::open(path.c_str(), O_WRONLY);
+  if (fd < 0) return "";
+  ::close(fd);
+  return path;
+}
+
+bool may_use_system_device(bool checked) {
+  return checked || ::access("/dev", W_OK) != 0;
 }
 
 std::string golden_report_path(const std::string& platform, const std::string& workload,

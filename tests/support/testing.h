@@ -80,6 +80,17 @@ std::vector<pid_t> processes_mentioning(const std::string& text);
 bool file_exists(const std::string& path);
 std::string read_file(const std::string& path);
 
+// Whether `path` itself (a link is not followed) is the character device (major, minor).
+bool is_device(const std::string& path, unsigned major_number, unsigned minor_number);
+// A node of the kernel's memory device (1, minor) named `name` in `dir` (minor 3 is null, 7 is full), or ""
+// when this process may not make one or may not open it (a file system mounted nodev).
+std::string make_device(const TempDir& dir, const std::string& name, unsigned minor_number);
+// Whether a test may give /dev/null or /dev/full itself to the program: only once the program has been seen
+// to write in place to a node of the same device made for the test (`checked`), or when this process could
+// not replace the system's node anyway. (A program that wrongly replaced a device it was given would
+// otherwise replace the system's.)
+bool may_use_system_device(bool checked);
+
 // The committed golden report of a shipped platform with a shipped workload on an engine ("packet" or
 // "flow"): tests/golden/reports/PLATFORM.WORKLOAD.ENGINE.json, the program's report byte for byte but for
 // stats.wall_time_s (0). The golden tier checks that the program still writes exactly it, so a test that
