@@ -178,6 +178,115 @@ INSTANTIATE_TEST_SUITE_P(Signals, InterruptedRun,
                                   when_name(std::get<1>(param_info.param));
                          });
 
+// A run with large outputs: 500 iterations of a small all-reduce and a compute step on 8 ranks, with every
+// output (a trace of some 13 MB). About 0.3 s on an idle machine: loading, simulating and a write phase long
+// enough to be hit.
+const char* kManyStepsWorkload = R"(name: many
+iterations: 500
+steps:
+  - collective: all_reduce
+    size: 64 KiB
+    algorithm: ring
+  - compute: { duration: 1 us }
+)";
+
+const std::vector<std::string> kOutputs = {"r.json", "r.csv", "r.trace", "r.vcd", "r.html"};
+
+// The report without its one line that changes from run to run.
+std::string without_wall_time(const std::string& report) {
+  return std::regex_replace(report, std::regex(R"("wall_time_s": [^\n]*)"), "");
+}
+
+TEST(Signals, ARunInterruptedAtAnyMomentLeavesAllItsOutputsOrNone) {
+  TempDir dir;
+  const std::string p = dir.write("plat.yaml", kRing);
+  const std::string w = dir.write("work.yaml", kManyStepsWorkload);
+  const auto args = [&](const std::string& out) {
+    std::vector<std::string> a = {"run", p, w, "--quiet", "--set", "engine=packet"};
+    for (const char* option : {"--json", "--csv", "--trace", "--vcd", "--html"})
+      a.insert(a.end(), {option, dir.path() + "/" + out + "/r." + std::string(option + 2)});
+    return a;
+  };
+  // The outputs of an uninterrupted run, and how long it takes.
+  fs::create_directories(dir.path() + "/whole");
+  const auto t0 = std::chrono::steady_clock::now();
+  const ProcessResult whole = run_program(args("whole"), 60.0);
+  const double run_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  std::vector<std::string> expected;
+  for (const std::string& name : kOutputs)
+    expected.push_back(read_file(dir.path() + "/whole/" + name));
+  expected[0] = without_wall_time(expected[0]);
+  ASSERT_GT(expected[2].size(), std::size_t{5} << 20) << "the trace is too small for a long write";
+
+  // What the signal comes after: a delay from when the handlers are installed (spread over the time of the
+  // uninterrupted run: loading, simulating, writing, and after the end when this run is faster), or the first
+  // sign of the write phase (a temporary with data in it: the report's, which is written first, then the
+  // trace's, the largest).
+  struct Moment {
+    double delay_s;
+    std::string written;  // a temporary's prefix: signal once it holds data
+  };
+  std::vector<Moment> moments;
+  constexpr int kDelays = 10;
+  for (int k = 0; k < kDelays; ++k)
+    moments.push_back({run_s * k / kDelays, ""});
+  moments.push_back({0.0, "r.json"});
+  moments.push_back({0.0, "r.trace"});
+
+  int interrupted = 0, interrupted_writing = 0;
+  for (std::size_t m = 0; m < moments.size(); ++m) {
+    const Moment& moment = moments[m];
+    const int signo = m % 2 == 0 ? SIGINT : SIGTERM;
+    const std::string out = "out" + std::to_string(m);
+    const std::string folder = dir.path() + "/" + out;
+    fs::create_directories(folder);
+    SCOPED_TRACE("moment " + std::to_string(m) + ": " +
+                 (moment.written.empty() ? std::to_string(moment.delay_s) + " s"
+                                         : "once " + moment.written + " is being written"));
+    BackgroundProgram program(args(out));
+    ASSERT_TRUE(program.wait_until_catching(signo, 20.0));
+    bool writing = false;
+    if (moment.written.empty()) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(moment.delay_s));
+    } else {
+      ASSERT_TRUE(wait_for([&] { return size_of(folder, moment.written) > 0 || !program.running(); }, 30.0));
+      writing = program.running();
+    }
+    program.send(signo);
+    const ProcessResult r = program.wait(30.0);
+    ASSERT_FALSE(r.timed_out);
+    EXPECT_EQ(r.term_signal, 0) << "killed by the signal instead of handling it";
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    for (const std::string& name : names_in(folder))
+      EXPECT_FALSE(is_temporary(name)) << "a temporary was left behind: " << name;
+    int present = 0;
+    for (std::size_t i = 0; i < kOutputs.size(); ++i) {
+      const std::string path = folder + "/" + kOutputs[i];
+      if (!file_exists(path)) continue;
+      ++present;
+      const std::string text = read_file(path);
+      EXPECT_EQ(i == 0 ? without_wall_time(text) : text, expected[i]) << kOutputs[i] << " differs";
+    }
+    if (r.exit_code == 0) {
+      EXPECT_TRUE(r.err.empty()) << r.err;
+      EXPECT_EQ(present, static_cast<int>(kOutputs.size())) << "a run that ended well lacks an output";
+      continue;
+    }
+    EXPECT_EQ(r.exit_code, 128 + signo) << r.err;
+    EXPECT_EQ(r.err, expected_line(signo) + "\n");
+    // None, or all of them when the signal came while they were being renamed (it waits for the renames).
+    EXPECT_TRUE(present == 0 || present == static_cast<int>(kOutputs.size()))
+        << present << " of " << kOutputs.size() << " outputs were left";
+    ++interrupted;
+    interrupted_writing += writing;
+  }
+  // At least the first delay (loading) and the two moments of the write phase interrupted the run, and a
+  // signal sent while the temporaries were being written did come then.
+  EXPECT_GE(interrupted, 3);
+  EXPECT_GE(interrupted_writing, 1) << "no signal came while the outputs were being written";
+}
+
 // A sweep of four points, run two at a time: a quick one, then three of about half a second to a second each
 // on an idle machine (ten all-reduces, packet by packet).
 const char* kSweepWorkload = R"(name: steps
