@@ -1,9 +1,7 @@
-// The one small base of every model (DESIGN house style): a SystemC module with a name, an energy account
-// and named statistics. A model adds only behaviour.
+// The one small base of every model (DESIGN house style): a SystemC module with a name and an energy
+// account. A model adds only behaviour.
 #pragma once
 
-#include <map>
-#include <string>
 #include <systemc>
 
 #include "core/energy.h"
@@ -17,14 +15,8 @@ class Component : public sc_core::sc_module {
   EnergyAccount& energy() { return m_energy; }
   const EnergyAccount& energy() const { return m_energy; }
 
-  // Named counters for reports and tests ("packets", "bytes", ...). Ordered, so walks are deterministic.
-  void count(const std::string& stat, double amount = 1.0) { m_stats[stat] += amount; }
-  double stat(const std::string& stat) const;
-  const std::map<std::string, double>& stats() const { return m_stats; }
-
  private:
   EnergyAccount m_energy;
-  std::map<std::string, double> m_stats;
 };
 
 // Every Component below `root` (or below every top-level object when root is null), depth first, in
