@@ -155,6 +155,8 @@ core::Tick Ocs::reconfigure(const std::vector<int>& new_map, const std::string& 
     x.dark_to = r.end;
   }
   const core::Tick end = r.end;
+  log_debug("reconfiguring ", r.ports.size(), " ports (", why, "): dark from ", core::ticks_to_time(r.start),
+            " to ", core::ticks_to_time(r.end));
   m_log.push_back(std::move(r));
   m_queue.push(end, Item{nullptr, -1, 0, m_log.size() - 1});
   return end;
@@ -275,6 +277,7 @@ void Ocs::complete(std::size_t index) {
     --x.pending;
   }
   r.done = true;
+  log_debug("circuits up on ", r.ports.size(), " ports (", r.why, ")");
   const std::vector<int> ports = r.ports;  // a callback may reconfigure again, growing the log
   const auto callbacks = m_callbacks;      // a callback may register another
   for (const auto& cb : callbacks)

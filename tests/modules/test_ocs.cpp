@@ -20,6 +20,7 @@
 #include "core/time.h"
 #include "modules/link/link.h"
 #include "modules/ocs/ocs.h"
+#include "support/sc_reports.h"
 #include "support/testbench.h"
 
 namespace pjbit::ocs {
@@ -306,24 +307,12 @@ TEST(Ocs, ForwardsAlongCircuitsCutThrough) {
   EXPECT_EQ(bench.pool.in_use(), 0u);
 }
 
-// SC_REPORT_ERROR reports, recorded instead of thrown: an exception thrown through the kernel from a method
-// process is reported as a false stack-use-after-scope under AddressSanitizer, so the tests never throw.
-std::vector<std::string>& reported_errors() {
-  static std::vector<std::string> errors;
-  return errors;
-}
-void record_errors(const sc_core::sc_report& rep, const sc_core::sc_actions& actions) {
-  if (rep.get_severity() == sc_core::SC_ERROR) {
-    reported_errors().push_back(std::string(rep.get_msg_type()) + ": " + rep.get_msg());
-    return;
-  }
-  sc_core::sc_report_handler::default_handler(rep, actions);
-}
-
 // Wrong circuit, unconnected port, no route: each is an SC_REPORT_ERROR; when the report does not throw,
-// the packet is dropped (its payload released) and counted, and the rest of the traffic flows.
+// the packet is dropped (its payload released) and counted, and the rest of the traffic flows. The expected
+// reports are recorded instead of thrown: an exception thrown through the kernel from a method process is
+// reported as a false stack-use-after-scope under AddressSanitizer, so the tests never throw.
 TEST(Ocs, MisroutedPacketsAreReportedAndCounted) {
-  sc_core::sc_report_handler::set_handler(record_errors);
+  const testing::ExpectScReport errors(sc_core::SC_ERROR, "ocs: packet");
   const Params p = small(4, 1e-3);
   const core::Route to1{{0, 1}, 2, 0};
   const core::Route to0{{0, 0}, 2, 0};
@@ -337,11 +326,11 @@ TEST(Ocs, MisroutedPacketsAreReportedAndCounted) {
                {no_route}});
   sc_core::sc_start();
 
-  EXPECT_EQ(reported_errors(), (std::vector<std::string>{
-                                   "ocs: packet routed over a circuit that does not exist",
-                                   "ocs: packet routed over a circuit that does not exist",
-                                   "ocs: packet without a route through this OCS",
-                               }));
+  EXPECT_EQ(errors.reports(), (std::vector<std::string>{
+                                  "ocs: packet routed over a circuit that does not exist",
+                                  "ocs: packet routed over a circuit that does not exist",
+                                  "ocs: packet without a route through this OCS",
+                              }));
   EXPECT_EQ(sc_core::sc_report_handler::get_count(sc_core::SC_ERROR), 3);
   EXPECT_EQ(bench.ocs.misrouted(), 3u);
   EXPECT_EQ(bench.ocs.packets(), 2u);
@@ -357,7 +346,8 @@ TEST(Ocs, MisroutedPacketsAreReportedAndCounted) {
 // A packet held on a dark port is checked against the new circuit when it is released: a route that names
 // the old circuit is an error then (the platform must recompute routes), never a bit over the old circuit.
 TEST(Ocs, HeldPacketWithAStaleRouteIsAnErrorOnRelease) {
-  sc_core::sc_report_handler::set_handler(record_errors);
+  const testing::ExpectScReport errors(sc_core::SC_ERROR,
+                                       "ocs: packet routed over a circuit that does not exist");
   const Params p = small(4, 1e-3);
   const Tick R = ticks(p.reconfiguration_s);
   const core::Route to1{{0, 1}, 2, 0};
@@ -366,12 +356,12 @@ TEST(Ocs, HeldPacketWithAStaleRouteIsAnErrorOnRelease) {
   Bench bench(p, {1, 0, 3, 2}, std::move(offers));
   Ocs& ocs = bench.ocs;
   std::vector<std::size_t> errors_at_callback;
-  ocs.on_reconfigured([&] { errors_at_callback.push_back(reported_errors().size()); });
+  ocs.on_reconfigured([&] { errors_at_callback.push_back(errors.count()); });
   Script script("script", {{0, [&] { ocs.reconfigure({2, 3, 0, 1}, "stale routes"); }}});
   sc_core::sc_start();
 
   EXPECT_EQ(errors_at_callback, (std::vector<std::size_t>{0}));  // held until the circuit is up at R
-  EXPECT_EQ(reported_errors(),
+  EXPECT_EQ(errors.reports(),
             (std::vector<std::string>{"ocs: packet routed over a circuit that does not exist"}));
   EXPECT_EQ(ocs.misrouted(), 1u);
   EXPECT_EQ(ocs.packets(), 0u);
@@ -656,6 +646,26 @@ TEST(Ocs, CallbackMayReconfigureAgain) {
   EXPECT_EQ(f1->tail, 2 * R + ticks(10e-9));
   for (int q = 0; q < 4; ++q)
     EXPECT_EQ(ocs.circuit(q), initial[q]);
+}
+
+// At debug level the OCS reports each reconfiguration when it is requested and when its circuits are up.
+TEST(Ocs, LogsReconfigurationsAtDebugLevel) {
+  const Params p = small(4, 1e-3);
+  Bench bench(p, {1, 0, 3, 2}, {});
+  Ocs& ocs = bench.ocs;
+  ocs.set_log_level(core::LogLevel::Debug);
+  const testing::ExpectScReport info(sc_core::SC_INFO, "ocs: ");
+  const Tick at = ticks(2e-6);
+  Script script("script", {{at, [&] { ocs.reconfigure({2, 3, 0, 1}, "phase 2"); }}});
+  sc_core::sc_start();
+
+  const std::string t = core::ticks_to_time(at).to_string();
+  const std::string end = core::ticks_to_time(at + ticks(p.reconfiguration_s)).to_string();
+  EXPECT_EQ(info.reports(),
+            (std::vector<std::string>{
+                "ocs: " + t + ": reconfiguring 4 ports (phase 2): dark from " + t + " to " + end,
+                "ocs: " + end + ": circuits up on 4 ports (phase 2)",
+            }));
 }
 
 // --- between links, as the builder wires it: port i's link end b on out[i] and in[i] ---
