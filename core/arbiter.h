@@ -9,16 +9,15 @@
 //
 // It sits on the hot path of every busy hop, so it allocates nothing in steady state: flow queues are slots
 // whose buffers are kept and reused, flows are found by a linear scan while few are active (the common case)
-// and through a hash index beyond that, and turns are ring buffers (core/fifo.h).
+// and through a hash index beyond that, and turns are ring buffers.
 #pragma once
 
 #include <array>
-#include <boost/circular_buffer.hpp>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
 
-#include "core/fifo.h"
+#include "core/ring.h"
 #include "core/small_vector.h"
 
 namespace pjbit::core {
@@ -81,15 +80,13 @@ class Arbiter {
     if (m_arbitration.rule == ClassRule::Weighted) return pop_weighted();
     for (auto& turns : m_turns) {
       if (turns.empty()) continue;
-      const int slot = turns.front();
-      turns.pop_front();
+      const int slot = turns.pop_front();
       Slot& s = m_slots[static_cast<std::size_t>(slot)];
-      Packet p = s.packets.front();
-      s.packets.pop_front();
+      Packet p = s.packets.pop_front();
       if (s.packets.empty()) {
         close(slot);
       } else {
-        push_back_growing(turns, slot);
+        turns.push_back(slot);
       }
       --m_queued;
       return p;
@@ -109,10 +106,10 @@ class Arbiter {
         m_burst = slot;
         m_pending = -1;
       } else {
-        push_back_growing(m_turns[c], slot);
+        m_turns[c].push_back(slot);
       }
     }
-    push_back_growing(m_slots[static_cast<std::size_t>(slot)].packets, p);
+    m_slots[static_cast<std::size_t>(slot)].packets.push_back(p);
     ++m_queued;
   }
 
@@ -121,7 +118,7 @@ class Arbiter {
   struct Slot {
     std::uint64_t flow = 0;
     int weight = 1;  // packets per turn (Weighted)
-    boost::circular_buffer<Packet> packets;
+    Ring<Packet, 4> packets;
   };
 
   // Weighted: the flow whose turn it is sends up to `weight` packets before the next flow's turn. The flow
@@ -131,14 +128,12 @@ class Arbiter {
   Packet pop_weighted() {
     m_pending = -1;
     if (m_burst < 0) {
-      m_burst = m_turns[0].front();
-      m_turns[0].pop_front();
+      m_burst = m_turns[0].pop_front();
       m_burst_left = m_slots[static_cast<std::size_t>(m_burst)].weight;
     }
     const int slot = m_burst;
     Slot& s = m_slots[static_cast<std::size_t>(slot)];
-    Packet p = s.packets.front();
-    s.packets.pop_front();
+    Packet p = s.packets.pop_front();
     --m_queued;
     if (s.packets.empty()) {
       if (--m_burst_left > 0) {
@@ -148,7 +143,7 @@ class Arbiter {
       close(slot);
       m_burst = -1;
     } else if (--m_burst_left <= 0) {
-      push_back_growing(m_turns[0], slot);
+      m_turns[0].push_back(slot);
       m_burst = -1;
     }
     return p;
@@ -219,7 +214,7 @@ class Arbiter {
   SmallVector<int, 4> m_active;  // order is irrelevant: service order comes from the turns
   // Lookup only, while many flows are active; the order of service never depends on it.
   std::unordered_map<std::uint64_t, int> m_index;
-  boost::circular_buffer<int> m_turns[NumClasses];
+  Ring<int, 4> m_turns[NumClasses];
 };
 
 }  // namespace pjbit::core

@@ -6,14 +6,13 @@
 // queue, and queues in the order they were armed: runs are deterministic.
 #pragma once
 
-#include <boost/circular_buffer.hpp>
 #include <cstdint>
 #include <functional>
 #include <systemc>
 #include <utility>
 #include <vector>
 
-#include "core/fifo.h"
+#include "core/ring.h"
 #include "core/small_vector.h"
 #include "core/tick_buckets.h"
 #include "core/time.h"
@@ -134,10 +133,9 @@ class EventQueue : private Dispatcher::Queue {
 };
 
 // A queue whose entries mostly come in time order (each no earlier than the last), such as the packets a
-// node receives over one link: a FIFO in a ring buffer (core/fifo.h), O(1) per entry, touching one or two
-// cache lines where a heap's sifting touches several. An entry pushed out of order is placed by a search from
-// the back. It runs entries in the order EventQueue would: by time, and at one time in the order they were
-// pushed.
+// node receives over one link: a FIFO in a ring buffer, O(1) per entry, touching one or two cache lines where
+// a heap's sifting touches several. An entry pushed out of order is placed by a search from the back. It runs
+// entries in the order EventQueue would: by time, and at one time in the order they were pushed.
 template <typename Item>
 class FifoQueue : private Dispatcher::Queue {
  public:
@@ -151,7 +149,7 @@ class FifoQueue : private Dispatcher::Queue {
   void push(Tick at, const Item& item) {
     const Tick now = now_ticks();
     if (at < now) at = now;
-    push_back_growing(m_entries, std::pair<Tick, Item>(at, item));
+    m_entries.push_back({at, item});
     for (std::size_t i = m_entries.size() - 1; i > 0 && m_entries[i - 1].first > at; --i)
       std::swap(m_entries[i - 1], m_entries[i]);
     if (!m_running) m_dispatcher.arm(this, m_entries.front().first);
@@ -163,11 +161,8 @@ class FifoQueue : private Dispatcher::Queue {
  private:
   void run_due(Tick now) override {
     m_running = true;
-    while (!m_entries.empty() && m_entries.front().first <= now) {
-      const Item item = m_entries.front().second;
-      m_entries.pop_front();
-      m_cb(item);
-    }
+    while (!m_entries.empty() && m_entries.front().first <= now)
+      m_cb(m_entries.pop_front().second);
     m_running = false;
   }
   bool has_entries() const override { return !m_entries.empty(); }
@@ -175,7 +170,7 @@ class FifoQueue : private Dispatcher::Queue {
 
   Dispatcher& m_dispatcher;
   Callback m_cb;
-  boost::circular_buffer<std::pair<Tick, Item>> m_entries;
+  Ring<std::pair<Tick, Item>> m_entries;
   bool m_running = false;
 };
 

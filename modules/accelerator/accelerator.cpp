@@ -103,7 +103,7 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
   m->packets = 0;
   const int port = m->route.ports.front();
   const int q = queue_of(cls);
-  core::push_back_growing(m_ports[port].turns[q], m);
+  m_ports[port].turns[q].push_back(m);
   m_ports[port].waiting |= static_cast<std::uint8_t>(1u << q);
   inject(port);
 }
@@ -126,7 +126,7 @@ void Accelerator::inject(int port) {
     if (m->to_inject == 0) {
       pt.burst = nullptr;
     } else if (--pt.burst_left <= 0) {
-      core::push_back_growing(pt.turns[0], m);
+      pt.turns[0].push_back(m);
       pt.waiting = 1;
       pt.burst = nullptr;
     }
@@ -145,7 +145,7 @@ void Accelerator::inject(int port) {
     const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_params.packet_bytes);
     m->to_inject -= bytes;
     if (m->to_inject > 0) {
-      core::push_back_growing(turns, m);
+      turns.push_back(m);
     } else if (turns.empty()) {
       pt.waiting &= static_cast<std::uint8_t>(~(1u << q));
     }

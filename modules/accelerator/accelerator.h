@@ -5,7 +5,6 @@
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
-#include <boost/circular_buffer.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -19,8 +18,8 @@
 #include "core/direct.h"
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
-#include "core/fifo.h"
 #include "core/recv_table.h"
+#include "core/ring.h"
 #include "modules/hbm/hbm.h"
 
 namespace pjbit::accelerator {
@@ -138,13 +137,14 @@ class Accelerator : public core::Component {
     // Messages with bytes left to inject, one queue per transport class with strict priorities (all in
     // queue 0 without priorities, or weighted); a queue's messages take turns, one packet a turn (weighted:
     // a turn is as many packets as the class's weight). Each queue has one credit: at most one of its
-    // packets waits at the link. What every packet reads comes first, then the queues (core/fifo.h).
+    // packets waits at the link. What every packet reads comes first, then the queues (a message or two
+    // each in place).
     std::uint8_t waiting = 0;  // bit q: turns[q] is not empty (inject looks at no empty queue)
     bool awaiting_credit[kClasses] = {false, false, false, false, false};
     int burst_left = 0;
     Message* burst = nullptr;  // weighted: the message whose turn it is (out of the queue), or null
     core::DirectCall direct;   // stands for out[port] when set
-    boost::circular_buffer<Message*> turns[kClasses];
+    core::Ring<Message*, 2> turns[kClasses];
   };
   struct RecvEntry {
     std::uint64_t expected = 0;
