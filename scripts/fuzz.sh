@@ -75,6 +75,10 @@ run_one() {
 }
 
 mkdir -p "$out"
+# The sweep and report targets write their input to a temporary folder, which a crashing input leaves behind:
+# keep those inside FUZZ_OUT and clear them at the end.
+export TMPDIR=$out/tmp
+mkdir -p "$TMPDIR"
 echo "fuzzing $(echo "$targets" | wc -w) targets for $seconds s each, $jobs at a time; findings go to $out/findings/$run/"
 running=0
 for t in $targets; do
@@ -86,6 +90,7 @@ for t in $targets; do
   fi
 done
 wait
+rm -rf "$TMPDIR"
 
 status=0
 for t in $targets; do
