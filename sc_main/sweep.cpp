@@ -798,6 +798,12 @@ Shard parse_shard(const std::string& text) {
 
 }  // namespace
 
+std::size_t check_sweep(const std::string& file) {
+  const Sweep sweep = load_sweep(file);
+  validate_points(sweep);
+  return sweep.points;
+}
+
 int cmd_sweep(const SweepArgs& args) {
   // Everything is checked before anything is written.
   const Shard shard = parse_shard(args.shard);
