@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <chrono>
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -734,8 +733,9 @@ std::string laughs(const std::string& indent, int levels) {
   return out;
 }
 
-TEST(PlatformLoader, BillionLaughsFailsFast) {
-  const auto start = std::chrono::steady_clock::now();
+// The bombs below expand to 10^10 nodes: a loader that walked the expansion would not finish within the
+// test's ctest timeout. What is checked is that it stops at the first thing it refuses, not how fast.
+TEST(PlatformLoader, BillionLaughsStopAtTheFirstRefusal) {
   // Anchors under an unknown key.
   EXPECT_EQ(platform_error("lols:\n" + laughs("  ", 10) + "name: *l9\n"),
             "ring.yaml:1:1: lols: unknown key \"lols\"; expected one of: name, accelerator, topology, tiers, "
@@ -749,8 +749,6 @@ TEST(PlatformLoader, BillionLaughsFailsFast) {
       "ring.yaml:10:5: topology.dims.0: expected a whole number from 1 to 65536, got a sequence");
   EXPECT_EQ(platform_error("name: &n [" + std::string("x]\n") + "topology: *n\n"),
             "ring.yaml:1:7: name: expected a platform name such as \"ring12\", got a sequence");
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(seconds, 5.0);
 }
 
 TEST(PlatformLoader, DeepNestingDoesNotCrash) {
@@ -989,7 +987,9 @@ TEST(WorkloadLoader, ParallelNestingIsLimited) {
                   "parallel steps nest at most 16 deep");
 }
 
-TEST(WorkloadLoader, BillionLaughsFailsFast) {
+// 10^10 steps once expanded: the loader counts steps as it reads them and stops at the cap (a loader that
+// expanded first would not finish within the test's ctest timeout).
+TEST(WorkloadLoader, BillionLaughsStopAtTheStepCap) {
   std::string text = "name: lol\nsteps:\n  - &s0 { compute: { duration: 1 us } }\n";
   for (int level = 1; level <= 10; ++level) {
     const std::string prev = "*s" + std::to_string(level - 1);
@@ -998,12 +998,9 @@ TEST(WorkloadLoader, BillionLaughsFailsFast) {
       text += (i > 0 ? ", " : "") + prev;
     text += "] }\n";
   }
-  const auto start = std::chrono::steady_clock::now();
   const std::string message = workload_error(text);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_CONTAINS(message, "a workload has at most 100000 steps, parallel sub-steps included");
   EXPECT_STARTS_WITH(message, "step.yaml:");
-  EXPECT_LT(seconds, 5.0);
 }
 
 TEST(WorkloadLoader, EmptyAndMalformedFiles) {
