@@ -159,6 +159,23 @@ std::vector<int> read_dims(const YamlDoc& doc, const MapReader& m) {
   return dims;
 }
 
+// The ranks a torus's dims give, or kMaxRanks + 1 when they give more: the product is checked at every
+// factor, so dims whose product overflows 64 bits (and would wrap to a plausible count) are refused, not
+// wrapped.
+long long dims_product(const std::vector<int>& dims) {
+  long long product = 1;
+  for (int d : dims) {
+    product *= d;  // at most (kMaxRanks + 1) x kMaxRanks: no overflow
+    if (product > kMaxRanks) return kMaxRanks + 1;
+  }
+  return product;
+}
+
+// "N" for a product within the cap, "more than 65536" beyond it.
+std::string describe_product(long long product) {
+  return product > kMaxRanks ? "more than " + std::to_string(kMaxRanks) : std::to_string(product);
+}
+
 std::string known_node(const MapReader& r, std::string_view key, const std::vector<std::string>& names) {
   const std::string name = *r.string(key, "a node name");
   if (std::find(names.begin(), names.end(), name) == names.end())
@@ -310,12 +327,10 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
     if (kind == "torus") {
       if (!m.has("dims")) m.fail_missing("dims", "a list of sizes such as [4, 4, 4]");
       topo.dims = read_dims(doc, m);
-      long long product = 1;
-      for (int d : topo.dims)
-        product *= d;
+      const long long product = dims_product(topo.dims);
       if (product < 2 || product > kMaxRanks)
         m.fail("dims", "a torus has 2 to " + std::to_string(kMaxRanks) + " ranks, these dims give " +
-                           std::to_string(product));
+                           describe_product(product));
       if (m.has("ranks") && *m.integer("ranks", 2, kMaxRanks) != product)
         m.fail("ranks", "the dims give " + std::to_string(product) + " ranks");
       topo.ranks = static_cast<int>(product);
@@ -422,13 +437,11 @@ void read_tiers(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
           t.loc, path + ".domains",
           "the tiers hold " + std::to_string(total) + " ranks; at most " + std::to_string(kMaxRanks));
     if (t.kind == "torus") {
-      long long product = 1;
-      for (int d : t.dims)
-        product *= d;
+      const long long product = dims_product(t.dims);
       if (product != total)
         throw core::InputError(
             t.loc, path + ".dims",
-            "the dims give " + std::to_string(product) + " ranks; the tier holds " + std::to_string(total));
+            "the dims give " + describe_product(product) + " ranks; the tier holds " + std::to_string(total));
     }
     if (t.kind == "switch" && total > t.sw.radix)
       throw core::InputError(t.loc, path + ".switch.radix",
