@@ -17,6 +17,8 @@ void Runner::program(platforms::Platform& platform) {
   m_endpoints = platform.endpoints();
   m_timers = std::make_unique<core::EventQueue<PhaseMachine*>>("phase_timers",
                                                                [](PhaseMachine* const& m) { m->resume(); });
+  m_compute_ends = std::make_unique<core::EventQueue<Detached*>>(
+      "compute_ends", [this](Detached* const& d) { guard([&] { d->compute_done(); }); });
   for (int it = 0; it < m_workload.iterations; ++it)
     for (const Step& step : m_workload.steps)
       m_top.push_back(instantiate(step, it, n));
@@ -143,6 +145,7 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
           if (e < n) inst->group.push_back(e);
           inst->parts[static_cast<std::size_t>(e)].own = &m_empty;
         }
+      inst->detach = detaches_sub_steps(m_facts, step);
       break;
     }
   }
@@ -186,14 +189,27 @@ void Runner::run_phases(Instance& inst, accelerator::Accelerator& acc, const Par
   machine->wait();
 }
 
+core::Tick Runner::enter(Instance& inst, accelerator::Accelerator& acc, bool is_rank) {
+  const core::Tick entered = core::now_ticks();
+  if (is_rank) inst.start = std::min(inst.start, entered);
+  if (is_rank && m_recorder)
+    m_recorder->step_begin(acc.rank(), inst.id, *inst.step, inst.iteration, inst.algorithm);
+  return entered;
+}
+
+void Runner::leave(Instance& inst, accelerator::Accelerator& acc, bool is_rank, core::Tick entered) {
+  if (!is_rank) return;
+  inst.end = std::max(inst.end, core::now_ticks());
+  inst.rank_ticks += core::now_ticks() - entered;
+  if (m_recorder) m_recorder->step_end(acc.rank(), inst.id);
+}
+
 void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
   const int me = acc.rank();
   const Part& part = inst.parts[static_cast<std::size_t>(me)];
   if (!part.active()) return;
   const bool is_rank = me < m_spec.ranks();
-  const core::Tick entered = core::now_ticks();
-  if (is_rank) inst.start = std::min(inst.start, entered);
-  if (is_rank && m_recorder) m_recorder->step_begin(me, inst.id, *inst.step, inst.iteration, inst.algorithm);
+  const core::Tick entered = enter(inst, acc, is_rank);
   switch (inst.step->kind) {
     case Step::Kind::Collective:
       run_phases(inst, acc, part, is_rank);
@@ -262,27 +278,93 @@ void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
       run_traffic(acc, inst.messages, inst.step->traffic.size_bytes,
                   static_cast<std::uint8_t>(inst.step->traffic.cls), inst.id << 24, &inst.tally);
       break;
-    case Step::Kind::Parallel: {
-      std::vector<sc_core::sc_process_handle> threads;
-      for (auto& child : inst.children) {
-        if (!child->participates(me)) continue;
-        Instance* c = child.get();
-        threads.push_back(sc_core::sc_spawn([this, c, &acc] { guard([&] { execute(*c, acc); }); }));
-      }
-      for (auto& t : threads)
-        if (!t.terminated()) sc_core::wait(t.terminated_event());
+    case Step::Kind::Parallel:
+      run_children(inst, acc);
       break;
+  }
+  leave(inst, acc, is_rank, entered);
+}
+
+void Runner::run_children(Instance& inst, accelerator::Accelerator& acc) {
+  const int me = acc.rank();
+  // Held open while the sub-steps start, so that one that ends at once cannot release the wait early.
+  accelerator::Completion open;
+  open.add();
+  std::vector<std::unique_ptr<Detached>> detached;
+  std::vector<sc_core::sc_process_handle> threads;
+  for (auto& child : inst.children) {
+    if (!child->participates(me)) continue;
+    Instance* c = child.get();
+    if (inst.detach && detachable(*c->step)) {
+      open.add();
+      detached.push_back(std::make_unique<Detached>(*this, *c, acc, open));
+      detached.back()->start();
+    } else {
+      threads.push_back(sc_core::sc_spawn([this, c, &acc] { guard([&] { execute(*c, acc); }); }));
     }
   }
-  if (is_rank) {
-    inst.end = std::max(inst.end, core::now_ticks());
-    inst.rank_ticks += core::now_ticks() - entered;
-    if (m_recorder) m_recorder->step_end(me, inst.id);
+  open.one_done();
+  open.wait();
+  for (auto& t : threads)
+    if (!t.terminated()) sc_core::wait(t.terminated_event());
+}
+
+void Detached::start() {
+  const bool is_rank = m_acc.rank() < m_runner.m_spec.ranks();
+  m_entered = m_runner.enter(m_inst, m_acc, is_rank);
+  switch (m_inst.step->kind) {
+    case Step::Kind::Compute:
+      if (m_inst.hbm_bytes > 0) m_acc.hbm().reserve(m_inst.hbm_bytes);
+      if (m_inst.duration_s <= 0.0) {
+        ended();
+        return;
+      }
+      if (is_rank && m_runner.m_recorder) m_runner.m_recorder->compute_begin(m_acc.rank());
+      // As Accelerator::compute waits: whole ticks from now.
+      m_runner.m_compute_ends->push(core::now_ticks() + core::to_ticks(m_inst.duration_s), this);
+      return;
+    case Step::Kind::Collective:
+      m_machine = std::make_unique<PhaseMachine>(
+          m_runner, m_inst, m_acc, m_inst.parts[static_cast<std::size_t>(m_acc.rank())], is_rank, this);
+      m_machine->run();
+      return;
+    case Step::Kind::Parallel:
+      m_open.add();
+      for (auto& child : m_inst.children) {
+        if (!child->participates(m_acc.rank())) continue;
+        m_open.add();
+        m_children.push_back(std::make_unique<Detached>(m_runner, *child, m_acc, m_open));
+        m_children.back()->start();
+      }
+      m_open.one_done();
+      return;
+    case Step::Kind::Memory:
+    case Step::Kind::Traffic:
+      break;
   }
+  throw core::SimulationError("a " + m_inst.step->key + " step cannot run without a thread");
+}
+
+void Detached::compute_done() {
+  const bool is_rank = m_acc.rank() < m_runner.m_spec.ranks();
+  m_acc.computed(m_inst.duration_s);
+  if (is_rank && m_runner.m_recorder) m_runner.m_recorder->compute_end(m_acc.rank());
+  // As long as the rank waited: whole ticks.
+  if (is_rank) m_inst.compute_rank_s += core::to_seconds(core::to_ticks(m_inst.duration_s));
+  ended();
+}
+
+void Detached::completed() {
+  ended();
+}
+
+void Detached::ended() {
+  m_runner.leave(m_inst, m_acc, m_acc.rank() < m_runner.m_spec.ranks(), m_entered);
+  m_parent.one_done();
 }
 
 PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part,
-                           bool is_rank)
+                           bool is_rank, accelerator::CompletionListener* finished)
     : m_runner(runner),
       m_inst(inst),
       m_acc(acc),
@@ -290,7 +372,8 @@ PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelera
       m_is_rank(is_rank),
       m_cls(static_cast<std::uint8_t>(inst.step->kind == Step::Kind::Memory ? inst.step->memory.cls
                                                                             : inst.step->collective.cls)),
-      m_count(part.phases()) {}
+      m_count(part.phases()),
+      m_finished_listener(finished) {}
 
 void PhaseMachine::run() {
   while (m_k < m_count) {
@@ -306,7 +389,11 @@ void PhaseMachine::run() {
     ++m_k;
   }
   m_finished = true;
-  m_finished_event.notify(sc_core::SC_ZERO_TIME);
+  if (m_finished_listener != nullptr) {
+    m_finished_listener->completed();
+  } else {
+    m_finished_event.notify(sc_core::SC_ZERO_TIME);
+  }
 }
 
 void PhaseMachine::completed() {

@@ -61,12 +61,32 @@ struct Facts {
   }
 };
 
+// A parallel step's sub-steps run in a SystemC thread each, on every endpoint taking part, while that makes
+// at most this many threads; beyond, the sub-steps a Detached can run go without a thread (see Detached).
+// Every thread has a stack of its own, and every stack is one of the process's memory mappings, of which
+// Linux allows 65,530 by default.
+constexpr long long kMaxSubStepThreads = 4096;
+// The SystemC threads a run may need at once (the endpoints' programs, and the threads their steps spawn),
+// refused beyond before anything runs.
+constexpr long long kMaxThreads = 60000;
+
+// Whether a Detached can run `step`: a compute step, a collective, or a parallel step of only those.
+bool detachable(const Step& step);
+// The endpoints that take part in an instance of `step`, at most (ranks, and the pool or reduction engine).
+long long endpoints_of(const Facts& f, const Step& step);
+// Whether the sub-steps of parallel step `step` that can run without a thread do (kMaxSubStepThreads).
+bool detaches_sub_steps(const Facts& f, const Step& step);
+// The SystemC threads an instance of `step` spawns at once, beyond the endpoints' own programs.
+long long threads_of(const Facts& f, const Step& step);
+
 // The reduction engine that serves `group` with in_network, or an explanation of why there is none.
 int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why);
 // The algorithm a collective step runs: its own, or the platform's default for its op and group.
 std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c);
 // Checks one step (and its children) against the platform; throws core::InputError naming the step's key.
 void validate_step(Facts& f, const Step& step);
+// Checks every step, and what the workload needs of the run as a whole (threads); throws core::InputError.
+void validate_workload(Facts& f, const workloads::WorkloadSpec& workload);
 
 // What one endpoint does in a step: phase `index` of a plan, or phases of its own (pools, reducers, and an
 // empty list for compute and parallel steps); nothing when neither is set.
@@ -96,6 +116,7 @@ struct Instance {
   int pool = -1;                // memory: the pool's endpoint id
   double pool_latency_s = 0.0;
   std::vector<std::unique_ptr<Instance>> children;
+  bool detach = false;                              // parallel: detaches_sub_steps
   std::vector<workloads::TrafficMessage> messages;  // traffic
   // Gathered while running.
   core::Tick start = std::numeric_limits<core::Tick>::max();
@@ -114,7 +135,10 @@ class Runner;
 // completed and the HBM is done, and the next phase starts at that instant.
 class PhaseMachine final : public accelerator::CompletionListener {
  public:
-  PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank);
+  // With `finished`, the machine tells it when the last phase has completed (from the process that completed
+  // it) instead of waking a thread blocked in wait().
+  PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank,
+               accelerator::CompletionListener* finished = nullptr);
   // Posts phases until one is outstanding (or none is left).
   void run();
   // Blocks the calling thread until the last phase has completed.
@@ -147,6 +171,36 @@ class PhaseMachine final : public accelerator::CompletionListener {
   core::Tick m_hbm_done = 0;
   accelerator::Completion m_done{this};
   sc_core::sc_event m_finished_event;
+  accelerator::CompletionListener* m_finished_listener;
+};
+
+// One endpoint's run of a sub-step of a parallel step without a SystemC thread of its own: a compute step
+// (its end is a timer), a collective (its phase machine is driven by completions) or a parallel step made
+// only of those. A thread per sub-step and endpoint would need a stack each: 8,000 compute sub-steps on 8
+// ranks are 64,000 stacks, past the kernel's limit on a process's memory mappings. start() does what
+// execute() does on entering the step; when the step has ended the run does what execute() does on leaving it
+// and completes one operation of its parent's Completion.
+class Detached final : public accelerator::CompletionListener {
+ public:
+  Detached(Runner& runner, Instance& inst, accelerator::Accelerator& acc, accelerator::Completion& parent)
+      : m_runner(runner), m_inst(inst), m_acc(acc), m_parent(parent) {}
+  void start();
+  // The compute time is over (the runner's timer).
+  void compute_done();
+  // The phase machine or the children have all completed.
+  void completed() override;
+
+ private:
+  void ended();
+
+  Runner& m_runner;
+  Instance& m_inst;
+  accelerator::Accelerator& m_acc;
+  accelerator::Completion& m_parent;
+  core::Tick m_entered = 0;
+  std::unique_ptr<PhaseMachine> m_machine;            // collective
+  std::vector<std::unique_ptr<Detached>> m_children;  // parallel
+  accelerator::Completion m_open{this};               // parallel: children still running
 };
 
 // Where a generated phase is written and its receives are summed while it is posted. One per run, shared by
@@ -191,6 +245,7 @@ class Runner {
   std::unique_ptr<Instance> instantiate(const Step& step, int iteration, int n);
 
   friend class PhaseMachine;
+  friend class Detached;
   PostScratch m_post_scratch;
 
   void mark_all(Instance& inst);
@@ -203,6 +258,12 @@ class Runner {
   void run_phases(Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank);
 
   void execute(Instance& inst, accelerator::Accelerator& acc);
+  // What execute() does on entering a step (returns when) and on leaving it, for a rank.
+  core::Tick enter(Instance& inst, accelerator::Accelerator& acc, bool is_rank);
+  void leave(Instance& inst, accelerator::Accelerator& acc, bool is_rank, core::Tick entered);
+  // Runs a parallel step's sub-steps on `acc` at once, blocking the calling thread until all have ended:
+  // those a Detached can run without a thread, the others in a thread each.
+  void run_children(Instance& inst, accelerator::Accelerator& acc);
 
   void check_finished(platforms::Platform& platform);
 
@@ -218,7 +279,8 @@ class Runner {
   int m_endpoints = 0;
   std::vector<std::unique_ptr<Instance>> m_top;
   std::map<const Step*, std::shared_ptr<const workloads::SchedulePlan>>& m_plans;
-  std::unique_ptr<core::EventQueue<PhaseMachine*>> m_timers;  // phases waiting for their HBM
+  std::unique_ptr<core::EventQueue<PhaseMachine*>> m_timers;    // phases waiting for their HBM
+  std::unique_ptr<core::EventQueue<Detached*>> m_compute_ends;  // detached compute steps, at their end
   std::vector<core::Tick> m_end;
   std::vector<char> m_done;  // per endpoint: its program has ended
   int m_done_count = 0;

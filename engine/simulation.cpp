@@ -63,8 +63,7 @@ SimulationResult simulate(const platforms::PlatformSpec& platform, const workloa
                           const RunOptions& options) {
   validate_platform(platform);
   detail::Facts facts(platform);  // validation's topology, routes and schedules serve the run too
-  for (const workloads::Step& step : workload.steps)
-    detail::validate_step(facts, step);
+  detail::validate_workload(facts, workload);
   detail::Runner runner(platform, workload, facts, options);
   return runner.run();
 }

@@ -54,6 +54,73 @@ void check_ranks(const std::vector<int>& ranks, int n, const Step& step, const s
 
 }  // namespace
 
+bool detachable(const Step& step) {
+  switch (step.kind) {
+    case Step::Kind::Compute:
+    case Step::Kind::Collective:
+      return true;
+    case Step::Kind::Parallel:
+      return std::all_of(step.children.begin(), step.children.end(),
+                         [](const Step& c) { return detachable(c); });
+    case Step::Kind::Memory:
+    case Step::Kind::Traffic:
+      return false;
+  }
+  return false;
+}
+
+long long endpoints_of(const Facts& f, const Step& step) {
+  const long long n = f.spec.ranks();
+  const auto ranks = [n](const std::vector<int>& list) {
+    return list.empty() ? n : static_cast<long long>(list.size());
+  };
+  switch (step.kind) {
+    case Step::Kind::Collective:
+      return ranks(step.collective.ranks) + (algorithm_of(f.spec, step.collective) == "in_network" ? 1 : 0);
+    case Step::Kind::Compute:
+      return ranks(step.compute.ranks);
+    case Step::Kind::Memory:
+      return ranks(step.memory.ranks) + 1;
+    case Step::Kind::Traffic:
+      return step.traffic.pairs.empty() ? ranks(step.traffic.ranks)
+                                        : std::min(n, 2 * static_cast<long long>(step.traffic.pairs.size()));
+    case Step::Kind::Parallel: {
+      long long sum = 0;
+      for (const Step& c : step.children)
+        sum += endpoints_of(f, c);
+      return std::min(sum, static_cast<long long>(f.topo.endpoints()));
+    }
+  }
+  return n;
+}
+
+bool detaches_sub_steps(const Facts& f, const Step& step) {
+  long long threads = 0;
+  for (const Step& c : step.children)
+    threads += endpoints_of(f, c);
+  return threads > kMaxSubStepThreads;
+}
+
+long long threads_of(const Facts& f, const Step& step) {
+  switch (step.kind) {
+    case Step::Kind::Memory:
+      // A pool answers each read request in a thread of its own.
+      return step.memory.write ? 0 : (step.memory.ranks.empty() ? f.spec.ranks() : step.memory.ranks.size());
+    case Step::Kind::Parallel: {
+      const bool detach = detaches_sub_steps(f, step);
+      long long threads = 0;
+      for (const Step& c : step.children)
+        threads += detach && detachable(c) ? 0 : endpoints_of(f, c) + threads_of(f, c);
+      return threads;
+    }
+    case Step::Kind::Collective:
+    case Step::Kind::Compute:
+    case Step::Kind::Traffic:
+      return 0;
+  }
+  return 0;
+}
+
 // The reduction engine that serves `group` with in_network, or an explanation of why there is none.
 int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why) {
   if (f.spec.tiers[0].kind != "switch") {
@@ -191,6 +258,34 @@ void validate_step(Facts& f, const Step& step) {
   }
 }
 
+// The SystemC threads the run needs at once: every endpoint's program, and the most any one top-level step
+// spawns besides (sub-steps of parallel steps, a pool's answers to reads).
+void check_threads(const Facts& f, const workloads::WorkloadSpec& workload) {
+  const long long endpoints = f.topo.endpoints();
+  const std::string limit = "at most " + std::to_string(kMaxThreads) +
+                            " SystemC threads run at once (each has a stack of its own, one of the process's "
+                            "memory mappings)";
+  if (endpoints > kMaxThreads) {
+    const bool flat = f.spec.flat();
+    throw core::InputError(f.spec.tiers.back().loc, flat ? "topology" : "tiers",
+                           "the platform has " + std::to_string(endpoints) +
+                               " endpoints (ranks, pools, reduction engines), each a thread; " + limit);
+  }
+  for (const Step& step : workload.steps) {
+    const long long threads = threads_of(f, step);
+    if (endpoints + threads > kMaxThreads)
+      throw core::InputError(step.loc, step.key,
+                             "the step needs " + std::to_string(threads) + " threads besides the " +
+                                 std::to_string(endpoints) + " of the endpoints' programs; " + limit);
+  }
+}
+
+void validate_workload(Facts& f, const workloads::WorkloadSpec& workload) {
+  for (const Step& step : workload.steps)
+    validate_step(f, step);
+  check_threads(f, workload);
+}
+
 }  // namespace detail
 
 // scheduler.policy names a registered policy (user policies register at run time, so the loader cannot tell).
@@ -207,8 +302,7 @@ void validate_platform(const platforms::PlatformSpec& platform) {
 void validate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
   validate_platform(platform);
   detail::Facts facts(platform);
-  for (const Step& step : workload.steps)
-    detail::validate_step(facts, step);
+  detail::validate_workload(facts, workload);
 }
 
 }  // namespace pjbit::engine

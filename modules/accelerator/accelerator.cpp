@@ -52,6 +52,11 @@ void Accelerator::run() {
 void Accelerator::compute(double seconds) {
   if (seconds <= 0.0) return;
   sc_core::wait(core::ticks_to_time(core::to_ticks(seconds)));
+  computed(seconds);
+}
+
+void Accelerator::computed(double seconds) {
+  if (seconds <= 0.0) return;
   m_compute_s += seconds;
   const double active_w = m_params.compute_power_w - m_params.idle_power_w;
   if (active_w > 0.0) energy().charge(core::Category::Compute, active_w * seconds);
