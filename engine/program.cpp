@@ -237,7 +237,7 @@ void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
                 acc.recv(r, kReadRequestBytes, tag, asked);
                 asked.wait();
                 if (inst.pool_latency_s > 0.0)
-                  sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
+                  sc_core::wait(core::delay_from_now(core::to_ticks(inst.pool_latency_s)));
                 accelerator::Completion sent;
                 acc.send(r, size, cls, tag, sent, &inst.tally);
                 sent.wait();
@@ -262,7 +262,7 @@ void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
       }
       // A write is durable once the pool has committed it.
       if (is_rank && write && inst.pool_latency_s > 0.0)
-        sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
+        sc_core::wait(core::delay_from_now(core::to_ticks(inst.pool_latency_s)));
       break;
     }
     case Step::Kind::Compute:
@@ -321,7 +321,7 @@ void Detached::start() {
       }
       if (is_rank && m_runner.m_recorder) m_runner.m_recorder->compute_begin(m_acc.rank());
       // As Accelerator::compute waits: whole ticks from now.
-      m_runner.m_compute_ends->push(core::now_ticks() + core::to_ticks(m_inst.duration_s), this);
+      m_runner.m_compute_ends->push(core::later(core::now_ticks(), core::to_ticks(m_inst.duration_s)), this);
       return;
     case Step::Kind::Collective:
       m_machine = std::make_unique<PhaseMachine>(

@@ -40,6 +40,7 @@ SimulationResult Runner::run() {
   if (m_recorder) m_recorder->attach(platform, m_flows);
   sc_core::sc_start();
   if (m_failure) std::rethrow_exception(m_failure);
+  if (auto failure = core::Dispatcher::current().failure()) std::rethrow_exception(failure);
   // The run ends when the last rank does; that closes the flows' counters and the links' sleep.
   core::Tick end = 0;
   for (int i = 0; i < platform.ranks(); ++i)

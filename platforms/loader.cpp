@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/time_limit.h"
 #include "core/units.h"
 #include "core/yaml_support.h"
 #include "platforms/component_reader.h"
@@ -626,6 +627,56 @@ void check_escape_densities(const PlatformSpec& spec) {
   }
 }
 
+// The kernel counts simulated time up to core::kTimeLimitS (2^64 ps): a rate at which one packet would take
+// longer than that to cross, or a link whose latencies add up to more, could never be simulated. (Each time
+// key alone is checked where it is read; what a workload makes of the rates is checked against its steps
+// before it runs, in engine/validate.cpp.)
+void check_rate(const core::SourceLoc& loc, const std::string& key, double rate_Bps, std::uint64_t packet) {
+  const double seconds = static_cast<double>(packet) / rate_Bps;
+  if (rate_Bps > 0.0 && seconds < core::kTimeLimitS) return;
+  throw core::InputError(loc, key,
+                         "expected a data rate at which one packet (" + std::to_string(packet) +
+                             " B) crosses in under " + core::time_limit_text() + "; at " +
+                             core::format_number(rate_Bps) + " B/s it takes " + core::format_number(seconds) +
+                             " s");
+}
+
+void check_link_time(const LinkSpec& link, const std::string& key, std::uint64_t packet) {
+  check_rate(link.loc, key + ".bandwidth", link.bandwidth_Bps * (1.0 - link.overhead), packet);
+  const double latency = link.total_latency_s();
+  if (!(latency < core::kTimeLimitS))
+    throw core::InputError(link.loc, key + ".latency",
+                           "the link's latency and its stack's add up to " + core::format_number(latency) +
+                               " s, beyond " + core::time_limit_text());
+}
+
+void check_time_budget(const PlatformSpec& spec) {
+  const std::uint64_t packet = spec.packet_bytes;
+  for (std::size_t k = 0; k < spec.tiers.size(); ++k) {
+    const TopologySpec& t = spec.tiers[k];
+    const std::string base = spec.flat() ? "topology" : "tiers." + std::to_string(k);
+    if (t.kind == "graph") {
+      for (std::size_t i = 0; i < t.graph_links.size(); ++i)
+        check_link_time(t.graph_links[i].link, base + ".links." + std::to_string(i) + ".link", packet);
+      for (std::size_t i = 0; i < t.graph_nodes.size(); ++i)
+        if (t.graph_nodes[i].sw.reduction_bandwidth_Bps > 0.0)
+          check_rate(t.graph_nodes[i].loc,
+                     base + ".nodes." + std::to_string(i) + ".switch.reduction_bandwidth",
+                     t.graph_nodes[i].sw.reduction_bandwidth_Bps, packet);
+      continue;
+    }
+    check_link_time(t.link, base + ".link", packet);
+    if (t.bypass.present) check_link_time(t.bypass.link, base + ".bypass.link", packet);
+    if (t.sw.reduction_bandwidth_Bps > 0.0)
+      check_rate(t.sw.loc, base + ".switch.reduction_bandwidth", t.sw.reduction_bandwidth_Bps, packet);
+  }
+  for (std::size_t i = 0; i < spec.memory_pools.size(); ++i)
+    check_rate(spec.memory_pools[i].loc, "memory_pools." + std::to_string(i) + ".bandwidth",
+               spec.memory_pools[i].bandwidth_Bps, packet);
+  if (spec.accelerator.hbm.bandwidth_Bps > 0.0)
+    check_rate(spec.accelerator.loc, "accelerator.hbm.bandwidth", spec.accelerator.hbm.bandwidth_Bps, packet);
+}
+
 PlatformSpec build(const YamlDoc& doc) {
   const MapReader top(doc, doc.root(), "",
                       {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "packaging",
@@ -675,6 +726,7 @@ PlatformSpec build(const YamlDoc& doc) {
     }
     spec.packet_bytes = bytes;
   }
+  check_time_budget(spec);
   return spec;
 }
 

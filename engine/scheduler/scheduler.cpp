@@ -317,7 +317,7 @@ core::Tick Scheduler::write_deferred(accelerator::Accelerator& acc, int pool, st
                                      core::Tick step_start) {
   const auto it = m_bulk_forecast_s.find(&step);
   const double alone_s = it == m_bulk_forecast_s.end() ? 0.0 : it->second;
-  const core::Tick deadline = step_start + core::to_ticks(step.memory.deadline_s);
+  const core::Tick deadline = core::later(step_start, core::to_ticks(step.memory.deadline_s));
   const auto cls = static_cast<std::uint8_t>(step.memory.cls);
   core::Tick held = 0;
   std::uint64_t left = bytes;

@@ -6,11 +6,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <systemc>
 #include <vector>
 
 #include "core/energy.h"
+#include "core/errors.h"
+#include "core/event_queue.h"
 #include "core/fabric_extension.h"
 #include "core/time.h"
 #include "modules/accelerator/accelerator.h"
@@ -435,6 +438,30 @@ TEST_P(InNetworkEngine, RanksReachTheSwitchReductionEngine) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Ranks, InNetworkEngine, ::testing::Values(3, 7, 15));
+
+// A packet whose tail would reach its destination past the kernel's count (2^64 ps, about 213 days): two hops
+// of 1e7 s each. The run stops with a core::SimulationError kept by the dispatcher, instead of the time
+// wrapping around to small values (and the run going on, or hanging, with nonsense).
+TEST(Accelerator, TimePastTheKernelsCountStopsTheRun) {
+  platforms::PlatformSpec s = spec("ring", 4);
+  s.tiers[0].link.latency_s = 1e7;
+  s.tiers[0].link.stack.clear();
+  platforms::Platform p("platform", s);
+  SendRecv t;
+  send_recv(p, 0, 2, 4096, t);
+  sc_core::sc_start();
+  EXPECT_EQ(t.received, 0u);  // never arrived
+  EXPECT_LT(sc_core::sc_time_stamp().to_seconds(), 18446744.073709551616);
+  EXPECT_GE(sc_core::sc_time_stamp().to_seconds(), 1e7);  // the first hop was crossed
+  const std::exception_ptr failure = core::Dispatcher::current().failure();
+  ASSERT_TRUE(failure);
+  try {
+    std::rethrow_exception(failure);
+  } catch (const core::SimulationError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("simulated time would reach 2e+07 s, beyond 2^64 ps", 0), 0u)
+        << e.what();
+  }
+}
 
 // --- routes (no simulation) ---
 
