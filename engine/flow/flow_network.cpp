@@ -484,7 +484,12 @@ void FlowNetwork::schedule_finish(Flow& f, int slot, core::Tick now) {
   } else if (f.rate <= 0.0) {
     return;  // starved by higher classes: no finish until its rate changes
   } else {
-    f.finish = core::later(now, core::ceil_ticks(f.rem0 / f.rate * m_ticks_per_second));
+    const double ticks = f.rem0 / f.rate * m_ticks_per_second;
+    // A rate so small that the flow would end past the kernel's count is what is left of a link's capacity
+    // after higher classes took it, up to rounding: starved as well, until its rate changes. (Inputs whose
+    // flows cannot end in time are refused before the run, engine/validate.cpp.)
+    if (!(ticks < core::kTickLimit - static_cast<double>(now))) return;
+    f.finish = core::later(now, core::ceil_ticks(ticks));
   }
   m_finishes.push(f.finish, {slot, f.version});
 }
