@@ -2,6 +2,7 @@
 // iteration is an Instance with what every endpoint does in it: a collective's per-rank schedule (played by a
 // PhaseMachine), compute, a pool's side of a memory step, random traffic, or parallel children.
 #include <algorithm>
+#include <functional>
 
 #include "core/errors.h"
 #include "engine/program.h"
@@ -10,7 +11,25 @@
 
 namespace pjbit::engine::detail {
 
-// Makes every top-level step instance, the scheduler that gates them, and each endpoint's program.
+namespace {
+
+// The ids an instance of `step` takes: its own, and its sub-steps'.
+std::uint64_t id_span(const Step& step) {
+  std::uint64_t span = 1;
+  for (const Step& c : step.children)
+    span += id_span(c);
+  return span;
+}
+
+bool has_traffic(const Step& step) {
+  if (step.kind == Step::Kind::Traffic) return true;
+  return std::any_of(step.children.begin(), step.children.end(),
+                     [](const Step& c) { return has_traffic(c); });
+}
+
+}  // namespace
+
+// Plans the top-level step instances, the scheduler that gates them, and each endpoint's program.
 void Runner::program(platforms::Platform& platform) {
   m_platform = &platform;
   const int n = platform.ranks();
@@ -19,25 +38,64 @@ void Runner::program(platforms::Platform& platform) {
                                                                [](PhaseMachine* const& m) { m->resume(); });
   m_compute_ends = std::make_unique<core::EventQueue<Detached*>>(
       "compute_ends", [this](Detached* const& d) { guard([&] { d->compute_done(); }); });
+  // Per step: the ids of its instances (as if every instance were made in order, sub-steps after their step),
+  // and the endpoints that may take part in one: those of an instance made here to see, and every rank for
+  // random traffic, whose ranks change with the iteration.
+  const std::size_t steps = m_workload.steps.size();
+  m_top_count = steps * static_cast<std::size_t>(m_workload.iterations);
+  for (const Step& step : m_workload.steps) {
+    m_first_id.push_back(m_ids_per_iteration);
+    m_ids_per_iteration += id_span(step);
+    std::uint64_t scratch_id = 0;
+    const auto sample = instantiate(step, 0, n, scratch_id);
+    std::vector<char> takes(static_cast<std::size_t>(m_endpoints), 0);
+    for (int e = 0; e < m_endpoints; ++e)
+      takes[static_cast<std::size_t>(e)] = sample->participates(e) || (e < n && has_traffic(step));
+    m_takers.push_back(static_cast<int>(std::count(takes.begin(), takes.end(), 1)));
+    m_may_take_part.push_back(std::move(takes));
+  }
+  // What the results keep: every instance, or the first and last iteration's and every step's aggregate.
+  m_sum_up = !m_all_steps && m_workload.iterations > kFullIterations;
   for (int it = 0; it < m_workload.iterations; ++it)
+    if (!m_sum_up || it == 0 || it == m_workload.iterations - 1) m_kept_iterations.push_back(it);
+  m_kept.resize(m_kept_iterations.size() * steps);
+  m_kept_done.assign(m_kept.size(), 0);
+  if (m_sum_up) {
+    // The fronts of step loads for power/'s peaks (Runner::finish): the run's, the largest dynamic power, and
+    // one per rack.
+    const platforms::Topology& topo = platform.topology();
+    for (int r = 0; r < n; ++r)
+      m_rank_rack.push_back(
+          topo.nodes[static_cast<std::size_t>(topo.endpoint_node[static_cast<std::size_t>(r)])].rack);
+    m_here.assign(static_cast<std::size_t>(topo.racks()), 0);
+    m_fronts.resize(2 + m_here.size());
+    const std::function<void(const Step&)> slot = [&](const Step& s) {
+      m_aggregate_of[&s] = m_aggregates.size();
+      m_aggregates.emplace_back();
+      m_aggregates.back().key = s.key;
+      for (const Step& c : s.children)
+        slot(c);
+    };
     for (const Step& step : m_workload.steps)
-      m_top.push_back(instantiate(step, it, n));
+      slot(step);
+  }
   m_end.assign(static_cast<std::size_t>(m_endpoints), 0);
   m_done.assign(static_cast<std::size_t>(m_endpoints), 0);
-  m_progress_total = static_cast<std::uint64_t>(m_top.size()) * static_cast<std::uint64_t>(n);
+  m_progress_total = static_cast<std::uint64_t>(m_top_count) * static_cast<std::uint64_t>(n);
   // The scheduler plans the OCS circuits of every top-level step and gates the steps that need new ones.
-  std::vector<scheduler::TopStep> top;
-  for (const auto& inst : m_top)
-    top.push_back({inst->step, inst->iteration});
-  m_scheduler = std::make_unique<scheduler::Scheduler>(m_spec, platform, std::move(top));
+  m_scheduler = std::make_unique<scheduler::Scheduler>(
+      m_spec, platform, scheduler::TopSteps(m_workload.steps, m_workload.iterations));
   for (int e = 0; e < m_endpoints; ++e) {
-    platform.endpoint(e).set_program([this, e, n](accelerator::Accelerator& acc) {
+    platform.endpoint(e).set_program([this, e, n, steps](accelerator::Accelerator& acc) {
       // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
       // stop the kernel, and rethrow it from run().
       guard([&] {
-        for (std::size_t i = 0; i < m_top.size(); ++i) {
+        for (std::size_t i = 0; i < m_top_count; ++i) {
           m_scheduler->before(i, e);
-          execute(*m_top[i], acc);
+          if (m_may_take_part[i % steps][static_cast<std::size_t>(e)]) {
+            execute(acquire(i), acc);
+            release(i);
+          }
           if (m_progress && e < n)
             m_progress(Progress{++m_progress_done, m_progress_total, sc_core::sc_time_stamp().to_seconds()});
         }
@@ -57,11 +115,41 @@ void Runner::program(platforms::Platform& platform) {
   }
 }
 
-std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, int n) {
+Instance& Runner::acquire(std::size_t i) {
+  Live& live = m_live[i];
+  if (!live.inst) {
+    const std::size_t steps = m_workload.steps.size();
+    const int iteration = static_cast<int>(i / steps);
+    std::uint64_t id = static_cast<std::uint64_t>(iteration) * m_ids_per_iteration + m_first_id[i % steps];
+    live.inst = instantiate(m_workload.steps[i % steps], iteration, m_spec.ranks(), id);
+    live.pending = m_takers[i % steps];
+  }
+  return *live.inst;
+}
+
+void Runner::release(std::size_t i) {
+  const auto it = m_live.find(i);
+  if (--it->second.pending > 0) return;
+  finish(i, *it->second.inst);
+  m_live.erase(it);
+}
+
+void Runner::finish_untaken() {
+  const std::size_t steps = m_workload.steps.size();
+  for (std::size_t i = 0; i < m_top_count; ++i) {
+    if (m_takers[i % steps] > 0) continue;
+    const int iteration = static_cast<int>(i / steps);
+    std::uint64_t id = static_cast<std::uint64_t>(iteration) * m_ids_per_iteration + m_first_id[i % steps];
+    finish(i, *instantiate(m_workload.steps[i % steps], iteration, m_spec.ranks(), id));
+  }
+}
+
+std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, int n,
+                                              std::uint64_t& next_id) {
   auto inst = std::make_unique<Instance>();
   inst->step = &step;
   inst->iteration = iteration;
-  inst->id = m_next_id++;
+  inst->id = next_id++;
   inst->parts.assign(static_cast<std::size_t>(m_endpoints), Part{});
   switch (step.kind) {
     case Step::Kind::Collective: {
@@ -136,7 +224,7 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
     case Step::Kind::Parallel: {
       std::vector<bool> in(static_cast<std::size_t>(m_endpoints), false);
       for (const Step& child : step.children) {
-        inst->children.push_back(instantiate(child, iteration, n));
+        inst->children.push_back(instantiate(child, iteration, n, next_id));
         for (int e = 0; e < m_endpoints; ++e)
           if (inst->children.back()->participates(e)) in[static_cast<std::size_t>(e)] = true;
       }

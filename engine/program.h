@@ -203,6 +203,35 @@ class Detached final : public accelerator::CompletionListener {
   accelerator::Completion m_open{this};               // parallel: children still running
 };
 
+// Step loads at points (x, y) >= 0, of which only those that can be the largest of a x x + b x y for some
+// weights a, b >= 0 are kept: the vertices of the upper-right convex hull of the points. A run whose
+// iterations are summed up gives power/ these rather than every top-level step instance (Runner::finish has
+// the points), so that what it keeps grows with the shape of its loads, not with its iterations. The load
+// whose x + `weight` x y is largest is kept as well, found exactly as power/ finds its peaks (the hull test
+// could round it away when points lie almost on a line).
+class LoadFront {
+ public:
+  // Instance `index` (its top-level index) with `load`, at (x, y).
+  void add(std::size_t index, const power::StepLoad& load, double x, double y, double weight);
+  // The loads kept, by instance index (an instance several fronts keep appears once).
+  void append_to(std::map<std::size_t, power::StepLoad>& out) const;
+  std::size_t size() const { return m_points.size(); }
+
+ private:
+  struct Point {
+    std::size_t index;
+    double x, y;
+    power::StepLoad load;
+  };
+  // Points kept before those off the hull are dropped: between two prunings a front holds points that no
+  // other dominates (both coordinates at least as large), the hull's vertices and some below it.
+  static constexpr std::size_t kMaxPoints = 32;
+  void prune();
+  std::vector<Point> m_points;
+  Point m_best{};
+  double m_best_value = -1.0;
+};
+
 // Where a generated phase is written and its receives are summed while it is posted. One per run, shared by
 // every machine: posting reads it at once and keeps nothing, and a buffer of each machine's own would be
 // one more cold cache line per rank and phase on a large fabric. A machine that posts while another is
@@ -224,7 +253,8 @@ class Runner {
         m_recorder(options.recorder),
         m_progress(options.progress),
         m_seed(options.seed),
-        m_direct_calls(options.direct_calls) {}
+        m_direct_calls(options.direct_calls),
+        m_all_steps(options.all_steps) {}
 
   // Elaborates, programs, runs the kernel and gathers (simulation.cpp).
   SimulationResult run();
@@ -240,9 +270,44 @@ class Runner {
     }
   }
 
-  // Makes every top-level step instance, the scheduler that gates them, and each endpoint's program.
+  // Plans the top-level step instances, the scheduler that gates them, and each endpoint's program.
   void program(platforms::Platform& platform);
-  std::unique_ptr<Instance> instantiate(const Step& step, int iteration, int n);
+  // Makes an instance of `step` in `iteration`, with id `next_id` (its sub-steps the ids after it).
+  std::unique_ptr<Instance> instantiate(const Step& step, int iteration, int n, std::uint64_t& next_id);
+
+  // Top-level step instances. Instance i is step i % S of iteration i / S (S steps); it is made when the
+  // first endpoint that may take part reaches it and gathered (finish) and freed when the last has left it,
+  // so that a run holds the instances its endpoints are in rather than all of them.
+  Instance& acquire(std::size_t i);
+  void release(std::size_t i);
+  // What instance i of `inst` gives the results: kept whole (every instance, or those of the kept
+  // iterations), added to its steps' aggregates and to the step loads.
+  void finish(std::size_t i, const Instance& inst);
+  void aggregate(const Instance& inst, const StepResult& s);
+  // Instances of steps no endpoint takes part in: made and finished when the run ends.
+  void finish_untaken();
+  struct Live {
+    std::unique_ptr<Instance> inst;
+    int pending = 0;  // endpoints that may take part and have not left it yet
+  };
+  std::map<std::size_t, Live> m_live;
+  std::size_t m_top_count = 0;
+  std::vector<std::vector<char>> m_may_take_part;  // per step of the workload: per endpoint
+  std::vector<int> m_takers;                       // per step: the endpoints that may take part
+  std::vector<std::uint64_t> m_first_id;           // per step: the id of its instance in iteration 0
+  std::uint64_t m_ids_per_iteration = 0;
+  // What finished instances gave.
+  bool m_sum_up = false;  // iterations summed up (kFullIterations)
+  std::vector<int> m_kept_iterations;
+  std::vector<StepResult> m_kept;  // per kept iteration and step, in order
+  std::vector<char> m_kept_done;
+  std::map<const Step*, std::size_t> m_aggregate_of;  // step (sub-steps too) -> index in m_aggregates
+  std::vector<StepAggregate> m_aggregates;
+  double m_useful_bytes = 0.0;  // summed up: over every instance
+  // Summed up: the step loads power/ needs for the run's and every rack's peak (Runner::finish).
+  std::vector<LoadFront> m_fronts;
+  std::vector<int> m_rank_rack;  // per rank: the rack that houses it, -1 without racks
+  std::vector<int> m_here;       // per rack: scratch for the ranks of one instance it houses
 
   friend class PhaseMachine;
   friend class Detached;
@@ -277,7 +342,6 @@ class Runner {
   const workloads::WorkloadSpec& m_workload;
   Facts& m_facts;
   int m_endpoints = 0;
-  std::vector<std::unique_ptr<Instance>> m_top;
   std::map<const Step*, std::shared_ptr<const workloads::SchedulePlan>>& m_plans;
   std::unique_ptr<core::EventQueue<PhaseMachine*>> m_timers;    // phases waiting for their HBM
   std::unique_ptr<core::EventQueue<Detached*>> m_compute_ends;  // detached compute steps, at their end
@@ -285,7 +349,6 @@ class Runner {
   std::vector<char> m_done;  // per endpoint: its program has ended
   int m_done_count = 0;
   sc_core::sc_event m_all_done;  // the last program has ended
-  std::uint64_t m_next_id = 0;
   std::exception_ptr m_failure;
   Recorder* m_recorder;  // null unless the timeline is recorded
   std::function<void(const Progress&)> m_progress;
@@ -294,6 +357,7 @@ class Runner {
   const std::vector<Phase> m_empty;
   std::uint64_t m_seed;
   bool m_direct_calls;
+  bool m_all_steps;  // RunOptions::all_steps
   std::unique_ptr<scheduler::Scheduler> m_scheduler;
   platforms::Platform* m_platform = nullptr;  // while it runs
   std::string m_engine = "packet";            // the transport that runs: packet | flow

@@ -280,7 +280,8 @@ void link_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
 }
 
 // The scheduler's decision for each phase (keep the circuits or reconfigure, with its forecasts), as an
-// instant at the phase's start: the earliest start of that step and iteration.
+// instant at the phase's start: the earliest start of that step and iteration (every iteration's, whatever
+// the report keeps of its steps).
 void scheduler_track(Events& ev, const Inputs& in, const Nanoseconds& ns) {
   const auto& decisions = in.sim->scheduler.decisions;
   if (decisions.empty()) return;
@@ -288,9 +289,7 @@ void scheduler_track(Events& ev, const Inputs& in, const Nanoseconds& ns) {
   ev.metadata("process_sort_index", kSchedulerPid, 0, fmt::format(R"({{"sort_index":{}}})", kSchedulerPid));
   ev.metadata("thread_name", kSchedulerPid, 0, R"({"name":"decisions"})");
   for (const auto& d : decisions) {
-    double at = 0.0;
-    for (const auto& step : in.sim->steps)
-      if (step.key == d.key && step.iteration == d.iteration) at = step.start_s;
+    const double at = d.start_s;
     ev.add(fmt::format(
         R"J({{"name":{},"cat":"scheduler","ph":"i","s":"t","pid":{},"tid":0,"ts":{},"args":{{"action":{},"circuits":{},"predicted_s":{},"predicted_current_s":{},"predicted_fit_s":{},"reconfiguration_s":{},"window_s":{},"why":{}}}}})J",
         quote(d.key + " " + d.action), kSchedulerPid, micros(ns(core::to_ticks(at))), quote(d.action),

@@ -15,8 +15,8 @@
 #include "core/yaml_support.h"
 #include "engine/recorder.h"
 #include "engine/simulation.h"
-#include "platforms/platform.h"
 #include "platforms/loader.h"
+#include "platforms/platform.h"
 #include "platforms/tech/preset_table.h"
 #include "platforms/tech/presets.h"
 #include "power/density.h"
@@ -47,6 +47,7 @@ struct RunArgs {
   std::uint64_t seed = 1;
   bool quiet = false;
   std::vector<std::string> presets;
+  std::string steps = "auto";
 };
 
 std::vector<core::Override> parse_overrides(const std::vector<std::string>& sets) {
@@ -69,6 +70,7 @@ int cmd_run(const RunArgs& args) {
     if (!path->empty()) report::check_writable(*path);
   engine::RunOptions options;
   options.seed = args.seed;
+  options.all_steps = args.steps == "full";
   // A recorder always runs: without --trace or --vcd it keeps no events, only the energy profile behind the
   // report's power over time.
   engine::RecorderOptions ro;
@@ -176,6 +178,12 @@ int main(int argc, char* argv[]) {
   run_cmd->add_option("--seed", run.seed, "seed of every random choice (default 1)");
   run_cmd->add_flag("--quiet", run.quiet, "print no summary table and no progress bar");
   run_cmd->add_option("--presets", run.presets, kPresetsHelp);
+  run_cmd
+      ->add_option(
+          "--steps", run.steps,
+          "full: report every step of every iteration; auto (default): beyond 2 iterations, the first and "
+          "last in full and every step summed up over all of them")
+      ->check(CLI::IsMember({"auto", "full"}));
 
   std::string v_platform, v_workload;
   std::vector<std::string> v_sets, v_presets;

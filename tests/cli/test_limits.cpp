@@ -3,7 +3,11 @@
 // hangs or crashes on the way.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <regex>
@@ -162,6 +166,58 @@ TEST(Limits, LegalNeighboursOfTheTimeLimitRun) {
   report = nlohmann::json::parse(pjbit::testing::read_file(json));
   EXPECT_DOUBLE_EQ(report["sim_time_s"].get<double>(), 1e7);
   EXPECT_DOUBLE_EQ(report["effective_compute"].get<double>(), 1.0);
+}
+
+// ---- report size ----------------------------------------------------------------------------------------
+
+// 10^6 iterations of three 1 us steps made a report of 6.8 GB (one entry per step instance) and held every
+// instance in memory. Beyond 2 iterations the report keeps the first and the last in full and sums up every
+// step over all of them (steps_aggregate): under 10 MB, in under a minute, in little memory.
+TEST(Limits, AMillionIterationsMakeASmallReport) {
+  const std::string python = PJBIT_PYTHON;
+  ASSERT_FALSE(python.empty()) << "no python3 with jsonschema: run scripts/install-deps.sh";
+  TempDir dir;
+  const std::string p = dir.write("plat.yaml", kSwitch8);
+  const std::string w = dir.write("work.yaml",
+                                  "name: million\niterations: 1000000\nsteps:\n"
+                                  "  - compute: { duration: 1 us }\n  - compute: { duration: 1 us }\n"
+                                  "  - compute: { duration: 1 us }\n");
+  const std::string json = dir.path() + "/r.json";
+  const auto t0 = std::chrono::steady_clock::now();
+  const ProcessResult r = run_program({"run", p, w, "--quiet", "--json", json}, 120.0);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(wall, 60.0);
+  // The largest child's peak memory (this test's only child is the run).
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  EXPECT_LT(usage.ru_maxrss, 200 * 1024) << "peak resident set in KiB";
+  const std::string text = pjbit::testing::read_file(json);
+  EXPECT_LT(text.size(), 10u << 20);
+  const auto j = nlohmann::json::parse(text);
+  ASSERT_EQ(j["steps"].size(), 6u);
+  EXPECT_EQ(j["steps"][0]["iteration"], 0);
+  EXPECT_EQ(j["steps"][3]["iteration"], 999999);
+  const auto& a = j["steps_aggregate"];
+  EXPECT_EQ(a["iterations"], 1000000);
+  EXPECT_EQ(a["kept_iterations"], nlohmann::json({0, 999999}));
+  ASSERT_EQ(a["steps"].size(), 3u);
+  for (const auto& s : a["steps"]) {
+    EXPECT_EQ(s["kind"], "compute");
+    EXPECT_EQ(s["count"], 1000000);
+    EXPECT_EQ(s["time_s"]["min"], 1e-6);
+    EXPECT_EQ(s["time_s"]["max"], 1e-6);
+    EXPECT_NEAR(s["time_s"]["mean"].get<double>(), 1e-6, 1e-15);
+    EXPECT_NEAR(s["time_s"]["total"].get<double>(), 1.0, 1e-9);
+  }
+  // Every instance counts in the headline figures: 3 million steps of 1 us, all of it computing.
+  EXPECT_DOUBLE_EQ(j["sim_time_s"].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(j["effective_compute"].get<double>(), 1.0);
+  const std::string checker = pjbit::testing::source_dir() + "/tests/golden/check_report_schema.py";
+  const std::string schema = pjbit::testing::source_dir() + "/docs/report.schema.json";
+  const int rc = std::system(
+      (python + " " + checker + " " + schema + " " + json + " > " + dir.path() + "/schema.txt 2>&1").c_str());
+  EXPECT_EQ(rc, 0) << pjbit::testing::read_file(dir.path() + "/schema.txt");
 }
 
 // ---- threads
