@@ -153,7 +153,6 @@ void LoadFront::append_to(std::map<std::size_t, power::StepLoad>& out) const {
 // largest over the instances with ranks fronts[1] keeps (power/ skips a rack's load without ranks).
 void Runner::finish(std::size_t i, const Instance& inst) {
   const std::size_t steps = m_workload.steps.size();
-  const auto kept = std::find(m_kept_iterations.begin(), m_kept_iterations.end(), inst.iteration);
   StepResult s = result_of(inst);
   m_scheduler->started(i, s.start_s);
   if (m_sum_up) {
@@ -187,8 +186,9 @@ void Runner::finish(std::size_t i, const Instance& inst) {
       }
     }
   }
-  if (kept != m_kept_iterations.end()) {
-    const std::size_t slot = static_cast<std::size_t>(kept - m_kept_iterations.begin()) * steps + i % steps;
+  // Kept whole: every instance, or summed up, those of the first and the last iteration.
+  if (!m_sum_up || inst.iteration == 0 || inst.iteration == m_workload.iterations - 1) {
+    const std::size_t slot = !m_sum_up ? i : (inst.iteration == 0 ? 0 : steps) + i % steps;
     m_kept[slot] = std::move(s);
     m_kept_done[slot] = 1;
   }

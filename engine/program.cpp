@@ -56,9 +56,8 @@ void Runner::program(platforms::Platform& platform) {
   }
   // What the results keep: every instance, or the first and last iteration's and every step's aggregate.
   m_sum_up = !m_all_steps && m_workload.iterations > kFullIterations;
-  for (int it = 0; it < m_workload.iterations; ++it)
-    if (!m_sum_up || it == 0 || it == m_workload.iterations - 1) m_kept_iterations.push_back(it);
-  m_kept.resize(m_kept_iterations.size() * steps);
+  if (m_sum_up) m_kept_iterations = {0, m_workload.iterations - 1};
+  m_kept.resize(m_sum_up ? 2 * steps : m_top_count);
   m_kept_done.assign(m_kept.size(), 0);
   if (m_sum_up) {
     // The fronts of step loads for power/'s peaks (Runner::finish): the run's, the largest dynamic power, and

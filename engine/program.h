@@ -297,9 +297,9 @@ class Runner {
   std::vector<std::uint64_t> m_first_id;           // per step: the id of its instance in iteration 0
   std::uint64_t m_ids_per_iteration = 0;
   // What finished instances gave.
-  bool m_sum_up = false;  // iterations summed up (kFullIterations)
-  std::vector<int> m_kept_iterations;
-  std::vector<StepResult> m_kept;  // per kept iteration and step, in order
+  bool m_sum_up = false;               // iterations summed up (kFullIterations)
+  std::vector<int> m_kept_iterations;  // summed up: the first and the last
+  std::vector<StepResult> m_kept;      // every instance, or summed up those of the kept iterations, in order
   std::vector<char> m_kept_done;
   std::map<const Step*, std::size_t> m_aggregate_of;  // step (sub-steps too) -> index in m_aggregates
   std::vector<StepAggregate> m_aggregates;
