@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release -DPJBIT_WERROR=ON
 
-.PHONY: all deps configure build run test golden bench asan format clean
+.PHONY: all deps configure build run test golden bench asan fuzz format clean
 
 all: build
 
@@ -37,6 +37,15 @@ asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j$(JOBS)
 	@ctest --preset asan
+
+# The libFuzzer targets (clang, with address and undefined-behaviour sanitizers; docs/testing.md), each run for
+# FUZZ_SECONDS; fails when any finds an input that crashes it. Findings go to build-fuzz/fuzz/findings/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j$(JOBS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(JOBS) scripts/fuzz.sh build-fuzz
 
 bench: configure
 	@cmake --build $(BUILD) -j$(JOBS) --target packet_bench scale_bench

@@ -1,6 +1,9 @@
 // A vector of trivially copyable values that keeps its first N in place and goes to the heap only beyond:
 // for the many short lists of the hot paths (the flows on a link, a flow's place in each), where a
 // std::vector's separate buffer would be one more cache miss per use.
+// Kept over boost::container::small_vector (docs/performance.md, 2026-12-06): the packet engine ran as fast
+// with either, but the flow engine's rings of 1024 and 4096 ranks took 1.24 and 1.82 times the CPU time with
+// Boost's (medians of 6 alternating pairs), whose small_vector<int, 4> is 40 bytes against 24 here.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,7 @@
 
 #include "workloads/nccl_tests.h"
 
+#include "report/csv.h"
 #include "report/power_profile.h"
 
 #include <fmt/format.h>
@@ -615,60 +616,17 @@ std::string csv(const Inputs& in) {
       "fabric_pj_per_useful_bit,effective_compute,power_average_w,power_peak_w";
   if (in.recorder != nullptr) out += ",power_trace_window_s,power_trace_peak_w";
   out += "\n";
-  out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", sim.platform_name, sim.workload_name, sim.ranks,
-                     sim.sim_time_s, whole(sim.useful_bytes), whole(sim.wire_bytes), l.total_j, l.fabric_j,
-                     l.fabric_pj_per_useful_bit, effective_compute(sim), l.average_power_w, l.peak_power_w);
+  // The names are text cells (quoted and neutralised as csv_text says); every other cell is a number.
+  out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", csv_text(sim.platform_name),
+                     csv_text(sim.workload_name), sim.ranks, sim.sim_time_s, whole(sim.useful_bytes),
+                     whole(sim.wire_bytes), l.total_j, l.fabric_j, l.fabric_pj_per_useful_bit,
+                     effective_compute(sim), l.average_power_w, l.peak_power_w);
   if (in.recorder != nullptr) {
     const nlohmann::json trace = power_trace_json(in);
     out += fmt::format(",{},{}", trace.value("window_s", 0.0), trace.value("peak_w", 0.0));
   }
   out += "\n";
   return out;
-}
-
-void write_file_atomically(const std::string& path, const std::string& text) {
-  write_file_atomically(path, [&text](std::ostream& out) { out << text; });
-}
-
-void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      throw core::InputError(core::SourceLoc{path}, "",
-                             std::string("cannot write file: ") + std::strerror(errno));
-    try {
-      write(out);
-    } catch (...) {
-      out.close();
-      std::remove(tmp.c_str());
-      throw;
-    }
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      throw core::InputError(core::SourceLoc{path}, "", "cannot write file");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw core::InputError(core::SourceLoc{path}, "", "cannot write file: " + why);
-  }
-}
-
-void check_writable(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw core::InputError(core::SourceLoc{path}, "", "cannot write file: it is a folder");
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out)
-    throw core::InputError(core::SourceLoc{path}, "",
-                           std::string("cannot write file: ") + std::strerror(errno));
-  out.close();
-  std::remove(tmp.c_str());
 }
 
 }  // namespace pjbit::report

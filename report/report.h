@@ -36,17 +36,6 @@ double effective_compute(const engine::SimulationResult& sim);
 
 std::string to_json(const Inputs& in);        // pretty-printed, ends with a newline
 std::string summary_table(const Inputs& in);  // for stdout
-std::string csv(const Inputs& in);            // header line and one row
-
-// Writes `text` to `path` through a temporary file in the same folder and a rename, so a reader never sees
-// a partial file. Throws core::InputError naming the path when it cannot.
-void write_file_atomically(const std::string& path, const std::string& text);
-// The same for a file written piece by piece by `write`.
-void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
-
-// Throws core::InputError naming the path when a file cannot be written there (a folder that does not exist
-// or is not writable, or a folder in its place), so that a run can refuse before it simulates. Leaves
-// nothing behind.
-void check_writable(const std::string& path);
+std::string csv(const Inputs& in);            // header line and one row (report/csv.h)
 
 }  // namespace pjbit::report

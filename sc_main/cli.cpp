@@ -2,12 +2,21 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
+#if defined(__SANITIZE_ADDRESS__)
+#include <pthread.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #include "core/errors.h"
 #include "core/overrides.h"
@@ -25,6 +34,7 @@
 #include "report/report.h"
 #include "report/trace.h"
 #include "sc_main/compare.h"
+#include "sc_main/output.h"
 #include "sc_main/progress.h"
 #include "sc_main/sweep.h"
 #include "workloads/loader.h"
@@ -44,11 +54,32 @@ struct RunArgs {
   std::string vcd_path;
   std::size_t trace_limit = engine::RecorderOptions{}.max_events;
   std::string power_window;
-  std::uint64_t seed = 1;
+  std::string seed = "1";
+  std::vector<std::string> given;  // the output options on the command line (one given "" is refused)
   bool quiet = false;
   std::vector<std::string> presets;
   std::string steps = "auto";
 };
+
+// Under AddressSanitizer (the asan preset): SystemC 2.3.4 tells the sanitizer of its switches between
+// coroutine stacks, but gives no bounds for the main stack when it switches back to it, so once the kernel
+// has returned the sanitizer takes the main stack for an unknown one. Every exception thrown afterwards (an
+// output that cannot be written, say) then skips the sanitizer's clean-up of the stack and ends in a false
+// stack-use-after-scope report instead of the one `error:` line. This tells it the main thread's stack again.
+// Nothing without the sanitizer.
+void main_stack_to_sanitizer() {
+#if defined(__SANITIZE_ADDRESS__)
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  void* bottom = nullptr;
+  std::size_t size = 0;
+  if (pthread_attr_getstack(&attr, &bottom, &size) == 0) {
+    __sanitizer_start_switch_fiber(nullptr, bottom, size);
+    __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);
+  }
+  pthread_attr_destroy(&attr);
+#endif
+}
 
 std::vector<core::Override> parse_overrides(const std::vector<std::string>& sets) {
   std::vector<core::Override> out;
@@ -61,20 +92,30 @@ std::vector<core::Override> parse_overrides(const std::vector<std::string>& sets
 
 int cmd_run(const RunArgs& args) {
   const auto t0 = std::chrono::steady_clock::now();
+  const std::uint64_t seed = parse_seed(args.seed, core::SourceLoc{}, "--seed");
   const auto overrides = parse_overrides(args.sets);
   const auto platform = platforms::load_platform(args.platform, overrides);
   const auto workload = workloads::load_workload(args.workload, overrides);
-  // Refuse an output that cannot be written before simulating, not after.
-  for (const std::string* path :
-       {&args.json_path, &args.csv_path, &args.html_path, &args.trace_path, &args.vcd_path})
-    if (!path->empty()) report::check_writable(*path);
+  // Every output is declared before simulating: its temporary file is created now, so that an output that
+  // cannot be written is refused before the run, not after it.
+  OutputSet outputs;
+  std::optional<std::size_t> json_out, csv_out, html_out, trace_out, vcd_out;
+  const auto declare = [&](const std::string& path, const char* option, std::optional<std::size_t>& id) {
+    if (std::find(args.given.begin(), args.given.end(), option) != args.given.end())
+      id = outputs.add(path, option);
+  };
+  declare(args.json_path, "--json", json_out);
+  declare(args.csv_path, "--csv", csv_out);
+  declare(args.html_path, "--html", html_out);
+  declare(args.trace_path, "--trace", trace_out);
+  declare(args.vcd_path, "--vcd", vcd_out);
   engine::RunOptions options;
-  options.seed = args.seed;
+  options.seed = seed;
   options.all_steps = args.steps == "full";
   // A recorder always runs: without --trace or --vcd it keeps no events, only the energy profile behind the
   // report's power over time.
   engine::RecorderOptions ro;
-  const bool timeline = !args.trace_path.empty() || !args.vcd_path.empty();
+  const bool timeline = trace_out || vcd_out;
   ro.max_events = timeline ? args.trace_limit : 0;
   if (!args.power_window.empty()) {
     try {
@@ -86,31 +127,31 @@ int cmd_run(const RunArgs& args) {
       throw core::InputError(core::SourceLoc{}, "--power-window",
                              "expected a positive time such as \"10 us\"");
   }
-  ro.link_activity = !args.vcd_path.empty();
+  ro.link_activity = vcd_out.has_value();
   auto recorder = std::make_unique<engine::Recorder>(ro);
   options.recorder = recorder.get();
   ProgressBar bar(!args.quiet, ProgressBar::delay_from_environment());
   if (bar.active()) options.progress = [&bar](const engine::Progress& p) { bar.update(p); };
   const auto sim = engine::simulate(platform, workload, options);
+  main_stack_to_sanitizer();  // the kernel has returned to the main stack
   bar.finish();
   const auto ledger = power::price(sim.usage);
   const auto density = power::assess_density(sim.usage, ledger);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  report::Inputs in{&platform, &workload, &sim, &ledger, &density, args.seed, wall, recorder.get()};
-  if (!args.json_path.empty() || !args.html_path.empty()) {
-    const std::string json = report::to_json(in);
-    if (!args.json_path.empty()) report::write_file_atomically(args.json_path, json);
-    if (!args.html_path.empty())
-      report::write_file_atomically(args.html_path, report::to_html(nlohmann::json::parse(json)));
+  report::Inputs in{&platform, &workload, &sim, &ledger, &density, seed, wall, recorder.get()};
+  // Every output is written (regular files to their temporaries), then committed together.
+  if (json_out || html_out) {
+    std::string json = report::to_json(in);
+    if (html_out) outputs.write(*html_out, report::to_html(nlohmann::json::parse(json)));
+    if (json_out) outputs.write(*json_out, std::move(json));
   }
-  if (!args.csv_path.empty()) report::write_file_atomically(args.csv_path, report::csv(in));
-  if (!args.trace_path.empty())
-    report::write_file_atomically(args.trace_path,
-                                  [&](std::ostream& out) { report::write_trace(out, *recorder, in); });
-  if (!args.vcd_path.empty())
-    report::write_file_atomically(args.vcd_path,
-                                  [&](std::ostream& out) { report::write_vcd(out, *recorder, in); });
-  if (!args.quiet) std::cout << report::summary_table(in) << std::flush;
+  if (csv_out) outputs.write(*csv_out, report::csv(in));
+  if (trace_out)
+    outputs.write(*trace_out, [&](std::ostream& out) { report::write_trace(out, *recorder, in); });
+  if (vcd_out) outputs.write(*vcd_out, [&](std::ostream& out) { report::write_vcd(out, *recorder, in); });
+  outputs.commit();
+  // With an output on standard output (-), the summary table stays off it.
+  if (!args.quiet && !outputs.writes_to_stdout()) std::cout << report::summary_table(in) << std::flush;
   return kOk;
 }
 
@@ -142,12 +183,50 @@ int cmd_presets(bool as_json, bool as_markdown) {
   return kOk;
 }
 
+// Text for a one-line error: control characters (from a file name, say) escaped.
+std::string one_line(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02X}", static_cast<unsigned>(u));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 const char* const kPresetsHelp =
     "also read the preset files in DIR (repeatable; after the shipped presets, before PJBIT_PRESET_PATH's)";
 
 }  // namespace
 
+std::uint64_t parse_seed(const std::string& text, const core::SourceLoc& loc, const std::string& key) {
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t value = 0;
+  bool ok = !text.empty() && text.size() <= 64;
+  for (std::size_t i = 0; ok && i < text.size(); ++i) {
+    const char c = text[i];
+    ok = c >= '0' && c <= '9';
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    ok = ok && value <= (kMax - digit) / 10;  // value * 10 + digit stays within 64 bits
+    if (ok) value = value * 10 + digit;
+  }
+  if (!ok) {
+    throw core::InputError(
+        loc, key, fmt::format("expected a whole number from 0 to {}, got {}", kMax, core::quote_text(text)));
+  }
+  return value;
+}
+
 int main(int argc, char* argv[]) {
+  // First, so that an interrupted command leaves no temporary file behind from its first output on.
+  install_signal_handlers();
   // SystemC warnings and infos are for model developers; errors still throw and are reported below.
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
@@ -175,7 +254,8 @@ int main(int argc, char* argv[]) {
       "--power-window", run.power_window,
       "the power trace's window, such as \"10 us\" (default: 1 ns, doubled until the run fits "
       "in 512 windows)");
-  run_cmd->add_option("--seed", run.seed, "seed of every random choice (default 1)");
+  run_cmd->add_option("--seed", run.seed,
+                      "seed of every random choice: 0 to 18446744073709551615 (default 1)");
   run_cmd->add_flag("--quiet", run.quiet, "print no summary table and no progress bar");
   run_cmd->add_option("--presets", run.presets, kPresetsHelp);
   run_cmd
@@ -216,8 +296,8 @@ int main(int argc, char* argv[]) {
   compare_cmd->add_option("BASELINE", compare.baseline, "baseline report (JSON)")->required();
   compare_cmd->add_option("CANDIDATE", compare.candidate, "candidate report (JSON)")->required();
   compare_cmd->add_option("--rtol", compare.rtol, "relative tolerance (default 0.01)");
-  compare_cmd->add_option("--json", compare.json_path,
-                          "write the comparison (schema pjbit.compare/1) to FILE");
+  auto* compare_json = compare_cmd->add_option("--json", compare.json_path,
+                                               "write the comparison (schema pjbit.compare/1) to FILE");
 
   try {
     app.parse(argc, argv);
@@ -235,6 +315,10 @@ int main(int argc, char* argv[]) {
     return kBadInput;
   }
 
+  for (const char* option : {"--json", "--csv", "--html", "--trace", "--vcd"})
+    if (run_cmd->get_option(option)->count() > 0) run.given.push_back(option);
+  compare.json_given = compare_json->count() > 0;
+
   try {
     // Presets are read when first needed, from the shipped folder, these and PJBIT_PRESET_PATH's.
     if (*run_cmd) platforms::tech::set_user_preset_folders(run.presets);
@@ -247,19 +331,20 @@ int main(int argc, char* argv[]) {
     if (*sweep_cmd) return cmd_sweep(sweep);
     if (*compare_cmd) return cmd_compare(compare);
   } catch (const core::InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << one_line(e.what()) << "\n";
     return kBadInput;
   } catch (const core::SimulationError& e) {
-    std::cerr << "error: simulation failed: " << e.what() << "\n";
+    std::cerr << "error: simulation failed: " << one_line(e.what()) << "\n";
     return kSimulationFailed;
   } catch (const sc_core::sc_report& e) {
-    std::cerr << "error: internal model error: " << e.get_msg() << " (" << e.get_msg_type() << ")\n";
+    std::cerr << "error: internal model error: " << one_line(e.get_msg()) << " ("
+              << one_line(e.get_msg_type()) << ")\n";
     return kSimulationFailed;
   } catch (const std::bad_alloc&) {
     std::cerr << "error: out of memory\n";
     return kSimulationFailed;
   } catch (const std::exception& e) {
-    std::cerr << "error: internal error: " << e.what() << "\n";
+    std::cerr << "error: internal error: " << one_line(e.what()) << "\n";
     return kSimulationFailed;
   }
   return kOk;

@@ -10,13 +10,17 @@
 #include <cmath>
 #include <cstring>
 #include <iostream>
+#include <iterator>
 #include <limits>
+#include <map>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include "core/errors.h"
 #include "core/yaml_support.h"
-#include "report/report.h"
 #include "sc_main/cli.h"
+#include "sc_main/output.h"
 
 namespace pjbit::cli {
 
@@ -103,6 +107,205 @@ std::string describe_run(const json& report) {
   return out;
 }
 
+// The position of the reader in the text, kept up to date by CountingIterator: where the last character read
+// ends, and the line it is on.
+struct Cursor {
+  const char* at;
+  int line;
+  const char* line_start;
+};
+
+// An input iterator over the text that moves `cursor` along as the parser reads.
+class CountingIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  CountingIterator(const char* at, Cursor* cursor) : m_at(at), m_cursor(cursor) {}
+  reference operator*() const { return *m_at; }
+  CountingIterator& operator++() {
+    if (*m_at == '\n') {
+      ++m_cursor->line;
+      m_cursor->line_start = m_at + 1;
+    }
+    ++m_at;
+    m_cursor->at = m_at;
+    return *this;
+  }
+  CountingIterator operator++(int) {
+    CountingIterator before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const CountingIterator& other) const { return m_at == other.m_at; }
+  bool operator!=(const CountingIterator& other) const { return m_at != other.m_at; }
+
+ private:
+  const char* m_at;
+  Cursor* m_cursor;
+};
+
+// Builds the document from nlohmann's SAX events, as json::parse does, and also refuses what json::parse
+// lets through or reports without a place: a key given twice in one object (json::parse keeps the last), a
+// number beyond a double (an out_of_range exception that names neither line nor key) and absurd nesting.
+// Remembers where the keys of the top two levels are, for messages about headline metrics.
+class ReportReader {
+ public:
+  static constexpr std::size_t kMaxDepth = 64;
+
+  ReportReader(const std::string& text, std::string path) : m_text(text), m_path(std::move(path)) {}
+  void set_cursor(const Cursor* cursor) { m_cursor = cursor; }
+
+  bool null() { return place(json(nullptr)); }
+  bool boolean(bool v) { return place(json(v)); }
+  bool number_integer(json::number_integer_t v) { return place(json(v)); }
+  bool number_unsigned(json::number_unsigned_t v) { return place(json(v)); }
+  bool number_float(json::number_float_t v, const std::string& /*text*/) { return place(json(v)); }
+  bool string(std::string& v) { return place(json(std::move(v))); }
+  bool binary(json::binary_t& v) { return place(json::binary(std::move(v))); }
+  bool start_object(std::size_t /*size*/) { return open(json::object()); }
+  bool start_array(std::size_t /*size*/) { return open(json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+
+  bool key(std::string& k) {
+    Frame& f = m_frames.back();
+    const char* end = m_cursor->at;  // just after the key's closing quote
+    const char* start = key_start(end);
+    const core::SourceLoc loc{m_path, m_cursor->line, static_cast<int>(start - m_cursor->line_start) + 1};
+    f.key = k;
+    if (f.node->contains(k)) {
+      m_error =
+          core::InputError(loc, path(false), "the key appears twice in one object; a report has each once");
+      return false;
+    }
+    m_member = &(*f.node)[k];
+    if (m_frames.size() <= 2 && (m_frames.size() == 1 || !m_frames.front().node->is_array()))
+      m_keys[path(false)] = loc;
+    return true;
+  }
+
+  bool parse_error(std::size_t position, const std::string& token, const json::exception& e) {
+    if (dynamic_cast<const json::out_of_range*>(&e) != nullptr) {
+      // A number too large for a double (1e999, 400 digits): the token ends at `position`.
+      const std::size_t end = std::min(position, m_text.size());
+      const std::size_t begin = end >= token.size() ? end - token.size() : 0;
+      std::string shown = one_line(token);
+      if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
+      m_error = core::InputError(
+          loc_at(begin), path(true),
+          "expected a number within the range of a double (up to about 1.8e308), got " + shown);
+    } else {
+      // nlohmann's message starts with "[json.exception.parse_error.101] "; the rest says where and why.
+      std::string_view what = e.what();
+      const std::size_t cut = what.find("] ");
+      if (cut != std::string_view::npos) what.remove_prefix(cut + 2);
+      m_error =
+          core::InputError(core::SourceLoc{m_path}, "", "expected a pjbit report (JSON): " + one_line(what));
+    }
+    return false;
+  }
+
+  [[noreturn]] void rethrow() const {
+    if (m_error) throw *m_error;
+    throw core::InputError(core::SourceLoc{m_path}, "", "expected a pjbit report (JSON)");
+  }
+  json take_root() { return std::move(m_root); }
+  std::map<std::string, core::SourceLoc> take_keys() { return std::move(m_keys); }
+
+ private:
+  struct Frame {
+    json* node;
+    std::string key;  // objects: the current key
+  };
+
+  // Puts a value where the parser is: the root, the next element of an array, or the current key's value.
+  json* put(json&& value) {
+    if (m_frames.empty()) {
+      m_root = std::move(value);
+      return &m_root;
+    }
+    json& parent = *m_frames.back().node;
+    if (parent.is_array()) {
+      parent.push_back(std::move(value));
+      return &parent.back();
+    }
+    *m_member = std::move(value);
+    return m_member;
+  }
+  bool place(json&& value) {
+    put(std::move(value));
+    return true;
+  }
+  bool open(json&& container) {
+    if (m_frames.size() >= kMaxDepth) {
+      m_error = core::InputError(loc_at(static_cast<std::size_t>(m_cursor->at - m_text.data())), path(true),
+                                 "expected a pjbit report: nested deeper than 64 levels");
+      return false;
+    }
+    m_frames.push_back(Frame{put(std::move(container)), ""});
+    return true;
+  }
+  bool close() {
+    m_frames.pop_back();
+    return true;
+  }
+
+  // The dotted path of the value being read; `pending` when an array's next element is not placed yet.
+  std::string path(bool pending) const {
+    std::string out;
+    for (std::size_t i = 0; i < m_frames.size(); ++i) {
+      const Frame& f = m_frames[i];
+      std::string part = f.key;
+      if (f.node->is_array()) {
+        const std::size_t n = f.node->size();
+        const bool top = i + 1 == m_frames.size();
+        part = std::to_string(top && pending ? n : (n > 0 ? n - 1 : 0));
+      }
+      out += (out.empty() ? "" : ".") + one_line(part);
+    }
+    return out;
+  }
+
+  // The opening quote of a key whose closing quote is just before `end`.
+  const char* key_start(const char* end) const {
+    const char* p = end - 1;  // the closing quote
+    while (p > m_text.data()) {
+      --p;
+      if (*p != '"') continue;
+      std::size_t backslashes = 0;
+      for (const char* q = p; q > m_text.data() && *(q - 1) == '\\'; --q)
+        ++backslashes;
+      if (backslashes % 2 == 0) return p;
+    }
+    return m_text.data();
+  }
+
+  core::SourceLoc loc_at(std::size_t offset) const {
+    int line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < offset && i < m_text.size(); ++i) {
+      if (m_text[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    return core::SourceLoc{m_path, line, static_cast<int>(offset - line_start) + 1};
+  }
+
+  const std::string& m_text;
+  std::string m_path;
+  const Cursor* m_cursor = nullptr;
+  json m_root;
+  std::vector<Frame> m_frames;
+  json* m_member = nullptr;
+  std::map<std::string, core::SourceLoc> m_keys;
+  std::optional<core::InputError> m_error;
+};
+
 }  // namespace
 
 const std::vector<HeadlineMetric>& headline_metrics() {
@@ -110,7 +313,7 @@ const std::vector<HeadlineMetric>& headline_metrics() {
       {"sim_time_s", Better::Lower},
       {"energy_j.total", Better::Lower},
       {"fabric_pj_per_useful_bit", Better::Lower},
-      {"effective_compute", Better::Higher},
+      {"effective_compute", Better::Higher, 1.0},
       {"energy_j.fabric", Better::Info},
       {"power_w.average", Better::Info},
       {"power_w.peak", Better::Info},
@@ -120,27 +323,29 @@ const std::vector<HeadlineMetric>& headline_metrics() {
   return metrics;
 }
 
-json load_report(const std::string& path) {
-  const std::string text = read_report_text(path);
+Report parse_report(const std::string& text, const std::string& path) {
+  ReportReader reader(text, path);
+  Cursor cursor{text.data(), 1, text.data()};
+  reader.set_cursor(&cursor);
+  const bool ok = json::sax_parse(CountingIterator(text.data(), &cursor),
+                                  CountingIterator(text.data() + text.size(), &cursor), &reader,
+                                  json::input_format_t::json, /*strict=*/true);
+  if (!ok) reader.rethrow();
+  Report report{path, reader.take_root(), reader.take_keys()};
   const core::SourceLoc loc{path};
-  json report;
-  try {
-    report = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // nlohmann's message starts with "[json.exception.parse_error.101] "; the rest says where and why.
-    std::string_view what = e.what();
-    const std::size_t cut = what.find("] ");
-    if (cut != std::string_view::npos) what.remove_prefix(cut + 2);
-    throw core::InputError(loc, "", "expected a pjbit report (JSON): " + one_line(what));
-  }
-  if (!report.is_object())
-    throw core::InputError(loc, "", "expected a pjbit report (a JSON object), got " + json_type(report));
-  const auto schema = report.find("schema");
-  if (schema == report.end())
+  if (!report.json.is_object())
+    throw core::InputError(loc, "", "expected a pjbit report (a JSON object), got " + json_type(report.json));
+  const auto schema = report.json.find("schema");
+  if (schema == report.json.end())
     throw core::InputError(loc, "schema", "missing; expected \"pjbit.report/1\", so not a pjbit report");
   if (!schema->is_string() || schema->get<std::string>() != "pjbit.report/1")
-    throw core::InputError(loc, "schema", "expected \"pjbit.report/1\", got " + json_type(*schema));
+    throw core::InputError(report.keys.count("schema") ? report.keys.at("schema") : loc, "schema",
+                           "expected \"pjbit.report/1\", got " + json_type(*schema));
   return report;
+}
+
+Report load_report(const std::string& path) {
+  return parse_report(read_report_text(path), path);
 }
 
 const json* report_value(const json& report, const std::string& key) {
@@ -158,18 +363,35 @@ const json* report_value(const json& report, const std::string& key) {
   }
 }
 
-double report_number(const json& report, const std::string& path, const std::string& key) {
-  const json* value = report_value(report, key);
-  if (value == nullptr) throw core::InputError(core::SourceLoc{path}, key, "missing; expected a number");
-  if (!value->is_number())
-    throw core::InputError(core::SourceLoc{path}, key, "expected a number, got " + json_type(*value));
-  return value->get<double>();
+double report_number(const Report& report, const std::string& key) {
+  const auto known = report.keys.find(key);
+  const core::SourceLoc loc = known != report.keys.end() ? known->second : core::SourceLoc{report.path};
+  const json* value = report_value(report.json, key);
+  if (value == nullptr) throw core::InputError(loc, key, "missing; expected a number");
+  if (!value->is_number()) throw core::InputError(loc, key, "expected a number, got " + json_type(*value));
+  const double number = value->get<double>();
+  double max = std::numeric_limits<double>::infinity();
+  for (const HeadlineMetric& m : headline_metrics())
+    if (key == m.key) max = m.max;
+  // No headline metric can be negative (a time, an energy, a power, a count, a share).
+  if (!(number >= 0.0) || number > max) {
+    const std::string range = std::isinf(max) ? "of 0 or more" : "from 0 to " + format_value(json(max));
+    throw core::InputError(loc, key, "expected a number " + range + ", got " + one_line(value->dump()));
+  }
+  return number;
 }
 
 int cmd_compare(const CompareArgs& args) {
   const double rtol = parse_rtol(args.rtol);
-  const json base = load_report(args.baseline);
-  const json cand = load_report(args.candidate);
+  // The output is declared (its temporary file created) before anything is read, so that an output that
+  // cannot be written is refused first.
+  OutputSet outputs;
+  std::size_t json_out = 0;
+  if (args.json_given) json_out = outputs.add(args.json_path, "--json");
+  const Report base_report = load_report(args.baseline);
+  const Report cand_report = load_report(args.candidate);
+  const json& base = base_report.json;
+  const json& cand = cand_report.json;
 
   struct Row {
     const HeadlineMetric* metric;
@@ -182,8 +404,7 @@ int cmd_compare(const CompareArgs& args) {
   std::vector<std::string> regressions;
   // Every metric is read before anything is printed, so that bad input gives one error line and no table.
   for (const HeadlineMetric& m : headline_metrics()) {
-    Row row{&m, report_number(base, args.baseline, m.key), report_number(cand, args.candidate, m.key), 0.0,
-            "info"};
+    Row row{&m, report_number(base_report, m.key), report_number(cand_report, m.key), 0.0, "info"};
     row.change = relative_change(row.base, row.cand);
     if (m.better != Better::Info) {
       // Signed so that positive means worse.
@@ -198,7 +419,7 @@ int cmd_compare(const CompareArgs& args) {
     rows.push_back(row);
   }
 
-  if (!args.json_path.empty()) {
+  if (args.json_given) {
     nlohmann::ordered_json out;
     out["schema"] = "pjbit.compare/1";
     out["baseline"] = args.baseline;
@@ -219,8 +440,9 @@ int cmd_compare(const CompareArgs& args) {
       metrics.push_back(m);
     }
     out["metrics"] = metrics;
-    report::write_file_atomically(args.json_path, out.dump(2) + "\n");
+    outputs.write(json_out, out.dump(2) + "\n");
   }
+  outputs.commit();
 
   std::string text;
   const std::string base_run = describe_run(base), cand_run = describe_run(cand);
@@ -241,7 +463,8 @@ int cmd_compare(const CompareArgs& args) {
       list += (list.empty() ? "" : ", ") + r;
     text += fmt::format("regression beyond rtol {:g}: {}\n", rtol, list);
   }
-  std::cout << text << std::flush;
+  // With --json -, standard output carries the JSON alone.
+  if (!outputs.writes_to_stdout()) std::cout << text << std::flush;
   return regressions.empty() ? kOk : kRegression;
 }
 

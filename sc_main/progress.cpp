@@ -1,10 +1,14 @@
 #include "sc_main/progress.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <string>
+
+#include "sc_main/output.h"
 
 namespace pjbit::cli {
 
@@ -31,7 +35,16 @@ void write_stderr(const std::string& text) {
 }  // namespace
 
 ProgressBar::ProgressBar(bool enabled, double delay_s) : m_started(std::chrono::steady_clock::now()) {
-  if (enabled && ::isatty(STDERR_FILENO) == 1) m_thread = std::thread([this, delay_s] { loop(delay_s); });
+  if (!enabled || ::isatty(STDERR_FILENO) != 1) return;
+  // The thread starts with SIGINT and SIGTERM blocked, so that they reach the main thread, whose handler
+  // removes the run's temporary files (sc_main/output.h) while nothing else changes that list.
+  sigset_t stop, old;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, &old);
+  m_thread = std::thread([this, delay_s] { loop(delay_s); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 ProgressBar::~ProgressBar() {
@@ -61,6 +74,7 @@ void ProgressBar::finish() {
   m_wake.notify_all();
   m_thread.join();
   if (m_drawn) write_stderr("\r\033[K");
+  note_progress_line(false);
 }
 
 void ProgressBar::loop(double delay_s) {
@@ -82,6 +96,7 @@ void ProgressBar::draw() {
                            std::string(kBarWidth - filled, '.'), 100.0 * share,
                            simulated(m_sim_s.load(std::memory_order_relaxed)), elapsed));
   m_drawn = true;
+  note_progress_line(true);
 }
 
 }  // namespace pjbit::cli

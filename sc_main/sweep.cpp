@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,9 +27,10 @@
 #include "core/yaml_support.h"
 #include "engine/simulation.h"
 #include "platforms/loader.h"
-#include "report/report.h"
+#include "report/csv.h"
 #include "sc_main/cli.h"
 #include "sc_main/compare.h"
+#include "sc_main/output.h"
 #include "workloads/loader.h"
 
 extern char** environ;
@@ -159,9 +160,24 @@ std::string value_text(const YAML::Node& node) {
   return out.c_str();
 }
 
-// A dotted key: segments that are not empty, no '=' and no surrounding blanks.
+// The key a `--set` KEY sets, with the file it belongs to: "platform.topology.link.bandwidth" for both
+// topology.link.bandwidth and platform.topology.link.bandwidth.
+std::string target_key(const std::string& key) {
+  for (const char* prefix : {"platform.", "workload."})
+    if (starts_with(key, prefix)) return key;
+  const std::string first = key.substr(0, key.find('.'));
+  const auto& platform_keys = platforms::platform_top_level_keys();
+  if (std::find(platform_keys.begin(), platform_keys.end(), first) != platform_keys.end())
+    return "platform." + key;
+  return "workload." + key;
+}
+
+// A dotted key: segments that are not empty, no '=', no surrounding blanks and no control characters (which
+// no key has, and which would break results.csv's header and the one-line messages that name the key).
 bool valid_key(const std::string& key) {
   if (key.empty() || key.size() > 1000 || key.find('=') != std::string::npos) return false;
+  for (const char c : key)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
   if (key.find_first_of(" \t\r\n") == 0 || key.find_last_of(" \t\r\n") == key.size() - 1) return false;
   for (std::size_t begin = 0;;) {
     const std::size_t dot = key.find('.', begin);
@@ -251,8 +267,16 @@ Sweep load_sweep(const std::string& file) {
   s.file = file;
   read_input_file(top, "platform", s.platform_written, s.platform, s.platform_text, file);
   read_input_file(top, "workload", s.workload_written, s.workload, s.workload_text, file);
-  if (const auto seed = top.integer("seed", 0, 999'999'999'999'999'999))
-    s.seed = static_cast<std::uint64_t>(*seed);
+  if (top.has("seed")) {
+    // The range of `pjbit run --seed`: 0 to 2^64 - 1.
+    const YAML::Node seed = top.node("seed");
+    const SourceLoc loc = core::loc_of(seed, file);
+    if (!seed.IsScalar()) {
+      throw InputError(loc, "seed",
+                       "expected a whole number from 0 to 18446744073709551615, got " + core::describe(seed));
+    }
+    s.seed = parse_seed(seed.Scalar(), loc, "seed");
+  }
 
   if (!top.has("vary")) top.fail_missing("vary", "a mapping of dotted keys to lists of values");
   const YAML::Node vary = top.node("vary");
@@ -266,6 +290,12 @@ Sweep load_sweep(const std::string& file) {
     Axis axis = read_axis(it->first, it->second, file);
     for (const Axis& other : s.axes) {
       if (other.key == axis.key) throw InputError(axis.key_loc, "vary." + axis.key, "duplicate key");
+      // The same key written with and without its file's prefix: one would silently override the other.
+      if (target_key(other.key) == target_key(axis.key)) {
+        throw InputError(axis.key_loc, "vary." + axis.key,
+                         "varies the same key as vary." + other.key + " (line " +
+                             std::to_string(other.key_loc.line) + "); vary each key once");
+      }
     }
     s.points *= axis.values.size();  // both factors are at most kMaxPoints, so this cannot overflow
     if (s.points > kMaxPoints) {
@@ -392,7 +422,7 @@ void prepare_out(const std::string& out, const Sweep& s) {
   const std::string path = (fs::path(out) / "sweep.json").string();
   const auto now = manifest(s);
   if (!fs::exists(path, ec)) {
-    report::write_file_atomically(path, now.dump(2) + "\n");
+    write_output(path, "--out", now.dump(2) + "\n");
     return;
   }
   nlohmann::ordered_json old;
@@ -409,28 +439,22 @@ void prepare_out(const std::string& out, const Sweep& s) {
   }
 }
 
-// A report in DIR that is complete: it reads as a pjbit report with every headline metric.
+// A report in DIR that is complete: it reads as a pjbit report with every headline metric. One that does
+// not (cut short, not JSON, a number beyond a double, a key twice, a negative time) is not done: `why` says
+// what is wrong with it, and the point runs again.
 bool complete_report(const std::string& path, nlohmann::json* report = nullptr, std::string* why = nullptr) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return false;
   try {
-    nlohmann::json r = load_report(path);
+    Report r = load_report(path);
     for (const HeadlineMetric& m : headline_metrics())
-      report_number(r, path, m.key);
-    if (report != nullptr) *report = std::move(r);
+      report_number(r, m.key);
+    if (report != nullptr) *report = std::move(r.json);
     return true;
   } catch (const InputError& e) {
-    if (why != nullptr) *why = e.what();
+    if (why != nullptr) *why = printable(e.what());
     return false;
   }
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text)
-    out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 // An exclusive lock on DIR/sweep.json while it lives. Shards that end at the same time then rebuild
@@ -460,7 +484,7 @@ std::size_t rebuild_results(const Sweep& s, const std::string& out) {
   const FolderLock lock(out);
   std::string text = "point";
   for (const Axis& a : s.axes)
-    text += "," + csv_field(a.key);
+    text += "," + report::csv_text(a.key);
   for (const char* m : kCsvMetrics)
     text += std::string(",") + m;
   text += ",engine\n";
@@ -476,55 +500,27 @@ std::size_t rebuild_results(const Sweep& s, const std::string& out) {
     const auto idx = s.indexes(i);
     text += std::to_string(i);
     for (std::size_t a = 0; a < s.axes.size(); ++a)
-      text += "," + csv_field(s.axes[a].shown[idx[a]]);
+      text += "," + report::csv_text(s.axes[a].shown[idx[a]]);
     for (const char* m : kCsvMetrics)
       text += "," + report_value(r, m)->dump();
     const nlohmann::json* engine = report_value(r, "engine");
-    text += "," + csv_field(engine != nullptr && engine->is_string() ? engine->get<std::string>() : "");
+    text +=
+        "," + report::csv_text(engine != nullptr && engine->is_string() ? engine->get<std::string>() : "");
     text += "\n";
     ++rows;
   }
-  report::write_file_atomically((fs::path(out) / "results.csv").string(), text);
+  write_output((fs::path(out) / "results.csv").string(), "--out", text);
   return rows;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Running the points
 
-volatile std::sig_atomic_t g_stop_signal = 0;
-
-extern "C" void on_stop_signal(int signo) {
-  g_stop_signal = signo;
-}
-
-// Catches SIGINT and SIGTERM while it lives, so that the sweep can stop its children and still write
-// results.csv; the previous handlers come back afterwards. Children get the default handlers (exec resets
-// caught signals).
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_signal = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;  // no SA_RESTART: poll() returns at once
-    sigaction(SIGINT, &sa, &m_int);
-    sigaction(SIGTERM, &sa, &m_term);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &m_int, nullptr);
-    sigaction(SIGTERM, &m_term, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  struct sigaction m_int {};
-  struct sigaction m_term {};
-};
-
 // Runs points as child processes `/proc/self/exe run ...`, at most `jobs` at once: a SystemC kernel can be
-// elaborated only once per process. Every child is reaped, also when an exception leaves early.
+// elaborated only once per process. Every child is reaped, also when an exception leaves early, and every
+// child dies with the sweep (SIGTERM when the sweep's process ends, however it ends), so that no point goes
+// on running, or writing into DIR, after it. While it runs, SIGINT and SIGTERM only stop it: it asks its
+// children to end (they remove their temporary files), waits for them, and returns.
 class Runner {
  public:
   Runner(const Sweep& s, std::string out, int jobs, bool quiet, std::vector<std::string> presets)
@@ -534,10 +530,19 @@ class Runner {
         m_quiet(quiet),
         m_presets(std::move(presets)) {}
   ~Runner() {
+    // Leaving early (an exception): the children are asked to end, so that they remove their temporary
+    // files, and killed if they take more than two seconds.
+    for (const Child& c : m_running)
+      ::kill(c.pid, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     for (Child& c : m_running) {
-      ::kill(c.pid, SIGKILL);
       int status = 0;
-      while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+      while (::waitpid(c.pid, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() < deadline)
+        ::usleep(10'000);
+      if (::waitpid(c.pid, &status, WNOHANG) == 0) {
+        ::kill(c.pid, SIGKILL);
+        while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+        }
       }
       if (c.fd >= 0) ::close(c.fd);
     }
@@ -551,7 +556,7 @@ class Runner {
     bool terminated = false;
     auto kill_deadline = std::chrono::steady_clock::time_point::max();
     for (;;) {
-      if (g_stop_signal != 0 && !terminated) {
+      if (stop_signal() != 0 && !terminated) {
         // Stop: start nothing more, ask the running children to end, and kill them if they take long.
         terminated = true;
         for (const Child& c : m_running)
@@ -568,10 +573,11 @@ class Runner {
       if (m_running.empty()) break;
       wait_a_little();
     }
-    m_stopped = g_stop_signal;
+    m_stopped = stop_signal();
   }
 
   int ran() const { return m_ran; }
+  int stopped_by() const { return m_stopped; }
   int failed() const { return m_failed_bad_input + m_failed_simulation; }
   int exit_code() const {
     if (m_stopped != 0) return 128 + m_stopped;
@@ -617,18 +623,39 @@ class Runner {
                     std::string("cannot start a child process: ") + std::strerror(errno));
       return;
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-    // The running program itself, even if its file was replaced since it started.
-    const int rc = ::posix_spawn(&c.pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
+    const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    const pid_t parent = ::getpid();
+    // fork and exec rather than posix_spawn: the child must ask for SIGTERM when its parent dies, which only
+    // the child can do. Between fork and exec only async-signal-safe calls.
+    c.pid = ::fork();
+    if (c.pid == 0) {
+      struct sigaction dfl {};
+      dfl.sa_handler = SIG_DFL;
+      sigemptyset(&dfl.sa_mask);
+      ::sigaction(SIGINT, &dfl, nullptr);
+      ::sigaction(SIGTERM, &dfl, nullptr);
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(kSimulationFailed);  // the sweep died before the request took hold
+      if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(null_fd, 1) < 0 || ::dup2(fds[1], 2) < 0)
+        ::_exit(kSimulationFailed);
+      // The running program itself, even if its file was replaced since it started.
+      ::execve("/proc/self/exe", argv.data(), environ);
+      static const char kExecFailed[] = "error: cannot start a child process (exec /proc/self/exe failed)\n";
+      if (::write(2, kExecFailed, sizeof kExecFailed - 1) < 0) {
+        // The exit code says it too.
+      }
+      ::_exit(kSimulationFailed);
+    }
+    const int fork_errno = errno;
+    if (null_fd >= 0) ::close(null_fd);
     ::close(fds[1]);
-    if (rc != 0) {
+    if (c.pid < 0) {
       ::close(fds[0]);
-      finish_failed(c, kSimulationFailed, std::string("cannot start a child process: ") + std::strerror(rc));
+      finish_failed(c, kSimulationFailed,
+                    std::string("cannot start a child process: ") + std::strerror(fork_errno));
       return;
     }
     c.fd = fds[0];
@@ -680,8 +707,14 @@ class Runner {
       }
       return;
     }
-    if (WIFSIGNALED(status) && g_stop_signal != 0) {
-      progress(c, "stopped");  // we asked it to end; not a failure of the point
+    // Asked to end (by the sweep, or by the terminal's Ctrl-C that reached it too): it removed its temporary
+    // files and exited with 128 + the signal, or died of it. Not a failure of the point; it runs next time.
+    const bool interrupted =
+        (WIFSIGNALED(status) &&
+         (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGKILL)) ||
+        (WIFEXITED(status) && (WEXITSTATUS(status) == 128 + SIGINT || WEXITSTATUS(status) == 128 + SIGTERM));
+    if (interrupted && stop_signal() != 0) {
+      progress(c, "stopped");
       return;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == kBadInput) {
@@ -765,6 +798,12 @@ Shard parse_shard(const std::string& text) {
 
 }  // namespace
 
+std::size_t check_sweep(const std::string& file) {
+  const Sweep sweep = load_sweep(file);
+  validate_points(sweep);
+  return sweep.points;
+}
+
 int cmd_sweep(const SweepArgs& args) {
   // Everything is checked before anything is written.
   const Shard shard = parse_shard(args.shard);
@@ -776,6 +815,12 @@ int cmd_sweep(const SweepArgs& args) {
   const Sweep sweep = load_sweep(args.file);
   validate_points(sweep);
   prepare_out(args.out, sweep);
+  // What a killed run left: partial temporaries of reports or results.csv that no living process writes.
+  const std::size_t stale = remove_stale_temporaries(args.out);
+  if (stale > 0 && !args.quiet) {
+    std::cerr << fmt::format("sweep: removed {} partial file{} left in {} by an interrupted run\n", stale,
+                             stale == 1 ? "" : "s", printable(args.out));
+  }
 
   std::vector<std::size_t> todo;
   std::size_t in_shard = 0, already = 0;
@@ -802,20 +847,31 @@ int cmd_sweep(const SweepArgs& args) {
   int code = kOk;
   int ran = 0, failed = 0;
   {
-    StopSignals signals;
+    const DeferStopSignals defer;
     Runner runner(sweep, args.out, args.jobs, args.quiet, args.presets);
     runner.run(todo);
     code = runner.exit_code();
     ran = runner.ran();
     failed = runner.failed();
   }
+  // A signal that came after the last child ended still stops the sweep; from here on, one ends it at once
+  // (removing results.csv's temporary).
+  const int stopped = stop_signal();
+  if (stopped != 0) code = 128 + stopped;
   const std::size_t rows = rebuild_results(sweep, args.out);
   const std::string csv = (fs::path(args.out) / "results.csv").string();
   std::cout << fmt::format("sweep: {} run, {} failed, {} already done{}; {} holds {} of {} points{}\n", ran,
                            failed, already,
                            shard.n > 1 ? fmt::format(", {} in other shards", sweep.points - in_shard) : "",
-                           csv, rows, sweep.points, code > kSimulationFailed ? " (interrupted)" : "")
+                           csv, rows, sweep.points, stopped != 0 ? " (interrupted)" : "")
             << std::flush;
+  if (stopped != 0) {
+    std::cerr << fmt::format(
+                     "error: interrupted by {}; the points with a complete report are kept, the same command "
+                     "runs the others\n",
+                     signal_name(stopped))
+              << std::flush;
+  }
   return code;
 }
 

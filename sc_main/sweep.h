@@ -3,6 +3,7 @@
 // DIR/results.csv rebuilt from every complete report in DIR. See docs/scaling-out.md.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,10 @@ struct SweepArgs {
 // Returns kOk; kSimulationFailed when a point failed with 3 (or died); kBadInput when a point failed with 2;
 // 128 + the signal number when SIGINT or SIGTERM stopped the sweep.
 int cmd_sweep(const SweepArgs& args);
+
+// The checks `cmd_sweep` makes before it writes anything, and nothing else: reads the sweep file and the
+// platform and workload files it names, and loads and validates every point. Returns the number of points;
+// throws core::InputError. The sweep fuzz target and its replay test call it.
+std::size_t check_sweep(const std::string& file);
 
 }  // namespace pjbit::cli

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pjbit builds and tests with, when any is missing. Debian 12 (bookworm).
+# With --fuzz, also clang and its libFuzzer runtime for the fuzz targets (`make fuzz`; `make test` needs neither).
 set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config ca-certificates
-  libsystemc-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libboost-graph-dev libcli11-dev
+  libsystemc-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   libgtest-dev libbenchmark-dev python3
   python3-jsonschema  # the tests check reports against docs/report.schema.json
   chromium  # the tests render the HTML report in it (scripts/check-html.sh)
 )
+if [ "${1:-}" = "--fuzz" ]; then
+  # clang++-14 and -fsanitize=fuzzer: libclang-rt-14-dev holds libclang_rt.fuzzer and the sanitizer runtimes,
+  # which clang-14 only recommends.
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -302,6 +302,13 @@ WorkloadSpec build(const YamlDoc& doc) {
   if (!top.has("name")) top.fail_missing("name", "a workload name such as \"step\"");
   spec.name = *top.string("name", "a workload name");
   if (spec.name.empty()) top.fail("name", "expected a workload name such as \"step\", got \"\"");
+  // It appears in messages, reports and CSV rows: printable characters only, as a platform's name.
+  for (const unsigned char c : spec.name) {
+    if (c < 0x20 || c == 0x7f) {
+      top.fail("name",
+               "expected a workload name of printable characters, got " + core::quote_text(spec.name));
+    }
+  }
 
   if (auto v = top.integer("iterations", 1, kMaxIterations)) spec.iterations = static_cast<int>(*v);
   spec.iterations_loc = top.has("iterations") ? top.loc("iterations") : top.loc();

@@ -89,6 +89,8 @@ void Link::on_item(const Item& item) {
       m_slept += slept;
       ++m_wakes;
       m_dir[0].busy_until = m_dir[1].busy_until = core::later(now, m_sleep.wake);
+      log_debug("waking after ", core::ticks_to_time(now - last), " idle; awake at ",
+                core::ticks_to_time(m_dir[0].busy_until));
     }
   }
   if (d.arbiter.empty() && now >= d.busy_until) {

@@ -1,6 +1,6 @@
 // A scale-out network interface between an accelerator port and a scale-out link: a 2-port forwarding
 // node like the switch (source-routed, cut-through after its latency), with energy per payload bit and
-// static power in category nic. Its bandwidth limit, if any, is enforced by the link it drives, not here.
+// static power in category nic. It has no bandwidth of its own: the link it drives sets the rate.
 // Equations in nic.md.
 #pragma once
 
@@ -20,7 +20,6 @@ struct Params {
   double latency_s = 0.0;          // in to out, cut-through
   double energy_pj_per_bit = 0.0;  // per payload bit forwarded, either direction
   double static_power_w = 0.0;
-  double bandwidth_Bps = 0.0;  // 0 = no own limit; else the builder caps the NIC-side link at it
 
   // The cost model every consumer calls (the packet path, the flow engine, the recorder, the forecasts).
   static double energy_j(double bytes, const Params& p) { return 8.0 * bytes * p.energy_pj_per_bit * 1e-12; }

@@ -71,8 +71,8 @@ namespace {
 const Params& checked(const Params& p) {
   if (p.ports < 1)
     throw std::invalid_argument("ocs: ports must be at least 1, got " + std::to_string(p.ports));
-  if (!(p.reconfiguration_s >= 0.0) || !(p.latency_s >= 0.0) || !(p.power_w >= 0.0))
-    throw std::invalid_argument("ocs: reconfiguration, latency and power must not be negative");
+  if (!(p.reconfiguration_s >= 0.0) || !(p.power_w >= 0.0))
+    throw std::invalid_argument("ocs: reconfiguration and power must not be negative");
   return p;
 }
 
@@ -81,7 +81,6 @@ const Params& checked(const Params& p) {
 Ocs::Ocs(const sc_core::sc_module_name& name, const Params& params)
     : core::Component(name),
       m_params(checked(params)),
-      m_latency(core::to_ticks(params.latency_s)),
       m_reconfiguration(core::to_ticks(params.reconfiguration_s)),
       m_port(static_cast<std::size_t>(params.ports)),
       m_reconfigured("reconfigured"),
@@ -156,6 +155,8 @@ core::Tick Ocs::reconfigure(const std::vector<int>& new_map, const std::string& 
     x.dark_to = r.end;
   }
   const core::Tick end = r.end;
+  log_debug("reconfiguring ", r.ports.size(), " ports (", why, "): dark from ", core::ticks_to_time(r.start),
+            " to ", core::ticks_to_time(r.end));
   m_log.push_back(std::move(r));
   m_queue.push(end, Item{nullptr, -1, 0, m_log.size() - 1});
   return end;
@@ -232,7 +233,7 @@ void Ocs::forward(int port, tlm::tlm_generic_payload* p, core::Tick head_in) {
   // cross one after another, so a held packet keeps its place and its length.
   const core::Tick length = ext.tail > head_in ? ext.tail - head_in : 0;
   const core::Tick start = std::max({head_in, now, src.in_free});
-  const core::Tick tail_out = core::later(core::later(start, length), m_latency);
+  const core::Tick tail_out = core::later(start, length);
 
   // Invariant: no bit of this packet inside the OCS while either end of its circuit is dark.
   for (const Port* x : {&src, &dst}) {
@@ -243,7 +244,7 @@ void Ocs::forward(int port, tlm::tlm_generic_payload* p, core::Tick head_in) {
     }
   }
 
-  src.in_free = start + length;
+  src.in_free = tail_out;
   src.last_bit = std::max(src.last_bit, tail_out);
   dst.last_bit = std::max(dst.last_bit, tail_out);
   src.stats.packets_in += 1;
@@ -263,7 +264,7 @@ void Ocs::forward(int port, tlm::tlm_generic_payload* p, core::Tick head_in) {
   if (m_keep_transits) m_transits.push_back(Transit{head_in, start, tail_out, port, to, ext.flow, ext.bytes});
 
   ext.tail = tail_out;
-  sc_core::sc_time delay = core::ticks_to_time(start + m_latency - now);
+  sc_core::sc_time delay = core::ticks_to_time(start - now);
   tlm::tlm_phase begin = tlm::BEGIN_REQ;
   m_direct_out.forward(out, to, *p, begin, delay);
 }
@@ -276,6 +277,7 @@ void Ocs::complete(std::size_t index) {
     --x.pending;
   }
   r.done = true;
+  log_debug("circuits up on ", r.ports.size(), " ports (", r.why, ")");
   const std::vector<int> ports = r.ports;  // a callback may reconfigure again, growing the log
   const auto callbacks = m_callbacks;      // a callback may register another
   for (const auto& cb : callbacks)

@@ -1,5 +1,5 @@
 // An optical circuit switch (OCS): `ports` ports joined pairwise by bidirectional circuits that a scheduler
-// may change at run time. Passive on the data path: a packet crosses a circuit with a fixed latency, no
+// may change at run time. Passive on the data path: a packet crosses a circuit with no latency, no
 // per-bit energy and no buffering, except that a packet reaching a port whose circuit is being reconfigured
 // (dark) is held until the new circuit is up. Static power for the whole run. Equations in ocs.md.
 #pragma once
@@ -27,7 +27,6 @@ struct Params {
   double reconfiguration_s = 10e-3;  // time a changed circuit is dark
   double insertion_loss_db = 2.0;    // for the platform's optical budget check; not used in timing
   double power_w = 0.0;              // static power of the whole OCS (not published: see ocs.md)
-  double latency_s = 0.0;            // propagation through the switch fabric
 
   // Fraction of optical power that survives the switch: 10^(-IL/10).
   static double transmission(const Params& p);
@@ -183,7 +182,6 @@ class Ocs : public core::Component {
 
   Params m_params;
   core::DirectCalls m_direct_out;
-  core::Tick m_latency;
   core::Tick m_reconfiguration;
   std::vector<Port> m_port;
   std::vector<Reconfiguration> m_log;

@@ -174,6 +174,20 @@ const BadInput kCases[] = {
     {"DeepNesting", "name: x\ntopology: " + std::string(20000, '[') + "\n", "", {}, R"(plat\.yaml)"},
     {"UnknownSubcommandOption", "", "", {"--frobnicate"}, R"(frobnicate)"},
     {"SeedNotANumber", "", "", {"--seed", "abc"}, R"(seed)"},
+    {"SeedNegative",
+     "",
+     "",
+     {"--seed", "-1"},
+     R"(^error: --seed: expected a whole number from 0 to 18446744073709551615, got "-1"\n$)"},
+    {"SeedNegativeAttached", "", "", {"--seed=-1"}, R"(--seed: expected a whole number .*got "-1")"},
+    {"SeedEmpty", "", "", {"--seed", ""}, R"(--seed: expected a whole number .*got ""\n$)"},
+    {"SeedBeyond64Bits",
+     "",
+     "",
+     {"--seed", "18446744073709551616"},
+     R"(--seed: expected a whole number .*got "18446744073709551616")"},
+    {"SeedWithBlank", "", "", {"--seed", " 7"}, R"(--seed: expected a whole number .*got " 7")"},
+    {"SeedHex", "", "", {"--seed", "0x10"}, R"(--seed: expected a whole number .*got "0x10")"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Cli, MalformedInput, ::testing::ValuesIn(kCases),
@@ -222,6 +236,18 @@ TEST(Cli, SameInputsAndSeedGiveTheSameReport) {
     return std::regex_replace(s, std::regex(R"("wall_time_s": [^\n]*)"), "");
   };
   EXPECT_EQ(strip(pjbit::testing::read_file(a)), strip(pjbit::testing::read_file(b)));
+}
+
+TEST(Cli, SeedsFromZeroToTheLargest64BitNumberAreAccepted) {
+  TempDir dir;
+  const std::string p = dir.write("plat.yaml", kRing), w = dir.write("work.yaml", kWorkload);
+  for (const std::string seed : {"0", "18446744073709551615", "007"}) {
+    const std::string out = dir.path() + "/r.json";
+    const ProcessResult r = run_program({"run", p, w, "--quiet", "--seed", seed, "--json", out});
+    ASSERT_EQ(r.exit_code, 0) << seed << ": " << r.err;
+    EXPECT_EQ(nlohmann::json::parse(pjbit::testing::read_file(out))["seed"].get<std::uint64_t>(),
+              std::stoull(seed));
+  }
 }
 
 TEST(Cli, SetOverridesChangeTheRun) {

@@ -1,4 +1,5 @@
-// `pjbit compare` as CI drives it: exit 0 without a regression, 1 with one, 2 on bad input.
+// `pjbit compare` as CI drives it: exit 0 without a regression, 1 with one, 2 on bad input (or an output
+// that cannot be written).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -140,6 +141,42 @@ TEST_F(CompareReports, JsonOutput) {
   EXPECT_GT(j["metrics"][0]["change"].get<double>(), 0.01);
 }
 
+TEST_F(CompareReports, JsonToADeviceIsWrittenInPlace) {
+  // A null device: the comparison is written there (and the table printed), the device left a device.
+  const std::string null = pjbit::testing::make_device(m_dir, "null", 3);
+  bool checked = false;
+  if (!null.empty()) {
+    const ProcessResult r = run_program({"compare", path("base.json"), path("same.json"), "--json", null});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(r.err.empty()) << r.err;
+    EXPECT_NE(row(r.out, "sim_time_s"), "") << r.out;
+    ASSERT_TRUE(pjbit::testing::is_device(null, 1, 3)) << "the device node was replaced by a file";
+    checked = true;
+  }
+  // A full device: exit 2, one line with the reason, no table (the comparison was not delivered).
+  const std::string full = pjbit::testing::make_device(m_dir, "full", 7);
+  if (!full.empty()) {
+    const ProcessResult r = run_program({"compare", path("base.json"), path("slow.json"), "--json", full});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(std::regex_match(
+        r.err, std::regex(R"(error: .*/full: cannot write file: No space left on device\n)")))
+        << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    ASSERT_TRUE(pjbit::testing::is_device(full, 1, 7)) << "the device node was replaced by a file";
+  }
+  if (!pjbit::testing::may_use_system_device(checked))
+    GTEST_SKIP() << "cannot make a device node to check first";
+  const ProcessResult r =
+      run_program({"compare", path("base.json"), path("same.json"), "--json", "/dev/null"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(pjbit::testing::is_device("/dev/null", 1, 3)) << "/dev/null is no longer the null device";
+  const ProcessResult f =
+      run_program({"compare", path("base.json"), path("same.json"), "--json", "/dev/full"});
+  EXPECT_EQ(f.exit_code, 2) << f.err;
+  EXPECT_EQ(f.err, "error: /dev/full: cannot write file: No space left on device\n");
+  EXPECT_TRUE(pjbit::testing::is_device("/dev/full", 1, 7)) << "/dev/full is no longer the full device";
+}
+
 TEST_F(CompareReports, BadInputExitsTwoWithOneErrorLine) {
   const std::string base = path("base.json");
   const std::string missing_metric =
@@ -150,6 +187,21 @@ TEST_F(CompareReports, BadInputExitsTwoWithOneErrorLine) {
   const std::string no_schema = edited("noschema.json", [](nlohmann::json& j) { j.erase("schema"); });
   const std::string not_json = write("notjson.json", "{\"schema\": \"pjbit.report/1\",");
   const std::string array = write("array.json", "[1, 2]");
+  const std::string text = read_file(base);
+  const auto replaced = [&](const std::string& name, const std::string& from, const std::string& to) {
+    return write(name,
+                 std::regex_replace(text, std::regex(from), to, std::regex_constants::format_first_only));
+  };
+  const std::string huge = replaced("huge.json", R"("sim_time_s": [^,\n]*)", R"("sim_time_s": 1e999)");
+  const std::string digits =
+      replaced("digits.json", R"("total": [^,\n]*)", "\"total\": 1" + std::string(400, '0'));
+  const std::string huge_in_steps = replaced("hugestep.json", R"("time_s": [^,\n]*)", R"("time_s": 1e400)");
+  const std::string duplicate =
+      replaced("dup.json", R"(\n  "sim_time_s": )", "\n  \"sim_time_s\": 1,\n  \"sim_time_s\": ");
+  const std::string negative = edited("negative.json", [](nlohmann::json& j) { j["sim_time_s"] = -1.5; });
+  const std::string above_one = edited("share.json", [](nlohmann::json& j) { j["effective_compute"] = 1.5; });
+  const std::string deep = replaced(
+      "deep.json", R"("stats": )", "\"stats\": " + std::string(70, '[') + std::string(70, ']') + ", \"x\": ");
   const std::string yaml = write("report.yaml", "schema: pjbit.report/1\n");
   const struct {
     std::vector<std::string> args;
@@ -160,10 +212,23 @@ TEST_F(CompareReports, BadInputExitsTwoWithOneErrorLine) {
       {{base, not_json}, R"(notjson\.json: expected a pjbit report \(JSON\): parse error)"},
       {{yaml, base}, R"(report\.yaml: expected a pjbit report \(JSON\))"},
       {{base, array}, R"(array\.json: expected a pjbit report \(a JSON object\), got an array)"},
-      {{other_schema, base}, R"(schema\.json: schema: expected "pjbit\.report/1", got "pjbit\.report/2")"},
+      {{other_schema, base},
+       R"(schema\.json:\d+:3: schema: expected "pjbit\.report/1", got "pjbit\.report/2")"},
       {{no_schema, base}, R"(noschema\.json: schema: missing)"},
       {{base, missing_metric}, R"(missing\.json: energy_j\.total: missing; expected a number)"},
-      {{text_metric, base}, R"(text\.json: sim_time_s: expected a number, got "fast")"},
+      {{text_metric, base}, R"(text\.json:\d+:3: sim_time_s: expected a number, got "fast")"},
+      // Numbers beyond a double, keys twice, negative times: bad input (2), not a regression (1) or an
+      // internal error (3), with the file, line, column and key.
+      {{base, huge},
+       R"(huge\.json:\d+:17: sim_time_s: expected a number within the range of a double .*got 1e999)"},
+      {{digits, base},
+       R"(digits\.json:\d+:\d+: energy_j\.total: expected a number within the range of a double .*got 1000)"},
+      {{base, huge_in_steps},
+       R"(hugestep\.json:\d+:\d+: steps\.0\.time_s: expected a number within the range of a double)"},
+      {{duplicate, base}, R"(dup\.json:\d+:3: sim_time_s: the key appears twice in one object)"},
+      {{base, negative}, R"(negative\.json:\d+:3: sim_time_s: expected a number of 0 or more, got -1\.5)"},
+      {{base, above_one}, R"(share\.json:\d+:3: effective_compute: expected a number from 0 to 1, got 1\.5)"},
+      {{base, deep}, R"(deep\.json:\d+:\d+: .*nested deeper than 64 levels)"},
       {{base, base, "--rtol", "-0.5"}, R"(--rtol: expected a relative tolerance .*got "-0\.5")"},
       {{base, base, "--rtol", "abc"}, R"(--rtol: expected a relative tolerance .*got "abc")"},
       {{base, base, "--rtol", "nan"}, R"(--rtol: .*got "nan")"},

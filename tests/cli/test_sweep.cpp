@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -182,6 +183,110 @@ TEST(Sweep, ResumeRunsOnlyThePointsWithoutAReport) {
   EXPECT_EQ(read_file(f.path("out/results.csv")), before);
 }
 
+TEST(Sweep, AReportThatIsNotAValidReportIsRunAgain) {
+  SweepFiles f;
+  ASSERT_EQ(f.run("out").exit_code, 0);
+  const std::string before = read_file(f.path("out/results.csv"));
+  // A number beyond a double, a key twice, a negative time: the point is not done, and the sweep says so.
+  const auto edit = [&](int point, const std::string& from, const std::string& to) {
+    const std::string name = "out/point-000" + std::to_string(point) + ".json";
+    const std::string text = read_file(f.path(name));
+    f.write(name, std::regex_replace(text, std::regex(from), to, std::regex_constants::format_first_only));
+  };
+  edit(2, R"("sim_time_s": [^,\n]*)", R"("sim_time_s": 1e999)");
+  edit(3, R"("sim_time_s": )", R"("sim_time_s": 1, "sim_time_s": )");
+  edit(4, R"("sim_time_s": [^,\n]*)", R"("sim_time_s": -1)");
+  edit(5, R"("energy_j": \{)", "\"energy_j\": {\"total\": 1" + std::string(400, '0') + ",");
+  const ProcessResult r = f.run("out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("4 run, 0 failed, 2 already done"), std::string::npos) << r.out;
+  for (
+      const char* expect :
+      {R"(sweep: [^\n]*point-0002\.json:\d+:\d+: sim_time_s: expected a number within the range of a double)"
+       R"([^\n]*; running point 2 again\n)",
+       R"(sweep: [^\n]*point-0003\.json:\d+:\d+: sim_time_s: the key appears twice[^\n]*; running point 3 again\n)",
+       R"(sweep: [^\n]*point-0004\.json:\d+:\d+: sim_time_s: expected a number of 0 or more, got -1; running )"
+       R"(point 4 again\n)",
+       R"(sweep: [^\n]*point-0005\.json:\d+:\d+: energy_j\.total: expected a number within the range of a )"
+       R"(double[^\n]*; running point 5 again\n)"})
+    EXPECT_TRUE(std::regex_search(r.err, std::regex(expect))) << r.err << "expected: " << expect;
+  EXPECT_EQ(read_file(f.path("out/results.csv")), before);
+}
+
+// The records of an RFC 4180 text, each a list of cells; throws std::runtime_error where the text breaks
+// the format (a quote inside an unquoted cell, text after a closing quote, an unterminated quote, a record
+// that does not end with a line break).
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> records(1, std::vector<std::string>(1));
+  std::size_t i = 0;
+  bool quoted_cell_ended = false;
+  while (i < text.size()) {
+    const char c = text[i];
+    std::string& cell = records.back().back();
+    if (c == '"') {
+      if (!cell.empty() || quoted_cell_ended) throw std::runtime_error("a quote inside a cell");
+      for (++i;; ++i) {
+        if (i >= text.size()) throw std::runtime_error("an unterminated quote");
+        if (text[i] == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+          cell += '"';
+          ++i;
+        } else if (text[i] == '"') {
+          break;
+        } else {
+          cell += text[i];
+        }
+      }
+      quoted_cell_ended = true;
+      ++i;
+    } else if (c == ',') {
+      records.back().emplace_back();
+      quoted_cell_ended = false;
+      ++i;
+    } else if (c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+      records.emplace_back(1);
+      quoted_cell_ended = false;
+      i += c == '\r' ? 2 : 1;
+    } else {
+      if (quoted_cell_ended) throw std::runtime_error("text after a closing quote");
+      cell += c;
+      ++i;
+    }
+  }
+  if (records.back() != std::vector<std::string>(1)) throw std::runtime_error("no line break at the end");
+  records.pop_back();
+  return records;
+}
+
+TEST(Sweep, ResultsCsvQuotesTextAndNeutralisesFormulas) {
+  // Names with a comma, a quote or a formula, and a value with a line break (a size may end with one).
+  SweepFiles f(R"(platform: plat.yaml
+workload: work.yaml
+vary:
+  workload.name: ["=1+2", "-1", "a,b", "@x", "say \"hi\""]
+  steps.0.size: ["1 MiB\n"]
+)");
+  const ProcessResult r = f.run("out", {"--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string csv = read_file(f.path("out/results.csv"));
+  EXPECT_NE(csv.find("\n0,\"'=1+2\","), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n1,-1,"), std::string::npos) << csv;  // a plain number stays a number
+  EXPECT_NE(csv.find("\n2,\"a,b\","), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n3,\"'@x\","), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n4,\"say \"\"hi\"\"\",\"1 MiB\n\","), std::string::npos) << csv;
+  // Read back by the format's rules: one header and five rows of the same width, each cell as written.
+  std::vector<std::vector<std::string>> records;
+  ASSERT_NO_THROW(records = parse_csv(csv)) << csv;
+  ASSERT_EQ(records.size(), 6u) << csv;
+  for (const auto& record : records)
+    EXPECT_EQ(record.size(), records[0].size()) << csv;
+  const std::vector<std::string> names = {"'=1+2", "-1", "a,b", "'@x", "say \"hi\""};
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    EXPECT_EQ(records[k + 1][0], std::to_string(k));
+    EXPECT_EQ(records[k + 1][1], names[k]);
+    EXPECT_EQ(records[k + 1][2], "1 MiB\n");
+  }
+}
+
 TEST(Sweep, TwoJobsGiveTheSameResultsAsOne) {
   SweepFiles f;
   const ProcessResult one = f.run("one", {"--jobs", "1"});
@@ -334,6 +439,14 @@ const BadSweep kBadSweeps[] = {
      with_vary("  topology..ranks: [4]\n"),
      {},
      R"(sweep\.yaml:4:3: vary: expected a dotted key)"},
+    {"KeyWithAControlCharacter",
+     with_vary("  \"topology.link.band\\x01width\": [\"100 GB/s\"]\n"),
+     {},
+     R"(^error: [^\n]*sweep\.yaml:4:3: vary: expected a dotted key .*got "topology\.link\.band\\x01width"\n$)"},
+    {"KeyWithAnEscapeSequence",
+     with_vary("  \"workload.name\\e[31m\": [ab]\n"),
+     {},
+     R"(^error: [^\n]*sweep\.yaml:4:3: vary: expected a dotted key .*got "workload\.name\\x1B\[31m"\n$)"},
     {"UnknownTopLevelVaryKey",
      with_vary("  nonsense.key: [1]\n"),
      {},
@@ -362,6 +475,19 @@ const BadSweep kBadSweeps[] = {
      {},
      R"(sweep\.yaml:4:\d+: vary\.topology\.dims: a value has at most 10000 parts)"},
     {"BadSeed", with_vary(kGoodVary, "seed: -1\n"), {}, R"(sweep\.yaml:3:7: seed: expected a whole number)"},
+    {"SeedBeyond64Bits",
+     with_vary(kGoodVary, "seed: 18446744073709551616\n"),
+     {},
+     R"(sweep\.yaml:3:7: seed: expected a whole number from 0 to 18446744073709551615, got "18446744073709551616")"},
+    {"SameKeyWithAndWithoutItsFile",
+     with_vary(kGoodVary + "  platform.topology.link.bandwidth: [\"300 GB/s\"]\n"),
+     {},
+     R"(sweep\.yaml:5:3: vary\.platform\.topology\.link\.bandwidth: varies the same key as )"
+     R"(vary\.topology\.link\.bandwidth \(line 4\))"},
+    {"SameWorkloadKeyWithAndWithoutItsFile",
+     with_vary("  workload.steps.0.size: [1 MiB]\n  steps.0.size: [2 MiB]\n"),
+     {},
+     R"(sweep\.yaml:5:3: vary\.steps\.0\.size: varies the same key as vary\.workload\.steps\.0\.size)"},
     {"ShardZero",
      kSweep,
      {"--shard", "0/2"},

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <systemc>
+#include <tlm>
 #include <utility>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "modules/link/link.h"
 #include "platforms/platform.h"
 #include "platforms/spec.h"
+#include "support/sc_reports.h"
 #include "support/testbench.h"
 
 namespace pjbit::link {
@@ -160,6 +163,19 @@ TEST(Link, StaticPowerRegisteredPerCategory) {
   Link no_stack("no_stack", bare);  // no stack: static_power_w is serdes
   EXPECT_DOUBLE_EQ(static_w(no_stack.energy(), Category::Serdes), 4.0);
   EXPECT_DOUBLE_EQ(no_stack.energy().static_total_w(), 4.0);
+}
+
+// A link carries packets by nb_transport_fw only: b_transport is an SC_REPORT_ERROR and an error response.
+TEST(Link, BlockingTransportIsAnError) {
+  Link link("link", basic_params());
+  tlm::tlm_generic_payload p;
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  {
+    const testing::ExpectScReport error(sc_core::SC_ERROR, "link: a link carries packets by nb_transport_fw");
+    link.a_in.get_base_export()->b_transport(p, delay);
+    EXPECT_EQ(error.count(), 1u);
+  }
+  EXPECT_EQ(p.get_response_status(), tlm::TLM_COMMAND_ERROR_RESPONSE);
 }
 
 // --- timing ---
@@ -423,6 +439,29 @@ TEST(Link, DynamicEnergyPerCategoryAndStepTally) {
   expect_near_rel(tally.energy_j, 2 * bits_1000 * 14.0e-12);
   expect_near_rel(tally.wire_bytes, 2 * 1000 / (1.0 - 0.2));
   EXPECT_DOUBLE_EQ(tally.wire_bytes, 2500.0);
+}
+
+// At debug level a sleeping link reports its wake-up: how long it was idle and when it is awake. The timing
+// is that of link.md's "Sleep".
+TEST(Link, LogsAWakeUpAtDebugLevel) {
+  Params p = basic_params();
+  p.sleep_after_s = 1e-6;
+  p.wake_s = 100e-9;
+  const Tick at = ticks(10e-6);
+  Bench b(p, {packet(1, 4000), packet(2, 4000, at)});
+  b.link.set_log_level(core::LogLevel::Debug);
+  const testing::ExpectScReport info(sc_core::SC_INFO, "link: ");
+  sc_core::sc_start();
+
+  const Tick ser = serialization_ticks(4000, p);
+  const Tick wake = ticks(p.wake_s);
+  EXPECT_EQ(info.reports(), (std::vector<std::string>{
+                                "link: " + core::ticks_to_time(at).to_string() + ": waking after " +
+                                    core::ticks_to_time(at - ser).to_string() + " idle; awake at " +
+                                    core::ticks_to_time(at + wake).to_string(),
+                            }));
+  ASSERT_EQ(b.sink_b.arrivals().size(), 2u);
+  EXPECT_EQ(b.sink_b.arrivals()[1].head, at + wake + ticks(p.latency_s));
 }
 
 }  // namespace

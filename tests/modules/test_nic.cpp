@@ -87,7 +87,6 @@ TEST(NicParams, DefaultsHaveNoSourcedCostAndEnergyIsPerPayloadBit) {
   EXPECT_DOUBLE_EQ(defaults.latency_s, 0.0);
   EXPECT_DOUBLE_EQ(defaults.energy_pj_per_bit, 0.0);
   EXPECT_DOUBLE_EQ(defaults.static_power_w, 0.0);
-  EXPECT_DOUBLE_EQ(defaults.bandwidth_Bps, 0.0);
   EXPECT_DOUBLE_EQ(Params::energy_j(4096, defaults), 0.0);
   Params p;
   p.energy_pj_per_bit = 2.5;

@@ -1,8 +1,11 @@
 // Shared helpers for the test tiers.
 #pragma once
 
+#include <sys/types.h>
+
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace pjbit::testing {
@@ -27,7 +30,8 @@ class TempDir {
 };
 
 struct ProcessResult {
-  int exit_code = -1;  // -1 when the process did not exit normally (signal, timeout)
+  int exit_code = -1;   // -1 when the process did not exit normally (signal, timeout)
+  int term_signal = 0;  // the signal that killed it, when one did
   bool timed_out = false;
   std::string out;
   std::string err;
@@ -42,8 +46,50 @@ enum class Stderr { Pipe, Terminal };
 ProcessResult run_program(const std::vector<std::string>& args, double timeout_s = 60.0,
                           Stderr err = Stderr::Pipe, const std::string& cwd = "");
 
+// The program started in the background (no shell, SIGINT and SIGTERM at their default actions whatever this
+// process has), for tests that signal it while it runs; its stdout and stderr are gathered meanwhile. A child
+// still running when the object goes away is killed and reaped.
+class BackgroundProgram {
+ public:
+  explicit BackgroundProgram(const std::vector<std::string>& args, const std::string& cwd = "");
+  ~BackgroundProgram();
+  BackgroundProgram(const BackgroundProgram&) = delete;
+  BackgroundProgram& operator=(const BackgroundProgram&) = delete;
+
+  pid_t pid() const { return m_pid; }
+  // Whether it still runs (not yet reaped).
+  bool running();
+  // Waits up to `timeout_s` until it has a handler installed for `signo` (from /proc/PID/status); false when
+  // it ended or the time ran out first.
+  bool wait_until_catching(int signo, double timeout_s);
+  void send(int signo);
+  // Waits for it to end (killing it after `timeout_s`) and returns what it did.
+  ProcessResult wait(double timeout_s = 60.0);
+
+ private:
+  pid_t m_pid = -1;
+  bool m_reaped = false;
+  int m_status = 0;
+  std::thread m_reader;
+  std::string m_out, m_err;
+};
+
+// The processes (other than this one) whose command line contains `text`, as their pids.
+std::vector<pid_t> processes_mentioning(const std::string& text);
+
 bool file_exists(const std::string& path);
 std::string read_file(const std::string& path);
+
+// Whether `path` itself (a link is not followed) is the character device (major, minor).
+bool is_device(const std::string& path, unsigned major_number, unsigned minor_number);
+// A node of the kernel's memory device (1, minor) named `name` in `dir` (minor 3 is null, 7 is full), or ""
+// when this process may not make one or may not open it (a file system mounted nodev).
+std::string make_device(const TempDir& dir, const std::string& name, unsigned minor_number);
+// Whether a test may give /dev/null or /dev/full itself to the program: only once the program has been seen
+// to write in place to a node of the same device made for the test (`checked`), or when this process could
+// not replace the system's node anyway. (A program that wrongly replaced a device it was given would
+// otherwise replace the system's.)
+bool may_use_system_device(bool checked);
 
 // The committed golden report of a shipped platform with a shipped workload on an engine ("packet" or
 // "flow"): tests/golden/reports/PLATFORM.WORKLOAD.ENGINE.json, the program's report byte for byte but for
