@@ -1,5 +1,7 @@
 #include "core/event_queue.h"
 
+#include "core/errors.h"
+
 namespace pjbit::core {
 
 Dispatcher& Dispatcher::current() {
@@ -44,7 +46,14 @@ void Dispatcher::fire() {
     Queue* q = e.q;
     if (q->m_armed_seq != e.seq || q->m_armed_at != at) continue;  // stale: armed earlier since
     q->m_armed_at = kNever;
-    q->run_due(now);
+    try {
+      q->run_due(now);
+    } catch (const SimulationError&) {
+      if (!m_failure) m_failure = std::current_exception();
+      m_firing = false;
+      sc_core::sc_stop();
+      return;
+    }
     if (q->m_armed_at == kNever && q->has_entries()) arm(q, q->earliest());
   }
   m_firing = false;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <systemc>
 #include <utility>
@@ -41,6 +42,11 @@ class Dispatcher {
   // `q`'s earliest entry is now at `at`: make sure it runs then.
   void arm(Queue* q, Tick at);
 
+  // A core::SimulationError raised by an entry (simulated time past the kernel's count, core/time.h) stops
+  // the kernel and is kept here whole, for the caller of sc_start to rethrow: SystemC would turn it into a
+  // generic report. Null when there was none.
+  std::exception_ptr failure() const { return m_failure; }
+
  private:
   Dispatcher();
   // The armed queues by (armed time, arming order): one bucket per distinct time (core::TickBuckets), so
@@ -58,6 +64,7 @@ class Dispatcher {
   std::uint64_t m_seq = 0;
   Tick m_event_at = kNever;
   bool m_firing = false;
+  std::exception_ptr m_failure;
 };
 
 template <typename Item>

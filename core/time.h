@@ -6,9 +6,18 @@
 #include <cstdint>
 #include <systemc>
 
+#include "core/time_limit.h"
+
 namespace pjbit::core {
 
 using Tick = std::uint64_t;
+
+// 2^64: the first number of ticks the kernel cannot count (core/time_limit.h).
+constexpr double kTickLimit = 18446744073709551616.0;
+
+// Stops a run whose simulated time would pass the kernel's count: throws core::SimulationError naming
+// `ticks` (as a number of ticks, however large) and the limit.
+[[noreturn]] void time_overflow(double ticks);
 
 // The current context's time, read in place (sc_time_stamp() is a library call, and this is read several
 // times per packet and per flow).
@@ -28,15 +37,25 @@ inline double ticks_per_second() {
   return cached;
 }
 // x rounded to the nearest whole number, halves away from zero, for x >= 0 (std::llround without the library
-// call: x - floor(x) is exact in floating point).
+// call: x - floor(x) is exact in floating point). An x the kernel cannot count (or not a number) stops the
+// run.
 inline Tick round_ticks(double x) {
+  if (!(x < kTickLimit)) time_overflow(x);
   const auto t = static_cast<Tick>(x);
   return x - static_cast<double>(t) >= 0.5 ? t + 1 : t;
 }
-// The smallest whole number not below x, for x >= 0 (std::ceil without the library call).
+// The smallest whole number not below x, for x >= 0 (std::ceil without the library call); as round_ticks for
+// an x the kernel cannot count.
 inline Tick ceil_ticks(double x) {
+  if (!(x < kTickLimit)) time_overflow(x);
   const auto t = static_cast<Tick>(x);
   return static_cast<double>(t) < x ? t + 1 : t;
+}
+// a + b, for a time and a delay: a sum past the kernel's count stops the run instead of wrapping around.
+inline Tick later(Tick a, Tick b) {
+  Tick sum;
+  if (__builtin_add_overflow(a, b, &sum)) time_overflow(static_cast<double>(a) + static_cast<double>(b));
+  return sum;
 }
 // Rounds to the nearest tick.
 inline Tick to_ticks(double seconds) {
@@ -48,6 +67,12 @@ inline double to_seconds(Tick t) {
 }
 inline sc_core::sc_time ticks_to_time(Tick t) {
   return sc_core::sc_time::from_value(t);
+}
+// A delay of `ticks` from now, to wait for: one that would carry the time past the kernel's count stops the
+// run.
+inline sc_core::sc_time delay_from_now(Tick ticks) {
+  later(now_ticks(), ticks);
+  return ticks_to_time(ticks);
 }
 
 }  // namespace pjbit::core

@@ -93,6 +93,124 @@ StepResult Runner::result_of(const Instance& inst) const {
   return s;
 }
 
+// ---- step instances, as they finish ----
+
+namespace {
+
+power::StepLoad load_of(const StepResult& s) {
+  return {s.start_s, s.end_s, s.ranks, s.group, s.dynamic_energy_j, s.compute_rank_s};
+}
+
+}  // namespace
+
+void LoadFront::add(std::size_t index, const power::StepLoad& load, double x, double y, double weight) {
+  const double value = x + weight * y;
+  if (value > m_best_value) {
+    m_best_value = value;
+    m_best = {index, x, y, load};
+  }
+  for (const Point& p : m_points)
+    if (p.x >= x && p.y >= y) return;  // never the larger
+  m_points.erase(
+      std::remove_if(m_points.begin(), m_points.end(), [&](const Point& p) { return p.x <= x && p.y <= y; }),
+      m_points.end());
+  m_points.push_back({index, x, y, load});
+  if (m_points.size() > kMaxPoints) prune();
+}
+
+// Keeps the vertices of the upper-right hull: by x rising (y then falls, none dominating another), a point on
+// or below the segment between its neighbours is never alone the largest of a x x + b x y.
+void LoadFront::prune() {
+  std::stable_sort(m_points.begin(), m_points.end(),
+                   [](const Point& a, const Point& b) { return a.x < b.x; });
+  std::vector<Point> hull;
+  for (const Point& p : m_points) {
+    while (hull.size() >= 2) {
+      const Point& a = hull[hull.size() - 2];
+      const Point& b = hull.back();
+      const double cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+      if (cross < 0.0) break;  // b lies above the segment from a to p
+      hull.pop_back();
+    }
+    hull.push_back(p);
+  }
+  m_points = std::move(hull);
+}
+
+void LoadFront::append_to(std::map<std::size_t, power::StepLoad>& out) const {
+  if (m_best_value >= 0.0) out.emplace(m_best.index, m_best.load);
+  for (const Point& p : m_points)
+    out.emplace(p.index, p.load);
+}
+
+// What instance i gives the results. Summed up, its load goes to the fronts power/'s peaks are taken over
+// (power/ledger.cpp): an instance of time T, dynamic energy E and C rank-seconds computing on `ranks` ranks
+// gives the run (E + A C) / T and rack k S_k E / T + A C h_k / (ranks T) over static power, with A the
+// compute power above idle, S_k the rack's share of the fabric's energy (known when the run ends) and h_k
+// the instance's ranks it houses. So fronts[0] holds the points (E/T, C/T) (the run's peak, exactly), and
+// fronts[2 + k] (E/T, C h_k / (ranks T)) for the instances with ranks in rack k that compute; for a rack that
+// houses none of an instance's ranks, or an instance that does not compute, what counts is E/T alone, whose
+// largest over the instances with ranks fronts[1] keeps (power/ skips a rack's load without ranks).
+void Runner::finish(std::size_t i, const Instance& inst) {
+  const std::size_t steps = m_workload.steps.size();
+  StepResult s = result_of(inst);
+  m_scheduler->started(i, s.start_s);
+  if (m_sum_up) {
+    m_useful_bytes += s.useful_bytes;
+    aggregate(inst, s);
+    const double t = s.end_s - s.start_s;
+    if (t > 0.0) {  // power/ skips a load of no length
+      const double idle = m_spec.accelerator.idle_power_w, busy = m_spec.accelerator.compute_power_w;
+      const double active_w = busy > idle ? busy - idle : 0.0;
+      const power::StepLoad load = load_of(s);
+      const double x = s.dynamic_energy_j / t, y = s.compute_rank_s / t;
+      m_fronts[0].add(i, load, x, y, active_w);
+      if (s.ranks > 0) {
+        m_fronts[1].add(i, load, x, 0.0, 0.0);
+        if (s.compute_rank_s > 0.0 && !m_here.empty()) {
+          std::fill(m_here.begin(), m_here.end(), 0);
+          const auto count = [&](int r) {
+            const int k = m_rank_rack[static_cast<std::size_t>(r)];
+            if (k >= 0) ++m_here[static_cast<std::size_t>(k)];
+          };
+          if (s.group.empty()) {
+            for (int r = 0; r < m_spec.ranks(); ++r)
+              count(r);
+          } else {
+            for (int r : s.group)
+              count(r);
+          }
+          for (std::size_t k = 0; k < m_here.size(); ++k)
+            if (m_here[k] > 0) m_fronts[2 + k].add(i, load, x, y * m_here[k] / s.ranks, active_w);
+        }
+      }
+    }
+  }
+  // Kept whole: every instance, or summed up, those of the first and the last iteration.
+  if (!m_sum_up || inst.iteration == 0 || inst.iteration == m_workload.iterations - 1) {
+    const std::size_t slot = !m_sum_up ? i : (inst.iteration == 0 ? 0 : steps) + i % steps;
+    m_kept[slot] = std::move(s);
+    m_kept_done[slot] = 1;
+  }
+}
+
+void Runner::aggregate(const Instance& inst, const StepResult& s) {
+  StepAggregate& a = m_aggregates[m_aggregate_of.at(inst.step)];
+  if (a.time_s.count == 0) {
+    a.kind = s.kind;
+    a.op = s.op;
+    a.algorithm = s.algorithm;
+  }
+  // In whole ticks: the difference of two times in seconds would round.
+  const bool ran = inst.start != std::numeric_limits<core::Tick>::max();
+  a.time_s.add(ran ? core::to_seconds(inst.end - inst.start) : 0.0);
+  a.energy_j.add(s.dynamic_energy_j);
+  a.useful_bytes += s.useful_bytes;
+  a.wire_bytes += s.wire_bytes;
+  for (std::size_t c = 0; c < inst.children.size(); ++c)
+    aggregate(*inst.children[c], s.children[c]);
+}
+
 SimulationResult Runner::gather(platforms::Platform& platform, core::Tick end) {
   SimulationResult r;
   r.platform_name = m_spec.name;
@@ -110,9 +228,17 @@ SimulationResult Runner::gather(platforms::Platform& platform, core::Tick end) {
     r.transactions += platform.endpoint(e).packets_sent();
   // The flow engine's transactions are its flows (one per message).
   if (m_flows != nullptr) r.transactions += m_flows->flows_started();
-  for (const auto& inst : m_top) {
-    r.steps.push_back(result_of(*inst));
-    r.useful_bytes += r.steps.back().useful_bytes;
+  finish_untaken();
+  for (std::size_t k = 0; k < m_kept.size(); ++k) {
+    if (!m_kept_done[k]) throw core::SimulationError("a step instance never finished");
+    r.steps.push_back(std::move(m_kept[k]));
+    if (!m_sum_up) r.useful_bytes += r.steps.back().useful_bytes;
+  }
+  if (m_sum_up) {
+    r.useful_bytes = m_useful_bytes;
+    r.steps_summed_up = true;
+    r.kept_iterations = m_kept_iterations;
+    r.step_aggregates = std::move(m_aggregates);
   }
   for (const auto& info : platform.links()) {
     if (info.internal) continue;  // attachments inside a node (accelerator to NIC, switch to reducer)
@@ -151,8 +277,16 @@ power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationRes
   u.useful_bytes = r.useful_bytes;
   u.compute_time_s = r.compute_time_s;
   u.end_time_s = r.end_time_s;
-  for (const StepResult& s : r.steps)
-    u.steps.push_back({s.start_s, s.end_s, s.ranks, s.group, s.dynamic_energy_j, s.compute_rank_s});
+  if (m_sum_up) {
+    std::map<std::size_t, power::StepLoad> kept;
+    for (const LoadFront& front : m_fronts)
+      front.append_to(kept);
+    for (auto& [index, load] : kept)
+      u.steps.push_back(std::move(load));
+  } else {
+    for (const StepResult& s : r.steps)
+      u.steps.push_back(load_of(s));
+  }
   power::Facility& f = u.facility;
   f.cooling_model = m_spec.cooling.model;
   f.cooling_overhead = m_spec.cooling.overhead;

@@ -2,6 +2,7 @@
 // iteration is an Instance with what every endpoint does in it: a collective's per-rank schedule (played by a
 // PhaseMachine), compute, a pool's side of a memory step, random traffic, or parallel children.
 #include <algorithm>
+#include <functional>
 
 #include "core/errors.h"
 #include "engine/program.h"
@@ -10,32 +11,90 @@
 
 namespace pjbit::engine::detail {
 
-// Makes every top-level step instance, the scheduler that gates them, and each endpoint's program.
+namespace {
+
+// The ids an instance of `step` takes: its own, and its sub-steps'.
+std::uint64_t id_span(const Step& step) {
+  std::uint64_t span = 1;
+  for (const Step& c : step.children)
+    span += id_span(c);
+  return span;
+}
+
+bool has_traffic(const Step& step) {
+  if (step.kind == Step::Kind::Traffic) return true;
+  return std::any_of(step.children.begin(), step.children.end(),
+                     [](const Step& c) { return has_traffic(c); });
+}
+
+}  // namespace
+
+// Plans the top-level step instances, the scheduler that gates them, and each endpoint's program.
 void Runner::program(platforms::Platform& platform) {
   m_platform = &platform;
   const int n = platform.ranks();
   m_endpoints = platform.endpoints();
   m_timers = std::make_unique<core::EventQueue<PhaseMachine*>>("phase_timers",
                                                                [](PhaseMachine* const& m) { m->resume(); });
-  for (int it = 0; it < m_workload.iterations; ++it)
+  m_compute_ends = std::make_unique<core::EventQueue<Detached*>>(
+      "compute_ends", [this](Detached* const& d) { guard([&] { d->compute_done(); }); });
+  // Per step: the ids of its instances (as if every instance were made in order, sub-steps after their step),
+  // and the endpoints that may take part in one: those of an instance made here to see, and every rank for
+  // random traffic, whose ranks change with the iteration.
+  const std::size_t steps = m_workload.steps.size();
+  m_top_count = steps * static_cast<std::size_t>(m_workload.iterations);
+  for (const Step& step : m_workload.steps) {
+    m_first_id.push_back(m_ids_per_iteration);
+    m_ids_per_iteration += id_span(step);
+    std::uint64_t scratch_id = 0;
+    const auto sample = instantiate(step, 0, n, scratch_id);
+    std::vector<char> takes(static_cast<std::size_t>(m_endpoints), 0);
+    for (int e = 0; e < m_endpoints; ++e)
+      takes[static_cast<std::size_t>(e)] = sample->participates(e) || (e < n && has_traffic(step));
+    m_takers.push_back(static_cast<int>(std::count(takes.begin(), takes.end(), 1)));
+    m_may_take_part.push_back(std::move(takes));
+  }
+  // What the results keep: every instance, or the first and last iteration's and every step's aggregate.
+  m_sum_up = !m_all_steps && m_workload.iterations > kFullIterations;
+  if (m_sum_up) m_kept_iterations = {0, m_workload.iterations - 1};
+  m_kept.resize(m_sum_up ? 2 * steps : m_top_count);
+  m_kept_done.assign(m_kept.size(), 0);
+  if (m_sum_up) {
+    // The fronts of step loads for power/'s peaks (Runner::finish): the run's, the largest dynamic power, and
+    // one per rack.
+    const platforms::Topology& topo = platform.topology();
+    for (int r = 0; r < n; ++r)
+      m_rank_rack.push_back(
+          topo.nodes[static_cast<std::size_t>(topo.endpoint_node[static_cast<std::size_t>(r)])].rack);
+    m_here.assign(static_cast<std::size_t>(topo.racks()), 0);
+    m_fronts.resize(2 + m_here.size());
+    const std::function<void(const Step&)> slot = [&](const Step& s) {
+      m_aggregate_of[&s] = m_aggregates.size();
+      m_aggregates.emplace_back();
+      m_aggregates.back().key = s.key;
+      for (const Step& c : s.children)
+        slot(c);
+    };
     for (const Step& step : m_workload.steps)
-      m_top.push_back(instantiate(step, it, n));
+      slot(step);
+  }
   m_end.assign(static_cast<std::size_t>(m_endpoints), 0);
   m_done.assign(static_cast<std::size_t>(m_endpoints), 0);
-  m_progress_total = static_cast<std::uint64_t>(m_top.size()) * static_cast<std::uint64_t>(n);
+  m_progress_total = static_cast<std::uint64_t>(m_top_count) * static_cast<std::uint64_t>(n);
   // The scheduler plans the OCS circuits of every top-level step and gates the steps that need new ones.
-  std::vector<scheduler::TopStep> top;
-  for (const auto& inst : m_top)
-    top.push_back({inst->step, inst->iteration});
-  m_scheduler = std::make_unique<scheduler::Scheduler>(m_spec, platform, std::move(top));
+  m_scheduler = std::make_unique<scheduler::Scheduler>(
+      m_spec, platform, scheduler::TopSteps(m_workload.steps, m_workload.iterations));
   for (int e = 0; e < m_endpoints; ++e) {
-    platform.endpoint(e).set_program([this, e, n](accelerator::Accelerator& acc) {
+    platform.endpoint(e).set_program([this, e, n, steps](accelerator::Accelerator& acc) {
       // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
       // stop the kernel, and rethrow it from run().
       guard([&] {
-        for (std::size_t i = 0; i < m_top.size(); ++i) {
+        for (std::size_t i = 0; i < m_top_count; ++i) {
           m_scheduler->before(i, e);
-          execute(*m_top[i], acc);
+          if (m_may_take_part[i % steps][static_cast<std::size_t>(e)]) {
+            execute(acquire(i), acc);
+            release(i);
+          }
           if (m_progress && e < n)
             m_progress(Progress{++m_progress_done, m_progress_total, sc_core::sc_time_stamp().to_seconds()});
         }
@@ -55,11 +114,41 @@ void Runner::program(platforms::Platform& platform) {
   }
 }
 
-std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, int n) {
+Instance& Runner::acquire(std::size_t i) {
+  Live& live = m_live[i];
+  if (!live.inst) {
+    const std::size_t steps = m_workload.steps.size();
+    const int iteration = static_cast<int>(i / steps);
+    std::uint64_t id = static_cast<std::uint64_t>(iteration) * m_ids_per_iteration + m_first_id[i % steps];
+    live.inst = instantiate(m_workload.steps[i % steps], iteration, m_spec.ranks(), id);
+    live.pending = m_takers[i % steps];
+  }
+  return *live.inst;
+}
+
+void Runner::release(std::size_t i) {
+  const auto it = m_live.find(i);
+  if (--it->second.pending > 0) return;
+  finish(i, *it->second.inst);
+  m_live.erase(it);
+}
+
+void Runner::finish_untaken() {
+  const std::size_t steps = m_workload.steps.size();
+  for (std::size_t i = 0; i < m_top_count; ++i) {
+    if (m_takers[i % steps] > 0) continue;
+    const int iteration = static_cast<int>(i / steps);
+    std::uint64_t id = static_cast<std::uint64_t>(iteration) * m_ids_per_iteration + m_first_id[i % steps];
+    finish(i, *instantiate(m_workload.steps[i % steps], iteration, m_spec.ranks(), id));
+  }
+}
+
+std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, int n,
+                                              std::uint64_t& next_id) {
   auto inst = std::make_unique<Instance>();
   inst->step = &step;
   inst->iteration = iteration;
-  inst->id = m_next_id++;
+  inst->id = next_id++;
   inst->parts.assign(static_cast<std::size_t>(m_endpoints), Part{});
   switch (step.kind) {
     case Step::Kind::Collective: {
@@ -134,7 +223,7 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
     case Step::Kind::Parallel: {
       std::vector<bool> in(static_cast<std::size_t>(m_endpoints), false);
       for (const Step& child : step.children) {
-        inst->children.push_back(instantiate(child, iteration, n));
+        inst->children.push_back(instantiate(child, iteration, n, next_id));
         for (int e = 0; e < m_endpoints; ++e)
           if (inst->children.back()->participates(e)) in[static_cast<std::size_t>(e)] = true;
       }
@@ -143,6 +232,7 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
           if (e < n) inst->group.push_back(e);
           inst->parts[static_cast<std::size_t>(e)].own = &m_empty;
         }
+      inst->detach = detaches_sub_steps(m_facts, step);
       break;
     }
   }
@@ -186,14 +276,27 @@ void Runner::run_phases(Instance& inst, accelerator::Accelerator& acc, const Par
   machine->wait();
 }
 
+core::Tick Runner::enter(Instance& inst, accelerator::Accelerator& acc, bool is_rank) {
+  const core::Tick entered = core::now_ticks();
+  if (is_rank) inst.start = std::min(inst.start, entered);
+  if (is_rank && m_recorder)
+    m_recorder->step_begin(acc.rank(), inst.id, *inst.step, inst.iteration, inst.algorithm);
+  return entered;
+}
+
+void Runner::leave(Instance& inst, accelerator::Accelerator& acc, bool is_rank, core::Tick entered) {
+  if (!is_rank) return;
+  inst.end = std::max(inst.end, core::now_ticks());
+  inst.rank_ticks += core::now_ticks() - entered;
+  if (m_recorder) m_recorder->step_end(acc.rank(), inst.id);
+}
+
 void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
   const int me = acc.rank();
   const Part& part = inst.parts[static_cast<std::size_t>(me)];
   if (!part.active()) return;
   const bool is_rank = me < m_spec.ranks();
-  const core::Tick entered = core::now_ticks();
-  if (is_rank) inst.start = std::min(inst.start, entered);
-  if (is_rank && m_recorder) m_recorder->step_begin(me, inst.id, *inst.step, inst.iteration, inst.algorithm);
+  const core::Tick entered = enter(inst, acc, is_rank);
   switch (inst.step->kind) {
     case Step::Kind::Collective:
       run_phases(inst, acc, part, is_rank);
@@ -221,7 +324,7 @@ void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
                 acc.recv(r, kReadRequestBytes, tag, asked);
                 asked.wait();
                 if (inst.pool_latency_s > 0.0)
-                  sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
+                  sc_core::wait(core::delay_from_now(core::to_ticks(inst.pool_latency_s)));
                 accelerator::Completion sent;
                 acc.send(r, size, cls, tag, sent, &inst.tally);
                 sent.wait();
@@ -246,7 +349,7 @@ void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
       }
       // A write is durable once the pool has committed it.
       if (is_rank && write && inst.pool_latency_s > 0.0)
-        sc_core::wait(core::ticks_to_time(core::to_ticks(inst.pool_latency_s)));
+        sc_core::wait(core::delay_from_now(core::to_ticks(inst.pool_latency_s)));
       break;
     }
     case Step::Kind::Compute:
@@ -262,27 +365,93 @@ void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
       run_traffic(acc, inst.messages, inst.step->traffic.size_bytes,
                   static_cast<std::uint8_t>(inst.step->traffic.cls), inst.id << 24, &inst.tally);
       break;
-    case Step::Kind::Parallel: {
-      std::vector<sc_core::sc_process_handle> threads;
-      for (auto& child : inst.children) {
-        if (!child->participates(me)) continue;
-        Instance* c = child.get();
-        threads.push_back(sc_core::sc_spawn([this, c, &acc] { guard([&] { execute(*c, acc); }); }));
-      }
-      for (auto& t : threads)
-        if (!t.terminated()) sc_core::wait(t.terminated_event());
+    case Step::Kind::Parallel:
+      run_children(inst, acc);
       break;
+  }
+  leave(inst, acc, is_rank, entered);
+}
+
+void Runner::run_children(Instance& inst, accelerator::Accelerator& acc) {
+  const int me = acc.rank();
+  // Held open while the sub-steps start, so that one that ends at once cannot release the wait early.
+  accelerator::Completion open;
+  open.add();
+  std::vector<std::unique_ptr<Detached>> detached;
+  std::vector<sc_core::sc_process_handle> threads;
+  for (auto& child : inst.children) {
+    if (!child->participates(me)) continue;
+    Instance* c = child.get();
+    if (inst.detach && detachable(*c->step)) {
+      open.add();
+      detached.push_back(std::make_unique<Detached>(*this, *c, acc, open));
+      detached.back()->start();
+    } else {
+      threads.push_back(sc_core::sc_spawn([this, c, &acc] { guard([&] { execute(*c, acc); }); }));
     }
   }
-  if (is_rank) {
-    inst.end = std::max(inst.end, core::now_ticks());
-    inst.rank_ticks += core::now_ticks() - entered;
-    if (m_recorder) m_recorder->step_end(me, inst.id);
+  open.one_done();
+  open.wait();
+  for (auto& t : threads)
+    if (!t.terminated()) sc_core::wait(t.terminated_event());
+}
+
+void Detached::start() {
+  const bool is_rank = m_acc.rank() < m_runner.m_spec.ranks();
+  m_entered = m_runner.enter(m_inst, m_acc, is_rank);
+  switch (m_inst.step->kind) {
+    case Step::Kind::Compute:
+      if (m_inst.hbm_bytes > 0) m_acc.hbm().reserve(m_inst.hbm_bytes);
+      if (m_inst.duration_s <= 0.0) {
+        ended();
+        return;
+      }
+      if (is_rank && m_runner.m_recorder) m_runner.m_recorder->compute_begin(m_acc.rank());
+      // As Accelerator::compute waits: whole ticks from now.
+      m_runner.m_compute_ends->push(core::later(core::now_ticks(), core::to_ticks(m_inst.duration_s)), this);
+      return;
+    case Step::Kind::Collective:
+      m_machine = std::make_unique<PhaseMachine>(
+          m_runner, m_inst, m_acc, m_inst.parts[static_cast<std::size_t>(m_acc.rank())], is_rank, this);
+      m_machine->run();
+      return;
+    case Step::Kind::Parallel:
+      m_open.add();
+      for (auto& child : m_inst.children) {
+        if (!child->participates(m_acc.rank())) continue;
+        m_open.add();
+        m_children.push_back(std::make_unique<Detached>(m_runner, *child, m_acc, m_open));
+        m_children.back()->start();
+      }
+      m_open.one_done();
+      return;
+    case Step::Kind::Memory:
+    case Step::Kind::Traffic:
+      break;
   }
+  throw core::SimulationError("a " + m_inst.step->key + " step cannot run without a thread");
+}
+
+void Detached::compute_done() {
+  const bool is_rank = m_acc.rank() < m_runner.m_spec.ranks();
+  m_acc.computed(m_inst.duration_s);
+  if (is_rank && m_runner.m_recorder) m_runner.m_recorder->compute_end(m_acc.rank());
+  // As long as the rank waited: whole ticks.
+  if (is_rank) m_inst.compute_rank_s += core::to_seconds(core::to_ticks(m_inst.duration_s));
+  ended();
+}
+
+void Detached::completed() {
+  ended();
+}
+
+void Detached::ended() {
+  m_runner.leave(m_inst, m_acc, m_acc.rank() < m_runner.m_spec.ranks(), m_entered);
+  m_parent.one_done();
 }
 
 PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part,
-                           bool is_rank)
+                           bool is_rank, accelerator::CompletionListener* finished)
     : m_runner(runner),
       m_inst(inst),
       m_acc(acc),
@@ -290,7 +459,8 @@ PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelera
       m_is_rank(is_rank),
       m_cls(static_cast<std::uint8_t>(inst.step->kind == Step::Kind::Memory ? inst.step->memory.cls
                                                                             : inst.step->collective.cls)),
-      m_count(part.phases()) {}
+      m_count(part.phases()),
+      m_finished_listener(finished) {}
 
 void PhaseMachine::run() {
   while (m_k < m_count) {
@@ -306,7 +476,11 @@ void PhaseMachine::run() {
     ++m_k;
   }
   m_finished = true;
-  m_finished_event.notify(sc_core::SC_ZERO_TIME);
+  if (m_finished_listener != nullptr) {
+    m_finished_listener->completed();
+  } else {
+    m_finished_event.notify(sc_core::SC_ZERO_TIME);
+  }
 }
 
 void PhaseMachine::completed() {

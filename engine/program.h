@@ -61,12 +61,32 @@ struct Facts {
   }
 };
 
+// A parallel step's sub-steps run in a SystemC thread each, on every endpoint taking part, while that makes
+// at most this many threads; beyond, the sub-steps a Detached can run go without a thread (see Detached).
+// Every thread has a stack of its own, and every stack is one of the process's memory mappings, of which
+// Linux allows 65,530 by default.
+constexpr long long kMaxSubStepThreads = 4096;
+// The SystemC threads a run may need at once (the endpoints' programs, and the threads their steps spawn),
+// refused beyond before anything runs.
+constexpr long long kMaxThreads = 60000;
+
+// Whether a Detached can run `step`: a compute step, a collective, or a parallel step of only those.
+bool detachable(const Step& step);
+// The endpoints that take part in an instance of `step`, at most (ranks, and the pool or reduction engine).
+long long endpoints_of(const Facts& f, const Step& step);
+// Whether the sub-steps of parallel step `step` that can run without a thread do (kMaxSubStepThreads).
+bool detaches_sub_steps(const Facts& f, const Step& step);
+// The SystemC threads an instance of `step` spawns at once, beyond the endpoints' own programs.
+long long threads_of(const Facts& f, const Step& step);
+
 // The reduction engine that serves `group` with in_network, or an explanation of why there is none.
 int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why);
 // The algorithm a collective step runs: its own, or the platform's default for its op and group.
 std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c);
 // Checks one step (and its children) against the platform; throws core::InputError naming the step's key.
 void validate_step(Facts& f, const Step& step);
+// Checks every step, and what the workload needs of the run as a whole (threads); throws core::InputError.
+void validate_workload(Facts& f, const workloads::WorkloadSpec& workload);
 
 // What one endpoint does in a step: phase `index` of a plan, or phases of its own (pools, reducers, and an
 // empty list for compute and parallel steps); nothing when neither is set.
@@ -96,6 +116,7 @@ struct Instance {
   int pool = -1;                // memory: the pool's endpoint id
   double pool_latency_s = 0.0;
   std::vector<std::unique_ptr<Instance>> children;
+  bool detach = false;                              // parallel: detaches_sub_steps
   std::vector<workloads::TrafficMessage> messages;  // traffic
   // Gathered while running.
   core::Tick start = std::numeric_limits<core::Tick>::max();
@@ -114,7 +135,10 @@ class Runner;
 // completed and the HBM is done, and the next phase starts at that instant.
 class PhaseMachine final : public accelerator::CompletionListener {
  public:
-  PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank);
+  // With `finished`, the machine tells it when the last phase has completed (from the process that completed
+  // it) instead of waking a thread blocked in wait().
+  PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank,
+               accelerator::CompletionListener* finished = nullptr);
   // Posts phases until one is outstanding (or none is left).
   void run();
   // Blocks the calling thread until the last phase has completed.
@@ -147,6 +171,65 @@ class PhaseMachine final : public accelerator::CompletionListener {
   core::Tick m_hbm_done = 0;
   accelerator::Completion m_done{this};
   sc_core::sc_event m_finished_event;
+  accelerator::CompletionListener* m_finished_listener;
+};
+
+// One endpoint's run of a sub-step of a parallel step without a SystemC thread of its own: a compute step
+// (its end is a timer), a collective (its phase machine is driven by completions) or a parallel step made
+// only of those. A thread per sub-step and endpoint would need a stack each: 8,000 compute sub-steps on 8
+// ranks are 64,000 stacks, past the kernel's limit on a process's memory mappings. start() does what
+// execute() does on entering the step; when the step has ended the run does what execute() does on leaving it
+// and completes one operation of its parent's Completion.
+class Detached final : public accelerator::CompletionListener {
+ public:
+  Detached(Runner& runner, Instance& inst, accelerator::Accelerator& acc, accelerator::Completion& parent)
+      : m_runner(runner), m_inst(inst), m_acc(acc), m_parent(parent) {}
+  void start();
+  // The compute time is over (the runner's timer).
+  void compute_done();
+  // The phase machine or the children have all completed.
+  void completed() override;
+
+ private:
+  void ended();
+
+  Runner& m_runner;
+  Instance& m_inst;
+  accelerator::Accelerator& m_acc;
+  accelerator::Completion& m_parent;
+  core::Tick m_entered = 0;
+  std::unique_ptr<PhaseMachine> m_machine;            // collective
+  std::vector<std::unique_ptr<Detached>> m_children;  // parallel
+  accelerator::Completion m_open{this};               // parallel: children still running
+};
+
+// Step loads at points (x, y) >= 0, of which only those that can be the largest of a x x + b x y for some
+// weights a, b >= 0 are kept: the vertices of the upper-right convex hull of the points. A run whose
+// iterations are summed up gives power/ these rather than every top-level step instance (Runner::finish has
+// the points), so that what it keeps grows with the shape of its loads, not with its iterations. The load
+// whose x + `weight` x y is largest is kept as well, found exactly as power/ finds its peaks (the hull test
+// could round it away when points lie almost on a line).
+class LoadFront {
+ public:
+  // Instance `index` (its top-level index) with `load`, at (x, y).
+  void add(std::size_t index, const power::StepLoad& load, double x, double y, double weight);
+  // The loads kept, by instance index (an instance several fronts keep appears once).
+  void append_to(std::map<std::size_t, power::StepLoad>& out) const;
+  std::size_t size() const { return m_points.size(); }
+
+ private:
+  struct Point {
+    std::size_t index;
+    double x, y;
+    power::StepLoad load;
+  };
+  // Points kept before those off the hull are dropped: between two prunings a front holds points that no
+  // other dominates (both coordinates at least as large), the hull's vertices and some below it.
+  static constexpr std::size_t kMaxPoints = 32;
+  void prune();
+  std::vector<Point> m_points;
+  Point m_best{};
+  double m_best_value = -1.0;
 };
 
 // Where a generated phase is written and its receives are summed while it is posted. One per run, shared by
@@ -170,7 +253,8 @@ class Runner {
         m_recorder(options.recorder),
         m_progress(options.progress),
         m_seed(options.seed),
-        m_direct_calls(options.direct_calls) {}
+        m_direct_calls(options.direct_calls),
+        m_all_steps(options.all_steps) {}
 
   // Elaborates, programs, runs the kernel and gathers (simulation.cpp).
   SimulationResult run();
@@ -186,11 +270,47 @@ class Runner {
     }
   }
 
-  // Makes every top-level step instance, the scheduler that gates them, and each endpoint's program.
+  // Plans the top-level step instances, the scheduler that gates them, and each endpoint's program.
   void program(platforms::Platform& platform);
-  std::unique_ptr<Instance> instantiate(const Step& step, int iteration, int n);
+  // Makes an instance of `step` in `iteration`, with id `next_id` (its sub-steps the ids after it).
+  std::unique_ptr<Instance> instantiate(const Step& step, int iteration, int n, std::uint64_t& next_id);
+
+  // Top-level step instances. Instance i is step i % S of iteration i / S (S steps); it is made when the
+  // first endpoint that may take part reaches it and gathered (finish) and freed when the last has left it,
+  // so that a run holds the instances its endpoints are in rather than all of them.
+  Instance& acquire(std::size_t i);
+  void release(std::size_t i);
+  // What instance i of `inst` gives the results: kept whole (every instance, or those of the kept
+  // iterations), added to its steps' aggregates and to the step loads.
+  void finish(std::size_t i, const Instance& inst);
+  void aggregate(const Instance& inst, const StepResult& s);
+  // Instances of steps no endpoint takes part in: made and finished when the run ends.
+  void finish_untaken();
+  struct Live {
+    std::unique_ptr<Instance> inst;
+    int pending = 0;  // endpoints that may take part and have not left it yet
+  };
+  std::map<std::size_t, Live> m_live;
+  std::size_t m_top_count = 0;
+  std::vector<std::vector<char>> m_may_take_part;  // per step of the workload: per endpoint
+  std::vector<int> m_takers;                       // per step: the endpoints that may take part
+  std::vector<std::uint64_t> m_first_id;           // per step: the id of its instance in iteration 0
+  std::uint64_t m_ids_per_iteration = 0;
+  // What finished instances gave.
+  bool m_sum_up = false;               // iterations summed up (kFullIterations)
+  std::vector<int> m_kept_iterations;  // summed up: the first and the last
+  std::vector<StepResult> m_kept;      // every instance, or summed up those of the kept iterations, in order
+  std::vector<char> m_kept_done;
+  std::map<const Step*, std::size_t> m_aggregate_of;  // step (sub-steps too) -> index in m_aggregates
+  std::vector<StepAggregate> m_aggregates;
+  double m_useful_bytes = 0.0;  // summed up: over every instance
+  // Summed up: the step loads power/ needs for the run's and every rack's peak (Runner::finish).
+  std::vector<LoadFront> m_fronts;
+  std::vector<int> m_rank_rack;  // per rank: the rack that houses it, -1 without racks
+  std::vector<int> m_here;       // per rack: scratch for the ranks of one instance it houses
 
   friend class PhaseMachine;
+  friend class Detached;
   PostScratch m_post_scratch;
 
   void mark_all(Instance& inst);
@@ -203,6 +323,12 @@ class Runner {
   void run_phases(Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank);
 
   void execute(Instance& inst, accelerator::Accelerator& acc);
+  // What execute() does on entering a step (returns when) and on leaving it, for a rank.
+  core::Tick enter(Instance& inst, accelerator::Accelerator& acc, bool is_rank);
+  void leave(Instance& inst, accelerator::Accelerator& acc, bool is_rank, core::Tick entered);
+  // Runs a parallel step's sub-steps on `acc` at once, blocking the calling thread until all have ended:
+  // those a Detached can run without a thread, the others in a thread each.
+  void run_children(Instance& inst, accelerator::Accelerator& acc);
 
   void check_finished(platforms::Platform& platform);
 
@@ -216,14 +342,13 @@ class Runner {
   const workloads::WorkloadSpec& m_workload;
   Facts& m_facts;
   int m_endpoints = 0;
-  std::vector<std::unique_ptr<Instance>> m_top;
   std::map<const Step*, std::shared_ptr<const workloads::SchedulePlan>>& m_plans;
-  std::unique_ptr<core::EventQueue<PhaseMachine*>> m_timers;  // phases waiting for their HBM
+  std::unique_ptr<core::EventQueue<PhaseMachine*>> m_timers;    // phases waiting for their HBM
+  std::unique_ptr<core::EventQueue<Detached*>> m_compute_ends;  // detached compute steps, at their end
   std::vector<core::Tick> m_end;
   std::vector<char> m_done;  // per endpoint: its program has ended
   int m_done_count = 0;
   sc_core::sc_event m_all_done;  // the last program has ended
-  std::uint64_t m_next_id = 0;
   std::exception_ptr m_failure;
   Recorder* m_recorder;  // null unless the timeline is recorded
   std::function<void(const Progress&)> m_progress;
@@ -232,6 +357,7 @@ class Runner {
   const std::vector<Phase> m_empty;
   std::uint64_t m_seed;
   bool m_direct_calls;
+  bool m_all_steps;  // RunOptions::all_steps
   std::unique_ptr<scheduler::Scheduler> m_scheduler;
   platforms::Platform* m_platform = nullptr;  // while it runs
   std::string m_engine = "packet";            // the transport that runs: packet | flow

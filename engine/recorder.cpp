@@ -81,6 +81,100 @@ std::vector<double> EnergyProfile::amounts(std::size_t series, std::size_t count
 }
 
 // ------------------------------------------------------------------------------------------------------------
+// VcdLog
+
+VcdLog::VcdLog(std::vector<Kind> kinds, std::size_t budget)
+    : m_kinds(std::move(kinds)),
+      m_spans(m_kinds.size()),
+      m_budget(std::max<std::size_t>({budget, kPerVariable * m_kinds.size(), 1})) {}
+
+void VcdLog::add(std::size_t variable, core::Tick start, core::Tick end, std::uint32_t value) {
+  if (end <= start || value == 0) return;
+  // To whole steps of the resolution: the step that holds `start` to the one that holds `end - 1`.
+  start -= start % m_step;
+  end = end % m_step == 0 ? end : core::later(end - end % m_step, m_step);
+  std::vector<Span>& spans = m_spans[variable];
+  // The intervals of one variable mostly come in time order: one that meets the last with its value (or, for
+  // a Max variable, overlaps it) extends it.
+  if (!spans.empty() && spans.back().value == value && start >= spans.back().start &&
+      (start == spans.back().end || (m_kinds[variable] == Kind::Max && start < spans.back().end))) {
+    spans.back().end = std::max(spans.back().end, end);
+    return;
+  }
+  m_horizon = std::max(m_horizon, end);
+  spans.push_back({start, end, value});
+  if (++m_count > m_budget) coarsen();
+}
+
+void VcdLog::normalize(std::vector<Span>& spans, Kind kind) {
+  if (spans.empty()) return;
+  // A sweep over the interval ends: at each boundary, the value is the largest (or the sum) of those open.
+  std::vector<std::pair<core::Tick, std::int64_t>> edges;  // (time, +value at a start, -value at an end)
+  edges.reserve(2 * spans.size());
+  for (const Span& s : spans) {
+    edges.emplace_back(s.start, static_cast<std::int64_t>(s.value));
+    edges.emplace_back(s.end, -static_cast<std::int64_t>(s.value));
+  }
+  std::sort(edges.begin(), edges.end());
+  std::vector<Span> out;
+  std::map<std::uint32_t, int> open;  // Max: the values open, with their counts
+  std::int64_t sum = 0;
+  std::uint32_t current = 0;
+  for (std::size_t i = 0; i < edges.size();) {
+    const core::Tick at = edges[i].first;
+    for (; i < edges.size() && edges[i].first == at; ++i) {
+      const std::int64_t v = edges[i].second;
+      sum += v;
+      if (kind == Kind::Max) {
+        const auto value = static_cast<std::uint32_t>(v > 0 ? v : -v);
+        if (v > 0) {
+          ++open[value];
+        } else if (--open[value] == 0) {
+          open.erase(value);
+        }
+      }
+    }
+    const std::uint64_t now =
+        kind == Kind::Sum ? static_cast<std::uint64_t>(sum) : (open.empty() ? 0 : open.rbegin()->first);
+    const auto value = static_cast<std::uint32_t>(std::min<std::uint64_t>(now, ~std::uint32_t{0}));
+    if (value == current) continue;
+    if (current != 0) out.back().end = at;
+    if (value != 0) out.push_back({at, at, value});  // its end comes with the next change
+    current = value;
+  }
+  spans = std::move(out);
+}
+
+void VcdLog::coarsen() {
+  // First at the present resolution: intervals that overlap or meet merge into the variable's values.
+  const auto regroup = [this] {
+    m_count = 0;
+    for (std::size_t v = 0; v < m_spans.size(); ++v) {
+      for (Span& s : m_spans[v]) {
+        s.start -= s.start % m_step;
+        s.end = s.end % m_step == 0 ? s.end : core::later(s.end - s.end % m_step, m_step);
+      }
+      normalize(m_spans[v], m_kinds[v]);
+      m_count += m_spans[v].size();
+    }
+  };
+  regroup();
+  // Then coarser, until half the budget is left for what comes. Once one step holds everything so far, a
+  // coarser one merges nothing more (with kPerVariable intervals per variable in the budget, the count is
+  // below half of it long before).
+  while (m_count > m_budget / 2 && m_step < m_horizon && m_step < (core::Tick{1} << 62)) {
+    m_step *= 2;
+    regroup();
+  }
+}
+
+std::vector<VcdLog::Span> VcdLog::values(std::size_t variable) const {
+  std::vector<Span> spans = m_spans[variable];
+  normalize(spans, m_kinds[variable]);
+  return spans;
+}
+
+// ------------------------------------------------------------------------------------------------------------
 // Recorder
 
 Recorder::Recorder(RecorderOptions options) : m_options(options) {
@@ -143,6 +237,32 @@ void Recorder::attach(platforms::Platform& platform, flow::FlowNetwork* flows) {
     m_endpoints.push_back(
         topo.nodes[static_cast<std::size_t>(topo.endpoint_node[static_cast<std::size_t>(e)])].name);
   m_ranks.assign(static_cast<std::size_t>(platform.ranks()), Rank{});
+  if (m_options.link_activity) {
+    std::vector<VcdLog::Kind> kinds(m_ranks.size(), VcdLog::Kind::Max);
+    for (std::size_t c = 0; c < m_channels.size(); ++c)
+      kinds.insert(kinds.end(), {VcdLog::Kind::Max, VcdLog::Kind::Sum, VcdLog::Kind::Max});
+    // As many intervals as the slices the timeline keeps, and as many again: the link activity.
+    m_vcd = std::make_unique<VcdLog>(std::move(kinds), 2 * m_options.max_events);
+  }
+}
+
+void Recorder::piece(int channel, std::uint64_t flow, core::Tick start, core::Tick end) {
+  std::vector<Piece>& pieces = m_channel_state[static_cast<std::size_t>(channel)].pieces;
+  for (Piece& p : pieces) {
+    if (p.flow != flow) continue;
+    p.end = std::max(p.end, end);
+    return;
+  }
+  if (pieces.size() >= kPieces) {
+    // The message whose last packet ended first is done (or, with more than kPieces at once, counted again
+    // from its next packet on).
+    const auto done = std::min_element(pieces.begin(), pieces.end(),
+                                       [](const Piece& a, const Piece& b) { return a.end < b.end; });
+    m_vcd->add(transfers_variable(channel), done->start, done->end, 1);
+    *done = pieces.back();
+    pieces.pop_back();
+  }
+  pieces.push_back({flow, start, end});
 }
 
 void Recorder::detach(platforms::Platform& platform) {
@@ -151,12 +271,16 @@ void Recorder::detach(platforms::Platform& platform) {
   m_profile.extend(now);
   for (int r = 0; r < ranks(); ++r)
     settle(r, now, true);
-  for (std::size_t c = 0; c < m_channel_state.size(); ++c) {
+  for (std::size_t c = 0; c < m_channel_state.size() && m_vcd; ++c) {
     ChannelState& cs = m_channel_state[c];
-    if (cs.busy_open && admit_activity(cs.busy_start))
-      m_busy.push_back({static_cast<int>(c), cs.busy_start, cs.busy_end});
+    const int channel = static_cast<int>(c);
+    if (cs.busy_open) m_vcd->add(busy_variable(channel), cs.busy_start, cs.busy_end, 1);
     cs.busy_open = false;
-    if (cs.pending) keep_depth(static_cast<int>(c));
+    if (cs.pending) keep_depth(channel);
+    m_vcd->add(queue_variable(channel), cs.depth_since, now, cs.depth);
+    for (const Piece& p : cs.pieces)
+      m_vcd->add(transfers_variable(channel), p.start, p.end, 1);
+    cs.pieces.clear();
   }
   const platforms::Topology& topo = platform.topology();
   for (std::size_t k = 0; k < platform.circuit_switches().size(); ++k) {
@@ -177,7 +301,8 @@ void Recorder::charged(core::Category c, core::Tick start, core::Tick end, doubl
 
 const Recorder::StepLabel& Recorder::label(std::uint64_t instance) const {
   static const StepLabel unknown{};
-  return instance < m_labels.size() ? m_labels[static_cast<std::size_t>(instance)] : unknown;
+  const auto it = m_labels.find(instance);
+  return it != m_labels.end() ? it->second : unknown;
 }
 
 bool Recorder::admit(core::Tick now) {
@@ -190,22 +315,27 @@ bool Recorder::admit(core::Tick now) {
   return false;
 }
 
-bool Recorder::admit_activity(core::Tick now) {
-  if (m_activity_events < m_options.max_events) {
-    ++m_activity_events;
-    return true;
-  }
-  m_activity_truncated_at = m_activity_truncated ? std::min(m_activity_truncated_at, now) : now;
-  m_activity_truncated = true;
-  return false;
-}
-
 void Recorder::step_begin(int rank, std::uint64_t instance, const workloads::Step& step, int iteration,
                           const std::string& algorithm) {
   using Kind = workloads::Step::Kind;
   const core::Tick now = core::now_ticks();
-  if (instance >= m_labels.size()) m_labels.resize(static_cast<std::size_t>(instance) + 1);
-  StepLabel& l = m_labels[static_cast<std::size_t>(instance)];
+  Rank& r = m_ranks[static_cast<std::size_t>(rank)];
+  const bool blocks = step.kind == Kind::Collective || step.kind == Kind::Memory;
+  const int depth = static_cast<int>(r.open.size());
+  if (depth == 0) settle(rank, now, true);  // state spans never cross a top-level step's boundary
+  std::size_t index = kNone;
+  if (admit(now)) {
+    index = m_steps.size();
+    m_steps.push_back({rank, depth, instance, now, now});
+  }
+  r.open.push_back({instance, index, blocks});
+  if (blocks) ++r.blocked;
+  settle(rank, now, false);
+  // Labels for the instances that have a slice: those of the slices the timeline keeps (the transfers of an
+  // instance come after its first slice, and once a slice is left out every later one is too), so that a run
+  // of a million iterations does not keep a label per instance.
+  if (index == kNone) return;
+  StepLabel& l = m_labels[instance];
   if (!l.known) {
     l.known = true;
     l.key = step.key;
@@ -243,18 +373,6 @@ void Recorder::step_begin(int rank, std::uint64_t instance, const workloads::Ste
         break;
     }
   }
-  Rank& r = m_ranks[static_cast<std::size_t>(rank)];
-  const bool blocks = step.kind == Kind::Collective || step.kind == Kind::Memory;
-  const int depth = static_cast<int>(r.open.size());
-  if (depth == 0) settle(rank, now, true);  // state spans never cross a top-level step's boundary
-  std::size_t index = kNone;
-  if (admit(now)) {
-    index = m_steps.size();
-    m_steps.push_back({rank, depth, instance, now, now});
-  }
-  r.open.push_back({instance, index, blocks});
-  if (blocks) ++r.blocked;
-  settle(rank, now, false);
 }
 
 void Recorder::step_end(int rank, std::uint64_t instance) {
@@ -289,6 +407,7 @@ void Recorder::settle(int rank, core::Tick now, bool split) {
     m_profile.spread(r.state == RankState::Computing ? EnergyProfile::kComputing : EnergyProfile::kWaiting,
                      r.since, now, core::to_seconds(now - r.since));
     if (admit(r.since)) m_states.push_back({rank, r.state, r.since, now});
+    if (m_vcd) m_vcd->add(static_cast<std::size_t>(rank), r.since, now, static_cast<std::uint32_t>(r.state));
   }
   r.state = next;
   r.since = now;
@@ -314,21 +433,21 @@ void Recorder::keep_depth(int channel) {
   ChannelState& cs = m_channel_state[static_cast<std::size_t>(channel)];
   cs.pending = false;
   if (cs.pending_depth == cs.depth) return;
+  m_vcd->add(queue_variable(channel), cs.depth_since, cs.pending_at, cs.depth);
   cs.depth = cs.pending_depth;
-  if (admit_activity(cs.pending_at)) m_depths.push_back({channel, cs.pending_at, cs.depth});
+  cs.depth_since = cs.pending_at;
 }
 
 void Recorder::packet(int channel, const core::FabricExtension& ext, core::Tick start, core::Tick end,
                       std::size_t queued) {
   charge(channel, ext.bytes, start, end);
   ChannelState& cs = m_channel_state[static_cast<std::size_t>(channel)];
-  if (m_options.link_activity) {
+  if (m_vcd) {
     // Back-to-back packets make one busy interval.
     if (cs.busy_open && start <= cs.busy_end) {
       cs.busy_end = std::max(cs.busy_end, end);
     } else {
-      if (cs.busy_open && admit_activity(cs.busy_start))
-        m_busy.push_back({channel, cs.busy_start, cs.busy_end});
+      if (cs.busy_open) m_vcd->add(busy_variable(channel), cs.busy_start, cs.busy_end, 1);
       cs.busy_open = true;
       cs.busy_start = start;
       cs.busy_end = end;
@@ -336,6 +455,7 @@ void Recorder::packet(int channel, const core::FabricExtension& ext, core::Tick 
     note_depth(channel, queued, start);
   }
   if (m_channels[static_cast<std::size_t>(channel)].internal) return;
+  if (m_vcd) piece(channel, ext.flow, start, end);
   // One transfer per message and link direction: the packets of a message mostly follow each other, so the
   // direction remembers the last message it saw before anything is looked up.
   std::size_t index = kNone;
@@ -362,7 +482,7 @@ void Recorder::packet(int channel, const core::FabricExtension& ext, core::Tick 
 }
 
 void Recorder::queued(int channel, std::size_t queued) {
-  if (m_options.link_activity) note_depth(channel, queued, core::now_ticks());
+  if (m_vcd) note_depth(channel, queued, core::now_ticks());
 }
 
 void Recorder::flow(core::Span<int> channels, core::Span<float> shares, int src, int dst, std::uint64_t bytes,
@@ -374,6 +494,11 @@ void Recorder::flow(core::Span<int> channels, core::Span<float> shares, int src,
     const double on_link = share * static_cast<double>(bytes);
     charge(channel, on_link, issued, end);
     if (m_channels[static_cast<std::size_t>(channel)].internal) continue;
+    if (m_vcd) {
+      // Busy while any flow crosses it.
+      m_vcd->add(busy_variable(channel), issued, end, 1);
+      m_vcd->add(transfers_variable(channel), issued, end, 1);
+    }
     if (admit(issued))
       m_transfers.push_back({channel, src, dst, cls, tag >> 24,
                              static_cast<std::uint64_t>(std::llround(on_link)), issued, issued, end});

@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -72,12 +74,54 @@ class EnergyProfile {
   std::vector<double> m_full = std::vector<double>(kWindows * kSeries, 0.0);
 };
 
+// What a value change dump shows (report/trace.h), kept for the whole run within a budget: variables that
+// hold a value over intervals of time. A variable's value at an instant is the largest value any interval
+// gives it there (Max), or the sum (Sum: how many of something). When the intervals kept pass the budget, the
+// time resolution halves, as often as needed to keep at most half the budget: every interval widens to whole
+// steps of the new resolution and each variable's intervals become its value step by step. So the dump always
+// runs to the end of the run; a long one shows, in each step, the largest value (or sum) the step saw.
+class VcdLog {
+ public:
+  enum class Kind : std::uint8_t { Max, Sum };
+  struct Span {
+    core::Tick start, end;  // [start, end)
+    std::uint32_t value;
+  };
+  VcdLog(std::vector<Kind> kinds, std::size_t budget);
+
+  // `variable` holds `value` over [start, end) (an empty interval holds nothing).
+  void add(std::size_t variable, core::Tick start, core::Tick end, std::uint32_t value);
+  // The variable's value over time: intervals in time order that neither overlap nor touch with one value,
+  // without the times it is 0.
+  std::vector<Span> values(std::size_t variable) const;
+  bool empty(std::size_t variable) const { return m_spans[variable].empty(); }
+  std::size_t variables() const { return m_spans.size(); }
+  core::Tick step() const { return m_step; }  // 1: every change as it happened
+  std::size_t budget() const { return m_budget; }
+
+ private:
+  // The budget holds at least this many intervals per variable, so that a dump of a fabric with more
+  // variables than the limit allows intervals still shows each variable's activity over the run.
+  static constexpr std::size_t kPerVariable = 8;
+  void coarsen();
+  // Sorted, not overlapping, equal neighbours joined, zeros left out.
+  static void normalize(std::vector<Span>& spans, Kind kind);
+
+  std::vector<Kind> m_kinds;
+  std::vector<std::vector<Span>> m_spans;  // per variable
+  std::size_t m_budget;
+  std::size_t m_count = 0;
+  core::Tick m_step = 1;
+  core::Tick m_horizon = 0;  // the latest end of an interval given
+};
+
 struct RecorderOptions {
   // The power trace's window (0: 1 ns); windows double in width when the run outgrows kWindows of them.
   double power_window_s = 0.0;
-  // Slices kept (steps, rank states, transfers, reconfigurations), and as many link activity changes.
+  // Slices kept (steps, rank states, transfers, reconfigurations); and the intervals a value change dump
+  // keeps (the dump coarsens its time resolution to stay within them).
   std::size_t max_events = 1000000;
-  bool link_activity = false;  // keep link busy intervals and queue depths (packet engine; for VCD)
+  bool link_activity = false;  // keep what a value change dump shows (VcdLog)
 };
 
 class Recorder final : public core::TransferObserver {
@@ -117,15 +161,6 @@ class Recorder final : public core::TransferObserver {
     std::uint64_t bytes;     // payload bytes that crossed this link direction
     core::Tick issued;       // when the sender posted it
     core::Tick start, end;
-  };
-  struct Interval {
-    int channel;
-    core::Tick start, end;
-  };
-  struct Depth {
-    int channel;
-    core::Tick at;
-    std::uint32_t depth;
   };
   struct Reconfiguration {
     std::string ocs;
@@ -184,20 +219,22 @@ class Recorder final : public core::TransferObserver {
   const std::vector<StepSpan>& steps() const { return m_steps; }
   const std::vector<StateSpan>& states() const { return m_states; }
   const std::vector<Transfer>& transfers() const { return m_transfers; }
-  const std::vector<Interval>& busy() const { return m_busy; }   // packet engine with link_activity
-  const std::vector<Depth>& depths() const { return m_depths; }  // packet engine with link_activity
+  // What a value change dump shows (with link_activity, else null): rank r's state is variable r, link
+  // direction c's busy wire, transfers crossing it and queue depth (packets) the variables below.
+  const VcdLog* vcd() const { return m_vcd.get(); }
+  std::size_t busy_variable(int channel) const {
+    return m_ranks.size() + 3 * static_cast<std::size_t>(channel);
+  }
+  std::size_t transfers_variable(int channel) const { return busy_variable(channel) + 1; }
+  std::size_t queue_variable(int channel) const { return busy_variable(channel) + 2; }
   const std::vector<Reconfiguration>& reconfigurations() const { return m_reconfigurations; }
   const EnergyProfile& profile() const { return m_profile; }
   core::Tick end() const { return m_end; }  // the last instant the kernel reached
   const RecorderOptions& options() const { return m_options; }
   std::size_t events() const { return m_events; }
-  std::size_t activity_events() const { return m_activity_events; }
   // Whether slices were left out, and the earliest start of one left out.
   bool truncated() const { return m_truncated; }
   core::Tick truncated_at() const { return m_truncated_at; }
-  // The same for link activity changes.
-  bool activity_truncated() const { return m_activity_truncated; }
-  core::Tick activity_truncated_at() const { return m_activity_truncated_at; }
 
  private:
   struct Open {
@@ -223,25 +260,36 @@ class Recorder final : public core::TransferObserver {
                                         static_cast<std::uint64_t>(k.channel));
     }
   };
+  // A message crossing a link direction, for the dump's count of transfers: from its first packet's start
+  // there to its last packet's end.
+  struct Piece {
+    std::uint64_t flow;
+    core::Tick start, end;
+  };
   // Per channel, packet engine: the message last seen and its transfer, the busy interval being built, the
-  // last queue depth kept, and the depth at the latest instant it changed (kept once that instant is over: a
-  // queue that a packet joins and leaves within one instant has not changed).
+  // last queue depth kept (since when), and the depth at the latest instant it changed (kept once that
+  // instant is over: a queue that a packet joins and leaves within one instant has not changed); for the
+  // dump, the messages crossing it, at most kPieces (a message not seen since the others ends first, and is
+  // done).
   struct ChannelState {
     std::uint64_t last_flow = ~std::uint64_t{0};
     std::size_t last_transfer = 0;
     core::Tick busy_start = 0, busy_end = 0;
     bool busy_open = false;
     std::uint32_t depth = 0;
+    core::Tick depth_since = 0;
     core::Tick pending_at = 0;
     std::uint32_t pending_depth = 0;
     bool pending = false;
+    std::vector<Piece> pieces;
   };
+  static constexpr std::size_t kPieces = 16;
   static constexpr std::size_t kNone = ~std::size_t{0};
 
   // Takes a slot for one more slice starting at `now`, or notes the truncation and says no.
   bool admit(core::Tick now);
-  // The same for a link activity change.
-  bool admit_activity(core::Tick now);
+  // The dump's transfers: message `flow` crosses `channel` over [start, end) (packets, one at a time).
+  void piece(int channel, std::uint64_t flow, core::Tick start, core::Tick end);
   // Re-evaluates the rank's state at `now`; `split` ends the current span even when the state stays.
   void settle(int rank, core::Tick now, bool split);
   void charge(int channel, double bytes, core::Tick start, core::Tick end);
@@ -256,22 +304,18 @@ class Recorder final : public core::TransferObserver {
   std::vector<ChannelState> m_channel_state;
   std::vector<std::string> m_endpoints;
   std::vector<Rank> m_ranks;
-  std::vector<StepLabel> m_labels;  // by instance id
+  std::map<std::uint64_t, StepLabel> m_labels;  // by instance id, for instances with a slice
   std::vector<StepSpan> m_steps;
   std::vector<StateSpan> m_states;
   std::vector<Transfer> m_transfers;
   std::unordered_map<FlowKey, std::size_t, FlowKeyHash> m_open_transfers;  // packet engine
-  std::vector<Interval> m_busy;
-  std::vector<Depth> m_depths;
+  std::unique_ptr<VcdLog> m_vcd;
   std::vector<Reconfiguration> m_reconfigurations;
   EnergyProfile m_profile;
   core::Tick m_end = 0;
   std::size_t m_events = 0;
   bool m_truncated = false;
   core::Tick m_truncated_at = 0;
-  std::size_t m_activity_events = 0;
-  bool m_activity_truncated = false;
-  core::Tick m_activity_truncated_at = 0;
 };
 
 }  // namespace pjbit::engine

@@ -40,6 +40,7 @@ SimulationResult Runner::run() {
   if (m_recorder) m_recorder->attach(platform, m_flows);
   sc_core::sc_start();
   if (m_failure) std::rethrow_exception(m_failure);
+  if (auto failure = core::Dispatcher::current().failure()) std::rethrow_exception(failure);
   // The run ends when the last rank does; that closes the flows' counters and the links' sleep.
   core::Tick end = 0;
   for (int i = 0; i < platform.ranks(); ++i)
@@ -63,8 +64,7 @@ SimulationResult simulate(const platforms::PlatformSpec& platform, const workloa
                           const RunOptions& options) {
   validate_platform(platform);
   detail::Facts facts(platform);  // validation's topology, routes and schedules serve the run too
-  for (const workloads::Step& step : workload.steps)
-    detail::validate_step(facts, step);
+  detail::validate_workload(facts, workload);
   detail::Runner runner(platform, workload, facts, options);
   return runner.run();
 }

@@ -3,6 +3,7 @@
 // The result is plain data; power/ prices it and report/ writes it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -25,8 +26,15 @@ struct Progress {
   double sim_time_s = 0.0;  // simulated time at the last one done
 };
 
+// A run of at most this many iterations keeps every step instance in SimulationResult::steps; a longer one
+// keeps its first and last iteration there and sums up every step over all iterations (StepAggregate), so
+// that what a run holds and reports grows with its steps, not with its iterations (docs/cli.md).
+constexpr int kFullIterations = 2;
+
 struct RunOptions {
   std::uint64_t seed = 1;
+  // Keep every step instance, however many iterations (`pjbit run --steps full`).
+  bool all_steps = false;
   // Records the timeline (engine/recorder.h) when set; it must outlive simulate().
   Recorder* recorder = nullptr;
   // Called from inside the simulation each time a rank finishes a top-level step instance; it must only
@@ -62,6 +70,34 @@ struct StepResult {
   std::vector<StepResult> children;
 };
 
+// Count, minimum, mean, maximum and total of a figure over the instances of a step.
+struct Spread {
+  std::uint64_t count = 0;
+  double min = 0.0;
+  double max = 0.0;
+  double total = 0.0;
+  void add(double v) {
+    min = count == 0 ? v : std::min(min, v);
+    max = count == 0 ? v : std::max(max, v);
+    total += v;
+    ++count;
+  }
+  double mean() const { return count > 0 ? total / static_cast<double>(count) : 0.0; }
+};
+
+// One step (a step key, sub-steps of parallel steps included) over every iteration of a run whose iterations
+// are summed up: how long its instances took and the energy they charged.
+struct StepAggregate {
+  std::string key;  // "steps.1", "steps.1.parallel.0"
+  std::string kind;
+  std::string op;  // collectives
+  std::string algorithm;
+  Spread time_s;              // how long each instance took, from its first rank in to its last rank out
+  Spread energy_j;            // dynamic energy of each instance
+  double useful_bytes = 0.0;  // over all instances
+  double wire_bytes = 0.0;
+};
+
 struct LinkResult {
   std::string id;  // "r0->r1"
   std::string tier;
@@ -85,7 +121,13 @@ struct SimulationResult {
   double wire_bytes = 0.0;
   std::vector<double> compute_time_s;  // per rank
   std::vector<double> end_time_s;      // per rank: when its last step ended
+  // Every top-level step instance, in order; or, when the iterations are summed up (kFullIterations), those
+  // of the iterations in kept_iterations (the first and the last), with step_aggregates over all iterations
+  // in the order the steps appear in the workload (a parallel step's sub-steps after it).
   std::vector<StepResult> steps;
+  bool steps_summed_up = false;
+  std::vector<int> kept_iterations;
+  std::vector<StepAggregate> step_aggregates;
   std::vector<LinkResult> links;
   double hbm_bytes = 0.0;          // accelerator HBM traffic (collectives' buffers, compute)
   std::uint64_t transactions = 0;  // packets injected

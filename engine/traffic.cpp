@@ -20,7 +20,7 @@ void run_traffic(accelerator::Accelerator& acc, const std::vector<workloads::Tra
   const core::Tick entered = core::now_ticks();
   for (const auto& m : messages) {
     if (m.src != me) continue;
-    const core::Tick at = entered + core::to_ticks(m.at_s);
+    const core::Tick at = core::later(entered, core::to_ticks(m.at_s));
     if (at > core::now_ticks()) sc_core::wait(core::ticks_to_time(at - core::now_ticks()));
     acc.send(m.dst, size, cls, tag, done, tally);
   }

@@ -2,9 +2,12 @@
 // group sizes, algorithms that support the op and accept the group, routes for every pair a schedule joins,
 // pools and their capacity), and the default algorithm of a collective.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/time_limit.h"
 #include "core/yaml_support.h"
 #include "engine/program.h"
 
@@ -53,6 +56,73 @@ void check_ranks(const std::vector<int>& ranks, int n, const Step& step, const s
 }
 
 }  // namespace
+
+bool detachable(const Step& step) {
+  switch (step.kind) {
+    case Step::Kind::Compute:
+    case Step::Kind::Collective:
+      return true;
+    case Step::Kind::Parallel:
+      return std::all_of(step.children.begin(), step.children.end(),
+                         [](const Step& c) { return detachable(c); });
+    case Step::Kind::Memory:
+    case Step::Kind::Traffic:
+      return false;
+  }
+  return false;
+}
+
+long long endpoints_of(const Facts& f, const Step& step) {
+  const long long n = f.spec.ranks();
+  const auto ranks = [n](const std::vector<int>& list) {
+    return list.empty() ? n : static_cast<long long>(list.size());
+  };
+  switch (step.kind) {
+    case Step::Kind::Collective:
+      return ranks(step.collective.ranks) + (algorithm_of(f.spec, step.collective) == "in_network" ? 1 : 0);
+    case Step::Kind::Compute:
+      return ranks(step.compute.ranks);
+    case Step::Kind::Memory:
+      return ranks(step.memory.ranks) + 1;
+    case Step::Kind::Traffic:
+      return step.traffic.pairs.empty() ? ranks(step.traffic.ranks)
+                                        : std::min(n, 2 * static_cast<long long>(step.traffic.pairs.size()));
+    case Step::Kind::Parallel: {
+      long long sum = 0;
+      for (const Step& c : step.children)
+        sum += endpoints_of(f, c);
+      return std::min(sum, static_cast<long long>(f.topo.endpoints()));
+    }
+  }
+  return n;
+}
+
+bool detaches_sub_steps(const Facts& f, const Step& step) {
+  long long threads = 0;
+  for (const Step& c : step.children)
+    threads += endpoints_of(f, c);
+  return threads > kMaxSubStepThreads;
+}
+
+long long threads_of(const Facts& f, const Step& step) {
+  switch (step.kind) {
+    case Step::Kind::Memory:
+      // A pool answers each read request in a thread of its own.
+      return step.memory.write ? 0 : (step.memory.ranks.empty() ? f.spec.ranks() : step.memory.ranks.size());
+    case Step::Kind::Parallel: {
+      const bool detach = detaches_sub_steps(f, step);
+      long long threads = 0;
+      for (const Step& c : step.children)
+        threads += detach && detachable(c) ? 0 : endpoints_of(f, c) + threads_of(f, c);
+      return threads;
+    }
+    case Step::Kind::Collective:
+    case Step::Kind::Compute:
+    case Step::Kind::Traffic:
+      return 0;
+  }
+  return 0;
+}
 
 // The reduction engine that serves `group` with in_network, or an explanation of why there is none.
 int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why) {
@@ -191,6 +261,247 @@ void validate_step(Facts& f, const Step& step) {
   }
 }
 
+// ---- the time budget ------------------------------------------------------------------------------------
+// The kernel counts simulated time up to core::kTimeLimitS (2^64 ps). A lower bound on what each step takes,
+// whatever the contention, summed over the steps and iterations, tells a workload that can never be
+// simulated before anything runs. Compute takes exactly its time, but transfers usually take longer than
+// their bound (contention, protocol overheads, HBM and latencies the bound leaves out), so the check counts
+// them twice (kTransferMargin): a run near the limit is refused up front rather than stopped when it gets
+// there (core/time.h stops any run that gets there anyway).
+constexpr double kTransferMargin = 2.0;
+
+// What bounds the time of a step: the most any one rank can send or receive at once to other ranks (the sum
+// of its links' payload rates, but for a link to a pool: pools do not forward), what a pool can take in, the
+// HBM, and the shortest latency of a fabric link.
+struct Rates {
+  double rank_Bps = 0.0;
+  double pool_Bps = 0.0;
+  double min_latency_s = 0.0;
+};
+
+Rates rates_of(const Facts& f) {
+  Rates r;
+  const auto payload = [&](int link) {
+    const platforms::LinkSpec& s = f.topo.links[static_cast<std::size_t>(link)].spec;
+    return s.bandwidth_Bps * (1.0 - s.overhead);
+  };
+  r.min_latency_s = std::numeric_limits<double>::infinity();
+  for (const auto& l : f.topo.links)
+    if (!l.internal) r.min_latency_s = std::min(r.min_latency_s, l.spec.total_latency_s());
+  if (!std::isfinite(r.min_latency_s)) r.min_latency_s = 0.0;
+  for (int e = 0; e < f.topo.endpoints(); ++e) {
+    const int node = f.topo.endpoint_node[static_cast<std::size_t>(e)];
+    const platforms::TopoNode& n = f.topo.nodes[static_cast<std::size_t>(node)];
+    double sum = 0.0;
+    for (int l : n.ports) {
+      const bool to_pool =
+          f.topo.nodes[static_cast<std::size_t>(f.topo.other_end(l, node))].kind == platforms::NodeKind::Pool;
+      if (n.kind == platforms::NodeKind::Pool || !to_pool) sum += payload(l);
+    }
+    if (n.kind == platforms::NodeKind::Pool) r.pool_Bps = std::max(r.pool_Bps, sum);
+    if (n.kind == platforms::NodeKind::Rank) r.rank_Bps = std::max(r.rank_Bps, sum);
+  }
+  return r;
+}
+
+// A step's bound, the step (and key) a message names for it with its reason, and the ranks that spend it:
+// every rank of `ranks` (all ranks when null), or, for random traffic, some rank the bound cannot name.
+struct Bound {
+  double s = 0.0;      // the lower bound
+  double check = 0.0;  // the same with its transfers counted kTransferMargin times
+  core::SourceLoc loc;
+  std::string key;
+  std::string why;
+  const std::vector<int>* ranks = nullptr;
+  bool unattributed = false;
+};
+
+const std::vector<int>* ranks_or_all(const std::vector<int>& ranks) {
+  return ranks.empty() ? nullptr : &ranks;
+}
+
+std::string seconds_text(double s) {
+  return core::format_number(s) + " s";
+}
+
+Bound bound_of(Facts& f, const Rates& r, const Step& step) {
+  const int n = f.spec.ranks();
+  Bound b;
+  b.loc = step.loc;
+  b.key = step.key;
+  switch (step.kind) {
+    case Step::Kind::Compute: {
+      const auto& c = step.compute;
+      b.ranks = ranks_or_all(c.ranks);
+      b.key = step.key + (c.has_work ? ".compute.work" : ".compute.duration");
+      b.s = c.has_work ? c.work_flop / f.spec.accelerator.compute_flops : c.duration_s;
+      b.why = c.has_work ? "it computes " + core::format_number(c.work_flop) + " FLOP at " +
+                               core::format_number(f.spec.accelerator.compute_flops) + " FLOP/s"
+                         : "it computes";
+      if (c.bytes > 0 && f.spec.accelerator.hbm.bandwidth_Bps > 0.0) {
+        const double hbm = static_cast<double>(c.bytes) / f.spec.accelerator.hbm.bandwidth_Bps;
+        if (hbm > b.s) {
+          b.s = hbm;
+          b.key = step.key + ".compute.bytes";
+          b.why = "it moves " + std::to_string(c.bytes) + " B through an HBM of " +
+                  core::format_number(f.spec.accelerator.hbm.bandwidth_Bps) + " B/s";
+        }
+      }
+      b.check = b.s;
+      return b;
+    }
+    case Step::Kind::Collective: {
+      const auto& c = step.collective;
+      b.key = step.key + ".size";
+      b.ranks = ranks_or_all(c.ranks);
+      const auto it = f.plans.find(&step);
+      if (it == f.plans.end()) return b;  // fewer bytes than ranks: nothing to bound
+      // What the first rank of the group sends, receives and reads or writes in its HBM, phase by phase.
+      const workloads::SchedulePlan& plan = *it->second;
+      double sent = 0.0, received = 0.0, hbm = 0.0;
+      int phases = 0;
+      workloads::Phase scratch;
+      for (int k = 0; k < plan.phases(0); ++k) {
+        const workloads::Phase& ph = plan.phase(0, k, scratch);
+        for (const auto& t : ph.sends)
+          sent += static_cast<double>(t.bytes);
+        for (const auto& t : ph.recvs)
+          received += static_cast<double>(t.bytes);
+        hbm += static_cast<double>(ph.reduce_bytes);
+        phases += !ph.sends.empty();  // its sends are delivered a link's latency after it starts, at least
+      }
+      hbm += sent + received;
+      const double wire = std::max(sent, received) / r.rank_Bps;
+      const double hbm_Bps = f.spec.accelerator.hbm.bandwidth_Bps;
+      const double memory = hbm_Bps > 0.0 ? hbm / hbm_Bps : 0.0;
+      b.s = std::max(wire, memory) + phases * r.min_latency_s;
+      b.check = kTransferMargin * b.s;
+      b.why = "a rank moves " + core::format_number(std::max(sent, received)) + " B of a " +
+              std::to_string(c.size_bytes) + " B " + workloads::op_name(c.op) + " at most " +
+              core::format_number(r.rank_Bps) + " B/s";
+      if (memory > wire)
+        b.why = "a rank's HBM moves " + core::format_number(hbm) + " B of a " + std::to_string(c.size_bytes) +
+                " B " + workloads::op_name(c.op) + " at " +
+                core::format_number(f.spec.accelerator.hbm.bandwidth_Bps) + " B/s";
+      if (phases > 0 && r.min_latency_s > 0.0)
+        b.why += ", in " + std::to_string(phases) + " phases of at least " + seconds_text(r.min_latency_s);
+      return b;
+    }
+    case Step::Kind::Memory: {
+      const auto& m = step.memory;
+      b.key = step.key + (step.checkpoint ? ".checkpoint.size" : ".memory.size");
+      b.ranks = ranks_or_all(m.ranks);
+      const double ranks = m.ranks.empty() ? n : static_cast<double>(m.ranks.size());
+      const double total = static_cast<double>(m.size_bytes) * ranks;
+      b.s = total / r.pool_Bps;
+      b.check = kTransferMargin * b.s;
+      b.why = "a pool takes in " + core::format_number(total) + " B at most " +
+              core::format_number(r.pool_Bps) + " B/s";
+      return b;
+    }
+    case Step::Kind::Traffic: {
+      const auto& t = step.traffic;
+      b.key = step.key + ".traffic";
+      b.unattributed = true;
+      const double bytes = static_cast<double>(t.size_bytes) * static_cast<double>(t.messages);
+      const double wire = bytes / (r.rank_Bps * n);
+      const double issued = static_cast<double>(t.messages - 1) * t.interval_s;
+      b.s = std::max(wire, issued);
+      b.check = std::max(kTransferMargin * wire, issued);
+      b.why = wire >= issued ? core::format_number(bytes) + " B leave ranks of at most " +
+                                   core::format_number(r.rank_Bps) + " B/s each"
+                             : "its last message is issued " + seconds_text(issued) + " after the first";
+      return b;
+    }
+    case Step::Kind::Parallel:
+      // Its sub-steps run at once: it takes at least as long as the longest.
+      for (const Step& c : step.children) {
+        Bound cb = bound_of(f, r, c);
+        if (cb.check > b.check || b.why.empty()) b = std::move(cb);
+      }
+      return b;
+  }
+  return b;
+}
+
+void check_time_budget(Facts& f, const workloads::WorkloadSpec& workload) {
+  const Rates r = rates_of(f);
+  // A rank runs its top-level steps one after another: per iteration it spends at least the sum of the bounds
+  // of the steps it takes part in. Steps of every rank add to `all`, steps of some ranks to theirs.
+  // (Both the bounds and the checks, per rank.)
+  double all = 0.0, all_check = 0.0;
+  std::vector<double> some, some_check;
+  // "at least S s of simulated time (why)" and, when the margin is what passes the limit, the margin's
+  // figure.
+  const auto beyond = [](double s, double check, const std::string& why) {
+    std::string text = "at least " + seconds_text(s) + " of simulated time";
+    if (!why.empty()) text += " (" + why + ")";
+    if (s < core::kTimeLimitS)
+      text += ", " + seconds_text(check) + " with transfers counted twice for the contention and overheads " +
+              "that bound leaves out";
+    return text + ", beyond " + core::time_limit_text();
+  };
+  for (const Step& step : workload.steps) {
+    const Bound b = bound_of(f, r, step);
+    if (!(b.check < core::kTimeLimitS))
+      throw core::InputError(b.loc, b.key, "the step takes " + beyond(b.s, b.check, b.why));
+    if (b.unattributed) continue;
+    if (b.ranks == nullptr) {
+      all += b.s;
+      all_check += b.check;
+      continue;
+    }
+    some.resize(static_cast<std::size_t>(f.spec.ranks()), 0.0);
+    some_check.resize(some.size(), 0.0);
+    for (int rank : *b.ranks) {
+      some[static_cast<std::size_t>(rank)] += b.s;
+      some_check[static_cast<std::size_t>(rank)] += b.check;
+    }
+  }
+  std::size_t worst = 0;
+  for (std::size_t k = 0; k < some_check.size(); ++k)
+    if (some_check[k] > some_check[worst]) worst = k;
+  const double iteration = all + (some.empty() ? 0.0 : some[worst]);
+  const double iteration_check = all_check + (some.empty() ? 0.0 : some_check[worst]);
+  const double iterations = workload.iterations;
+  if (iteration_check * iterations < core::kTimeLimitS) return;
+  if (workload.iterations == 1)
+    throw core::InputError(workload.steps.front().loc, "steps",
+                           "one after another, the steps take " + beyond(iteration, iteration_check, ""));
+  throw core::InputError(workload.iterations_loc, "iterations",
+                         std::to_string(workload.iterations) + " iterations take " +
+                             beyond(iteration * iterations, iteration_check * iterations, ""));
+}
+
+// The SystemC threads the run needs at once: every endpoint's program, and the most any one top-level step
+// spawns besides (sub-steps of parallel steps, a pool's answers to reads).
+void check_threads(const Facts& f, const workloads::WorkloadSpec& workload) {
+  const long long endpoints = f.topo.endpoints();
+  const std::string limit = "at most " + std::to_string(kMaxThreads) +
+                            " SystemC threads run at once (each has a stack of its own, one of the process's "
+                            "memory mappings)";
+  if (endpoints > kMaxThreads) {
+    const bool flat = f.spec.flat();
+    throw core::InputError(f.spec.tiers.back().loc, flat ? "topology" : "tiers",
+                           "the platform has " + std::to_string(endpoints) +
+                               " endpoints (ranks, pools, reduction engines), each a thread; " + limit);
+  }
+  for (const Step& step : workload.steps) {
+    const long long threads = threads_of(f, step);
+    if (endpoints + threads > kMaxThreads)
+      throw core::InputError(step.loc, step.key,
+                             "the step needs " + std::to_string(threads) + " threads besides the " +
+                                 std::to_string(endpoints) + " of the endpoints' programs; " + limit);
+  }
+}
+
+void validate_workload(Facts& f, const workloads::WorkloadSpec& workload) {
+  for (const Step& step : workload.steps)
+    validate_step(f, step);
+  check_threads(f, workload);
+  check_time_budget(f, workload);
+}
+
 }  // namespace detail
 
 // scheduler.policy names a registered policy (user policies register at run time, so the loader cannot tell).
@@ -207,8 +518,7 @@ void validate_platform(const platforms::PlatformSpec& platform) {
 void validate(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
   validate_platform(platform);
   detail::Facts facts(platform);
-  for (const Step& step : workload.steps)
-    detail::validate_step(facts, step);
+  detail::validate_workload(facts, workload);
 }
 
 }  // namespace pjbit::engine

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/time_limit.h"
 #include "core/units.h"
 #include "core/yaml_support.h"
 #include "platforms/component_reader.h"
@@ -159,6 +160,23 @@ std::vector<int> read_dims(const YamlDoc& doc, const MapReader& m) {
   return dims;
 }
 
+// The ranks a torus's dims give, or kMaxRanks + 1 when they give more: the product is checked at every
+// factor, so dims whose product overflows 64 bits (and would wrap to a plausible count) are refused, not
+// wrapped.
+long long dims_product(const std::vector<int>& dims) {
+  long long product = 1;
+  for (int d : dims) {
+    product *= d;  // at most (kMaxRanks + 1) x kMaxRanks: no overflow
+    if (product > kMaxRanks) return kMaxRanks + 1;
+  }
+  return product;
+}
+
+// "N" for a product within the cap, "more than 65536" beyond it.
+std::string describe_product(long long product) {
+  return product > kMaxRanks ? "more than " + std::to_string(kMaxRanks) : std::to_string(product);
+}
+
 std::string known_node(const MapReader& r, std::string_view key, const std::vector<std::string>& names) {
   const std::string name = *r.string(key, "a node name");
   if (std::find(names.begin(), names.end(), name) == names.end())
@@ -310,12 +328,10 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
     if (kind == "torus") {
       if (!m.has("dims")) m.fail_missing("dims", "a list of sizes such as [4, 4, 4]");
       topo.dims = read_dims(doc, m);
-      long long product = 1;
-      for (int d : topo.dims)
-        product *= d;
+      const long long product = dims_product(topo.dims);
       if (product < 2 || product > kMaxRanks)
         m.fail("dims", "a torus has 2 to " + std::to_string(kMaxRanks) + " ranks, these dims give " +
-                           std::to_string(product));
+                           describe_product(product));
       if (m.has("ranks") && *m.integer("ranks", 2, kMaxRanks) != product)
         m.fail("ranks", "the dims give " + std::to_string(product) + " ranks");
       topo.ranks = static_cast<int>(product);
@@ -422,13 +438,11 @@ void read_tiers(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
           t.loc, path + ".domains",
           "the tiers hold " + std::to_string(total) + " ranks; at most " + std::to_string(kMaxRanks));
     if (t.kind == "torus") {
-      long long product = 1;
-      for (int d : t.dims)
-        product *= d;
+      const long long product = dims_product(t.dims);
       if (product != total)
         throw core::InputError(
             t.loc, path + ".dims",
-            "the dims give " + std::to_string(product) + " ranks; the tier holds " + std::to_string(total));
+            "the dims give " + describe_product(product) + " ranks; the tier holds " + std::to_string(total));
     }
     if (t.kind == "switch" && total > t.sw.radix)
       throw core::InputError(t.loc, path + ".switch.radix",
@@ -613,6 +627,56 @@ void check_escape_densities(const PlatformSpec& spec) {
   }
 }
 
+// The kernel counts simulated time up to core::kTimeLimitS (2^64 ps): a rate at which one packet would take
+// longer than that to cross, or a link whose latencies add up to more, could never be simulated. (Each time
+// key alone is checked where it is read; what a workload makes of the rates is checked against its steps
+// before it runs, in engine/validate.cpp.)
+void check_rate(const core::SourceLoc& loc, const std::string& key, double rate_Bps, std::uint64_t packet) {
+  const double seconds = static_cast<double>(packet) / rate_Bps;
+  if (rate_Bps > 0.0 && seconds < core::kTimeLimitS) return;
+  throw core::InputError(loc, key,
+                         "expected a data rate at which one packet (" + std::to_string(packet) +
+                             " B) crosses in under " + core::time_limit_text() + "; at " +
+                             core::format_number(rate_Bps) + " B/s it takes " + core::format_number(seconds) +
+                             " s");
+}
+
+void check_link_time(const LinkSpec& link, const std::string& key, std::uint64_t packet) {
+  check_rate(link.loc, key + ".bandwidth", link.bandwidth_Bps * (1.0 - link.overhead), packet);
+  const double latency = link.total_latency_s();
+  if (!(latency < core::kTimeLimitS))
+    throw core::InputError(link.loc, key + ".latency",
+                           "the link's latency and its stack's add up to " + core::format_number(latency) +
+                               " s, beyond " + core::time_limit_text());
+}
+
+void check_time_budget(const PlatformSpec& spec) {
+  const std::uint64_t packet = spec.packet_bytes;
+  for (std::size_t k = 0; k < spec.tiers.size(); ++k) {
+    const TopologySpec& t = spec.tiers[k];
+    const std::string base = spec.flat() ? "topology" : "tiers." + std::to_string(k);
+    if (t.kind == "graph") {
+      for (std::size_t i = 0; i < t.graph_links.size(); ++i)
+        check_link_time(t.graph_links[i].link, base + ".links." + std::to_string(i) + ".link", packet);
+      for (std::size_t i = 0; i < t.graph_nodes.size(); ++i)
+        if (t.graph_nodes[i].sw.reduction_bandwidth_Bps > 0.0)
+          check_rate(t.graph_nodes[i].loc,
+                     base + ".nodes." + std::to_string(i) + ".switch.reduction_bandwidth",
+                     t.graph_nodes[i].sw.reduction_bandwidth_Bps, packet);
+      continue;
+    }
+    check_link_time(t.link, base + ".link", packet);
+    if (t.bypass.present) check_link_time(t.bypass.link, base + ".bypass.link", packet);
+    if (t.sw.reduction_bandwidth_Bps > 0.0)
+      check_rate(t.sw.loc, base + ".switch.reduction_bandwidth", t.sw.reduction_bandwidth_Bps, packet);
+  }
+  for (std::size_t i = 0; i < spec.memory_pools.size(); ++i)
+    check_rate(spec.memory_pools[i].loc, "memory_pools." + std::to_string(i) + ".bandwidth",
+               spec.memory_pools[i].bandwidth_Bps, packet);
+  if (spec.accelerator.hbm.bandwidth_Bps > 0.0)
+    check_rate(spec.accelerator.loc, "accelerator.hbm.bandwidth", spec.accelerator.hbm.bandwidth_Bps, packet);
+}
+
 PlatformSpec build(const YamlDoc& doc) {
   const MapReader top(doc, doc.root(), "",
                       {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "packaging",
@@ -662,6 +726,7 @@ PlatformSpec build(const YamlDoc& doc) {
     }
     spec.packet_bytes = bytes;
   }
+  check_time_budget(spec);
   return spec;
 }
 

@@ -212,21 +212,22 @@ class Generator {
     const std::size_t count = m_topo.nodes.size();
     for (std::size_t i = 0; i < count; ++i) {
       if (m_topo.nodes[i].kind != NodeKind::Switch || !m_topo.nodes[i].sw.in_network_reduction) continue;
-      const int tier = m_topo.nodes[i].tier;
+      // Everything the reduction engine needs of its switch is read before add_endpoint, which grows
+      // m_topo.nodes and so may move the switch's node: no reference into the vector outlives that call.
       const TopoNode& sw = m_topo.nodes[i];
+      const int tier = sw.tier;
       double fastest = 0.0;
       for (int l : sw.ports)
         fastest = std::max(fastest, m_topo.links[static_cast<std::size_t>(l)].spec.bandwidth_Bps);
+      LinkSpec spec;
+      spec.bandwidth_Bps = sw.sw.reduction_bandwidth_Bps > 0.0
+                               ? sw.sw.reduction_bandwidth_Bps
+                               : fastest * static_cast<double>(std::max<std::size_t>(1, sw.ports.size()));
+      spec.latency_s = 0.0;
       TopoNode node;
       node.kind = NodeKind::Reducer;
       node.name = sw.name + ".reducer";
       const int id = add_endpoint(node, tier);
-      LinkSpec spec;
-      spec.bandwidth_Bps =
-          sw.sw.reduction_bandwidth_Bps > 0.0
-              ? sw.sw.reduction_bandwidth_Bps
-              : fastest * static_cast<double>(std::max<std::size_t>(1, m_topo.nodes[i].ports.size()));
-      spec.latency_s = 0.0;
       add_link(id, static_cast<int>(i), spec, tier, true);
       m_topo.nodes[i].reducer = m_topo.nodes[static_cast<std::size_t>(id)].rank;
       m_topo.nodes[static_cast<std::size_t>(id)].host = static_cast<int>(i);

@@ -1150,6 +1150,39 @@ std::string steps_table(const json& steps) {
   return out;
 }
 
+// steps_aggregate: which iterations the step table shows, and every step key over all of them.
+std::string aggregate_table(const json& a) {
+  std::string kept;
+  for (const auto& it : array(a, "kept_iterations"))
+    kept += (kept.empty() ? "" : " and ") + it.dump();
+  std::string out = fmt::format(
+      "<p class=\"note\">The table above shows iterations {} of {}; below, every step over all of them "
+      "(<code>steps_aggregate</code> in the JSON report).</p>\n",
+      esc(kept), esc(text(a, "iterations")));
+  out +=
+      "<table class=\"steps\"><thead><tr><th>step</th><th>kind</th><th class=\"num\">count</th>"
+      "<th class=\"num\">time mean</th><th class=\"num\">min</th><th class=\"num\">max</th>"
+      "<th class=\"num\">total</th><th class=\"num\">energy</th></tr></thead>\n<tbody>\n";
+  const json& steps = array(a, "steps");
+  for (std::size_t i = 0; i < steps.size() && i < kMaxTableRows; ++i) {
+    const json& s = steps[i];
+    const json& t = field(s, "time_s");
+    const std::string key = text(s, "key");
+    const int depth = static_cast<int>(std::count(key.begin(), key.end(), '.')) / 2;  // steps.2.parallel.0
+    out += fmt::format("<tr><td style=\"padding-left:{}px\">{}</td>", 12 * depth, esc(key));
+    out += cell(text(s, "kind") == "collective" ? text(s, "op") : text(s, "kind"));
+    out += cell(text(s, "count"), true) + cell(si(number(t, "mean"), "s"), true);
+    out += cell(si(number(t, "min"), "s"), true) + cell(si(number(t, "max"), "s"), true);
+    out += cell(si(number(t, "total"), "s"), true);
+    out += cell(si(number(field(s, "energy_j"), "total"), "J"), true) + "</tr>\n";
+  }
+  out += "</tbody></table>\n";
+  if (steps.size() > kMaxTableRows)
+    out += fmt::format("<p class=\"note\">The first {} of {} steps; the JSON report has them all.</p>\n",
+                       kMaxTableRows, steps.size());
+  return out;
+}
+
 std::string timeline_section(const json& r) {
   const json& steps = array(r, "steps");
   const double t_end = number(r, "sim_time_s");
@@ -1165,7 +1198,12 @@ std::string timeline_section(const json& r) {
     caption +=
         fmt::format(" The chart draws {} of the {} steps, to keep the page small.", t.bars.size(), t.steps);
   out += figure(timeline_chart(t, t_end), esc(caption));
-  return out + "<h3>Step table</h3>\n" + steps_table(steps) + "</section>\n";
+  out += "<h3>Step table</h3>\n" + steps_table(steps);
+  // A run whose iterations are summed up: the steps above are those of its first and last iteration, and
+  // every step over all iterations follows.
+  const json& aggregate = field(r, "steps_aggregate");
+  if (aggregate.is_object()) out += aggregate_table(aggregate);
+  return out + "</section>\n";
 }
 
 }  // namespace

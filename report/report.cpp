@@ -136,7 +136,41 @@ double share(double part, double whole) {
   return whole > 0.0 ? part / whole : 0.0;
 }
 
-json scheduler_json(const engine::scheduler::SchedulerResult& s) {
+json spread_json(const engine::Spread& s) {
+  return {{"min", s.min}, {"mean", s.mean()}, {"max", s.max}, {"total", s.total}};
+}
+
+// A run whose iterations are summed up (engine::kFullIterations): which iterations `steps` holds, and every
+// step key over all iterations (docs/cli.md).
+json steps_aggregate_json(const engine::SimulationResult& sim, int iterations) {
+  json steps = json::array();
+  for (const auto& a : sim.step_aggregates) {
+    json j;
+    j["key"] = a.key;
+    j["kind"] = a.kind;
+    if (a.kind == "collective") {
+      j["op"] = a.op;
+      j["algorithm"] = a.algorithm;
+    }
+    j["count"] = a.time_s.count;
+    j["time_s"] = spread_json(a.time_s);
+    j["energy_j"] = spread_json(a.energy_j);
+    j["useful_bytes"] = whole(a.useful_bytes);
+    j["wire_bytes"] = whole(a.wire_bytes);
+    steps.push_back(j);
+  }
+  return {{"iterations", iterations}, {"kept_iterations", sim.kept_iterations}, {"steps", steps}};
+}
+
+// Whether the report lists the phases of `iteration` one by one: every iteration's, or in a run whose
+// iterations are summed up those of the iterations its steps keep (the counts and sums cover every one).
+bool listed(const engine::SimulationResult& sim, int iteration) {
+  return !sim.steps_summed_up || std::find(sim.kept_iterations.begin(), sim.kept_iterations.end(),
+                                           iteration) != sim.kept_iterations.end();
+}
+
+json scheduler_json(const engine::SimulationResult& sim) {
+  const engine::scheduler::SchedulerResult& s = sim.scheduler;
   json j;
   j["policy"] = s.policy;
   j["priorities"] = s.priorities;
@@ -155,21 +189,23 @@ json scheduler_json(const engine::scheduler::SchedulerResult& s) {
   j["predicted_static_s"] = s.predicted_static_s;
   json reconfigurations = json::array();
   for (const auto& r : s.reconfigurations)
-    reconfigurations.push_back({{"ocs", r.ocs},
-                                {"before", r.before},
-                                {"iteration", r.iteration},
-                                {"quiesce_s", r.quiesce_s},
-                                {"requested_s", r.requested_s},
-                                {"start_s", r.start_s},
-                                {"end_s", r.end_s},
-                                {"duration_s", r.duration_s},
-                                {"lost_s", r.lost_s},
-                                {"ports", r.ports},
-                                {"peers", r.peers},
-                                {"why", r.why}});
+    if (listed(sim, r.iteration))
+      reconfigurations.push_back({{"ocs", r.ocs},
+                                  {"before", r.before},
+                                  {"iteration", r.iteration},
+                                  {"quiesce_s", r.quiesce_s},
+                                  {"requested_s", r.requested_s},
+                                  {"start_s", r.start_s},
+                                  {"end_s", r.end_s},
+                                  {"duration_s", r.duration_s},
+                                  {"lost_s", r.lost_s},
+                                  {"ports", r.ports},
+                                  {"peers", r.peers},
+                                  {"why", r.why}});
   j["reconfigurations"] = reconfigurations;
   json decisions = json::array();
   for (const auto& d : s.decisions) {
+    if (!listed(sim, d.iteration)) continue;
     const auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
     decisions.push_back({{"step", d.key},
                          {"iteration", d.iteration},
@@ -338,12 +374,13 @@ std::string to_json(const Inputs& in) {
                   {"share", share(w.total_rank_s, sim.sim_time_s * sim.ranks)},
                   {"idle_power_w", w.idle_power_w},
                   {"idle_energy_j", w.idle_energy_j}};
-  r["scheduler"] = scheduler_json(sim.scheduler);
+  r["scheduler"] = scheduler_json(sim);
   if (in.density != nullptr) r["density"] = density_json(*in.density);
   json steps = json::array();
   for (const auto& s : sim.steps)
     steps.push_back(step_json(s, w.idle_power_w));
   r["steps"] = steps;
+  if (sim.steps_summed_up) r["steps_aggregate"] = steps_aggregate_json(sim, in.workload->iterations);
   json links = json::array();
   double slept = 0.0, saved = 0.0;
   for (const auto& link : sim.links) {
@@ -455,9 +492,10 @@ std::string scheduler_lines(const engine::SimulationResult& sim) {
                         seconds(s.reconfiguration_lost_s));
   out += fmt::format("  {:<28}{}\n", "scheduler", line);
   for (const auto& r : s.reconfigurations)
-    out += fmt::format("  {:<27} {} ports of {} dark {} .. {} (lost {})\n",
-                       fmt::format("  reconfigure for {}", r.before), r.ports.size(), r.ocs,
-                       seconds(r.start_s), seconds(r.end_s), seconds(r.lost_s));
+    if (listed(sim, r.iteration))
+      out += fmt::format("  {:<27} {} ports of {} dark {} .. {} (lost {})\n",
+                         fmt::format("  reconfigure for {}", r.before), r.ports.size(), r.ocs,
+                         seconds(r.start_s), seconds(r.end_s), seconds(r.lost_s));
   for (const auto& c : s.classes) {
     if (c.messages == 0) continue;
     out += fmt::format("  {:<27} {} in {} message{}, latency p50 {}, p99 {}\n", "class " + c.name,
@@ -553,6 +591,18 @@ std::string summary_table(const Inputs& in) {
     }
     out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", s.iteration, s.key,
                        kind, algorithm, size, s.ranks, seconds(t), algbw, busbw);
+  }
+  if (sim.steps_summed_up) {
+    out += fmt::format(
+        "\n  every step over all {} iterations (those between the first and the last are summed "
+        "up; --steps full keeps them):\n",
+        in.workload->iterations);
+    out += fmt::format("  {:<24} {:<18} {:>9} {:>12} {:>12} {:>12} {:>12}\n", "step", "kind", "count", "mean",
+                       "min", "max", "energy");
+    for (const auto& a : sim.step_aggregates)
+      out += fmt::format("  {:<24} {:<18} {:>9} {:>12} {:>12} {:>12} {:>12}\n", a.key,
+                         a.kind == "collective" ? a.op : a.kind, a.time_s.count, seconds(a.time_s.mean()),
+                         seconds(a.time_s.min), seconds(a.time_s.max), joules(a.energy_j.total));
   }
   if (in.density != nullptr) out += density_lines(*in.density);
   return out;

@@ -280,7 +280,8 @@ void link_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
 }
 
 // The scheduler's decision for each phase (keep the circuits or reconfigure, with its forecasts), as an
-// instant at the phase's start: the earliest start of that step and iteration.
+// instant at the phase's start: the earliest start of that step and iteration (every iteration's, whatever
+// the report keeps of its steps).
 void scheduler_track(Events& ev, const Inputs& in, const Nanoseconds& ns) {
   const auto& decisions = in.sim->scheduler.decisions;
   if (decisions.empty()) return;
@@ -288,9 +289,7 @@ void scheduler_track(Events& ev, const Inputs& in, const Nanoseconds& ns) {
   ev.metadata("process_sort_index", kSchedulerPid, 0, fmt::format(R"({{"sort_index":{}}})", kSchedulerPid));
   ev.metadata("thread_name", kSchedulerPid, 0, R"({"name":"decisions"})");
   for (const auto& d : decisions) {
-    double at = 0.0;
-    for (const auto& step : in.sim->steps)
-      if (step.key == d.key && step.iteration == d.iteration) at = step.start_s;
+    const double at = d.start_s;
     ev.add(fmt::format(
         R"J({{"name":{},"cat":"scheduler","ph":"i","s":"t","pid":{},"tid":0,"ts":{},"args":{{"action":{},"circuits":{},"predicted_s":{},"predicted_current_s":{},"predicted_fit_s":{},"reconfiguration_s":{},"window_s":{},"why":{}}}}})J",
         quote(d.key + " " + d.action), kSchedulerPid, micros(ns(core::to_ticks(at))), quote(d.action),
@@ -460,46 +459,49 @@ void write_vcd(std::ostream& out, const engine::Recorder& recorder, const Inputs
     return static_cast<std::uint32_t>(vars.size() - 1);
   };
 
-  // Left out past the cap: rank states and transfers, or link activity, from the earliest instant either was.
-  std::string truncated;
-  if (recorder.truncated() || recorder.activity_truncated()) {
-    Tick from = ~Tick{0};
-    if (recorder.truncated()) from = recorder.truncated_at();
-    if (recorder.activity_truncated()) from = std::min(from, recorder.activity_truncated_at());
-    truncated = fmt::format(", truncated: changes from {} s on are left out", core::to_seconds(from));
-  }
+  // Recorded with link activity (the program asks for it with --vcd): the dump's variables over the whole
+  // run.
+  const engine::VcdLog* log = recorder.vcd();
+  if (log == nullptr) throw core::SimulationError("the value change dump needs a recorder of link activity");
+  // A run too long for the limit at full resolution is shown in steps (engine::VcdLog).
+  std::string resolution;
+  if (log->step() > 1)
+    resolution = fmt::format(
+        ", shown in steps of {} s to stay within {} intervals: in each step, the largest value (transfers: "
+        "how "
+        "many crossed)",
+        core::to_seconds(log->step()), log->budget());
   out << fmt::format("$comment {} on {}: {} engine, {} ranks{} $end\n", vcd_name(sim.workload_name),
-                     vcd_name(sim.platform_name), sim.engine, sim.ranks, truncated);
+                     vcd_name(sim.platform_name), sim.engine, sim.ranks, resolution);
   out << "$version pjbit " << PJBIT_VERSION << " $end\n";
   out << "$timescale " << sc_core::sc_get_time_resolution().to_string() << " $end\n";
   out << "$scope module pjbit $end\n$scope module ranks $end\n";
+  // A variable's values as changes: its value where each interval starts, 0 where one ends (ends come before
+  // starts at one instant, so the value written there is the next interval's).
+  // The end of the run: the last step of a coarse dump ends there.
+  const Tick end = std::max(recorder.end(), core::to_ticks(sim.sim_time_s));
+  const auto changes_of = [&](std::size_t variable, std::uint32_t var) {
+    for (const auto& s : log->values(variable)) {
+      if (s.start >= end) break;
+      changes.push_back({s.start, 1, var, s.value});
+      changes.push_back({std::min(s.end, end), 0, var, 0});
+    }
+  };
   // Ranks: their state.
-  std::vector<std::uint32_t> rank_var;
   for (int r = 0; r < recorder.ranks(); ++r) {
-    rank_var.push_back(add_var(false));
+    const std::uint32_t var = add_var(false);
     out << fmt::format("$var reg 2 {} rank{} $end\n", vars.back().id, r);
+    changes_of(static_cast<std::size_t>(r), var);
   }
   out << "$upscope $end\n$scope module links $end\n";
-  for (const auto& s : recorder.states()) {
-    changes.push_back(
-        {s.start, 1, rank_var[static_cast<std::size_t>(s.rank)], static_cast<std::uint32_t>(s.state)});
-    changes.push_back({s.end, 0, rank_var[static_cast<std::size_t>(s.rank)], 0});
-  }
   // Link directions that carried something: busy, transfers crossing, packets queued.
-  std::vector<std::vector<std::pair<Tick, int>>> steps(channels.size());  // (time, +1 | -1) per channel
-  for (const auto& t : recorder.transfers()) {
-    steps[static_cast<std::size_t>(t.channel)].emplace_back(t.start, +1);
-    steps[static_cast<std::size_t>(t.channel)].emplace_back(t.end, -1);
-  }
-  std::vector<std::vector<const Recorder::Interval*>> busy(channels.size());
-  for (const auto& b : recorder.busy())
-    busy[static_cast<std::size_t>(b.channel)].push_back(&b);
-  std::vector<std::vector<const Recorder::Depth*>> depths(channels.size());
-  for (const auto& d : recorder.depths())
-    depths[static_cast<std::size_t>(d.channel)].push_back(&d);
   const bool packets = recorder.packets();
   for (std::size_t c = 0; c < channels.size(); ++c) {
-    if (channels[c].internal || (steps[c].empty() && busy[c].empty() && depths[c].empty())) continue;
+    const int channel = static_cast<int>(c);
+    if (channels[c].internal ||
+        (log->empty(recorder.busy_variable(channel)) && log->empty(recorder.transfers_variable(channel)) &&
+         log->empty(recorder.queue_variable(channel))))
+      continue;
     out << "$scope module " << vcd_name(channels[c].id) << " $end\n";
     const std::uint32_t busy_var = add_var(true);
     out << fmt::format("$var wire 1 {} busy $end\n", vars.back().id);
@@ -508,24 +510,10 @@ void write_vcd(std::ostream& out, const engine::Recorder& recorder, const Inputs
     if (packets) {
       const std::uint32_t queue_var = add_var(false);
       out << fmt::format("$var integer 32 {} queue $end\n", vars.back().id);
-      for (const auto* d : depths[c])
-        changes.push_back({d->at, 1, queue_var, d->depth});
-      for (const auto* b : busy[c]) {
-        changes.push_back({b->start, 1, busy_var, 1});
-        changes.push_back({b->end, 0, busy_var, 0});
-      }
+      changes_of(recorder.queue_variable(channel), queue_var);
     }
-    // Transfers crossing it; with flows, the direction is busy while any does.
-    auto& s = steps[c];
-    std::sort(s.begin(), s.end());
-    std::uint32_t count = 0;
-    for (std::size_t i = 0; i < s.size();) {
-      const Tick at = s[i].first;
-      for (; i < s.size() && s[i].first == at; ++i)
-        count = static_cast<std::uint32_t>(static_cast<int>(count) + s[i].second);
-      changes.push_back({at, 1, count_var, count});
-      if (!packets) changes.push_back({at, 1, busy_var, count > 0 ? 1u : 0u});
-    }
+    changes_of(recorder.busy_variable(channel), busy_var);
+    changes_of(recorder.transfers_variable(channel), count_var);
     out << "$upscope $end\n";
   }
   out << "$upscope $end\n$upscope $end\n$enddefinitions $end\n";
@@ -573,7 +561,6 @@ void write_vcd(std::ostream& out, const engine::Recorder& recorder, const Inputs
     written = at;
   }
   // The end of the run, so that viewers show the last values up to it.
-  const Tick end = std::max(recorder.end(), core::to_ticks(sim.sim_time_s));
   if (end > written) out << '#' << end << '\n';
 }
 

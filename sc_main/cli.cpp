@@ -58,6 +58,7 @@ struct RunArgs {
   std::vector<std::string> given;  // the output options on the command line (one given "" is refused)
   bool quiet = false;
   std::vector<std::string> presets;
+  std::string steps = "auto";
 };
 
 // Under AddressSanitizer (the asan preset): SystemC 2.3.4 tells the sanitizer of its switches between
@@ -110,6 +111,7 @@ int cmd_run(const RunArgs& args) {
   declare(args.vcd_path, "--vcd", vcd_out);
   engine::RunOptions options;
   options.seed = seed;
+  options.all_steps = args.steps == "full";
   // A recorder always runs: without --trace or --vcd it keeps no events, only the energy profile behind the
   // report's power over time.
   engine::RecorderOptions ro;
@@ -256,6 +258,12 @@ int main(int argc, char* argv[]) {
                       "seed of every random choice: 0 to 18446744073709551615 (default 1)");
   run_cmd->add_flag("--quiet", run.quiet, "print no summary table and no progress bar");
   run_cmd->add_option("--presets", run.presets, kPresetsHelp);
+  run_cmd
+      ->add_option(
+          "--steps", run.steps,
+          "full: report every step of every iteration; auto (default): beyond 2 iterations, the first and "
+          "last in full and every step summed up over all of them")
+      ->check(CLI::IsMember({"auto", "full"}));
 
   std::string v_platform, v_workload;
   std::vector<std::string> v_sets, v_presets;

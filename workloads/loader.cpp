@@ -311,6 +311,7 @@ WorkloadSpec build(const YamlDoc& doc) {
   }
 
   if (auto v = top.integer("iterations", 1, kMaxIterations)) spec.iterations = static_cast<int>(*v);
+  spec.iterations_loc = top.has("iterations") ? top.loc("iterations") : top.loc();
 
   if (!top.has("steps")) top.fail_missing("steps", "a list of steps");
   StepReader reader(doc);

@@ -81,6 +81,7 @@ struct WorkloadSpec {
   std::string name;
   std::string file;
   int iterations = 1;
+  core::SourceLoc iterations_loc;  // where iterations is given (the top of the file when it is not)
   std::vector<Step> steps;
 };
 

@@ -90,12 +90,12 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
       } else if (m_on[2 * l].empty() && m_on[2 * l + 1].empty() && rule.slept(now - m_idle_since[l]) > 0) {
         m_slept[l] += rule.slept(now - m_idle_since[l]);
         ++m_wakes[l];
-        m_awake_at[l] = m_idle_since[l] = now + rule.wake;
+        m_awake_at[l] = m_idle_since[l] = core::later(now, rule.wake);
         delay = std::max(delay, rule.wake);
       }
     }
     if (delay > 0) {
-      m_waking.push(now + delay, slot);
+      m_waking.push(core::later(now, delay), slot);
       return;
     }
   }
@@ -361,7 +361,7 @@ void FlowNetwork::complete(int slot, core::Tick now) {
   // Finished: no finish queued for this flow counts any more. The slot is kept until the last byte arrives,
   // one path latency from now.
   ++f.version;
-  m_arrivals.push(now + path.latency, {slot, f.version});
+  m_arrivals.push(core::later(now, path.latency), {slot, f.version});
   // Leave every resource's list (the last flow of the list takes this one's place) and mark it: the flows
   // still there may now get more.
   for (std::size_t i = 0; i < path.resources.size(); ++i) {
@@ -484,7 +484,12 @@ void FlowNetwork::schedule_finish(Flow& f, int slot, core::Tick now) {
   } else if (f.rate <= 0.0) {
     return;  // starved by higher classes: no finish until its rate changes
   } else {
-    f.finish = now + core::ceil_ticks(f.rem0 / f.rate * m_ticks_per_second);
+    const double ticks = f.rem0 / f.rate * m_ticks_per_second;
+    // A rate so small that the flow would end past the kernel's count is what is left of a link's capacity
+    // after higher classes took it, up to rounding: starved as well, until its rate changes. (Inputs whose
+    // flows cannot end in time are refused before the run, engine/validate.cpp.)
+    if (!(ticks < core::kTickLimit - static_cast<double>(now))) return;
+    f.finish = core::later(now, core::ceil_ticks(ticks));
   }
   m_finishes.push(f.finish, {slot, f.version});
 }

@@ -38,6 +38,7 @@ struct DecisionRecord {
   double reconfiguration_s = 0.0;    // dark time if it reconfigures (0 when it keeps)
   double window_s = 0.0;             // compute time before it in which a reconfiguration hides
   std::string why;
+  double start_s = 0.0;  // when the phase started: its first rank in (the trace's instant; not in the report)
 };
 
 // Per transport class: what was sent, and how long messages took from send() to the delivery of their last

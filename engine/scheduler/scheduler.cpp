@@ -141,15 +141,13 @@ struct Scheduler::ClassStats {
 };
 
 Scheduler::Scheduler(const platforms::PlatformSpec& spec, platforms::Platform& platform,
-                     std::vector<TopStep> steps)
+                     const TopSteps& steps)
     : m_platform(platform),
       m_spec(spec.scheduler),
       m_forecast(spec, platform.topology()),
       m_endpoints(platform.endpoints()) {
   for (int c = 0; c < kClasses; ++c)
     m_classes.push_back(std::make_unique<ClassStats>());
-  m_quiesce_at.assign(steps.size(), nullptr);
-  m_ready_at.assign(steps.size(), nullptr);
   plan(steps);
   for (int e = 0; e < m_endpoints; ++e)
     platform.endpoint(e).set_observer(this);
@@ -157,14 +155,14 @@ Scheduler::Scheduler(const platforms::PlatformSpec& spec, platforms::Platform& p
 
 Scheduler::~Scheduler() = default;
 
-void Scheduler::plan(const std::vector<TopStep>& steps) {
+void Scheduler::plan(const TopSteps& steps) {
   const IPolicy* policy = find_policy(m_spec.policy);  // engine::validate_platform has checked the name
   if (policy == nullptr)
     throw core::SimulationError("scheduler policy " + m_spec.policy + " is not registered");
   if (m_forecast.ocs_nodes().empty()) {
-    // No circuits to plan: bulk deferral still needs forecasts of its checkpoints.
-    for (const TopStep& t : steps)
-      plan_bulk(*t.step, {});
+    // No circuits to plan: bulk deferral still needs forecasts of its checkpoints (the same every iteration).
+    for (const Step& step : steps.steps())
+      plan_bulk(step, {});
     return;
   }
   // Phases: the top-level steps that move data; compute over every rank between two phases is a window in
@@ -252,6 +250,7 @@ void Scheduler::plan(const std::vector<TopStep>& steps) {
       m_gates.push_back(std::move(gate));
       current = d.circuits;
     }
+    m_decision_at.emplace(phase_index[p], m_decisions.size());
     m_decisions.push_back(rec);
     previous_end = phase_index[p] + 1;
   }
@@ -277,8 +276,15 @@ void Scheduler::plan_bulk(const Step& step, const Circuits& circuits) {
   f = std::max(f, std::isfinite(alone) ? alone : 0.0);
 }
 
+void Scheduler::started(std::size_t index, double start_s) {
+  const auto it = m_decision_at.find(index);
+  if (it != m_decision_at.end()) m_decisions[it->second].start_s = start_s;
+}
+
 void Scheduler::before(std::size_t index, int endpoint) {
-  if (Gate* g = m_quiesce_at[index]) {
+  if (m_quiesce_at.empty()) return;  // no circuits change
+  const auto quiesce = m_quiesce_at.find(index);
+  if (Gate* g = quiesce == m_quiesce_at.end() ? nullptr : quiesce->second) {
     const core::Tick now = core::now_ticks();
     if (g->arrivals++ == 0) g->first = now;
     if (g->arrivals == m_endpoints) {
@@ -297,7 +303,8 @@ void Scheduler::before(std::size_t index, int endpoint) {
         sc_core::wait(g->released_event);
     }
   }
-  if (Gate* g = m_ready_at[index]) {
+  const auto ready = m_ready_at.find(index);
+  if (Gate* g = ready == m_ready_at.end() ? nullptr : ready->second) {
     const core::Tick now = core::now_ticks();
     if (now < g->ready_at) {
       // Time lost is what accelerators wait; pools and reduction engines wait too, but lose nothing.
@@ -317,7 +324,7 @@ core::Tick Scheduler::write_deferred(accelerator::Accelerator& acc, int pool, st
                                      core::Tick step_start) {
   const auto it = m_bulk_forecast_s.find(&step);
   const double alone_s = it == m_bulk_forecast_s.end() ? 0.0 : it->second;
-  const core::Tick deadline = step_start + core::to_ticks(step.memory.deadline_s);
+  const core::Tick deadline = core::later(step_start, core::to_ticks(step.memory.deadline_s));
   const auto cls = static_cast<std::uint8_t>(step.memory.cls);
   core::Tick held = 0;
   std::uint64_t left = bytes;

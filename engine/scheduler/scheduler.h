@@ -26,17 +26,37 @@ struct TopStep {
   int iteration = 0;
 };
 
+// Every top-level step instance of a run, in order: instance i is step i % S of iteration i / S (S steps),
+// without a list of them (a run may repeat its steps a million times).
+class TopSteps {
+ public:
+  TopSteps(const std::vector<workloads::Step>& steps, int iterations)
+      : m_steps(&steps), m_iterations(iterations) {}
+  std::size_t size() const { return m_steps->size() * static_cast<std::size_t>(m_iterations); }
+  TopStep operator[](std::size_t i) const {
+    return {&(*m_steps)[i % m_steps->size()], static_cast<int>(i / m_steps->size())};
+  }
+  // The workload's steps, each once.
+  const std::vector<workloads::Step>& steps() const { return *m_steps; }
+
+ private:
+  const std::vector<workloads::Step>* m_steps;
+  int m_iterations;
+};
+
 class Scheduler final : public accelerator::ITrafficObserver {
  public:
   // Plans the run with the platform's policy (throws core::InputError when it names none that is
   // registered) and attaches itself to every endpoint as its traffic observer. Call during elaboration.
-  Scheduler(const platforms::PlatformSpec& spec, platforms::Platform& platform, std::vector<TopStep> steps);
+  Scheduler(const platforms::PlatformSpec& spec, platforms::Platform& platform, const TopSteps& steps);
   ~Scheduler() override;
 
   // Called by every endpoint's program before it runs top-level step `index`, from its own thread: at a
   // quiescence point it waits until every endpoint is there (the fabric is then empty) and the last to
   // arrive reconfigures the OCS; before a step that needs new circuits it waits until they are up.
   void before(std::size_t index, int endpoint);
+  // Top-level step `index` started at `start_s` (its first rank in): the time of its decision, if a phase.
+  void started(std::size_t index, double start_s);
 
   // Whether the rank part of a checkpoint is written by write_deferred: a bulk checkpoint with a deadline,
   // when scheduler.defer_bulk is on.
@@ -58,7 +78,7 @@ class Scheduler final : public accelerator::ITrafficObserver {
  private:
   struct Gate;
   struct ClassStats;
-  void plan(const std::vector<TopStep>& steps);
+  void plan(const TopSteps& steps);
   void plan_bulk(const workloads::Step& step, const Circuits& circuits);
 
   platforms::Platform& m_platform;
@@ -66,9 +86,10 @@ class Scheduler final : public accelerator::ITrafficObserver {
   Forecast m_forecast;
   int m_endpoints = 0;
   std::vector<std::unique_ptr<Gate>> m_gates;
-  std::vector<Gate*> m_quiesce_at;  // per top-level index
-  std::vector<Gate*> m_ready_at;
+  std::map<std::size_t, Gate*> m_quiesce_at;  // by top-level index, where there is a gate
+  std::map<std::size_t, Gate*> m_ready_at;
   std::vector<DecisionRecord> m_decisions;
+  std::map<std::size_t, std::size_t> m_decision_at;  // top-level index of a phase -> its decision
   double m_predicted_s = 0.0;
   double m_predicted_static_s = 0.0;
   std::map<const workloads::Step*, double> m_bulk_forecast_s;  // checkpoints with a deadline, alone

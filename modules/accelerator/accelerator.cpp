@@ -51,7 +51,12 @@ void Accelerator::run() {
 
 void Accelerator::compute(double seconds) {
   if (seconds <= 0.0) return;
-  sc_core::wait(core::ticks_to_time(core::to_ticks(seconds)));
+  sc_core::wait(core::delay_from_now(core::to_ticks(seconds)));
+  computed(seconds);
+}
+
+void Accelerator::computed(double seconds) {
+  if (seconds <= 0.0) return;
   m_compute_s += seconds;
   const double active_w = m_params.compute_power_w - m_params.idle_power_w;
   if (active_w > 0.0) energy().charge(core::Category::Compute, active_w * seconds);
@@ -212,9 +217,9 @@ tlm::tlm_sync_enum Accelerator::nb_transport_fw(int, tlm::tlm_generic_payload& p
     return tlm::TLM_COMPLETED;
   }
   const int port = ext.route->ports[ext.hop++];
-  ext.tail += m_router_latency;
+  ext.tail = core::later(ext.tail, m_router_latency);
   ++m_packets_forwarded;
-  sc_core::sc_time next = delay + core::ticks_to_time(m_router_latency);
+  sc_core::sc_time next = core::ticks_to_time(core::later(delay.value(), m_router_latency));
   tlm::tlm_phase begin = tlm::BEGIN_REQ;
   forward(port, p, begin, next);
   return tlm::TLM_ACCEPTED;

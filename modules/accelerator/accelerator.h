@@ -210,6 +210,9 @@ class Accelerator : public core::Component {
   void prefetch_receive(int src, std::uint64_t tag) const { m_recvs.prefetch(src, tag); }
   // Computes for `seconds` (blocks the calling thread) and charges (compute power - idle power) x seconds.
   void compute(double seconds);
+  // Accounts `seconds` of compute that the caller has waited for without a thread: what compute() does
+  // once its wait is over.
+  void computed(double seconds);
   double compute_time_s() const { return m_compute_s; }
 
   // Direct calls (core/direct.h): this accelerator's in-socket binding `index` and out-socket binding

@@ -18,7 +18,7 @@ core::Tick Hbm::reserve(std::uint64_t bytes, bool write) {
   if (bytes == 0) return now;
   const core::Tick hold = core::round_ticks(double(bytes) * m_ticks_per_byte);
   const core::Tick start = std::max(now, m_busy_until);
-  m_busy_until = start + hold;
+  m_busy_until = core::later(start, hold);
   m_busy_ticks += hold;
   energy().charge(core::Category::Hbm, Params::energy_j(bytes, m_params));
   if (write) {
@@ -28,7 +28,7 @@ core::Tick Hbm::reserve(std::uint64_t bytes, bool write) {
     m_bytes_read += bytes;
     ++m_reads;
   }
-  return m_busy_until + m_latency;
+  return core::later(m_busy_until, m_latency);
 }
 
 void Hbm::access(std::uint64_t bytes, bool write) {

@@ -59,7 +59,7 @@ tlm::tlm_sync_enum Link::nb_transport_fw(int dir, tlm::tlm_generic_payload& p, t
     SC_REPORT_ERROR(name(), "a link accepts only BEGIN_REQ on its forward path");
     return tlm::TLM_COMPLETED;
   }
-  m_queue.push(core::now_ticks() + delay.value(), Item{&p, dir});
+  m_queue.push(core::later(core::now_ticks(), delay.value()), Item{&p, dir});
   return tlm::TLM_ACCEPTED;
 }
 
@@ -88,9 +88,9 @@ void Link::on_item(const Item& item) {
     if (slept > 0) {
       m_slept += slept;
       ++m_wakes;
-      m_dir[0].busy_until = m_dir[1].busy_until = now + m_sleep.wake;
+      m_dir[0].busy_until = m_dir[1].busy_until = core::later(now, m_sleep.wake);
       log_debug("waking after ", core::ticks_to_time(now - last), " idle; awake at ",
-                core::ticks_to_time(now + m_sleep.wake));
+                core::ticks_to_time(m_dir[0].busy_until));
     }
   }
   if (d.arbiter.empty() && now >= d.busy_until) {
@@ -114,13 +114,13 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
   if (ext.bytes != m_last_bytes || m_last_bytes == 0) {
     m_last_bytes = ext.bytes;
     m_last_bits = Params::wire_bits(ext.bytes, m_params);
-    m_last_serialization = static_cast<core::Tick>(std::llround(m_last_bits * m_ticks_per_wire_bit));
+    m_last_serialization = core::round_ticks(m_last_bits * m_ticks_per_wire_bit);
   }
   const double bits = m_last_bits;
   const core::Tick serialization = m_last_serialization;
   // Cut-through: the tail cannot leave before it arrived, and a packet fed by a slower hop holds the wire
   // until its tail has passed, so the next packet cannot overtake it.
-  const core::Tick tail_out = std::max(now + serialization, ext.tail);
+  const core::Tick tail_out = std::max(core::later(now, serialization), ext.tail);
   d.busy_until = tail_out;
 
   account(d, bits, tail_out - now, ext.tally);
@@ -129,7 +129,7 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
 
   const bool credit = ext.credit;
   ext.credit = false;
-  ext.tail = tail_out + m_latency;
+  ext.tail = core::later(tail_out, m_latency);
   sc_core::sc_time delay = core::ticks_to_time(m_latency);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   // The far end may release the packet to its pool (its destination does, once it has taken what it
@@ -178,7 +178,7 @@ core::PerCategory Link::sleep_saved_j() const {
 
 void Link::carry(int dir, double payload_bytes, core::StepTally* tally) {
   const double bits = Params::wire_bits(payload_bytes, m_params);
-  account(m_dir[dir], bits, static_cast<core::Tick>(std::llround(bits * m_ticks_per_wire_bit)), tally);
+  account(m_dir[dir], bits, core::round_ticks(bits * m_ticks_per_wire_bit), tally);
 }
 
 void Link::account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally) {

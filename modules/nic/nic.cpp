@@ -31,8 +31,8 @@ tlm::tlm_sync_enum Nic::nb_transport_fw(int in_port, tlm::tlm_generic_payload& p
   // A credited packet keeps its credit for the next link; that link's END_REQ is relayed back here.
   if (ext.credit) m_credit_from[&p] = in_port;
   // Cut-through: the head leaves `latency` after it arrived, and the tail likewise.
-  ext.tail += m_latency;
-  sc_core::sc_time next = delay + core::ticks_to_time(m_latency);
+  ext.tail = core::later(ext.tail, m_latency);
+  sc_core::sc_time next = core::ticks_to_time(core::later(delay.value(), m_latency));
   tlm::tlm_phase begin = tlm::BEGIN_REQ;
   m_direct_out.forward(out, port, p, begin, next);
   return tlm::TLM_ACCEPTED;

@@ -143,7 +143,7 @@ core::Tick Ocs::reconfigure(const std::vector<int>& new_map, const std::string& 
   }
   r.requested = now;
   r.start = start;
-  r.end = start + m_reconfiguration;
+  r.end = core::later(start, m_reconfiguration);
   r.why = why;
   for (const int p : r.ports) {
     Port& x = m_port[static_cast<std::size_t>(p)];
@@ -175,7 +175,7 @@ tlm::tlm_sync_enum Ocs::nb_transport_fw(int port, tlm::tlm_generic_payload& p, t
     return tlm::TLM_COMPLETED;
   }
   // Whether the circuit is up is decided when the head arrives, not when the upstream hop sends it.
-  const core::Tick head_in = core::now_ticks() + delay.value();
+  const core::Tick head_in = core::later(core::now_ticks(), delay.value());
   m_queue.push(head_in, Item{&p, port, head_in, 0});
   return tlm::TLM_ACCEPTED;
 }
@@ -233,7 +233,7 @@ void Ocs::forward(int port, tlm::tlm_generic_payload* p, core::Tick head_in) {
   // cross one after another, so a held packet keeps its place and its length.
   const core::Tick length = ext.tail > head_in ? ext.tail - head_in : 0;
   const core::Tick start = std::max({head_in, now, src.in_free});
-  const core::Tick tail_out = start + length;
+  const core::Tick tail_out = core::later(start, length);
 
   // Invariant: no bit of this packet inside the OCS while either end of its circuit is dark.
   for (const Port* x : {&src, &dst}) {
@@ -244,7 +244,7 @@ void Ocs::forward(int port, tlm::tlm_generic_payload* p, core::Tick head_in) {
     }
   }
 
-  src.in_free = start + length;
+  src.in_free = tail_out;
   src.last_bit = std::max(src.last_bit, tail_out);
   dst.last_bit = std::max(dst.last_bit, tail_out);
   src.stats.packets_in += 1;

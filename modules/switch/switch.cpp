@@ -25,7 +25,8 @@ tlm::tlm_sync_enum Switch::nb_transport_fw(int, tlm::tlm_generic_payload& p, tlm
   const int port = ext.route->ports[ext.hop++];
   const core::Tick now = core::now_ticks();
   // Cut-through: the head leaves `latency` after it arrived; store-and-forward: after the tail arrived.
-  const core::Tick ready = (m_params.store_and_forward ? ext.tail : now + delay.value()) + m_latency;
+  const core::Tick ready =
+      core::later(m_params.store_and_forward ? ext.tail : core::later(now, delay.value()), m_latency);
   ext.tail += m_latency;
   sc_core::sc_time next = core::ticks_to_time(ready - now);
   tlm::tlm_phase begin = tlm::BEGIN_REQ;

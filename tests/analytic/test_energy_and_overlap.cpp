@@ -114,6 +114,43 @@ TEST(Overlap, ComputeInParallelHidesTheCollective) {
   EXPECT_LT(o.sim.steps[0].children[1].end_s, 2e-3);
 }
 
+// A parallel step of 9,000 compute sub-steps, a collective and a nested parallel step on 8 ranks: with a
+// SystemC thread per sub-step and rank that would be 72,000 thread stacks, past the process's limit of memory
+// mappings (it crashed or failed one run in four at 64,000). Such sub-steps run without threads, with the
+// times, compute and energy a thread each would give them.
+TEST(Overlap, ThousandsOfSubStepsRunWithoutAThreadEach) {
+  std::string w = "name: w\nsteps:\n  - parallel:\n";
+  for (int i = 0; i < 9000; ++i)
+    w += "      - compute: { duration: 1 us }\n";
+  w += "      - collective: all_reduce\n        size: 64 MiB\n        algorithm: ring\n";
+  w +=
+      "      - parallel:\n          - compute: { duration: 2 us }\n          - compute: { duration: 3 us }\n";
+  const auto o = simulate_yaml(ring(8), w);
+  const double t_ar = 14.0 * (500e-9 + 64 * MiB / 8.0 / 100e9);
+  ASSERT_EQ(o.sim.steps.size(), 1u);
+  const auto& step = o.sim.steps[0];
+  ASSERT_EQ(step.children.size(), 9002u);
+  for (std::size_t i = 0; i < 9000; ++i) {
+    ASSERT_EQ(step.children[i].start_s, 0.0) << i;
+    ASSERT_NEAR(step.children[i].end_s, 1e-6, 1e-18) << i;
+    ASSERT_NEAR(step.children[i].compute_rank_s, 8 * 1e-6, 1e-18) << i;
+  }
+  const auto& ar = step.children[9000];
+  EXPECT_NEAR(ar.end_s - ar.start_s, t_ar, 1e-4 * t_ar);
+  EXPECT_DOUBLE_EQ(ar.useful_bytes, 2.0 * 7.0 * 64 * MiB);
+  const auto& nested = step.children[9001];
+  ASSERT_EQ(nested.children.size(), 2u);
+  EXPECT_NEAR(nested.end_s, 3e-6, 1e-18);
+  EXPECT_NEAR(nested.children[0].end_s, 2e-6, 1e-18);
+  EXPECT_NEAR(nested.compute_rank_s, 8 * 5e-6, 1e-15);
+  EXPECT_NEAR(step.end_s, ar.end_s, 1e-15);
+  EXPECT_NEAR(o.sim.sim_time_s, t_ar, 1e-4 * t_ar);
+  // Every rank computed 9,005 us, all of it inside the step.
+  for (double c : o.sim.compute_time_s)
+    EXPECT_NEAR(c, 9005e-6, 1e-12);
+  EXPECT_NEAR(step.rank_time_s, 8 * step.end_s, 1e-12);
+}
+
 TEST(Overlap, AnExposedCollectiveLowersEffectiveCompute) {
   const auto o = simulate_yaml(ring(8),
                                "name: w\nsteps:\n  - compute: { work: 1 TFLOP }\n"

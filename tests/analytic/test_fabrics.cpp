@@ -151,6 +151,33 @@ TEST(InNetwork, IsTheDefaultOnASwitchThatReduces) {
   EXPECT_EQ(d.sim.steps.at(0).algorithm, "in_network");
 }
 
+// In-network reduction on switches of 3, 7 and 15 ranks (where adding the reduction engine moves the
+// topology's node list, under the sanitizer preset too): each rank streams its buffer up in k =
+// round(sqrt(S / 256 KiB)) chunks and receives each reduced chunk back, up and down overlapping, so the
+// all-reduce takes (k + 1)(S / (k B) + alpha) (alpha: two links and the switch) whatever n, and every bit
+// crosses two links.
+class InNetworkRanks : public ::testing::TestWithParam<int> {};
+
+TEST_P(InNetworkRanks, AllReduceRunsAtTheLinkRate) {
+  const int n = GetParam();
+  const std::string platform =
+      "name: nvls\npacket: 64 KiB\ntopology:\n  kind: switch\n  ranks: " + std::to_string(n) +
+      "\n  link: { bandwidth: 100 GB/s, latency: 500 ns, energy: 5 pJ/bit }\n"
+      "  switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 64, in_network: true }\n";
+  const auto o = simulate_yaml(platform, "name: ar\nsteps:\n  - collective: all_reduce\n    size: 256 MiB\n");
+  const auto& step = o.sim.steps.at(0);
+  EXPECT_EQ(step.algorithm, "in_network");
+  EXPECT_EQ(step.ranks, n);
+  const double k = 32.0, alpha = 2 * 500e-9 + 300e-9;
+  const double model = (k + 1) * (256 * MiB / k / 100e9 + alpha);
+  EXPECT_NEAR(step.end_s - step.start_s, model, 5e-3 * model);
+  // busbw = 2(n-1)/n x S / t.
+  EXPECT_NEAR(busbw(step), 2.0 * (n - 1) / n * 256 * MiB / model, 5e-3 * 2.0 * 256 * MiB / model);
+  EXPECT_NEAR(step.wire_bytes, 2.0 * n * 256 * MiB, 1e-6 * n * 256 * MiB);
+}
+
+INSTANTIATE_TEST_SUITE_P(Ranks, InNetworkRanks, ::testing::Values(3, 7, 15));
+
 TEST(SharedFabric, TwoInterleavedJobsOnOneRingGetHalfTheBandwidthEach) {
   const std::string ring =
       "name: ring8\npacket: 256 KiB\ntopology:\n  kind: ring\n  ranks: 8\n"

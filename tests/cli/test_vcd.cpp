@@ -3,6 +3,7 @@
 // declared variables with values of their width, and the rank states agree with the report.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -202,23 +203,74 @@ INSTANTIATE_TEST_SUITE_P(Engines, Vcd,
                                            Case{"Flows", {"--set", "engine=flow"}, false}),
                          [](const auto& param_info) { return param_info.param.name; });
 
-TEST(VcdFile, LimitBoundsTheDumpAndSaysSo) {
+// A run with more activity than the limit allows at full resolution: the dump still runs to the run's end
+// (it used to stop where the limit was reached, 65 ms into a 72 ms run), in steps of a coarser resolution
+// that its $comment states, with at most twice the limit's intervals.
+class VcdLimit : public ::testing::TestWithParam<Case> {};
+
+TEST_P(VcdLimit, CoversTheWholeRunInCoarserSteps) {
   TempDir dir;
-  const std::string w = dir.write("work.yaml", kWorkload);
-  const std::string vcd = dir.path() + "/r.vcd";
-  const auto r = run_program({"run", pjbit::testing::source_dir() + "/platforms/switch8.yaml", w, "--quiet",
-                              "--vcd", vcd, "--trace-limit", "100"});
+  const std::string w = dir.write("work.yaml", std::string(kWorkload) + "iterations: 12\n");
+  const std::string vcd = dir.path() + "/r.vcd", report_path = dir.path() + "/r.json";
+  // Limits that take the dump of this run to a few steps per iteration (packets change far more often).
+  const std::string limit = GetParam().packets ? "5000" : "1000";
+  std::vector<std::string> args = {"run",
+                                   pjbit::testing::source_dir() + "/platforms/switch8.yaml",
+                                   w,
+                                   "--quiet",
+                                   "--vcd",
+                                   vcd,
+                                   "--json",
+                                   report_path,
+                                   "--trace-limit",
+                                   limit};
+  args.insert(args.end(), GetParam().extra.begin(), GetParam().extra.end());
+  const auto r = run_program(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json report = json::parse(read_file(report_path));
   const std::string text = read_file(vcd);
-  EXPECT_TRUE(std::regex_search(
-      text, std::regex(R"(\$comment [^$]*truncated: changes from [0-9.e-]+ s on are left out \$end)")))
-      << text.substr(0, 300);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      text, m,
+      std::regex(R"(\$comment [^$]*shown in steps of ([0-9.e+-]+) s to stay within ([0-9]+) intervals)")))
+      << text.substr(0, 400);
+  const double step_s = std::stod(m[1]);
+  const std::size_t budget = std::stoul(m[2]);
+  EXPECT_EQ(budget, 2 * std::stoul(limit));
+  const double sim_s = report["sim_time_s"].get<double>();
+  EXPECT_GT(step_s, 0.0);
+  EXPECT_LT(step_s, sim_s / 20) << "coarser than needed";
   const Dump d = parse(text);
+  EXPECT_NEAR(static_cast<double>(d.last_time), sim_s * 1e12, 1.0);
+  // The last value change is at the run's end: the ranks that finish last go idle there.
+  std::uint64_t last_change = 0;
   std::size_t changes = 0;
-  for (const auto& [id, list] : d.changes)
-    changes += list.size() - 1;  // less the initial value
-  // 100 slices and 100 link activity changes at most; a slice makes two changes, a transfer's counts four.
-  EXPECT_LE(changes, 100u * 4 + 100u * 2);
+  for (const auto& [id, list] : d.changes) {
+    for (std::size_t i = 1; i < list.size(); ++i)  // past the initial value
+      last_change = std::max(last_change, list[i].first);
+    changes += list.size() - 1;
+  }
+  EXPECT_NEAR(static_cast<double>(last_change), sim_s * 1e12, 1.0);
+  // Every rank computes in the last iteration's first step, which starts after 11 of the 12 iterations.
+  std::map<std::string, std::string> id_of;
+  for (const auto& [id, v] : d.vars)
+    id_of[v.name] = id;
+  for (int rank = 0; rank < 8; ++rank) {
+    const auto& list = d.changes.at(id_of["pjbit.ranks.rank" + std::to_string(rank)]);
+    std::uint64_t last_computing = 0;
+    for (const auto& [at, value] : list)
+      if (value == 2) last_computing = at;
+    EXPECT_GT(static_cast<double>(last_computing), 11.0 / 12.0 * 0.9 * sim_s * 1e12) << "rank " << rank;
+    EXPECT_EQ(list.back().second, 0u) << "rank " << rank;
+  }
+  // `budget` intervals kept at most, each a change where it starts and one where it ends; where intervals of
+  // a variable overlap, the value changes at most once more per interval.
+  EXPECT_LE(changes, 4 * budget);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, VcdLimit,
+                         ::testing::Values(Case{"Packets", {}, true},
+                                           Case{"Flows", {"--set", "engine=flow"}, false}),
+                         [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace

@@ -6,11 +6,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <systemc>
 #include <vector>
 
 #include "core/energy.h"
+#include "core/errors.h"
+#include "core/event_queue.h"
 #include "core/fabric_extension.h"
 #include "core/time.h"
 #include "modules/accelerator/accelerator.h"
@@ -384,6 +387,80 @@ TEST(Accelerator, SendThroughASwitchIsCutThrough) {
   expect_near_rel(dynamic(sw.energy(), Category::Switch), bits * 4.7e-12);
   expect_near_rel(tally.energy_j, 2 * bits * 2 * kSerdesPj * 1e-12 + bits * 4.7e-12);
   EXPECT_DOUBLE_EQ(tally.wire_bytes, 2.0 * double(n));
+}
+
+// A switch that reduces in the network has a reduction engine: an endpoint after the ranks behind an
+// internal link as fast as the switch's ports together, with no latency. With 3, 7 and 15 ranks adding it
+// moves the topology's node list (the sanitizer preset runs these). A rank's message reaches it after the
+// rank's link and the switch, cut-through, and its answer comes back the same way.
+class InNetworkEngine : public ::testing::TestWithParam<int> {};
+
+TEST_P(InNetworkEngine, RanksReachTheSwitchReductionEngine) {
+  const int n = GetParam();
+  platforms::PlatformSpec s = spec("switch", n);
+  s.tiers[0].sw.in_network_reduction = true;
+  platforms::Platform p("platform", s);
+  ASSERT_EQ(p.endpoints(), n + 1);
+  const int engine = n;
+  const std::uint64_t bytes = 4096;
+  SendRecv up, down;
+  p.endpoint(0).set_program([&](Accelerator& acc) {
+    Completion done;
+    acc.send(engine, bytes, 2, 7, done);
+    done.wait();
+    up.sent = core::now_ticks();
+  });
+  p.endpoint(engine).set_program([&](Accelerator& acc) {
+    Completion got;
+    acc.recv(0, bytes, 7, got);
+    got.wait();
+    up.received = core::now_ticks();
+    Completion sent;
+    acc.send(n - 1, bytes, 2, 8, sent);
+    sent.wait();
+    down.sent = core::now_ticks();
+  });
+  p.endpoint(n - 1).set_program([&](Accelerator& acc) {
+    Completion got;
+    acc.recv(engine, bytes, 8, got);
+    got.wait();
+    down.received = core::now_ticks();
+  });
+  sc_core::sc_start();
+  // Up: the packet's head crosses the rank's link and the switch; its tail follows at the rank link's rate
+  // (the engine's link, n times faster, is never the bottleneck).
+  const Tick one_way = wire_time(bytes) + link_latency() + ticks(s.tiers[0].sw.latency_s);
+  EXPECT_EQ(up.received, one_way);
+  EXPECT_EQ(up.sent, one_way);
+  EXPECT_EQ(down.received, 2 * one_way);
+  EXPECT_EQ(down.sent, 2 * one_way);
+  EXPECT_EQ(p.switches()[0]->packets(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Ranks, InNetworkEngine, ::testing::Values(3, 7, 15));
+
+// A packet whose tail would reach its destination past the kernel's count (2^64 ps, about 213 days): two hops
+// of 1e7 s each. The run stops with a core::SimulationError kept by the dispatcher, instead of the time
+// wrapping around to small values (and the run going on, or hanging, with nonsense).
+TEST(Accelerator, TimePastTheKernelsCountStopsTheRun) {
+  platforms::PlatformSpec s = spec("ring", 4);
+  s.tiers[0].link.latency_s = 1e7;
+  s.tiers[0].link.stack.clear();
+  platforms::Platform p("platform", s);
+  SendRecv t;
+  send_recv(p, 0, 2, 4096, t);
+  sc_core::sc_start();
+  EXPECT_EQ(t.received, 0u);  // never arrived
+  EXPECT_LT(sc_core::sc_time_stamp().to_seconds(), 18446744.073709551616);
+  EXPECT_GE(sc_core::sc_time_stamp().to_seconds(), 1e7);  // the first hop was crossed
+  const std::exception_ptr failure = core::Dispatcher::current().failure();
+  ASSERT_TRUE(failure);
+  try {
+    std::rethrow_exception(failure);
+  } catch (const core::SimulationError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("simulated time would reach 2e+07 s, beyond 2^64 ps", 0), 0u)
+        << e.what();
+  }
 }
 
 // --- routes (no simulation) ---

@@ -701,6 +701,30 @@ TEST(PlatformLoader, TopologyShapeErrors) {
             "ring.yaml:9:14: accelerator: expected an accelerator, got a sequence");
 }
 
+// Torus dims whose product overflows 64 bits: 27449 x 17729 x 3797 x 2281 x 7729 x 47 is 83 x 2^64 + 12683,
+// which a wrapping product takes for 12,683 ranks. The product is checked at every factor instead.
+TEST(PlatformLoader, TorusDimsProductOverflowIsRefused) {
+  const std::string dims = "[27449, 17729, 3797, 2281, 7729, 47]";
+  EXPECT_EQ(platform_error(with_line(with_line(kRing, 4, " kind: torus"), 5, " dims: " + dims)),
+            "ring.yaml:5:8: topology.dims: a torus has 2 to 65536 ranks, these dims give more than 65536");
+  EXPECT_EQ(platform_error(with_line(with_line(kRing, 4, " kind: torus"), 5, " dims: [256, 256, 2]")),
+            "ring.yaml:5:8: topology.dims: a torus has 2 to 65536 ranks, these dims give more than 65536");
+  const std::string tiers =
+      "name: t\n"
+      "tiers:\n"
+      "  - { name: inner, kind: switch, ranks: 1, link: { bandwidth: 1 GB/s, latency: 1 us }, switch: { "
+      "radix: 8 } }\n"
+      "  - { name: outer, kind: torus, domains: 12683, dims: " +
+      dims + ", link: { bandwidth: 1 GB/s, latency: 1 us } }\n";
+  EXPECT_EQ(platform_error(tiers),
+            "ring.yaml:4:5: tiers.1.dims: the dims give more than 65536 ranks; the tier holds 12683");
+  // The largest torus there is still loads.
+  EXPECT_EQ(platforms::parse_platform(with_line(with_line(kRing, 4, " kind: torus"), 5, " dims: [256, 256]"),
+                                      "ring.yaml")
+                .ranks(),
+            65536);
+}
+
 TEST(PlatformLoader, UnreadableFiles) {
   try {
     platforms::load_platform("/nonexistent/pjbit/ring.yaml");

@@ -330,3 +330,43 @@ TEST(SwitchPorts, FastLinksBondPortsAndMustFitTheRadix) {
 }
 
 }  // namespace
+
+namespace {
+
+// A switch that reduces in the network gets a reduction engine: an endpoint after the ranks, joined to the
+// switch by an internal link as fast as all its ports together (or its reduction_bandwidth). Adding that
+// endpoint grows the node list; with 3, 7, 15 ... ranks the list is full (ranks plus the switch fill a
+// power of two) and moves, which must not disturb what is read of the switch (the sanitizer preset runs
+// these).
+class InNetworkSwitch : public ::testing::TestWithParam<int> {};
+
+TEST_P(InNetworkSwitch, ReductionEngineHangsOffItsSwitch) {
+  const int n = GetParam();
+  for (const std::string reduction : {"", ", reduction_bandwidth: 3 TB/s"}) {
+    const Topology t = topo("{ kind: switch, ranks: " + std::to_string(n) + ", link: " + kLink +
+                            ", switch: { latency: 300 ns, radix: 64, in_network: true" + reduction + " } }");
+    ASSERT_EQ(t.endpoints(), n + 1);
+    ASSERT_EQ(t.count(NodeKind::Reducer), 1);
+    const int reducer_node = t.endpoint_node[static_cast<std::size_t>(n)];
+    const auto& engine = t.nodes[static_cast<std::size_t>(reducer_node)];
+    EXPECT_EQ(engine.kind, NodeKind::Reducer);
+    EXPECT_EQ(engine.rank, n);
+    const auto& sw = t.nodes[static_cast<std::size_t>(engine.host)];
+    EXPECT_EQ(sw.kind, NodeKind::Switch);
+    EXPECT_EQ(engine.name, sw.name + ".reducer");
+    EXPECT_EQ(sw.reducer, n);
+    // The switch's ports: one per rank, then its reduction engine's.
+    ASSERT_EQ(sw.ports.size(), static_cast<std::size_t>(n + 1));
+    ASSERT_EQ(engine.ports.size(), 1u);
+    const auto& link = t.links[static_cast<std::size_t>(engine.ports[0])];
+    EXPECT_EQ(link.tier, 0);
+    EXPECT_TRUE(link.internal);
+    EXPECT_EQ(t.other_end(engine.ports[0], reducer_node), engine.host);
+    EXPECT_DOUBLE_EQ(link.spec.bandwidth_Bps, reduction.empty() ? n * 100e9 : 3e12);
+    EXPECT_DOUBLE_EQ(link.spec.latency_s, 0.0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Ranks, InNetworkSwitch, ::testing::Values(3, 7, 8, 15, 31));
+
+}  // namespace
