@@ -3,8 +3,9 @@
 // arbiter's turns and packets, a node's deliveries), where a std::deque allocates and frees a block every
 // few entries. The first `InPlace` entries (a power of two, or 0) live inside the ring itself, so a short
 // queue costs no cache line of its own beside its owner's.
-// Kept over boost::circular_buffer, which holds nothing in place: with it the packet engine's 64-rank ring ran
-// 2.1% more instructions and 2.8% more first-level data misses (Cachegrind, docs/performance.md, 2026-12-06).
+// Kept over boost::circular_buffer, which holds nothing in place: with it the packet engine's 64-rank ring
+// ran 2.1% more instructions and 2.8% more first-level data misses (Cachegrind, docs/performance.md,
+// 2026-12-06).
 #pragma once
 
 #include <array>
