@@ -14,29 +14,14 @@
 
 namespace {
 
+using pjbit::testing::count_lines;
 using pjbit::testing::ProcessResult;
 using pjbit::testing::run_program;
 using pjbit::testing::TempDir;
 
-const char* kRing = R"(name: ring4
-topology:
-  kind: ring
-  ranks: 4
-  link:
-    bandwidth: 100 GB/s
-    latency: 500 ns
-    energy: 5 pJ/bit
-)";
+const char* const kRing = pjbit::testing::kRing4;
 
-const char* kWorkload = R"(name: ar
-steps:
-  - collective: all_reduce
-    size: 4 MiB
-)";
-
-int count_lines(const std::string& s) {
-  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
-}
+const char* const kWorkload = pjbit::testing::kAllReduce4MiB;
 
 // Runs `pjbit run` on a bad platform and/or workload and checks the contract for bad input.
 struct BadInput {

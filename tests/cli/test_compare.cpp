@@ -12,6 +12,7 @@
 
 namespace {
 
+using pjbit::testing::count_lines;
 using pjbit::testing::ProcessResult;
 using pjbit::testing::read_file;
 using pjbit::testing::run_program;
@@ -32,10 +33,6 @@ steps:
   - collective: all_reduce
     size: 1 MiB
 )";
-
-int count_lines(const std::string& s) {
-  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
-}
 
 // Two reports of the same run, and one of a run over links of half the bandwidth (slower, same energy).
 class CompareReports : public ::testing::Test {

@@ -12,31 +12,16 @@
 
 namespace {
 
+using pjbit::testing::count_lines;
 using pjbit::testing::file_exists;
 using pjbit::testing::ProcessResult;
 using pjbit::testing::read_file;
 using pjbit::testing::run_program;
 using pjbit::testing::TempDir;
 
-const char* kRing = R"(name: ring4
-topology:
-  kind: ring
-  ranks: 4
-  link:
-    bandwidth: 100 GB/s
-    latency: 500 ns
-    energy: 5 pJ/bit
-)";
+const char* const kRing = pjbit::testing::kRing4;
 
-const char* kWorkload = R"(name: ar
-steps:
-  - collective: all_reduce
-    size: 4 MiB
-)";
-
-int count_lines(const std::string& s) {
-  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
-}
+const char* const kWorkload = pjbit::testing::kAllReduce4MiB;
 
 struct CsvName {
   std::string name;

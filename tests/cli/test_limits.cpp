@@ -17,6 +17,7 @@
 
 namespace {
 
+using pjbit::testing::count_lines;
 using pjbit::testing::ProcessResult;
 using pjbit::testing::run_program;
 using pjbit::testing::TempDir;
@@ -31,10 +32,6 @@ topology:
 memory_pools:
   - { name: pool0, attach: topology, bandwidth: 400 GB/s, latency: 600 ns, capacity: 4 TiB }
 )";
-
-int count_lines(const std::string& s) {
-  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
-}
 
 // Runs `pjbit run` and expects exit 2 with one error line matching `expect`, no report and no output. An
 // empty platform is the shipped ring8.

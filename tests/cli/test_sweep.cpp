@@ -15,6 +15,7 @@
 
 namespace {
 
+using pjbit::testing::count_lines;
 namespace fs = std::filesystem;
 using pjbit::testing::file_exists;
 using pjbit::testing::ProcessResult;
@@ -22,15 +23,7 @@ using pjbit::testing::read_file;
 using pjbit::testing::run_program;
 using pjbit::testing::TempDir;
 
-const char* kRing = R"(name: ring4
-topology:
-  kind: ring
-  ranks: 4
-  link:
-    bandwidth: 100 GB/s
-    latency: 500 ns
-    energy: 5 pJ/bit
-)";
+const char* const kRing = pjbit::testing::kRing4;
 
 const char* kWorkload = R"(name: ar
 steps:
@@ -46,10 +39,6 @@ vary:
   topology.link.bandwidth: ["100 GB/s", "200 GB/s", "400 GB/s"]
   steps.0.size: [1 MiB, "2 MiB"]
 )";
-
-int count_lines(const std::string& s) {
-  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
-}
 
 // The progress lines of finished points on stderr.
 std::vector<std::string> progress_lines(const std::string& err) {

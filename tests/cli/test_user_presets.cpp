@@ -15,6 +15,7 @@
 
 namespace {
 
+using pjbit::testing::count_lines;
 using pjbit::testing::ProcessResult;
 using pjbit::testing::run_program;
 using pjbit::testing::TempDir;
@@ -56,15 +57,7 @@ topology:
       - { category: laser, power: 6 W, count: 2 }
 )";
 
-const char* kWorkload = R"(name: ar
-steps:
-  - collective: all_reduce
-    size: 4 MiB
-)";
-
-int count_lines(const std::string& s) {
-  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
-}
+const char* const kWorkload = pjbit::testing::kAllReduce4MiB;
 
 // The report without its wall-clock time, which differs from run to run, and the platform file's name.
 nlohmann::json report(const std::string& path) {

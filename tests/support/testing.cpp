@@ -8,6 +8,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cerrno>
 #include <chrono>
@@ -261,6 +262,10 @@ std::vector<pid_t> processes_mentioning(const std::string& text) {
 
 bool file_exists(const std::string& path) {
   return std::filesystem::exists(path);
+}
+
+int count_lines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
 }
 
 std::string read_file(const std::string& path) {

@@ -79,6 +79,24 @@ std::vector<pid_t> processes_mentioning(const std::string& text);
 
 bool file_exists(const std::string& path);
 std::string read_file(const std::string& path);
+// How many lines `s` holds (its newlines).
+int count_lines(const std::string& s);
+
+// The small platform and workload most program tests run: four ranks in a ring, a 4 MiB all-reduce.
+inline constexpr const char* kRing4 = R"(name: ring4
+topology:
+  kind: ring
+  ranks: 4
+  link:
+    bandwidth: 100 GB/s
+    latency: 500 ns
+    energy: 5 pJ/bit
+)";
+inline constexpr const char* kAllReduce4MiB = R"(name: ar
+steps:
+  - collective: all_reduce
+    size: 4 MiB
+)";
 
 // Whether `path` itself (a link is not followed) is the character device (major, minor).
 bool is_device(const std::string& path, unsigned major_number, unsigned minor_number);
