@@ -65,8 +65,10 @@ const std::vector<std::string_view> kOcsKeys = {"ports", "reconfiguration", "ins
                                                 "regime"};
 const std::vector<std::string_view> kNicKeys = {"latency", "energy", "static_power", "bandwidth_density"};
 const std::vector<std::string_view> kPoolKeys = {"bandwidth", "latency", "energy", "capacity"};
-const std::vector<std::string_view> kAcceleratorKeys = {"compute", "hbm", "router_latency", "idle_power",
-                                                        "compute_power"};
+const std::vector<std::string_view> kAcceleratorKeys = {"compute",    "hbm",           "router_latency",
+                                                        "idle_power", "compute_power", "comm_library"};
+const std::vector<std::string_view> kCommLibraryKeys = {
+    "ring", "tree", "nvls", "ll_max_rate", "ll128_max_rate", "net_efficiency", "nvls_efficiency"};
 
 std::string quantity_example(Dim dim) {
   return std::string(core::dim_name(dim)) + " such as " + std::string(core::dim_example(dim));
@@ -172,7 +174,54 @@ void read_pool_keys(const MapReader& m, MemoryPoolSpec& pool) {
   if (pool.capacity_bytes == 0) m.fail_missing("capacity", quantity_example(Dim::DataSize));
 }
 
-void read_accelerator_keys(const YamlDoc& doc, const MapReader& m, AcceleratorSpec& acc) {
+namespace {
+
+// One family's row: { ll: {...}, ll128: {...}, simple: {...} }, each protocol it runs with its latencies.
+void read_family(const YamlDoc& doc, const MapReader& m, std::string_view key,
+                 std::array<accelerator::ProtocolLatency, accelerator::kProtocols>& row) {
+  const MapReader f(doc, m.node(key), m.path(key), {"ll", "ll128", "simple"},
+                    "a mapping from protocol (ll, ll128, simple) to its latencies");
+  for (int i = 0; i < accelerator::kProtocols; ++i) {
+    const auto p = static_cast<accelerator::Protocol>(i);
+    const char* name = accelerator::protocol_name(p);
+    if (!f.has(name)) continue;
+    const MapReader l(doc, f.node(name), f.path(name), {"launch", "scale_up_hop", "network_hop"},
+                      "a protocol's latencies { launch, scale_up_hop, network_hop }");
+    accelerator::ProtocolLatency& out = row[static_cast<std::size_t>(i)];
+    out.available = true;
+    if (auto v = l.quantity("launch", Dim::Time)) out.launch_s = *v;
+    if (auto v = l.quantity("scale_up_hop", Dim::Time)) out.hop_s[0] = *v;
+    if (auto v = l.quantity("network_hop", Dim::Time)) out.hop_s[1] = *v;
+  }
+}
+
+double efficiency(const MapReader& m, std::string_view key) {
+  const double v = *m.number(key, 0.0, 1.0);
+  if (v <= 0.0) m.fail(key, "expected a share of the payload rate above 0 and at most 1, got 0");
+  return v;
+}
+
+}  // namespace
+
+void read_comm_library_keys(const YamlDoc& doc, const MapReader& m, accelerator::CommLibrary& lib) {
+  const char* families[] = {"ring", "tree", "nvls"};
+  for (int f = 0; f < accelerator::kFamilies; ++f)
+    if (m.has(families[f])) read_family(doc, m, families[f], lib.latency[static_cast<std::size_t>(f)]);
+  if (m.has("ll_max_rate")) lib.max_rate_Bps[0] = positive_quantity(m, "ll_max_rate", Dim::DataRate);
+  if (m.has("ll128_max_rate")) lib.max_rate_Bps[1] = positive_quantity(m, "ll128_max_rate", Dim::DataRate);
+  if (m.has("net_efficiency")) lib.net_efficiency = efficiency(m, "net_efficiency");
+  if (m.has("nvls_efficiency")) lib.nvls_efficiency = efficiency(m, "nvls_efficiency");
+  if (!lib.runs(accelerator::Family::Ring)) {
+    if (m.has("ring"))
+      m.fail("ring", "expected at least one protocol (ll, ll128, simple) with its latencies");
+    m.fail_missing("ring",
+                   "the ring latencies of the collective library, such as ring: { simple: { launch: "
+                   "8.4 us, scale_up_hop: 3.4 us, network_hop: 14 us } }");
+  }
+}
+
+void read_accelerator_keys(const YamlDoc& doc, const MapReader& m, AcceleratorSpec& acc,
+                           const CommLibraryResolver& resolve) {
   if (m.has("compute")) acc.compute_flops = positive_quantity(m, "compute", Dim::ComputeRate);
   if (m.has("hbm")) {
     const MapReader h(doc, m.node("hbm"), m.path("hbm"), {"bandwidth", "latency", "energy", "capacity"},
@@ -185,6 +234,27 @@ void read_accelerator_keys(const YamlDoc& doc, const MapReader& m, AcceleratorSp
   if (auto v = m.quantity("router_latency", Dim::Time)) acc.router_latency_s = *v;
   if (auto v = m.quantity("idle_power", Dim::Power)) acc.idle_power_w = *v;
   if (auto v = m.quantity("compute_power", Dim::Power)) acc.compute_power_w = *v;
+  if (m.has("comm_library")) {
+    // A preset's name ("none": no library), or in a platform file { preset: NAME, KEY: VALUE, ... }.
+    const YAML::Node node = m.node("comm_library");
+    acc.comm_library_loc = m.loc("comm_library");
+    if (node.IsMap()) {
+      if (!resolve)
+        m.fail("comm_library",
+               "an accelerator preset names its collective library's preset, such as nccl-h100");
+      std::vector<std::string_view> keys = {"preset"};
+      keys.insert(keys.end(), kCommLibraryKeys.begin(), kCommLibraryKeys.end());
+      const MapReader c(doc, node, m.path("comm_library"), keys, "a collective library");
+      acc.comm = c.has("preset") ? resolve(c, "preset") : accelerator::CommLibrary{};
+      acc.comm_library_preset = c.has("preset") ? *c.string("preset") : std::string("(platform file)");
+      acc.comm.name = acc.comm_library_preset;
+      read_comm_library_keys(doc, c, acc.comm);
+    } else {
+      acc.comm_library_preset = *m.string("comm_library", "a collective library preset name, or none");
+      acc.comm = resolve && acc.comm_library_preset != "none" ? resolve(m, "comm_library")
+                                                              : accelerator::CommLibrary{};
+    }
+  }
   // Computing never draws less than idling (0 stands for "the idle power").
   if (acc.compute_power_w > 0.0 && acc.compute_power_w < acc.idle_power_w) {
     const std::string key = m.has("compute_power") ? "compute_power" : "idle_power";

@@ -4,6 +4,7 @@
 // platform's reader adds `preset:` (the starting values) and, for a pool, `name:` and `attach:`.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,11 @@ extern const std::vector<std::string_view> kOcsKeys;
 extern const std::vector<std::string_view> kNicKeys;
 extern const std::vector<std::string_view> kPoolKeys;  // without a pool's name and attach
 extern const std::vector<std::string_view> kAcceleratorKeys;
+extern const std::vector<std::string_view> kCommLibraryKeys;  // a collective library's (comm_library.h)
+
+// Looks up the collective library preset named at `key` of `m`; throws core::InputError when there is none.
+using CommLibraryResolver =
+    std::function<accelerator::CommLibrary(const core::MapReader& m, std::string_view key)>;
 
 // "a data rate such as \"100 GB/s\"".
 std::string quantity_example(core::Dim dim);
@@ -36,6 +42,12 @@ void read_switch_keys(const core::MapReader& m, SwitchSpec& sw);
 void read_ocs_keys(const core::MapReader& m, OcsSpec& ocs);
 void read_nic_keys(const core::MapReader& m, NicSpec& nic);
 void read_pool_keys(const core::MapReader& m, MemoryPoolSpec& pool);
-void read_accelerator_keys(const core::YamlDoc& doc, const core::MapReader& m, AcceleratorSpec& acc);
+// `resolve` looks `comm_library:` presets up (a platform file); without it (an accelerator preset, read
+// before the other presets exist) the name is kept for the platform's loader to resolve, and the mapping
+// form is refused.
+void read_accelerator_keys(const core::YamlDoc& doc, const core::MapReader& m, AcceleratorSpec& acc,
+                           const CommLibraryResolver& resolve = {});
+void read_comm_library_keys(const core::YamlDoc& doc, const core::MapReader& m,
+                            accelerator::CommLibrary& lib);
 
 }  // namespace pjbit::platforms

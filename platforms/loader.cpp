@@ -96,7 +96,25 @@ AcceleratorSpec read_accelerator(const YamlDoc& doc, const YAML::Node& node, con
     acc.preset = *m.string("preset");
   }
   acc.loc = m.loc();
-  read_accelerator_keys(doc, m, acc);
+  const CommLibraryResolver resolve = [](const MapReader& r, std::string_view key) {
+    const std::string name = *r.string(key, "a collective library preset name");
+    const tech::Preset* preset = tech::find_preset("comm_library", name);
+    if (preset == nullptr)
+      r.fail(key, "unknown comm_library preset " + core::quote_text(name) +
+                      "; expected none or one of: " + preset_names("comm_library"));
+    return preset->comm;
+  };
+  read_accelerator_keys(doc, m, acc, resolve);
+  // An accelerator preset names its library; the platform file may name another, or none.
+  if (!m.has("comm_library") && !acc.comm_library_preset.empty() && acc.comm_library_preset != "none") {
+    const tech::Preset* preset = tech::find_preset("comm_library", acc.comm_library_preset);
+    if (preset == nullptr)
+      throw core::InputError(acc.comm_library_loc, m.path("preset"),
+                             "the accelerator preset names an unknown comm_library preset " +
+                                 core::quote_text(acc.comm_library_preset) +
+                                 "; expected one of: " + preset_names("comm_library"));
+    acc.comm = preset->comm;
+  }
   return acc;
 }
 

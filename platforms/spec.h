@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "modules/accelerator/comm_library.h"
 
 namespace pjbit::platforms {
 
@@ -127,6 +128,11 @@ struct AcceleratorSpec {
   double idle_power_w = 0.0;       // drawn for the whole run, computing or not (static, category compute)
   double compute_power_w = 0.0;    // drawn while computing; 0: the idle power (no dynamic compute energy)
   HbmSpec hbm;
+  // The collective library (modules/accelerator/comm_library.h): `comm_library_preset` names the preset the
+  // platform file or the accelerator's preset gave ("none": no library), resolved by the loader into `comm`.
+  std::string comm_library_preset;
+  core::SourceLoc comm_library_loc;
+  accelerator::CommLibrary comm;
   core::SourceLoc loc;
 };
 

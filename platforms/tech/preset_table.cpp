@@ -23,8 +23,13 @@ struct Kind {
   const char* kind;
   const char* title;
 };
-constexpr Kind kKinds[] = {{"link", "Links"}, {"switch", "Switches"}, {"ocs", "Optical circuit switches"},
-                           {"nic", "NICs"},   {"memory", "Memory"},   {"accelerator", "Accelerators"}};
+constexpr Kind kKinds[] = {{"link", "Links"},
+                           {"switch", "Switches"},
+                           {"ocs", "Optical circuit switches"},
+                           {"nic", "NICs"},
+                           {"memory", "Memory"},
+                           {"comm_library", "Collective libraries"},
+                           {"accelerator", "Accelerators"}};
 
 // ---- numbers for people
 // -------------------------------------------------------------------------------------
@@ -110,6 +115,13 @@ std::vector<std::string> headings(std::string_view kind) {
   if (kind == "ocs") return {"ports", "reconfiguration", "insertion loss", "power"};
   if (kind == "nic") return {"per bit", "static", "latency", "host shoreline density"};
   if (kind == "memory") return {"bandwidth", "latency", "energy", "capacity"};
+  if (kind == "comm_library")
+    return {"ring launch ll/ll128/simple",
+            "ring hop ll/ll128/simple",
+            "network hop simple",
+            "NVLS hop",
+            "net efficiency",
+            "NVLS efficiency"};
   return {"compute", "HBM bandwidth", "HBM capacity", "HBM energy", "idle power", "compute power"};
 }
 
@@ -147,6 +159,25 @@ std::vector<std::string> cells(const Preset& p) {
     const MemoryPoolSpec& m = p.memory;
     return {rate_text(m.bandwidth_Bps), time_text(m.latency_s), pj_text(m.energy_pj_per_bit),
             bytes_text(m.capacity_bytes)};
+  }
+  if (p.kind == "comm_library") {
+    const accelerator::CommLibrary& c = p.comm;
+    const auto three = [&](accelerator::Family f, auto field) {
+      std::string out;
+      for (int i = 0; i < accelerator::kProtocols; ++i) {
+        const auto& l = c.of(f, static_cast<accelerator::Protocol>(i));
+        out += (i ? " / " : "") + (l.available ? time_text(field(l)) : std::string("-"));
+      }
+      return out;
+    };
+    const auto& nvls = c.of(accelerator::Family::Nvls, accelerator::Protocol::Simple);
+    return {
+        three(accelerator::Family::Ring, [](const accelerator::ProtocolLatency& l) { return l.launch_s; }),
+        three(accelerator::Family::Ring, [](const accelerator::ProtocolLatency& l) { return l.hop_s[0]; }),
+        time_text(c.of(accelerator::Family::Ring, accelerator::Protocol::Simple).hop_s[1]),
+        nvls.available ? time_text(nvls.hop_s[0]) : "-",
+        num(c.net_efficiency),
+        c.runs(accelerator::Family::Nvls) ? num(c.nvls_efficiency) : "-"};
   }
   const AcceleratorSpec& a = p.accelerator;
   return {num(a.compute_flops / 1e12) + " TFLOP/s",
@@ -227,8 +258,28 @@ ordered_json to_json(const Preset& p) {
     j["latency_s"] = p.memory.latency_s;
     j["energy_pj_per_bit"] = p.memory.energy_pj_per_bit;
     j["capacity_bytes"] = p.memory.capacity_bytes;
+  } else if (p.kind == "comm_library") {
+    const accelerator::CommLibrary& c = p.comm;
+    for (int f = 0; f < accelerator::kFamilies; ++f) {
+      const auto family = static_cast<accelerator::Family>(f);
+      if (!c.runs(family)) continue;
+      ordered_json row;
+      for (int i = 0; i < accelerator::kProtocols; ++i) {
+        const auto proto = static_cast<accelerator::Protocol>(i);
+        const auto& l = c.of(family, proto);
+        if (!l.available) continue;
+        row[accelerator::protocol_name(proto)] = {
+            {"launch_s", l.launch_s}, {"scale_up_hop_s", l.hop_s[0]}, {"network_hop_s", l.hop_s[1]}};
+      }
+      j[accelerator::family_name(family)] = row;
+    }
+    j["ll_max_rate_Bps"] = c.max_rate_Bps[0];
+    j["ll128_max_rate_Bps"] = c.max_rate_Bps[1];
+    j["net_efficiency"] = c.net_efficiency;
+    j["nvls_efficiency"] = c.nvls_efficiency;
   } else if (p.kind == "accelerator") {
     const AcceleratorSpec& a = p.accelerator;
+    if (!a.comm_library_preset.empty()) j["comm_library"] = a.comm_library_preset;
     j["compute_flops"] = a.compute_flops;
     j["router_latency_s"] = a.router_latency_s;
     j["idle_power_w"] = a.idle_power_w;

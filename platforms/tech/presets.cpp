@@ -106,6 +106,10 @@ void read_parameters(const YamlDoc& doc, const MapReader& top, Preset& p) {
     p.memory.loc = m.loc();
     read_pool_keys(m, p.memory);
     p.memory.preset = p.name;
+  } else if (p.kind == "comm_library") {
+    const MapReader m(doc, node, path, kCommLibraryKeys, what);
+    read_comm_library_keys(doc, m, p.comm);
+    p.comm.name = p.name;
   } else {
     const MapReader m(doc, node, path, kAcceleratorKeys, what);
     p.accelerator.loc = m.loc();
@@ -164,8 +168,8 @@ bool& presets_read() {
 }  // namespace
 
 const std::vector<std::string_view>& preset_kinds() {
-  static const std::vector<std::string_view> kinds = {"link", "switch", "ocs",
-                                                      "nic",  "memory", "accelerator"};
+  static const std::vector<std::string_view> kinds = {"link",   "switch",       "ocs",        "nic",
+                                                      "memory", "comm_library", "accelerator"};
   return kinds;
 }
 

@@ -15,22 +15,24 @@ namespace pjbit::platforms::tech {
 
 struct Preset {
   std::string name;
-  std::string kind;             // link | switch | ocs | nic | memory | accelerator
-  std::string summary;          // one line: what it is
-  std::string source;           // where its figures come from (never empty)
-  std::string confidence;       // high | medium | low | derived | estimate, as in reference/tech-figures.md
-  std::string derivation;       // how its derived and estimated figures were computed; may be empty
-  std::string file;             // the file it was read from
-  core::SourceLoc loc;          // where its name is in that file
-  LinkSpec link;                // kind == link
-  SwitchSpec sw;                // kind == switch
-  AcceleratorSpec accelerator;  // kind == accelerator
-  OcsSpec ocs;                  // kind == ocs
-  NicSpec nic;                  // kind == nic
-  MemoryPoolSpec memory;        // kind == memory (a pool or a CXL expander)
+  std::string kind;               // link | switch | ocs | nic | memory | comm_library | accelerator
+  std::string summary;            // one line: what it is
+  std::string source;             // where its figures come from (never empty)
+  std::string confidence;         // high | medium | low | derived | estimate, as in reference/tech-figures.md
+  std::string derivation;         // how its derived and estimated figures were computed; may be empty
+  std::string file;               // the file it was read from
+  core::SourceLoc loc;            // where its name is in that file
+  LinkSpec link;                  // kind == link
+  SwitchSpec sw;                  // kind == switch
+  AcceleratorSpec accelerator;    // kind == accelerator
+  OcsSpec ocs;                    // kind == ocs
+  NicSpec nic;                    // kind == nic
+  MemoryPoolSpec memory;          // kind == memory (a pool or a CXL expander)
+  accelerator::CommLibrary comm;  // kind == comm_library
 };
 
-// The kinds of preset in the order they are listed: link, switch, ocs, nic, memory, accelerator.
+// The kinds of preset in the order they are listed: link, switch, ocs, nic, memory, comm_library,
+// accelerator.
 const std::vector<std::string_view>& preset_kinds();
 
 // A folder of preset files, and what named it for messages: "" for the shipped folder, "--presets" or

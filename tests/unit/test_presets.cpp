@@ -26,7 +26,8 @@ namespace pjbit::platforms::tech {
 namespace {
 
 const std::set<std::string> kConfidences = {"high", "medium", "low", "derived", "estimate"};
-const std::set<std::string> kKinds = {"link", "switch", "accelerator", "ocs", "nic", "memory"};
+const std::set<std::string> kKinds = {"link", "switch", "accelerator", "ocs",
+                                      "nic",  "memory", "comm_library"};
 // CONTRACT section 4: the categories a link's stack may use.
 const std::set<std::string> kLinkCategories = {"serdes", "retimer", "dsp", "laser", "switch", "ocs", "nic"};
 const std::set<std::string> kRegimes = {"package", "board", "rack", "row"};
@@ -151,8 +152,9 @@ TEST(Presets, LinksAreWellFormed) {
 }
 
 TEST(Presets, OpticalLinksHaveOpticsWithABudget) {
-  const std::set<std::string> optical = {"osfp-800g-dsp", "osfp-1p6t-dsp",   "lpo-800g",          "npo-1p6t",
-                                         "cpo-1p6t",      "cpo-bailly-800g", "optical-io-teraphy"};
+  const std::set<std::string> optical = {"osfp-800g-dsp", "osfp-1p6t-dsp",      "lpo-800g",    "npo-1p6t",
+                                         "cpo-1p6t",      "cpo-bailly-800g",    "ib-hdr-200g", "ib-ndr-400g",
+                                         "ib-xdr-800g",   "optical-io-teraphy", "roce-400g",   "roce-800g"};
   const std::set<std::string> external_laser = {"cpo-1p6t", "cpo-bailly-800g", "optical-io-teraphy"};
   for (const auto& p : shipped()) {
     if (p.kind != "link") continue;
@@ -439,7 +441,7 @@ source: made up
   const auto at = [&](const std::string& name) {
     return std::find(names.begin(), names.end(), name) - names.begin();
   };
-  EXPECT_EQ(at("link a-sub-m"), at("link nvlink-c2c") + 1);  // the last shipped link
+  EXPECT_EQ(at("link a-sub-m"), at("link roce-800g") + 1);  // the last shipped link
   EXPECT_EQ(at("link a-z"), at("link a-sub-m") + 1);
   EXPECT_EQ(at("link b-a"), at("link a-z") + 1);
   EXPECT_EQ(at("switch nvswitch-gen3"), at("link b-a") + 1);
@@ -557,7 +559,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "parameters", 1, 1,
                   "missing; expected the preset's parameters: the keys a platform file gives a nic"},
         BadPreset{"UnknownKind", with_line(kUserLink, "kind:", "kind: cable"), "kind", 2, 7,
-                  "expected one of link, switch, ocs, nic, memory, accelerator, got \"cable\""},
+                  "expected one of link, switch, ocs, nic, memory, comm_library, accelerator, got \"cable\""},
         BadPreset{"UnknownConfidence", with_line(kUserLink, "confidence:", "confidence: sure"), "confidence",
                   4, 13, "expected one of high, medium, low, derived, estimate"},
         BadPreset{"NameWithASpace", with_line(kUserLink, "name:", "name: my link"), "name", 1, 7,

@@ -1,0 +1,86 @@
+// The collective communication library that drives an accelerator's collectives (NCCL, RCCL class): what a
+// collective costs on top of the fabric. A call pays a launch latency, every step of its schedule a
+// synchronisation latency that depends on the hop it takes (scale-up or network), its bytes travel in the
+// line format of one of three protocols (LL, LL128, Simple), and the library drives a NIC, or NVLink
+// multicast and in-switch reduction, at a sourced share of their payload rate. The protocol is chosen per
+// collective the way NCCL's tuner chooses it: the least estimated time. Pure functions, no SystemC; the
+// engine applies them (engine/program.cpp). Equations and sources in comm_library.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pjbit::accelerator {
+
+// NCCL's protocols: LL (8 bytes of data and an 8-byte flag per 16-byte line), LL128 (120 bytes of data and
+// an 8-byte flag per 128-byte line) and Simple (data only, with a synchronisation per chunk).
+enum class Protocol : std::uint8_t { LL = 0, LL128 = 1, Simple = 2 };
+inline constexpr int kProtocols = 3;
+// "ll", "ll128", "simple": the names of the platform file and the report.
+const char* protocol_name(Protocol p);
+
+// The rows of the library's latency tables: ring-shaped schedules (ring, bidir_ring, torus rings,
+// hierarchical, direct), trees, and NVLS (multicast and reduction in the switch).
+enum class Family : std::uint8_t { Ring = 0, Tree = 1, Nvls = 2 };
+inline constexpr int kFamilies = 3;
+const char* family_name(Family f);  // "ring", "tree", "nvls"
+
+// The hop a step of a schedule takes: inside the scale-up domain (NVLink class), or across the network (a
+// NIC).
+enum class Hop : std::uint8_t { ScaleUp = 0, Network = 1 };
+
+// What one protocol of one family costs in latency.
+struct ProtocolLatency {
+  bool available = false;         // the family runs this protocol
+  double launch_s = 0.0;          // once per collective call (NCCL's base latency)
+  std::array<double, 2> hop_s{};  // per step, by Hop (NCCL's hardware latency of NVLink and NET)
+};
+
+struct CommLibrary {
+  std::string name;  // empty: no library; collectives cost what the fabric makes them cost
+  std::array<std::array<ProtocolLatency, kProtocols>, kFamilies> latency{};
+  // Payload bytes per byte of each protocol's line format (the wire carries 1/efficiency bytes per byte).
+  std::array<double, kProtocols> efficiency{0.5, 120.0 / 128.0, 1.0};
+  // The most payload one rank moves per second in each protocol (its threads write and poll flags line by
+  // line); 0: no cap.
+  std::array<double, kProtocols> max_rate_Bps{};
+  // The share of a NIC's payload rate the library's network proxy sustains, in (0, 1].
+  double net_efficiency = 1.0;
+  // The share of a scale-up link's payload rate that NVLS multicast and in-switch reduction sustain, (0, 1].
+  double nvls_efficiency = 1.0;
+
+  bool enabled() const { return !name.empty(); }
+  const ProtocolLatency& of(Family f, Protocol p) const {
+    return latency[static_cast<std::size_t>(f)][static_cast<std::size_t>(p)];
+  }
+  // Whether `f` has any protocol (a library without an NVLS row cannot run NVLS).
+  bool runs(Family f) const;
+
+  // Bytes on the wire for `payload` bytes in protocol `p`: whole lines (LL 16 bytes per 8, LL128 128 per
+  // 120); Simple carries the payload as it is.
+  static std::uint64_t wire_bytes(std::uint64_t payload, Protocol p);
+  // The payload rate one rank sends at in `p` when the fabric carries `rate_Bps` of wire bytes: the
+  // protocol's efficiency of it, or its cap when lower.
+  double payload_rate_Bps(Protocol p, double rate_Bps) const;
+
+  // What the tuner knows of one collective: its family, its steps (phases), how many of them cross the
+  // network, the bytes one rank sends in all, and the payload rate one rank sends at (the fabric's, the
+  // library's shares applied).
+  struct Shape {
+    Family family = Family::Ring;
+    int steps = 0;
+    int network_steps = 0;
+    double bytes_sent = 0.0;
+    double rate_Bps = 0.0;
+  };
+  // The estimated time of `shape` in protocol `p`: launch + every step's hop latency + the bytes at the
+  // protocol's payload rate. NVLS pays its hop latency once per call, not per step (NCCL's model of it).
+  double estimate_s(const Shape& shape, Protocol p) const;
+  // The available protocol of the least estimated time (ties: the later of LL, LL128, Simple). Requires
+  // runs(shape.family).
+  Protocol choose(const Shape& shape) const;
+};
+
+}  // namespace pjbit::accelerator
