@@ -161,10 +161,14 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
                      ->plan(c.op, inst->group, c.size_bytes, m_facts.collective);
       }
       inst->plan = cached;
+      auto comm = m_comm.find(&step);
+      if (comm == m_comm.end())
+        comm = m_comm.emplace(&step, comm_costs(m_facts, inst->algorithm, inst->group, *cached)).first;
+      inst->comm = comm->second;
       for (std::size_t i = 0; i < inst->group.size(); ++i)
         inst->parts[static_cast<std::size_t>(inst->group[i])] =
             Part{cached.get(), static_cast<int>(i), nullptr};
-      if (inst->algorithm == "in_network") add_reducer_phases(*inst);
+      if (reduces_in_switch(inst->algorithm)) add_reducer_phases(*inst);
       break;
     }
     case Step::Kind::Compute: {
@@ -464,6 +468,16 @@ PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelera
 
 void PhaseMachine::run() {
   while (m_k < m_count) {
+    // The collective library's launch and per-step latency come before the phase's transfers.
+    if (!m_delayed && m_is_rank && m_inst.comm.on) {
+      const core::Tick delay = m_inst.comm.before_phase(m_k, phase_crosses_network());
+      if (delay > 0) {
+        m_delaying = m_delayed = true;
+        m_runner.m_timers->push(core::later(core::now_ticks(), delay), this);
+        return;  // resume() posts the phase
+      }
+    }
+    m_delayed = false;
     // Hold the completion open while posting, so that receives whose data is already here cannot end the
     // phase before every operation of it is posted.
     m_posting = true;
@@ -497,9 +511,22 @@ bool PhaseMachine::waits_for_hbm() {
 void PhaseMachine::resume() {
   // Called from whichever process completed the phase: keep a failure whole for run() to rethrow.
   m_runner.guard([&] {
-    ++m_k;
+    if (m_delaying) {
+      m_delaying = false;  // the latency before phase m_k is over: post it
+    } else {
+      ++m_k;
+    }
     run();
   });
+}
+
+bool PhaseMachine::phase_crosses_network() {
+  Phase scratch;
+  const Phase& ph = m_part.phase(m_k, scratch);
+  const int me = m_acc.rank();
+  for (const auto& s : ph.sends)
+    if (s.peer != kInNetwork && crosses_network(m_runner.m_facts, me, s.peer)) return true;
+  return false;
 }
 
 void PhaseMachine::post_next() {
@@ -518,8 +545,41 @@ void PhaseMachine::post_next() {
 void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums) {
   const std::uint64_t tag = (m_inst.id << 24) | static_cast<std::uint64_t>(m_k);
   std::uint64_t hbm = ph.reduce_bytes;
+  // With a collective library, bytes travel in its protocol's line format (both ends agree on the size) and
+  // what a rank sends is held to the library's rates: the protocol's cap, the share of a NIC's payload rate
+  // its proxy sustains, the share of a scale-up link NVLS sustains (engine/comm.h).
+  const CommCosts& comm = m_inst.comm;
+  const auto wire = [&](std::uint64_t bytes) {
+    return comm.on ? accelerator::CommLibrary::wire_bytes(bytes, comm.protocol) : bytes;
+  };
+  double floor_s = 0.0;
+  if (comm.on && m_is_rank) {
+    double all = 0.0, net = 0.0, net_rate = 0.0, up = 0.0, up_rate = 0.0;
+    const int me = m_acc.rank();
+    for (const auto& s : ph.sends) {
+      const auto bytes = static_cast<double>(s.bytes);
+      all += bytes;
+      if (s.peer == kInNetwork) {
+        up += bytes;
+        up_rate = m_runner.m_spec.tiers.front().link.bandwidth_Bps *
+                  (1.0 - m_runner.m_spec.tiers.front().link.overhead) * comm.nvls_efficiency;
+      } else if (crosses_network(m_runner.m_facts, me, s.peer)) {
+        net += bytes;
+        net_rate = tier_payload_rate(m_runner.m_facts, me, s.peer) * comm.net_efficiency;
+      }
+    }
+    if (comm.max_payload_Bps > 0.0) floor_s = std::max(floor_s, all / comm.max_payload_Bps);
+    if (net > 0.0 && comm.net_efficiency < 1.0) floor_s = std::max(floor_s, net / net_rate);
+    if (up > 0.0 && comm.nvls_efficiency < 1.0) {
+      // NVLS holds the scale-up link's rate in both directions: what comes back down as well.
+      double down = 0.0;
+      for (const auto& r : ph.recvs)
+        if (r.peer == kInNetwork) down += static_cast<double>(r.bytes);
+      floor_s = std::max(floor_s, std::max(up, down) / up_rate);
+    }
+  }
   for (const auto& s : ph.sends) {
-    m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, s.bytes, m_cls, tag, m_done, &m_inst.tally);
+    m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), m_cls, tag, m_done, &m_inst.tally);
     hbm += s.bytes;
   }
   // Receives from one peer in one phase add up: post them as one, so that data that already arrived for all
@@ -535,7 +595,7 @@ void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_
       distinct = peer_of(ph.recvs[i]) != peer_of(ph.recvs[j]);
   if (distinct) {
     for (const auto& r : ph.recvs) {
-      m_acc.recv(peer_of(r), r.bytes, tag, m_done);
+      m_acc.recv(peer_of(r), wire(r.bytes), tag, m_done);
       hbm += r.bytes;
     }
   } else {
@@ -544,9 +604,9 @@ void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_
       const int peer = peer_of(r);
       auto it = std::find_if(sums.begin(), sums.end(), [peer](const auto& e) { return e.first == peer; });
       if (it == sums.end()) {
-        sums.emplace_back(peer, r.bytes);
+        sums.emplace_back(peer, wire(r.bytes));
       } else {
-        it->second += r.bytes;
+        it->second += wire(r.bytes);
       }
       hbm += r.bytes;
     }
@@ -558,6 +618,8 @@ void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_
   m_hbm_done = m_is_rank && hbm > 0 && m_inst.step->kind == Step::Kind::Collective
                    ? m_acc.hbm().reserve(hbm, !ph.recvs.empty())
                    : 0;
+  if (floor_s > 0.0)
+    m_hbm_done = std::max(m_hbm_done, core::later(core::now_ticks(), core::to_ticks(floor_s)));
 }
 
 }  // namespace pjbit::engine::detail

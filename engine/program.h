@@ -15,6 +15,7 @@
 
 #include "core/event_queue.h"
 #include "core/time.h"
+#include "engine/comm.h"
 #include "engine/scheduler/scheduler.h"
 #include "engine/simulation.h"
 #include "platforms/platform.h"
@@ -79,6 +80,10 @@ bool detaches_sub_steps(const Facts& f, const Step& step);
 // The SystemC threads an instance of `step` spawns at once, beyond the endpoints' own programs.
 long long threads_of(const Facts& f, const Step& step);
 
+// Whether an algorithm reduces in the switch's reduction engine (in_network, nvls).
+inline bool reduces_in_switch(const std::string& algorithm) {
+  return algorithm == "in_network" || algorithm == "nvls";
+}
 // The reduction engine that serves `group` with in_network, or an explanation of why there is none.
 int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why);
 // The algorithm a collective step runs: its own, or the platform's default for its op and group.
@@ -111,6 +116,7 @@ struct Instance {
   std::shared_ptr<const workloads::SchedulePlan> plan;  // shared by iterations
   std::vector<std::vector<Phase>> own;                  // phases made for this step (pools, reducers)
   std::string algorithm;
+  CommCosts comm;               // collective: what the collective library adds (engine/comm.h)
   double duration_s = 0.0;      // compute
   std::uint64_t hbm_bytes = 0;  // compute: HBM traffic per rank
   int pool = -1;                // memory: the pool's endpoint id
@@ -146,13 +152,15 @@ class PhaseMachine final : public accelerator::CompletionListener {
     while (!m_finished)
       sc_core::wait(m_finished_event);
   }
-  // The HBM this phase waited for is done.
+  // The HBM this phase waited for is done, or the latency before posting the phase is over.
   void resume();
   void completed() override;
 
  private:
   // The phase's transfers are done; when its HBM traffic is not, schedules resume() for then (true).
   bool waits_for_hbm();
+  // Whether a send of phase m_k crosses the network (for the library's per-step latency).
+  bool phase_crosses_network();
   // Generates phase m_k and posts it.
   void post_next();
   // Posts `ph`, summing receives from one peer in `sums` when it has to.
@@ -168,6 +176,10 @@ class PhaseMachine final : public accelerator::CompletionListener {
   int m_count;
   bool m_posting = false;
   bool m_finished = false;
+  // The collective library's latency before phase m_k: being waited for, or over (the phase posts).
+  bool m_delaying = false;
+  bool m_delayed = false;
+  // When the phase's HBM traffic, and the library's rate caps on what it sends, let it end.
   core::Tick m_hbm_done = 0;
   accelerator::Completion m_done{this};
   sc_core::sc_event m_finished_event;
@@ -291,6 +303,7 @@ class Runner {
     int pending = 0;  // endpoints that may take part and have not left it yet
   };
   std::map<std::size_t, Live> m_live;
+  std::map<const Step*, CommCosts> m_comm;  // per collective step: the library's costs, made once
   std::size_t m_top_count = 0;
   std::vector<std::vector<char>> m_may_take_part;  // per step of the workload: per endpoint
   std::vector<int> m_takers;                       // per step: the endpoints that may take part

@@ -51,6 +51,7 @@ struct StepResult {
   int iteration = 0;
   std::string op;  // collectives
   std::string algorithm;
+  std::string protocol;  // collectives run by a collective library: ll | ll128 | simple; else empty
   std::string cls;
   std::uint64_t size_bytes = 0;  // collectives: nccl-tests size; memory and checkpoint: per rank
   std::string pool;              // memory and checkpoint
@@ -92,6 +93,7 @@ struct StepAggregate {
   std::string kind;
   std::string op;  // collectives
   std::string algorithm;
+  std::string protocol;
   Spread time_s;              // how long each instance took, from its first rank in to its last rank out
   Spread energy_j;            // dynamic energy of each instance
   double useful_bytes = 0.0;  // over all instances
@@ -143,6 +145,10 @@ std::string chosen_engine(const platforms::PlatformSpec& platform);
 
 // The algorithm a collective step gets when it names none (documented in docs/collectives.md).
 std::string default_algorithm(const platforms::PlatformSpec& platform, workloads::Op op);
+// The algorithm `auto` (a step that names none) runs: the topology's default for its op, except that with a
+// collective library an all_reduce on one reducing switch runs what the library's tuner picks for its size
+// (nvls or ring).
+std::string default_algorithm(const platforms::PlatformSpec& platform, const workloads::CollectiveStep& c);
 
 // Checks what only the engine knows of a platform: that scheduler.policy names a registered policy. Throws
 // core::InputError naming the platform file, line and key.

@@ -36,6 +36,38 @@ std::string default_algorithm(const platforms::PlatformSpec& platform, Op op) {
   return "ring";
 }
 
+namespace {
+
+// With a collective library, an all_reduce on one switch that reduces runs NVLS or the ring, whichever the
+// library's tuner estimates faster for its size (CommLibrary::estimate_s, each with its best protocol): the
+// ring moves 2(n-1)/n of the buffer in 2(n-1) steps at the link's payload rate, NVLS (n+1)/n of it in one
+// step at the share of that rate NVLS sustains (workloads/impl/in_network.cpp).
+std::string tuned_all_reduce(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
+  const accelerator::CommLibrary& lib = p.accelerator.comm;
+  const double n = c.ranks.empty() ? p.ranks() : static_cast<double>(c.ranks.size());
+  const platforms::LinkSpec& link = p.tiers[0].link;
+  const double rate = link.bandwidth_Bps * (1.0 - link.overhead);
+  const auto size = static_cast<double>(c.size_bytes);
+  accelerator::CommLibrary::Shape ring{accelerator::Family::Ring, static_cast<int>(2 * (n - 1)), 0,
+                                       2.0 * (n - 1) / n * size, rate};
+  accelerator::CommLibrary::Shape nvls{accelerator::Family::Nvls, 1, 0, (n + 1) / n * size,
+                                       rate * lib.nvls_efficiency};
+  const double t_ring = lib.estimate_s(ring, lib.choose(ring));
+  const double t_nvls = lib.estimate_s(nvls, lib.choose(nvls));
+  return t_nvls < t_ring ? "nvls" : "ring";
+}
+
+}  // namespace
+
+std::string default_algorithm(const platforms::PlatformSpec& platform, const workloads::CollectiveStep& c) {
+  const accelerator::CommLibrary& lib = platform.accelerator.comm;
+  if (lib.enabled() && c.op == Op::AllReduce && platform.tiers.size() == 1 && reduces_in_network(platform)) {
+    if (lib.runs(accelerator::Family::Nvls)) return tuned_all_reduce(platform, c);
+    return "ring";  // the library cannot drive the switch's reduction (no NVLS): NCCL's ring
+  }
+  return default_algorithm(platform, c.op);
+}
+
 namespace detail {
 
 std::vector<int> all_ranks(int n) {
@@ -79,7 +111,8 @@ long long endpoints_of(const Facts& f, const Step& step) {
   };
   switch (step.kind) {
     case Step::Kind::Collective:
-      return ranks(step.collective.ranks) + (algorithm_of(f.spec, step.collective) == "in_network" ? 1 : 0);
+      return ranks(step.collective.ranks) +
+             (reduces_in_switch(algorithm_of(f.spec, step.collective)) ? 1 : 0);
     case Step::Kind::Compute:
       return ranks(step.compute.ranks);
     case Step::Kind::Memory:
@@ -124,19 +157,20 @@ long long threads_of(const Facts& f, const Step& step) {
   return 0;
 }
 
-// The reduction engine that serves `group` with in_network, or an explanation of why there is none.
+// The reduction engine that serves `group` with in_network or nvls, or an explanation of why there is none.
 int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why) {
   if (f.spec.tiers[0].kind != "switch") {
     *why =
-        "in_network needs ranks that share a switch (topology kind switch, or an inner tier of kind switch)";
+        "in-switch reduction (in_network, nvls) needs ranks that share a switch (topology kind switch, or an "
+        "inner tier of kind switch)";
     return -1;
   }
   const int domain = f.spec.domain_size(0);
   const int first = group.front() / domain;
   for (int r : group) {
     if (r / domain != first) {
-      *why = "in_network reduces inside one switch; ranks " + std::to_string(group.front()) + " and " +
-             std::to_string(r) + " hang off different switches";
+      *why = "in-switch reduction (in_network, nvls) reduces inside one switch; ranks " +
+             std::to_string(group.front()) + " and " + std::to_string(r) + " hang off different switches";
       return -1;
     }
   }
@@ -151,7 +185,7 @@ int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why)
 
 std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
   if (!c.algorithm.empty()) return c.algorithm;
-  std::string name = default_algorithm(p, c.op);
+  std::string name = default_algorithm(p, c);
   // torus_ring spans the whole torus; a subset of it gets the bidirectional ring.
   if (name == "torus_ring" && !c.ranks.empty() && c.ranks != all_ranks(p.ranks())) name = "bidir_ring";
   return name;
@@ -176,7 +210,7 @@ void validate_step(Facts& f, const Step& step) {
       std::string why;
       if (!algo->accepts_group_size(static_cast<int>(group.size()), &why))
         throw core::InputError(step.loc, step.key + ".ranks", why);
-      if (name == "in_network" && reducer_for(f, group, &why) < 0)
+      if (reduces_in_switch(name) && reducer_for(f, group, &why) < 0)
         throw core::InputError(step.loc, step.key + ".algorithm", why);
       why = algo->refusal(group, f.collective);
       if (!why.empty()) throw core::InputError(step.loc, step.key + ".algorithm", why);

@@ -89,6 +89,7 @@ json step_json(const engine::StepResult& s, double idle_power_w) {
   if (s.kind == "collective") {
     j["op"] = s.op;
     j["algorithm"] = s.algorithm;
+    if (!s.protocol.empty()) j["protocol"] = s.protocol;
     j["class"] = s.cls;
     j["size_bytes"] = s.size_bytes;
   } else if (s.kind == "memory" || s.kind == "checkpoint") {
@@ -151,6 +152,7 @@ json steps_aggregate_json(const engine::SimulationResult& sim, int iterations) {
     if (a.kind == "collective") {
       j["op"] = a.op;
       j["algorithm"] = a.algorithm;
+      if (!a.protocol.empty()) j["protocol"] = a.protocol;
     }
     j["count"] = a.time_s.count;
     j["time_s"] = spread_json(a.time_s);

@@ -15,6 +15,7 @@ namespace impl {
 const ICollective& tree();
 const ICollective& hierarchical();
 const ICollective& in_network();
+const ICollective& nvls();
 }  // namespace impl
 
 namespace {
@@ -24,6 +25,7 @@ const std::vector<const ICollective*>& registry() {
   static const std::vector<const ICollective*> algorithms = {
       &impl::ring(),   &impl::bidir_ring(),   &impl::tree(),       &impl::halving_doubling(),
       &impl::direct(), &impl::hierarchical(), &impl::in_network(), &impl::torus_ring(),
+      &impl::nvls(),
   };
   return algorithms;
 }

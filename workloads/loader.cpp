@@ -141,14 +141,14 @@ class StepReader {
       m.fail("size", "expected a data size above zero, got " + core::describe(m.node("size")));
 
     const ICollective* algorithm = nullptr;
-    if (auto name = m.string("algorithm", "an algorithm name")) {
+    if (auto name = m.string("algorithm", "an algorithm name"); name && *name != "auto") {
       algorithm = find_collective(*name);
       if (algorithm == nullptr) {
         std::string names;
         for (const std::string& n : collective_names())
           names += (names.empty() ? "" : ", ") + n;
-        m.fail("algorithm",
-               "unknown algorithm " + core::describe(m.node("algorithm")) + "; expected one of: " + names);
+        m.fail("algorithm", "unknown algorithm " + core::describe(m.node("algorithm")) +
+                                "; expected auto or one of: " + names);
       }
       if (!algorithm->supports(c.op)) {
         m.fail("algorithm", "algorithm \"" + *name + "\" does not implement " + op);

@@ -53,8 +53,9 @@ std::string describe(const std::string& algo, Op op, int n, std::uint64_t size) 
 template <class Fn>
 void for_each_case(Fn fn) {
   for (const std::string& name : collective_names()) {
-    // in_network talks to the switch's reduction engine (a peer outside the group) and has its own tests.
-    if (name == "in_network") continue;
+    // in_network and nvls talk to the switch's reduction engine (a peer outside the group) and have their own
+    // tests.
+    if (name == "in_network" || name == "nvls") continue;
     const ICollective* algo = find_collective(name);
     for (Op op : kOps) {
       if (!algo->supports(op)) continue;

@@ -901,8 +901,9 @@ TEST(WorkloadLoader, UnknownAlgorithm) {
   std::string names;
   for (const std::string& n : workloads::collective_names())
     names += (names.empty() ? "" : ", ") + n;
-  EXPECT_EQ(workload_error(with_line(kWorkload, 4, "    size: 1 MiB\n    algorithm: magic")),
-            "step.yaml:5:16: steps.0.algorithm: unknown algorithm \"magic\"; expected one of: " + names);
+  EXPECT_EQ(
+      workload_error(with_line(kWorkload, 4, "    size: 1 MiB\n    algorithm: magic")),
+      "step.yaml:5:16: steps.0.algorithm: unknown algorithm \"magic\"; expected auto or one of: " + names);
 }
 
 TEST(WorkloadLoader, AlgorithmThatCannotDoTheOp) {

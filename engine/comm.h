@@ -1,0 +1,52 @@
+// The collective library's share of a collective's cost (modules/accelerator/comm_library.h): when the
+// platform's accelerator runs one, each collective instance gets its protocol, chosen as NCCL's tuner would
+// choose it, and the latencies and rate caps the phase machines apply (engine/program.cpp). Equations in
+// docs/collectives.md, "The collective library".
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "modules/accelerator/comm_library.h"
+#include "workloads/i_collective.h"
+
+namespace pjbit::engine::detail {
+
+struct Facts;
+
+// What the library adds to one collective instance. Off (the default) when the accelerator has no library:
+// the collective costs what the fabric makes it cost, as the closed forms of docs/validation.md say.
+struct CommCosts {
+  bool on = false;
+  accelerator::Protocol protocol = accelerator::Protocol::Simple;
+  accelerator::Family family = accelerator::Family::Ring;
+  core::Tick launch = 0;            // before a rank's first phase
+  std::array<core::Tick, 2> hop{};  // before each phase, by accelerator::Hop (NVLS: before the first only)
+  double max_payload_Bps = 0.0;     // the protocol's cap on what one rank sends per second (0: none)
+  double net_efficiency = 1.0;      // share of a NIC link's payload rate the library sustains
+  double nvls_efficiency = 1.0;     // share of a scale-up link's payload rate NVLS sustains
+
+  // The latency a rank waits before posting phase k, whose sends take hops of kind `network`.
+  core::Tick before_phase(int k, bool network) const {
+    if (!on) return 0;
+    const core::Tick h = family == accelerator::Family::Nvls && k > 0 ? 0 : hop[network ? 1 : 0];
+    return (k == 0 ? launch : 0) + h;
+  }
+};
+
+// The library's family for an algorithm name: in_network and nvls are NVLS, tree is a tree, the rest rings.
+accelerator::Family family_of(const std::string& algorithm);
+
+// Whether a transfer between endpoints a and b crosses the network (the tier joining them has NICs).
+bool crosses_network(const Facts& f, int a, int b);
+// The payload rate of the links of the tier joining endpoints a and b (bandwidth less protocol overhead).
+double tier_payload_rate(const Facts& f, int a, int b);
+
+// The library's costs of `algorithm` over `group` with `plan`, the protocol chosen by the least estimated
+// time (CommLibrary::choose) for the shape group[0] sees. Off when the platform's accelerator has no library.
+CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::vector<int>& group,
+                     const workloads::SchedulePlan& plan);
+
+}  // namespace pjbit::engine::detail

@@ -1,0 +1,123 @@
+// pjbit against published nccl-tests measurements of real machines (docs/validation.md, "Against published
+// measurements"). Each case runs a shipped platform (platforms/pod8-nvswitch.yaml, platforms/systems/*.yaml)
+// with the collective that was measured and checks pjbit's figure against the published one within the
+// case's tolerance: busbw for large messages (the flow engine: they are bandwidth-bound, where both engines
+// agree), the time of one call for small ones (the packet engine). A figure pjbit cannot reach is not here
+// but in docs/validation.md with its reason.
+#include <gtest/gtest.h>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/overrides.h"
+#include "platforms/loader.h"
+#include "support/sim.h"
+#include "support/testing.h"
+#include "workloads/loader.h"
+#include "workloads/nccl_tests.h"
+
+namespace {
+
+namespace testing = pjbit::testing;
+
+struct Published {
+  const char* name;        // the test's name
+  const char* platform;    // relative to the repository root
+  const char* domains;     // tiers.1.domains ("" to keep the file's)
+  const char* collective;  // op
+  const char* size;
+  const char* algorithm;  // "" for auto
+  double published;       // busbw in GB/s, or time in microseconds when `latency`
+  bool latency;
+  double tolerance;              // relative (busbw); for latency, the factor allowed either way
+  const char* expect_algorithm;  // what auto must pick ("" when the case names one)
+  const char* source;
+};
+
+const std::vector<Published> kCases = {
+    // Single node, 8 GPUs.
+    {"H100RingAllReduce8GiB", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "8 GiB", "ring", 368.09,
+     false, 0.10, "",
+     "together-nccl-tests benchmarks/H100/results/20260305_220043/all_reduce_ring.out, NCCL 2.26.2"},
+    {"H100RingAllReduce128MiB", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "128 MiB", "ring", 334.33,
+     false, 0.15, "", "same file, 128 MiB"},
+    {"H100AutoAllReduceIsNvls8GiB", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "8 GiB", "", 479.27,
+     false, 0.15, "nvls", "together-nccl-tests benchmarks/H100/results/20260305_230809/all_reduce_nvls.out"},
+    {"H100RingAllGather8GiB", "platforms/pod8-nvswitch.yaml", "", "all_gather", "8 GiB", "ring", 357.90,
+     false, 0.15, "", "together-nccl-tests .../20260305_220043/all_gather_ring.out"},
+    {"H100RingReduceScatter8GiB", "platforms/pod8-nvswitch.yaml", "", "reduce_scatter", "8 GiB", "ring",
+     363.18, false, 0.15, "", "together-nccl-tests .../20260305_220043/reduce_scatter_ring.out"},
+    {"H100AllToAll8GiB", "platforms/pod8-nvswitch.yaml", "", "all_to_all", "8 GiB", "", 348.04, false, 0.15,
+     "direct", "xxrjun/nccl-tests-cluster example-cluster00 single-node summary (17 nodes, 348.04-348.22)"},
+    {"A100AutoAllReduce8GiB", "platforms/systems/dgx-a100.yaml", "", "all_reduce", "8 GiB", "", 231.58, false,
+     0.15, "ring", "Azure/AI-benchmarking-guide Azure_Results/ND_A100_v4_results.md, NCCL 2.18.5"},
+    {"B200RingAllReduce16GiB", "platforms/systems/dgx-b200.yaml", "", "all_reduce", "16 GiB", "ring", 679.0,
+     false, 0.15, "", "together-nccl-tests baselines/use3a-ss/2026-05-02_nccl_collective_scaling_report.md"},
+    {"B200AutoAllReduceIsNvls16GiB", "platforms/systems/dgx-b200.yaml", "", "all_reduce", "16 GiB", "", 840.8,
+     false, 0.15, "nvls", "same report, NVLS"},
+    {"B200RingAllGather16GiB", "platforms/systems/dgx-b200.yaml", "", "all_gather", "16 GiB", "ring", 673.6,
+     false, 0.15, "", "same report"},
+    // Several nodes, eight 400G NDR rails per node.
+    {"H100TenNodesAllToAll8GiB", "platforms/systems/h100-ndr.yaml", "10", "all_to_all", "8 GiB", "", 50.54,
+     false, 0.15, "direct",
+     "xxrjun/nccl-tests-cluster example-cluster01 .../20260129-180219/without-debug/logs/nccl_N10_G8.log"},
+    // Small messages: the time of one all_reduce, within a factor of 2.
+    {"H100AllReduce8B", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "8 B", "", 35.58, true, 2.0, "ring",
+     "together-nccl-tests benchmarks/H100/results/20260305_220043/all_reduce_nvls.out (-g 8)"},
+    {"H100AllReduce1KiB", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "1 KiB", "", 35.17, true, 2.0,
+     "ring", "same file"},
+    {"H100AllReduce8KiB", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "8 KiB", "", 35.29, true, 2.0,
+     "ring", "same file"},
+    {"H100AllReduce64KiB", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "64 KiB", "", 36.24, true, 2.0,
+     "ring", "same file"},
+    {"A100AllReduce1KiB", "platforms/systems/dgx-a100.yaml", "", "all_reduce", "1 KiB", "", 16.96, true, 2.0,
+     "ring", "microsoft/mscclpp docs/performance-ndmv4.md (MPI, one GPU per process, CUDA graph)"},
+};
+
+// Names the case in gtest's messages.
+void PrintTo(const Published& p, std::ostream* os) {
+  *os << p.name;
+}
+
+class PublishedFigure : public ::testing::TestWithParam<Published> {};
+
+TEST_P(PublishedFigure, IsWithinItsTolerance) {
+  const Published& c = GetParam();
+  SCOPED_TRACE(c.source);
+  std::vector<pjbit::core::Override> set = {{"engine", c.latency ? "packet" : "flow"}};
+  if (*c.domains) set.push_back({"tiers.1.domains", c.domains});
+  const std::string path = testing::source_dir() + "/" + c.platform;
+  std::string workload =
+      std::string("name: w\nsteps:\n  - collective: ") + c.collective + "\n    size: " + c.size + "\n";
+  if (*c.algorithm) workload += std::string("    algorithm: ") + c.algorithm + "\n";
+  testing::Outcome o;
+  o.platform = pjbit::platforms::load_platform(path, set);
+  o.workload = pjbit::workloads::parse_workload(workload, "workload.yaml");
+  o.sim = pjbit::engine::simulate(o.platform, o.workload);
+  ASSERT_EQ(o.sim.steps.size(), 1u);
+  const auto& s = o.sim.steps.front();
+  if (*c.expect_algorithm) {
+    EXPECT_EQ(s.algorithm, c.expect_algorithm);
+  }
+  EXPECT_FALSE(s.protocol.empty()) << "the platform's accelerator runs a collective library";
+  const double t = s.end_s - s.start_s;
+  if (c.latency) {
+    const double us = t * 1e6;
+    std::printf("%s: pjbit %.2f us, published %.2f us (%.2fx), %s %s\n", c.name, us, c.published,
+                us / c.published, s.algorithm.c_str(), s.protocol.c_str());
+    EXPECT_LE(us, c.published * c.tolerance);
+    EXPECT_GE(us, c.published / c.tolerance);
+  } else {
+    const double busbw =
+        static_cast<double>(s.size_bytes) / t * pjbit::workloads::busbw_factor(s.op, s.ranks) / 1e9;
+    std::printf("%s: pjbit %.2f GB/s, published %.2f GB/s (%+.1f%%), %s %s\n", c.name, busbw, c.published,
+                100.0 * (busbw / c.published - 1.0), s.algorithm.c_str(), s.protocol.c_str());
+    EXPECT_NEAR(busbw, c.published, c.tolerance * c.published);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(NcclTests, PublishedFigure, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<Published>& p) { return p.param.name; });
+
+}  // namespace
