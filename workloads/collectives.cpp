@@ -22,8 +22,9 @@ namespace {
 // Every built-in algorithm, in the stable order collective_names() reports.
 const std::vector<const ICollective*>& registry() {
   static const std::vector<const ICollective*> algorithms = {
-      &impl::ring(),   &impl::bidir_ring(),   &impl::tree(),       &impl::halving_doubling(),
-      &impl::direct(), &impl::hierarchical(), &impl::in_network(), &impl::torus_ring(),
+      &impl::ring(),         &impl::bidir_ring(),   &impl::tree(),       &impl::halving_doubling(),
+      &impl::direct(),       &impl::hierarchical(), &impl::in_network(), &impl::torus_ring(),
+      &impl::torus_unidir(),
   };
   return algorithms;
 }
