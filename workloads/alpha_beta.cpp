@@ -174,6 +174,27 @@ double hierarchical_reduce_scatter_time_s(int domains, int per_domain, std::uint
                                         alpha_out_s, bandwidth_out_Bps);
 }
 
+double torus_unidir_all_reduce_time_s(const std::vector<int>& dims, std::uint64_t size_bytes, double alpha_s,
+                                      double bandwidth_Bps) {
+  return 2.0 * torus_unidir_reduce_scatter_time_s(dims, size_bytes, alpha_s, bandwidth_Bps);
+}
+
+double torus_unidir_all_gather_time_s(const std::vector<int>& dims, std::uint64_t size_bytes, double alpha_s,
+                                      double bandwidth_Bps) {
+  return torus_unidir_reduce_scatter_time_s(dims, size_bytes, alpha_s, bandwidth_Bps);
+}
+
+double torus_unidir_reduce_scatter_time_s(const std::vector<int>& dims, std::uint64_t size_bytes,
+                                          double alpha_s, double bandwidth_Bps) {
+  double total = 0.0;
+  double shard = bytes(size_bytes);  // what a rank is responsible for before dimension m, cut into d_m pieces
+  for (int d : dims) {
+    shard /= nd(d);
+    total += steps_of(nd(d) - 1.0, shard, alpha_s, bandwidth_Bps);
+  }
+  return total;
+}
+
 std::optional<double> closed_form_time_s(std::string_view algorithm, Op op, int n, std::uint64_t size_bytes,
                                          double alpha_s, double bandwidth_Bps) {
   using Form = double (*)(int, std::uint64_t, double, double);
@@ -229,6 +250,18 @@ std::optional<double> closed_form_time_s(std::string_view algorithm, Op op, int 
         break;
       case Op::Broadcast:
         form = direct_broadcast_time_s;
+        break;
+    }
+  } else if (algorithm == "torus_unidir") {
+    switch (op) {
+      case Op::AllReduce:
+        return torus_unidir_all_reduce_time_s({n}, size_bytes, alpha_s, bandwidth_Bps);
+      case Op::AllGather:
+        return torus_unidir_all_gather_time_s({n}, size_bytes, alpha_s, bandwidth_Bps);
+      case Op::ReduceScatter:
+        return torus_unidir_reduce_scatter_time_s({n}, size_bytes, alpha_s, bandwidth_Bps);
+      case Op::AllToAll:
+      case Op::Broadcast:
         break;
     }
   } else if (algorithm == "tree") {

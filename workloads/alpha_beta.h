@@ -99,7 +99,21 @@ double hierarchical_reduce_scatter_time_s(int domains, int per_domain, std::uint
                                           double alpha_in_s, double bandwidth_in_Bps, double alpha_out_s,
                                           double bandwidth_out_Bps);
 
-// The closed form of `algorithm` for `op` over n ranks on the single-switch fabric above; nullopt when there
+// torus_unidir over a torus of dims d_0 x ... x d_{k-1} (impl/torus_ring.cpp): one ring a dimension, in one
+// direction, carrying the whole buffer; along dimension m a rank sends S / (d_0 ... d_m) a phase:
+//   reduce_scatter, all_gather   sum_m (d_m - 1) (alpha + S / (d_0 ... d_m B))
+//   all_reduce                   2 sum_m (d_m - 1) (alpha + S / (d_0 ... d_m B))
+// A rank sends to one neighbour and receives from one a phase, so the form holds on the switch above and on
+// the torus itself (alpha: one link's latency, B: its bandwidth). dims {n} give the ring's forms.
+double torus_unidir_all_reduce_time_s(const std::vector<int>& dims, std::uint64_t size_bytes, double alpha_s,
+                                      double bandwidth_Bps);
+double torus_unidir_all_gather_time_s(const std::vector<int>& dims, std::uint64_t size_bytes, double alpha_s,
+                                      double bandwidth_Bps);
+double torus_unidir_reduce_scatter_time_s(const std::vector<int>& dims, std::uint64_t size_bytes,
+                                          double alpha_s, double bandwidth_Bps);
+
+// The closed form of `algorithm` for `op` over n ranks on the single-switch fabric above (torus_unidir as
+// it runs without a torus, one dimension of n); nullopt when there
 // is none (unsupported op, a group size the algorithm refuses, tree all_reduce with k < 2D, hierarchical,
 // which needs the topology).
 std::optional<double> closed_form_time_s(std::string_view algorithm, Op op, int n, std::uint64_t size_bytes,

@@ -24,6 +24,7 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassA
       m_weighted(priorities && arbitration.rule == core::ClassRule::Weighted),
       m_weights(arbitration.weights),
       m_ticks_per_second(core::ticks_per_second()),
+      m_packet_bytes(static_cast<double>(platform.spec().packet_bytes)),
       m_wakeups("flow_wakeups", [this](const int&) { wake(); }),
       m_waking("flow_waking", [this](const int& slot) { activate(slot); }) {
   const auto& links = platform.links();
@@ -175,8 +176,22 @@ void FlowNetwork::add_link(Path& out, int node, int link, double fraction, doubl
   for (const auto& e : p.stack)
     out.joules_per_byte += fraction * p.joules_per_payload_byte(e);
   if (p.fabric) out.wire_per_byte += fraction * p.wire_per_payload_byte();
+  // A store-and-forward switch sends a packet on once its tail is in: the packet's serialization on the link
+  // that enters the switch, at that link's payload rate (link::Params), adds to the path's delay.
+  const int far = dir == 0 ? l.b : l.a;
+  if (m_platform.topology().nodes[static_cast<std::size_t>(far)].kind == NodeKind::Switch &&
+      m_platform.switch_at(far)->params().store_and_forward)
+    out.store_forward_s_per_byte += fraction / p.payload_rate_Bps();
   out.resources.push_back(2 * link + dir);
   out.weights.push_back(static_cast<float>(fraction));
+}
+
+core::Tick FlowNetwork::delivery_delay(const Path& path, std::uint64_t bytes) const {
+  if (path.store_forward_s_per_byte <= 0.0) return path.latency;
+  // One packet, or the whole message when it is shorter: a message's first packet fills the pipeline of
+  // store-and-forward hops, and the packets behind it keep that lag (docs/engines.md).
+  const double packet = std::min(m_packet_bytes, static_cast<double>(bytes));
+  return core::later(path.latency, core::to_ticks(packet * path.store_forward_s_per_byte));
 }
 
 void FlowNetwork::Path::shrink() {
@@ -197,6 +212,7 @@ void FlowNetwork::Path::clear(std::uint64_t gen) {
   nic_weights.clear();
   joules_per_byte = 0.0;
   wire_per_byte = 0.0;
+  store_forward_s_per_byte = 0.0;
   generation = gen;
 }
 
@@ -359,9 +375,9 @@ void FlowNetwork::complete(int slot, core::Tick now) {
     m_observer->flow(path.resources, path.weights, f.src, f.dst, f.bytes, static_cast<std::uint8_t>(f.cls),
                      f.tag, f.started, now);
   // Finished: no finish queued for this flow counts any more. The slot is kept until the last byte arrives,
-  // one path latency from now.
+  // one path latency (and the store-and-forward lag) from now.
   ++f.version;
-  m_arrivals.push(core::later(now, path.latency), {slot, f.version});
+  m_arrivals.push(core::later(now, delivery_delay(path, f.bytes)), {slot, f.version});
   // Leave every resource's list (the last flow of the list takes this one's place) and mark it: the flows
   // still there may now get more.
   for (std::size_t i = 0; i < path.resources.size(); ++i) {

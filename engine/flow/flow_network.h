@@ -63,9 +63,12 @@ class FlowNetwork : public accelerator::IFlowFabric {
     // links), so that a flow reaches its links without a second miss.
     core::SmallVector<int, 8> resources;  // link direction ids: 2 x link + dir
     core::Tick latency = 0;               // links, switches, NICs, forwarding routers
-    double joules_per_byte = 0.0;         // dynamic energy of one payload byte along the path
-    double wire_per_byte = 0.0;           // fabric wire bytes per payload byte (protocol overhead included)
-    std::uint64_t generation = 0;         // the platform's route generation it was made in
+    // Store-and-forward switches: seconds per byte of one packet, summed over the links that enter them
+    // (1 / payload rate, weighted by the share of the flow that takes the link); 0 on cut-through paths.
+    double store_forward_s_per_byte = 0.0;
+    double joules_per_byte = 0.0;  // dynamic energy of one payload byte along the path
+    double wire_per_byte = 0.0;    // fabric wire bytes per payload byte (protocol overhead included)
+    std::uint64_t generation = 0;  // the platform's route generation it was made in
     core::SmallVector<float, 8>
         weights;                         // share of the flow's bytes on each resource (sprayed); empty: all 1
     core::SmallVector<int, 4> switches;  // indices into m_switches
@@ -109,7 +112,13 @@ class FlowNetwork : public accelerator::IFlowFabric {
   // Adds what crossing topology node `node` (not the source) costs a flow's `fraction` of bytes that leaves
   // it by `port`: switch, NIC and forwarding-router latency and energy.
   void add_node(Path& out, int node, int port, double fraction, double& latency_s);
+  // Adds what crossing link `link` from `node` costs the flow's `fraction` of bytes that takes it: latency,
+  // energy, wire bytes, the resource, and one packet's serialization on it when it enters a store-and-forward
+  // switch.
   void add_link(Path& out, int node, int link, double fraction, double& latency_s);
+  // From the instant a flow's last byte leaves its source to its arrival: the path's latency, plus one
+  // packet (capped at the message) serialized into every store-and-forward switch (docs/engines.md).
+  core::Tick delivery_delay(const Path& path, std::uint64_t bytes) const;
   // The cached path for the pair, or null after making the flow's own path.
   const Path* path_for(int src, int dst, std::uint64_t hash, Flow& f);
   void wake();
@@ -135,6 +144,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   bool m_weighted;  // priorities on, weighted by class
   std::array<int, 5> m_weights;
   double m_ticks_per_second;  // the kernel's, fixed for the run
+  double m_packet_bytes;      // the platform's packet size, which store-and-forward switches wait for
   std::vector<Flow> m_flows;  // slots
   std::vector<int> m_free;
   std::vector<double> m_capacity;               // per link direction, payload bytes per second

@@ -204,7 +204,8 @@ const Forecast::Path& Forecast::path(RouteSet& set, int src, int dst) {
   core::Route route;
   if (!set.router->reachable(src, dst) || !set.router->route(src, dst, pair_hash(src, dst), route)) return p;
   // Walk the route as the flow engine does (engine/flow/flow_network.cpp): links, switches, NICs and
-  // forwarding ranks add their latency; an OCS adds none.
+  // forwarding ranks add their latency; an OCS adds none; a link into a store-and-forward switch adds a
+  // packet's serialization on it.
   int node = m_topo.endpoint_node[static_cast<std::size_t>(src)];
   for (std::size_t h = 0; h < route.ports.size(); ++h) {
     const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
@@ -216,8 +217,12 @@ const Forecast::Path& Forecast::path(RouteSet& set, int src, int dst) {
     const int link = n.ports[route.ports[h]];
     const auto& l = m_topo.links[static_cast<std::size_t>(link)];
     p.latency_s += m_link_latency_s[static_cast<std::size_t>(link)];
-    p.resources.push_back(2 * link + (l.a == node ? 0 : 1));
+    const int dir = l.a == node ? 0 : 1;
+    p.resources.push_back(2 * link + dir);
     node = m_topo.other_end(link, node);
+    const TopoNode& next = m_topo.nodes[static_cast<std::size_t>(node)];
+    if (next.kind == NodeKind::Switch && platforms::switch_params(next.sw).store_and_forward)
+      p.store_forward_s_per_byte += 1.0 / m_capacity[static_cast<std::size_t>(2 * link + dir)];
   }
   p.ok = true;
   return p;
@@ -237,7 +242,9 @@ double Forecast::predict(const StepDemand& d, const Circuits& circuits) {
       double latency = 0.0;
       for (const Demand& x : stage.transfers) {
         const Path& p = path(set, x.src, x.dst);
-        latency = std::max(latency, p.latency_s);
+        latency =
+            std::max(latency, p.latency_s + std::min(static_cast<double>(m_spec.packet_bytes), x.bytes) *
+                                                p.store_forward_s_per_byte);
         for (int r : p.resources) {
           const auto ru = static_cast<std::size_t>(r);
           if (m_load[ru] == 0.0) m_touched.push_back(r);

@@ -81,6 +81,7 @@ class Forecast {
     bool ok = false;
     std::vector<int> resources;  // link directions: 2 x link + direction
     double latency_s = 0.0;
+    double store_forward_s_per_byte = 0.0;  // one packet into each store-and-forward switch, as flows pay it
   };
   struct RouteSet {
     Circuits circuits;

@@ -16,6 +16,7 @@
 
 #include "workloads/alpha_beta.h"
 #include "workloads/i_collective.h"
+#include "workloads/nccl_tests.h"
 #include "workloads/spec.h"
 
 namespace pjbit::workloads {
@@ -824,9 +825,10 @@ std::vector<HierCase> hier_cases() {
   return cases;
 }
 
-// torus_ring's layout: chunk (h, j_0, ..., j_{k-1}) of half h has id h*n + sum j_m w_m, its size from nested
-// split_even, and belongs to the rank at coordinates (j_0, ..., j_{k-1}).
-Layout torus_layout(const std::vector<int>& dims, std::uint64_t size) {
+// The torus algorithms' layout: chunk (h, j_0, ..., j_{k-1}) of part h (2 halves for torus_ring, 1 part for
+// torus_unidir) has id h*n + sum j_m w_m, its size from nested split_even, and belongs to the rank at
+// coordinates (j_0, ..., j_{k-1}).
+Layout torus_layout(const std::vector<int>& dims, std::uint64_t size, int parts) {
   Layout l;
   int n = 1;
   for (int d : dims)
@@ -838,42 +840,57 @@ Layout torus_layout(const std::vector<int>& dims, std::uint64_t size) {
       l.owner.push_back(owner);
       return;
     }
-    const std::vector<std::uint64_t> parts = split_even(bytes, dims[m]);
+    const std::vector<std::uint64_t> pieces = split_even(bytes, dims[m]);
     for (int j = 0; j < dims[m]; ++j)
-      nest(parts[static_cast<std::size_t>(j)], m + 1, owner + j * stride, stride * dims[m]);
+      nest(pieces[static_cast<std::size_t>(j)], m + 1, owner + j * stride, stride * dims[m]);
   };
-  for (std::uint64_t half : split_even(size, 2))
-    nest(half, 0, 0, 1);
-  EXPECT_EQ(static_cast<int>(l.sizes.size()), 2 * n);
+  for (std::uint64_t part : split_even(size, parts))
+    nest(part, 0, 0, 1);
+  EXPECT_EQ(static_cast<int>(l.sizes.size()), parts * n);
   return l;
 }
 
-TEST(TorusRing, MatchingDataFlowBytesPhasesAndNeighboursOnly) {
-  const ICollective* torus = find_collective("torus_ring");
-  ASSERT_NE(torus, nullptr);
+const std::vector<std::vector<int>> kTori = {{2, 3}, {4, 4}, {3, 2, 2}, {2, 2, 2, 2}, {5, 1, 3}};
+
+// The whole torus in rank order.
+std::vector<int> torus_group(const std::vector<int>& dims) {
+  int n = 1;
+  for (int d : dims)
+    n *= d;
+  std::vector<int> group(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i)
+    group[static_cast<std::size_t>(i)] = i;
+  return group;
+}
+
+// A torus algorithm with `parts` rings a dimension on every torus of kTori: matching, data flow, the
+// nccl-tests bytes, 2 sum(d_m - 1) phases for all_reduce (half for the others), transfers between neighbours
+// only (with one part, only to the +1 neighbour), the plan equal to the schedule, and the refusal of a
+// subset. Returns the number of cases run.
+int check_torus_algorithm(const std::string& name, int parts) {
+  const ICollective* torus = find_collective(name);
+  EXPECT_NE(torus, nullptr) << name;
+  if (torus == nullptr) return 0;
   int cases = 0;
-  for (const std::vector<int>& dims :
-       std::vector<std::vector<int>>{{2, 3}, {4, 4}, {3, 2, 2}, {2, 2, 2, 2}, {5, 1, 3}}) {
+  for (const std::vector<int>& dims : kTori) {
     TopologyFacts facts;
     facts.torus_dims = dims;
-    int n = 1, hops = 0;
-    for (int d : dims) {
-      n *= d;
+    const std::vector<int> group = torus_group(dims);
+    const int n = static_cast<int>(group.size());
+    int hops = 0;
+    for (int d : dims)
       hops += d - 1;
-    }
-    std::vector<int> group(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i)
-      group[static_cast<std::size_t>(i)] = i;
-    ASSERT_EQ(torus->refusal(group, facts), "");
-    // Coordinates of a rank; two ranks are neighbours when exactly one coordinate differs, by 1 mod d.
-    const auto neighbours = [&](int a, int b) {
+    EXPECT_EQ(torus->refusal(group, facts), "");
+    // Coordinates of a rank; two ranks are neighbours when exactly one coordinate differs, by 1 mod d (and
+    // b is a's successor when that coordinate of b is a's plus 1 mod d).
+    const auto neighbours = [&](int a, int b, bool successor_only) {
       int differing = 0, stride = 1;
       bool adjacent = true;
       for (int d : dims) {
         const int xa = (a / stride) % d, xb = (b / stride) % d;
         if (xa != xb) {
           ++differing;
-          adjacent = adjacent && ((xa + 1) % d == xb || (xb + 1) % d == xa);
+          adjacent = adjacent && ((xa + 1) % d == xb || (!successor_only && (xb + 1) % d == xa));
         }
         stride *= d;
       }
@@ -881,40 +898,122 @@ TEST(TorusRing, MatchingDataFlowBytesPhasesAndNeighboursOnly) {
     };
     for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter}) {
       for (std::uint64_t size : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1000}, kMiB + 7}) {
-        SCOPED_TRACE(describe("torus_ring", op, n, size) + " dims " + std::to_string(dims.size()));
+        SCOPED_TRACE(describe(name, op, n, size) + " dims " + std::to_string(dims.size()));
         const Schedule s = torus->build_on(op, group, size, facts);
         EXPECT_TRUE(sends_match_recvs(s, group));
-        EXPECT_TRUE(data_flow_correct(torus_layout(dims, size), op, s, group));
-        const std::uint64_t factor = static_cast<std::uint64_t>(op == Op::AllReduce ? 2 * (n - 1) : n - 1);
-        EXPECT_EQ(total_sent(s), factor * size);
-        EXPECT_EQ(s[0].size(), static_cast<std::size_t>((op == Op::AllReduce ? 2 : 1) * hops));
-        for (int i = 0; i < n; ++i)
-          for (const Phase& ph : s[static_cast<std::size_t>(i)])
+        EXPECT_TRUE(data_flow_correct(torus_layout(dims, size, parts), op, s, group));
+        EXPECT_EQ(static_cast<double>(total_sent(s)), useful_bytes(op, size, n));
+        for (int i = 0; i < n; ++i) {
+          EXPECT_EQ(s[static_cast<std::size_t>(i)].size(),
+                    static_cast<std::size_t>((op == Op::AllReduce ? 2 : 1) * hops));
+          for (const Phase& ph : s[static_cast<std::size_t>(i)]) {
+            EXPECT_LE(ph.sends.size(), static_cast<std::size_t>(parts));
             for (const Transfer& t : ph.sends)
-              EXPECT_TRUE(neighbours(i, t.peer)) << i << " -> " << t.peer;
+              EXPECT_TRUE(neighbours(i, t.peer, parts == 1)) << i << " -> " << t.peer;
+          }
+        }
         // The plan the engine runs gives the same phases.
         const auto plan = torus->plan(op, group, size, facts);
         Phase scratch;
         for (int i = 0; i < n; ++i) {
-          ASSERT_EQ(plan->phases(i), static_cast<int>(s[static_cast<std::size_t>(i)].size()));
+          std::vector<int> peers;
+          plan->send_peers(i, peers);
+          EXPECT_EQ(plan->phases(i), static_cast<int>(s[static_cast<std::size_t>(i)].size()));
           for (int k = 0; k < plan->phases(i); ++k) {
             const Phase& got = plan->phase(i, k, scratch);
             const Phase& want = s[static_cast<std::size_t>(i)][static_cast<std::size_t>(k)];
-            ASSERT_EQ(got.sends.size(), want.sends.size());
-            for (std::size_t t = 0; t < want.sends.size(); ++t)
+            EXPECT_EQ(got.sends.size(), want.sends.size());
+            for (std::size_t t = 0; t < std::min(got.sends.size(), want.sends.size()); ++t) {
               EXPECT_EQ(got.sends[t].chunks, want.sends[t].chunks);
+              EXPECT_NE(std::find(peers.begin(), peers.end(), want.sends[t].peer), peers.end());
+            }
           }
         }
         ++cases;
       }
     }
   }
-  EXPECT_EQ(cases, 60);
   // A subset of the torus, or ranks out of order, is refused.
   TopologyFacts facts;
   facts.torus_dims = {2, 2};
   EXPECT_NE(torus->refusal({0, 1, 2}, facts), "");
   EXPECT_NE(torus->refusal({1, 0, 2, 3}, facts), "");
+  return cases;
+}
+
+TEST(TorusRing, MatchingDataFlowBytesPhasesAndNeighboursOnly) {
+  EXPECT_EQ(check_torus_algorithm("torus_ring", 2), 60);
+  TopologyFacts facts;
+  facts.torus_dims = {2, 2};
+  EXPECT_EQ(find_collective("torus_ring")->refusal({0, 1, 2}, facts),
+            "torus_ring runs over the whole torus in rank order (ranks 0 to 3); use bidir_ring for a subset");
+}
+
+TEST(TorusUnidir, MatchingDataFlowBytesPhasesAndSuccessorsOnly) {
+  EXPECT_EQ(check_torus_algorithm("torus_unidir", 1), 60);
+  TopologyFacts facts;
+  facts.torus_dims = {2, 2};
+  EXPECT_EQ(find_collective("torus_unidir")->refusal({0, 1, 2}, facts),
+            "torus_unidir runs over the whole torus in rank order (ranks 0 to 3); use ring for a subset");
+}
+
+// torus_unidir is torus_ring with one ring a dimension: the same dimension order and chunking, the phase of
+// torus_ring's two rings in one, to the same +1 neighbour, carrying both halves.
+TEST(TorusUnidir, OneRingADimensionCarriesWhatTorusRingsTwoDo) {
+  const ICollective* unidir = find_collective("torus_unidir");
+  const ICollective* bidir = find_collective("torus_ring");
+  for (const std::vector<int>& dims : kTori) {
+    TopologyFacts facts;
+    facts.torus_dims = dims;
+    const std::vector<int> group = torus_group(dims);
+    const std::uint64_t size = 2ull * 16 * 9 * 5 * kMiB;  // 2n divides it for every torus above
+    for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter}) {
+      SCOPED_TRACE(describe("torus_unidir", op, static_cast<int>(group.size()), size));
+      const Schedule one = unidir->build_on(op, group, size, facts);
+      const Schedule two = bidir->build_on(op, group, size, facts);
+      ASSERT_EQ(one.size(), two.size());
+      for (std::size_t i = 0; i < one.size(); ++i) {
+        ASSERT_EQ(one[i].size(), two[i].size());
+        for (std::size_t k = 0; k < one[i].size(); ++k) {
+          const Phase& a = one[i][k];
+          const Phase& b = two[i][k];
+          ASSERT_EQ(a.sends.size(), 1u);
+          ASSERT_EQ(a.recvs.size(), 1u);
+          ASSERT_EQ(b.sends.size(), 2u);
+          EXPECT_EQ(a.sends[0].peer, b.sends[0].peer);  // torus_ring's first ring runs +1
+          EXPECT_EQ(a.recvs[0].peer, b.recvs[0].peer);
+          EXPECT_EQ(a.sends[0].bytes, b.sends[0].bytes + b.sends[1].bytes);
+          EXPECT_EQ(a.reduce_bytes, b.reduce_bytes);
+          // Its chunks are those of torus_ring's +1 ring (ids of half 0 are the same).
+          EXPECT_EQ(a.sends[0].chunks, b.sends[0].chunks);
+        }
+      }
+    }
+  }
+}
+
+// Without a torus, torus_unidir is the ring, transfer for transfer.
+TEST(TorusUnidir, WithoutATorusItIsTheRing) {
+  for (int n : kGroupSizes) {
+    for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter}) {
+      SCOPED_TRACE(describe("torus_unidir", op, n, kMiB + 5));
+      const Schedule a = find_collective("torus_unidir")->build(op, make_group(n), kMiB + 5);
+      const Schedule b = find_collective("ring")->build(op, make_group(n), kMiB + 5);
+      ASSERT_EQ(a.size(), b.size());
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        ASSERT_EQ(a[i].size(), b[i].size());
+        for (std::size_t k = 0; k < a[i].size(); ++k) {
+          ASSERT_EQ(a[i][k].sends.size(), b[i][k].sends.size());
+          EXPECT_EQ(a[i][k].reduce_bytes, b[i][k].reduce_bytes);
+          for (std::size_t t = 0; t < a[i][k].sends.size(); ++t) {
+            EXPECT_EQ(a[i][k].sends[t].peer, b[i][k].sends[t].peer);
+            EXPECT_EQ(a[i][k].sends[t].bytes, b[i][k].sends[t].bytes);
+            EXPECT_EQ(a[i][k].sends[t].chunks, b[i][k].sends[t].chunks);
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(Hierarchical, MatchingDataFlowBytesAndPhases) {

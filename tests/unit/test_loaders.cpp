@@ -925,6 +925,31 @@ TEST(WorkloadLoader, AlgorithmThatCannotDoTheOp) {
   GTEST_SKIP() << "every algorithm implements every op";
 }
 
+// torus_unidir is accepted for the ops torus_ring is, and refused for the others with torus_ring's error.
+TEST(WorkloadLoader, TorusUnidirIsAcceptedWhereTorusRingIs) {
+  const char* ops[] = {"all_reduce", "all_gather", "reduce_scatter", "all_to_all", "broadcast"};
+  const workloads::Op values[] = {workloads::Op::AllReduce, workloads::Op::AllGather,
+                                  workloads::Op::ReduceScatter, workloads::Op::AllToAll,
+                                  workloads::Op::Broadcast};
+  for (int i = 0; i < 5; ++i) {
+    SCOPED_TRACE(ops[i]);
+    const auto text = [&](const std::string& algorithm) {
+      return "name: s\nsteps:\n  - collective: " + std::string(ops[i]) +
+             "\n    size: 1 MiB\n    algorithm: " + algorithm + "\n    ranks: [0, 1, 2, 3]\n";
+    };
+    if (workloads::find_collective("torus_ring")->supports(values[i])) {
+      const auto spec = workloads::parse_workload(text("torus_unidir"), "step.yaml");
+      EXPECT_EQ(spec.steps[0].collective.algorithm, "torus_unidir");
+      EXPECT_EQ(spec.steps[0].collective.ranks, (std::vector<int>{0, 1, 2, 3}));
+      EXPECT_NO_THROW(workloads::parse_workload(text("torus_ring"), "step.yaml"));
+    } else {
+      for (const std::string name : {"torus_ring", "torus_unidir"})
+        EXPECT_EQ(workload_error(text(name)), "step.yaml:5:16: steps.0.algorithm: algorithm \"" + name +
+                                                  "\" does not implement " + ops[i]);
+    }
+  }
+}
+
 TEST(WorkloadLoader, UnknownClass) {
   EXPECT_EQ(
       workload_error(with_line(kWorkload, 4, "    size: 1 MiB\n    class: urgent")),

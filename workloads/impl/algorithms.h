@@ -19,6 +19,7 @@ const ICollective& bidir_ring();
 const ICollective& halving_doubling();
 const ICollective& direct();
 const ICollective& torus_ring();
+const ICollective& torus_unidir();
 
 // Fills a Schedule addressed by group index. Chunk ids index `chunk_sizes`; empty chunks are dropped from a
 // transfer and a transfer left with no bytes is not posted at all, so no zero-byte transfer ever appears.

@@ -1,20 +1,26 @@
-// torus_ring: an all-reduce shaped for a torus (CONTRACT section 5 lets the default be the best fit for the
-// topology). TopologyFacts::torus_dims (d_0, ..., d_{k-1}) give rank r the coordinates x_m = (r / s_m) mod
-// d_m with s_0 = 1, s_m = s_{m-1} d_{m-1}, the numbering of the torus generator. Like bidir_ring, the buffer
-// is two halves split_even(size, 2), half 0 running every ring with dir +1 (coordinate x to x+1) and half 1
-// with dir -1, in the same phases. Half h is cut into n chunks in mixed radix: chunk (j_0, ..., j_{k-1}), j_0
-// most significant, has id h*n + sum_m j_m w_m with w_m = d_{m+1} ... d_{k-1}, and its size comes from
-// nesting split_even: split_even(half, d_0)[j_0], then split_even of that by d_1 at j_1, and so on.
+// torus_ring and torus_unidir: an all-reduce shaped for a torus (CONTRACT section 5 lets the default be the
+// best fit for the topology). TopologyFacts::torus_dims (d_0, ..., d_{k-1}) give rank r the coordinates
+// x_m = (r / s_m) mod d_m with s_0 = 1, s_m = s_{m-1} d_{m-1}, the numbering of the torus generator. The two
+// differ only in how many rings run along each dimension, D:
+//   torus_ring (D = 2):   like bidir_ring, the buffer is two halves split_even(size, 2), half 0 running every
+//                         ring with dir +1 (coordinate x to x+1) and half 1 with dir -1, in the same phases;
+//   torus_unidir (D = 1): one ring a dimension, dir +1, carrying the whole buffer (the per-dimension ring of
+//                         ASTRA-sim's analytical backend).
+// Part h (of D) is cut into n chunks in mixed radix: chunk (j_0, ..., j_{k-1}), j_0 most significant, has id
+// h*n + sum_m j_m w_m with w_m = d_{m+1} ... d_{k-1}, and its size comes from nesting split_even:
+// split_even(part, d_0)[j_0], then split_even of that by d_1 at j_1, and so on.
 //   reduce_scatter: for m = 0 .. k-1, a ring reduce-scatter along dimension m (over the ranks that differ
 //                   only in x_m) of the w_{m-1} chunks the rank is responsible for so far (prefix
 //                   j_0..j_{m-1} = x_0..x_{m-1}), cut into d_m pieces of w_m chunks: d_m - 1 phases. Rank r
-//                   ends holding chunk (x_0, ..., x_{k-1}) of each half reduced over the whole torus.
+//                   ends holding chunk (x_0, ..., x_{k-1}) of each part reduced over the whole torus.
 //   all_gather:     the reverse, dimensions k-1 down to 0, each a ring all-gather.
 //   all_reduce:     reduce_scatter then all_gather: 2 sum_m (d_m - 1) phases instead of the flat ring's
 //                   2(n - 1), every phase between torus neighbours.
 // Each op moves the nccl-tests useful bytes exactly. Without dims (or when they do not multiply to the group
-// size) it is one dimension of n: the same schedule as bidir_ring, chunk for chunk.
+// size) it is one dimension of n: the same schedule as bidir_ring (D = 2) or ring (D = 1), chunk for chunk.
 #include <numeric>
+#include <string>
+#include <string_view>
 
 #include "workloads/impl/algorithms.h"
 
@@ -43,7 +49,7 @@ struct Shape {
   int coord(int rank, std::size_t m) const { return (rank / stride[m]) % dims[m]; }
 };
 
-// Sizes of the 2n chunks in id order, by nesting split_even within each half.
+// Sizes of one part's n chunks in id order, appended to `out`, by nesting split_even.
 void nest(std::uint64_t bytes, const Shape& s, std::size_t m, std::vector<std::uint64_t>& out) {
   if (m == s.dims.size()) {
     out.push_back(bytes);
@@ -55,10 +61,12 @@ void nest(std::uint64_t bytes, const Shape& s, std::size_t m, std::vector<std::u
 
 class TorusPlan final : public SchedulePlan {
  public:
-  TorusPlan(Op op, const std::vector<int>& group, std::uint64_t size_bytes, std::vector<int> dims)
-      : m_group(group), m_shape(std::move(dims), static_cast<int>(group.size())) {
-    for (std::uint64_t half : split_even(size_bytes, 2))
-      nest(half, m_shape, 0, m_sizes);
+  // `directions` rings a dimension: 1 (dir +1 only) or 2 (+1 and -1, half the buffer each).
+  TorusPlan(Op op, const std::vector<int>& group, std::uint64_t size_bytes, std::vector<int> dims,
+            int directions)
+      : m_group(group), m_shape(std::move(dims), static_cast<int>(group.size())), m_directions(directions) {
+    for (std::uint64_t part : split_even(size_bytes, directions))
+      nest(part, m_shape, 0, m_sizes);
     m_prefix.assign(m_sizes.size() + 1, 0);
     for (std::size_t c = 0; c < m_sizes.size(); ++c)
       m_prefix[c + 1] = m_prefix[c] + m_sizes[c];
@@ -88,7 +96,7 @@ class TorusPlan final : public SchedulePlan {
     const int lag = scatter ? p + 1 : p;
     std::size_t sends = 0, recvs = 0;
     out.reduce_bytes = 0;
-    for (int h = 0; h < 2; ++h) {
+    for (int h = 0; h < m_directions; ++h) {
       const int dir = h == 0 ? +1 : -1;
       const int to = index + (wrap(x + dir, d) - x) * m_shape.stride[dim];
       const int from_x = wrap(x - dir, d);
@@ -113,8 +121,10 @@ class TorusPlan final : public SchedulePlan {
       const int d = m_shape.dims[m];
       if (d < 2) continue;
       const int x = m_shape.coord(index, m);
-      for (int dir : {+1, -1})
+      for (int h = 0; h < m_directions; ++h) {
+        const int dir = h == 0 ? +1 : -1;
         out.push_back(m_group[static_cast<std::size_t>(index + (wrap(x + dir, d) - x) * m_shape.stride[m])]);
+      }
     }
   }
 
@@ -146,14 +156,20 @@ class TorusPlan final : public SchedulePlan {
 
   std::vector<int> m_group;
   Shape m_shape;
+  int m_directions;
   std::vector<std::uint64_t> m_sizes;
   std::vector<std::uint64_t> m_prefix;
   std::vector<Stage> m_stage_of;
 };
 
+// Both algorithms: `directions` rings a dimension; `subset` is the ring the refusal points a subset of the
+// torus to.
 class TorusRing final : public ICollective {
  public:
-  std::string_view name() const override { return "torus_ring"; }
+  TorusRing(std::string_view name, int directions, std::string_view subset)
+      : m_name(name), m_directions(directions), m_subset(subset) {}
+
+  std::string_view name() const override { return m_name; }
 
   bool supports(Op op) const override {
     return op == Op::AllReduce || op == Op::AllGather || op == Op::ReduceScatter;
@@ -167,8 +183,8 @@ class TorusRing final : public ICollective {
     for (std::size_t i = 0; whole && i < group.size(); ++i)
       whole = group[i] == static_cast<int>(i);
     if (whole) return "";
-    return "torus_ring runs over the whole torus in rank order (ranks 0 to " + std::to_string(product - 1) +
-           "); use bidir_ring for a subset";
+    return std::string(m_name) + " runs over the whole torus in rank order (ranks 0 to " +
+           std::to_string(product - 1) + "); use " + std::string(m_subset) + " for a subset";
   }
 
   Schedule build(Op op, const std::vector<int>& group, std::uint64_t size_bytes) const override {
@@ -178,7 +194,7 @@ class TorusRing final : public ICollective {
   Schedule build_on(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
                     const TopologyFacts& facts) const override {
     require_buildable(*this, op, group);
-    const TorusPlan plan(op, group, size_bytes, facts.torus_dims);
+    const TorusPlan plan(op, group, size_bytes, facts.torus_dims, m_directions);
     Schedule s(group.size());
     Phase scratch;
     for (int i = 0; i < plan.group_size(); ++i)
@@ -190,14 +206,24 @@ class TorusRing final : public ICollective {
   std::shared_ptr<const SchedulePlan> plan(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
                                            const TopologyFacts& facts) const override {
     require_buildable(*this, op, group);
-    return std::make_shared<TorusPlan>(op, group, size_bytes, facts.torus_dims);
+    return std::make_shared<TorusPlan>(op, group, size_bytes, facts.torus_dims, m_directions);
   }
+
+ private:
+  std::string_view m_name;
+  int m_directions;
+  std::string_view m_subset;
 };
 
 }  // namespace
 
 const ICollective& torus_ring() {
-  static const TorusRing algorithm;
+  static const TorusRing algorithm("torus_ring", 2, "bidir_ring");
+  return algorithm;
+}
+
+const ICollective& torus_unidir() {
+  static const TorusRing algorithm("torus_unidir", 1, "ring");
   return algorithm;
 }
 
