@@ -36,7 +36,9 @@ StepResult Runner::result_of(const Instance& inst) const {
   s.key = step.key;
   s.iteration = inst.iteration;
   s.ranks = static_cast<int>(inst.group.size());
-  if (s.ranks < m_spec.ranks()) s.group = inst.group;
+  // Which ranks, when not all of them, or when a collective lists all of them in an order of its own (the
+  // order its rings run in).
+  if (s.ranks < m_spec.ranks() || !std::is_sorted(inst.group.begin(), inst.group.end())) s.group = inst.group;
   const bool ran = inst.start != std::numeric_limits<core::Tick>::max();
   s.start_s = ran ? core::to_seconds(inst.start) : 0.0;
   s.end_s = ran ? core::to_seconds(inst.end) : 0.0;

@@ -59,7 +59,8 @@ struct StepResult {
   double held_s = 0.0;           // checkpoint deferred by the scheduler: the longest any rank held it
   std::uint64_t messages = 0;    // traffic: messages (size_bytes each)
   int ranks = 0;                 // participating ranks
-  std::vector<int> group;        // which ranks, when not all of them
+  std::vector<int> group;        // which ranks, when not all of them or not in rank order (a collective's
+                                 // in its listed order)
   double start_s = 0.0;
   double end_s = 0.0;
   double useful_bytes = 0.0;  // CONTRACT section 5
@@ -143,6 +144,9 @@ std::string chosen_engine(const platforms::PlatformSpec& platform);
 
 // The algorithm a collective step gets when it names none (documented in docs/collectives.md).
 std::string default_algorithm(const platforms::PlatformSpec& platform, workloads::Op op);
+// The algorithm a collective step runs: its own, or the platform's default for its op and group (a subset of
+// a torus gets bidir_ring instead of torus_ring). The step's ranks must exist on the platform.
+std::string algorithm_of(const platforms::PlatformSpec& platform, const workloads::CollectiveStep& c);
 
 // Checks what only the engine knows of a platform: that scheduler.policy names a registered policy. Throws
 // core::InputError naming the platform file, line and key.

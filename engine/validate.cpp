@@ -36,6 +36,16 @@ std::string default_algorithm(const platforms::PlatformSpec& platform, Op op) {
   return "ring";
 }
 
+std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
+  if (!c.algorithm.empty()) return c.algorithm;
+  std::string name = default_algorithm(p, c.op);
+  // torus_ring spans the whole torus (listed in any order: its ranks are distinct and in range, so as many
+  // as the platform has are all of them); a subset of it gets the bidirectional ring.
+  if (name == "torus_ring" && !c.ranks.empty() && static_cast<int>(c.ranks.size()) != p.ranks())
+    name = "bidir_ring";
+  return name;
+}
+
 namespace detail {
 
 std::vector<int> all_ranks(int n) {
@@ -147,14 +157,6 @@ int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why)
     *why = "the switch " + f.topo.nodes[static_cast<std::size_t>(sw)].name +
            " cannot reduce (set in_network: true on it)";
   return reducer;
-}
-
-std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
-  if (!c.algorithm.empty()) return c.algorithm;
-  std::string name = default_algorithm(p, c.op);
-  // torus_ring spans the whole torus; a subset of it gets the bidirectional ring.
-  if (name == "torus_ring" && !c.ranks.empty() && c.ranks != all_ranks(p.ranks())) name = "bidir_ring";
-  return name;
 }
 
 void validate_step(Facts& f, const Step& step) {

@@ -102,7 +102,8 @@ class ICollective {
     (void)facts;
     return {};
   }
-  // group: global rank ids, size >= 2, in the order the algorithm uses (ring order for rings).
+  // group: global rank ids, distinct, size >= 2, in the order the step lists them (the ring order of the
+  // rings; docs/collectives.md says for each algorithm whether the order matters).
   virtual Schedule build(Op op, const std::vector<int>& group, std::uint64_t size_bytes) const = 0;
   // The same, for algorithms that shape their schedule to the fabric (hierarchical); the engine calls this.
   virtual Schedule build_on(Op op, const std::vector<int>& group, std::uint64_t size_bytes,

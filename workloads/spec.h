@@ -29,7 +29,7 @@ struct CollectiveStep {
   Op op = Op::AllReduce;
   std::uint64_t size_bytes = 0;  // nccl-tests convention (CONTRACT section 5)
   std::string algorithm;         // empty: the default for the topology, resolved by the builder
-  std::vector<int> ranks;        // empty: all ranks; otherwise sorted, unique rank ids
+  std::vector<int> ranks;        // empty: all ranks; otherwise distinct rank ids in the order listed
   TransportClass cls = TransportClass::Collective;
 };
 
@@ -38,7 +38,7 @@ struct ComputeStep {
   double work_flop = 0.0;   // when given as work: duration = work / compute rate
   bool has_work = false;
   std::uint64_t bytes = 0;  // HBM traffic: time = max(work / compute rate, bytes / HBM bandwidth)
-  std::vector<int> ranks;   // empty: all ranks
+  std::vector<int> ranks;   // empty: all ranks; otherwise distinct rank ids, sorted
 };
 
 // A memory step moves `size_bytes` per rank between each rank and a memory pool over the fabric; a
@@ -47,7 +47,7 @@ struct MemoryStep {
   bool write = false;
   std::uint64_t size_bytes = 0;  // per rank
   std::string pool;
-  std::vector<int> ranks;  // empty: all ranks
+  std::vector<int> ranks;  // empty: all ranks; otherwise distinct rank ids, sorted
   TransportClass cls = TransportClass::RemoteMemory;
   double deadline_s = 0.0;  // checkpoints: finish within this long of the step's start (0: none)
 };
@@ -59,7 +59,7 @@ struct TrafficStep {
   std::uint64_t size_bytes = 0;
   std::uint64_t messages = 1;
   double interval_s = 0.0;
-  std::vector<int> ranks;                  // random pairs among these (empty: all ranks)
+  std::vector<int> ranks;                  // random pairs among these (empty: all ranks), sorted
   std::vector<std::pair<int, int>> pairs;  // (source, destination) in turn; empty: random pairs
   TransportClass cls = TransportClass::LatencyCritical;
 };

@@ -88,7 +88,7 @@ void Forecast::add_demand(const Step& step, StepDemand& out) const {
     case Step::Kind::Collective: {
       const auto& c = step.collective;
       const std::vector<int> group = group_of(c.ranks, n);
-      const std::string name = c.algorithm.empty() ? default_algorithm(m_spec, c.op) : c.algorithm;
+      const std::string name = algorithm_of(m_spec, c);
       const workloads::ICollective* algo = workloads::find_collective(name);
       if (algo == nullptr) return;
       workloads::TopologyFacts facts;

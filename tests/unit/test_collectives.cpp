@@ -387,6 +387,39 @@ Combine combine(const Holdings& mine, int chunk, const Counts& in) {
   return ::testing::AssertionSuccess();
 }
 
+// Whether phase k of `plan` equals the schedule's, transfer for transfer, for every index and phase, and the
+// plan names every peer it sends to.
+::testing::AssertionResult plan_equals_schedule(const SchedulePlan& plan, const Schedule& s) {
+  Phase scratch;
+  if (plan.group_size() != static_cast<int>(s.size()))
+    return ::testing::AssertionFailure()
+           << "plan of " << plan.group_size() << " ranks, schedule " << s.size();
+  const auto same = [](const Transfer& a, const Transfer& b) {
+    return a.peer == b.peer && a.bytes == b.bytes && a.chunks == b.chunks;
+  };
+  for (int i = 0; i < plan.group_size(); ++i) {
+    const auto& phases = s[static_cast<std::size_t>(i)];
+    if (plan.phases(i) != static_cast<int>(phases.size()))
+      return ::testing::AssertionFailure()
+             << "index " << i << ": " << plan.phases(i) << " phases against " << phases.size();
+    std::vector<int> peers;
+    plan.send_peers(i, peers);
+    for (int k = 0; k < plan.phases(i); ++k) {
+      const Phase& want = phases[static_cast<std::size_t>(k)];
+      const Phase& got = plan.phase(i, k, scratch);
+      bool ok = got.reduce_bytes == want.reduce_bytes && got.sends.size() == want.sends.size() &&
+                got.recvs.size() == want.recvs.size();
+      for (std::size_t t = 0; ok && t < want.sends.size(); ++t)
+        ok = same(got.sends[t], want.sends[t]) &&
+             std::find(peers.begin(), peers.end(), want.sends[t].peer) != peers.end();
+      for (std::size_t t = 0; ok && t < want.recvs.size(); ++t)
+        ok = same(got.recvs[t], want.recvs[t]);
+      if (!ok) return ::testing::AssertionFailure() << "index " << i << " phase " << k << " differs";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
 // ---- tests -----------------------------------------------------------------------------------------------
 
 TEST(SplitEven, SizesDifferByAtMostOneLargerFirstSumExact) {
@@ -909,11 +942,38 @@ TEST(TorusRing, MatchingDataFlowBytesPhasesAndNeighboursOnly) {
     }
   }
   EXPECT_EQ(cases, 60);
-  // A subset of the torus, or ranks out of order, is refused.
+  // A subset of the torus is refused.
   TopologyFacts facts;
   facts.torus_dims = {2, 2};
   EXPECT_NE(torus->refusal({0, 1, 2}, facts), "");
-  EXPECT_NE(torus->refusal({1, 0, 2, 3}, facts), "");
+  EXPECT_NE(torus->refusal({0, 1, 2, 4}, facts), "");
+}
+
+// The whole torus listed in any order: the coordinates shape the rings, so each rank runs the phases it runs
+// in rank order, at its own index of the group.
+TEST(TorusRing, AnyOrderOfTheWholeTorusRunsTheTorusSchedule) {
+  const ICollective* torus = find_collective("torus_ring");
+  TopologyFacts facts;
+  facts.torus_dims = {2, 3, 2};
+  std::vector<int> sorted(12);
+  for (int i = 0; i < 12; ++i)
+    sorted[static_cast<std::size_t>(i)] = i;
+  const std::vector<int> shuffled = {7, 0, 11, 3, 5, 1, 10, 2, 9, 4, 8, 6};
+  EXPECT_EQ(torus->refusal(shuffled, facts), "");
+  for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter}) {
+    SCOPED_TRACE(op_name(op));
+    const Schedule by_rank = torus->build_on(op, sorted, kMiB + 5, facts);
+    const Schedule s = torus->build_on(op, shuffled, kMiB + 5, facts);
+    Schedule expected(12);
+    for (std::size_t i = 0; i < 12; ++i)
+      expected[i] = by_rank[static_cast<std::size_t>(shuffled[i])];
+    const auto plan = torus->plan(op, shuffled, kMiB + 5, facts);
+    EXPECT_TRUE(plan_equals_schedule(*plan, expected));
+    EXPECT_TRUE(plan_equals_schedule(*plan, s));
+    EXPECT_TRUE(sends_match_recvs(s, shuffled));
+  }
+  EXPECT_THROW(torus->plan(Op::AllReduce, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12}, kMiB, facts),
+               std::invalid_argument);
 }
 
 TEST(Hierarchical, MatchingDataFlowBytesAndPhases) {

@@ -822,7 +822,7 @@ TEST(WorkloadLoader, ValidWorkloadParsesToExactSpec) {
   EXPECT_EQ(c.collective.op, workloads::Op::AllGather);
   EXPECT_EQ(c.collective.size_bytes, 256ull << 20);
   EXPECT_EQ(c.collective.algorithm, "ring");
-  EXPECT_EQ(c.collective.ranks, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(c.collective.ranks, (std::vector<int>{3, 0, 2, 1}));  // the ring's order, as listed
   EXPECT_EQ(c.collective.cls, workloads::TransportClass::Bulk);
 
   const workloads::Step& w = spec.steps[1];
@@ -946,6 +946,37 @@ TEST(WorkloadLoader, BadRanksLists) {
       "step.yaml:5:12: steps.0.ranks: expected all or a list of rank ids such as [0, 1, 2, 3], got \"some\"");
   EXPECT_EQ(workload_error(with_ranks("[0, x]")),
             "step.yaml:5:16: steps.0.ranks.1: expected a whole number from 0 to 65535, got \"x\"");
+}
+
+// A collective's ranks keep their order (a ring runs in it); compute, memory and traffic steps, where the
+// order means nothing, keep theirs sorted. A rank listed twice is an error everywhere.
+TEST(WorkloadLoader, CollectiveRanksKeepTheirOrder) {
+  const workloads::WorkloadSpec spec = workloads::parse_workload(
+      "name: w\nsteps:\n"
+      "  - { collective: all_reduce, size: 1 MiB, algorithm: ring, ranks: [0, 2, 4, 6, 1, 3, 5, 7] }\n"
+      "  - { collective: all_gather, size: 1 MiB, ranks: [7, 6, 5] }\n"
+      "  - compute: { duration: 1 us, ranks: [5, 1, 3] }\n"
+      "  - memory: { op: read, size: 1 MiB, pool: p, ranks: [4, 0] }\n"
+      "  - traffic: { messages: 2, size: 4 KiB, ranks: [3, 1, 2] }\n",
+      "step.yaml");
+  ASSERT_EQ(spec.steps.size(), 5u);
+  EXPECT_EQ(spec.steps[0].collective.ranks, (std::vector<int>{0, 2, 4, 6, 1, 3, 5, 7}));
+  EXPECT_EQ(spec.steps[1].collective.ranks, (std::vector<int>{7, 6, 5}));
+  EXPECT_EQ(spec.steps[2].compute.ranks, (std::vector<int>{1, 3, 5}));
+  EXPECT_EQ(spec.steps[3].memory.ranks, (std::vector<int>{0, 4}));
+  EXPECT_EQ(spec.steps[4].traffic.ranks, (std::vector<int>{1, 2, 3}));
+
+  const std::string head = "name: w\nsteps:\n";
+  EXPECT_EQ(workload_error(head + "  - { collective: all_reduce, size: 1 MiB, ranks: [4, 2, 0, 2] }\n"),
+            "step.yaml:3:61: steps.0.ranks.3: rank 2 is listed twice");
+  EXPECT_EQ(workload_error(head + "  - compute: { duration: 1 us, ranks: [3, 1, 3] }\n"),
+            "step.yaml:3:46: steps.0.compute.ranks.2: rank 3 is listed twice");
+  EXPECT_EQ(workload_error(head + "  - memory: { op: read, size: 1 MiB, pool: p, ranks: [1, 1] }\n"),
+            "step.yaml:3:58: steps.0.memory.ranks.1: rank 1 is listed twice");
+  EXPECT_EQ(workload_error(head + "  - traffic: { size: 4 KiB, ranks: [0, 5, 0] }\n"),
+            "step.yaml:3:43: steps.0.traffic.ranks.2: rank 0 is listed twice");
+  EXPECT_EQ(workload_error(head + "  - { collective: all_reduce, size: 1 MiB, ranks: [70000, 1] }\n"),
+            "step.yaml:3:52: steps.0.ranks.0: expected a whole number from 0 to 65535, got \"70000\"");
 }
 
 TEST(WorkloadLoader, StepShapeErrors) {
