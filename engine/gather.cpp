@@ -52,6 +52,7 @@ StepResult Runner::result_of(const Instance& inst) const {
       s.kind = "collective";
       s.op = workloads::op_name(c.op);
       s.algorithm = inst.algorithm;
+      s.channels = c.channels;
       s.cls = workloads::class_name(c.cls);
       s.size_bytes = c.size_bytes;
       s.useful_bytes = workloads::useful_bytes(c.op, c.size_bytes, s.ranks);
@@ -202,6 +203,7 @@ void Runner::aggregate(const Instance& inst, const StepResult& s) {
     a.kind = s.kind;
     a.op = s.op;
     a.algorithm = s.algorithm;
+    a.channels = s.channels;
   }
   // In whole ticks: the difference of two times in seconds would round.
   const bool ran = inst.start != std::numeric_limits<core::Tick>::max();

@@ -51,6 +51,7 @@ struct StepResult {
   int iteration = 0;
   std::string op;  // collectives
   std::string algorithm;
+  int channels = 1;  // collectives: rings run at once (`channels:`)
   std::string cls;
   std::uint64_t size_bytes = 0;  // collectives: nccl-tests size; memory and checkpoint: per rank
   std::string pool;              // memory and checkpoint
@@ -93,6 +94,7 @@ struct StepAggregate {
   std::string kind;
   std::string op;  // collectives
   std::string algorithm;
+  int channels = 1;
   Spread time_s;              // how long each instance took, from its first rank in to its last rank out
   Spread energy_j;            // dynamic energy of each instance
   double useful_bytes = 0.0;  // over all instances

@@ -180,12 +180,19 @@ void validate_step(Facts& f, const Step& step) {
         throw core::InputError(step.loc, step.key + ".ranks", why);
       if (name == "in_network" && reducer_for(f, group, &why) < 0)
         throw core::InputError(step.loc, step.key + ".algorithm", why);
+      why = workloads::channels_refusal(*algo, c.op, c.channels);
+      if (!why.empty()) {
+        if (c.algorithm.empty()) why += " (" + name + " is this platform's default: name the algorithm)";
+        throw core::InputError(c.channels_loc, step.key + ".channels", why);
+      }
       why = algo->refusal(group, f.collective);
       if (!why.empty()) throw core::InputError(step.loc, step.key + ".algorithm", why);
       // Every pair the schedule joins must be routable.
-      // (A buffer smaller than the group leaves some pairs without bytes: check with one byte each.)
-      auto plan = algo->plan(c.op, group, std::max<std::uint64_t>(c.size_bytes, group.size()), f.collective);
-      if (c.size_bytes >= group.size()) f.plans[&step] = plan;
+      // (A buffer smaller than the group's chunks leaves some pairs without bytes: check with one byte each.)
+      const std::uint64_t chunks = group.size() * static_cast<std::uint64_t>(c.channels);
+      auto plan = algo->plan_channels(c.op, group, std::max<std::uint64_t>(c.size_bytes, chunks),
+                                      f.collective, c.channels);
+      if (c.size_bytes >= chunks) f.plans[&step] = plan;
       std::vector<int> peers;
       for (std::size_t i = 0; i < group.size(); ++i) {
         peers.clear();

@@ -89,6 +89,7 @@ json step_json(const engine::StepResult& s, double idle_power_w) {
   if (s.kind == "collective") {
     j["op"] = s.op;
     j["algorithm"] = s.algorithm;
+    if (s.channels > 1) j["channels"] = s.channels;  // absent for one ring, as before channels existed
     j["class"] = s.cls;
     j["size_bytes"] = s.size_bytes;
   } else if (s.kind == "memory" || s.kind == "checkpoint") {
@@ -151,6 +152,7 @@ json steps_aggregate_json(const engine::SimulationResult& sim, int iterations) {
     if (a.kind == "collective") {
       j["op"] = a.op;
       j["algorithm"] = a.algorithm;
+      if (a.channels > 1) j["channels"] = a.channels;
     }
     j["count"] = a.time_s.count;
     j["time_s"] = spread_json(a.time_s);
@@ -576,6 +578,7 @@ std::string summary_table(const Inputs& in) {
     std::string size =
         s.kind == "collective" || memory ? core::format_bytes(static_cast<double>(s.size_bytes)) : "";
     std::string algorithm = memory ? s.pool : s.algorithm;
+    if (s.channels > 1) algorithm += fmt::format(" x{}", s.channels);  // "ring x8": eight rings at once
     if (s.kind == "traffic") {
       kind = fmt::format("traffic x{}", s.messages);
       size = core::format_bytes(static_cast<double>(s.size_bytes));

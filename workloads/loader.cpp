@@ -35,7 +35,7 @@ constexpr TransportClass kClassValues[] = {TransportClass::LatencyCritical, Tran
 const std::vector<std::string_view> kStepKinds = {"collective", "compute",    "parallel",
                                                   "memory",     "checkpoint", "traffic"};
 constexpr long long kMaxMessages = 10'000'000;
-const std::vector<std::string_view> kCollectiveKeys = {"size", "algorithm", "ranks", "class"};
+const std::vector<std::string_view> kCollectiveKeys = {"size", "algorithm", "ranks", "class", "channels"};
 
 std::size_t index_of(const std::vector<std::string_view>& names, const std::string& name) {
   return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
@@ -73,8 +73,8 @@ class StepReader {
           "expected a step (a mapping with collective, compute or parallel), got " + core::describe(node));
     }
     const MapReader m(m_doc, node, path,
-                      {"collective", "size", "algorithm", "ranks", "class", "compute", "parallel", "memory",
-                       "checkpoint", "traffic"},
+                      {"collective", "size", "algorithm", "ranks", "class", "channels", "compute", "parallel",
+                       "memory", "checkpoint", "traffic"},
                       "a step");
     Step step;
     step.loc = loc;
@@ -129,6 +129,7 @@ class StepReader {
 
   CollectiveStep read_collective(const MapReader& m) {
     CollectiveStep c;
+    c.channels_loc = m.loc();
     const std::string op = *m.choice("collective", kOps);
     c.op = kOpValues[index_of(kOps, op)];
 
@@ -167,6 +168,15 @@ class StepReader {
       }
     }
     if (auto cls = m.choice("class", kClasses)) c.cls = kClassValues[index_of(kClasses, *cls)];
+    if (auto k = m.integer("channels", 1, kMaxChannels)) {
+      c.channels = static_cast<int>(*k);
+      c.channels_loc = m.loc("channels");
+      // An algorithm named here is checked now; the default one, chosen for the platform, by the engine.
+      if (algorithm != nullptr) {
+        if (const std::string why = channels_refusal(*algorithm, c.op, c.channels); !why.empty())
+          m.fail("channels", why);
+      }
+    }
     return c;
   }
 

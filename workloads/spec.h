@@ -31,6 +31,8 @@ struct CollectiveStep {
   std::string algorithm;         // empty: the default for the topology, resolved by the builder
   std::vector<int> ranks;        // empty: all ranks; otherwise distinct rank ids in the order listed
   TransportClass cls = TransportClass::Collective;
+  int channels = 1;              // rings run at once (ring, bidir_ring: ICollective::max_channels), 1 to 64
+  core::SourceLoc channels_loc;  // where `channels` is given (the step's location when it is not)
 };
 
 struct ComputeStep {

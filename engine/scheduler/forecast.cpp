@@ -93,7 +93,7 @@ void Forecast::add_demand(const Step& step, StepDemand& out) const {
       if (algo == nullptr) return;
       workloads::TopologyFacts facts;
       facts.inner_domain = m_spec.tiers.size() > 1 ? m_spec.domain_size(0) : 0;
-      const auto plan = algo->plan(c.op, group, c.size_bytes, facts);
+      const auto plan = algo->plan_channels(c.op, group, c.size_bytes, facts, c.channels);
       Track track;
       int phases = 0;
       for (std::size_t i = 0; i < group.size(); ++i)
