@@ -51,6 +51,19 @@ void ring_all_reduce(benchmark::State& state) {
            "name: ar\nsteps:\n  - collective: all_reduce\n    size: 1 GiB\n    algorithm: ring\n");
 }
 
+// The same with `channels: K` (range(1)): K rings at once, each on 1/K of the buffer, their phases merged
+// on demand as one ring's are (workloads/impl/ring_plan.cpp). On a flat ring every channel has the same
+// edges, so each phase carries K flows per link where one ring carries one.
+void ring_all_reduce_channels(benchmark::State& state) {
+  const int ranks = static_cast<int>(state.range(0));
+  run_case(state,
+           "name: ring\nengine: flow\ntopology: { kind: ring, ranks: " + std::to_string(ranks) +
+               ", link: " + link() + " }\n",
+           "name: ar\nsteps:\n  - collective: all_reduce\n    size: 1 GiB\n    algorithm: ring\n"
+           "    channels: " +
+               std::to_string(state.range(1)) + "\n");
+}
+
 // The torus's default all-reduce (torus_ring: a bidirectional ring per dimension).
 void torus_all_reduce(benchmark::State& state) {
   const std::string d = std::to_string(state.range(0));
@@ -79,6 +92,13 @@ BENCHMARK(ring_all_reduce)
     ->Arg(1024)
     ->Arg(2048)
     ->Arg(4096)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK(ring_all_reduce_channels)
+    ->Args({256, 8})
+    ->Args({1024, 8})
+    ->Args({4096, 8})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(1);

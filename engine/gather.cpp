@@ -36,7 +36,9 @@ StepResult Runner::result_of(const Instance& inst) const {
   s.key = step.key;
   s.iteration = inst.iteration;
   s.ranks = static_cast<int>(inst.group.size());
-  if (s.ranks < m_spec.ranks()) s.group = inst.group;
+  // Which ranks, when not all of them, or when a collective lists all of them in an order of its own (the
+  // order its rings run in).
+  if (s.ranks < m_spec.ranks() || !std::is_sorted(inst.group.begin(), inst.group.end())) s.group = inst.group;
   const bool ran = inst.start != std::numeric_limits<core::Tick>::max();
   s.start_s = ran ? core::to_seconds(inst.start) : 0.0;
   s.end_s = ran ? core::to_seconds(inst.end) : 0.0;
@@ -51,6 +53,7 @@ StepResult Runner::result_of(const Instance& inst) const {
       s.op = workloads::op_name(c.op);
       s.algorithm = inst.algorithm;
       if (inst.comm.on) s.protocol = accelerator::protocol_name(inst.comm.protocol);
+      s.channels = c.channels;
       s.cls = workloads::class_name(c.cls);
       s.size_bytes = c.size_bytes;
       s.useful_bytes = workloads::useful_bytes(c.op, c.size_bytes, s.ranks);
@@ -202,6 +205,7 @@ void Runner::aggregate(const Instance& inst, const StepResult& s) {
     a.op = s.op;
     a.algorithm = s.algorithm;
     a.protocol = s.protocol;
+    a.channels = s.channels;
   }
   // In whole ticks: the difference of two times in seconds would round.
   const bool ran = inst.start != std::numeric_limits<core::Tick>::max();

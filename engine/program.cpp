@@ -158,7 +158,7 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
       auto& cached = m_plans[&step];
       if (!cached) {
         cached = workloads::find_collective(inst->algorithm)
-                     ->plan(c.op, inst->group, c.size_bytes, m_facts.collective);
+                     ->plan_channels(c.op, inst->group, c.size_bytes, m_facts.collective, c.channels);
       }
       inst->plan = cached;
       auto comm = m_comm.find(&step);

@@ -86,8 +86,6 @@ inline bool reduces_in_switch(const std::string& algorithm) {
 }
 // The reduction engine that serves `group` with in_network, or an explanation of why there is none.
 int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why);
-// The algorithm a collective step runs: its own, or the platform's default for its op and group.
-std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c);
 // Checks one step (and its children) against the platform; throws core::InputError naming the step's key.
 void validate_step(Facts& f, const Step& step);
 // Checks every step, and what the workload needs of the run as a whole (threads); throws core::InputError.

@@ -345,6 +345,7 @@ void Recorder::step_begin(int rank, std::uint64_t instance, const workloads::Ste
         l.kind = "collective";
         l.op = workloads::op_name(step.collective.op);
         l.algorithm = algorithm;
+        l.channels = step.collective.channels;
         l.cls = workloads::class_name(step.collective.cls);
         l.size_bytes = step.collective.size_bytes;
         l.name = l.key + " " + l.op + " " + l.algorithm;

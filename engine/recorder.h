@@ -133,6 +133,7 @@ class Recorder final : public core::TransferObserver {
     std::string kind;  // collective | compute | memory | checkpoint | parallel
     std::string op;    // collectives: all_reduce ...; memory: read | write
     std::string algorithm;
+    int channels = 1;  // collectives: rings run at once
     std::string cls;
     std::string pool;
     std::uint64_t size_bytes = 0;

@@ -52,6 +52,7 @@ struct StepResult {
   std::string op;  // collectives
   std::string algorithm;
   std::string protocol;  // collectives run by a collective library: ll | ll128 | simple; else empty
+  int channels = 1;      // collectives: rings run at once (`channels:`)
   std::string cls;
   std::uint64_t size_bytes = 0;  // collectives: nccl-tests size; memory and checkpoint: per rank
   std::string pool;              // memory and checkpoint
@@ -60,7 +61,8 @@ struct StepResult {
   double held_s = 0.0;           // checkpoint deferred by the scheduler: the longest any rank held it
   std::uint64_t messages = 0;    // traffic: messages (size_bytes each)
   int ranks = 0;                 // participating ranks
-  std::vector<int> group;        // which ranks, when not all of them
+  std::vector<int> group;        // which ranks, when not all of them or not in rank order (a collective's
+                                 // in its listed order)
   double start_s = 0.0;
   double end_s = 0.0;
   double useful_bytes = 0.0;  // CONTRACT section 5
@@ -94,6 +96,7 @@ struct StepAggregate {
   std::string op;  // collectives
   std::string algorithm;
   std::string protocol;
+  int channels = 1;
   Spread time_s;              // how long each instance took, from its first rank in to its last rank out
   Spread energy_j;            // dynamic energy of each instance
   double useful_bytes = 0.0;  // over all instances
@@ -149,6 +152,9 @@ std::string default_algorithm(const platforms::PlatformSpec& platform, workloads
 // collective library an all_reduce on one reducing switch runs what the library's tuner picks for its size
 // (nvls or ring).
 std::string default_algorithm(const platforms::PlatformSpec& platform, const workloads::CollectiveStep& c);
+// The algorithm a collective step runs: its own, or the platform's default for its op and group (a subset of
+// a torus gets bidir_ring instead of torus_ring). The step's ranks must exist on the platform.
+std::string algorithm_of(const platforms::PlatformSpec& platform, const workloads::CollectiveStep& c);
 
 // Checks what only the engine knows of a platform: that scheduler.policy names a registered policy. Throws
 // core::InputError naming the platform file, line and key.

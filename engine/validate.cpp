@@ -68,6 +68,16 @@ std::string default_algorithm(const platforms::PlatformSpec& platform, const wor
   return default_algorithm(platform, c.op);
 }
 
+std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
+  if (!c.algorithm.empty()) return c.algorithm;
+  std::string name = default_algorithm(p, c);
+  // torus_ring spans the whole torus (listed in any order: its ranks are distinct and in range, so as many
+  // as the platform has are all of them); a subset of it gets the bidirectional ring.
+  if (name == "torus_ring" && !c.ranks.empty() && static_cast<int>(c.ranks.size()) != p.ranks())
+    name = "bidir_ring";
+  return name;
+}
+
 namespace detail {
 
 std::vector<int> all_ranks(int n) {
@@ -183,14 +193,6 @@ int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why)
   return reducer;
 }
 
-std::string algorithm_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
-  if (!c.algorithm.empty()) return c.algorithm;
-  std::string name = default_algorithm(p, c);
-  // torus_ring spans the whole torus; a subset of it gets the bidirectional ring.
-  if (name == "torus_ring" && !c.ranks.empty() && c.ranks != all_ranks(p.ranks())) name = "bidir_ring";
-  return name;
-}
-
 void validate_step(Facts& f, const Step& step) {
   const int n = f.spec.ranks();
   switch (step.kind) {
@@ -212,12 +214,19 @@ void validate_step(Facts& f, const Step& step) {
         throw core::InputError(step.loc, step.key + ".ranks", why);
       if (reduces_in_switch(name) && reducer_for(f, group, &why) < 0)
         throw core::InputError(step.loc, step.key + ".algorithm", why);
+      why = workloads::channels_refusal(*algo, c.op, c.channels);
+      if (!why.empty()) {
+        if (c.algorithm.empty()) why += " (" + name + " is this platform's default: name the algorithm)";
+        throw core::InputError(c.channels_loc, step.key + ".channels", why);
+      }
       why = algo->refusal(group, f.collective);
       if (!why.empty()) throw core::InputError(step.loc, step.key + ".algorithm", why);
       // Every pair the schedule joins must be routable.
-      // (A buffer smaller than the group leaves some pairs without bytes: check with one byte each.)
-      auto plan = algo->plan(c.op, group, std::max<std::uint64_t>(c.size_bytes, group.size()), f.collective);
-      if (c.size_bytes >= group.size()) f.plans[&step] = plan;
+      // (A buffer smaller than the group's chunks leaves some pairs without bytes: check with one byte each.)
+      const std::uint64_t chunks = group.size() * static_cast<std::uint64_t>(c.channels);
+      auto plan = algo->plan_channels(c.op, group, std::max<std::uint64_t>(c.size_bytes, chunks),
+                                      f.collective, c.channels);
+      if (c.size_bytes >= chunks) f.plans[&step] = plan;
       std::vector<int> peers;
       for (std::size_t i = 0; i < group.size(); ++i) {
         peers.clear();

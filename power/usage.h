@@ -56,7 +56,7 @@ struct StepLoad {
   double start_s = 0.0;
   double end_s = 0.0;
   int ranks = 0;                  // participating ranks
-  std::vector<int> group;         // which ranks, when not all of them
+  std::vector<int> group;         // which ranks (empty: all of them), in any order
   double dynamic_energy_j = 0.0;  // charged by its transfers
   double compute_rank_s = 0.0;    // summed over its ranks: time computing
 };

@@ -1030,11 +1030,15 @@ std::string links_section(const json& r) {
 // ------------------------------------------------------------------------------------------------------------
 // Steps: a Gantt timeline (one row per step key) and a table.
 
-// What a step did, in a few words: "all_reduce · ring", "checkpoint write · pool0".
+// What a step did, in a few words: "all_reduce · ring", "all_reduce · ring x8" (eight channels),
+// "checkpoint write · pool0".
 std::string step_summary(const json& s) {
   const std::string kind = text(s, "kind");
   auto joined = [](const std::string& a, const std::string& b) { return b.empty() ? a : a + " · " + b; };
-  if (kind == "collective") return joined(text(s, "op"), text(s, "algorithm"));
+  if (kind == "collective") {
+    const std::string channels = text(s, "channels");
+    return joined(text(s, "op"), text(s, "algorithm") + (channels.empty() ? "" : " x" + channels));
+  }
   if (kind == "memory" || kind == "checkpoint") return joined(kind + " " + text(s, "op"), text(s, "pool"));
   if (kind == "parallel") return fmt::format("parallel, {} sub-steps", array(s, "children").size());
   if (kind == "traffic") return joined(fmt::format("{} messages", text(s, "messages")), text(s, "class"));

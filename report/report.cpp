@@ -90,6 +90,7 @@ json step_json(const engine::StepResult& s, double idle_power_w) {
     j["op"] = s.op;
     j["algorithm"] = s.algorithm;
     if (!s.protocol.empty()) j["protocol"] = s.protocol;
+    if (s.channels > 1) j["channels"] = s.channels;  // absent for one ring, as before channels existed
     j["class"] = s.cls;
     j["size_bytes"] = s.size_bytes;
   } else if (s.kind == "memory" || s.kind == "checkpoint") {
@@ -153,6 +154,7 @@ json steps_aggregate_json(const engine::SimulationResult& sim, int iterations) {
       j["op"] = a.op;
       j["algorithm"] = a.algorithm;
       if (!a.protocol.empty()) j["protocol"] = a.protocol;
+      if (a.channels > 1) j["channels"] = a.channels;
     }
     j["count"] = a.time_s.count;
     j["time_s"] = spread_json(a.time_s);
@@ -578,6 +580,7 @@ std::string summary_table(const Inputs& in) {
     std::string size =
         s.kind == "collective" || memory ? core::format_bytes(static_cast<double>(s.size_bytes)) : "";
     std::string algorithm = memory ? s.pool : s.algorithm;
+    if (s.channels > 1) algorithm += fmt::format(" x{}", s.channels);  // "ring x8": eight rings at once
     if (s.kind == "traffic") {
       kind = fmt::format("traffic x{}", s.messages);
       size = core::format_bytes(static_cast<double>(s.size_bytes));

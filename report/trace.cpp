@@ -153,6 +153,7 @@ std::string step_args(const Recorder::StepLabel& l) {
       fmt::format(R"({{"step":{},"iteration":{},"kind":{})", quote(l.key), l.iteration, quote(l.kind));
   if (!l.op.empty()) a += R"(,"op":)" + quote(l.op);
   if (!l.algorithm.empty()) a += R"(,"algorithm":)" + quote(l.algorithm);
+  if (l.channels > 1) a += fmt::format(R"(,"channels":{})", l.channels);
   if (!l.pool.empty()) a += R"(,"pool":)" + quote(l.pool);
   if (!l.cls.empty()) a += R"(,"class":)" + quote(l.cls);
   if (l.kind == "collective" || l.kind == "memory" || l.kind == "checkpoint")

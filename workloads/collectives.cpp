@@ -46,6 +46,28 @@ std::vector<std::string> collective_names() {
   return names;
 }
 
+void ICollective::require_channels(Op op, int channels) const {
+  const int most = max_channels(op);
+  if (channels >= 1 && channels <= most) return;
+  throw std::invalid_argument(
+      std::string(name()) + " runs " +
+      (most == 1 ? std::string("one channel") : "1 to " + std::to_string(most) + " channels") + " for " +
+      op_name(op) + ", asked for " + std::to_string(channels));
+}
+
+std::string channels_refusal(const ICollective& algo, Op op, int channels) {
+  const int most = algo.max_channels(op);
+  if (channels >= 1 && channels <= most) return "";
+  if (most > 1) return "expected 1 to " + std::to_string(most) + " channels, got " + std::to_string(channels);
+  if (op == Op::Broadcast)
+    return "a broadcast runs one channel (channels above 1 split an all_reduce, all_gather or reduce_scatter "
+           "over several rings), got " +
+           std::to_string(channels);
+  return "algorithm " + std::string(algo.name()) +
+         " runs one channel; channels above 1 need algorithm ring or bidir_ring, got " +
+         std::to_string(channels);
+}
+
 std::vector<std::uint64_t> split_even(std::uint64_t total, int n) {
   if (n <= 0) throw std::invalid_argument("split_even: need at least one chunk, got " + std::to_string(n));
   const auto count = static_cast<std::uint64_t>(n);

@@ -22,8 +22,11 @@ struct Transfer {
   int peer = 0;  // global rank id of the other side
   std::uint64_t bytes = 0;
   // Which chunks the transfer carries, for tests and tracing: indices into split_even(size, n), n the group
-  // size (bidir_ring: k + n*h for chunk k of split_even(half h, n), halves = split_even(size, 2)). Only
-  // non-empty chunks are listed, and `bytes` is the sum of their sizes.
+  // size (bidir_ring: k + n*h for chunk k of split_even(half h, n), halves = split_even(size, 2)). With K
+  // channels (ICollective::max_channels), channel c carries split_even(size, K)[c] and its ids follow the
+  // same convention over that share, offset by c times the ids one channel uses: chunk k of channel c is
+  // c*n + k for ring, c*2n + k + n*h for bidir_ring. Only non-empty chunks are listed, and `bytes` is the
+  // sum of their sizes.
   core::SmallVector<int, 2> chunks;  // in place: most transfers carry one or two chunks
 };
 
@@ -102,7 +105,8 @@ class ICollective {
     (void)facts;
     return {};
   }
-  // group: global rank ids, size >= 2, in the order the algorithm uses (ring order for rings).
+  // group: global rank ids, distinct, size >= 2, in the order the step lists them (the ring order of the
+  // rings; docs/collectives.md says for each algorithm whether the order matters).
   virtual Schedule build(Op op, const std::vector<int>& group, std::uint64_t size_bytes) const = 0;
   // The same, for algorithms that shape their schedule to the fabric (hierarchical); the engine calls this.
   virtual Schedule build_on(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
@@ -117,7 +121,38 @@ class ICollective {
                                                    const TopologyFacts& facts) const {
     return std::make_shared<MaterializedPlan>(build_on(op, group, size_bytes, facts));
   }
+
+  // Channels (`channels: K` of a collective step): K instances of the algorithm at once, channel c over its
+  // own order of the group (channel_orders in workloads/rings.h) carrying split_even(size, K)[c], every
+  // channel's phase p in the step's phase p. The most channels the algorithm runs for `op`: 1 unless it
+  // overrides build_channels and plan_channels (ring and bidir_ring, kMaxChannels).
+  virtual int max_channels(Op op) const {
+    (void)op;
+    return 1;
+  }
+  // build_on and plan with `channels` channels (1 <= channels <= max_channels(op)); with 1 they are build_on
+  // and plan. Throws std::invalid_argument beyond max_channels (a caller bug: callers check it first).
+  virtual Schedule build_channels(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                                  const TopologyFacts& facts, int channels) const {
+    require_channels(op, channels);
+    return build_on(op, group, size_bytes, facts);
+  }
+  virtual std::shared_ptr<const SchedulePlan> plan_channels(Op op, const std::vector<int>& group,
+                                                            std::uint64_t size_bytes,
+                                                            const TopologyFacts& facts, int channels) const {
+    require_channels(op, channels);
+    return plan(op, group, size_bytes, facts);
+  }
+
+ protected:
+  void require_channels(Op op, int channels) const;
 };
+
+// The most channels a collective step may ask for (`channels: 1` to `channels: 64`).
+inline constexpr int kMaxChannels = 64;
+
+// Why `algo` cannot run `op` over `channels` channels, for an input error ("" when it can).
+std::string channels_refusal(const ICollective& algo, Op op, int channels);
 
 // Looks an algorithm up by its CONTRACT name; nullptr when there is none.
 const ICollective* find_collective(std::string_view name);

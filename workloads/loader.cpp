@@ -35,7 +35,7 @@ constexpr TransportClass kClassValues[] = {TransportClass::LatencyCritical, Tran
 const std::vector<std::string_view> kStepKinds = {"collective", "compute",    "parallel",
                                                   "memory",     "checkpoint", "traffic"};
 constexpr long long kMaxMessages = 10'000'000;
-const std::vector<std::string_view> kCollectiveKeys = {"size", "algorithm", "ranks", "class"};
+const std::vector<std::string_view> kCollectiveKeys = {"size", "algorithm", "ranks", "class", "channels"};
 
 std::size_t index_of(const std::vector<std::string_view>& names, const std::string& name) {
   return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
@@ -73,8 +73,8 @@ class StepReader {
           "expected a step (a mapping with collective, compute or parallel), got " + core::describe(node));
     }
     const MapReader m(m_doc, node, path,
-                      {"collective", "size", "algorithm", "ranks", "class", "compute", "parallel", "memory",
-                       "checkpoint", "traffic"},
+                      {"collective", "size", "algorithm", "ranks", "class", "channels", "compute", "parallel",
+                       "memory", "checkpoint", "traffic"},
                       "a step");
     Step step;
     step.loc = loc;
@@ -129,6 +129,7 @@ class StepReader {
 
   CollectiveStep read_collective(const MapReader& m) {
     CollectiveStep c;
+    c.channels_loc = m.loc();
     const std::string op = *m.choice("collective", kOps);
     c.op = kOpValues[index_of(kOps, op)];
 
@@ -157,7 +158,7 @@ class StepReader {
     }
 
     if (m.has("ranks")) {
-      c.ranks = read_ranks(m, 2);
+      c.ranks = read_ranks(m, 2, /*keep_order=*/true);
       std::string why;
       if (algorithm != nullptr && !c.ranks.empty() &&
           !algorithm->accepts_group_size(static_cast<int>(c.ranks.size()), &why)) {
@@ -167,6 +168,15 @@ class StepReader {
       }
     }
     if (auto cls = m.choice("class", kClasses)) c.cls = kClassValues[index_of(kClasses, *cls)];
+    if (auto k = m.integer("channels", 1, kMaxChannels)) {
+      c.channels = static_cast<int>(*k);
+      c.channels_loc = m.loc("channels");
+      // An algorithm named here is checked now; the default one, chosen for the platform, by the engine.
+      if (algorithm != nullptr) {
+        if (const std::string why = channels_refusal(*algorithm, c.op, c.channels); !why.empty())
+          m.fail("channels", why);
+      }
+    }
     return c;
   }
 
@@ -190,7 +200,7 @@ class StepReader {
         m.fail("bytes", "bytes go with work (a roofline: max(work / compute, bytes / HBM bandwidth))");
       c.bytes = *v;
     }
-    if (m.has("ranks")) c.ranks = read_ranks(m, 1);
+    if (m.has("ranks")) c.ranks = read_ranks(m, 1, /*keep_order=*/false);
     return c;
   }
 
@@ -215,7 +225,7 @@ class StepReader {
       m.fail("size", "expected a data size above zero, got " + core::describe(m.node("size")));
     if (!m.has("pool")) m.fail_missing("pool", "the name of a memory pool of the platform");
     mem.pool = *m.string("pool", "a pool name");
-    if (m.has("ranks")) mem.ranks = read_ranks(m, 1);
+    if (m.has("ranks")) mem.ranks = read_ranks(m, 1, /*keep_order=*/false);
     if (auto cls = m.choice("class", kClasses)) mem.cls = kClassValues[index_of(kClasses, *cls)];
     if (auto v = m.quantity("deadline", Dim::Time)) mem.deadline_s = *v;
     return mem;
@@ -234,7 +244,7 @@ class StepReader {
     if (auto v = m.quantity("interval", Dim::Time)) t.interval_s = *v;
     if (m.has("pairs") && m.has("ranks"))
       m.fail("ranks", "give either pairs (messages between them in turn) or ranks (random pairs), not both");
-    if (m.has("ranks")) t.ranks = read_ranks(m, 2);
+    if (m.has("ranks")) t.ranks = read_ranks(m, 2, /*keep_order=*/false);
     if (m.has("pairs")) {
       const YAML::Node node = m.node("pairs");
       if (!node.IsSequence() || node.size() == 0)
@@ -261,8 +271,11 @@ class StepReader {
     return t;
   }
 
-  // `all` (empty result) or a list of at least `min_count` distinct rank ids, sorted.
-  std::vector<int> read_ranks(const MapReader& m, std::size_t min_count) {
+  // `all` (empty result) or a list of at least `min_count` distinct rank ids (a rank listed twice is an
+  // error), in the order listed when `keep_order` (a collective's group: the order of its rings), else sorted
+  // (compute, memory and traffic steps, where the order means nothing: sorted, every listing of one set runs
+  // alike).
+  std::vector<int> read_ranks(const MapReader& m, std::size_t min_count, bool keep_order) {
     const YAML::Node node = m.node("ranks");
     const std::string path = m.path("ranks");
     if (node.IsScalar() && node.Scalar() == "all") return {};
@@ -286,7 +299,7 @@ class StepReader {
       m.fail("ranks", "expected at least " + std::to_string(min_count) +
                           (min_count == 1 ? " rank" : " ranks") + ", got " + std::to_string(ranks.size()));
     }
-    std::sort(ranks.begin(), ranks.end());
+    if (!keep_order) std::sort(ranks.begin(), ranks.end());
     return ranks;
   }
 

@@ -29,8 +29,10 @@ struct CollectiveStep {
   Op op = Op::AllReduce;
   std::uint64_t size_bytes = 0;  // nccl-tests convention (CONTRACT section 5)
   std::string algorithm;         // empty: the default for the topology, resolved by the builder
-  std::vector<int> ranks;        // empty: all ranks; otherwise sorted, unique rank ids
+  std::vector<int> ranks;        // empty: all ranks; otherwise distinct rank ids in the order listed
   TransportClass cls = TransportClass::Collective;
+  int channels = 1;              // rings run at once (ring, bidir_ring: ICollective::max_channels), 1 to 64
+  core::SourceLoc channels_loc;  // where `channels` is given (the step's location when it is not)
 };
 
 struct ComputeStep {
@@ -38,7 +40,7 @@ struct ComputeStep {
   double work_flop = 0.0;   // when given as work: duration = work / compute rate
   bool has_work = false;
   std::uint64_t bytes = 0;  // HBM traffic: time = max(work / compute rate, bytes / HBM bandwidth)
-  std::vector<int> ranks;   // empty: all ranks
+  std::vector<int> ranks;   // empty: all ranks; otherwise distinct rank ids, sorted
 };
 
 // A memory step moves `size_bytes` per rank between each rank and a memory pool over the fabric; a
@@ -47,7 +49,7 @@ struct MemoryStep {
   bool write = false;
   std::uint64_t size_bytes = 0;  // per rank
   std::string pool;
-  std::vector<int> ranks;  // empty: all ranks
+  std::vector<int> ranks;  // empty: all ranks; otherwise distinct rank ids, sorted
   TransportClass cls = TransportClass::RemoteMemory;
   double deadline_s = 0.0;  // checkpoints: finish within this long of the step's start (0: none)
 };
@@ -59,7 +61,7 @@ struct TrafficStep {
   std::uint64_t size_bytes = 0;
   std::uint64_t messages = 1;
   double interval_s = 0.0;
-  std::vector<int> ranks;                  // random pairs among these (empty: all ranks)
+  std::vector<int> ranks;                  // random pairs among these (empty: all ranks), sorted
   std::vector<std::pair<int, int>> pairs;  // (source, destination) in turn; empty: random pairs
   TransportClass cls = TransportClass::LatencyCritical;
 };

@@ -88,12 +88,12 @@ void Forecast::add_demand(const Step& step, StepDemand& out) const {
     case Step::Kind::Collective: {
       const auto& c = step.collective;
       const std::vector<int> group = group_of(c.ranks, n);
-      const std::string name = c.algorithm.empty() ? default_algorithm(m_spec, c) : c.algorithm;
+      const std::string name = algorithm_of(m_spec, c);
       const workloads::ICollective* algo = workloads::find_collective(name);
       if (algo == nullptr) return;
       workloads::TopologyFacts facts;
       facts.inner_domain = m_spec.tiers.size() > 1 ? m_spec.domain_size(0) : 0;
-      const auto plan = algo->plan(c.op, group, c.size_bytes, facts);
+      const auto plan = algo->plan_channels(c.op, group, c.size_bytes, facts, c.channels);
       Track track;
       int phases = 0;
       for (std::size_t i = 0; i < group.size(); ++i)

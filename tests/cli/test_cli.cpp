@@ -153,18 +153,40 @@ const BadInput kCases[] = {
      "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    algorithm: torus_ring\n    "
      "ranks: [0, 1, 2]\n",
      {},
-     R"(work\.yaml:3:5: steps\.0\.algorithm: torus_ring runs over the whole torus in rank order \(ranks 0 to 3\); use bidir_ring for a subset)"},
+     R"(work\.yaml:3:5: steps\.0\.algorithm: torus_ring runs over the whole torus \(ranks 0 to 3, in any order\); use bidir_ring for a subset)"},
     {"TorusUnidirOnASubset",
      "name: t\ntopology: { kind: torus, dims: [2, 2], link: { bandwidth: 100 GB/s, latency: 500 ns } }\n",
      "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    algorithm: torus_unidir\n    "
      "ranks: [0, 1, 2]\n",
      {},
-     R"(work\.yaml:3:5: steps\.0\.algorithm: torus_unidir runs over the whole torus in rank order \(ranks 0 to 3\); use ring for a subset)"},
+     R"(work\.yaml:3:5: steps\.0\.algorithm: torus_unidir runs over the whole torus \(ranks 0 to 3, in any order\); use ring for a subset)"},
     {"TorusUnidirCannotBroadcast",
      "",
      "name: w\nsteps:\n  - collective: broadcast\n    size: 1 MiB\n    algorithm: torus_unidir\n",
      {},
      R"(work\.yaml:5:16: steps\.0\.algorithm: algorithm "torus_unidir" does not implement broadcast)"},
+    {"RankListedTwice",
+     "",
+     "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    ranks: [1, 0, 1]\n",
+     {},
+     R"(work\.yaml:5:19: steps\.0\.ranks\.2: rank 1 is listed twice)"},
+    {"ChannelsOutOfRange",
+     "",
+     "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    algorithm: ring\n    channels: 65\n",
+     {},
+     R"(work\.yaml:6:15: steps\.0\.channels: expected a whole number from 1 to 64, got "65")"},
+    {"ChannelsOnDirect",
+     "",
+     "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    algorithm: direct\n    channels: 2\n",
+     {},
+     R"(work\.yaml:6:15: steps\.0\.channels: algorithm direct runs one channel; channels above 1 need )"
+     R"(algorithm ring or bidir_ring, got 2)"},
+    {"ChannelsOnTheDefaultAlgorithm",
+     "name: mesh\ntopology: { kind: full_mesh, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns } }\n",
+     "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n    channels: 2\n",
+     {},
+     R"(work\.yaml:5:15: steps\.0\.channels: algorithm direct runs one channel; .*got 2 \(direct is this )"
+     R"(platform's default: name the algorithm\))"},
     {"BadSetNoEquals", "", "", {"--set", "topology.ranks"}, R"(--set: expected KEY=VALUE)"},
     {"BadSetUnknownKey", "", "", {"--set", "nonsense.key=3"}, R"(--set: .*nonsense)"},
     {"BadSetValue",
@@ -296,6 +318,7 @@ steps:
       - { collective: all_reduce, size: 4 MiB, ranks: [0, 1, 2, 3] }
       - checkpoint: { size: 1 MiB, pool: pool0, deadline: 5 ms }
       - traffic: { pairs: [[2, 0]], messages: 5, size: 4 KiB, interval: 1 us, class: latency_critical }
+  - { collective: all_reduce, size: 4 MiB, algorithm: ring, channels: 4, ranks: [7, 6, 5, 4, 3, 2, 1, 0] }
 )";
 
 TEST(Cli, ReportsFollowTheSchema) {
@@ -320,6 +343,10 @@ TEST(Cli, ReportsFollowTheSchema) {
   EXPECT_TRUE(branches[1].contains("deadline_met"));
   EXPECT_EQ(branches[2]["kind"], "traffic");
   EXPECT_FALSE(j["density"]["warnings"].empty());
+  // Channels above 1 are reported; a group in an order of its own is listed in that order.
+  EXPECT_EQ(j["steps"][3]["channels"], 4);
+  EXPECT_EQ(j["steps"][3]["group"], nlohmann::json({7, 6, 5, 4, 3, 2, 1, 0}));
+  EXPECT_FALSE(branches[0].contains("channels"));
   const std::string checker = pjbit::testing::source_dir() + "/tests/golden/check_report_schema.py";
   const std::string schema = pjbit::testing::source_dir() + "/docs/report.schema.json";
   const int rc = std::system(

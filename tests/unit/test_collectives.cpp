@@ -17,6 +17,7 @@
 #include "workloads/alpha_beta.h"
 #include "workloads/i_collective.h"
 #include "workloads/nccl_tests.h"
+#include "workloads/rings.h"
 #include "workloads/spec.h"
 
 namespace pjbit::workloads {
@@ -384,6 +385,39 @@ Combine combine(const Holdings& mine, int chunk, const Counts& in) {
       }
       if (!ok)
         return ::testing::AssertionFailure() << "at the end index " << r << " has chunk " << c << " wrong";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Whether phase k of `plan` equals the schedule's, transfer for transfer, for every index and phase, and the
+// plan names every peer it sends to.
+::testing::AssertionResult plan_equals_schedule(const SchedulePlan& plan, const Schedule& s) {
+  Phase scratch;
+  if (plan.group_size() != static_cast<int>(s.size()))
+    return ::testing::AssertionFailure()
+           << "plan of " << plan.group_size() << " ranks, schedule " << s.size();
+  const auto same = [](const Transfer& a, const Transfer& b) {
+    return a.peer == b.peer && a.bytes == b.bytes && a.chunks == b.chunks;
+  };
+  for (int i = 0; i < plan.group_size(); ++i) {
+    const auto& phases = s[static_cast<std::size_t>(i)];
+    if (plan.phases(i) != static_cast<int>(phases.size()))
+      return ::testing::AssertionFailure()
+             << "index " << i << ": " << plan.phases(i) << " phases against " << phases.size();
+    std::vector<int> peers;
+    plan.send_peers(i, peers);
+    for (int k = 0; k < plan.phases(i); ++k) {
+      const Phase& want = phases[static_cast<std::size_t>(k)];
+      const Phase& got = plan.phase(i, k, scratch);
+      bool ok = got.reduce_bytes == want.reduce_bytes && got.sends.size() == want.sends.size() &&
+                got.recvs.size() == want.recvs.size();
+      for (std::size_t t = 0; ok && t < want.sends.size(); ++t)
+        ok = same(got.sends[t], want.sends[t]) &&
+             std::find(peers.begin(), peers.end(), want.sends[t].peer) != peers.end();
+      for (std::size_t t = 0; ok && t < want.recvs.size(); ++t)
+        ok = same(got.recvs[t], want.recvs[t]);
+      if (!ok) return ::testing::AssertionFailure() << "index " << i << " phase " << k << " differs";
     }
   }
   return ::testing::AssertionSuccess();
@@ -933,11 +967,12 @@ int check_torus_algorithm(const std::string& name, int parts) {
       }
     }
   }
-  // A subset of the torus, or ranks out of order, is refused.
+  // A subset of the torus is refused; the whole torus in any order is not.
   TopologyFacts facts;
   facts.torus_dims = {2, 2};
   EXPECT_NE(torus->refusal({0, 1, 2}, facts), "");
-  EXPECT_NE(torus->refusal({1, 0, 2, 3}, facts), "");
+  EXPECT_NE(torus->refusal({0, 1, 2, 4}, facts), "");
+  EXPECT_EQ(torus->refusal({1, 0, 2, 3}, facts), "");
   return cases;
 }
 
@@ -946,7 +981,7 @@ TEST(TorusRing, MatchingDataFlowBytesPhasesAndNeighboursOnly) {
   TopologyFacts facts;
   facts.torus_dims = {2, 2};
   EXPECT_EQ(find_collective("torus_ring")->refusal({0, 1, 2}, facts),
-            "torus_ring runs over the whole torus in rank order (ranks 0 to 3); use bidir_ring for a subset");
+            "torus_ring runs over the whole torus (ranks 0 to 3, in any order); use bidir_ring for a subset");
 }
 
 TEST(TorusUnidir, MatchingDataFlowBytesPhasesAndSuccessorsOnly) {
@@ -954,7 +989,7 @@ TEST(TorusUnidir, MatchingDataFlowBytesPhasesAndSuccessorsOnly) {
   TopologyFacts facts;
   facts.torus_dims = {2, 2};
   EXPECT_EQ(find_collective("torus_unidir")->refusal({0, 1, 2}, facts),
-            "torus_unidir runs over the whole torus in rank order (ranks 0 to 3); use ring for a subset");
+            "torus_unidir runs over the whole torus (ranks 0 to 3, in any order); use ring for a subset");
 }
 
 // torus_unidir is torus_ring with one ring a dimension: the same dimension order and chunking, the phase of
@@ -1014,6 +1049,33 @@ TEST(TorusUnidir, WithoutATorusItIsTheRing) {
       }
     }
   }
+}
+
+// The whole torus listed in any order: the coordinates shape the rings, so each rank runs the phases it
+// runs in rank order, at its own index of the group.
+TEST(TorusRing, AnyOrderOfTheWholeTorusRunsTheTorusSchedule) {
+  const ICollective* torus = find_collective("torus_ring");
+  TopologyFacts facts;
+  facts.torus_dims = {2, 3, 2};
+  std::vector<int> sorted(12);
+  for (int i = 0; i < 12; ++i)
+    sorted[static_cast<std::size_t>(i)] = i;
+  const std::vector<int> shuffled = {7, 0, 11, 3, 5, 1, 10, 2, 9, 4, 8, 6};
+  EXPECT_EQ(torus->refusal(shuffled, facts), "");
+  for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter}) {
+    SCOPED_TRACE(op_name(op));
+    const Schedule by_rank = torus->build_on(op, sorted, kMiB + 5, facts);
+    const Schedule s = torus->build_on(op, shuffled, kMiB + 5, facts);
+    Schedule expected(12);
+    for (std::size_t i = 0; i < 12; ++i)
+      expected[i] = by_rank[static_cast<std::size_t>(shuffled[i])];
+    const auto plan = torus->plan(op, shuffled, kMiB + 5, facts);
+    EXPECT_TRUE(plan_equals_schedule(*plan, expected));
+    EXPECT_TRUE(plan_equals_schedule(*plan, s));
+    EXPECT_TRUE(sends_match_recvs(s, shuffled));
+  }
+  EXPECT_THROW(torus->plan(Op::AllReduce, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12}, kMiB, facts),
+               std::invalid_argument);
 }
 
 TEST(Hierarchical, MatchingDataFlowBytesAndPhases) {
@@ -1140,6 +1202,274 @@ TEST(Hierarchical, RefusesUnevenDomains) {
   EXPECT_NE(hierarchical_refusal(uneven, TopologyFacts{-1}), "");
   EXPECT_THROW(hier->build_on(Op::AllToAll, whole_domains(2, {0, 1}), kMiB, TopologyFacts{2}),
                std::invalid_argument);
+}
+
+// ---- channels and rail rings ----------------------------------------------------------------------------
+
+TEST(ChannelOrders, FlatRotatesTheWholeGroupInItsOwnOrder) {
+  const std::vector<int> group = {5, 2, 7, 0, 3};  // not sorted: the order is the ring's
+  const auto orders = channel_orders(group, TopologyFacts{}, 3);
+  ASSERT_EQ(orders.size(), 3u);
+  EXPECT_EQ(orders[0], group);
+  EXPECT_EQ(orders[1], (std::vector<int>{2, 7, 0, 3, 5}));
+  EXPECT_EQ(orders[2], (std::vector<int>{7, 0, 3, 5, 2}));
+  EXPECT_EQ(channel_index_orders(group, TopologyFacts{}, 3)[2], (std::vector<int>{2, 3, 4, 0, 1}));
+  // More channels than ranks: the rotation wraps.
+  const auto many = channel_orders(group, TopologyFacts{}, 7);
+  EXPECT_EQ(many[5], group);
+  EXPECT_EQ(many[6], orders[1]);
+  // On a flat platform every channel has the ring's edges: the same successor for every rank.
+  for (const auto& order : many) {
+    for (std::size_t j = 0; j < order.size(); ++j) {
+      const int next = order[(j + 1) % order.size()];
+      const int i = index_of(group, order[j]);
+      EXPECT_EQ(next, group[static_cast<std::size_t>((i + 1) % 5)]);
+    }
+  }
+  EXPECT_THROW(channel_orders(group, TopologyFacts{}, 0), std::invalid_argument);
+}
+
+TEST(ChannelOrders, TieredRotatesEachDomainAndKeepsTheDomainsInGroupOrder) {
+  // Domain 1 listed first, its ranks out of order.
+  const std::vector<int> group = {6, 4, 5, 7, 0, 1, 2, 3};
+  const auto orders = channel_orders(group, TopologyFacts{4}, 4);
+  EXPECT_EQ(orders[0], group);
+  EXPECT_EQ(orders[1], (std::vector<int>{4, 5, 7, 6, 1, 2, 3, 0}));
+  EXPECT_EQ(orders[2], (std::vector<int>{5, 7, 6, 4, 2, 3, 0, 1}));
+  EXPECT_EQ(orders[3], (std::vector<int>{7, 6, 4, 5, 3, 0, 1, 2}));
+  // Interleaved domains: each position keeps its domain.
+  EXPECT_EQ(channel_orders({0, 4, 1, 5, 2, 6, 3, 7}, TopologyFacts{4}, 2)[1],
+            (std::vector<int>{1, 5, 2, 6, 3, 7, 0, 4}));
+  // Domains of different counts rotate each modulo its own count.
+  const auto uneven = channel_orders({0, 1, 2, 4, 5}, TopologyFacts{4}, 3);
+  EXPECT_EQ(uneven[1], (std::vector<int>{1, 2, 0, 5, 4}));
+  EXPECT_EQ(uneven[2], (std::vector<int>{2, 0, 1, 4, 5}));
+}
+
+TEST(ChannelOrders, RailRingsCrossEveryDomainBoundaryThroughADifferentRank) {
+  // 4 domains of 8 ranks, 8 channels: each channel leaves each domain at a different rank and enters the
+  // next at a different rank, so every rank sends (and receives) exactly one channel's crossing.
+  const int m = 8, domains = 4;
+  std::vector<int> group;
+  for (int r = 0; r < m * domains; ++r)
+    group.push_back(r);
+  const auto orders = channel_orders(group, TopologyFacts{m}, m);
+  std::map<int, int> sends, recvs;
+  for (const auto& order : orders) {
+    int crossings = 0;
+    for (std::size_t j = 0; j < order.size(); ++j) {
+      const int a = order[j], b = order[(j + 1) % order.size()];
+      if (a / m == b / m) continue;
+      ++crossings;
+      ++sends[a];
+      ++recvs[b];
+      EXPECT_EQ(b / m, (a / m + 1) % domains);  // domains stay in group order
+    }
+    EXPECT_EQ(crossings, domains);
+  }
+  ASSERT_EQ(sends.size(), group.size());
+  ASSERT_EQ(recvs.size(), group.size());
+  for (int r : group) {
+    EXPECT_EQ(sends[r], 1) << r;
+    EXPECT_EQ(recvs[r], 1) << r;
+  }
+  // Channel c leaves domain d at its local rank c-1 and enters domain d+1 at local rank c.
+  EXPECT_EQ(orders[3][7], 2);
+  EXPECT_EQ(orders[3][8], 11);
+  EXPECT_EQ(orders[0][7], 7);
+  EXPECT_EQ(orders[0][8], 8);
+}
+
+// The chunk layout of K channels of ring (both_ways false) or bidir_ring (true): channel c's chunk k is
+// c*n + k (bidir: c*2n + h*n + k), sized by split_even of the channel's share, owned by position k of
+// channel c's order.
+Layout channel_layout(const std::vector<int>& group, const TopologyFacts& facts, std::uint64_t size,
+                      int channels, bool both_ways) {
+  const int n = static_cast<int>(group.size());
+  const auto orders = channel_index_orders(group, facts, channels);
+  Layout l;
+  const std::vector<std::uint64_t> shares = split_even(size, channels);
+  for (int c = 0; c < channels; ++c) {
+    std::vector<std::uint64_t> rings = {shares[static_cast<std::size_t>(c)]};
+    if (both_ways) rings = split_even(shares[static_cast<std::size_t>(c)], 2);
+    for (std::uint64_t total : rings) {
+      const std::vector<std::uint64_t> chunks = split_even(total, n);
+      for (int k = 0; k < n; ++k) {
+        l.sizes.push_back(chunks[static_cast<std::size_t>(k)]);
+        l.owner.push_back(orders[static_cast<std::size_t>(c)][static_cast<std::size_t>(k)]);
+      }
+    }
+  }
+  return l;
+}
+
+struct ChannelGroup {
+  const char* what;
+  std::vector<int> group;
+  TopologyFacts facts;
+};
+
+std::vector<ChannelGroup> channel_groups() {
+  std::vector<ChannelGroup> groups;
+  groups.push_back({"two ranks", {9, 4}, TopologyFacts{}});
+  groups.push_back({"flat, unsorted", make_group(5), TopologyFacts{}});
+  groups.push_back({"flat, eight", {0, 2, 4, 6, 1, 3, 5, 7}, TopologyFacts{}});
+  groups.push_back({"two domains of four", {4, 5, 6, 7, 0, 1, 2, 3}, TopologyFacts{4}});
+  groups.push_back({"interleaved domains", {0, 8, 9, 1, 2, 10}, TopologyFacts{8}});
+  groups.push_back({"uneven domains", {0, 1, 2, 4, 5}, TopologyFacts{4}});
+  return groups;
+}
+
+// K channels of ring and bidir_ring: the generated plan equals the built schedule; sends match receives;
+// the symbolic data flow ends where the collective says; all channels move the nccl-tests useful bytes,
+// each its share; and every channel's phase p is phase p of one ring (or bidir_ring) over the channel's
+// order.
+TEST(Channels, PlanEqualsScheduleDataFlowBytesAndPhaseAlignment) {
+  int cases = 0;
+  for (const char* name : {"ring", "bidir_ring"}) {
+    const ICollective* algo = find_collective(name);
+    const bool both_ways = std::string(name) == "bidir_ring";
+    for (const ChannelGroup& g : channel_groups()) {
+      const int n = static_cast<int>(g.group.size());
+      const int ids = both_ways ? 2 * n : n;  // chunk ids a channel uses
+      for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter}) {
+        for (int channels : {1, 2, 3, 8}) {
+          for (std::uint64_t size : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1000}, kMiB + 7}) {
+            SCOPED_TRACE(std::string(g.what) + ": " + describe(name, op, n, size) + " channels " +
+                         std::to_string(channels));
+            const Schedule s = algo->build_channels(op, g.group, size, g.facts, channels);
+            const auto plan = algo->plan_channels(op, g.group, size, g.facts, channels);
+            EXPECT_EQ(plan->materialized(), nullptr);  // generated, never n x phases transfers held
+            EXPECT_TRUE(plan_equals_schedule(*plan, s));
+            EXPECT_TRUE(sends_match_recvs(s, g.group));
+            EXPECT_TRUE(data_flow_correct(channel_layout(g.group, g.facts, size, channels, both_ways), op, s,
+                                          g.group));
+            const std::uint64_t factor =
+                static_cast<std::uint64_t>(op == Op::AllReduce ? 2 * (n - 1) : n - 1);
+            EXPECT_EQ(total_sent(s), factor * size);  // nccl-tests: all_reduce 2(n-1) S, the others (n-1) S
+            ASSERT_EQ(s[0].size(), static_cast<std::size_t>(op == Op::AllReduce ? 2 * (n - 1) : n - 1));
+            // Each channel's bytes, by chunk id.
+            std::vector<std::uint64_t> per_channel(static_cast<std::size_t>(channels), 0);
+            for (const auto& phases : s)
+              for (const Phase& ph : phases)
+                for (const Transfer& t : ph.sends) {
+                  ASSERT_EQ(t.chunks.size(), 1u);
+                  per_channel[static_cast<std::size_t>(t.chunks[0] / ids)] += t.bytes;
+                }
+            const std::vector<std::uint64_t> shares = split_even(size, channels);
+            for (int c = 0; c < channels; ++c)
+              EXPECT_EQ(per_channel[static_cast<std::size_t>(c)],
+                        factor * shares[static_cast<std::size_t>(c)])
+                  << "channel " << c;
+            // Channel c's transfers in phase k are phase k of one channel alone over its order.
+            const auto orders = channel_orders(g.group, g.facts, channels);
+            for (int c = 0; c < channels; ++c) {
+              const std::vector<int>& order = orders[static_cast<std::size_t>(c)];
+              const Schedule alone = algo->build(op, order, shares[static_cast<std::size_t>(c)]);
+              for (int j = 0; j < n; ++j) {
+                const int i = index_of(g.group, order[static_cast<std::size_t>(j)]);
+                for (std::size_t k = 0; k < s[0].size(); ++k) {
+                  const Phase& mine = s[static_cast<std::size_t>(i)][k];
+                  const Phase& want = alone[static_cast<std::size_t>(j)][k];
+                  std::vector<std::tuple<int, std::uint64_t, int>> got_sends, want_sends, got_recvs,
+                      want_recvs;
+                  for (const Transfer& t : mine.sends)
+                    if (t.chunks[0] / ids == c)
+                      got_sends.emplace_back(t.peer, t.bytes, t.chunks[0] - c * ids);
+                  for (const Transfer& t : mine.recvs)
+                    if (t.chunks[0] / ids == c)
+                      got_recvs.emplace_back(t.peer, t.bytes, t.chunks[0] - c * ids);
+                  for (const Transfer& t : want.sends)
+                    want_sends.emplace_back(t.peer, t.bytes, t.chunks[0]);
+                  for (const Transfer& t : want.recvs)
+                    want_recvs.emplace_back(t.peer, t.bytes, t.chunks[0]);
+                  ASSERT_EQ(got_sends, want_sends) << "channel " << c << " position " << j << " phase " << k;
+                  ASSERT_EQ(got_recvs, want_recvs) << "channel " << c << " position " << j << " phase " << k;
+                }
+              }
+            }
+            ++cases;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(cases, 2 * 6 * 3 * 4 * 4);
+}
+
+// One channel is the algorithm as it always ran: the same plan, transfer for transfer.
+TEST(Channels, OneChannelIsThePlainAlgorithm) {
+  for (const char* name : {"ring", "bidir_ring"}) {
+    const ICollective* algo = find_collective(name);
+    for (const ChannelGroup& g : channel_groups()) {
+      for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter}) {
+        SCOPED_TRACE(std::string(g.what) + ": " + describe(name, op, static_cast<int>(g.group.size()), kMiB));
+        EXPECT_TRUE(plan_equals_schedule(*algo->plan_channels(op, g.group, kMiB + 3, g.facts, 1),
+                                         algo->build(op, g.group, kMiB + 3)));
+      }
+    }
+  }
+}
+
+// Phase p of a channelled all_reduce on two tiers: every rank sends one transfer per channel, and the
+// crossings between domains leave from a different rank in every channel.
+TEST(Channels, TieredAllReduceSpreadsTheCrossingsOverEveryRank) {
+  std::vector<int> group;
+  for (int r = 0; r < 16; ++r)
+    group.push_back(r);
+  const int channels = 8;
+  const auto plan =
+      find_collective("ring")->plan_channels(Op::AllReduce, group, 256 * kMiB, TopologyFacts{8}, channels);
+  Phase scratch;
+  for (int k : {0, 7, 29}) {
+    int crossings = 0;
+    for (int i = 0; i < 16; ++i) {
+      const Phase& ph = plan->phase(i, k, scratch);
+      ASSERT_EQ(ph.sends.size(), static_cast<std::size_t>(channels));
+      int mine = 0;
+      for (const Transfer& t : ph.sends) {
+        EXPECT_EQ(t.bytes, 256 * kMiB / channels / 16);
+        mine += t.peer / 8 != i / 8;
+      }
+      EXPECT_EQ(mine, 1) << "rank " << i << " phase " << k;  // exactly one channel leaves through rank i
+      crossings += mine;
+    }
+    EXPECT_EQ(crossings, 16);
+  }
+}
+
+TEST(Channels, OnlyTheRingsRunSeveralAndRefusalsSayWhy) {
+  for (const std::string& name : collective_names()) {
+    const ICollective* algo = find_collective(name);
+    const bool rings = name == "ring" || name == "bidir_ring";
+    for (Op op : kOps) {
+      if (!algo->supports(op)) continue;
+      const int most = rings && op != Op::Broadcast ? kMaxChannels : 1;
+      EXPECT_EQ(algo->max_channels(op), most) << name << " " << op_name(op);
+      EXPECT_EQ(channels_refusal(*algo, op, 1), "");
+      EXPECT_EQ(channels_refusal(*algo, op, most), "");
+      EXPECT_NE(channels_refusal(*algo, op, most + 1), "");
+      EXPECT_NE(channels_refusal(*algo, op, 0), "");
+    }
+  }
+  EXPECT_EQ(channels_refusal(*find_collective("tree"), Op::AllReduce, 2),
+            "algorithm tree runs one channel; channels above 1 need algorithm ring or bidir_ring, got 2");
+  EXPECT_EQ(channels_refusal(*find_collective("ring"), Op::AllReduce, 65),
+            "expected 1 to 64 channels, got 65");
+  EXPECT_EQ(
+      channels_refusal(*find_collective("ring"), Op::Broadcast, 2),
+      "a broadcast runs one channel (channels above 1 split an all_reduce, all_gather or reduce_scatter "
+      "over several rings), got 2");
+  const std::vector<int> group = make_group(4);
+  EXPECT_THROW(find_collective("direct")->plan_channels(Op::AllReduce, group, kMiB, TopologyFacts{}, 2),
+               std::invalid_argument);
+  EXPECT_THROW(find_collective("direct")->build_channels(Op::AllReduce, group, kMiB, TopologyFacts{}, 2),
+               std::invalid_argument);
+  EXPECT_THROW(find_collective("ring")->plan_channels(Op::AllReduce, group, kMiB, TopologyFacts{}, 65),
+               std::invalid_argument);
+  EXPECT_THROW(find_collective("ring")->plan_channels(Op::Broadcast, group, kMiB, TopologyFacts{}, 2),
+               std::invalid_argument);
+  EXPECT_NO_THROW(find_collective("direct")->plan_channels(Op::AllReduce, group, kMiB, TopologyFacts{}, 1));
 }
 
 }  // namespace

@@ -822,8 +822,9 @@ TEST(WorkloadLoader, ValidWorkloadParsesToExactSpec) {
   EXPECT_EQ(c.collective.op, workloads::Op::AllGather);
   EXPECT_EQ(c.collective.size_bytes, 256ull << 20);
   EXPECT_EQ(c.collective.algorithm, "ring");
-  EXPECT_EQ(c.collective.ranks, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(c.collective.ranks, (std::vector<int>{3, 0, 2, 1}));  // the ring's order, as listed
   EXPECT_EQ(c.collective.cls, workloads::TransportClass::Bulk);
+  EXPECT_EQ(c.collective.channels, 1);
 
   const workloads::Step& w = spec.steps[1];
   EXPECT_EQ(w.kind, workloads::Step::Kind::Compute);
@@ -873,8 +874,7 @@ TEST(WorkloadLoader, SetOverrides) {
             "--set: steps.0.size: expected a data size such as \"64 MiB\", got \"lots\"");
   EXPECT_EQ(workload_error(kWorkload, {{"steps.00.sise", "1 MiB"}}),
             "--set: steps.0.sise: unknown key \"sise\"; expected one of: collective, size, algorithm, ranks, "
-            "class, "
-            "compute, parallel, memory, checkpoint, traffic");
+            "class, channels, compute, parallel, memory, checkpoint, traffic");
 }
 
 TEST(WorkloadLoader, SetDoesNotChangeAliasedCopies) {
@@ -972,6 +972,87 @@ TEST(WorkloadLoader, BadRanksLists) {
       "step.yaml:5:12: steps.0.ranks: expected all or a list of rank ids such as [0, 1, 2, 3], got \"some\"");
   EXPECT_EQ(workload_error(with_ranks("[0, x]")),
             "step.yaml:5:16: steps.0.ranks.1: expected a whole number from 0 to 65535, got \"x\"");
+}
+
+// A collective's ranks keep their order (a ring runs in it); compute, memory and traffic steps, where the
+// order means nothing, keep theirs sorted. A rank listed twice is an error everywhere.
+TEST(WorkloadLoader, CollectiveRanksKeepTheirOrder) {
+  const workloads::WorkloadSpec spec = workloads::parse_workload(
+      "name: w\nsteps:\n"
+      "  - { collective: all_reduce, size: 1 MiB, algorithm: ring, ranks: [0, 2, 4, 6, 1, 3, 5, 7] }\n"
+      "  - { collective: all_gather, size: 1 MiB, ranks: [7, 6, 5] }\n"
+      "  - compute: { duration: 1 us, ranks: [5, 1, 3] }\n"
+      "  - memory: { op: read, size: 1 MiB, pool: p, ranks: [4, 0] }\n"
+      "  - traffic: { messages: 2, size: 4 KiB, ranks: [3, 1, 2] }\n",
+      "step.yaml");
+  ASSERT_EQ(spec.steps.size(), 5u);
+  EXPECT_EQ(spec.steps[0].collective.ranks, (std::vector<int>{0, 2, 4, 6, 1, 3, 5, 7}));
+  EXPECT_EQ(spec.steps[1].collective.ranks, (std::vector<int>{7, 6, 5}));
+  EXPECT_EQ(spec.steps[2].compute.ranks, (std::vector<int>{1, 3, 5}));
+  EXPECT_EQ(spec.steps[3].memory.ranks, (std::vector<int>{0, 4}));
+  EXPECT_EQ(spec.steps[4].traffic.ranks, (std::vector<int>{1, 2, 3}));
+
+  const std::string head = "name: w\nsteps:\n";
+  EXPECT_EQ(workload_error(head + "  - { collective: all_reduce, size: 1 MiB, ranks: [4, 2, 0, 2] }\n"),
+            "step.yaml:3:61: steps.0.ranks.3: rank 2 is listed twice");
+  EXPECT_EQ(workload_error(head + "  - compute: { duration: 1 us, ranks: [3, 1, 3] }\n"),
+            "step.yaml:3:46: steps.0.compute.ranks.2: rank 3 is listed twice");
+  EXPECT_EQ(workload_error(head + "  - memory: { op: read, size: 1 MiB, pool: p, ranks: [1, 1] }\n"),
+            "step.yaml:3:58: steps.0.memory.ranks.1: rank 1 is listed twice");
+  EXPECT_EQ(workload_error(head + "  - traffic: { size: 4 KiB, ranks: [0, 5, 0] }\n"),
+            "step.yaml:3:43: steps.0.traffic.ranks.2: rank 0 is listed twice");
+  EXPECT_EQ(workload_error(head + "  - { collective: all_reduce, size: 1 MiB, ranks: [70000, 1] }\n"),
+            "step.yaml:3:52: steps.0.ranks.0: expected a whole number from 0 to 65535, got \"70000\"");
+}
+
+TEST(WorkloadLoader, Channels) {
+  const auto with_channels = [](const std::string& algorithm, const std::string& channels,
+                                const std::string& op = "all_reduce") {
+    return "name: w\nsteps:\n  - collective: " + op + "\n    size: 1 MiB\n" +
+           (algorithm.empty() ? "" : "    algorithm: " + algorithm + "\n") + "    channels: " + channels +
+           "\n";
+  };
+  const auto channels_of = [](const std::string& text) {
+    const workloads::WorkloadSpec spec = workloads::parse_workload(text, "step.yaml");
+    return spec.steps.at(0).collective.channels;
+  };
+  EXPECT_EQ(channels_of(with_channels("ring", "8")), 8);
+  EXPECT_EQ(channels_of(with_channels("ring", "1")), 1);
+  EXPECT_EQ(channels_of(with_channels("ring", "64")), 64);
+  EXPECT_EQ(channels_of(with_channels("bidir_ring", "4", "reduce_scatter")), 4);
+  EXPECT_EQ(channels_of(with_channels("", "16", "all_gather")),
+            16);  // the default algorithm: the engine checks
+  EXPECT_EQ(workloads::parse_workload(with_channels("ring", "8"), "step.yaml")
+                .steps[0]
+                .collective.channels_loc.str(),
+            "step.yaml:6:15");
+  EXPECT_EQ(workloads::parse_workload(kWorkload, "step.yaml").steps[0].collective.channels, 1);
+
+  const std::string expected = "expected a whole number from 1 to 64, got ";
+  EXPECT_EQ(workload_error(with_channels("ring", "0")),
+            "step.yaml:6:15: steps.0.channels: " + expected + "\"0\"");
+  EXPECT_EQ(workload_error(with_channels("ring", "65")),
+            "step.yaml:6:15: steps.0.channels: " + expected + "\"65\"");
+  EXPECT_EQ(workload_error(with_channels("ring", "-1")),
+            "step.yaml:6:15: steps.0.channels: " + expected + "\"-1\"");
+  EXPECT_EQ(workload_error(with_channels("ring", "two")),
+            "step.yaml:6:15: steps.0.channels: " + expected + "\"two\"");
+  EXPECT_EQ(workload_error(with_channels("ring", "1.5")),
+            "step.yaml:6:15: steps.0.channels: " + expected + "\"1.5\"");
+  EXPECT_EQ(workload_error(with_channels("ring", "[2]")),
+            "step.yaml:6:15: steps.0.channels: " + expected + "a sequence");
+  // Only the rings run several channels, and not for a broadcast.
+  EXPECT_EQ(workload_error(with_channels("direct", "2")),
+            "step.yaml:6:15: steps.0.channels: algorithm direct runs one channel; channels above 1 need "
+            "algorithm ring or bidir_ring, got 2");
+  for (const char* one : {"tree", "halving_doubling", "hierarchical", "in_network", "torus_ring"})
+    EXPECT_CONTAINS(workload_error(with_channels(one, "4")), "runs one channel");
+  EXPECT_EQ(workload_error(with_channels("ring", "2", "broadcast")),
+            "step.yaml:6:15: steps.0.channels: a broadcast runs one channel (channels above 1 split an "
+            "all_reduce, all_gather or reduce_scatter over several rings), got 2");
+  EXPECT_EQ(
+      workload_error("name: w\nsteps:\n  - compute: { duration: 1 us }\n    channels: 2\n"),
+      "step.yaml:4:15: steps.0.channels: only a collective step takes channels; this is a compute step");
 }
 
 TEST(WorkloadLoader, StepShapeErrors) {

@@ -84,22 +84,38 @@ inline int wrap_near(int a, int n) {
   return a < 0 ? a + n : a >= n ? a - n : a;
 }
 
-// Ring phases written into `b` (shared by ring and bidir_ring), over n = b.group_size() ranks in group order.
-// dir = +1 sends to index i+1, dir = -1 to index i-1; chunk ids are k + base for chunk k. Reduce-scatter
-// leaves index i holding chunk i reduced over all ranks; all-gather starts from index i holding chunk i.
-void ring_reduce_scatter(ScheduleBuilder& b, int first_phase, int dir, int base);
-void ring_all_gather(ScheduleBuilder& b, int first_phase, int dir, int base);
+// Ring phases written into `b` (shared by ring and bidir_ring), over n = b.group_size() ranks in ring order:
+// `order` lists the group indices in ring order (nullptr: the group's own order, index j at position j).
+// dir = +1 sends from position j to j+1, dir = -1 to j-1; chunk ids are k + base for chunk k. Reduce-scatter
+// leaves position j holding chunk j reduced over all ranks; all-gather starts from position j holding chunk
+// j.
+void ring_reduce_scatter(ScheduleBuilder& b, int first_phase, int dir, int base,
+                         const std::vector<int>* order = nullptr);
+void ring_all_gather(ScheduleBuilder& b, int first_phase, int dir, int base,
+                     const std::vector<int>* order = nullptr);
 
-// One ring of a ring plan: its direction (+1: index i sends to i+1), the id of its first chunk, and the bytes
-// it carries (split into n chunks with split_even).
+// One ring of a ring plan: its direction (+1: position j sends to j+1), the id of its first chunk, the bytes
+// it carries (split into n chunks with split_even), and its order: an index into ring_plan's `orders`, or -1
+// for the group's own order.
 struct RingSpec {
   int dir = +1;
   int base = 0;
   std::uint64_t total = 0;
+  int order = -1;
 };
 // The phases of ring_reduce_scatter (when `scatter`) followed by ring_all_gather (when `gather`) for every
-// ring in `rings`, generated per index and phase (ring_plan.cpp).
+// ring in `rings`, in that order within each phase, generated per index and phase (ring_plan.cpp). `orders`
+// holds ring orders as group indices (each a permutation of 0 .. n-1) for the rings that name one.
 std::shared_ptr<const SchedulePlan> ring_plan(const std::vector<int>& group, std::vector<RingSpec> rings,
-                                              bool scatter, bool gather);
+                                              bool scatter, bool gather,
+                                              std::vector<std::vector<int>> orders = {});
+
+// The rings of `channels` channels over `group` for ring_plan (channel_index_orders gives their orders):
+// channel c carries split_even(size, channels)[c]; with `both_ways` (bidir_ring) as two rings, +1 with chunk
+// ids from c*2n carrying split_even(share, 2)[0] and -1 from c*2n + n carrying [1]; else as one ring, +1,
+// ids from c*n. Channel c's rings use order c.
+std::vector<RingSpec> channel_rings(int n, std::uint64_t size_bytes, int channels, bool both_ways);
+// The chunk sizes of those rings in chunk id order, for a ScheduleBuilder.
+std::vector<std::uint64_t> channel_chunk_sizes(int n, std::uint64_t size_bytes, int channels, bool both_ways);
 
 }  // namespace pjbit::workloads::impl

@@ -2,7 +2,11 @@
 // halves are split_even(size, 2); half h is split into n chunks with ids k + n*h. Half 0 runs the ring
 // schedule clockwise (index i to i+1), half 1 counter-clockwise (i to i-1), in the same phases, so every
 // phase has two sends and two receives per rank. Supports all_reduce, all_gather and reduce_scatter.
+// With K channels channel c runs this pair of rings over its own order (channel_index_orders,
+// workloads/rings.h) on split_even(size, K)[c], halved with split_even, chunk ids from c*2n, every channel's
+// phase p in phase p; a phase's transfers list channel 0's two rings, then channel 1's, and so on.
 #include "workloads/impl/algorithms.h"
+#include "workloads/rings.h"
 
 namespace pjbit::workloads::impl {
 
@@ -42,6 +46,40 @@ class BidirRing final : public ICollective {
     const std::vector<std::uint64_t> halves = split_even(size_bytes, 2);
     return ring_plan(group, {RingSpec{+1, 0, halves[0]}, RingSpec{-1, n, halves[1]}}, op != Op::AllGather,
                      op != Op::ReduceScatter);
+  }
+
+  int max_channels(Op) const override { return kMaxChannels; }
+
+  Schedule build_channels(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                          const TopologyFacts& facts, int channels) const override {
+    require_channels(op, channels);
+    if (channels == 1) return build_on(op, group, size_bytes, facts);
+    require_buildable(*this, op, group);
+    const int n = static_cast<int>(group.size());
+    const bool scatter = op != Op::AllGather, gather = op != Op::ReduceScatter;
+    const std::vector<std::vector<int>> orders = channel_index_orders(group, facts, channels);
+    ScheduleBuilder b(group, (scatter ? n - 1 : 0) + (gather ? n - 1 : 0),
+                      channel_chunk_sizes(n, size_bytes, channels, /*both_ways=*/true));
+    for (int c = 0; c < channels; ++c) {
+      const std::vector<int>* order = &orders[static_cast<std::size_t>(c)];
+      for (int half = 0; half < 2; ++half) {
+        const int dir = half == 0 ? +1 : -1;
+        if (scatter) ring_reduce_scatter(b, 0, dir, 2 * n * c + n * half, order);
+        if (gather) ring_all_gather(b, scatter ? n - 1 : 0, dir, 2 * n * c + n * half, order);
+      }
+    }
+    return b.take();
+  }
+
+  std::shared_ptr<const SchedulePlan> plan_channels(Op op, const std::vector<int>& group,
+                                                    std::uint64_t size_bytes, const TopologyFacts& facts,
+                                                    int channels) const override {
+    require_channels(op, channels);
+    if (channels == 1) return plan(op, group, size_bytes, facts);
+    require_buildable(*this, op, group);
+    const int n = static_cast<int>(group.size());
+    return ring_plan(group, channel_rings(n, size_bytes, channels, /*both_ways=*/true), op != Op::AllGather,
+                     op != Op::ReduceScatter, channel_index_orders(group, facts, channels));
   }
 };
 

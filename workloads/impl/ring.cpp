@@ -7,26 +7,41 @@
 //   broadcast:      a pipelined chain group[0] -> group[1] -> ... -> group[n-1] carrying n chunks; hop j
 //                   (index j to j+1) carries chunk p-j in phase p, 2n-2 phases in all.
 // all_to_all is not supported.
+// With K channels (all_reduce, all_gather, reduce_scatter) channel c runs this ring over its own order
+// (channel_index_orders, workloads/rings.h) on split_even(size, K)[c], chunk ids from c*n, every channel's
+// phase p in phase p; a phase's transfers list channel 0's, then channel 1's, and so on.
 #include "workloads/impl/algorithms.h"
+#include "workloads/rings.h"
 
 namespace pjbit::workloads::impl {
 
-void ring_reduce_scatter(ScheduleBuilder& b, int first_phase, int dir, int base) {
+namespace {
+
+// Group index at position j of a ring in `order` (nullptr: the group's own order).
+int at(const std::vector<int>* order, int j) {
+  return order == nullptr ? j : (*order)[static_cast<std::size_t>(j)];
+}
+
+}  // namespace
+
+void ring_reduce_scatter(ScheduleBuilder& b, int first_phase, int dir, int base,
+                         const std::vector<int>* order) {
   const int n = b.group_size();
   for (int p = 0; p < n - 1; ++p) {
-    for (int i = 0; i < n; ++i) {
-      const int chunk = wrap(i - dir * (p + 1), n);
-      b.transfer(first_phase + p, i, wrap(i + dir, n), {base + chunk}, /*reduce=*/true);
+    for (int j = 0; j < n; ++j) {
+      const int chunk = wrap(j - dir * (p + 1), n);
+      b.transfer(first_phase + p, at(order, j), at(order, wrap(j + dir, n)), {base + chunk}, /*reduce=*/true);
     }
   }
 }
 
-void ring_all_gather(ScheduleBuilder& b, int first_phase, int dir, int base) {
+void ring_all_gather(ScheduleBuilder& b, int first_phase, int dir, int base, const std::vector<int>* order) {
   const int n = b.group_size();
   for (int p = 0; p < n - 1; ++p) {
-    for (int i = 0; i < n; ++i) {
-      const int chunk = wrap(i - dir * p, n);
-      b.transfer(first_phase + p, i, wrap(i + dir, n), {base + chunk}, /*reduce=*/false);
+    for (int j = 0; j < n; ++j) {
+      const int chunk = wrap(j - dir * p, n);
+      b.transfer(first_phase + p, at(order, j), at(order, wrap(j + dir, n)), {base + chunk},
+                 /*reduce=*/false);
     }
   }
 }
@@ -83,6 +98,38 @@ class Ring final : public ICollective {
     if (op == Op::Broadcast || op == Op::AllToAll) return ICollective::plan(op, group, size_bytes, facts);
     require_buildable(*this, op, group);
     return ring_plan(group, {RingSpec{+1, 0, size_bytes}}, op != Op::AllGather, op != Op::ReduceScatter);
+  }
+
+  // Channels run all_reduce, all_gather and reduce_scatter; a broadcast is one chain from group[0].
+  int max_channels(Op op) const override { return op == Op::Broadcast ? 1 : kMaxChannels; }
+
+  Schedule build_channels(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                          const TopologyFacts& facts, int channels) const override {
+    require_channels(op, channels);
+    if (channels == 1) return build_on(op, group, size_bytes, facts);
+    require_buildable(*this, op, group);
+    const int n = static_cast<int>(group.size());
+    const bool scatter = op != Op::AllGather, gather = op != Op::ReduceScatter;
+    const std::vector<std::vector<int>> orders = channel_index_orders(group, facts, channels);
+    ScheduleBuilder b(group, (scatter ? n - 1 : 0) + (gather ? n - 1 : 0),
+                      channel_chunk_sizes(n, size_bytes, channels, /*both_ways=*/false));
+    for (int c = 0; c < channels; ++c) {
+      const std::vector<int>* order = &orders[static_cast<std::size_t>(c)];
+      if (scatter) ring_reduce_scatter(b, 0, +1, c * n, order);
+      if (gather) ring_all_gather(b, scatter ? n - 1 : 0, +1, c * n, order);
+    }
+    return b.take();
+  }
+
+  std::shared_ptr<const SchedulePlan> plan_channels(Op op, const std::vector<int>& group,
+                                                    std::uint64_t size_bytes, const TopologyFacts& facts,
+                                                    int channels) const override {
+    require_channels(op, channels);
+    if (channels == 1) return plan(op, group, size_bytes, facts);
+    require_buildable(*this, op, group);
+    const int n = static_cast<int>(group.size());
+    return ring_plan(group, channel_rings(n, size_bytes, channels, /*both_ways=*/false), op != Op::AllGather,
+                     op != Op::ReduceScatter, channel_index_orders(group, facts, channels));
   }
 };
 

@@ -1,17 +1,71 @@
-// Ring phases generated on demand (the plans of ring and bidir_ring): phase k of index i follows from i, k
-// and the chunk sizes alone, so a 4096-rank ring all-reduce runs without holding its 33 million transfers.
-// The phases equal, transfer for transfer and in order, what ring_reduce_scatter and ring_all_gather write
-// into a ScheduleBuilder (tests/unit/test_collectives.cpp compares the two).
+// Ring phases generated on demand (the plans of ring and bidir_ring, with any number of channels): phase k of
+// index i follows from i's position in each ring, k and the chunk sizes alone, so a 4096-rank ring all-reduce
+// runs without holding its 33 million transfers. A ring in an order of its own (a channel, workloads/rings.h)
+// keeps that order and its inverse, 2n ints; a ring in the group's order keeps nothing, and a plan whose
+// rings are all in the group's order (every plan of one channel) is compiled without the order tables'
+// lookups. The phases of all the rings are merged phase by phase: phase k of index i lists ring 0's
+// transfers, then ring 1's, and so on. They equal, transfer for transfer and in order, what
+// ring_reduce_scatter and ring_all_gather write into a ScheduleBuilder ring after ring
+// (tests/unit/test_collectives.cpp compares the two).
+#include <stdexcept>
+#include <string>
+
 #include "workloads/impl/algorithms.h"
 
 namespace pjbit::workloads::impl {
 
 namespace {
 
+// The rings' orders as tables: per order, the group index at each position and the position of each group
+// index; empty for an order that is the group's own. Rings naming such an order are set to -1.
+struct OrderTables {
+  std::vector<std::vector<int>> at;
+  std::vector<std::vector<int>> position;
+  bool any = false;  // some ring has an order of its own
+
+  OrderTables(std::size_t n, std::vector<std::vector<int>> orders, std::vector<RingSpec>& rings)
+      : at(orders.size()), position(orders.size()) {
+    for (std::size_t o = 0; o < orders.size(); ++o) {
+      std::vector<int>& order = orders[o];
+      if (order.size() != n)
+        throw std::invalid_argument("ring plan: an order of " + std::to_string(order.size()) +
+                                    " indices for a group of " + std::to_string(n));
+      bool identity = true;
+      for (std::size_t j = 0; identity && j < n; ++j)
+        identity = order[j] == static_cast<int>(j);
+      if (identity) continue;
+      std::vector<int>& pos = position[o];
+      pos.assign(n, -1);
+      for (std::size_t j = 0; j < n; ++j) {
+        const int i = order[j];
+        if (i < 0 || i >= static_cast<int>(n) || pos[static_cast<std::size_t>(i)] >= 0)
+          throw std::invalid_argument("ring plan: an order that is not a permutation of the group's indices");
+        pos[static_cast<std::size_t>(i)] = static_cast<int>(j);
+      }
+      at[o] = std::move(order);
+    }
+    for (RingSpec& r : rings) {
+      if (r.order >= static_cast<int>(at.size()))
+        throw std::invalid_argument("ring plan: a ring names order " + std::to_string(r.order) + " of " +
+                                    std::to_string(at.size()));
+      if (r.order >= 0 && at[static_cast<std::size_t>(r.order)].empty()) r.order = -1;
+      any = any || r.order >= 0;
+    }
+  }
+};
+
+// kOrdered: some ring has an order of its own (else every position is its group index).
+template <bool kOrdered>
 class RingPlan final : public SchedulePlan {
  public:
-  RingPlan(const std::vector<int>& group, std::vector<RingSpec> rings, bool scatter, bool gather)
-      : m_group(group), m_rings(std::move(rings)), m_scatter(scatter), m_gather(gather) {
+  RingPlan(const std::vector<int>& group, std::vector<RingSpec> rings, bool scatter, bool gather,
+           OrderTables tables)
+      : m_group(group),
+        m_rings(std::move(rings)),
+        m_at(std::move(tables.at)),
+        m_position(std::move(tables.position)),
+        m_scatter(scatter),
+        m_gather(gather) {
     const auto n = static_cast<std::uint64_t>(group.size());
     for (const RingSpec& r : m_rings)
       m_split.emplace_back(r.total / n, r.total % n);
@@ -30,23 +84,24 @@ class RingPlan final : public SchedulePlan {
     out.reduce_bytes = 0;
     const bool scattering = m_scatter && k < n - 1;
     const int p = scattering ? k : k - (m_scatter ? n - 1 : 0);
-    // Reduce-scatter phase p: index i sends chunk i - dir (p + 1); all-gather phase p: chunk i - dir p.
+    // Reduce-scatter phase p: position j sends chunk j - dir (p + 1); all-gather phase p: chunk j - dir p.
     const int lag = scattering ? p + 1 : p;
-    for (std::size_t ring = 0; ring < m_rings.size(); ++ring) {
-      const RingSpec& r = m_rings[ring];
-      // index and from lie in [0, n), lag in [0, n - 1] and dir is +1 or -1: every sum is in [-n, 2n).
-      const int from = wrap_near(index - r.dir, n);
-      const int send_chunk = wrap_near(index - r.dir * lag, n);
+    std::size_t ring = 0;
+    for (const RingSpec& r : m_rings) {  // ring: r's index (a range loop: no division by sizeof(RingSpec))
+      const int pos = position(r, index);
+      // pos and from lie in [0, n), lag in [0, n - 1] and dir is +1 or -1: every sum is in [-n, 2n).
+      const int from = wrap_near(pos - r.dir, n);
+      const int send_chunk = wrap_near(pos - r.dir * lag, n);
       const int recv_chunk = wrap_near(from - r.dir * lag, n);
       const std::uint64_t send_bytes = chunk_bytes(ring, send_chunk);
       const std::uint64_t recv_bytes = chunk_bytes(ring, recv_chunk);
       if (send_bytes > 0)
-        set(out.sends, sends++, m_group[static_cast<std::size_t>(wrap_near(index + r.dir, n))], send_bytes,
-            r.base + send_chunk);
+        set(out.sends, sends++, rank_at(r, wrap_near(pos + r.dir, n)), send_bytes, r.base + send_chunk);
       if (recv_bytes > 0) {
-        set(out.recvs, recvs++, m_group[static_cast<std::size_t>(from)], recv_bytes, r.base + recv_chunk);
+        set(out.recvs, recvs++, rank_at(r, from), recv_bytes, r.base + recv_chunk);
         if (scattering) out.reduce_bytes += recv_bytes;
       }
+      ++ring;
     }
     out.sends.resize(sends);
     out.recvs.resize(recvs);
@@ -56,10 +111,22 @@ class RingPlan final : public SchedulePlan {
   void send_peers(int index, std::vector<int>& out) const override {
     const int n = group_size();
     for (const RingSpec& r : m_rings)
-      out.push_back(m_group[static_cast<std::size_t>(wrap(index + r.dir, n))]);
+      out.push_back(rank_at(r, wrap(position(r, index) + r.dir, n)));
   }
 
  private:
+  // Group index `index`'s position in ring `r`.
+  int position(const RingSpec& r, int index) const {
+    if (!kOrdered || r.order < 0) return index;
+    return m_position[static_cast<std::size_t>(r.order)][static_cast<std::size_t>(index)];
+  }
+  // The global rank at position `pos` of ring `r`.
+  int rank_at(const RingSpec& r, int pos) const {
+    const int i = !kOrdered || r.order < 0
+                      ? pos
+                      : m_at[static_cast<std::size_t>(r.order)][static_cast<std::size_t>(pos)];
+    return m_group[static_cast<std::size_t>(i)];
+  }
   // split_even(total, n)[c] without the vector.
   std::uint64_t chunk_bytes(std::size_t ring, int c) const {
     const auto& [base, extra] = m_split[ring];
@@ -78,6 +145,8 @@ class RingPlan final : public SchedulePlan {
   std::vector<int> m_group;
   std::vector<RingSpec> m_rings;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> m_split;  // per ring: total / n, total % n
+  std::vector<std::vector<int>> m_at;        // per order: the group index at each position (empty: identity)
+  std::vector<std::vector<int>> m_position;  // per order: the position of each group index (its inverse)
   bool m_scatter;
   bool m_gather;
 };
@@ -85,8 +154,12 @@ class RingPlan final : public SchedulePlan {
 }  // namespace
 
 std::shared_ptr<const SchedulePlan> ring_plan(const std::vector<int>& group, std::vector<RingSpec> rings,
-                                              bool scatter, bool gather) {
-  return std::make_shared<RingPlan>(group, std::move(rings), scatter, gather);
+                                              bool scatter, bool gather,
+                                              std::vector<std::vector<int>> orders) {
+  OrderTables tables(group.size(), std::move(orders), rings);
+  if (tables.any)
+    return std::make_shared<RingPlan<true>>(group, std::move(rings), scatter, gather, std::move(tables));
+  return std::make_shared<RingPlan<false>>(group, std::move(rings), scatter, gather, std::move(tables));
 }
 
 }  // namespace pjbit::workloads::impl

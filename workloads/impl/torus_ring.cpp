@@ -17,7 +17,10 @@
 //   all_reduce:     reduce_scatter then all_gather: 2 sum_m (d_m - 1) phases instead of the flat ring's
 //                   2(n - 1), every phase between torus neighbours.
 // Each op moves the nccl-tests useful bytes exactly. Without dims (or when they do not multiply to the group
-// size) it is one dimension of n: the same schedule as bidir_ring (D = 2) or ring (D = 1), chunk for chunk.
+// size) it is one dimension of n: the same schedule as bidir_ring (D = 2) or ring (D = 1) in group order,
+// chunk for chunk. With dims the group is the whole torus listed in any order: the coordinates, not the
+// listing, shape the rings, and group[i] runs the phases of rank group[i] in rank order (the schedule is that
+// of the sorted group, with each rank's phases at its own index).
 #include <numeric>
 #include <string>
 #include <string_view>
@@ -162,6 +165,32 @@ class TorusPlan final : public SchedulePlan {
   std::vector<Stage> m_stage_of;
 };
 
+// A plan over the group in rank order (0 .. n-1) whose index i is group[i]: the torus's schedule whatever
+// order the group lists its ranks in.
+class ByRank final : public SchedulePlan {
+ public:
+  ByRank(const std::vector<int>& group, std::shared_ptr<const SchedulePlan> sorted)
+      : m_group(group), m_sorted(std::move(sorted)) {}
+  int group_size() const override { return m_sorted->group_size(); }
+  int phases(int index) const override { return m_sorted->phases(rank(index)); }
+  const Phase& phase(int index, int k, Phase& scratch) const override {
+    return m_sorted->phase(rank(index), k, scratch);
+  }
+  void send_peers(int index, std::vector<int>& out) const override { m_sorted->send_peers(rank(index), out); }
+
+ private:
+  int rank(int index) const { return m_group[static_cast<std::size_t>(index)]; }
+  std::vector<int> m_group;
+  std::shared_ptr<const SchedulePlan> m_sorted;
+};
+
+// Whether dims describe a torus of exactly n ranks (else the plan is one dimension in group order).
+bool fits(const std::vector<int>& dims, std::size_t n) {
+  const long long product =
+      std::accumulate(dims.begin(), dims.end(), 1LL, [](long long a, int b) { return a * b; });
+  return !dims.empty() && product == static_cast<long long>(n);
+}
+
 // Both algorithms: `directions` rings a dimension; `subset` is the ring the refusal points a subset of the
 // torus to.
 class TorusRing final : public ICollective {
@@ -179,12 +208,13 @@ class TorusRing final : public ICollective {
     if (facts.torus_dims.empty()) return "";
     const long long product = std::accumulate(facts.torus_dims.begin(), facts.torus_dims.end(), 1LL,
                                               [](long long a, int b) { return a * b; });
+    // The whole torus, in any order: group's ranks are distinct, so n of them below n are all of them.
     bool whole = product == static_cast<long long>(group.size());
     for (std::size_t i = 0; whole && i < group.size(); ++i)
-      whole = group[i] == static_cast<int>(i);
+      whole = group[i] >= 0 && group[i] < static_cast<int>(product);
     if (whole) return "";
-    return std::string(m_name) + " runs over the whole torus in rank order (ranks 0 to " +
-           std::to_string(product - 1) + "); use " + std::string(m_subset) + " for a subset";
+    return std::string(m_name) + " runs over the whole torus (ranks 0 to " + std::to_string(product - 1) +
+           ", in any order); use " + std::string(m_subset) + " for a subset";
   }
 
   Schedule build(Op op, const std::vector<int>& group, std::uint64_t size_bytes) const override {
@@ -193,20 +223,30 @@ class TorusRing final : public ICollective {
 
   Schedule build_on(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
                     const TopologyFacts& facts) const override {
-    require_buildable(*this, op, group);
-    const TorusPlan plan(op, group, size_bytes, facts.torus_dims, m_directions);
+    const auto p = plan(op, group, size_bytes, facts);
     Schedule s(group.size());
     Phase scratch;
-    for (int i = 0; i < plan.group_size(); ++i)
-      for (int k = 0; k < plan.phases(i); ++k)
-        s[static_cast<std::size_t>(i)].push_back(plan.phase(i, k, scratch));
+    for (int i = 0; i < p->group_size(); ++i)
+      for (int k = 0; k < p->phases(i); ++k)
+        s[static_cast<std::size_t>(i)].push_back(p->phase(i, k, scratch));
     return s;
   }
 
   std::shared_ptr<const SchedulePlan> plan(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
                                            const TopologyFacts& facts) const override {
     require_buildable(*this, op, group);
-    return std::make_shared<TorusPlan>(op, group, size_bytes, facts.torus_dims, m_directions);
+    if (!fits(facts.torus_dims, group.size()))
+      return std::make_shared<TorusPlan>(op, group, size_bytes, facts.torus_dims, m_directions);
+    if (const std::string why = refusal(group, facts); !why.empty()) throw std::invalid_argument(why);
+    bool sorted = true;
+    for (std::size_t i = 0; sorted && i < group.size(); ++i)
+      sorted = group[i] == static_cast<int>(i);
+    if (sorted) return std::make_shared<TorusPlan>(op, group, size_bytes, facts.torus_dims, m_directions);
+    std::vector<int> by_rank(group.size());
+    for (std::size_t r = 0; r < group.size(); ++r)
+      by_rank[r] = static_cast<int>(r);
+    return std::make_shared<ByRank>(
+        group, std::make_shared<TorusPlan>(op, by_rank, size_bytes, facts.torus_dims, m_directions));
   }
 
  private:
