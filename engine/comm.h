@@ -22,16 +22,21 @@ struct CommCosts {
   bool on = false;
   accelerator::Protocol protocol = accelerator::Protocol::Simple;
   accelerator::Family family = accelerator::Family::Ring;
-  core::Tick launch = 0;            // before a rank's first phase
-  std::array<core::Tick, 2> hop{};  // before each phase, by accelerator::Hop (NVLS: before the first only)
-  double max_payload_Bps = 0.0;     // the protocol's cap on what one rank sends per second (0: none)
-  double net_efficiency = 1.0;      // share of a NIC link's payload rate the library sustains
-  double nvls_efficiency = 1.0;     // share of a scale-up link's payload rate NVLS sustains
+  core::Tick launch = 0;  // before a rank's first phase
+  // Before each phase (NVLS: before the first only): the protocol's hop latency averaged over the transfers
+  // of the schedule's first phase, by the share of them that cross the network. NCCL prices a ring's steps
+  // the same way, (steps - net_steps) x scale-up hop + net_steps x network hop, net_steps/steps being the
+  // share of the ring's edges that cross; every phase pays the mean, so that ranks in lock step do not
+  // each pay the slowest hop of the ring.
+  core::Tick hop = 0;
+  double max_payload_Bps = 0.0;  // the protocol's cap on what one rank sends per second (0: none)
+  double net_efficiency = 1.0;   // share of a NIC link's payload rate the library sustains
+  double nvls_efficiency = 1.0;  // share of a scale-up link's payload rate NVLS sustains
 
-  // The latency a rank waits before posting phase k, whose sends take hops of kind `network`.
-  core::Tick before_phase(int k, bool network) const {
+  // The latency a rank waits before posting phase k.
+  core::Tick before_phase(int k) const {
     if (!on) return 0;
-    const core::Tick h = family == accelerator::Family::Nvls && k > 0 ? 0 : hop[network ? 1 : 0];
+    const core::Tick h = family == accelerator::Family::Nvls && k > 0 ? 0 : hop;
     return (k == 0 ? launch : 0) + h;
   }
 };

@@ -53,7 +53,7 @@ StepResult Runner::result_of(const Instance& inst) const {
       s.op = workloads::op_name(c.op);
       s.algorithm = inst.algorithm;
       if (inst.comm.on) s.protocol = accelerator::protocol_name(inst.comm.protocol);
-      s.channels = c.channels;
+      s.channels = inst.channels;
       s.cls = workloads::class_name(c.cls);
       s.size_bytes = c.size_bytes;
       s.useful_bytes = workloads::useful_bytes(c.op, c.size_bytes, s.ranks);

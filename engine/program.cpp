@@ -155,10 +155,11 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
       const auto& c = step.collective;
       inst->group = c.ranks.empty() ? all_ranks(n) : c.ranks;
       inst->algorithm = algorithm_of(m_spec, c);
+      inst->channels = channels_of(m_spec, c);
       auto& cached = m_plans[&step];
       if (!cached) {
         cached = workloads::find_collective(inst->algorithm)
-                     ->plan_channels(c.op, inst->group, c.size_bytes, m_facts.collective, c.channels);
+                     ->plan_channels(c.op, inst->group, c.size_bytes, m_facts.collective, inst->channels);
       }
       inst->plan = cached;
       auto comm = m_comm.find(&step);
@@ -284,7 +285,7 @@ core::Tick Runner::enter(Instance& inst, accelerator::Accelerator& acc, bool is_
   const core::Tick entered = core::now_ticks();
   if (is_rank) inst.start = std::min(inst.start, entered);
   if (is_rank && m_recorder)
-    m_recorder->step_begin(acc.rank(), inst.id, *inst.step, inst.iteration, inst.algorithm);
+    m_recorder->step_begin(acc.rank(), inst.id, *inst.step, inst.iteration, inst.algorithm, inst.channels);
   return entered;
 }
 
@@ -470,7 +471,7 @@ void PhaseMachine::run() {
   while (m_k < m_count) {
     // The collective library's launch and per-step latency come before the phase's transfers.
     if (!m_delayed && m_is_rank && m_inst.comm.on) {
-      const core::Tick delay = m_inst.comm.before_phase(m_k, phase_crosses_network());
+      const core::Tick delay = m_inst.comm.before_phase(m_k);
       if (delay > 0) {
         m_delaying = m_delayed = true;
         m_runner.m_timers->push(core::later(core::now_ticks(), delay), this);
@@ -480,11 +481,13 @@ void PhaseMachine::run() {
     m_delayed = false;
     // Hold the completion open while posting, so that receives whose data is already here cannot end the
     // phase before every operation of it is posted.
+    // The phase may be complete the moment posting ends (no transfers, or only receives whose data is here):
+    // completed() then returns at once and this loop goes on, so that the phase is counted once.
     m_posting = true;
     m_done.add();
     post_next();
-    m_posting = false;
     m_done.one_done();
+    m_posting = false;
     if (m_done.outstanding() > 0) return;  // completed() continues
     if (waits_for_hbm()) return;           // resume() continues
     ++m_k;
@@ -518,15 +521,6 @@ void PhaseMachine::resume() {
     }
     run();
   });
-}
-
-bool PhaseMachine::phase_crosses_network() {
-  Phase scratch;
-  const Phase& ph = m_part.phase(m_k, scratch);
-  const int me = m_acc.rank();
-  for (const auto& s : ph.sends)
-    if (s.peer != kInNetwork && crosses_network(m_runner.m_facts, me, s.peer)) return true;
-  return false;
 }
 
 void PhaseMachine::post_next() {

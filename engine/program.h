@@ -115,6 +115,7 @@ struct Instance {
   std::vector<std::vector<Phase>> own;                  // phases made for this step (pools, reducers)
   std::string algorithm;
   CommCosts comm;               // collective: what the collective library adds (engine/comm.h)
+  int channels = 1;             // collective: rings run at once (channels_of)
   double duration_s = 0.0;      // compute
   std::uint64_t hbm_bytes = 0;  // compute: HBM traffic per rank
   int pool = -1;                // memory: the pool's endpoint id
@@ -157,8 +158,6 @@ class PhaseMachine final : public accelerator::CompletionListener {
  private:
   // The phase's transfers are done; when its HBM traffic is not, schedules resume() for then (true).
   bool waits_for_hbm();
-  // Whether a send of phase m_k crosses the network (for the library's per-step latency).
-  bool phase_crosses_network();
   // Generates phase m_k and posts it.
   void post_next();
   // Posts `ph`, summing receives from one peer in `sums` when it has to.

@@ -316,7 +316,7 @@ bool Recorder::admit(core::Tick now) {
 }
 
 void Recorder::step_begin(int rank, std::uint64_t instance, const workloads::Step& step, int iteration,
-                          const std::string& algorithm) {
+                          const std::string& algorithm, int channels) {
   using Kind = workloads::Step::Kind;
   const core::Tick now = core::now_ticks();
   Rank& r = m_ranks[static_cast<std::size_t>(rank)];
@@ -345,7 +345,7 @@ void Recorder::step_begin(int rank, std::uint64_t instance, const workloads::Ste
         l.kind = "collective";
         l.op = workloads::op_name(step.collective.op);
         l.algorithm = algorithm;
-        l.channels = step.collective.channels;
+        l.channels = channels;
         l.cls = workloads::class_name(step.collective.cls);
         l.size_bytes = step.collective.size_bytes;
         l.name = l.key + " " + l.op + " " + l.algorithm;

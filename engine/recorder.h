@@ -189,9 +189,10 @@ class Recorder final : public core::TransferObserver {
   void attach(platforms::Platform& platform, flow::FlowNetwork* flows);
   // After it has ended: closes what is open and reads the OCS reconfiguration logs.
   void detach(platforms::Platform& platform);
-  // A rank enters and leaves a step instance (instance ids are unique per run); `algorithm` for collectives.
+  // A rank enters and leaves a step instance (instance ids are unique per run); `algorithm` and `channels`
+  // (what ran: the step's own, or the platform's default) for collectives.
   void step_begin(int rank, std::uint64_t instance, const workloads::Step& step, int iteration,
-                  const std::string& algorithm);
+                  const std::string& algorithm, int channels = 1);
   void step_end(int rank, std::uint64_t instance);
   void compute_begin(int rank);
   // `joules` of category `c` spent evenly over [start, end) by something that is not a transfer (a memory

@@ -59,8 +59,33 @@ std::string tuned_all_reduce(const platforms::PlatformSpec& p, const workloads::
 
 }  // namespace
 
+// With a collective library, a ring-shaped collective over a tiered platform runs NCCL's rings: one channel
+// per rank of an inner domain, each leaving every domain at a different rank, so that every NIC (rail)
+// carries one channel's crossing and the ring runs at the NICs' rate rather than paying inner and outer
+// tiers one after the other (workloads/rings.h). A channel's crossing joins ranks of different local indices,
+// which a packet-switched outer tier routes (switch, fat_tree); circuits (ocs) join only the pairs they were
+// set up for, so there the default stays hierarchical.
+bool rail_rings(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
+  if (!p.accelerator.comm.enabled() || p.tiers.size() < 2) return false;
+  for (std::size_t t = 1; t < p.tiers.size(); ++t)
+    if (p.tiers[t].kind != "switch" && p.tiers[t].kind != "fat_tree") return false;
+  return c.op == Op::AllReduce || c.op == Op::AllGather || c.op == Op::ReduceScatter;
+}
+
+// NCCL runs fewer channels for small messages: it drops channels while a channel's threads would get less
+// than their threshold each (src/enqueue.cc: 64 bytes for each of a Simple channel's 512 threads), so a
+// channel carries at least 32 KiB.
+constexpr std::uint64_t kMinChannelBytes = 512 * 64;
+
+int channels_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
+  if (!c.algorithm.empty() || c.channels_given || !rail_rings(p, c)) return c.channels;
+  const auto by_size = static_cast<int>(std::min<std::uint64_t>(c.size_bytes / kMinChannelBytes, 1u << 20));
+  return std::clamp(std::min(by_size, p.domain_size(0)), 1, workloads::kMaxChannels);
+}
+
 std::string default_algorithm(const platforms::PlatformSpec& platform, const workloads::CollectiveStep& c) {
   const accelerator::CommLibrary& lib = platform.accelerator.comm;
+  if (rail_rings(platform, c)) return "ring";
   if (lib.enabled() && c.op == Op::AllReduce && platform.tiers.size() == 1 && reduces_in_network(platform)) {
     if (lib.runs(accelerator::Family::Nvls)) return tuned_all_reduce(platform, c);
     return "ring";  // the library cannot drive the switch's reduction (no NVLS): NCCL's ring
@@ -214,7 +239,8 @@ void validate_step(Facts& f, const Step& step) {
         throw core::InputError(step.loc, step.key + ".ranks", why);
       if (reduces_in_switch(name) && reducer_for(f, group, &why) < 0)
         throw core::InputError(step.loc, step.key + ".algorithm", why);
-      why = workloads::channels_refusal(*algo, c.op, c.channels);
+      const int channels = channels_of(f.spec, c);
+      why = workloads::channels_refusal(*algo, c.op, channels);
       if (!why.empty()) {
         if (c.algorithm.empty()) why += " (" + name + " is this platform's default: name the algorithm)";
         throw core::InputError(c.channels_loc, step.key + ".channels", why);
@@ -223,9 +249,9 @@ void validate_step(Facts& f, const Step& step) {
       if (!why.empty()) throw core::InputError(step.loc, step.key + ".algorithm", why);
       // Every pair the schedule joins must be routable.
       // (A buffer smaller than the group's chunks leaves some pairs without bytes: check with one byte each.)
-      const std::uint64_t chunks = group.size() * static_cast<std::uint64_t>(c.channels);
+      const std::uint64_t chunks = group.size() * static_cast<std::uint64_t>(channels);
       auto plan = algo->plan_channels(c.op, group, std::max<std::uint64_t>(c.size_bytes, chunks),
-                                      f.collective, c.channels);
+                                      f.collective, channels);
       if (c.size_bytes >= chunks) f.plans[&step] = plan;
       std::vector<int> peers;
       for (std::size_t i = 0; i < group.size(); ++i) {

@@ -171,6 +171,7 @@ class StepReader {
     if (auto k = m.integer("channels", 1, kMaxChannels)) {
       c.channels = static_cast<int>(*k);
       c.channels_loc = m.loc("channels");
+      c.channels_given = true;
       // An algorithm named here is checked now; the default one, chosen for the platform, by the engine.
       if (algorithm != nullptr) {
         if (const std::string why = channels_refusal(*algorithm, c.op, c.channels); !why.empty())

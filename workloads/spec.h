@@ -33,6 +33,7 @@ struct CollectiveStep {
   TransportClass cls = TransportClass::Collective;
   int channels = 1;              // rings run at once (ring, bidir_ring: ICollective::max_channels), 1 to 64
   core::SourceLoc channels_loc;  // where `channels` is given (the step's location when it is not)
+  bool channels_given = false;   // whether the step gives `channels` (else the algorithm's default)
 };
 
 struct ComputeStep {

@@ -58,7 +58,22 @@ const std::vector<Published> kCases = {
      false, 0.15, "nvls", "same report, NVLS"},
     {"B200RingAllGather16GiB", "platforms/systems/dgx-b200.yaml", "", "all_gather", "16 GiB", "ring", 673.6,
      false, 0.15, "", "same report"},
-    // Several nodes, eight 400G NDR rails per node.
+    // Several nodes, eight 400G NDR rails per node: the default is NCCL's ring, one channel per rail.
+    {"H100TwoNodesAutoAllReduce8GiB", "platforms/systems/h100-ndr.yaml", "2", "all_reduce", "8 GiB", "",
+     380.0, false, 0.10, "ring",
+     "NVIDIA/nccl-tests issues 290 and 319 (NVIDIA: 46-48 GB/s per NIC, 370-390 GB/s); issue 309: 392.69 "
+     "with "
+     "NCCL_ALGO=Ring"},
+    {"H100TwoNodesRingAllReduce8GiB", "platforms/systems/h100-ndr.yaml", "2", "all_reduce", "8 GiB", "",
+     392.69, false, 0.15, "ring", "NVIDIA/nccl-tests issue 309, 2 nodes, NCCL_ALGO=Ring, NCCL 2.26.2"},
+    {"H100EightNodesAllReduce8GiB", "platforms/systems/h100-ndr.yaml", "8", "all_reduce", "8 GiB", "", 386.56,
+     false, 0.15, "ring", "coreweave/nccl-tests README, 64 H100"},
+    {"B200FourNodesAllReduce8GiB", "platforms/systems/b200-ndr.yaml", "4", "all_reduce", "8 GiB", "", 384.0,
+     false, 0.15, "ring",
+     "together-nccl-tests baselines/flapping-airplanes/2026-07-11_nccl_collective_scaling_report.md (NCCL "
+     "2.30.7)"},
+    {"B200FourNodesReduceScatter8GiB", "platforms/systems/b200-ndr.yaml", "4", "reduce_scatter", "8 GiB", "",
+     384.1, false, 0.15, "ring", "same report"},
     {"H100TenNodesAllToAll8GiB", "platforms/systems/h100-ndr.yaml", "10", "all_to_all", "8 GiB", "", 50.54,
      false, 0.15, "direct",
      "xxrjun/nccl-tests-cluster example-cluster01 .../20260129-180219/without-debug/logs/nccl_N10_G8.log"},
@@ -119,5 +134,22 @@ TEST_P(PublishedFigure, IsWithinItsTolerance) {
 
 INSTANTIATE_TEST_SUITE_P(NcclTests, PublishedFigure, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Published>& p) { return p.param.name; });
+
+// A phase with nothing to move (a buffer smaller than the group's chunks) still waits the library's latency
+// and ends once: an 8 B all_reduce over two channels on 8 H100 completes (it deadlocked when such a phase
+// was counted twice) and costs NCCL's launch and 14 hops of LL plus the fabric's latency, as one channel's
+// does (H100AllReduce8B above: 22.0 us).
+TEST(CollectiveLibrary, PhasesWithNothingToMoveEndOnce) {
+  const std::string path = testing::source_dir() + "/platforms/pod8-nvswitch.yaml";
+  const auto platform = pjbit::platforms::load_platform(path, {{"engine", "packet"}});
+  const auto workload = pjbit::workloads::parse_workload(
+      "name: w\nsteps:\n  - { collective: all_reduce, size: 8 B, algorithm: ring, channels: 2 }\n", "w.yaml");
+  const auto sim = pjbit::engine::simulate(platform, workload);
+  ASSERT_EQ(sim.steps.size(), 1u);
+  EXPECT_EQ(sim.steps[0].protocol, "ll");
+  const double t = sim.steps[0].end_s - sim.steps[0].start_s;
+  EXPECT_GT(t, 6.6e-6 + 14 * 0.6e-6);
+  EXPECT_LT(t, 30e-6);
+}
 
 }  // namespace
