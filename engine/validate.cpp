@@ -454,6 +454,37 @@ Bound bound_of(Facts& f, const Rates& r, const Step& step) {
                 core::format_number(f.spec.accelerator.hbm.bandwidth_Bps) + " B/s";
       if (phases > 0 && r.min_latency_s > 0.0)
         b.why += ", in " + std::to_string(phases) + " phases of at least " + seconds_text(r.min_latency_s);
+      // The collective library's costs come on top, as the run will apply them (engine/comm.h): its launch
+      // and per-phase latency exactly, and what its protocol's cap and its shares of a NIC's or of NVLS's
+      // rate make the rank's bytes take at least.
+      const std::string algorithm = algorithm_of(f.spec, c);
+      const CommCosts lib = comm_costs(f, algorithm, c.ranks.empty() ? all_ranks(n) : c.ranks, plan);
+      if (lib.on) {
+        const double hops = lib.family == accelerator::Family::Nvls ? 1.0 : plan.phases(0);
+        const double latency = core::to_seconds(lib.launch) + hops * core::to_seconds(lib.hop);
+        double rate =
+            lib.max_payload_Bps > 0.0 ? lib.max_payload_Bps : std::numeric_limits<double>::infinity();
+        const platforms::LinkSpec& inner = f.spec.tiers.front().link;
+        if (lib.family == accelerator::Family::Nvls)
+          rate = std::min(rate, inner.bandwidth_Bps * (1.0 - inner.overhead) * lib.nvls_efficiency);
+        double held = std::isfinite(rate) ? sent / rate : 0.0;
+        // What the first rank sends over a NIC goes at most at the library's share of that tier's rate.
+        const int first = c.ranks.empty() ? 0 : c.ranks.front();
+        double net = 0.0;
+        workloads::Phase one;
+        for (int k = 0; k < plan.phases(0); ++k)
+          for (const auto& t : plan.phase(0, k, one).sends)
+            if (t.peer != kInNetwork && crosses_network(f, first, t.peer))
+              net +=
+                  static_cast<double>(t.bytes) / (tier_payload_rate(f, first, t.peer) * lib.net_efficiency);
+        held = std::max(held, net);
+        const double extra = latency + std::max(0.0, held - std::max(wire, memory));
+        if (extra > 0.0) {
+          b.s += extra;
+          b.check += extra;
+          b.why += ", and what the collective library adds (" + seconds_text(extra) + ")";
+        }
+      }
       return b;
     }
     case Step::Kind::Memory: {
