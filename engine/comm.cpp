@@ -26,6 +26,32 @@ double tier_payload_rate(const Facts& f, int a, int b) {
   return l.bandwidth_Bps * (1.0 - l.overhead);
 }
 
+PhaseSends phase_sends(const Facts& f, int rank, const workloads::Phase& phase) {
+  PhaseSends s;
+  for (const auto& t : phase.sends) {
+    const auto bytes = static_cast<double>(t.bytes);
+    s.all += bytes;
+    if (t.peer == workloads::kInNetworkPeer) {
+      s.up += bytes;
+    } else if (crosses_network(f, rank, t.peer)) {
+      s.net += bytes;
+      s.net_rate = tier_payload_rate(f, rank, t.peer);
+    }
+  }
+  for (const auto& t : phase.recvs)
+    if (t.peer == workloads::kInNetworkPeer) s.down += static_cast<double>(t.bytes);
+  return s;
+}
+
+double hold_s(const CommCosts& c, const PhaseSends& s) {
+  double held = 0.0;
+  if (c.max_payload_Bps > 0.0) held = std::max(held, s.all / c.max_payload_Bps);
+  if (s.net > 0.0 && c.net_efficiency < 1.0) held = std::max(held, s.net / (s.net_rate * c.net_efficiency));
+  // NVLS holds the scale-up link's rate in both directions: what comes back down as well.
+  if (s.up > 0.0 && c.nvls_efficiency < 1.0) held = std::max(held, std::max(s.up, s.down) / c.nvls_rate_Bps);
+  return held;
+}
+
 CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::vector<int>& group,
                      const workloads::SchedulePlan& plan) {
   const accelerator::CommLibrary& lib = f.spec.accelerator.comm;
@@ -62,10 +88,11 @@ CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::ve
   }
   const double share = transfers > 0.0 ? crossing / transfers : 0.0;
   shape.network_steps = static_cast<int>(std::lround(share * shape.steps));
+  // The reduction engine hangs off the switch the group's scale-up links join.
+  const platforms::LinkSpec& inner = f.spec.tiers.front().link;
+  c.nvls_rate_Bps = inner.bandwidth_Bps * (1.0 - inner.overhead) * lib.nvls_efficiency;
   if (c.family == Family::Nvls) {
-    // The reduction engine hangs off the switch the group's scale-up links join.
-    const platforms::LinkSpec& l = f.spec.tiers.front().link;
-    shape.rate_Bps = l.bandwidth_Bps * (1.0 - l.overhead) * lib.nvls_efficiency;
+    shape.rate_Bps = c.nvls_rate_Bps;
   } else if (net_rate > 0.0) {
     shape.rate_Bps = net_rate * lib.net_efficiency;
   } else {

@@ -32,6 +32,7 @@ struct CommCosts {
   double max_payload_Bps = 0.0;  // the protocol's cap on what one rank sends per second (0: none)
   double net_efficiency = 1.0;   // share of a NIC link's payload rate the library sustains
   double nvls_efficiency = 1.0;  // share of a scale-up link's payload rate NVLS sustains
+  double nvls_rate_Bps = 0.0;    // what NVLS sustains on a rank's scale-up link: its payload rate x the share
 
   // The latency a rank waits before posting phase k.
   core::Tick before_phase(int k) const {
@@ -41,6 +42,19 @@ struct CommCosts {
   }
 };
 
+// What one rank moves in one phase, as the library's rate caps see it (phase_sends).
+struct PhaseSends {
+  double all = 0.0;       // payload sent
+  double up = 0.0;        // sent to the switch's reduction engine
+  double down = 0.0;      // received from it
+  double net = 0.0;       // sent over a tier with NICs
+  double net_rate = 0.0;  // that tier's link payload rate
+};
+
+// The least time the library lets a rank take over `s`: the protocol's cap, the library's share of a NIC's
+// rate, and NVLS's share of the scale-up link both ways; 0 when nothing holds it.
+double hold_s(const CommCosts& c, const PhaseSends& s);
+
 // The library's family for an algorithm name: in_network and nvls are NVLS, tree is a tree, the rest rings.
 accelerator::Family family_of(const std::string& algorithm);
 
@@ -48,6 +62,8 @@ accelerator::Family family_of(const std::string& algorithm);
 bool crosses_network(const Facts& f, int a, int b);
 // The payload rate of the links of the tier joining endpoints a and b (bandwidth less protocol overhead).
 double tier_payload_rate(const Facts& f, int a, int b);
+// What `rank` moves in `phase` (PhaseSends).
+PhaseSends phase_sends(const Facts& f, int rank, const workloads::Phase& phase);
 
 // The library's costs of `algorithm` over `group` with `plan`, the protocol chosen by the least estimated
 // time (CommLibrary::choose) for the shape group[0] sees. Off when the platform's accelerator has no library.

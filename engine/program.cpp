@@ -473,7 +473,7 @@ void PhaseMachine::run() {
     if (!m_delayed && m_is_rank && m_inst.comm.on) {
       const core::Tick delay = m_inst.comm.before_phase(m_k);
       if (delay > 0) {
-        m_delaying = m_delayed = true;
+        m_delayed = true;
         m_runner.m_timers->push(core::later(core::now_ticks(), delay), this);
         return;  // resume() posts the phase
       }
@@ -514,11 +514,7 @@ bool PhaseMachine::waits_for_hbm() {
 void PhaseMachine::resume() {
   // Called from whichever process completed the phase: keep a failure whole for run() to rethrow.
   m_runner.guard([&] {
-    if (m_delaying) {
-      m_delaying = false;  // the latency before phase m_k is over: post it
-    } else {
-      ++m_k;
-    }
+    if (!m_delayed) ++m_k;  // else the latency before phase m_k is over: post it
     run();
   });
 }
@@ -546,32 +542,8 @@ void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_
   const auto wire = [&](std::uint64_t bytes) {
     return comm.on ? accelerator::CommLibrary::wire_bytes(bytes, comm.protocol) : bytes;
   };
-  double floor_s = 0.0;
-  if (comm.on && m_is_rank) {
-    double all = 0.0, net = 0.0, net_rate = 0.0, up = 0.0, up_rate = 0.0;
-    const int me = m_acc.rank();
-    for (const auto& s : ph.sends) {
-      const auto bytes = static_cast<double>(s.bytes);
-      all += bytes;
-      if (s.peer == kInNetwork) {
-        up += bytes;
-        up_rate = m_runner.m_spec.tiers.front().link.bandwidth_Bps *
-                  (1.0 - m_runner.m_spec.tiers.front().link.overhead) * comm.nvls_efficiency;
-      } else if (crosses_network(m_runner.m_facts, me, s.peer)) {
-        net += bytes;
-        net_rate = tier_payload_rate(m_runner.m_facts, me, s.peer) * comm.net_efficiency;
-      }
-    }
-    if (comm.max_payload_Bps > 0.0) floor_s = std::max(floor_s, all / comm.max_payload_Bps);
-    if (net > 0.0 && comm.net_efficiency < 1.0) floor_s = std::max(floor_s, net / net_rate);
-    if (up > 0.0 && comm.nvls_efficiency < 1.0) {
-      // NVLS holds the scale-up link's rate in both directions: what comes back down as well.
-      double down = 0.0;
-      for (const auto& r : ph.recvs)
-        if (r.peer == kInNetwork) down += static_cast<double>(r.bytes);
-      floor_s = std::max(floor_s, std::max(up, down) / up_rate);
-    }
-  }
+  const double floor_s =
+      comm.on && m_is_rank ? hold_s(comm, phase_sends(m_runner.m_facts, m_acc.rank(), ph)) : 0.0;
   for (const auto& s : ph.sends) {
     m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), m_cls, tag, m_done, &m_inst.tally);
     hbm += s.bytes;

@@ -173,8 +173,8 @@ class PhaseMachine final : public accelerator::CompletionListener {
   int m_count;
   bool m_posting = false;
   bool m_finished = false;
-  // The collective library's latency before phase m_k: being waited for, or over (the phase posts).
-  bool m_delaying = false;
+  // The collective library's latency before phase m_k has been waited for (set when its timer is pushed,
+  // cleared when the phase is posted): resume() then posts phase m_k rather than moving on.
   bool m_delayed = false;
   // When the phase's HBM traffic, and the library's rate caps on what it sends, let it end.
   core::Tick m_hbm_done = 0;

@@ -462,22 +462,12 @@ Bound bound_of(Facts& f, const Rates& r, const Step& step) {
       if (lib.on) {
         const double hops = lib.family == accelerator::Family::Nvls ? 1.0 : plan.phases(0);
         const double latency = core::to_seconds(lib.launch) + hops * core::to_seconds(lib.hop);
-        double rate =
-            lib.max_payload_Bps > 0.0 ? lib.max_payload_Bps : std::numeric_limits<double>::infinity();
-        const platforms::LinkSpec& inner = f.spec.tiers.front().link;
-        if (lib.family == accelerator::Family::Nvls)
-          rate = std::min(rate, inner.bandwidth_Bps * (1.0 - inner.overhead) * lib.nvls_efficiency);
-        double held = std::isfinite(rate) ? sent / rate : 0.0;
-        // What the first rank sends over a NIC goes at most at the library's share of that tier's rate.
+        // Each of the first rank's phases lasts at least as long as the library holds its sends.
         const int first = c.ranks.empty() ? 0 : c.ranks.front();
-        double net = 0.0;
+        double held = 0.0;
         workloads::Phase one;
         for (int k = 0; k < plan.phases(0); ++k)
-          for (const auto& t : plan.phase(0, k, one).sends)
-            if (t.peer != kInNetwork && crosses_network(f, first, t.peer))
-              net +=
-                  static_cast<double>(t.bytes) / (tier_payload_rate(f, first, t.peer) * lib.net_efficiency);
-        held = std::max(held, net);
+          held += hold_s(lib, phase_sends(f, first, plan.phase(0, k, one)));
         const double extra = latency + std::max(0.0, held - std::max(wire, memory));
         if (extra > 0.0) {
           b.s += extra;
