@@ -118,4 +118,13 @@ std::vector<RingSpec> channel_rings(int n, std::uint64_t size_bytes, int channel
 // The chunk sizes of those rings in chunk id order, for a ScheduleBuilder.
 std::vector<std::uint64_t> channel_chunk_sizes(int n, std::uint64_t size_bytes, int channels, bool both_ways);
 
+// `channels` rings at once over `group` (ring: one direction each; both_ways, bidir_ring: two, half each),
+// in the orders of channel_index_orders, as a built schedule and as a plan that generates the same phases.
+// Channel c's chunk k of half h has id ways*n*c + n*h + k. Callers check the op and the group first.
+Schedule ring_channels_schedule(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                                const TopologyFacts& facts, int channels, bool both_ways);
+std::shared_ptr<const SchedulePlan> ring_channels_plan(Op op, const std::vector<int>& group,
+                                                       std::uint64_t size_bytes, const TopologyFacts& facts,
+                                                       int channels, bool both_ways);
+
 }  // namespace pjbit::workloads::impl

@@ -6,7 +6,6 @@
 // workloads/rings.h) on split_even(size, K)[c], halved with split_even, chunk ids from c*2n, every channel's
 // phase p in phase p; a phase's transfers list channel 0's two rings, then channel 1's, and so on.
 #include "workloads/impl/algorithms.h"
-#include "workloads/rings.h"
 
 namespace pjbit::workloads::impl {
 
@@ -55,20 +54,7 @@ class BidirRing final : public ICollective {
     require_channels(op, channels);
     if (channels == 1) return build_on(op, group, size_bytes, facts);
     require_buildable(*this, op, group);
-    const int n = static_cast<int>(group.size());
-    const bool scatter = op != Op::AllGather, gather = op != Op::ReduceScatter;
-    const std::vector<std::vector<int>> orders = channel_index_orders(group, facts, channels);
-    ScheduleBuilder b(group, (scatter ? n - 1 : 0) + (gather ? n - 1 : 0),
-                      channel_chunk_sizes(n, size_bytes, channels, /*both_ways=*/true));
-    for (int c = 0; c < channels; ++c) {
-      const std::vector<int>* order = &orders[static_cast<std::size_t>(c)];
-      for (int half = 0; half < 2; ++half) {
-        const int dir = half == 0 ? +1 : -1;
-        if (scatter) ring_reduce_scatter(b, 0, dir, 2 * n * c + n * half, order);
-        if (gather) ring_all_gather(b, scatter ? n - 1 : 0, dir, 2 * n * c + n * half, order);
-      }
-    }
-    return b.take();
+    return ring_channels_schedule(op, group, size_bytes, facts, channels, /*both_ways=*/true);
   }
 
   std::shared_ptr<const SchedulePlan> plan_channels(Op op, const std::vector<int>& group,
@@ -77,9 +63,7 @@ class BidirRing final : public ICollective {
     require_channels(op, channels);
     if (channels == 1) return plan(op, group, size_bytes, facts);
     require_buildable(*this, op, group);
-    const int n = static_cast<int>(group.size());
-    return ring_plan(group, channel_rings(n, size_bytes, channels, /*both_ways=*/true), op != Op::AllGather,
-                     op != Op::ReduceScatter, channel_index_orders(group, facts, channels));
+    return ring_channels_plan(op, group, size_bytes, facts, channels, /*both_ways=*/true);
   }
 };
 

@@ -46,6 +46,34 @@ void ring_all_gather(ScheduleBuilder& b, int first_phase, int dir, int base, con
   }
 }
 
+Schedule ring_channels_schedule(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                                const TopologyFacts& facts, int channels, bool both_ways) {
+  const int n = static_cast<int>(group.size());
+  const int ways = both_ways ? 2 : 1;
+  const bool scatter = op != Op::AllGather, gather = op != Op::ReduceScatter;
+  const std::vector<std::vector<int>> orders = channel_index_orders(group, facts, channels);
+  ScheduleBuilder b(group, (scatter ? n - 1 : 0) + (gather ? n - 1 : 0),
+                    channel_chunk_sizes(n, size_bytes, channels, both_ways));
+  for (int c = 0; c < channels; ++c) {
+    const std::vector<int>* order = &orders[static_cast<std::size_t>(c)];
+    for (int half = 0; half < ways; ++half) {
+      const int dir = half == 0 ? +1 : -1;
+      const int base = ways * n * c + n * half;
+      if (scatter) ring_reduce_scatter(b, 0, dir, base, order);
+      if (gather) ring_all_gather(b, scatter ? n - 1 : 0, dir, base, order);
+    }
+  }
+  return b.take();
+}
+
+std::shared_ptr<const SchedulePlan> ring_channels_plan(Op op, const std::vector<int>& group,
+                                                       std::uint64_t size_bytes, const TopologyFacts& facts,
+                                                       int channels, bool both_ways) {
+  const int n = static_cast<int>(group.size());
+  return ring_plan(group, channel_rings(n, size_bytes, channels, both_ways), op != Op::AllGather,
+                   op != Op::ReduceScatter, channel_index_orders(group, facts, channels));
+}
+
 namespace {
 
 class Ring final : public ICollective {
@@ -108,17 +136,7 @@ class Ring final : public ICollective {
     require_channels(op, channels);
     if (channels == 1) return build_on(op, group, size_bytes, facts);
     require_buildable(*this, op, group);
-    const int n = static_cast<int>(group.size());
-    const bool scatter = op != Op::AllGather, gather = op != Op::ReduceScatter;
-    const std::vector<std::vector<int>> orders = channel_index_orders(group, facts, channels);
-    ScheduleBuilder b(group, (scatter ? n - 1 : 0) + (gather ? n - 1 : 0),
-                      channel_chunk_sizes(n, size_bytes, channels, /*both_ways=*/false));
-    for (int c = 0; c < channels; ++c) {
-      const std::vector<int>* order = &orders[static_cast<std::size_t>(c)];
-      if (scatter) ring_reduce_scatter(b, 0, +1, c * n, order);
-      if (gather) ring_all_gather(b, scatter ? n - 1 : 0, +1, c * n, order);
-    }
-    return b.take();
+    return ring_channels_schedule(op, group, size_bytes, facts, channels, /*both_ways=*/false);
   }
 
   std::shared_ptr<const SchedulePlan> plan_channels(Op op, const std::vector<int>& group,
@@ -127,9 +145,7 @@ class Ring final : public ICollective {
     require_channels(op, channels);
     if (channels == 1) return plan(op, group, size_bytes, facts);
     require_buildable(*this, op, group);
-    const int n = static_cast<int>(group.size());
-    return ring_plan(group, channel_rings(n, size_bytes, channels, /*both_ways=*/false), op != Op::AllGather,
-                     op != Op::ReduceScatter, channel_index_orders(group, facts, channels));
+    return ring_channels_plan(op, group, size_bytes, facts, channels, /*both_ways=*/false);
   }
 };
 
