@@ -21,6 +21,7 @@
 #include "workloads/i_collective.h"
 
 namespace {
+namespace test_algorithms_alpha_beta {
 
 using pjbit::workloads::Op;
 
@@ -160,4 +161,5 @@ topology:
   EXPECT_NO_THROW(pjbit::testing::simulate_yaml(platform, workload));
 }
 
+}  // namespace test_algorithms_alpha_beta
 }  // namespace

@@ -18,6 +18,7 @@
 #include "workloads/nccl_tests.h"
 
 namespace {
+namespace test_calibration {
 
 namespace testing = pjbit::testing;
 
@@ -155,4 +156,5 @@ TEST(CollectiveLibrary, PhasesWithNothingToMoveEndOnce) {
   EXPECT_LT(t, 30e-6);
 }
 
+}  // namespace test_calibration
 }  // namespace

@@ -15,6 +15,7 @@
 #include "workloads/nccl_tests.h"
 
 namespace {
+namespace test_collective_closed_forms {
 
 struct Case {
   const char* op;
@@ -95,4 +96,5 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"reduce_scatter", 33, "1 GiB", 1024 * MiB}),
     name_of);
 
+}  // namespace test_collective_closed_forms
 }  // namespace

@@ -9,6 +9,7 @@
 #include "workloads/nccl_tests.h"
 
 namespace {
+namespace test_energy_and_overlap {
 
 using pjbit::testing::simulate_yaml;
 
@@ -168,4 +169,5 @@ TEST(Overlap, EffectiveComputeIsTheMeanOverRanks) {
   EXPECT_NEAR(pjbit::report::effective_compute(o.sim), 0.5, 1e-12);
 }
 
+}  // namespace test_energy_and_overlap
 }  // namespace

@@ -13,6 +13,7 @@
 #include "workloads/nccl_tests.h"
 
 namespace {
+namespace test_fabrics {
 
 using pjbit::testing::simulate_yaml;
 constexpr double MiB = 1024.0 * 1024.0;
@@ -407,4 +408,5 @@ TEST(Hbm, ComputeWithBytesFollowsTheRoofline) {
   EXPECT_NEAR(o.ledger.by_category_j[7], 2 * 2 * 8e9 * 8 * 4e-12, 1e-9);               // hbm energy
 }
 
+}  // namespace test_fabrics
 }  // namespace

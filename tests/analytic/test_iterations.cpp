@@ -10,6 +10,7 @@
 #include "support/sim.h"
 
 namespace {
+namespace test_iterations {
 
 const char* kRacked =
     "name: racked\naccelerator: { preset: h100-sxm5 }\n"
@@ -155,4 +156,5 @@ TEST(Iterations, TwoIterationsAreKeptWhole) {
   EXPECT_TRUE(o.sim.step_aggregates.empty());
 }
 
+}  // namespace test_iterations
 }  // namespace

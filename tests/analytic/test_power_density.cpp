@@ -11,6 +11,7 @@
 #include "support/sim.h"
 
 namespace {
+namespace test_power_density {
 
 using pjbit::testing::simulate_yaml;
 
@@ -352,4 +353,5 @@ TEST(Faceplate, GivenFaceplatePortsSpreadTheSamePower) {
   EXPECT_NEAR(o.density.switches[0].max_w_per_port, 72.0 / 16.0, 1e-12);
 }
 
+}  // namespace test_power_density
 }  // namespace

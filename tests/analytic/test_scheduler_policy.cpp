@@ -10,6 +10,7 @@
 #include "support/sim.h"
 
 namespace {
+namespace test_scheduler_policy {
 
 namespace sched = pjbit::engine::scheduler;
 
@@ -53,4 +54,5 @@ TEST(SchedulerPolicy, ARegisteredPolicyRunsAndItsDecisionsAreReported) {
   EXPECT_NEAR(o.sim.sim_time_s, o.sim.steps[2].end_s, 1e-12);
 }
 
+}  // namespace test_scheduler_policy
 }  // namespace

@@ -23,6 +23,7 @@
 #include "workloads/loader.h"
 
 namespace {
+namespace test_store_and_forward {
 
 constexpr double kBandwidth = 100e9;  // B, per direction
 constexpr double kOverhead = 0.2;
@@ -152,4 +153,5 @@ TEST(StoreAndForwardRing, AllReduceAddsOnePacketToAlphaInBothEngines) {
   EXPECT_NEAR(flow - flow_ct, lag, 1e-3 * lag);
 }
 
+}  // namespace test_store_and_forward
 }  // namespace

@@ -19,6 +19,7 @@
 #include "workloads/nccl_tests.h"
 
 namespace {
+namespace test_torus_unidir {
 
 using pjbit::workloads::Op;
 
@@ -125,4 +126,5 @@ std::vector<Case> all_cases() {
 
 INSTANTIATE_TEST_SUITE_P(Torus, TorusUnidirClosedForm, ::testing::ValuesIn(all_cases()), name_of);
 
+}  // namespace test_torus_unidir
 }  // namespace

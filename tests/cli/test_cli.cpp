@@ -13,6 +13,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_cli {
 
 using pjbit::testing::count_lines;
 using pjbit::testing::ProcessResult;
@@ -373,4 +374,5 @@ TEST(Cli, UnwritableReportPathIsBadInputAndLeavesNothing) {
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
 }
 
+}  // namespace test_cli
 }  // namespace

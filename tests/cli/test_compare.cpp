@@ -11,6 +11,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_compare {
 
 using pjbit::testing::count_lines;
 using pjbit::testing::ProcessResult;
@@ -247,4 +248,5 @@ TEST_F(CompareReports, BadInputExitsTwoWithOneErrorLine) {
   }
 }
 
+}  // namespace test_compare
 }  // namespace

@@ -11,6 +11,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_csv {
 
 using pjbit::testing::count_lines;
 using pjbit::testing::file_exists;
@@ -101,4 +102,5 @@ TEST(Csv, NamesWithControlCharactersAreRefused) {
       << r.err;
 }
 
+}  // namespace test_csv
 }  // namespace

@@ -13,6 +13,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_engines {
 
 using pjbit::testing::run_program;
 using pjbit::testing::TempDir;
@@ -198,4 +199,5 @@ TEST(EnginesIncast, VictimGetsMaxMinShareOnFlowsAndHalfTheUplinkOnPackets) {
 INSTANTIATE_TEST_SUITE_P(Engines, EnginesAgree, ::testing::ValuesIn(kCases),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
 
+}  // namespace test_engines
 }  // namespace

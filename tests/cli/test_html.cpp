@@ -11,6 +11,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_html {
 
 using nlohmann::json;
 using pjbit::testing::read_file;
@@ -207,4 +208,5 @@ TEST(Html, UnwritablePathIsBadInput) {
   EXPECT_NE(r.err.find("r.html"), std::string::npos) << r.err;
 }
 
+}  // namespace test_html
 }  // namespace

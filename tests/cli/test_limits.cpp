@@ -16,6 +16,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_limits {
 
 using pjbit::testing::count_lines;
 using pjbit::testing::ProcessResult;
@@ -228,4 +229,5 @@ TEST(Limits, SubStepsBeyondTheThreadBudgetAreRefused) {
                  "endpoints' programs; at most 60000 SystemC threads run at once");
 }
 
+}  // namespace test_limits
 }  // namespace

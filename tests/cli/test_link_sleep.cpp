@@ -10,6 +10,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_link_sleep {
 
 using nlohmann::json;
 using pjbit::testing::read_file;
@@ -117,4 +118,5 @@ TEST(LinkSleepInput, BadValuesAreOneErrorLine) {
   }
 }
 
+}  // namespace test_link_sleep
 }  // namespace

@@ -26,6 +26,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_outputs {
 
 using pjbit::testing::count_lines;
 namespace fs = std::filesystem;
@@ -356,4 +357,5 @@ TEST_F(Outputs, NewFilesTakeTheUmask) {
   EXPECT_EQ(st.st_mode & 0777, 0640u);
 }
 
+}  // namespace test_outputs
 }  // namespace

@@ -12,6 +12,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_platforms {
 
 using pjbit::testing::run_program;
 using pjbit::testing::TempDir;
@@ -296,4 +297,5 @@ TEST(ShippedDensity, SwitchesWithNoRackExitTwoWithOneLine) {
           "racks.switches_per_rack\n");
 }
 
+}  // namespace test_platforms
 }  // namespace

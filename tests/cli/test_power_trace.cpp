@@ -11,6 +11,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_power_trace {
 
 using nlohmann::json;
 using pjbit::testing::read_file;
@@ -107,9 +108,11 @@ TEST(PowerTrace, TheCsvCarriesTheTracesWindowAndPeak) {
   EXPECT_GT(trace.at("peak_w").get<double>(), 0.0);
 }
 
+}  // namespace test_power_trace
 }  // namespace
 
 namespace {
+namespace test_power_trace {
 
 TEST(PowerTrace, WindowIsConfigurable) {
   TempDir dir;
@@ -129,4 +132,5 @@ TEST(PowerTrace, WindowIsConfigurable) {
   }
 }
 
+}  // namespace test_power_trace
 }  // namespace

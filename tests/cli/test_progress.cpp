@@ -9,6 +9,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_progress {
 
 using pjbit::testing::run_program;
 using pjbit::testing::Stderr;
@@ -62,4 +63,5 @@ TEST(Progress, ErrorsStillReadAsOneLineOnATerminal) {
   EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
 }
 
+}  // namespace test_progress
 }  // namespace

@@ -13,6 +13,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_scheduler {
 
 using nlohmann::json;
 using pjbit::testing::run_program;
@@ -376,4 +377,5 @@ TEST(Scheduler, AnUnknownPolicyExitsTwoNamingTheKey) {
   EXPECT_FALSE(pjbit::testing::file_exists(dir.path() + "/r.json"));
 }
 
+}  // namespace test_scheduler
 }  // namespace

@@ -22,6 +22,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_signals {
 
 namespace fs = std::filesystem;
 using pjbit::testing::BackgroundProgram;
@@ -416,4 +417,5 @@ TEST(Signals, AKilledSweepTakesItsChildrenAlongAndResumes) {
   EXPECT_EQ(read_file(f.path("out/results.csv")), read_file(f.path("whole/results.csv")));
 }
 
+}  // namespace test_signals
 }  // namespace

@@ -15,6 +15,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_steps_aggregate {
 
 using nlohmann::json;
 using pjbit::testing::read_file;
@@ -233,4 +234,5 @@ TEST(StepsOption, TwoIterationsAreWholeAndBadValuesAreRefused) {
   }
 }
 
+}  // namespace test_steps_aggregate
 }  // namespace

@@ -14,6 +14,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_sweep {
 
 using pjbit::testing::count_lines;
 namespace fs = std::filesystem;
@@ -510,4 +511,5 @@ TEST(Sweep, MissingSweepFileOrOutIsBadInput) {
   EXPECT_NE(out_is_a_file.err.find("--out"), std::string::npos) << out_is_a_file.err;
 }
 
+}  // namespace test_sweep
 }  // namespace

@@ -16,6 +16,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_trace {
 
 using nlohmann::json;
 using pjbit::testing::read_file;
@@ -412,4 +413,5 @@ TEST(TraceFile, UnwritablePathFailsBeforeRunningAndLeavesNothing) {
   EXPECT_FALSE(pjbit::testing::file_exists(dir.path() + "/t.json"));
 }
 
+}  // namespace test_trace
 }  // namespace

@@ -14,6 +14,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_user_presets {
 
 using pjbit::testing::count_lines;
 using pjbit::testing::ProcessResult;
@@ -235,4 +236,5 @@ INSTANTIATE_TEST_SUITE_P(
                               "1:7: name: link preset \"cpo-1p6t\" is already defined at "}),
     [](const ::testing::TestParamInfo<BadFile>& param) { return param.param.name; });
 
+}  // namespace test_user_presets
 }  // namespace

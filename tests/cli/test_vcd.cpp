@@ -15,6 +15,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_vcd {
 
 using nlohmann::json;
 using pjbit::testing::read_file;
@@ -273,4 +274,5 @@ INSTANTIATE_TEST_SUITE_P(Engines, VcdLimit,
                                            Case{"Flows", {"--set", "engine=flow"}, false}),
                          [](const auto& param_info) { return param_info.param.name; });
 
+}  // namespace test_vcd
 }  // namespace

@@ -22,6 +22,7 @@
 #include "support/testing.h"
 
 namespace {
+namespace test_golden {
 
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;  // the order of keys is part of the report
@@ -239,4 +240,5 @@ TEST(GoldenFiles, ComparisonFindsEveryKindOfDifference) {
   EXPECT_EQ(reordered, std::vector<std::string>{"(report): the keys are in another order"});
 }
 
+}  // namespace test_golden
 }  // namespace

@@ -23,6 +23,7 @@
 
 namespace pjbit::accelerator {
 namespace {
+namespace test_accelerator {
 
 using core::Category;
 using core::Tick;
@@ -539,5 +540,6 @@ TEST(Routes, RingTiesGoToTheSuccessor) {
   }
 }
 
+}  // namespace test_accelerator
 }  // namespace
 }  // namespace pjbit::accelerator

@@ -12,6 +12,7 @@
 
 namespace pjbit::core {
 namespace {
+namespace test_component {
 
 // Counts how often it is written to a stream, i.e. whether a message holding it was formatted.
 struct Counted {
@@ -102,5 +103,6 @@ TEST(ComponentLog, ReportsAnInfoWithTheFullNameAndTheTime) {
   EXPECT_EQ(writes, 1);
 }
 
+}  // namespace test_component
 }  // namespace
 }  // namespace pjbit::core

@@ -17,6 +17,7 @@
 #include "workloads/loader.h"
 
 namespace {
+namespace test_direct_calls {
 
 std::string read(const std::string& path) {
   std::ifstream in(path);
@@ -76,4 +77,5 @@ TEST(DirectCalls, OpticalCircuitSwitchGivesTheSocketsReport) {
                       "  - checkpoint: { size: 1 MiB, pool: pool0 }\n");
 }
 
+}  // namespace test_direct_calls
 }  // namespace

@@ -17,6 +17,7 @@
 
 namespace pjbit::hbm {
 namespace {
+namespace test_hbm {
 
 using core::Category;
 using core::Tick;
@@ -238,5 +239,6 @@ TEST(Hbm, ZeroBytesIsANoOp) {
   EXPECT_DOUBLE_EQ(hbm.energy().dynamic_total_j(), 0.0);
 }
 
+}  // namespace test_hbm
 }  // namespace
 }  // namespace pjbit::hbm

@@ -21,6 +21,7 @@
 
 namespace pjbit::link {
 namespace {
+namespace test_link {
 
 using core::Category;
 using core::Tick;
@@ -464,5 +465,6 @@ TEST(Link, LogsAWakeUpAtDebugLevel) {
   EXPECT_EQ(b.sink_b.arrivals()[1].head, at + wake + ticks(p.latency_s));
 }
 
+}  // namespace test_link
 }  // namespace
 }  // namespace pjbit::link

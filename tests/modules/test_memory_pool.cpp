@@ -7,6 +7,7 @@
 #include "platforms/loader.h"
 
 namespace {
+namespace test_memory_pool {
 
 TEST(MemoryPool, ItsAttachLinkSharesThePoolBandwidthAmongReaders) {
   const auto spec = pjbit::platforms::parse_platform(R"(name: pool
@@ -57,4 +58,5 @@ memory_pools:
   EXPECT_TRUE(found);
 }
 
+}  // namespace test_memory_pool
 }  // namespace

@@ -18,6 +18,7 @@
 
 namespace pjbit::nic {
 namespace {
+namespace test_nic {
 
 using core::Category;
 using core::Tick;
@@ -255,5 +256,6 @@ TEST(Nic, CreditLoopSpansTheNicLatency) {
   EXPECT_EQ(b.wire.direction(0).busy, 3 * ser);
 }
 
+}  // namespace test_nic
 }  // namespace
 }  // namespace pjbit::nic

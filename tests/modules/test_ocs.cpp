@@ -25,6 +25,7 @@
 
 namespace pjbit::ocs {
 namespace {
+namespace test_ocs {
 
 using core::Category;
 using core::Tick;
@@ -694,5 +695,6 @@ TEST(Ocs, CutThroughBetweenLinks) {
   EXPECT_DOUBLE_EQ(ocs.energy().dynamic_total_j(), 0.0);
 }
 
+}  // namespace test_ocs
 }  // namespace
 }  // namespace pjbit::ocs

@@ -18,6 +18,7 @@
 
 namespace pjbit::engine {
 namespace {
+namespace test_recorder {
 
 const char* kOcs = R"(name: ocs4
 topology:
@@ -94,5 +95,6 @@ TEST(Recorder, ReadsOcsReconfigurationsAndTheTraceDrawsThem) {
   EXPECT_TRUE(drawn);
 }
 
+}  // namespace test_recorder
 }  // namespace
 }  // namespace pjbit::engine

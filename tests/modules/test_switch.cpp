@@ -19,6 +19,7 @@
 
 namespace pjbit::fabric_switch {
 namespace {
+namespace test_switch {
 
 using core::Category;
 using core::Tick;
@@ -280,5 +281,6 @@ TEST(Switch, OutputContentionHappensOnTheOutputLink) {
   EXPECT_EQ(b.sw.packets(), 2u);
 }
 
+}  // namespace test_switch
 }  // namespace
 }  // namespace pjbit::fabric_switch

@@ -16,6 +16,7 @@
 
 namespace pjbit::workloads {
 namespace {
+namespace test_alpha_beta {
 
 constexpr std::uint64_t kKiB = 1024;
 constexpr std::uint64_t kMiB = 1024 * kKiB;
@@ -235,5 +236,6 @@ TEST(AlphaBeta, NoClosedFormWhereThereIsNoSchedule) {
   EXPECT_FALSE(closed_form_time_s("ring", Op::AllReduce, 1, kMiB, kAlpha, kB).has_value());
 }
 
+}  // namespace test_alpha_beta
 }  // namespace
 }  // namespace pjbit::workloads

@@ -22,6 +22,7 @@
 
 namespace pjbit::workloads {
 namespace {
+namespace test_collectives {
 
 constexpr std::uint64_t kMiB = 1024ull * 1024ull;
 constexpr std::uint64_t kGiB = 1024ull * kMiB;
@@ -1472,5 +1473,6 @@ TEST(Channels, OnlyTheRingsRunSeveralAndRefusalsSayWhy) {
   EXPECT_NO_THROW(find_collective("direct")->plan_channels(Op::AllReduce, group, kMiB, TopologyFacts{}, 1));
 }
 
+}  // namespace test_collectives
 }  // namespace
 }  // namespace pjbit::workloads

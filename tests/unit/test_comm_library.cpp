@@ -14,6 +14,7 @@
 #include "workloads/i_collective.h"
 
 namespace {
+namespace test_comm_library {
 
 using pjbit::accelerator::CommLibrary;
 using pjbit::accelerator::Family;
@@ -218,4 +219,5 @@ TEST(AutoAlgorithm, WithALibraryAReducingSwitchRunsNvlsForLargeMessagesAndTheRin
   EXPECT_EQ(pjbit::engine::default_algorithm(bare, c), "in_network");
 }
 
+}  // namespace test_comm_library
 }  // namespace

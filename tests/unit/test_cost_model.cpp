@@ -12,6 +12,7 @@
 #include "modules/switch/switch.h"
 
 namespace {
+namespace test_cost_model {
 
 using pjbit::core::Category;
 
@@ -91,4 +92,5 @@ TEST(Categories, MemoryPoolIsItsOwnCategoryOutsideTheFabric) {
   EXPECT_EQ(pjbit::core::category_name(static_cast<Category>(pjbit::core::kNumCategories - 1)), "cooling");
 }
 
+}  // namespace test_cost_model
 }  // namespace

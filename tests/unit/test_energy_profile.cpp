@@ -9,6 +9,7 @@
 
 namespace pjbit::engine {
 namespace {
+namespace test_energy_profile {
 
 double sum(const std::vector<double>& v) {
   return std::accumulate(v.begin(), v.end(), 0.0);
@@ -55,5 +56,6 @@ TEST(EnergyProfile, WindowsDoubleWithoutLosingAnything) {
   EXPECT_NEAR(sum(p.amounts(2, EnergyProfile::kWindows)), 22.0, 1e-12);
 }
 
+}  // namespace test_energy_profile
 }  // namespace
 }  // namespace pjbit::engine

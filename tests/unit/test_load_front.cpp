@@ -11,6 +11,7 @@
 #include "engine/program.h"
 
 namespace {
+namespace test_load_front {
 
 using pjbit::engine::detail::LoadFront;
 using pjbit::power::StepLoad;
@@ -95,4 +96,5 @@ TEST(LoadFront, PointsOnOneAxisKeepTheLargest) {
   EXPECT_EQ(kept.begin()->first, 2u);  // the first of the largest
 }
 
+}  // namespace test_load_front
 }  // namespace

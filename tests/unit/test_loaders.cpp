@@ -22,6 +22,7 @@
 
 namespace pjbit {
 namespace {
+namespace test_loaders {
 
 using core::InputError;
 using core::Override;
@@ -1142,11 +1143,13 @@ TEST(WorkloadLoader, EmptyAndMalformedFiles) {
             "step.yaml:2:8: the referenced anchor is not defined");
 }
 
+}  // namespace test_loaders
 }  // namespace
 }  // namespace pjbit
 
 namespace pjbit {
 namespace {
+namespace test_loaders {
 
 std::string ring_with(const std::string& extra) {
   return "name: ring4\ntopology: { kind: ring, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns } }\n" +
@@ -1352,5 +1355,6 @@ TEST(WorkloadLoader, TrafficRanksAreCheckedAgainstThePlatform) {
   EXPECT_EQ(error("traffic: { size: 4 KiB, pairs: [[0, 3]] }"), "no error");
 }
 
+}  // namespace test_loaders
 }  // namespace
 }  // namespace pjbit

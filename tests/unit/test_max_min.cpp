@@ -8,6 +8,7 @@
 #include "engine/flow/max_min.h"
 
 namespace {
+namespace test_max_min {
 
 using pjbit::engine::flow::max_min_rates;
 using pjbit::engine::flow::weighted_max_min_rates;
@@ -71,4 +72,5 @@ TEST(WeightedMaxMin, EqualWeightsAreMaxMin) {
             max_min_rates(uses, classes, capacity, false));
 }
 
+}  // namespace test_max_min
 }  // namespace

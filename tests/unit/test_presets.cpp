@@ -24,6 +24,7 @@
 
 namespace pjbit::platforms::tech {
 namespace {
+namespace test_presets {
 
 const std::set<std::string> kConfidences = {"high", "medium", "low", "derived", "estimate"};
 const std::set<std::string> kKinds = {"link", "switch", "accelerator", "ocs",
@@ -608,5 +609,6 @@ TEST(PresetFiles, TheDocumentedExampleLoads) {
   EXPECT_GT(p.link.total_static_power_w(), 0.0);
 }
 
+}  // namespace test_presets
 }  // namespace
 }  // namespace pjbit::platforms::tech

@@ -10,6 +10,7 @@
 #include "core/recv_table.h"
 
 namespace {
+namespace test_recv_table {
 
 TEST(RecvTable, AgreesWithAMapUnderRandomOperations) {
   pjbit::core::RecvTable<std::uint64_t> table;
@@ -41,4 +42,5 @@ TEST(RecvTable, AgreesWithAMapUnderRandomOperations) {
   EXPECT_EQ(table.size(), reference.size());
 }
 
+}  // namespace test_recv_table
 }  // namespace

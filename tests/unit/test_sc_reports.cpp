@@ -11,6 +11,7 @@
 
 namespace pjbit::testing {
 namespace {
+namespace test_sc_reports {
 
 void warn() {
   SC_REPORT_WARNING("pjbit.test", "something odd");
@@ -52,5 +53,6 @@ TEST(ScReportCheck, AnExpectedReportIsRecordedNotThrown) {
   EXPECT_EQ(sc_core::sc_report_handler::get_count(sc_core::SC_ERROR), errors + 2);
 }
 
+}  // namespace test_sc_reports
 }  // namespace
 }  // namespace pjbit::testing

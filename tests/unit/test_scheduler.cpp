@@ -25,6 +25,7 @@
 
 namespace pjbit {
 namespace {
+namespace test_scheduler {
 
 using engine::scheduler::Circuits;
 using engine::scheduler::Forecast;
@@ -413,5 +414,6 @@ TEST(Arbiter, ServesAsPerFlowQueuesTakingTurnsWhateverTheOrderOfPushesAndPops) {
   }
 }
 
+}  // namespace test_scheduler
 }  // namespace
 }  // namespace pjbit

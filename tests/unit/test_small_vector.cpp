@@ -10,6 +10,7 @@
 #include "core/small_vector.h"
 
 namespace {
+namespace test_small_vector {
 
 using Small = pjbit::core::SmallVector<int, 4>;
 
@@ -127,4 +128,5 @@ TEST(SmallVector, AVectorOfThemSurvivesGrowth) {
   }
 }
 
+}  // namespace test_small_vector
 }  // namespace

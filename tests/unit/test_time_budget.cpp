@@ -16,6 +16,7 @@
 
 namespace pjbit {
 namespace {
+namespace test_time_budget {
 
 const std::string kLimit =
     "2^64 ps (18446744 s, about 213 days), the most simulated time the SystemC kernel counts";
@@ -173,5 +174,6 @@ TEST(TimeBudget, TickConversionsAndSumsPastTheCountStopTheRun) {
   }
 }
 
+}  // namespace test_time_budget
 }  // namespace
 }  // namespace pjbit

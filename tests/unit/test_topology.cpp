@@ -13,6 +13,7 @@
 #include "platforms/topology.h"
 
 namespace {
+namespace test_topology {
 
 using pjbit::platforms::NodeKind;
 using pjbit::platforms::Topology;
@@ -310,9 +311,11 @@ TEST(OpticalBudget, APathThroughAnOcsBeyondTheBudgetIsRejectedNamingIt) {
                        "insertion_loss: 2 dB } }"));
 }
 
+}  // namespace test_topology
 }  // namespace
 
 namespace {
+namespace test_topology {
 
 TEST(SwitchPorts, FastLinksBondPortsAndMustFitTheRadix) {
   // 450 GB/s links on 25 GB/s ports bond 18 ports each: 4 ranks need 72 ports.
@@ -329,9 +332,11 @@ TEST(SwitchPorts, FastLinksBondPortsAndMustFitTheRadix) {
   EXPECT_NO_THROW(topo(base + "72 } }"));
 }
 
+}  // namespace test_topology
 }  // namespace
 
 namespace {
+namespace test_topology {
 
 // A switch that reduces in the network gets a reduction engine: an endpoint after the ranks, joined to the
 // switch by an internal link as fast as all its ports together (or its reduction_bandwidth). Adding that
@@ -369,4 +374,5 @@ TEST_P(InNetworkSwitch, ReductionEngineHangsOffItsSwitch) {
 
 INSTANTIATE_TEST_SUITE_P(Ranks, InNetworkSwitch, ::testing::Values(3, 7, 8, 15, 31));
 
+}  // namespace test_topology
 }  // namespace

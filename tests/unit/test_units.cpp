@@ -13,6 +13,7 @@
 
 namespace pjbit::core {
 namespace {
+namespace test_units {
 
 // Relative comparison for values far from 1 (EXPECT_DOUBLE_EQ is 4 ULPs, which is what we want, but this
 // reads better next to values like 1e-12).
@@ -462,5 +463,6 @@ TEST(Units, ParseOverrideRejectsMalformedText) {
   }
 }
 
+}  // namespace test_units
 }  // namespace
 }  // namespace pjbit::core

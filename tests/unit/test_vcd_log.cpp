@@ -8,6 +8,7 @@
 #include "engine/recorder.h"
 
 namespace {
+namespace test_vcd_log {
 
 using pjbit::engine::VcdLog;
 using Span = VcdLog::Span;
@@ -79,4 +80,5 @@ TEST(VcdLog, TheBudgetHoldsSomeIntervalsForEveryVariable) {
   EXPECT_EQ(log.values(99).size(), 8u);
 }
 
+}  // namespace test_vcd_log
 }  // namespace
