@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "core/time.h"
-#include "platforms/platform.h"
 #include "platforms/loader.h"
+#include "platforms/platform.h"
 
 namespace {
 namespace test_memory_pool {
