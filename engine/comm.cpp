@@ -102,7 +102,10 @@ CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::ve
   const accelerator::ProtocolLatency& l = lib.of(c.family, c.protocol);
   c.launch = core::to_ticks(l.launch_s);
   c.hop = core::to_ticks((1.0 - share) * l.hop_s[0] + share * l.hop_s[1]);
+  c.hop_up = core::to_ticks(l.hop_s[0]);
+  c.hop_net = core::to_ticks(l.hop_s[1]);
   c.max_payload_Bps = lib.max_rate_Bps[static_cast<std::size_t>(c.protocol)];
+  c.buffer_bytes = lib.buffer_bytes[static_cast<std::size_t>(c.protocol)];
   return c;
 }
 

@@ -23,13 +23,17 @@ struct CommCosts {
   accelerator::Protocol protocol = accelerator::Protocol::Simple;
   accelerator::Family family = accelerator::Family::Ring;
   core::Tick launch = 0;  // before a rank's first phase
-  // Before each phase (NVLS: before the first only): the protocol's hop latency averaged over the transfers
-  // of the schedule's first phase, by the share of them that cross the network. NCCL prices a ring's steps
-  // the same way, (steps - net_steps) x scale-up hop + net_steps x network hop, net_steps/steps being the
-  // share of the ring's edges that cross; every phase pays the mean, so that ranks in lock step do not
-  // each pay the slowest hop of the ring.
+  // The step latency: the protocol's hop averaged over the transfers of the schedule's first phase, by the
+  // share of them that cross the network. NCCL prices a ring's steps the same way, (steps - net_steps) x
+  // scale-up hop + net_steps x network hop. A buffered rank's sends leave a hop after they are posted; NVLS
+  // waits it before its first phase only (PhaseMachine, engine/program.h).
   core::Tick hop = 0;
+  // The protocol's hop latency over the scale-up tier and over the network: a lane (program.h, Lanes) pays
+  // its own, by whether its sends cross the network.
+  core::Tick hop_up = 0;
+  core::Tick hop_net = 0;
   double max_payload_Bps = 0.0;  // the protocol's cap on what one rank sends per second (0: none)
+  double buffer_bytes = 0.0;     // the protocol's buffer: undelivered line-format bytes a rank may have out
   double net_efficiency = 1.0;   // share of a NIC link's payload rate the library sustains
   double nvls_efficiency = 1.0;  // share of a scale-up link's payload rate NVLS sustains
   double nvls_rate_Bps = 0.0;    // what NVLS sustains on a rank's scale-up link: its payload rate x the share

@@ -36,6 +36,8 @@ void Runner::program(platforms::Platform& platform) {
   m_endpoints = platform.endpoints();
   m_timers = std::make_unique<core::EventQueue<PhaseMachine*>>("phase_timers",
                                                                [](PhaseMachine* const& m) { m->resume(); });
+  m_releases = std::make_unique<core::EventQueue<PhaseMachine*>>(
+      "send_releases", [this](PhaseMachine* const& m) { guard([&] { m->release_sends(); }); });
   m_compute_ends = std::make_unique<core::EventQueue<Detached*>>(
       "compute_ends", [this](Detached* const& d) { guard([&] { d->compute_done(); }); });
   // Per step: the ids of its instances (as if every instance were made in order, sub-steps after their step),
@@ -274,11 +276,57 @@ void Runner::add_reducer_phases(Instance& inst) {
 // Runs `part`'s phases for `acc`, blocking the calling thread until the last completes. The phases are
 // driven by completions, not by the thread: one wake-up per step and rank instead of one per phase.
 void Runner::run_phases(Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank) {
+  const int lanes = lanes_of(inst, part, is_rank);
+  if (lanes > 1) {
+    Lanes run(*this, inst, acc, part, is_rank, lanes);
+    run.run();
+    run.wait();
+    return;
+  }
   // On the heap rather than the thread's stack: the machines of one step sit together in memory, where the
   // fabric's completions reach them, instead of one per rank's stack.
   auto machine = std::make_unique<PhaseMachine>(*this, inst, acc, part, is_rank);
   machine->run();
   machine->wait();
+}
+
+int lanes_of(const Instance& inst, const Part& part, bool is_rank) {
+  if (!is_rank || !inst.comm.on || inst.comm.family != accelerator::Family::Ring || part.plan == nullptr ||
+      part.lane >= 0)
+    return 1;
+  const int lanes = part.plan->lanes();
+  // A lane's tags hold its index in 7 bits and the phase in 17 (PhaseMachine::post): a ring of up to 65,536
+  // ranks (2 x 65,535 phases) in up to 128 lanes (64 channels of bidir_ring). Beyond, the lanes run merged.
+  constexpr int kMaxLanes = 1 << 7;
+  constexpr int kMaxPhases = 1 << 17;
+  if (lanes <= 1 || lanes > kMaxLanes || part.phases() > kMaxPhases) return 1;
+  return lanes;
+}
+
+Lanes::Lanes(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank,
+             int lanes, accelerator::CompletionListener* finished)
+    : m_left(static_cast<std::size_t>(lanes)), m_finished_listener(finished) {
+  m_machines.reserve(m_left);
+  for (int l = 0; l < lanes; ++l) {
+    Part mine = part;
+    mine.lane = l;
+    m_machines.push_back(std::make_unique<PhaseMachine>(runner, inst, acc, mine, is_rank, this, lanes));
+  }
+}
+
+void Lanes::run() {
+  // A lane may finish while starting (nothing to move): completed() counts it, and the last one ends the run.
+  for (auto& m : m_machines)
+    m->run();
+}
+
+void Lanes::completed() {
+  if (--m_left > 0) return;
+  if (m_finished_listener != nullptr) {
+    m_finished_listener->completed();
+  } else {
+    m_finished_event.notify(sc_core::SC_ZERO_TIME);
+  }
 }
 
 core::Tick Runner::enter(Instance& inst, accelerator::Accelerator& acc, bool is_rank) {
@@ -415,11 +463,18 @@ void Detached::start() {
       // As Accelerator::compute waits: whole ticks from now.
       m_runner.m_compute_ends->push(core::later(core::now_ticks(), core::to_ticks(m_inst.duration_s)), this);
       return;
-    case Step::Kind::Collective:
-      m_machine = std::make_unique<PhaseMachine>(
-          m_runner, m_inst, m_acc, m_inst.parts[static_cast<std::size_t>(m_acc.rank())], is_rank, this);
-      m_machine->run();
+    case Step::Kind::Collective: {
+      const Part& part = m_inst.parts[static_cast<std::size_t>(m_acc.rank())];
+      const int lanes = lanes_of(m_inst, part, is_rank);
+      if (lanes > 1) {
+        m_lanes = std::make_unique<Lanes>(m_runner, m_inst, m_acc, part, is_rank, lanes, this);
+        m_lanes->run();
+      } else {
+        m_machine = std::make_unique<PhaseMachine>(m_runner, m_inst, m_acc, part, is_rank, this);
+        m_machine->run();
+      }
       return;
+    }
     case Step::Kind::Parallel:
       m_open.add();
       for (auto& child : m_inst.children) {
@@ -456,7 +511,7 @@ void Detached::ended() {
 }
 
 PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part,
-                           bool is_rank, accelerator::CompletionListener* finished)
+                           bool is_rank, accelerator::CompletionListener* finished, int lanes)
     : m_runner(runner),
       m_inst(inst),
       m_acc(acc),
@@ -465,13 +520,50 @@ PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelera
       m_cls(static_cast<std::uint8_t>(inst.step->kind == Step::Kind::Memory ? inst.step->memory.cls
                                                                             : inst.step->collective.cls)),
       m_count(part.phases()),
-      m_finished_listener(finished) {}
+      m_finished_listener(finished),
+      m_lanes(lanes) {
+  const CommCosts& comm = inst.comm;
+  m_buffered = is_rank && comm.on && comm.family != accelerator::Family::Nvls;
+  m_hop = comm.hop;
+  if (m_buffered && part.lane >= 0) {
+    // A lane's hop is its own: the network's when it sends across the network.
+    std::vector<int> peers;
+    part.plan->lane_send_peers(part.index, part.lane, peers);
+    const bool crosses = std::any_of(peers.begin(), peers.end(), [&](int peer) {
+      return crosses_network(runner.m_facts, acc.rank(), peer);
+    });
+    m_hop = crosses ? comm.hop_net : comm.hop_up;
+  }
+}
+
+core::Tick PhaseMachine::delay_before_phase() const {
+  if (!m_buffered) return m_inst.comm.before_phase(m_k);
+  // Buffered, the hop rides on the sends; a rank waits it only after a phase in which it received nothing
+  // (no data to wait for, as in a phase with nothing to move), so that every step still costs it.
+  const core::Tick launch = m_k == 0 ? m_inst.comm.launch : 0;
+  return launch + (m_k > 0 && m_received_nothing ? m_hop : 0);
+}
+
+void PhaseMachine::release_sends() {
+  const core::Tick now = core::now_ticks();
+  while (!m_pending.empty() && m_pending.front().at <= now) {
+    const Pending p = m_pending.front();
+    m_pending.pop_front();
+    m_acc.send(p.peer, p.bytes, m_cls, p.tag, m_sent, &m_inst.tally);
+    m_sent.one_done();  // the hold post() put on it while the send waited
+  }
+  if (!m_pending.empty()) m_runner.m_releases->push(m_pending.front().at, this);
+}
 
 void PhaseMachine::run() {
   while (m_k < m_count) {
+    if (m_buffered && !m_delayed && m_inflight > m_inst.comm.buffer_bytes && m_sent.outstanding() > 0) {
+      m_draining = true;
+      return;  // sends_delivered() goes on
+    }
     // The collective library's launch and per-step latency come before the phase's transfers.
     if (!m_delayed && m_is_rank && m_inst.comm.on) {
-      const core::Tick delay = m_inst.comm.before_phase(m_k);
+      const core::Tick delay = delay_before_phase();
       if (delay > 0) {
         m_delayed = true;
         m_runner.m_timers->push(core::later(core::now_ticks(), delay), this);
@@ -492,12 +584,29 @@ void PhaseMachine::run() {
     if (waits_for_hbm()) return;           // resume() continues
     ++m_k;
   }
+  if (m_sent.outstanding() > 0) return;  // sends_delivered() finishes
+  finish();
+}
+
+void PhaseMachine::finish() {
   m_finished = true;
   if (m_finished_listener != nullptr) {
     m_finished_listener->completed();
   } else {
     m_finished_event.notify(sc_core::SC_ZERO_TIME);
   }
+}
+
+void PhaseMachine::sends_delivered() {
+  m_inflight = 0.0;
+  if (m_draining) {
+    m_draining = false;
+    m_runner.guard([&] { run(); });
+    return;
+  }
+  // Before the last phase is over, run() finishes when it is.
+  if (m_k < m_count || m_finished) return;
+  m_runner.guard([&] { finish(); });
 }
 
 void PhaseMachine::completed() {
@@ -533,7 +642,10 @@ void PhaseMachine::post_next() {
 }
 
 void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums) {
-  const std::uint64_t tag = (m_inst.id << 24) | static_cast<std::uint64_t>(m_k);
+  // A lane's transfers carry its index (lanes_of bounds both fields), so that lanes between one pair of ranks
+  // never take each other's data.
+  const std::uint64_t lane_bits = m_part.lane >= 0 ? static_cast<std::uint64_t>(m_part.lane) << 17 : 0;
+  const std::uint64_t tag = (m_inst.id << 24) | lane_bits | static_cast<std::uint64_t>(m_k);
   std::uint64_t hbm = ph.reduce_bytes;
   // With a collective library, bytes travel in its protocol's line format (both ends agree on the size) and
   // what a rank sends is held to the library's rates: the protocol's cap, the share of a NIC's payload rate
@@ -542,12 +654,33 @@ void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_
   const auto wire = [&](std::uint64_t bytes) {
     return comm.on ? accelerator::CommLibrary::wire_bytes(bytes, comm.protocol) : bytes;
   };
-  const double floor_s =
-      comm.on && m_is_rank ? hold_s(comm, phase_sends(m_runner.m_facts, m_acc.rank(), ph)) : 0.0;
-  for (const auto& s : ph.sends) {
-    m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), m_cls, tag, m_done, &m_inst.tally);
-    hbm += s.bytes;
+  double floor_s = 0.0;
+  if (comm.on && m_is_rank) {
+    // A lane is held to its share of the rank's protocol cap.
+    CommCosts share = comm;
+    share.max_payload_Bps /= m_lanes;
+    floor_s = hold_s(share, phase_sends(m_runner.m_facts, m_acc.rank(), ph));
   }
+  if (m_buffered && m_hop > 0) {
+    // Each send goes out a hop from now, in order; the rank moves on (release_sends).
+    const core::Tick at = core::later(core::now_ticks(), m_hop);
+    const bool idle = m_pending.empty();
+    for (const auto& s : ph.sends) {
+      m_sent.add();  // held open until the send goes out
+      m_pending.push_back(Pending{at, s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), tag});
+      m_inflight += static_cast<double>(wire(s.bytes));
+      hbm += s.bytes;
+    }
+    if (idle && !m_pending.empty()) m_runner.m_releases->push(at, this);
+  } else {
+    accelerator::Completion& sent = m_buffered ? m_sent : m_done;
+    for (const auto& s : ph.sends) {
+      m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), m_cls, tag, sent, &m_inst.tally);
+      if (m_buffered) m_inflight += static_cast<double>(wire(s.bytes));
+      hbm += s.bytes;
+    }
+  }
+  m_received_nothing = ph.recvs.empty();
   // Receives from one peer in one phase add up: post them as one, so that data that already arrived for all
   // of them never exceeds what is posted. Most phases receive from a few distinct peers: those are posted as
   // they are.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <limits>
@@ -93,14 +94,17 @@ void validate_workload(Facts& f, const workloads::WorkloadSpec& workload);
 
 // What one endpoint does in a step: phase `index` of a plan, or phases of its own (pools, reducers, and an
 // empty list for compute and parallel steps); nothing when neither is set.
+// With a lane (>= 0), only that lane of the plan (SchedulePlan::lanes).
 struct Part {
   const workloads::SchedulePlan* plan = nullptr;
   int index = 0;
   const std::vector<Phase>* own = nullptr;
+  int lane = -1;
   bool active() const { return plan != nullptr || own != nullptr; }
   int phases() const { return plan != nullptr ? plan->phases(index) : static_cast<int>(own->size()); }
   const Phase& phase(int k, Phase& scratch) const {
-    return plan != nullptr ? plan->phase(index, k, scratch) : (*own)[static_cast<std::size_t>(k)];
+    if (plan == nullptr) return (*own)[static_cast<std::size_t>(k)];
+    return lane < 0 ? plan->phase(index, k, scratch) : plan->lane_phase(index, lane, k, scratch);
   }
 };
 
@@ -138,12 +142,19 @@ class Runner;
 // One endpoint's phases of one step, advanced by completions. A phase posts every send and receive at once
 // (receives from one peer added up) and reserves the HBM traffic it implies; it ends when all of them have
 // completed and the HBM is done, and the next phase starts at that instant.
+//
+// A rank running a collective library's ring or tree buffers its sends, as the library's steps do (NCCL: 8
+// slots a channel): a phase ends when its receives have arrived, and the machine finishes once every send
+// has been delivered too. A part split into lanes (Lanes) runs one machine per lane, each held to its share
+// of the rank's rate caps and paying its own hop's latency: the scale-up hop, or the network's when its
+// sends cross the network.
 class PhaseMachine final : public accelerator::CompletionListener {
  public:
   // With `finished`, the machine tells it when the last phase has completed (from the process that completed
-  // it) instead of waking a thread blocked in wait().
+  // it) instead of waking a thread blocked in wait(). `lanes`: how many machines share the rank's part (its
+  // own is part.lane).
   PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank,
-               accelerator::CompletionListener* finished = nullptr);
+               accelerator::CompletionListener* finished = nullptr, int lanes = 1);
   // Posts phases until one is outstanding (or none is left).
   void run();
   // Blocks the calling thread until the last phase has completed.
@@ -154,6 +165,8 @@ class PhaseMachine final : public accelerator::CompletionListener {
   // The HBM this phase waited for is done, or the latency before posting the phase is over.
   void resume();
   void completed() override;
+  // The buffered sends whose hop is over go out.
+  void release_sends();
 
  private:
   // The phase's transfers are done; when its HBM traffic is not, schedules resume() for then (true).
@@ -162,6 +175,18 @@ class PhaseMachine final : public accelerator::CompletionListener {
   void post_next();
   // Posts `ph`, summing receives from one peer in `sums` when it has to.
   void post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums);
+  // The library's latency before posting phase m_k.
+  core::Tick delay_before_phase() const;
+  // The last phase is over and every send delivered: tells the listener or wakes the waiting thread.
+  void finish();
+  // Every buffered send has been delivered.
+  void sends_delivered();
+
+  struct SendsListener final : accelerator::CompletionListener {
+    explicit SendsListener(PhaseMachine* m) : machine(m) {}
+    void completed() override { machine->sends_delivered(); }
+    PhaseMachine* machine;
+  };
 
   Runner& m_runner;
   Instance& m_inst;
@@ -181,7 +206,51 @@ class PhaseMachine final : public accelerator::CompletionListener {
   accelerator::Completion m_done{this};
   sc_core::sc_event m_finished_event;
   accelerator::CompletionListener* m_finished_listener;
+  int m_lanes;
+  // Buffered: sends are buffered, a phase waits for its receives only, and each send goes out m_hop after it
+  // is posted (the library's per-step latency, in flight rather than holding the rank).
+  bool m_buffered = false;
+  core::Tick m_hop = 0;
+  bool m_received_nothing = false;  // buffered: the last phase posted no receive (then the next waits m_hop)
+  // Buffered: line-format bytes sent since every send was last delivered; past the library's buffer, the
+  // next phase waits until they are (m_draining), as a sender waits for its buffer's slots to free.
+  double m_inflight = 0.0;
+  bool m_draining = false;
+  struct Pending {
+    core::Tick at;
+    int peer;
+    std::uint64_t bytes;
+    std::uint64_t tag;
+  };
+  std::deque<Pending> m_pending;  // buffered sends waiting out their hop, in posting order
+  SendsListener m_sends_listener{this};
+  accelerator::Completion m_sent{&m_sends_listener};  // buffered sends not yet delivered
 };
+
+// One endpoint's part of a step split into lanes (SchedulePlan::lanes), one phase machine each, finished when
+// the last lane is: a collective library runs each ring of several channels at its own pace, so one channel's
+// network crossing does not hold up the others' steps.
+class Lanes final : public accelerator::CompletionListener {
+ public:
+  Lanes(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part, bool is_rank,
+        int lanes, accelerator::CompletionListener* finished = nullptr);
+  void run();
+  void wait() {
+    while (m_left > 0)
+      sc_core::wait(m_finished_event);
+  }
+  void completed() override;  // a lane has finished
+
+ private:
+  std::vector<std::unique_ptr<PhaseMachine>> m_machines;
+  std::size_t m_left;
+  sc_core::sc_event m_finished_event;
+  accelerator::CompletionListener* m_finished_listener;
+};
+
+// How many lanes `part` runs in: the plan's, for a rank's part of a collective its library runs as rings of
+// several channels; else 1.
+int lanes_of(const Instance& inst, const Part& part, bool is_rank);
 
 // One endpoint's run of a sub-step of a parallel step without a SystemC thread of its own: a compute step
 // (its end is a timer), a collective (its phase machine is driven by completions) or a parallel step made
@@ -208,6 +277,7 @@ class Detached final : public accelerator::CompletionListener {
   accelerator::Completion& m_parent;
   core::Tick m_entered = 0;
   std::unique_ptr<PhaseMachine> m_machine;            // collective
+  std::unique_ptr<Lanes> m_lanes;                     // collective in lanes
   std::vector<std::unique_ptr<Detached>> m_children;  // parallel
   accelerator::Completion m_open{this};               // parallel: children still running
 };
@@ -354,6 +424,7 @@ class Runner {
   int m_endpoints = 0;
   std::map<const Step*, std::shared_ptr<const workloads::SchedulePlan>>& m_plans;
   std::unique_ptr<core::EventQueue<PhaseMachine*>> m_timers;    // phases waiting for their HBM
+  std::unique_ptr<core::EventQueue<PhaseMachine*>> m_releases;  // buffered sends waiting out their hop
   std::unique_ptr<core::EventQueue<Detached*>> m_compute_ends;  // detached compute steps, at their end
   std::vector<core::Tick> m_end;
   std::vector<char> m_done;  // per endpoint: its program has ended

@@ -56,6 +56,17 @@ class SchedulePlan {
   virtual void send_peers(int index, std::vector<int>& out) const = 0;
   // The whole schedule when the plan holds one, nullptr when it generates phases.
   virtual const Schedule* materialized() const { return nullptr; }
+  // Lanes: parts of the schedule that depend on no other part's data (a ring of several channels: each ring),
+  // which a collective library runs each at its own pace. phase(i, k) lists lane 0's transfers, then lane
+  // 1's, and so on; lane_phase(i, l, k) is lane l's alone. A plan that cannot be split has one lane.
+  virtual int lanes() const { return 1; }
+  virtual const Phase& lane_phase(int index, int /*lane*/, int k, Phase& scratch) const {
+    return phase(index, k, scratch);
+  }
+  // Every rank group[index] sends to in lane `lane` (as send_peers).
+  virtual void lane_send_peers(int index, int /*lane*/, std::vector<int>& out) const {
+    send_peers(index, out);
+  }
 };
 
 // A plan over a built schedule.

@@ -48,6 +48,10 @@ struct CommLibrary {
   std::array<double, kProtocols> max_rate_Bps{};
   // The share of a NIC's payload rate the library's network proxy sustains, in (0, 1].
   double net_efficiency = 1.0;
+  // Line-format bytes a rank may have sent to a peer and not yet had delivered, per protocol: the library's
+  // buffer of each channel and peer. NCCL's defaults (src/init.cc, src/include/device.h): LL 8 lines x 512
+  // threads x 8 steps x 16 bytes = 512 KiB, LL128 120 x 640 x 8 x 8 bytes = 4.69 MiB, Simple 4 MiB.
+  std::array<double, kProtocols> buffer_bytes{524288.0, 4915200.0, 4194304.0};
   // The share of a scale-up link's payload rate that NVLS multicast and in-switch reduction sustain, (0, 1].
   double nvls_efficiency = 1.0;
 

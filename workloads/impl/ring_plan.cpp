@@ -6,7 +6,8 @@
 // lookups. The phases of all the rings are merged phase by phase: phase k of index i lists ring 0's
 // transfers, then ring 1's, and so on. They equal, transfer for transfer and in order, what
 // ring_reduce_scatter and ring_all_gather write into a ScheduleBuilder ring after ring
-// (tests/unit/test_collectives.cpp compares the two).
+// (tests/unit/test_collectives.cpp compares the two). Each ring is also a lane of its own (lane_phase), for a
+// collective library that runs its channels' rings each at its own pace.
 #include <stdexcept>
 #include <string>
 
@@ -79,33 +80,19 @@ class RingPlan final : public SchedulePlan {
   }
 
   const Phase& phase(int index, int k, Phase& out) const override {
-    const int n = group_size();
-    std::size_t sends = 0, recvs = 0;
-    out.reduce_bytes = 0;
-    const bool scattering = m_scatter && k < n - 1;
-    const int p = scattering ? k : k - (m_scatter ? n - 1 : 0);
-    // Reduce-scatter phase p: position j sends chunk j - dir (p + 1); all-gather phase p: chunk j - dir p.
-    const int lag = scattering ? p + 1 : p;
+    Writer w{out, k, is_scattering(k)};
     std::size_t ring = 0;
-    for (const RingSpec& r : m_rings) {  // ring: r's index (a range loop: no division by sizeof(RingSpec))
-      const int pos = position(r, index);
-      // pos and from lie in [0, n), lag in [0, n - 1] and dir is +1 or -1: every sum is in [-n, 2n).
-      const int from = wrap_near(pos - r.dir, n);
-      const int send_chunk = wrap_near(pos - r.dir * lag, n);
-      const int recv_chunk = wrap_near(from - r.dir * lag, n);
-      const std::uint64_t send_bytes = chunk_bytes(ring, send_chunk);
-      const std::uint64_t recv_bytes = chunk_bytes(ring, recv_chunk);
-      if (send_bytes > 0)
-        set(out.sends, sends++, rank_at(r, wrap_near(pos + r.dir, n)), send_bytes, r.base + send_chunk);
-      if (recv_bytes > 0) {
-        set(out.recvs, recvs++, rank_at(r, from), recv_bytes, r.base + recv_chunk);
-        if (scattering) out.reduce_bytes += recv_bytes;
-      }
-      ++ring;
-    }
-    out.sends.resize(sends);
-    out.recvs.resize(recvs);
-    return out;
+    for (const RingSpec& r : m_rings)  // ring: r's index (a range loop: no division by sizeof(RingSpec))
+      add(r, ring++, index, w);
+    return w.done();
+  }
+
+  int lanes() const override { return static_cast<int>(m_rings.size()); }
+
+  const Phase& lane_phase(int index, int lane, int k, Phase& out) const override {
+    Writer w{out, k, is_scattering(k)};
+    add(m_rings[static_cast<std::size_t>(lane)], static_cast<std::size_t>(lane), index, w);
+    return w.done();
   }
 
   void send_peers(int index, std::vector<int>& out) const override {
@@ -114,7 +101,51 @@ class RingPlan final : public SchedulePlan {
       out.push_back(rank_at(r, wrap(position(r, index) + r.dir, n)));
   }
 
+  void lane_send_peers(int index, int lane, std::vector<int>& out) const override {
+    const RingSpec& r = m_rings[static_cast<std::size_t>(lane)];
+    out.push_back(rank_at(r, wrap(position(r, index) + r.dir, group_size())));
+  }
+
  private:
+  // A phase being written: the transfers so far, and what the phase is.
+  struct Writer {
+    Phase& out;
+    int k;
+    bool scattering;
+    std::size_t sends = 0, recvs = 0;
+    Writer(Phase& o, int phase, bool scatter) : out(o), k(phase), scattering(scatter) {
+      out.reduce_bytes = 0;
+    }
+    const Phase& done() {
+      out.sends.resize(sends);
+      out.recvs.resize(recvs);
+      return out;
+    }
+  };
+
+  bool is_scattering(int k) const { return m_scatter && k < group_size() - 1; }
+
+  // Ring `r`'s (index `ring`) transfers of group index `index` in phase w.k.
+  void add(const RingSpec& r, std::size_t ring, int index, Writer& w) const {
+    const int n = group_size();
+    const int p = w.scattering ? w.k : w.k - (m_scatter ? n - 1 : 0);
+    // Reduce-scatter phase p: position j sends chunk j - dir (p + 1); all-gather phase p: chunk j - dir p.
+    const int lag = w.scattering ? p + 1 : p;
+    const int pos = position(r, index);
+    // pos and from lie in [0, n), lag in [0, n - 1] and dir is +1 or -1: every sum is in [-n, 2n).
+    const int from = wrap_near(pos - r.dir, n);
+    const int send_chunk = wrap_near(pos - r.dir * lag, n);
+    const int recv_chunk = wrap_near(from - r.dir * lag, n);
+    const std::uint64_t send_bytes = chunk_bytes(ring, send_chunk);
+    const std::uint64_t recv_bytes = chunk_bytes(ring, recv_chunk);
+    if (send_bytes > 0)
+      set(w.out.sends, w.sends++, rank_at(r, wrap_near(pos + r.dir, n)), send_bytes, r.base + send_chunk);
+    if (recv_bytes > 0) {
+      set(w.out.recvs, w.recvs++, rank_at(r, from), recv_bytes, r.base + recv_chunk);
+      if (w.scattering) w.out.reduce_bytes += recv_bytes;
+    }
+  }
+
   // Group index `index`'s position in ring `r`.
   int position(const RingSpec& r, int index) const {
     if (!kOrdered || r.order < 0) return index;
