@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "engine/program.h"
+#include "workloads/alpha_beta.h"
 
 namespace pjbit::engine::detail {
 
@@ -12,7 +14,7 @@ using accelerator::Family;
 
 Family family_of(const std::string& algorithm) {
   if (algorithm == "in_network" || algorithm == "nvls") return Family::Nvls;
-  if (algorithm == "tree") return Family::Tree;
+  if (algorithm == "tree" || algorithm == "node_tree") return Family::Tree;
   return Family::Ring;
 }
 
@@ -52,6 +54,24 @@ double hold_s(const CommCosts& c, const PhaseSends& s) {
   return held;
 }
 
+namespace {
+
+// node_tree's share of network hops on its deepest path: ceil(log2 G) of (m - 1) + ceil(log2 G) levels, for
+// the G domains the group spans and the most members m one holds (workloads/impl/tree.cpp).
+double node_tree_network_share(const Facts& f, const std::vector<int>& group) {
+  const int inner = f.collective.inner_domain;
+  std::map<int, int> members;  // domain -> members of the group in it
+  for (int r : group)
+    ++members[inner > 0 ? r / inner : 0];
+  int m = 0;
+  for (const auto& [domain, count] : members)
+    m = std::max(m, count);
+  const int across = workloads::tree_depth(static_cast<int>(members.size()));
+  return across > 0 ? static_cast<double>(across) / (m - 1 + across) : 0.0;
+}
+
+}  // namespace
+
 CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::vector<int>& group,
                      const workloads::SchedulePlan& plan) {
   const accelerator::CommLibrary& lib = f.spec.accelerator.comm;
@@ -86,7 +106,8 @@ CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::ve
       }
     }
   }
-  const double share = transfers > 0.0 ? crossing / transfers : 0.0;
+  double share = transfers > 0.0 ? crossing / transfers : 0.0;
+  if (algorithm == "node_tree") share = node_tree_network_share(f, group);
   shape.network_steps = static_cast<int>(std::lround(share * shape.steps));
   // The reduction engine hangs off the switch the group's scale-up links join.
   const platforms::LinkSpec& inner = f.spec.tiers.front().link;
@@ -102,8 +123,6 @@ CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::ve
   const accelerator::ProtocolLatency& l = lib.of(c.family, c.protocol);
   c.launch = core::to_ticks(l.launch_s);
   c.hop = core::to_ticks((1.0 - share) * l.hop_s[0] + share * l.hop_s[1]);
-  c.hop_up = core::to_ticks(l.hop_s[0]);
-  c.hop_net = core::to_ticks(l.hop_s[1]);
   c.max_payload_Bps = lib.max_rate_Bps[static_cast<std::size_t>(c.protocol)];
   c.buffer_bytes = lib.buffer_bytes[static_cast<std::size_t>(c.protocol)];
   return c;

@@ -23,15 +23,13 @@ struct CommCosts {
   accelerator::Protocol protocol = accelerator::Protocol::Simple;
   accelerator::Family family = accelerator::Family::Ring;
   core::Tick launch = 0;  // before a rank's first phase
-  // The step latency: the protocol's hop averaged over the transfers of the schedule's first phase, by the
-  // share of them that cross the network. NCCL prices a ring's steps the same way, (steps - net_steps) x
-  // scale-up hop + net_steps x network hop. A buffered rank's sends leave a hop after they are posted; NVLS
-  // waits it before its first phase only (PhaseMachine, engine/program.h).
+  // The step latency: the protocol's hop averaged by the share of the schedule's steps that cross the
+  // network, x: the share of the transfers of its first phase, over the whole group, that cross (a ring's
+  // edges), or for node_tree ceil(log2 G) of its (m - 1) + ceil(log2 G) levels. So steps x hop is NCCL's
+  // (steps - net_steps) x scale-up hop + net_steps x network hop. NVLS waits it before its first phase only;
+  // a buffered rank's sends each leave a hop after they are posted, and it waits one after a phase in which
+  // it received nothing (PhaseMachine, engine/program.h).
   core::Tick hop = 0;
-  // The protocol's hop latency over the scale-up tier and over the network: a lane (program.h, Lanes) pays
-  // its own, by whether its sends cross the network.
-  core::Tick hop_up = 0;
-  core::Tick hop_net = 0;
   double max_payload_Bps = 0.0;  // the protocol's cap on what one rank sends per second (0: none)
   double buffer_bytes = 0.0;     // the protocol's buffer: undelivered line-format bytes a rank may have out
   double net_efficiency = 1.0;   // share of a NIC link's payload rate the library sustains
@@ -59,7 +57,8 @@ struct PhaseSends {
 // rate, and NVLS's share of the scale-up link both ways; 0 when nothing holds it.
 double hold_s(const CommCosts& c, const PhaseSends& s);
 
-// The library's family for an algorithm name: in_network and nvls are NVLS, tree is a tree, the rest rings.
+// The library's family for an algorithm name: in_network and nvls are NVLS, tree and node_tree are trees,
+// the rest rings.
 accelerator::Family family_of(const std::string& algorithm);
 
 // Whether a transfer between endpoints a and b crosses the network (the tier joining them has NICs).

@@ -522,18 +522,13 @@ PhaseMachine::PhaseMachine(Runner& runner, Instance& inst, accelerator::Accelera
       m_count(part.phases()),
       m_finished_listener(finished),
       m_lanes(lanes) {
+  // A lane's transfers carry its index (lanes_of bounds both fields), so that lanes between one pair of ranks
+  // never take each other's data.
+  const std::uint64_t lane_bits = part.lane >= 0 ? static_cast<std::uint64_t>(part.lane) << 17 : 0;
+  m_tag = (inst.id << 24) | lane_bits;
   const CommCosts& comm = inst.comm;
-  m_buffered = is_rank && comm.on && comm.family != accelerator::Family::Nvls;
-  m_hop = comm.hop;
-  if (m_buffered && part.lane >= 0) {
-    // A lane's hop is its own: the network's when it sends across the network.
-    std::vector<int> peers;
-    part.plan->lane_send_peers(part.index, part.lane, peers);
-    const bool crosses = std::any_of(peers.begin(), peers.end(), [&](int peer) {
-      return crosses_network(runner.m_facts, acc.rank(), peer);
-    });
-    m_hop = crosses ? comm.hop_net : comm.hop_up;
-  }
+  m_library = is_rank && comm.on;
+  m_buffered = m_library && comm.family != accelerator::Family::Nvls;
 }
 
 core::Tick PhaseMachine::delay_before_phase() const {
@@ -541,7 +536,7 @@ core::Tick PhaseMachine::delay_before_phase() const {
   // Buffered, the hop rides on the sends; a rank waits it only after a phase in which it received nothing
   // (no data to wait for, as in a phase with nothing to move), so that every step still costs it.
   const core::Tick launch = m_k == 0 ? m_inst.comm.launch : 0;
-  return launch + (m_k > 0 && m_received_nothing ? m_hop : 0);
+  return launch + (m_k > 0 && m_received_nothing ? m_inst.comm.hop : 0);
 }
 
 void PhaseMachine::release_sends() {
@@ -550,26 +545,27 @@ void PhaseMachine::release_sends() {
     const Pending p = m_pending.front();
     m_pending.pop_front();
     m_acc.send(p.peer, p.bytes, m_cls, p.tag, m_sent, &m_inst.tally);
-    m_sent.one_done();  // the hold post() put on it while the send waited
+    m_sent.one_done();  // the hold post_library_sends() put on it while the send waited
   }
   if (!m_pending.empty()) m_runner.m_releases->push(m_pending.front().at, this);
 }
 
+bool PhaseMachine::library_holds() {
+  if (m_buffered && m_inflight > m_inst.comm.buffer_bytes && m_sent.outstanding() > 0) {
+    m_draining = true;
+    return true;  // sends_delivered() goes on
+  }
+  // The collective library's launch and per-step latency come before the phase's transfers.
+  const core::Tick delay = delay_before_phase();
+  if (delay == 0) return false;
+  m_delayed = true;
+  m_runner.m_timers->push(core::later(core::now_ticks(), delay), this);
+  return true;  // resume() posts the phase
+}
+
 void PhaseMachine::run() {
   while (m_k < m_count) {
-    if (m_buffered && !m_delayed && m_inflight > m_inst.comm.buffer_bytes && m_sent.outstanding() > 0) {
-      m_draining = true;
-      return;  // sends_delivered() goes on
-    }
-    // The collective library's launch and per-step latency come before the phase's transfers.
-    if (!m_delayed && m_is_rank && m_inst.comm.on) {
-      const core::Tick delay = delay_before_phase();
-      if (delay > 0) {
-        m_delayed = true;
-        m_runner.m_timers->push(core::later(core::now_ticks(), delay), this);
-        return;  // resume() posts the phase
-      }
-    }
+    if (m_library && !m_delayed && library_holds()) return;
     m_delayed = false;
     // Hold the completion open while posting, so that receives whose data is already here cannot end the
     // phase before every operation of it is posted.
@@ -614,12 +610,6 @@ void PhaseMachine::completed() {
   if (!waits_for_hbm()) resume();
 }
 
-bool PhaseMachine::waits_for_hbm() {
-  if (m_hbm_done <= core::now_ticks()) return false;
-  m_runner.m_timers->push(m_hbm_done, this);
-  return true;
-}
-
 void PhaseMachine::resume() {
   // Called from whichever process completed the phase: keep a failure whole for run() to rethrow.
   m_runner.guard([&] {
@@ -628,24 +618,38 @@ void PhaseMachine::resume() {
   });
 }
 
-void PhaseMachine::post_next() {
-  PostScratch& shared = m_runner.m_post_scratch;
-  if (!shared.busy) {
-    shared.busy = true;
-    post(m_part.phase(m_k, shared.phase), shared.recvs);
-    shared.busy = false;
-    return;
+double PhaseMachine::post_library_sends(const Phase& ph, std::uint64_t tag, std::uint64_t& hbm) {
+  const CommCosts& comm = m_inst.comm;
+  const auto wire = [&](std::uint64_t bytes) {
+    return accelerator::CommLibrary::wire_bytes(bytes, comm.protocol);
+  };
+  m_received_nothing = ph.recvs.empty();
+  if (m_buffered && comm.hop > 0) {
+    // Each send goes out a hop from now, in order; the rank moves on (release_sends).
+    const core::Tick at = core::later(core::now_ticks(), comm.hop);
+    if (m_pending.empty()) m_runner.m_releases->push(at, this);
+    for (const auto& s : ph.sends) {
+      m_sent.add();  // held open until the send goes out
+      m_pending.push_back(Pending{at, s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), tag});
+      m_inflight += static_cast<double>(wire(s.bytes));
+      hbm += s.bytes;
+    }
+  } else {
+    accelerator::Completion& sent = m_buffered ? m_sent : m_done;
+    for (const auto& s : ph.sends) {
+      m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), m_cls, tag, sent, &m_inst.tally);
+      if (m_buffered) m_inflight += static_cast<double>(wire(s.bytes));
+      hbm += s.bytes;
+    }
   }
-  Phase own;
-  std::vector<std::pair<int, std::uint64_t>> sums;
-  post(m_part.phase(m_k, own), sums);
+  // A lane is held to its share of the rank's protocol cap.
+  CommCosts share = comm;
+  share.max_payload_Bps /= m_lanes;
+  return hold_s(share, phase_sends(m_runner.m_facts, m_acc.rank(), ph));
 }
 
 void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums) {
-  // A lane's transfers carry its index (lanes_of bounds both fields), so that lanes between one pair of ranks
-  // never take each other's data.
-  const std::uint64_t lane_bits = m_part.lane >= 0 ? static_cast<std::uint64_t>(m_part.lane) << 17 : 0;
-  const std::uint64_t tag = (m_inst.id << 24) | lane_bits | static_cast<std::uint64_t>(m_k);
+  const std::uint64_t tag = m_tag | static_cast<std::uint64_t>(m_k);
   std::uint64_t hbm = ph.reduce_bytes;
   // With a collective library, bytes travel in its protocol's line format (both ends agree on the size) and
   // what a rank sends is held to the library's rates: the protocol's cap, the share of a NIC's payload rate
@@ -655,32 +659,15 @@ void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_
     return comm.on ? accelerator::CommLibrary::wire_bytes(bytes, comm.protocol) : bytes;
   };
   double floor_s = 0.0;
-  if (comm.on && m_is_rank) {
-    // A lane is held to its share of the rank's protocol cap.
-    CommCosts share = comm;
-    share.max_payload_Bps /= m_lanes;
-    floor_s = hold_s(share, phase_sends(m_runner.m_facts, m_acc.rank(), ph));
-  }
-  if (m_buffered && m_hop > 0) {
-    // Each send goes out a hop from now, in order; the rank moves on (release_sends).
-    const core::Tick at = core::later(core::now_ticks(), m_hop);
-    const bool idle = m_pending.empty();
-    for (const auto& s : ph.sends) {
-      m_sent.add();  // held open until the send goes out
-      m_pending.push_back(Pending{at, s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), tag});
-      m_inflight += static_cast<double>(wire(s.bytes));
-      hbm += s.bytes;
-    }
-    if (idle && !m_pending.empty()) m_runner.m_releases->push(at, this);
+  if (m_library) {
+    floor_s = post_library_sends(ph, tag, hbm);
   } else {
-    accelerator::Completion& sent = m_buffered ? m_sent : m_done;
     for (const auto& s : ph.sends) {
-      m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), m_cls, tag, sent, &m_inst.tally);
-      if (m_buffered) m_inflight += static_cast<double>(wire(s.bytes));
+      m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), m_cls, tag, m_done,
+                 &m_inst.tally);
       hbm += s.bytes;
     }
   }
-  m_received_nothing = ph.recvs.empty();
   // Receives from one peer in one phase add up: post them as one, so that data that already arrived for all
   // of them never exceeds what is posted. Most phases receive from a few distinct peers: those are posted as
   // they are.

@@ -145,9 +145,9 @@ class Runner;
 //
 // A rank running a collective library's ring or tree buffers its sends, as the library's steps do (NCCL: 8
 // slots a channel): a phase ends when its receives have arrived, and the machine finishes once every send
-// has been delivered too. A part split into lanes (Lanes) runs one machine per lane, each held to its share
-// of the rank's rate caps and paying its own hop's latency: the scale-up hop, or the network's when its
-// sends cross the network.
+// has been delivered too; each send goes out the step's latency (CommCosts::hop) after it is posted, and
+// what is undelivered is bounded by the library's buffer. A part split into lanes (Lanes) runs one machine
+// per lane, each held to its share of the rank's rate caps.
 class PhaseMachine final : public accelerator::CompletionListener {
  public:
   // With `finished`, the machine tells it when the last phase has completed (from the process that completed
@@ -171,6 +171,12 @@ class PhaseMachine final : public accelerator::CompletionListener {
  private:
   // The phase's transfers are done; when its HBM traffic is not, schedules resume() for then (true).
   bool waits_for_hbm();
+  // With a collective library, whether the rank waits before posting phase m_k: for its buffer to drain or
+  // for the library's latency (it then schedules what goes on).
+  bool library_holds();
+  // Posts `ph`'s sends as the library sends them (line format, buffered with their hops) and returns the
+  // least time the library's rate caps let the phase take.
+  double post_library_sends(const Phase& ph, std::uint64_t tag, std::uint64_t& hbm);
   // Generates phase m_k and posts it.
   void post_next();
   // Posts `ph`, summing receives from one peer in `sums` when it has to.
@@ -207,11 +213,12 @@ class PhaseMachine final : public accelerator::CompletionListener {
   sc_core::sc_event m_finished_event;
   accelerator::CompletionListener* m_finished_listener;
   int m_lanes;
-  // Buffered: sends are buffered, a phase waits for its receives only, and each send goes out m_hop after it
+  bool m_library = false;   // a rank whose accelerator runs a collective library (inst.comm.on)
+  std::uint64_t m_tag = 0;  // the tags of its transfers, less the phase: the instance and the lane
+  // Buffered: sends are buffered, a phase waits for its receives only, and each send goes out a hop after it
   // is posted (the library's per-step latency, in flight rather than holding the rank).
   bool m_buffered = false;
-  core::Tick m_hop = 0;
-  bool m_received_nothing = false;  // buffered: the last phase posted no receive (then the next waits m_hop)
+  bool m_received_nothing = false;  // buffered: the last phase posted no receive (then the next waits)
   // Buffered: line-format bytes sent since every send was last delivered; past the library's buffer, the
   // next phase waits until they are (m_draining), as a sender waits for its buffer's slots to free.
   double m_inflight = 0.0;
@@ -444,6 +451,26 @@ class Runner {
   std::string m_engine = "packet";            // the transport that runs: packet | flow
   flow::FlowNetwork* m_flows = nullptr;       // the flow transport, while a flow run lasts
 };
+
+// Once a phase each, on the phase machine's hot path (program.cpp): here, inline, once Runner is complete.
+inline bool PhaseMachine::waits_for_hbm() {
+  if (m_hbm_done <= core::now_ticks()) return false;
+  m_runner.m_timers->push(m_hbm_done, this);
+  return true;
+}
+
+inline void PhaseMachine::post_next() {
+  PostScratch& shared = m_runner.m_post_scratch;
+  if (!shared.busy) {
+    shared.busy = true;
+    post(m_part.phase(m_k, shared.phase), shared.recvs);
+    shared.busy = false;
+    return;
+  }
+  Phase own;
+  std::vector<std::pair<int, std::uint64_t>> sums;
+  post(m_part.phase(m_k, own), sums);
+}
 
 }  // namespace detail
 }  // namespace pjbit::engine

@@ -10,6 +10,7 @@
 #include "core/time_limit.h"
 #include "core/yaml_support.h"
 #include "engine/program.h"
+#include "workloads/alpha_beta.h"
 
 namespace pjbit::engine {
 
@@ -77,15 +78,57 @@ bool rail_rings(const platforms::PlatformSpec& p, const workloads::CollectiveSte
 // channel carries at least 32 KiB.
 constexpr std::uint64_t kMinChannelBytes = 512 * 64;
 
-int channels_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
-  if (!c.algorithm.empty() || c.channels_given || !rail_rings(p, c)) return c.channels;
+namespace {
+
+// The rail rings' channels for `c`: one per rank of an inner domain, fewer for small messages.
+int rail_channels(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
   const auto by_size = static_cast<int>(std::min<std::uint64_t>(c.size_bytes / kMinChannelBytes, 1u << 20));
   return std::clamp(std::min(by_size, p.domain_size(0)), 1, workloads::kMaxChannels);
 }
 
+// NCCL's tuner between its rings and its tree for an all_reduce across domains: the least estimated time
+// (CommLibrary::estimate_s, each in its best protocol) of the two schedules pjbit runs for them. The rail
+// rings are NIC-bound, each NIC carrying one channel's crossing, 2(n-1)/n x S/K each way; node_tree's two
+// trees cross between domains at one rank each, S/2 each way through that rank's NIC. The ring takes 2(n-1)
+// steps of which 2(G-1) are network hops; the tree 2((m-1) + ceil(log2 G)) + k - 1 (k pipeline chunks), of
+// which 2 ceil(log2 G) are, for G domains of m ranks. Small messages take the tree (fewer steps), large ones
+// the rings (every NIC at work). Only a tree of one pipeline chunk (S < 128 KiB) is a candidate: pjbit runs a
+// tree's reduce and broadcast in the same phases, so past one chunk each phase waits a round trip across
+// the network (up to the parent and back down) that NCCL's separate up and down streams do not
+// (docs/validation.md).
+std::string tuned_rail_all_reduce(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
+  const accelerator::CommLibrary& lib = p.accelerator.comm;
+  if (c.op != Op::AllReduce || !lib.runs(accelerator::Family::Tree)) return "ring";
+  if (workloads::tree_pipeline_chunks(c.size_bytes) > 1) return "ring";
+  const int n = c.ranks.empty() ? p.ranks() : static_cast<int>(c.ranks.size());
+  const int m = std::clamp(p.domain_size(0), 1, n);
+  const int g = (n + m - 1) / m;
+  if (g < 2) return "ring";
+  const platforms::LinkSpec& out = p.tiers[1].link;
+  const double rate = out.bandwidth_Bps * (1.0 - out.overhead) * lib.net_efficiency;
+  const auto size = static_cast<double>(c.size_bytes);
+  const int depth = workloads::tree_depth(g);
+  const accelerator::CommLibrary::Shape ring{accelerator::Family::Ring, 2 * (n - 1), 2 * (g - 1),
+                                             2.0 * (n - 1) / n * size / rail_channels(p, c), rate};
+  const accelerator::CommLibrary::Shape tree{
+      accelerator::Family::Tree, 2 * ((m - 1) + depth) + workloads::tree_pipeline_chunks(c.size_bytes) - 1,
+      2 * depth, size / 2.0, rate};
+  const double t_ring = lib.estimate_s(ring, lib.choose(ring));
+  const double t_tree = lib.estimate_s(tree, lib.choose(tree));
+  return t_tree < t_ring ? "node_tree" : "ring";
+}
+
+}  // namespace
+
+int channels_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
+  if (!c.algorithm.empty() || c.channels_given || !rail_rings(p, c)) return c.channels;
+  if (default_algorithm(p, c) != "ring") return c.channels;
+  return rail_channels(p, c);
+}
+
 std::string default_algorithm(const platforms::PlatformSpec& platform, const workloads::CollectiveStep& c) {
   const accelerator::CommLibrary& lib = platform.accelerator.comm;
-  if (rail_rings(platform, c)) return "ring";
+  if (rail_rings(platform, c)) return tuned_rail_all_reduce(platform, c);
   if (lib.enabled() && c.op == Op::AllReduce && platform.tiers.size() == 1 && reduces_in_network(platform)) {
     if (lib.runs(accelerator::Family::Nvls)) return tuned_all_reduce(platform, c);
     return "ring";  // the library cannot drive the switch's reduction (no NVLS): NCCL's ring

@@ -13,6 +13,7 @@ namespace impl {
 // Defined in impl/tree.cpp, impl/hierarchical.cpp and impl/in_network.cpp (declared here until algorithms.h
 // lists them).
 const ICollective& tree();
+const ICollective& node_tree();
 const ICollective& hierarchical();
 const ICollective& in_network();
 const ICollective& nvls();
@@ -25,7 +26,7 @@ const std::vector<const ICollective*>& registry() {
   static const std::vector<const ICollective*> algorithms = {
       &impl::ring(),   &impl::bidir_ring(),   &impl::tree(),       &impl::halving_doubling(),
       &impl::direct(), &impl::hierarchical(), &impl::in_network(), &impl::torus_ring(),
-      &impl::nvls(),   &impl::torus_unidir(),
+      &impl::nvls(),   &impl::torus_unidir(), &impl::node_tree(),
   };
   return algorithms;
 }

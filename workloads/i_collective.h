@@ -63,10 +63,6 @@ class SchedulePlan {
   virtual const Phase& lane_phase(int index, int /*lane*/, int k, Phase& scratch) const {
     return phase(index, k, scratch);
   }
-  // Every rank group[index] sends to in lane `lane` (as send_peers).
-  virtual void lane_send_peers(int index, int /*lane*/, std::vector<int>& out) const {
-    send_peers(index, out);
-  }
 };
 
 // A plan over a built schedule.

@@ -186,8 +186,7 @@ void FlowNetwork::add_link(Path& out, int node, int link, double fraction, doubl
   out.weights.push_back(static_cast<float>(fraction));
 }
 
-core::Tick FlowNetwork::delivery_delay(const Path& path, std::uint64_t bytes) const {
-  if (path.store_forward_s_per_byte <= 0.0) return path.latency;
+core::Tick FlowNetwork::store_forward_delay(const Path& path, std::uint64_t bytes) const {
   // One packet, or the whole message when it is shorter: a message's first packet fills the pipeline of
   // store-and-forward hops, and the packets behind it keep that lag (docs/engines.md).
   const double packet = std::min(m_packet_bytes, static_cast<double>(bytes));

@@ -118,7 +118,12 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void add_link(Path& out, int node, int link, double fraction, double& latency_s);
   // From the instant a flow's last byte leaves its source to its arrival: the path's latency, plus one
   // packet (capped at the message) serialized into every store-and-forward switch (docs/engines.md).
-  core::Tick delivery_delay(const Path& path, std::uint64_t bytes) const;
+  // Inline: once per flow, and nearly always the path's latency alone.
+  core::Tick delivery_delay(const Path& path, std::uint64_t bytes) const {
+    if (path.store_forward_s_per_byte <= 0.0) return path.latency;
+    return store_forward_delay(path, bytes);
+  }
+  core::Tick store_forward_delay(const Path& path, std::uint64_t bytes) const;
   // The cached path for the pair, or null after making the flow's own path.
   const Path* path_for(int src, int dst, std::uint64_t hash, Flow& f);
   void wake();

@@ -176,7 +176,7 @@ Layout layout_for(const std::string& algo, Op op, const std::vector<int>& group,
       for (std::uint64_t b : split_even(halves[static_cast<std::size_t>(h)], n))
         l.sizes.push_back(b);
     }
-  } else if (algo == "tree") {
+  } else if (algo == "tree" || algo == "node_tree") {
     // all_reduce: chunk c of half h is h*k + c, halves split_even(size, 2) each in split_even(half, k);
     // broadcast: split_even(size, k). k = tree_pipeline_chunks(size). No owners: every rank ends with all.
     const int k = tree_pipeline_chunks(size);
@@ -693,6 +693,25 @@ TEST(Tree, MatchingAndDataFlowOverManySizes) {
         EXPECT_EQ(total_sent(s),
                   static_cast<std::uint64_t>(op == Op::AllReduce ? 2 * (n - 1) : n - 1) * size);
       }
+    }
+  }
+}
+
+TEST(NodeTree, MatchingAndDataFlowAcrossDomains) {
+  // Domains of 1, 2, 4 and 8 ranks (3 domains of 4 too, and a last domain with fewer ranks), sizes giving
+  // k = 1, 3, 16 and 64 pipeline chunks.
+  const ICollective* algo = find_collective("node_tree");
+  ASSERT_NE(algo, nullptr);
+  for (const auto& [n, domain] : std::vector<std::pair<int, int>>{
+           {2, 1}, {4, 2}, {8, 4}, {12, 4}, {16, 8}, {32, 8}, {10, 4}, {9, 0}, {24, 8}}) {
+    for (std::uint64_t size : {std::uint64_t{7}, std::uint64_t{3 * 65536 + 5}, kMiB + 11, 64 * kMiB + 3}) {
+      SCOPED_TRACE(describe("node_tree", Op::AllReduce, n, size) + " domain " + std::to_string(domain));
+      const std::vector<int> group = make_group(n);
+      const Schedule s = algo->build_on(Op::AllReduce, group, size, TopologyFacts{domain});
+      EXPECT_TRUE(sends_match_recvs(s, group));
+      EXPECT_TRUE(
+          data_flow_correct(layout_for("node_tree", Op::AllReduce, group, size), Op::AllReduce, s, group));
+      EXPECT_EQ(total_sent(s), static_cast<std::uint64_t>(2 * (n - 1)) * size);
     }
   }
 }

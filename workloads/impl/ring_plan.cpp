@@ -101,11 +101,6 @@ class RingPlan final : public SchedulePlan {
       out.push_back(rank_at(r, wrap(position(r, index) + r.dir, n)));
   }
 
-  void lane_send_peers(int index, int lane, std::vector<int>& out) const override {
-    const RingSpec& r = m_rings[static_cast<std::size_t>(lane)];
-    out.push_back(rank_at(r, wrap(position(r, index) + r.dir, group_size())));
-  }
-
  private:
   // A phase being written: the transfers so far, and what the phase is.
   struct Writer {

@@ -29,7 +29,19 @@
 //               chunk c from its parent in phase c + d - 1 and forwards it in phase c + d.
 //               k + floor(log2 n) - 1 phases; (n-1) S bytes in all.
 // all_gather, reduce_scatter and all_to_all are not supported.
+//
+// node_tree: the tree as NCCL runs it across nodes (NCCL's graph/connect.cc, connectTrees): inside each
+// domain (TopologyFacts::inner_domain: the domain of global rank r is r / inner_domain; members in group
+// order) the ranks form a chain, and the domains' chain heads form the double binary tree over the G domains
+// (NCCL's ncclGetDtree: tree 0 as above, tree 1 its mirror or shift). Tree 0's chains run in group order
+// from each domain's first member, tree 1's in reverse from its last, so the two trees leave a domain through
+// different ranks (and NICs), each crossing between domains joining ranks of the same local index. In tree
+// h the parent of chain member j > 0 is member j - 1, and a head's parent is the head of its domain's parent
+// in the domain tree. all_reduce only, scheduled exactly as tree's all_reduce over these two trees (halves,
+// k pipeline chunks, 2D + k - 1 phases with D the deepest node: (m - 1) + ceil(log2 G) for domains of m).
+// Without facts, or in one domain, both trees are chains over the whole group.
 #include <algorithm>
+#include <map>
 
 #include "workloads/alpha_beta.h"
 #include "workloads/impl/algorithms.h"
@@ -132,6 +144,81 @@ BinaryTree heap_tree(int n) {
   return t;
 }
 
+// all_reduce over two trees, each carrying half of the buffer in k pipeline chunks (the schedule of the
+// header comment).
+Schedule double_tree_all_reduce(const std::vector<int>& group, std::uint64_t size_bytes,
+                                const BinaryTree (&trees)[2]) {
+  const int n = static_cast<int>(group.size());
+  const int k = tree_pipeline_chunks(size_bytes);
+  int depth = 0;  // the deepest node of either tree
+  for (const BinaryTree& t : trees)
+    depth = std::max(depth, *std::max_element(t.depth.begin(), t.depth.end()));
+  const std::vector<std::uint64_t> halves = split_even(size_bytes, 2);
+  std::vector<std::uint64_t> sizes = split_even(halves[0], k);
+  const std::vector<std::uint64_t> second = split_even(halves[1], k);
+  sizes.insert(sizes.end(), second.begin(), second.end());
+  ScheduleBuilder b(group, 2 * depth + k - 1, std::move(sizes));
+  for (int h = 0; h < 2; ++h) {
+    const BinaryTree& t = trees[h];
+    for (int v = 0; v < n; ++v) {
+      const int up = t.parent[static_cast<std::size_t>(v)];
+      if (up < 0) continue;
+      const int d = t.depth[static_cast<std::size_t>(v)];
+      for (int c = 0; c < k; ++c) {
+        b.transfer(c + depth - d, v, up, {h * k + c}, /*reduce=*/true);
+        b.transfer(c + depth + d - 1, up, v, {h * k + c}, /*reduce=*/false);
+      }
+    }
+  }
+  return b.take();
+}
+
+// The group's domains in order of first appearance, each its members' group indices in group order; one
+// domain holding everything when inner_domain is 0.
+std::vector<std::vector<int>> group_domains(const std::vector<int>& group, const TopologyFacts& facts) {
+  std::vector<std::vector<int>> domains;
+  std::map<int, std::size_t> slot;  // domain id -> index in `domains`
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    const int domain = facts.inner_domain > 0 ? group[i] / facts.inner_domain : 0;
+    const auto [it, fresh] = slot.emplace(domain, domains.size());
+    if (fresh) domains.emplace_back();
+    domains[it->second].push_back(static_cast<int>(i));
+  }
+  return domains;
+}
+
+// Tree `which` of node_tree over the group's domains (header comment).
+BinaryTree node_tree_of(int n, const std::vector<std::vector<int>>& domains, int which) {
+  const int g = static_cast<int>(domains.size());
+  const BinaryTree across = double_tree(g, which);
+  BinaryTree t;
+  t.parent.assign(static_cast<std::size_t>(n), -1);
+  t.children.assign(static_cast<std::size_t>(n), {});
+  // Member j of domain d's chain in this tree.
+  const auto chain = [&](int d, std::size_t j) {
+    const std::vector<int>& m = domains[static_cast<std::size_t>(d)];
+    return which == 0 ? m[j] : m[m.size() - 1 - j];
+  };
+  int root = -1;
+  for (int d = 0; d < g; ++d) {
+    const std::size_t size = domains[static_cast<std::size_t>(d)].size();
+    for (std::size_t j = 1; j < size; ++j) {
+      t.parent[static_cast<std::size_t>(chain(d, j))] = chain(d, j - 1);
+      t.children[static_cast<std::size_t>(chain(d, j - 1))].push_back(chain(d, j));
+    }
+    const int head = chain(d, 0);
+    const int up = across.parent[static_cast<std::size_t>(d)];
+    if (up < 0) {
+      root = head;
+    } else {
+      t.parent[static_cast<std::size_t>(head)] = chain(up, 0);
+      t.children[static_cast<std::size_t>(chain(up, 0))].push_back(head);
+    }
+  }
+  fill_depths(t, root);
+  return t;
+}
+
 class Tree final : public ICollective {
  public:
   std::string_view name() const override { return "tree"; }
@@ -153,29 +240,29 @@ class Tree final : public ICollective {
       }
       return b.take();
     }
-    // all_reduce
+    // all_reduce: depth ceil(log2 n) in both trees
     const BinaryTree trees[2] = {double_tree(n, 0), double_tree(n, 1)};
-    int depth = 0;  // ceil(log2 n), the same for both trees
-    for (const BinaryTree& t : trees)
-      depth = std::max(depth, *std::max_element(t.depth.begin(), t.depth.end()));
-    const std::vector<std::uint64_t> halves = split_even(size_bytes, 2);
-    std::vector<std::uint64_t> sizes = split_even(halves[0], k);
-    const std::vector<std::uint64_t> second = split_even(halves[1], k);
-    sizes.insert(sizes.end(), second.begin(), second.end());
-    ScheduleBuilder b(group, 2 * depth + k - 1, std::move(sizes));
-    for (int h = 0; h < 2; ++h) {
-      const BinaryTree& t = trees[h];
-      for (int v = 0; v < n; ++v) {
-        const int up = t.parent[static_cast<std::size_t>(v)];
-        if (up < 0) continue;
-        const int d = t.depth[static_cast<std::size_t>(v)];
-        for (int c = 0; c < k; ++c) {
-          b.transfer(c + depth - d, v, up, {h * k + c}, /*reduce=*/true);
-          b.transfer(c + depth + d - 1, up, v, {h * k + c}, /*reduce=*/false);
-        }
-      }
-    }
-    return b.take();
+    return double_tree_all_reduce(group, size_bytes, trees);
+  }
+};
+
+class NodeTree final : public ICollective {
+ public:
+  std::string_view name() const override { return "node_tree"; }
+
+  bool supports(Op op) const override { return op == Op::AllReduce; }
+
+  Schedule build(Op op, const std::vector<int>& group, std::uint64_t size_bytes) const override {
+    return build_on(op, group, size_bytes, TopologyFacts{});
+  }
+
+  Schedule build_on(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                    const TopologyFacts& facts) const override {
+    require_buildable(*this, op, group);
+    const int n = static_cast<int>(group.size());
+    const std::vector<std::vector<int>> domains = group_domains(group, facts);
+    const BinaryTree trees[2] = {node_tree_of(n, domains, 0), node_tree_of(n, domains, 1)};
+    return double_tree_all_reduce(group, size_bytes, trees);
   }
 };
 
@@ -183,6 +270,11 @@ class Tree final : public ICollective {
 
 const ICollective& tree() {
   static const Tree algorithm;
+  return algorithm;
+}
+
+const ICollective& node_tree() {
+  static const NodeTree algorithm;
   return algorithm;
 }
 
