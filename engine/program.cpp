@@ -541,13 +541,27 @@ core::Tick PhaseMachine::delay_before_phase() const {
 
 void PhaseMachine::release_sends() {
   const core::Tick now = core::now_ticks();
+  // One timer is armed at a time, for the earliest pending send; a timer that is not the armed one is stale.
+  // A send can complete a receive of this rank and so post its next phase from inside the loop below, and
+  // that post arms a timer for the earliest pending send, which may be one the loop then releases: that
+  // timer fires in this same instant, while the machine still waits for the send's delivery.
+  if (now != m_release_at) return;
+  m_release_at = kNoRelease;
   while (!m_pending.empty() && m_pending.front().at <= now) {
     const Pending p = m_pending.front();
     m_pending.pop_front();
     m_acc.send(p.peer, p.bytes, m_cls, p.tag, m_sent, &m_inst.tally);
     m_sent.one_done();  // the hold post_library_sends() put on it while the send waited
   }
-  if (!m_pending.empty()) m_runner.m_releases->push(m_pending.front().at, this);
+  // Armed from inside the loop for a send the loop has since released: that timer fires now, and is stale.
+  if (m_release_at <= now) m_release_at = kNoRelease;
+  arm_release();
+}
+
+void PhaseMachine::arm_release() {
+  if (m_pending.empty() || m_pending.front().at >= m_release_at) return;
+  m_release_at = m_pending.front().at;
+  m_runner.m_releases->push(m_release_at, this);
 }
 
 bool PhaseMachine::library_holds() {
@@ -627,13 +641,13 @@ double PhaseMachine::post_library_sends(const Phase& ph, std::uint64_t tag, std:
   if (m_buffered && comm.hop > 0) {
     // Each send goes out a hop from now, in order; the rank moves on (release_sends).
     const core::Tick at = core::later(core::now_ticks(), comm.hop);
-    if (m_pending.empty()) m_runner.m_releases->push(at, this);
     for (const auto& s : ph.sends) {
       m_sent.add();  // held open until the send goes out
       m_pending.push_back(Pending{at, s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), tag});
       m_inflight += static_cast<double>(wire(s.bytes));
       hbm += s.bytes;
     }
+    arm_release();
   } else {
     accelerator::Completion& sent = m_buffered ? m_sent : m_done;
     for (const auto& s : ph.sends) {

@@ -167,6 +167,8 @@ class PhaseMachine final : public accelerator::CompletionListener {
   void completed() override;
   // The buffered sends whose hop is over go out.
   void release_sends();
+  // Arms the release timer for the earliest pending send, unless one is armed for then or earlier.
+  void arm_release();
 
  private:
   // The phase's transfers are done; when its HBM traffic is not, schedules resume() for then (true).
@@ -230,6 +232,8 @@ class PhaseMachine final : public accelerator::CompletionListener {
     std::uint64_t tag;
   };
   std::deque<Pending> m_pending;  // buffered sends waiting out their hop, in posting order
+  static constexpr core::Tick kNoRelease = std::numeric_limits<core::Tick>::max();
+  core::Tick m_release_at = kNoRelease;  // when the armed release timer fires (kNoRelease: none armed)
   SendsListener m_sends_listener{this};
   accelerator::Completion m_sent{&m_sends_listener};  // buffered sends not yet delivered
 };
