@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 #include "engine/program.h"
 #include "workloads/alpha_beta.h"
@@ -45,9 +44,9 @@ PhaseSends phase_sends(const Facts& f, int rank, const workloads::Phase& phase) 
   return s;
 }
 
-double hold_s(const CommCosts& c, const PhaseSends& s) {
+double hold_s(const CommCosts& c, const PhaseSends& s, int lanes) {
   double held = 0.0;
-  if (c.max_payload_Bps > 0.0) held = std::max(held, s.all / c.max_payload_Bps);
+  if (c.max_payload_Bps > 0.0) held = std::max(held, s.all / (c.max_payload_Bps / lanes));
   if (s.net > 0.0 && c.net_efficiency < 1.0) held = std::max(held, s.net / (s.net_rate * c.net_efficiency));
   // NVLS holds the scale-up link's rate in both directions: what comes back down as well.
   if (s.up > 0.0 && c.nvls_efficiency < 1.0) held = std::max(held, std::max(s.up, s.down) / c.nvls_rate_Bps);
@@ -59,15 +58,12 @@ namespace {
 // node_tree's share of network hops on its deepest path: ceil(log2 G) of (m - 1) + ceil(log2 G) levels, for
 // the G domains the group spans and the most members m one holds (workloads/impl/tree.cpp).
 double node_tree_network_share(const Facts& f, const std::vector<int>& group) {
-  const int inner = f.collective.inner_domain;
-  std::map<int, int> members;  // domain -> members of the group in it
-  for (int r : group)
-    ++members[inner > 0 ? r / inner : 0];
-  int m = 0;
-  for (const auto& [domain, count] : members)
-    m = std::max(m, count);
-  const int across = workloads::tree_depth(static_cast<int>(members.size()));
-  return across > 0 ? static_cast<double>(across) / (m - 1 + across) : 0.0;
+  const std::vector<std::vector<int>> domains = workloads::group_domains(group, f.collective);
+  std::size_t m = 0;
+  for (const std::vector<int>& d : domains)
+    m = std::max(m, d.size());
+  const int across = workloads::tree_depth(static_cast<int>(domains.size()));
+  return across > 0 ? static_cast<double>(across) / (static_cast<int>(m) - 1 + across) : 0.0;
 }
 
 }  // namespace

@@ -54,8 +54,9 @@ struct PhaseSends {
 };
 
 // The least time the library lets a rank take over `s`: the protocol's cap, the library's share of a NIC's
-// rate, and NVLS's share of the scale-up link both ways; 0 when nothing holds it.
-double hold_s(const CommCosts& c, const PhaseSends& s);
+// rate, and NVLS's share of the scale-up link both ways; 0 when nothing holds it. A rank's part run in
+// `lanes` lanes gives each 1/lanes of the protocol's cap.
+double hold_s(const CommCosts& c, const PhaseSends& s, int lanes = 1);
 
 // The library's family for an algorithm name: in_network and nvls are NVLS, tree and node_tree are trees,
 // the rest rings.

@@ -157,7 +157,7 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
       const auto& c = step.collective;
       inst->group = c.ranks.empty() ? all_ranks(n) : c.ranks;
       inst->algorithm = algorithm_of(m_spec, c);
-      inst->channels = channels_of(m_spec, c);
+      inst->channels = channels_of(m_spec, c, inst->algorithm);
       auto& cached = m_plans[&step];
       if (!cached) {
         cached = workloads::find_collective(inst->algorithm)
@@ -657,9 +657,7 @@ double PhaseMachine::post_library_sends(const Phase& ph, std::uint64_t tag, std:
     }
   }
   // A lane is held to its share of the rank's protocol cap.
-  CommCosts share = comm;
-  share.max_payload_Bps /= m_lanes;
-  return hold_s(share, phase_sends(m_runner.m_facts, m_acc.rank(), ph));
+  return hold_s(comm, phase_sends(m_runner.m_facts, m_acc.rank(), ph), m_lanes);
 }
 
 void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums) {

@@ -167,10 +167,10 @@ class PhaseMachine final : public accelerator::CompletionListener {
   void completed() override;
   // The buffered sends whose hop is over go out.
   void release_sends();
-  // Arms the release timer for the earliest pending send, unless one is armed for then or earlier.
-  void arm_release();
 
  private:
+  // Arms the release timer for the earliest pending send, unless one is armed for then or earlier.
+  void arm_release();
   // The phase's transfers are done; when its HBM traffic is not, schedules resume() for then (true).
   bool waits_for_hbm();
   // With a collective library, whether the rank waits before posting phase m_k: for its buffer to drain or

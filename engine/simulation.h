@@ -155,6 +155,9 @@ std::string default_algorithm(const platforms::PlatformSpec& platform, const wor
 // The channels a collective step runs: its own `channels:`, or with `auto` the default's: with a collective
 // library on a tiered platform, one rail ring per rank of an inner domain (ring-shaped ops); else 1.
 int channels_of(const platforms::PlatformSpec& platform, const workloads::CollectiveStep& c);
+// The same for a step whose algorithm is known to be `algorithm` (algorithm_of), without choosing it again.
+int channels_of(const platforms::PlatformSpec& platform, const workloads::CollectiveStep& c,
+                const std::string& algorithm);
 // The algorithm a collective step runs: its own, or the platform's default for its op and group (a subset of
 // a torus gets bidir_ring instead of torus_ring). The step's ranks must exist on the platform.
 std::string algorithm_of(const platforms::PlatformSpec& platform, const workloads::CollectiveStep& c);

@@ -121,8 +121,12 @@ std::string tuned_rail_all_reduce(const platforms::PlatformSpec& p, const worklo
 }  // namespace
 
 int channels_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
-  if (!c.algorithm.empty() || c.channels_given || !rail_rings(p, c)) return c.channels;
-  if (default_algorithm(p, c) != "ring") return c.channels;
+  return channels_of(p, c, algorithm_of(p, c));
+}
+
+int channels_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c,
+                const std::string& algorithm) {
+  if (!c.algorithm.empty() || c.channels_given || algorithm != "ring" || !rail_rings(p, c)) return c.channels;
   return rail_channels(p, c);
 }
 
@@ -282,7 +286,7 @@ void validate_step(Facts& f, const Step& step) {
         throw core::InputError(step.loc, step.key + ".ranks", why);
       if (reduces_in_switch(name) && reducer_for(f, group, &why) < 0)
         throw core::InputError(step.loc, step.key + ".algorithm", why);
-      const int channels = channels_of(f.spec, c);
+      const int channels = channels_of(f.spec, c, name);
       why = workloads::channels_refusal(*algo, c.op, channels);
       if (!why.empty()) {
         if (c.algorithm.empty()) why += " (" + name + " is this platform's default: name the algorithm)";

@@ -95,6 +95,11 @@ struct TopologyFacts {
   std::vector<int> torus_dims;  // a flat torus's dimensions (rank r at x_m = (r / s_m) mod d_m); else empty
 };
 
+// The group's innermost domains (the domain of global rank r is r / facts.inner_domain) in order of first
+// appearance, each its members' group indices in group order; one domain holding everything when
+// inner_domain is 0. (hierarchical.cpp)
+std::vector<std::vector<int>> group_domains(const std::vector<int>& group, const TopologyFacts& facts);
+
 class ICollective {
  public:
   virtual ~ICollective() = default;

@@ -127,4 +127,27 @@ std::shared_ptr<const SchedulePlan> ring_channels_plan(Op op, const std::vector<
                                                        std::uint64_t size_bytes, const TopologyFacts& facts,
                                                        int channels, bool both_ways);
 
+// ring's and bidir_ring's channels: with one, the algorithm's own build_on and plan; with more,
+// ring_channels_schedule and ring_channels_plan (both_ways for bidir_ring).
+template <bool kBothWays>
+class RingChannels : public ICollective {
+ public:
+  Schedule build_channels(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                          const TopologyFacts& facts, int channels) const override {
+    require_channels(op, channels);
+    if (channels == 1) return build_on(op, group, size_bytes, facts);
+    require_buildable(*this, op, group);
+    return ring_channels_schedule(op, group, size_bytes, facts, channels, kBothWays);
+  }
+
+  std::shared_ptr<const SchedulePlan> plan_channels(Op op, const std::vector<int>& group,
+                                                    std::uint64_t size_bytes, const TopologyFacts& facts,
+                                                    int channels) const override {
+    require_channels(op, channels);
+    if (channels == 1) return plan(op, group, size_bytes, facts);
+    require_buildable(*this, op, group);
+    return ring_channels_plan(op, group, size_bytes, facts, channels, kBothWays);
+  }
+};
+
 }  // namespace pjbit::workloads::impl

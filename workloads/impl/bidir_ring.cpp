@@ -11,7 +11,7 @@ namespace pjbit::workloads::impl {
 
 namespace {
 
-class BidirRing final : public ICollective {
+class BidirRing final : public RingChannels<true> {
  public:
   std::string_view name() const override { return "bidir_ring"; }
 
@@ -48,23 +48,6 @@ class BidirRing final : public ICollective {
   }
 
   int max_channels(Op) const override { return kMaxChannels; }
-
-  Schedule build_channels(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
-                          const TopologyFacts& facts, int channels) const override {
-    require_channels(op, channels);
-    if (channels == 1) return build_on(op, group, size_bytes, facts);
-    require_buildable(*this, op, group);
-    return ring_channels_schedule(op, group, size_bytes, facts, channels, /*both_ways=*/true);
-  }
-
-  std::shared_ptr<const SchedulePlan> plan_channels(Op op, const std::vector<int>& group,
-                                                    std::uint64_t size_bytes, const TopologyFacts& facts,
-                                                    int channels) const override {
-    require_channels(op, channels);
-    if (channels == 1) return plan(op, group, size_bytes, facts);
-    require_buildable(*this, op, group);
-    return ring_channels_plan(op, group, size_bytes, facts, channels, /*both_ways=*/true);
-  }
 };
 
 }  // namespace

@@ -28,11 +28,7 @@
 
 namespace pjbit::workloads {
 
-namespace {
-
-// The group's domains in order of first appearance, each its members' group indices in group order. One
-// domain holding everything when inner_domain is 0.
-std::vector<std::vector<int>> domains_of(const std::vector<int>& group, const TopologyFacts& facts) {
+std::vector<std::vector<int>> group_domains(const std::vector<int>& group, const TopologyFacts& facts) {
   std::vector<std::vector<int>> domains;
   std::map<int, std::size_t> slot;  // domain id -> index in `domains`
   for (std::size_t i = 0; i < group.size(); ++i) {
@@ -44,13 +40,11 @@ std::vector<std::vector<int>> domains_of(const std::vector<int>& group, const To
   return domains;
 }
 
-}  // namespace
-
 std::string hierarchical_refusal(const std::vector<int>& group, const TopologyFacts& facts) {
   if (facts.inner_domain < 0) {
     return "hierarchical: inner_domain must be 0 or more, got " + std::to_string(facts.inner_domain);
   }
-  const std::vector<std::vector<int>> domains = domains_of(group, facts);
+  const std::vector<std::vector<int>> domains = group_domains(group, facts);
   for (const std::vector<int>& d : domains) {
     if (d.size() == domains.front().size()) continue;
     const auto describe = [&](const std::vector<int>& members) {
@@ -111,7 +105,7 @@ class Hierarchical final : public ICollective {
     require_buildable(*this, op, group);
     if (const std::string why = hierarchical_refusal(group, facts); !why.empty())
       throw std::invalid_argument(why);
-    const std::vector<std::vector<int>> domains = domains_of(group, facts);
+    const std::vector<std::vector<int>> domains = group_domains(group, facts);
     const int G = static_cast<int>(domains.size());
     const int m = static_cast<int>(domains.front().size());
 

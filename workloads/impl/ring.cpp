@@ -76,7 +76,7 @@ std::shared_ptr<const SchedulePlan> ring_channels_plan(Op op, const std::vector<
 
 namespace {
 
-class Ring final : public ICollective {
+class Ring final : public RingChannels<false> {
  public:
   std::string_view name() const override { return "ring"; }
 
@@ -130,23 +130,6 @@ class Ring final : public ICollective {
 
   // Channels run all_reduce, all_gather and reduce_scatter; a broadcast is one chain from group[0].
   int max_channels(Op op) const override { return op == Op::Broadcast ? 1 : kMaxChannels; }
-
-  Schedule build_channels(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
-                          const TopologyFacts& facts, int channels) const override {
-    require_channels(op, channels);
-    if (channels == 1) return build_on(op, group, size_bytes, facts);
-    require_buildable(*this, op, group);
-    return ring_channels_schedule(op, group, size_bytes, facts, channels, /*both_ways=*/false);
-  }
-
-  std::shared_ptr<const SchedulePlan> plan_channels(Op op, const std::vector<int>& group,
-                                                    std::uint64_t size_bytes, const TopologyFacts& facts,
-                                                    int channels) const override {
-    require_channels(op, channels);
-    if (channels == 1) return plan(op, group, size_bytes, facts);
-    require_buildable(*this, op, group);
-    return ring_channels_plan(op, group, size_bytes, facts, channels, /*both_ways=*/false);
-  }
 };
 
 }  // namespace

@@ -41,7 +41,6 @@
 // k pipeline chunks, 2D + k - 1 phases with D the deepest node: (m - 1) + ceil(log2 G) for domains of m).
 // Without facts, or in one domain, both trees are chains over the whole group.
 #include <algorithm>
-#include <map>
 
 #include "workloads/alpha_beta.h"
 #include "workloads/impl/algorithms.h"
@@ -171,20 +170,6 @@ Schedule double_tree_all_reduce(const std::vector<int>& group, std::uint64_t siz
     }
   }
   return b.take();
-}
-
-// The group's domains in order of first appearance, each its members' group indices in group order; one
-// domain holding everything when inner_domain is 0.
-std::vector<std::vector<int>> group_domains(const std::vector<int>& group, const TopologyFacts& facts) {
-  std::vector<std::vector<int>> domains;
-  std::map<int, std::size_t> slot;  // domain id -> index in `domains`
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    const int domain = facts.inner_domain > 0 ? group[i] / facts.inner_domain : 0;
-    const auto [it, fresh] = slot.emplace(domain, domains.size());
-    if (fresh) domains.emplace_back();
-    domains[it->second].push_back(static_cast<int>(i));
-  }
-  return domains;
 }
 
 // Tree `which` of node_tree over the group's domains (header comment).
