@@ -579,8 +579,10 @@ bool PhaseMachine::library_holds() {
 
 void PhaseMachine::run() {
   while (m_k < m_count) {
-    if (m_library && !m_delayed && library_holds()) return;
-    m_delayed = false;
+    if (m_library) {
+      if (!m_delayed && library_holds()) return;
+      m_delayed = false;
+    }
     // Hold the completion open while posting, so that receives whose data is already here cannot end the
     // phase before every operation of it is posted.
     // The phase may be complete the moment posting ends (no transfers, or only receives whose data is here):
@@ -621,11 +623,17 @@ void PhaseMachine::sends_delivered() {
 
 void PhaseMachine::completed() {
   if (m_posting) return;  // run() sees it once posting is over
-  if (!waits_for_hbm()) resume();
+  if (waits_for_hbm()) return;
+  // Called from whichever process completed the phase: keep a failure whole for run() to rethrow. (resume()
+  // without the check of m_delayed: no latency is pending while a phase's transfers are.)
+  m_runner.guard([&] {
+    ++m_k;
+    run();
+  });
 }
 
 void PhaseMachine::resume() {
-  // Called from whichever process completed the phase: keep a failure whole for run() to rethrow.
+  // Called from a timer: keep a failure whole for run() to rethrow.
   m_runner.guard([&] {
     if (!m_delayed) ++m_k;  // else the latency before phase m_k is over: post it
     run();
@@ -661,6 +669,16 @@ double PhaseMachine::post_library_sends(const Phase& ph, std::uint64_t tag, std:
 }
 
 void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums) {
+  // Most runs name no collective library: their phases post without the library's branches.
+  if (m_inst.comm.on) {
+    post_phase<true>(ph, sums);
+  } else {
+    post_phase<false>(ph, sums);
+  }
+}
+
+template <bool kComm>
+void PhaseMachine::post_phase(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums) {
   const std::uint64_t tag = m_tag | static_cast<std::uint64_t>(m_k);
   std::uint64_t hbm = ph.reduce_bytes;
   // With a collective library, bytes travel in its protocol's line format (both ends agree on the size) and
@@ -668,10 +686,14 @@ void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_
   // its proxy sustains, the share of a scale-up link NVLS sustains (engine/comm.h).
   const CommCosts& comm = m_inst.comm;
   const auto wire = [&](std::uint64_t bytes) {
-    return comm.on ? accelerator::CommLibrary::wire_bytes(bytes, comm.protocol) : bytes;
+    if constexpr (kComm) {
+      return accelerator::CommLibrary::wire_bytes(bytes, comm.protocol);
+    } else {
+      return bytes;
+    }
   };
   double floor_s = 0.0;
-  if (m_library) {
+  if (kComm && m_library) {
     floor_s = post_library_sends(ph, tag, hbm);
   } else {
     for (const auto& s : ph.sends) {
@@ -716,7 +738,7 @@ void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_
   m_hbm_done = m_is_rank && hbm > 0 && m_inst.step->kind == Step::Kind::Collective
                    ? m_acc.hbm().reserve(hbm, !ph.recvs.empty())
                    : 0;
-  if (floor_s > 0.0)
+  if (kComm && floor_s > 0.0)
     m_hbm_done = std::max(m_hbm_done, core::later(core::now_ticks(), core::to_ticks(floor_s)));
 }
 

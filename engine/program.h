@@ -183,6 +183,8 @@ class PhaseMachine final : public accelerator::CompletionListener {
   void post_next();
   // Posts `ph`, summing receives from one peer in `sums` when it has to.
   void post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums);
+  template <bool kComm>  // kComm: the step's costs name a collective library (inst.comm.on)
+  void post_phase(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums);
   // The library's latency before posting phase m_k.
   core::Tick delay_before_phase() const;
   // The last phase is over and every send delivered: tells the listener or wakes the waiting thread.
@@ -200,8 +202,15 @@ class PhaseMachine final : public accelerator::CompletionListener {
   Instance& m_inst;
   accelerator::Accelerator& m_acc;
   Part m_part;
+  // What every phase reads, together in the object's second cache line (the first holds the references and
+  // the part): a rank's machine is touched once a phase, among thousands of others, so each further line it
+  // reads is a cache miss a phase.
   bool m_is_rank;
   std::uint8_t m_cls;
+  bool m_library = false;  // a rank whose accelerator runs a collective library (inst.comm.on)
+  // Buffered: sends are buffered, a phase waits for its receives only, and each send goes out a hop after it
+  // is posted (the library's per-step latency, in flight rather than holding the rank).
+  bool m_buffered = false;
   int m_k = 0;
   int m_count;
   bool m_posting = false;
@@ -209,18 +218,14 @@ class PhaseMachine final : public accelerator::CompletionListener {
   // The collective library's latency before phase m_k has been waited for (set when its timer is pushed,
   // cleared when the phase is posted): resume() then posts phase m_k rather than moving on.
   bool m_delayed = false;
+  bool m_received_nothing = false;  // buffered: the last phase posted no receive (then the next waits)
+  std::uint64_t m_tag = 0;          // the tags of its transfers, less the phase: the instance and the lane
   // When the phase's HBM traffic, and the library's rate caps on what it sends, let it end.
   core::Tick m_hbm_done = 0;
   accelerator::Completion m_done{this};
   sc_core::sc_event m_finished_event;
   accelerator::CompletionListener* m_finished_listener;
   int m_lanes;
-  bool m_library = false;   // a rank whose accelerator runs a collective library (inst.comm.on)
-  std::uint64_t m_tag = 0;  // the tags of its transfers, less the phase: the instance and the lane
-  // Buffered: sends are buffered, a phase waits for its receives only, and each send goes out a hop after it
-  // is posted (the library's per-step latency, in flight rather than holding the rank).
-  bool m_buffered = false;
-  bool m_received_nothing = false;  // buffered: the last phase posted no receive (then the next waits)
   // Buffered: line-format bytes sent since every send was last delivered; past the library's buffer, the
   // next phase waits until they are (m_draining), as a sender waits for its buffer's slots to free.
   double m_inflight = 0.0;

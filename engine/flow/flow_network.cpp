@@ -504,7 +504,10 @@ void FlowNetwork::schedule_finish(Flow& f, int slot, core::Tick now) {
     // after higher classes took it, up to rounding: starved as well, until its rate changes. (Inputs whose
     // flows cannot end in time are refused before the run, engine/validate.cpp.)
     if (!(ticks < core::kTickLimit - static_cast<double>(now))) return;
-    f.finish = core::later(now, core::ceil_ticks(ticks));
+    // ticks is now below the kernel's count: its ceiling is ceil_ticks without the check, and the sum with
+    // `now` keeps later's.
+    const auto whole = static_cast<core::Tick>(ticks);
+    f.finish = core::later(now, static_cast<double>(whole) < ticks ? whole + 1 : whole);
   }
   m_finishes.push(f.finish, {slot, f.version});
 }

@@ -63,11 +63,11 @@ class FlowNetwork : public accelerator::IFlowFabric {
     // links), so that a flow reaches its links without a second miss.
     core::SmallVector<int, 8> resources;  // link direction ids: 2 x link + dir
     core::Tick latency = 0;               // links, switches, NICs, forwarding routers
+    double joules_per_byte = 0.0;         // dynamic energy of one payload byte along the path
+    double wire_per_byte = 0.0;           // fabric wire bytes per payload byte (protocol overhead included)
     // Store-and-forward switches: seconds per byte of one packet, summed over the links that enter them
     // (1 / payload rate, weighted by the share of the flow that takes the link); 0 on cut-through paths.
     double store_forward_s_per_byte = 0.0;
-    double joules_per_byte = 0.0;  // dynamic energy of one payload byte along the path
-    double wire_per_byte = 0.0;    // fabric wire bytes per payload byte (protocol overhead included)
     std::uint64_t generation = 0;  // the platform's route generation it was made in
     core::SmallVector<float, 8>
         weights;                         // share of the flow's bytes on each resource (sprayed); empty: all 1
