@@ -23,8 +23,10 @@ bool crosses_network(const Facts& f, int a, int b) {
 }
 
 double tier_payload_rate(const Facts& f, int a, int b) {
-  const platforms::LinkSpec& l = f.spec.tiers[static_cast<std::size_t>(f.topo.tier_of(a, b))].link;
-  return l.bandwidth_Bps * (1.0 - l.overhead);
+  const platforms::TopologySpec& t = f.spec.tiers[static_cast<std::size_t>(f.topo.tier_of(a, b))];
+  // Ranks that share a NIC share its link: each has its share of the rate.
+  const int sharing = t.has_nic ? t.ranks_per_nic : 1;
+  return t.link.bandwidth_Bps * (1.0 - t.link.overhead) / sharing;
 }
 
 PhaseSends phase_sends(const Facts& f, int rank, const workloads::Phase& phase) {

@@ -64,7 +64,9 @@ accelerator::Family family_of(const std::string& algorithm);
 
 // Whether a transfer between endpoints a and b crosses the network (the tier joining them has NICs).
 bool crosses_network(const Facts& f, int a, int b);
-// The payload rate of the links of the tier joining endpoints a and b (bandwidth less protocol overhead).
+// The payload rate of the links of the tier joining endpoints a and b (bandwidth less protocol overhead), a
+// rank's share of it where ranks share a NIC (ranks_per_nic; the built-in schedules have every rank send
+// alike, so each gets an equal share).
 double tier_payload_rate(const Facts& f, int a, int b);
 // What `rank` moves in `phase` (PhaseSends).
 PhaseSends phase_sends(const Facts& f, int rank, const workloads::Phase& phase);

@@ -302,7 +302,7 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
   const MapReader m(
       doc, node, path,
       {"name", "kind", "ranks", "domains", "dims", "levels", "radix", "oversubscription", "ports_per_rank",
-       "routing", "link", "switch", "ocs", "nic", "nodes", "links", "routes", "bypass"},
+       "routing", "link", "switch", "ocs", "nic", "ranks_per_nic", "nodes", "links", "routes", "bypass"},
       tier < 0 ? "a topology" : "a tier");
   TopologySpec topo;
   topo.loc = m.loc();
@@ -397,6 +397,18 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
     topo.nic = read_nic(doc, m.node("nic"), m.path("nic"));
     topo.has_nic = true;
   }
+  if (m.has("ranks_per_nic")) {
+    if (!topo.has_nic) m.fail("ranks_per_nic", "accelerators share a NIC only on a tier that has one (nic:)");
+    if (kind == "graph") m.fail("ranks_per_nic", "a graph topology places its NICs as nodes");
+    topo.ranks_per_nic = static_cast<int>(*m.integer("ranks_per_nic", 1, 64));
+    topo.ranks_per_nic_loc = m.loc("ranks_per_nic");
+    // A flat topology's (or the innermost tier's) NIC groups are runs of consecutive ranks of one instance;
+    // an outer tier's are checked against its inner domain in read_tiers.
+    if (tier <= 0 && topo.ranks % topo.ranks_per_nic != 0)
+      m.fail("ranks_per_nic", "expected a divisor of the " + std::to_string(topo.ranks) +
+                                  " ranks, so that every NIC serves as many; got " +
+                                  std::to_string(topo.ranks_per_nic));
+  }
   if (m.has("bypass")) {
     if (kind != "fat_tree")
       m.fail("bypass", "optical bypass circuits join the leaves of a fat_tree; this topology is a " + kind);
@@ -450,6 +462,12 @@ void read_tiers(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
   for (std::size_t k = 1; k < spec.tiers.size(); ++k) {
     const auto& t = spec.tiers[k];
     const std::string path = "tiers." + std::to_string(k);
+    // The accelerators sharing a NIC sit in one inner domain: the NIC is cabled inside that node.
+    if (total % t.ranks_per_nic != 0)
+      throw core::InputError(t.ranks_per_nic_loc, path + ".ranks_per_nic",
+                             "expected a divisor of the inner domain's " + std::to_string(total) +
+                                 " ranks, so that the ranks sharing a NIC sit in one domain; got " +
+                                 std::to_string(t.ranks_per_nic));
     total *= t.domains;
     if (total > kMaxRanks)
       throw core::InputError(

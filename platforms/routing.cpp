@@ -72,6 +72,9 @@ bool Router::to_leaf(int endpoint, int tier, std::vector<std::pair<int, int>>& h
       const int link = n.ports[p];
       const TopoLink& l = m_topo.links[static_cast<std::size_t>(link)];
       if (l.tier != tier || l.bypass || link == came) continue;
+      // A NIC that several accelerators share leads back down to the others: not the way up.
+      if (m_topo.nodes[static_cast<std::size_t>(m_topo.other_end(link, node))].kind == NodeKind::Rank)
+        continue;
       hops.emplace_back(node, static_cast<int>(p));
       next = link;
     }

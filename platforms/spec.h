@@ -185,6 +185,10 @@ struct TopologySpec {
   OcsSpec ocs;
   NicSpec nic;  // scale-out NIC between each accelerator and this fabric
   bool has_nic = false;
+  // Accelerators that share one NIC: neighbours by index inside the inner domain (the ranks of one rail
+  // group), each with its own host link to it; the NIC's one fabric link carries them all.
+  int ranks_per_nic = 1;
+  core::SourceLoc ranks_per_nic_loc;
   BypassSpec bypass;  // fat_tree: optical circuits between leaves beside the packet fabric
   std::vector<GraphNodeSpec> graph_nodes;
   std::vector<GraphLinkSpec> graph_links;

@@ -297,24 +297,43 @@ class Generator {
     return add_node(n);
   }
 
-  // The node a rank uses to reach tier `tier`: the rank itself, or its NIC for that tier.
-  int attach_point(int tier, int rank) {
+  // The node a rank uses to reach tier `tier`: the rank itself, or its NIC for that tier. `local` is the
+  // rank's index inside its inner domain (the rank itself on the innermost tier). With ranks_per_nic k, the
+  // ranks whose local indices share a run of k (0..k-1, k..2k-1, ...) share the NIC of the run's first
+  // rank, named after it; each has its own host link to it.
+  int attach_point(int tier, int rank, int local, std::map<int, int>& shared) {
     const TopologySpec& t = m_spec.tiers[static_cast<std::size_t>(tier)];
     if (!t.has_nic) return rank;
-    TopoNode n;
-    n.kind = NodeKind::Nic;
-    n.name = prefix(tier) + "nic" + std::to_string(rank);
-    n.tier = tier;
-    n.nic = t.nic;
-    n.host = rank;
-    const int nic = add_node(n);
+    const int first = rank - local % t.ranks_per_nic;
     LinkSpec
         attach;  // the accelerator's host interface to its NIC: no energy of its own, never the bottleneck
     attach.bandwidth_Bps = t.link.bandwidth_Bps;
     attach.latency_s = 0.0;
     attach.regime = "package";
+    const auto it = shared.find(first);
+    if (it != shared.end()) {
+      add_link(rank, it->second, attach, tier, true);
+      return it->second;
+    }
+    TopoNode n;
+    n.kind = NodeKind::Nic;
+    n.name = prefix(tier) + "nic" + std::to_string(first);
+    n.tier = tier;
+    n.nic = t.nic;
+    n.host = rank;
+    const int nic = add_node(n);
     add_link(rank, nic, attach, tier, true);
+    shared.emplace(first, nic);
     return nic;
+  }
+
+  // A shared NIC's ports once its tier is built: the first rank's host link, the fabric link, then the other
+  // ranks' host links, so that port 1 is the network side as on a NIC of its own (nic::Nic::kToNetwork).
+  void order_nic_ports(int nic) {
+    std::vector<int> hosts;
+    for (int p : m_topo.nodes[static_cast<std::size_t>(nic)].ports)
+      if (m_topo.links[static_cast<std::size_t>(p)].internal) hosts.push_back(p);
+    order_last_ports(nic, std::vector<int>(hosts.begin() + 1, hosts.end()));
   }
 
   [[noreturn]] void fail(int tier, const std::string& key, const std::string& message) const {
@@ -342,14 +361,21 @@ class Generator {
       // Rail style: an outer tier meets its ranks grouped by their index inside the inner domain, so that
       // the ranks of one rail (the same local index in every inner domain) sit side by side, on one leaf of
       // a fat tree or in one run of a ring, as rail-optimized clusters are cabled.
+      // Ranks that share a NIC (ranks_per_nic k) meet the tier through it: the rail is the run of k local
+      // indices, and the NIC is one end of the tier.
       std::vector<int> ranks;
       for (int r = inst * info.domain; r < (inst + 1) * info.domain; ++r)
         ranks.push_back(r);
+      const int k = t.ranks_per_nic;
       if (inner > 1)
-        std::stable_sort(ranks.begin(), ranks.end(), [inner](int a, int b) { return a % inner < b % inner; });
+        std::stable_sort(ranks.begin(), ranks.end(),
+                         [inner, k](int a, int b) { return a % inner / k < b % inner / k; });
       std::vector<int> ends;
-      for (int r : ranks)
-        ends.push_back(attach_point(tier, r));
+      std::map<int, int> shared;  // a NIC group's first rank -> its NIC
+      for (int r : ranks) {
+        const int end = attach_point(tier, r, inner > 1 ? r % inner : r, shared);
+        if (ends.empty() || ends.back() != end) ends.push_back(end);
+      }
       const std::string suffix = instances > 1 ? std::to_string(inst) : "";
       if (t.kind == "ring") {
         ring(tier, ends);
@@ -372,6 +398,9 @@ class Generator {
       } else {
         fail(tier, "kind", "" + core::quote_text(t.kind) + " cannot be built");
       }
+      if (k > 1)
+        for (const auto& entry : shared)
+          order_nic_ports(entry.second);
     }
   }
 

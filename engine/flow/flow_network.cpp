@@ -156,7 +156,7 @@ void FlowNetwork::add_node(Path& out, int node, int port, double fraction, doubl
     int& index = m_node_index[static_cast<std::size_t>(node)][port == nic::Nic::kToNetwork ? 1 : 0];
     if (index < 0) {
       index = static_cast<int>(m_nics.size());
-      m_nics.emplace_back(nic, port);
+      m_nics.emplace_back(nic, nic::Nic::direction(port));
       m_nic_carried.push_back(0.0);
     }
     out.nics.push_back(index);

@@ -17,16 +17,16 @@ tlm::tlm_sync_enum Nic::nb_transport_fw(int in_port, tlm::tlm_generic_payload& p
     return tlm::TLM_COMPLETED;
   }
   const int port = ext.route->ports[ext.hop];
-  if (port < 0 || port > kToNetwork || port >= static_cast<int>(out.size())) {
-    SC_REPORT_ERROR(name(), "route names a NIC port that is not bound (0: accelerator, 1: network)");
+  if (port < 0 || port >= static_cast<int>(out.size())) {
+    SC_REPORT_ERROR(name(), "route names a NIC port that is not bound (1: network, others: accelerators)");
     return tlm::TLM_COMPLETED;
   }
   ++ext.hop;
   const double joules = Params::energy_j(ext.bytes, m_params);
   energy().charge(core::Category::Nic, joules);
   if (ext.tally) ext.tally->energy_j += joules;
-  ++m_packets[port];
-  m_bytes[port] += ext.bytes;
+  ++m_packets[direction(port)];
+  m_bytes[direction(port)] += ext.bytes;
 
   // A credited packet keeps its credit for the next link; that link's END_REQ is relayed back here.
   if (ext.credit) m_credit_from[&p] = in_port;

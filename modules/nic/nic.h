@@ -1,7 +1,7 @@
-// A scale-out network interface between an accelerator port and a scale-out link: a 2-port forwarding
-// node like the switch (source-routed, cut-through after its latency), with energy per payload bit and
-// static power in category nic. It has no bandwidth of its own: the link it drives sets the rate.
-// Equations in nic.md.
+// A scale-out network interface between accelerator ports and a scale-out link: a forwarding node like the
+// switch (source-routed, cut-through after its latency), with energy per payload bit and static power in
+// category nic. It has no bandwidth of its own: the link it drives sets the rate. Port 1 is the network;
+// port 0, and ports 2 and up when accelerators share it, lead to accelerators. Equations in nic.md.
 #pragma once
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
@@ -28,8 +28,10 @@ struct Params {
 
 class Nic : public core::Component {
  public:
-  static constexpr int kToAccelerator = 0;  // out port 0
+  static constexpr int kToAccelerator = 0;  // out port 0 (and 2, 3, ... on a shared NIC)
   static constexpr int kToNetwork = 1;      // out port 1
+  // The direction an out port leads: kToNetwork or kToAccelerator.
+  static int direction(int out_port) { return out_port == kToNetwork ? kToNetwork : kToAccelerator; }
 
   tlm_utils::multi_passthrough_target_socket<Nic> in{"in"};
   tlm_utils::multi_passthrough_initiator_socket<Nic> out{"out"};
@@ -44,11 +46,11 @@ class Nic : public core::Component {
     const double joules = Params::energy_j(bytes, m_params);
     energy().charge(core::Category::Nic, joules);
     if (tally) tally->energy_j += joules;
-    m_bytes[out_port] += bytes;
+    m_bytes[direction(out_port)] += bytes;
   }
-  // Per out port (kToAccelerator, kToNetwork).
-  std::uint64_t packets(int out_port) const { return m_packets[out_port]; }
-  double bytes(int out_port) const { return m_bytes[out_port]; }
+  // Per direction (kToAccelerator: to any accelerator port, kToNetwork).
+  std::uint64_t packets(int dir) const { return m_packets[dir]; }
+  double bytes(int dir) const { return m_bytes[dir]; }
 
   // Direct calls (core/direct.h): for in-socket binding `index`, out-socket binding `index`, and the calls
   // that stand for out[port] and for in[port]'s backward path (set by the builder).

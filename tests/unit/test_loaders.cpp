@@ -463,8 +463,8 @@ TEST(PlatformLoader, SetErrorsAreReportedAsSet) {
   EXPECT_EQ(platform_error(kRing, {{"topology.linkk", "1"}}),
             "--set: topology.linkk: unknown key \"linkk\"; expected one of: name, kind, ranks, domains, "
             "dims, levels, "
-            "radix, oversubscription, ports_per_rank, routing, link, switch, ocs, nic, nodes, links, routes, "
-            "bypass");
+            "radix, oversubscription, ports_per_rank, routing, link, switch, ocs, nic, ranks_per_nic, nodes, "
+            "links, routes, bypass");
   EXPECT_EQ(platform_error(kRing, {{"topology.kind.x", "1"}}),
             "--set: topology.kind.x: cannot set \"x\" inside topology.kind, which is a single value");
   // An error elsewhere in the file still points into the file.
@@ -1242,6 +1242,32 @@ TEST(PlatformLoader, BypassParsesAndBuildsAnOcsBesideTheLeaves) {
   const auto same = platforms::parse_platform(hybrid_with("bypass: { ocs: { ports: 32 } }"), "p.yaml");
   EXPECT_DOUBLE_EQ(same.tiers[0].bypass.link.bandwidth_Bps, 100e9);
   EXPECT_EQ(same.tiers[0].bypass.ports_per_leaf, 2);
+}
+
+TEST(PlatformLoader, RanksPerNicErrors) {
+  const std::string flat =
+      "name: h\ntopology: { kind: fat_tree, ranks: 16, radix: 8, link: { bandwidth: 100 GB/s, latency: 500 "
+      "ns "
+      "}, switch: { radix: 8 }, ";
+  EXPECT_EQ(platform_error(flat + "ranks_per_nic: 2 }\n"),
+            "ring.yaml:2:135: topology.ranks_per_nic: accelerators share a NIC only on a tier that has one "
+            "(nic:)");
+  EXPECT_EQ(platform_error(flat + "nic: { latency: 1 us }, ranks_per_nic: 3 }\n"),
+            "ring.yaml:2:159: topology.ranks_per_nic: expected a divisor of the 16 ranks, so that every NIC "
+            "serves as many; got 3");
+  EXPECT_EQ(platform_error(flat + "nic: { latency: 1 us }, ranks_per_nic: 0 }\n"),
+            "ring.yaml:2:159: topology.ranks_per_nic: expected a whole number from 1 to 64, got \"0\"");
+  EXPECT_EQ(platform_error(flat + "nic: { latency: 1 us }, ranks_per_nic: two }\n"),
+            "ring.yaml:2:159: topology.ranks_per_nic: expected a whole number from 1 to 64, got \"two\"");
+  // On an outer tier, the NIC's ranks sit in one inner domain.
+  EXPECT_EQ(
+      platform_error("name: h\ntiers:\n"
+                     "  - { name: up, kind: switch, ranks: 6, link: { bandwidth: 400 GB/s, latency: 100 ns "
+                     "}, switch: { radix: 64 } }\n"
+                     "  - { name: out, kind: switch, domains: 2, link: { bandwidth: 50 GB/s, latency: 500 "
+                     "ns }, switch: { radix: 64 }, nic: { latency: 1 us }, ranks_per_nic: 4 }\n"),
+      "ring.yaml:4:153: tiers.1.ranks_per_nic: expected a divisor of the inner domain's 6 ranks, so that "
+      "the ranks sharing a NIC sit in one domain; got 4");
 }
 
 TEST(PlatformLoader, BypassErrors) {

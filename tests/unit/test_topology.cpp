@@ -136,6 +136,51 @@ TEST(Topology, TiersJoinDomainsRailStyle) {
   EXPECT_EQ(t.count(NodeKind::Switch), 4 + 8);  // four pod switches, a 16-endpoint leaf-spine of radix 8
 }
 
+// ranks_per_nic: 2 puts two neighbouring accelerators of a domain behind one NIC of the outer tier: half the
+// NICs and fabric links, each NIC with a host link per accelerator and its network link as port 1.
+TEST(Topology, AcceleratorsShareANicRailByRail) {
+  const auto s = pjbit::platforms::parse_platform(
+      std::string("name: p\ntiers:\n  - { name: up, kind: switch, ranks: 4, link: ") + kLink + ", switch: " +
+          kSwitch + " }\n  - { name: out, kind: fat_tree, domains: 4, radix: 8, link: " + kLink +
+          ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 }, nic: { latency: 100 ns }, "
+          "ranks_per_nic: 2 }\n",
+      "p.yaml");
+  const Topology t = pjbit::platforms::make_topology(s);
+  EXPECT_EQ(t.count(NodeKind::Nic), 8);
+  int nic_links = 0;
+  for (const auto& l : t.links)
+    nic_links += !l.internal && (t.nodes[static_cast<std::size_t>(l.a)].kind == NodeKind::Nic ||
+                                 t.nodes[static_cast<std::size_t>(l.b)].kind == NodeKind::Nic);
+  EXPECT_EQ(nic_links, 8);  // one network link per NIC
+  for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+    const auto& n = t.nodes[i];
+    if (n.kind != NodeKind::Nic) continue;
+    ASSERT_EQ(n.ports.size(), 3u) << n.name;
+    const auto& host0 = t.links[static_cast<std::size_t>(n.ports[0])];
+    const auto& net = t.links[static_cast<std::size_t>(n.ports[1])];
+    const auto& host1 = t.links[static_cast<std::size_t>(n.ports[2])];
+    EXPECT_TRUE(host0.internal && host1.internal && !net.internal) << n.name;
+    // The NIC is named after the first of its ranks, which sit side by side in one domain.
+    const int first = t.other_end(n.ports[0], static_cast<int>(i));
+    const int second = t.other_end(n.ports[2], static_cast<int>(i));
+    EXPECT_EQ(n.name, "out.nic" + std::to_string(first));
+    EXPECT_EQ(second, first + 1);
+    EXPECT_EQ(first % 2, 0);
+    EXPECT_EQ(t.tier_of(first, second), 0);
+  }
+  // Across domains, each of a NIC's ranks goes up through it (never down to its neighbour) and in through the
+  // destination's NIC; within a domain, the scale-up switch.
+  pjbit::platforms::Router router(t);
+  pjbit::core::Route r;
+  ASSERT_TRUE(router.route(1, 13, 0, r));
+  EXPECT_EQ(router.describe(1, r).rfind("r1 -> out.nic0 -> out.", 0), 0u) << router.describe(1, r);
+  const std::string across = router.describe(1, r);
+  EXPECT_EQ(across.substr(across.size() - std::string(" -> out.nic12 -> r13").size()),
+            " -> out.nic12 -> r13");
+  ASSERT_TRUE(router.route(0, 1, 0, r));
+  EXPECT_EQ(router.describe(0, r), "r0 -> up.sw0 -> r1");
+}
+
 TEST(Routing, ShortestPathTiesGoToTheSuccessorOnARing) {
   const Topology t = topo(std::string("{ kind: ring, ranks: 4, link: ") + kLink + " }");
   pjbit::platforms::Router router(t);
