@@ -68,6 +68,30 @@ double node_tree_network_share(const Facts& f, const std::vector<int>& group) {
   return across > 0 ? static_cast<double>(across) / (static_cast<int>(m) - 1 + across) : 0.0;
 }
 
+// The payload rate the tuner prices mesh_ring's bytes at: its channels leave group[0] towards as many peers
+// as its first phase sends to, each over a link of its own on a full mesh, so their links' payload rates
+// together (NCCL and RCCL price a ring at its channels' bandwidths summed: on an MI300X node 7 xGMI links of
+// 48 GB/s, 336 GB/s), never above what the rank's own links carry together.
+double mesh_ring_rate(const Facts& f, const std::vector<int>& group, const workloads::SchedulePlan& plan) {
+  workloads::Phase scratch;
+  std::vector<int> peers;
+  for (const auto& s : plan.phase(0, 0, scratch).sends)
+    if (std::find(peers.begin(), peers.end(), s.peer) == peers.end()) peers.push_back(s.peer);
+  double rate = 0.0;
+  for (int peer : peers)
+    rate += tier_payload_rate(f, group[0], peer);
+  const int node = f.topo.endpoint_node[static_cast<std::size_t>(group[0])];
+  double own = 0.0;
+  for (int link : f.topo.nodes[static_cast<std::size_t>(node)].ports) {
+    if (f.topo.nodes[static_cast<std::size_t>(f.topo.other_end(link, node))].kind ==
+        platforms::NodeKind::Pool)
+      continue;
+    const platforms::LinkSpec& l = f.topo.links[static_cast<std::size_t>(link)].spec;
+    own += l.bandwidth_Bps * (1.0 - l.overhead);
+  }
+  return std::min(rate, own);
+}
+
 }  // namespace
 
 CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::vector<int>& group,
@@ -114,6 +138,8 @@ CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::ve
     shape.rate_Bps = c.nvls_rate_Bps;
   } else if (net_rate > 0.0) {
     shape.rate_Bps = net_rate * lib.net_efficiency;
+  } else if (algorithm == "mesh_ring" && shape.steps > 0) {
+    shape.rate_Bps = mesh_ring_rate(f, group, plan);
   } else {
     shape.rate_Bps = up_rate;
   }

@@ -11,6 +11,7 @@
 #include "core/yaml_support.h"
 #include "engine/program.h"
 #include "workloads/alpha_beta.h"
+#include "workloads/rings.h"
 
 namespace pjbit::engine {
 
@@ -80,10 +81,30 @@ constexpr std::uint64_t kMinChannelBytes = 512 * 64;
 
 namespace {
 
+// How many channels a message of `size` bytes fills, at least kMinChannelBytes each.
+int channels_by_size(std::uint64_t size) {
+  return static_cast<int>(std::min<std::uint64_t>(size / kMinChannelBytes, 1u << 20));
+}
+
 // The rail rings' channels for `c`: one per rank of an inner domain, fewer for small messages.
 int rail_channels(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
-  const auto by_size = static_cast<int>(std::min<std::uint64_t>(c.size_bytes / kMinChannelBytes, 1u << 20));
-  return std::clamp(std::min(by_size, p.domain_size(0)), 1, workloads::kMaxChannels);
+  return std::clamp(std::min(channels_by_size(c.size_bytes), p.domain_size(0)), 1, workloads::kMaxChannels);
+}
+
+// mesh_ring's channels for `c` when the step names none: one per mesh ring of the group (mesh_ring_count,
+// workloads/rings.h: 2(n-1) for even n, n-1 for odd n), so that every link of the mesh carries as many rings
+// as any other; fewer for small messages, as NCCL drops channels; at most kMaxChannels.
+int mesh_channels(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
+  const int n = c.ranks.empty() ? p.ranks() : static_cast<int>(c.ranks.size());
+  if (n < 2) return 1;
+  return std::clamp(std::min(channels_by_size(c.size_bytes), workloads::mesh_ring_count(n)), 1,
+                    workloads::kMaxChannels);
+}
+
+// Whether `p` is one full mesh whose accelerator runs a collective library: its ring-shaped collectives run
+// the library's rings laid over every link (mesh_ring), as RCCL's channels run on an MI300X node.
+bool library_mesh(const platforms::PlatformSpec& p) {
+  return p.accelerator.comm.enabled() && p.tiers.size() == 1 && p.tiers[0].kind == "full_mesh";
 }
 
 // NCCL's tuner between its rings and its tree for an all_reduce across domains: the least estimated time
@@ -126,6 +147,8 @@ int channels_of(const platforms::PlatformSpec& p, const workloads::CollectiveSte
 
 int channels_of(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c,
                 const std::string& algorithm) {
+  // mesh_ring runs its mesh's rings unless the step says how many, named or chosen by auto.
+  if (algorithm == "mesh_ring" && !c.channels_given) return mesh_channels(p, c);
   if (!c.algorithm.empty() || c.channels_given || algorithm != "ring" || !rail_rings(p, c)) return c.channels;
   return rail_channels(p, c);
 }
@@ -133,6 +156,12 @@ int channels_of(const platforms::PlatformSpec& p, const workloads::CollectiveSte
 std::string default_algorithm(const platforms::PlatformSpec& platform, const workloads::CollectiveStep& c) {
   const accelerator::CommLibrary& lib = platform.accelerator.comm;
   if (rail_rings(platform, c)) return tuned_rail_all_reduce(platform, c);
+  // On a full mesh the library runs its rings over every link (RCCL on an MI300X node). Its tree is not a
+  // candidate: within a node NCCL's tree is a chain through the GPUs (pjbit's `tree` is a double binary
+  // tree), and RCCL's constants for gfx942 price it above the ring anyway (LL: 12 us + 2(n-1) x 0.9 us
+  // against 12 us + 2(n-1) x 0.8 us; no Simple tree within one node), so its tuner takes the ring.
+  if (library_mesh(platform) && (c.op == Op::AllReduce || c.op == Op::AllGather || c.op == Op::ReduceScatter))
+    return "mesh_ring";
   if (lib.enabled() && c.op == Op::AllReduce && platform.tiers.size() == 1 && reduces_in_network(platform)) {
     if (lib.runs(accelerator::Family::Nvls)) return tuned_all_reduce(platform, c);
     return "ring";  // the library cannot drive the switch's reduction (no NVLS): NCCL's ring

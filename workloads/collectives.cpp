@@ -26,7 +26,7 @@ const std::vector<const ICollective*>& registry() {
   static const std::vector<const ICollective*> algorithms = {
       &impl::ring(),   &impl::bidir_ring(),   &impl::tree(),       &impl::halving_doubling(),
       &impl::direct(), &impl::hierarchical(), &impl::in_network(), &impl::torus_ring(),
-      &impl::nvls(),   &impl::torus_unidir(), &impl::node_tree(),
+      &impl::nvls(),   &impl::torus_unidir(), &impl::node_tree(),  &impl::mesh_ring(),
   };
   return algorithms;
 }

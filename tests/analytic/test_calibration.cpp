@@ -59,6 +59,21 @@ const std::vector<Published> kCases = {
      false, 0.15, "nvls", "same report, NVLS"},
     {"B200RingAllGather16GiB", "platforms/systems/dgx-b200.yaml", "", "all_gather", "16 GiB", "ring", 673.6,
      false, 0.15, "", "same report"},
+    // 8x AMD MI300X: a full mesh of xGMI links (48 GB/s of payload each), RCCL's rings over every link.
+    {"MI300XAllReduce16GiB", "platforms/systems/mi300x.yaml", "", "all_reduce", "16 GiB", "", 318.98, false,
+     0.15, "mesh_ring",
+     "ROCm blog 'Understanding RCCL Bandwidth and xGMI Performance on AMD Instinct MI300X' (March 2025), "
+     "all_reduce_perf -g 1 under mpirun, RCCL 2.22.3, ROCm 6.3.0, out-of-place"},
+    {"MI300XAllReduce8GiB", "platforms/systems/mi300x.yaml", "", "all_reduce", "8 GiB", "", 317.96, false,
+     0.15, "mesh_ring", "same run (AMD's system acceptance asks at least 304 GB/s in place at 8 GB)"},
+    {"MI300XAllReduce1GiB", "platforms/systems/mi300x.yaml", "", "all_reduce", "1 GiB", "", 314.72, false,
+     0.15, "mesh_ring", "same run"},
+    {"MI300XAllReduce128MiB", "platforms/systems/mi300x.yaml", "", "all_reduce", "128 MiB", "", 294.55, false,
+     0.15, "mesh_ring", "same run"},
+    {"MI300XAllReduce8MiB", "platforms/systems/mi300x.yaml", "", "all_reduce", "8 MiB", "", 161.14, false,
+     0.15, "mesh_ring",
+     "crickett-hpe/hpc-ai-envs pull request 30, rccl-tests develop:83d38d9, -g 8, out-of-place (the ROCm "
+     "blog's run: 175.43)"},
     // Several nodes, eight 400G NDR rails per node: the default is NCCL's ring, one channel per rail.
     {"H100TwoNodesAutoAllReduce8GiB", "platforms/systems/h100-ndr.yaml", "2", "all_reduce", "8 GiB", "",
      380.0, false, 0.10, "ring",
@@ -92,6 +107,12 @@ const std::vector<Published> kCases = {
      "ring", "same file"},
     {"A100AllReduce1KiB", "platforms/systems/dgx-a100.yaml", "", "all_reduce", "1 KiB", "", 16.96, true, 2.0,
      "ring", "microsoft/mscclpp docs/performance-ndmv4.md (MPI, one GPU per process, CUDA graph)"},
+    {"MI300XAllReduce8B", "platforms/systems/mi300x.yaml", "", "all_reduce", "8 B", "", 16.61, true, 2.0,
+     "mesh_ring", "ROCm blog (March 2025), RCCL 2.22.3, one process per GPU, no graph"},
+    {"MI300XAllReduce1KiB", "platforms/systems/mi300x.yaml", "", "all_reduce", "1 KiB", "", 13.11, true, 2.0,
+     "mesh_ring", "same table"},
+    {"MI300XAllReduce64KiB", "platforms/systems/mi300x.yaml", "", "all_reduce", "64 KiB", "", 13.77, true,
+     2.0, "mesh_ring", "same table"},
     // Across two nodes: NCCL's tree (a chain through each node, a tree across nodes: 2 x (7 + 1) steps), the
     // library's steps buffered, a chunk paying the network's latency only where it crosses.
     {"H100TwoNodesAllReduce8B", "platforms/systems/h100-ndr.yaml", "2", "all_reduce", "8 B", "", 24.70, true,
@@ -164,6 +185,26 @@ TEST(CollectiveLibrary, PhasesWithNothingToMoveEndOnce) {
   const double t = sim.steps[0].end_s - sim.steps[0].start_s;
   EXPECT_GT(t, 6.6e-6 + 14 * 0.6e-6);
   EXPECT_LT(t, 30e-6);
+}
+
+// RCCL's tuner prices a ring at its channels' bandwidths summed: on an MI300X node mesh_ring's channels leave
+// every GPU over its 7 xGMI links, 7 x 48 GB/s, so LL (12 us + 14 x 0.8 us, at most 26.88 GB/s) gives way to
+// Simple (17 us + 14 x 2.1 us) near 390 KB. Priced at one link's 48 GB/s, LL would have run to about 810 KB.
+TEST(CollectiveLibrary, MeshRingsArePricedAtEveryLinkTheyUse) {
+  const std::string path = testing::source_dir() + "/platforms/systems/mi300x.yaml";
+  const auto platform = pjbit::platforms::load_platform(path, {{"engine", "flow"}});
+  const auto workload = pjbit::workloads::parse_workload(
+      "name: w\nsteps:\n  - { collective: all_reduce, size: 256 KiB }\n"
+      "  - { collective: all_reduce, size: 512 KiB }\n",
+      "w.yaml");
+  const auto sim = pjbit::engine::simulate(platform, workload);
+  ASSERT_EQ(sim.steps.size(), 2u);
+  for (const auto& s : sim.steps)
+    EXPECT_EQ(s.algorithm, "mesh_ring");
+  EXPECT_EQ(sim.steps[0].channels, 8);   // 32 KiB a channel at least
+  EXPECT_EQ(sim.steps[1].channels, 14);  // one per mesh ring
+  EXPECT_EQ(sim.steps[0].protocol, "ll");
+  EXPECT_EQ(sim.steps[1].protocol, "simple");
 }
 
 }  // namespace test_calibration

@@ -229,6 +229,58 @@ TEST(SharedNics, TheLibrarysNetworkShareIsPerRankOfTheNic) {
   EXPECT_LT(busbw(step), 4.0 * nic_goodput);
 }
 
+// mesh_ring on a full mesh (no collective library: the fabric alone). With one channel per mesh ring, 14 on 8
+// ranks, every rank sends each phase 2 chunks of S/(Kn) to each of its 7 peers, each over a link of its own:
+// a phase takes alpha + S/(n(n-1)B) and an all_reduce 2(n-1) phases, `2(n-1)(alpha + S/(n(n-1)B))`, busbw
+// (n-1)B, seven links' worth. The one ring in group order, `ring`, puts S/n through one link a phase:
+// `2(n-1)(alpha + S/(nB))`, n-1 = 7 times the bandwidth term. Five ranks run 4 mesh rings, each directed pair
+// on one: the same form with n = 5. 256 MiB at 100 GB/s and 500 ns.
+class MeshRings : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MeshRings, EveryLinkCarriesItsShareAndTheRingRunsSevenTimesSlower) {
+  const std::string engine = GetParam();
+  const std::string mesh = "name: mesh\nengine: " + engine +
+                           "\npacket: 64 KiB\ntopology:\n  kind: full_mesh\n  ranks: 8\n"
+                           "  link: { bandwidth: 100 GB/s, latency: 500 ns }\n";
+  // The small all-reduces line the ranks up again between the steps timed (see RailRings).
+  const auto o = simulate_yaml(mesh,
+                               "name: mesh\nsteps:\n"
+                               "  - { collective: all_reduce, size: 256 MiB, algorithm: mesh_ring }\n"
+                               "  - { collective: all_reduce, size: 8 KiB }\n"
+                               "  - { collective: all_reduce, size: 256 MiB, algorithm: ring }\n"
+                               "  - { collective: all_reduce, size: 8 KiB }\n"
+                               "  - { collective: all_reduce, size: 256 MiB, algorithm: mesh_ring, "
+                               "ranks: [0, 1, 2, 3, 4] }\n");
+  const double S = 256 * MiB, B = 100e9, alpha = 500e-9;
+  const auto& meshed = o.sim.steps.at(0);
+  const auto& ring = o.sim.steps.at(2);
+  const auto& five = o.sim.steps.at(4);
+  EXPECT_EQ(meshed.algorithm, "mesh_ring");
+  EXPECT_EQ(meshed.channels, 14);
+  EXPECT_EQ(five.channels, 4);
+  const auto model = [&](double n, double per_phase) { return 2 * (n - 1) * (alpha + per_phase / B); };
+  const double t_mesh = meshed.end_s - meshed.start_s, t_ring = ring.end_s - ring.start_s;
+  const double t_five = five.end_s - five.start_s;
+  EXPECT_NEAR(t_mesh, model(8, S / (8 * 7)), 0.02 * model(8, S / (8 * 7))) << engine;
+  EXPECT_NEAR(t_ring, model(8, S / 8), 0.02 * model(8, S / 8)) << engine;
+  EXPECT_NEAR(t_five, model(5, S / (5 * 4)), 0.02 * model(5, S / (5 * 4))) << engine;
+  const double busbw = 2.0 * 7 / 8 * S / t_mesh / 1e9;
+  EXPECT_NEAR(busbw, 700.0, 0.02 * 700.0) << engine;
+  // What each of the 56 link directions carried: from the 8-rank mesh rings 2(n-1) phases x 2 S/(14 n), the
+  // same on every link; from the ring 2(n-1) S/n on the 8 links i -> i+1 alone; from the five-rank mesh rings
+  // 2(n-1) phases x S/(4 n) on the 20 links among ranks 0 to 4. (The 8 KiB all-reduces add a few KiB.)
+  ASSERT_EQ(o.sim.links.size(), 56u);
+  for (const auto& l : o.sim.links) {
+    const int a = std::stoi(l.id.substr(1)), b = std::stoi(l.id.substr(l.id.find("->r") + 3));
+    double want = 2 * 7 * 2 * S / (14 * 8);
+    if (b == (a + 1) % 8) want += 2 * 7 * S / 8;
+    if (a < 5 && b < 5) want += 2 * 4 * S / (4 * 5);
+    EXPECT_NEAR(l.bytes, want, 64 * 1024) << l.id;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, MeshRings, ::testing::Values("packet", "flow"));
+
 // A ring runs in the order its step lists the ranks. On an 8-rank ring topology, the order 0 2 4 6 1 3 5 7
 // makes every hop two links long but one (6 -> 1 is three, 7 -> 0 one): each link in the ring's direction
 // then carries two of the ring's hops in every phase, so each phase takes 2 S/(nB) instead of S/(nB) (plus at

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -1300,13 +1301,108 @@ TEST(ChannelOrders, RailRingsCrossEveryDomainBoundaryThroughADifferentRank) {
   EXPECT_EQ(orders[0][8], 8);
 }
 
-// The chunk layout of K channels of ring (both_ways false) or bidir_ring (true): channel c's chunk k is
-// c*n + k (bidir: c*2n + h*n + k), sized by split_even of the channel's share, owned by position k of
-// channel c's order.
-Layout channel_layout(const std::vector<int>& group, const TopologyFacts& facts, std::uint64_t size,
-                      int channels, bool both_ways) {
+// ---- mesh rings ------------------------------------------------------------------------------------------
+
+// Every mesh ring is a Hamiltonian cycle (a permutation of the group's indices, starting at index 0), ring 0
+// is the group's own order, and the whole set puts every directed pair on as many rings as any other: twice
+// for even n (2(n-1) rings), once for odd n (n-1 rings).
+TEST(MeshRings, EveryDirectedPairLiesOnAsManyRings) {
+  for (int n = 2; n <= 40; ++n) {
+    SCOPED_TRACE(n);
+    const int count = mesh_ring_count(n);
+    EXPECT_EQ(count, n % 2 == 0 ? 2 * (n - 1) : n - 1);
+    const auto orders = mesh_ring_index_orders(n, count);
+    ASSERT_EQ(orders.size(), static_cast<std::size_t>(count));
+    std::vector<int> identity(static_cast<std::size_t>(n));
+    std::iota(identity.begin(), identity.end(), 0);
+    EXPECT_EQ(orders[0], identity);
+    std::map<std::pair<int, int>, int> on;
+    for (const auto& order : orders) {
+      ASSERT_EQ(order.size(), static_cast<std::size_t>(n));
+      EXPECT_EQ(order[0], 0);
+      std::vector<int> sorted = order;
+      std::sort(sorted.begin(), sorted.end());
+      EXPECT_EQ(sorted, identity);
+      for (int j = 0; j < n; ++j)
+        ++on[{order[static_cast<std::size_t>(j)], order[static_cast<std::size_t>((j + 1) % n)]}];
+    }
+    EXPECT_EQ(on.size(), static_cast<std::size_t>(n * (n - 1)));  // every directed pair, no self-loop
+    for (const auto& [pair, rings] : on)
+      EXPECT_EQ(rings, n % 2 == 0 ? 2 : 1) << pair.first << " -> " << pair.second;
+  }
+}
+
+// On eight ranks: the 14 orders RCCL's MI300X model lists are 7 cycles and their reverses (ROCm/rccl
+// rome_model_79); pjbit's are the same kind of set: the second seven are the first seven reversed.
+// Beyond the set the list repeats; too few ranks or channels is a caller bug.
+TEST(MeshRings, EightRanksAreSevenCyclesAndTheirReversesThenTheListRepeats) {
+  const auto orders = mesh_ring_index_orders(8, 30);
+  for (int c = 0; c < 7; ++c) {
+    std::vector<int> reversed = orders[static_cast<std::size_t>(c)];
+    std::reverse(reversed.begin() + 1, reversed.end());
+    EXPECT_EQ(orders[static_cast<std::size_t>(c + 7)], reversed) << c;
+  }
+  for (int c = 14; c < 30; ++c)
+    EXPECT_EQ(orders[static_cast<std::size_t>(c)], orders[static_cast<std::size_t>(c - 14)]) << c;
+  EXPECT_EQ(mesh_ring_index_orders(2, 2), (std::vector<std::vector<int>>{{0, 1}, {0, 1}}));
+  EXPECT_THROW(mesh_ring_count(1), std::invalid_argument);
+  EXPECT_THROW(mesh_ring_index_orders(1, 1), std::invalid_argument);
+  EXPECT_THROW(mesh_ring_index_orders(8, 0), std::invalid_argument);
+}
+
+// mesh_ring with its 14 channels on 8 ranks: in every phase every rank sends each of its 7 peers two
+// channels' chunks, so on a full mesh every link carries the same bytes; one channel is the ring itself.
+TEST(MeshRing, FourteenChannelsOnEightRanksLoadEveryLinkEvenly) {
+  const ICollective* mesh = find_collective("mesh_ring");
+  ASSERT_NE(mesh, nullptr);
+  const std::vector<int> group = {3, 1, 4, 0, 5, 2, 7, 6};  // the group's order is ring 0's
+  const std::uint64_t size = 14 * 8 * kMiB;
+  const auto plan = mesh->plan_channels(Op::AllReduce, group, size, TopologyFacts{}, 14);
+  ASSERT_EQ(plan->phases(0), 14);
+  Phase scratch;
+  for (int k = 0; k < plan->phases(0); ++k) {
+    for (int i = 0; i < 8; ++i) {
+      const Phase& ph = plan->phase(i, k, scratch);
+      ASSERT_EQ(ph.sends.size(), 14u);
+      std::map<int, std::uint64_t> to;
+      for (const Transfer& t : ph.sends) {
+        EXPECT_NE(t.peer, group[static_cast<std::size_t>(i)]);
+        to[t.peer] += t.bytes;
+      }
+      ASSERT_EQ(to.size(), 7u) << "rank index " << i << " phase " << k;
+      for (const auto& [peer, bytes] : to)
+        EXPECT_EQ(bytes, 2 * kMiB) << "to " << peer;
+    }
+  }
+  EXPECT_TRUE(plan_equals_schedule(*mesh->plan_channels(Op::AllGather, group, kMiB + 5, TopologyFacts{}, 1),
+                                   find_collective("ring")->build(Op::AllGather, group, kMiB + 5)));
+}
+
+// The orders of `name`'s K channels as group indices: ring and bidir_ring follow the fabric
+// (channel_index_orders), mesh_ring the mesh rings.
+std::vector<std::vector<int>> index_orders_of(const std::string& name, const std::vector<int>& group,
+                                              const TopologyFacts& facts, int channels) {
+  if (name == "mesh_ring") return mesh_ring_index_orders(static_cast<int>(group.size()), channels);
+  return channel_index_orders(group, facts, channels);
+}
+
+// The same as global rank ids.
+std::vector<std::vector<int>> orders_of(const std::string& name, const std::vector<int>& group,
+                                        const TopologyFacts& facts, int channels) {
+  std::vector<std::vector<int>> orders = index_orders_of(name, group, facts, channels);
+  for (std::vector<int>& order : orders)
+    for (int& i : order)
+      i = group[static_cast<std::size_t>(i)];
+  return orders;
+}
+
+// The chunk layout of K channels of ring or mesh_ring (both_ways false) or bidir_ring (true): channel c's
+// chunk k is c*n + k (bidir: c*2n + h*n + k), sized by split_even of the channel's share, owned by position k
+// of channel c's order.
+Layout channel_layout(const std::string& name, const std::vector<int>& group, const TopologyFacts& facts,
+                      std::uint64_t size, int channels, bool both_ways) {
   const int n = static_cast<int>(group.size());
-  const auto orders = channel_index_orders(group, facts, channels);
+  const auto orders = index_orders_of(name, group, facts, channels);
   Layout l;
   const std::vector<std::uint64_t> shares = split_even(size, channels);
   for (int c = 0; c < channels; ++c) {
@@ -1340,13 +1436,13 @@ std::vector<ChannelGroup> channel_groups() {
   return groups;
 }
 
-// K channels of ring and bidir_ring: the generated plan equals the built schedule; sends match receives;
-// the symbolic data flow ends where the collective says; all channels move the nccl-tests useful bytes,
-// each its share; and every channel's phase p is phase p of one ring (or bidir_ring) over the channel's
-// order.
+// K channels of ring, bidir_ring and mesh_ring: the generated plan equals the built schedule; sends match
+// receives; the symbolic data flow ends where the collective says; all channels move the nccl-tests useful
+// bytes, each its share; and every channel's phase p is phase p of one ring (or bidir_ring) over the
+// channel's order.
 TEST(Channels, PlanEqualsScheduleDataFlowBytesAndPhaseAlignment) {
   int cases = 0;
-  for (const char* name : {"ring", "bidir_ring"}) {
+  for (const char* name : {"ring", "bidir_ring", "mesh_ring"}) {
     const ICollective* algo = find_collective(name);
     const bool both_ways = std::string(name) == "bidir_ring";
     for (const ChannelGroup& g : channel_groups()) {
@@ -1362,8 +1458,8 @@ TEST(Channels, PlanEqualsScheduleDataFlowBytesAndPhaseAlignment) {
             EXPECT_EQ(plan->materialized(), nullptr);  // generated, never n x phases transfers held
             EXPECT_TRUE(plan_equals_schedule(*plan, s));
             EXPECT_TRUE(sends_match_recvs(s, g.group));
-            EXPECT_TRUE(data_flow_correct(channel_layout(g.group, g.facts, size, channels, both_ways), op, s,
-                                          g.group));
+            EXPECT_TRUE(data_flow_correct(channel_layout(name, g.group, g.facts, size, channels, both_ways),
+                                          op, s, g.group));
             const std::uint64_t factor =
                 static_cast<std::uint64_t>(op == Op::AllReduce ? 2 * (n - 1) : n - 1);
             EXPECT_EQ(total_sent(s), factor * size);  // nccl-tests: all_reduce 2(n-1) S, the others (n-1) S
@@ -1382,7 +1478,7 @@ TEST(Channels, PlanEqualsScheduleDataFlowBytesAndPhaseAlignment) {
                         factor * shares[static_cast<std::size_t>(c)])
                   << "channel " << c;
             // Channel c's transfers in phase k are phase k of one channel alone over its order.
-            const auto orders = channel_orders(g.group, g.facts, channels);
+            const auto orders = orders_of(name, g.group, g.facts, channels);
             for (int c = 0; c < channels; ++c) {
               const std::vector<int>& order = orders[static_cast<std::size_t>(c)];
               const Schedule alone = algo->build(op, order, shares[static_cast<std::size_t>(c)]);
@@ -1414,12 +1510,13 @@ TEST(Channels, PlanEqualsScheduleDataFlowBytesAndPhaseAlignment) {
       }
     }
   }
-  EXPECT_EQ(cases, 2 * 6 * 3 * 4 * 4);
+  EXPECT_EQ(cases, 3 * 6 * 3 * 4 * 4);
 }
 
-// One channel is the algorithm as it always ran: the same plan, transfer for transfer.
+// One channel is the algorithm as it always ran: the same plan, transfer for transfer (mesh_ring's one
+// channel is the ring).
 TEST(Channels, OneChannelIsThePlainAlgorithm) {
-  for (const char* name : {"ring", "bidir_ring"}) {
+  for (const char* name : {"ring", "bidir_ring", "mesh_ring"}) {
     const ICollective* algo = find_collective(name);
     for (const ChannelGroup& g : channel_groups()) {
       for (Op op : {Op::AllReduce, Op::AllGather, Op::ReduceScatter}) {
@@ -1461,7 +1558,7 @@ TEST(Channels, TieredAllReduceSpreadsTheCrossingsOverEveryRank) {
 TEST(Channels, OnlyTheRingsRunSeveralAndRefusalsSayWhy) {
   for (const std::string& name : collective_names()) {
     const ICollective* algo = find_collective(name);
-    const bool rings = name == "ring" || name == "bidir_ring";
+    const bool rings = name == "ring" || name == "bidir_ring" || name == "mesh_ring";
     for (Op op : kOps) {
       if (!algo->supports(op)) continue;
       const int most = rings && op != Op::Broadcast ? kMaxChannels : 1;

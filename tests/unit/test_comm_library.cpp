@@ -12,6 +12,7 @@
 #include "platforms/loader.h"
 #include "platforms/tech/presets.h"
 #include "workloads/i_collective.h"
+#include "workloads/loader.h"
 
 namespace {
 namespace test_comm_library {
@@ -110,6 +111,32 @@ TEST(CommLibrary, PresetsCarryNcclsConstantsPerGeneration) {
   EXPECT_DOUBLE_EQ(b200.max_rate_Bps[0], 282e9);
 }
 
+// RCCL's constants for gfx942 (ROCm/rccl 2.21.5 src/graph/tuning.cc, tuning model 5): its own base and
+// per-step latencies, no LL128, and an LL cap of 0.08 of the node's 7 x 48 GB/s of xGMI.
+TEST(CommLibrary, TheRcclPresetCarriesRcclsGfx942Constants) {
+  const CommLibrary& rccl = preset("rccl-mi300x");
+  EXPECT_TRUE(rccl.runs(Family::Ring));
+  EXPECT_TRUE(rccl.runs(Family::Tree));
+  EXPECT_FALSE(rccl.runs(Family::Nvls));
+  for (Family f : {Family::Ring, Family::Tree}) {
+    EXPECT_FALSE(rccl.of(f, Protocol::LL128).available);
+    EXPECT_DOUBLE_EQ(rccl.of(f, Protocol::LL).launch_s, 12e-6);
+    EXPECT_DOUBLE_EQ(rccl.of(f, Protocol::Simple).launch_s, 17e-6);
+  }
+  EXPECT_DOUBLE_EQ(rccl.of(Family::Ring, Protocol::LL).hop_s[0], 0.8e-6);
+  EXPECT_DOUBLE_EQ(rccl.of(Family::Ring, Protocol::Simple).hop_s[0], 2.1e-6);
+  EXPECT_DOUBLE_EQ(rccl.of(Family::Tree, Protocol::LL).hop_s[0], 0.9e-6);
+  EXPECT_DOUBLE_EQ(rccl.of(Family::Tree, Protocol::Simple).hop_s[0], 2.3e-6);
+  EXPECT_DOUBLE_EQ(rccl.of(Family::Ring, Protocol::Simple).hop_s[1], 320e-6);
+  EXPECT_DOUBLE_EQ(rccl.max_rate_Bps[0], 0.08 * 7 * 48e9);
+  EXPECT_DOUBLE_EQ(rccl.net_efficiency, 1.0);
+  // Without LL128 the tuner chooses between LL and Simple only.
+  const CommLibrary::Shape small{Family::Ring, 14, 0, 1.75 * 1024, 336e9};
+  const CommLibrary::Shape large{Family::Ring, 14, 0, 1.75 * GiB, 336e9};
+  EXPECT_EQ(rccl.choose(small), Protocol::LL);
+  EXPECT_EQ(rccl.choose(large), Protocol::Simple);
+}
+
 // ---- platform keys ----------------------------------------------------------------------------------------
 
 std::string pod(const std::string& accelerator) {
@@ -150,7 +177,7 @@ TEST(CommLibraryKeys, BadValuesAreOneErrorNamingLineAndKey) {
   EXPECT_EQ(
       platform_error(pod("  preset: h100-sxm5\n  comm_library: nccl-z9\n")),
       "p.yaml:4:17: accelerator.comm_library: unknown comm_library preset \"nccl-z9\"; expected none or one "
-      "of: nccl-a100, nccl-h100, nccl-b200");
+      "of: nccl-a100, nccl-h100, nccl-b200, rccl-mi300x");
   EXPECT_EQ(
       platform_error(pod("  preset: h100-sxm5\n  comm_library: { preset: nccl-h100, net_efficiency: 0 }\n")),
       "p.yaml:4:54: accelerator.comm_library.net_efficiency: expected a share of the payload rate above 0 "
@@ -217,6 +244,54 @@ TEST(AutoAlgorithm, WithALibraryAReducingSwitchRunsNvlsForLargeMessagesAndTheRin
   const auto bare = platforms::parse_platform(pod("  preset: h100-sxm5\n  comm_library: none\n"), "p.yaml");
   c.op = workloads::Op::AllReduce;
   EXPECT_EQ(pjbit::engine::default_algorithm(bare, c), "in_network");
+}
+
+// With a library, a full mesh runs the library's rings over every link (mesh_ring), one channel per mesh
+// ring (14 on 8 ranks) for large messages, fewer for small ones (32 KiB a channel), as many as the step says
+// when it says; all_to_all and broadcast keep the mesh's defaults, and so does a mesh without a library.
+TEST(AutoAlgorithm, WithALibraryAFullMeshRunsRingsOverEveryLink) {
+  const std::string mesh =
+      "name: m\naccelerator: { preset: mi300x-oam }\n"
+      "topology: { kind: full_mesh, ranks: 8, link: { preset: xgmi-mi300x } }\n";
+  const auto spec = platforms::parse_platform(mesh, "m.yaml");
+  workloads::CollectiveStep c;
+  c.size_bytes = static_cast<std::uint64_t>(8 * GiB);
+  for (workloads::Op op :
+       {workloads::Op::AllReduce, workloads::Op::AllGather, workloads::Op::ReduceScatter}) {
+    c.op = op;
+    EXPECT_EQ(pjbit::engine::default_algorithm(spec, c), "mesh_ring");
+    EXPECT_EQ(pjbit::engine::channels_of(spec, c), 14);
+  }
+  c.op = workloads::Op::AllToAll;
+  EXPECT_EQ(pjbit::engine::default_algorithm(spec, c), "direct");
+  c.op = workloads::Op::Broadcast;
+  EXPECT_EQ(pjbit::engine::default_algorithm(spec, c), "ring");
+  c.op = workloads::Op::AllReduce;
+  c.size_bytes = 1024;
+  EXPECT_EQ(pjbit::engine::channels_of(spec, c), 1);
+  c.size_bytes = 64 * 1024;
+  EXPECT_EQ(pjbit::engine::channels_of(spec, c), 2);
+  c.ranks = {0, 1, 2, 3, 4};  // five ranks: 4 mesh rings, each directed pair on one
+  c.size_bytes = static_cast<std::uint64_t>(GiB);
+  EXPECT_EQ(pjbit::engine::channels_of(spec, c), 4);
+  c.ranks.clear();
+  c.channels = 3;
+  c.channels_given = true;
+  EXPECT_EQ(pjbit::engine::channels_of(spec, c), 3);
+  // Named, mesh_ring runs its mesh rings too; ring stays one ring.
+  c.channels = 1;
+  c.channels_given = false;
+  c.algorithm = "mesh_ring";
+  EXPECT_EQ(pjbit::engine::channels_of(spec, c), 14);
+  c.algorithm = "ring";
+  EXPECT_EQ(pjbit::engine::channels_of(spec, c), 1);
+  c.algorithm.clear();
+  const auto bare = platforms::parse_platform(
+      "name: m\naccelerator: { preset: mi300x-oam, comm_library: none }\n"
+      "topology: { kind: full_mesh, ranks: 8, link: { preset: xgmi-mi300x } }\n",
+      "m.yaml");
+  EXPECT_EQ(pjbit::engine::default_algorithm(bare, c), "direct");
+  EXPECT_EQ(pjbit::engine::channels_of(bare, c), 1);
 }
 
 }  // namespace test_comm_library

@@ -581,6 +581,48 @@ INSTANTIATE_TEST_SUITE_P(
         BadPreset{"Empty", "", "", 0, 0, "file is empty"}),
     [](const ::testing::TestParamInfo<BadPreset>& param) { return param.param.name; });
 
+// The MI300X node's presets (accelerator, xGMI link, RCCL) are read as any preset is: a bad value in one of
+// them is one input error naming the file, line and key.
+TEST(PresetFiles, TheMi300xPresetsRefuseBadValuesLikeAnyOther) {
+  struct Case {
+    const char* file;
+    const char* from;
+    const char* to;
+    const char* key;
+    int line;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"comm_library/04-rccl-mi300x.yaml", "ll_max_rate: 26.88 GB/s", "ll_max_rate: 0 GB/s",
+       "parameters.ll_max_rate", 12, "above zero"},
+      {"comm_library/04-rccl-mi300x.yaml", "launch: 12 us", "launch: 12", "parameters.ring.ll.launch", 7,
+       "a unit is required"},
+      {"comm_library/04-rccl-mi300x.yaml", "ll: { launch: 12 us", "ll128: { launch: 12 GB/s",
+       "parameters.ring.ll128.launch", 7, "expected a time"},
+      {"link/20-xgmi-mi300x.yaml", "overhead: 0.25", "overhead: 1.25", "parameters.overhead", 8, "1"},
+      {"accelerator/08-mi300x-oam.yaml", "compute_power: 750 W", "compute_power: 100 W",
+       "parameters.compute_power", 10, "to be at least idle_power"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.file) + ": " + c.to);
+    const std::string path = shipped_preset_folder() + "/" + c.file;
+    std::string text = pjbit::testing::read_file(path);
+    EXPECT_NO_THROW(parse_preset(text, path));
+    const std::size_t at = text.find(c.from);
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, std::string(c.from).size(), c.to);
+    try {
+      parse_preset(text, path);
+      ADD_FAILURE() << "no error";
+    } catch (const core::InputError& e) {
+      EXPECT_EQ(e.loc().file, path) << e.what();
+      EXPECT_EQ(e.loc().line, c.line) << e.what();
+      EXPECT_EQ(e.key(), c.key) << e.what();
+      EXPECT_NE(e.message().find(c.message), std::string::npos) << e.what();
+    }
+  }
+}
+
 // The duplicate's error names both files: where it is and where the first one is.
 TEST(PresetFiles, ADuplicateNamesBothFiles) {
   TempDir dir;

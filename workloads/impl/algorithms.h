@@ -20,6 +20,7 @@ const ICollective& halving_doubling();
 const ICollective& direct();
 const ICollective& torus_ring();
 const ICollective& torus_unidir();
+const ICollective& mesh_ring();
 
 // Fills a Schedule addressed by group index. Chunk ids index `chunk_sizes`; empty chunks are dropped from a
 // transfer and a transfer left with no bytes is not posted at all, so no zero-byte transfer ever appears.
@@ -118,9 +119,15 @@ std::vector<RingSpec> channel_rings(int n, std::uint64_t size_bytes, int channel
 // The chunk sizes of those rings in chunk id order, for a ScheduleBuilder.
 std::vector<std::uint64_t> channel_chunk_sizes(int n, std::uint64_t size_bytes, int channels, bool both_ways);
 
-// `channels` rings at once over `group` (ring: one direction each; both_ways, bidir_ring: two, half each),
-// in the orders of channel_index_orders, as a built schedule and as a plan that generates the same phases.
-// Channel c's chunk k of half h has id ways*n*c + n*h + k. Callers check the op and the group first.
+// orders.size() channels at once over `group` (ring: one direction each; both_ways, bidir_ring: two, half
+// each), channel c in orders[c] (group indices), as a built schedule and as a plan that generates the same
+// phases. Channel c's chunk k of half h has id ways*n*c + n*h + k. Callers check the op and the group first.
+Schedule ring_orders_schedule(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                              const std::vector<std::vector<int>>& orders, bool both_ways);
+std::shared_ptr<const SchedulePlan> ring_orders_plan(Op op, const std::vector<int>& group,
+                                                     std::uint64_t size_bytes,
+                                                     std::vector<std::vector<int>> orders, bool both_ways);
+// The same in the orders of channel_index_orders (workloads/rings.h): ring's and bidir_ring's channels.
 Schedule ring_channels_schedule(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
                                 const TopologyFacts& facts, int channels, bool both_ways);
 std::shared_ptr<const SchedulePlan> ring_channels_plan(Op op, const std::vector<int>& group,

@@ -10,6 +10,8 @@
 // With K channels (all_reduce, all_gather, reduce_scatter) channel c runs this ring over its own order
 // (channel_index_orders, workloads/rings.h) on split_even(size, K)[c], chunk ids from c*n, every channel's
 // phase p in phase p; a phase's transfers list channel 0's, then channel 1's, and so on.
+#include <utility>
+
 #include "workloads/impl/algorithms.h"
 #include "workloads/rings.h"
 
@@ -46,12 +48,12 @@ void ring_all_gather(ScheduleBuilder& b, int first_phase, int dir, int base, con
   }
 }
 
-Schedule ring_channels_schedule(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
-                                const TopologyFacts& facts, int channels, bool both_ways) {
+Schedule ring_orders_schedule(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                              const std::vector<std::vector<int>>& orders, bool both_ways) {
   const int n = static_cast<int>(group.size());
   const int ways = both_ways ? 2 : 1;
   const bool scatter = op != Op::AllGather, gather = op != Op::ReduceScatter;
-  const std::vector<std::vector<int>> orders = channel_index_orders(group, facts, channels);
+  const int channels = static_cast<int>(orders.size());
   ScheduleBuilder b(group, (scatter ? n - 1 : 0) + (gather ? n - 1 : 0),
                     channel_chunk_sizes(n, size_bytes, channels, both_ways));
   for (int c = 0; c < channels; ++c) {
@@ -66,12 +68,24 @@ Schedule ring_channels_schedule(Op op, const std::vector<int>& group, std::uint6
   return b.take();
 }
 
+std::shared_ptr<const SchedulePlan> ring_orders_plan(Op op, const std::vector<int>& group,
+                                                     std::uint64_t size_bytes,
+                                                     std::vector<std::vector<int>> orders, bool both_ways) {
+  const int n = static_cast<int>(group.size());
+  const int channels = static_cast<int>(orders.size());
+  return ring_plan(group, channel_rings(n, size_bytes, channels, both_ways), op != Op::AllGather,
+                   op != Op::ReduceScatter, std::move(orders));
+}
+
+Schedule ring_channels_schedule(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
+                                const TopologyFacts& facts, int channels, bool both_ways) {
+  return ring_orders_schedule(op, group, size_bytes, channel_index_orders(group, facts, channels), both_ways);
+}
+
 std::shared_ptr<const SchedulePlan> ring_channels_plan(Op op, const std::vector<int>& group,
                                                        std::uint64_t size_bytes, const TopologyFacts& facts,
                                                        int channels, bool both_ways) {
-  const int n = static_cast<int>(group.size());
-  return ring_plan(group, channel_rings(n, size_bytes, channels, both_ways), op != Op::AllGather,
-                   op != Op::ReduceScatter, channel_index_orders(group, facts, channels));
+  return ring_orders_plan(op, group, size_bytes, channel_index_orders(group, facts, channels), both_ways);
 }
 
 namespace {

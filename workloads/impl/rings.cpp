@@ -40,6 +40,42 @@ std::vector<std::vector<int>> channel_orders(const std::vector<int>& group, cons
   return orders;
 }
 
+int mesh_ring_count(int n) {
+  if (n < 2) throw std::invalid_argument("mesh rings: need at least 2 ranks, got " + std::to_string(n));
+  return n % 2 == 0 ? 2 * (n - 1) : n - 1;
+}
+
+std::vector<std::vector<int>> mesh_ring_index_orders(int n, int channels) {
+  const int count = mesh_ring_count(n);
+  if (channels < 1)
+    throw std::invalid_argument("mesh rings: need at least one channel, got " + std::to_string(channels));
+  const int q = n - 1;
+  // The zig-zag 0, 1, -1, 2, -2, ... (mod q): every integer mod q once.
+  std::vector<int> zig(static_cast<std::size_t>(q));
+  for (int j = 1; j < q; ++j)
+    zig[static_cast<std::size_t>(j)] = impl::wrap(j % 2 == 1 ? (j + 1) / 2 : -(j / 2), q);
+  // Relabelling: the integer zig[j] (C_0's (j+1)-th index) is group index j + 1, so that C_0 is 0, 1, ...,
+  // n-1.
+  std::vector<int> label(static_cast<std::size_t>(q));
+  for (int j = 0; j < q; ++j)
+    label[static_cast<std::size_t>(zig[static_cast<std::size_t>(j)])] = j + 1;
+  const int forward = count / 2;  // q for even n, q/2 for odd n: the cycles before their reverses
+  std::vector<std::vector<int>> orders(static_cast<std::size_t>(channels),
+                                       std::vector<int>(static_cast<std::size_t>(n), 0));
+  for (int c = 0; c < channels; ++c) {
+    const int ring = c % count;
+    const int k = ring % forward;
+    const bool reverse = ring >= forward;
+    std::vector<int>& order = orders[static_cast<std::size_t>(c)];
+    for (int j = 0; j < q; ++j) {
+      // Forward: position j + 1 holds k + zig[j]; reversed: position j + 1 holds k + zig[q - 1 - j].
+      const int z = zig[static_cast<std::size_t>(reverse ? q - 1 - j : j)];
+      order[static_cast<std::size_t>(j + 1)] = label[static_cast<std::size_t>(impl::wrap(k + z, q))];
+    }
+  }
+  return orders;
+}
+
 namespace impl {
 
 std::vector<RingSpec> channel_rings(int n, std::uint64_t size_bytes, int channels, bool both_ways) {
