@@ -325,7 +325,7 @@ void Lanes::completed() {
   if (m_finished_listener != nullptr) {
     m_finished_listener->completed();
   } else {
-    m_finished_event.notify(sc_core::SC_ZERO_TIME);
+    m_finished_event.notify();
   }
 }
 
@@ -547,9 +547,12 @@ void PhaseMachine::release_sends() {
   // timer fires in this same instant, while the machine still waits for the send's delivery.
   if (now != m_release_at) return;
   m_release_at = kNoRelease;
-  while (!m_pending.empty() && m_pending.front().at <= now) {
-    const Pending p = m_pending.front();
-    m_pending.pop_front();
+  while (m_pending_head < m_pending.size() && m_pending[m_pending_head].at <= now) {
+    const Pending p = m_pending[m_pending_head++];
+    if (m_pending_head == m_pending.size()) {
+      m_pending.clear();
+      m_pending_head = 0;
+    }
     m_acc.send(p.peer, p.bytes, m_cls, p.tag, m_sent, &m_inst.tally);
     m_sent.one_done();  // the hold post_library_sends() put on it while the send waited
   }
@@ -559,8 +562,8 @@ void PhaseMachine::release_sends() {
 }
 
 void PhaseMachine::arm_release() {
-  if (m_pending.empty() || m_pending.front().at >= m_release_at) return;
-  m_release_at = m_pending.front().at;
+  if (m_pending_head == m_pending.size() || m_pending[m_pending_head].at >= m_release_at) return;
+  m_release_at = m_pending[m_pending_head].at;
   m_runner.m_releases->push(m_release_at, this);
 }
 
@@ -605,7 +608,7 @@ void PhaseMachine::finish() {
   if (m_finished_listener != nullptr) {
     m_finished_listener->completed();
   } else {
-    m_finished_event.notify(sc_core::SC_ZERO_TIME);
+    m_finished_event.notify();
   }
 }
 

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <limits>
@@ -160,7 +159,7 @@ class PhaseMachine final : public accelerator::CompletionListener {
   // Blocks the calling thread until the last phase has completed.
   void wait() {
     while (!m_finished)
-      sc_core::wait(m_finished_event);
+      m_finished_event.wait();
   }
   // The HBM this phase waited for is done, or the latency before posting the phase is over.
   void resume();
@@ -223,7 +222,7 @@ class PhaseMachine final : public accelerator::CompletionListener {
   // When the phase's HBM traffic, and the library's rate caps on what it sends, let it end.
   core::Tick m_hbm_done = 0;
   accelerator::Completion m_done{this};
-  sc_core::sc_event m_finished_event;
+  accelerator::WakeEvent m_finished_event;
   accelerator::CompletionListener* m_finished_listener;
   int m_lanes;
   // Buffered: line-format bytes sent since every send was last delivered; past the library's buffer, the
@@ -236,7 +235,10 @@ class PhaseMachine final : public accelerator::CompletionListener {
     std::uint64_t bytes;
     std::uint64_t tag;
   };
-  std::deque<Pending> m_pending;  // buffered sends waiting out their hop, in posting order
+  // Buffered sends waiting out their hop, in posting order, from m_pending_head on (a vector, unlike a
+  // deque, allocates nothing in the machines of steps without a library).
+  std::vector<Pending> m_pending;
+  std::size_t m_pending_head = 0;
   static constexpr core::Tick kNoRelease = std::numeric_limits<core::Tick>::max();
   core::Tick m_release_at = kNoRelease;  // when the armed release timer fires (kNoRelease: none armed)
   SendsListener m_sends_listener{this};
@@ -253,14 +255,14 @@ class Lanes final : public accelerator::CompletionListener {
   void run();
   void wait() {
     while (m_left > 0)
-      sc_core::wait(m_finished_event);
+      m_finished_event.wait();
   }
   void completed() override;  // a lane has finished
 
  private:
   std::vector<std::unique_ptr<PhaseMachine>> m_machines;
   std::size_t m_left;
-  sc_core::sc_event m_finished_event;
+  accelerator::WakeEvent m_finished_event;
   accelerator::CompletionListener* m_finished_listener;
 };
 

@@ -65,12 +65,14 @@ class FlowNetwork : public accelerator::IFlowFabric {
     core::Tick latency = 0;               // links, switches, NICs, forwarding routers
     double joules_per_byte = 0.0;         // dynamic energy of one payload byte along the path
     double wire_per_byte = 0.0;           // fabric wire bytes per payload byte (protocol overhead included)
+    std::uint64_t generation = 0;         // the platform's route generation it was made in
+    // Share of the flow's bytes on each resource (sprayed); empty: all 1. Six in place, so that with the
+    // store-and-forward term below the path keeps four cache lines, each field on the line it has always
+    // been on (a rate is found from the resources and their weights, a flow's end reads the lists below).
+    core::SmallVector<float, 6> weights;
     // Store-and-forward switches: seconds per byte of one packet, summed over the links that enter them
     // (1 / payload rate, weighted by the share of the flow that takes the link); 0 on cut-through paths.
     double store_forward_s_per_byte = 0.0;
-    std::uint64_t generation = 0;  // the platform's route generation it was made in
-    core::SmallVector<float, 8>
-        weights;                         // share of the flow's bytes on each resource (sprayed); empty: all 1
     core::SmallVector<int, 4> switches;  // indices into m_switches
     core::SmallVector<float, 4> switch_weights;
     core::SmallVector<int, 4> nics;  // indices into m_nics

@@ -51,7 +51,8 @@ class Hbm : public core::Component {
   // Reserves the bandwidth for one access of `bytes` at the current simulated time, from any process
   // (thread or method): it starts when the memory is free (max(now, busy_until)), holds it for
   // bytes / bandwidth, and charges its energy now. Returns the absolute tick at which the access completes
-  // (end of transfer plus latency). `bytes = 0` does nothing and returns now.
+  // (end of transfer plus latency). `bytes = 0` does nothing and returns now. Inline: a collective's every
+  // phase reserves its rank's HBM (engine/program.cpp).
   core::Tick reserve(std::uint64_t bytes, bool write = false);
   // The blocking form, for SC_THREADs: reserve, then wait until the access completes.
   void access(std::uint64_t bytes, bool write = false);
@@ -75,5 +76,23 @@ class Hbm : public core::Component {
   std::uint64_t m_reads = 0;
   std::uint64_t m_writes = 0;
 };
+
+inline core::Tick Hbm::reserve(std::uint64_t bytes, bool write) {
+  const core::Tick now = core::now_ticks();
+  if (bytes == 0) return now;
+  const core::Tick hold = core::round_ticks(double(bytes) * m_ticks_per_byte);
+  const core::Tick start = std::max(now, m_busy_until);
+  m_busy_until = core::later(start, hold);
+  m_busy_ticks += hold;
+  energy().charge(core::Category::Hbm, Params::energy_j(bytes, m_params));
+  if (write) {
+    m_bytes_written += bytes;
+    ++m_writes;
+  } else {
+    m_bytes_read += bytes;
+    ++m_reads;
+  }
+  return core::later(m_busy_until, m_latency);
+}
 
 }  // namespace pjbit::hbm
