@@ -299,11 +299,27 @@ void read_graph(const YamlDoc& doc, const MapReader& m, TopologySpec& topo) {
 
 // A flat topology (tier < 0) or tier `tier` of `tiers`.
 TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std::string& path, int tier) {
-  const MapReader m(
-      doc, node, path,
-      {"name", "kind", "ranks", "domains", "dims", "levels", "radix", "oversubscription", "ports_per_rank",
-       "routing", "link", "switch", "ocs", "nic", "ranks_per_nic", "nodes", "links", "routes", "bypass"},
-      tier < 0 ? "a topology" : "a tier");
+  const MapReader m(doc, node, path, {"name",
+                                      "kind",
+                                      "ranks",
+                                      "domains",
+                                      "dims",
+                                      "levels",
+                                      "radix",
+                                      "oversubscription",
+                                      "ports_per_rank",
+                                      "routing",
+                                      "link",
+                                      "switch",
+                                      "ocs",
+                                      "nic",
+                                      "ranks_per_nic",
+                                      "pxn",
+                                      "nodes",
+                                      "links",
+                                      "routes",
+                                      "bypass"},
+                    tier < 0 ? "a topology" : "a tier");
   TopologySpec topo;
   topo.loc = m.loc();
   if (tier >= 0) {
@@ -409,6 +425,12 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
                                   " ranks, so that every NIC serves as many; got " +
                                   std::to_string(topo.ranks_per_nic));
   }
+  if (m.has("pxn")) {
+    if (tier <= 0)
+      m.fail("pxn", "PXN forwards through the inner domain to another rail: only an outer tier has one");
+    topo.pxn = *m.boolean("pxn");
+    topo.pxn_loc = m.loc("pxn");
+  }
   if (m.has("bypass")) {
     if (kind != "fat_tree")
       m.fail("bypass", "optical bypass circuits join the leaves of a fat_tree; this topology is a " + kind);
@@ -463,6 +485,10 @@ void read_tiers(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
     const auto& t = spec.tiers[k];
     const std::string path = "tiers." + std::to_string(k);
     // The accelerators sharing a NIC sit in one inner domain: the NIC is cabled inside that node.
+    if (t.pxn && total < 2)
+      throw core::InputError(
+          t.pxn_loc, path + ".pxn",
+          "PXN forwards through the inner domain to another rail; the inner domain has one rank");
     if (total % t.ranks_per_nic != 0)
       throw core::InputError(t.ranks_per_nic_loc, path + ".ranks_per_nic",
                              "expected a divisor of the inner domain's " + std::to_string(total) +

@@ -274,6 +274,14 @@ bool Router::dimension_order(int src, int dst, const TierInfo& tier, core::Route
   return true;
 }
 
+int Router::pxn_proxy(int src, int dst, int tier) const {
+  const TierInfo& info = m_topo.tiers[static_cast<std::size_t>(tier)];
+  if (info.pxn_inner < 2 || src >= m_topo.ranks || dst >= m_topo.ranks) return -1;
+  const int local_src = src % info.pxn_inner, local_dst = dst % info.pxn_inner;
+  if (local_src / info.rail_width == local_dst / info.rail_width) return -1;  // one NIC: already on the rail
+  return src - local_src + local_dst;
+}
+
 bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   out.ports.clear();
   out.links = 0;
@@ -282,6 +290,15 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   if (!m_topo.user_routes.empty() && user_route(src, dst, out)) return true;
   const int tier = tier_of(src, dst);
   const TierInfo& info = m_topo.tiers[static_cast<std::size_t>(tier)];
+  // PXN: through the inner domain to the rank on dst's rail (which forwards), then along that rail.
+  if (const int proxy = pxn_proxy(src, dst, tier); proxy >= 0) {
+    core::Route rest;
+    if (!route(src, proxy, hash, out) || !route(proxy, dst, hash, rest)) return false;
+    out.ports.insert(out.ports.end(), rest.ports.begin(), rest.ports.end());
+    out.links = static_cast<std::uint16_t>(out.links + rest.links);
+    out.switches = static_cast<std::uint16_t>(out.switches + rest.switches);
+    return true;
+  }
   // A hybrid fabric: a circuit between the two leaves carries the flow; without one, packets do.
   if (info.bypass && src < m_topo.ranks && dst < m_topo.ranks && bypass_route(src, dst, tier, hash, out))
     return true;
@@ -321,6 +338,19 @@ bool Router::split(int src, int dst, std::vector<SplitHop>& out) {
   out.clear();
   if (src == dst) return false;
   const int tier = tier_of(src, dst);
+  // PXN: the whole flow crosses the inner domain to the proxy on dst's rail, and is split from there.
+  if (const int proxy = pxn_proxy(src, dst, tier); proxy >= 0) {
+    core::Route first;
+    std::vector<SplitHop> rest;
+    if (!route(src, proxy, 0, first) || !split(proxy, dst, rest)) return false;
+    int node = m_topo.endpoint_node[static_cast<std::size_t>(src)];
+    for (const auto port : first.ports) {
+      out.push_back(SplitHop{node, port, 1.0});
+      node = m_topo.other_end(m_topo.nodes[static_cast<std::size_t>(node)].ports[port], node);
+    }
+    out.insert(out.end(), rest.begin(), rest.end());
+    return true;
+  }
   int v = m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
   const Search& dist = distances(tier, dst, v);
   if (dist.at(v) <= 0) return false;

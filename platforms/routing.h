@@ -80,6 +80,9 @@ class Router {
                   std::vector<std::pair<int, int>>& out) const;  // (next vertex, emitted port or -1)
   bool dimension_order(int src, int dst, const TierInfo& tier, core::Route& out) const;
   bool user_route(int src, int dst, core::Route& out) const;
+  // PXN: the rank of src's inner domain on dst's rail when the tier joining them forwards that way and the
+  // two are on different rails; else -1.
+  int pxn_proxy(int src, int dst, int tier) const;
   // The hops (node, out port) from an endpoint up to its leaf switch in `tier`; false if it has none.
   bool to_leaf(int endpoint, int tier, std::vector<std::pair<int, int>>& hops) const;
   // A route over a bypass circuit between the leaves of src and dst, if their leaves hold one.

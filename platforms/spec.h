@@ -189,6 +189,10 @@ struct TopologySpec {
   // group), each with its own host link to it; the NIC's one fabric link carries them all.
   int ranks_per_nic = 1;
   core::SourceLoc ranks_per_nic_loc;
+  // PXN (an outer tier): traffic to a rank on another rail first crosses the inner domain to the rank on the
+  // destination's rail, which sends it on over its own NIC, so that it stays on that rail of this tier.
+  bool pxn = false;
+  core::SourceLoc pxn_loc;
   BypassSpec bypass;  // fat_tree: optical circuits between leaves beside the packet fabric
   std::vector<GraphNodeSpec> graph_nodes;
   std::vector<GraphLinkSpec> graph_links;

@@ -350,6 +350,8 @@ class Generator {
     info.domain = m_spec.domain_size(static_cast<std::size_t>(tier));
     info.dims = t.dims;
     info.bypass = t.bypass.present;
+    info.pxn_inner = t.pxn && tier > 0 ? m_spec.domain_size(static_cast<std::size_t>(tier - 1)) : 0;
+    info.rail_width = t.ranks_per_nic;
     info.routing = t.routing;
     if (info.routing == "auto") {
       info.routing = t.kind == "torus" ? "dimension_order" : t.kind == "fat_tree" ? "ecmp" : "shortest";

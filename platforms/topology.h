@@ -46,6 +46,9 @@ struct TierInfo {
   int domain = 0;         // ranks per instance of this tier
   std::vector<int> dims;  // torus
   bool bypass = false;    // fat_tree with optical bypass circuits between its leaves
+  // PXN (topology spec `pxn`): the inner domain's size (0: off) and the ranks per NIC, which make a rail.
+  int pxn_inner = 0;
+  int rail_width = 1;
 };
 
 struct UserRoute {

@@ -229,6 +229,48 @@ TEST(SharedNics, TheLibrarysNetworkShareIsPerRankOfTheNic) {
   EXPECT_LT(busbw(step), 4.0 * nic_goodput);
 }
 
+// PXN on a rail-optimized leaf-spine (each rail's four NICs on one leaf): a direct all-to-all's cross-rail
+// messages cross the scale-up switch to the rank on the destination's rail, so nothing climbs to a spine.
+// Each rank's NIC carries its own 3 same-rail messages and 21 proxied ones, 24 of S/32, as many as without
+// PXN (NIC-bound either way: 24/32 S/B_out); each scale-up link carries 7 local and 21 proxied messages each
+// way.
+class Pxn : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Pxn, CrossRailTrafficStaysOffTheSpines) {
+  const std::string engine = GetParam();
+  const std::string platform =
+      "name: rails\nengine: " + engine +
+      "\npacket: 64 KiB\ntiers:\n"
+      "  - { name: up, kind: switch, ranks: 8, link: { bandwidth: 400 GB/s, latency: 100 ns }, "
+      "switch: { latency: 100 ns, radix: 64 } }\n"
+      "  - { name: out, kind: fat_tree, domains: 4, radix: 8, link: { bandwidth: 50 GB/s, latency: 500 ns }, "
+      "switch: { latency: 500 ns, radix: 8 }, nic: { latency: 100 ns }, pxn: true }\n";
+  const auto o = simulate_yaml(platform, kAllToAll);
+  const double S = 64 * MiB, message = S / 32.0;
+  const auto& step = o.sim.steps.at(0);
+  const double model = 24.0 * message / 50e9;
+  EXPECT_GE(step.end_s - step.start_s, model) << engine;
+  EXPECT_LE(step.end_s - step.start_s, 1.03 * model) << engine;
+  int spines = 0, nics = 0, up = 0;
+  for (const auto& l : o.sim.links) {
+    if (l.id.find("spine") != std::string::npos) {
+      ++spines;
+      EXPECT_EQ(l.bytes, 0.0) << l.id;
+    } else if (l.tier == "out" && l.id.rfind("out.nic", 0) == 0) {
+      ++nics;
+      EXPECT_NEAR(l.bytes, 24.0 * message, 1e-6 * message) << l.id;
+    } else if (l.tier == "up") {
+      ++up;
+      EXPECT_NEAR(l.bytes, 28.0 * message, 1e-6 * message) << l.id;
+    }
+  }
+  EXPECT_GT(spines, 0);
+  EXPECT_EQ(nics, 32);
+  EXPECT_EQ(up, 2 * 32);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, Pxn, ::testing::Values("packet", "flow"));
+
 // mesh_ring on a full mesh (no collective library: the fabric alone). With one channel per mesh ring, 14 on 8
 // ranks, every rank sends each phase 2 chunks of S/(Kn) to each of its 7 peers, each over a link of its own:
 // a phase takes alpha + S/(n(n-1)B) and an all_reduce 2(n-1) phases, `2(n-1)(alpha + S/(n(n-1)B))`, busbw

@@ -1270,6 +1270,25 @@ TEST(PlatformLoader, RanksPerNicErrors) {
       "the ranks sharing a NIC sit in one domain; got 4");
 }
 
+TEST(PlatformLoader, PxnErrors) {
+  EXPECT_EQ(
+      platform_error("name: h\ntopology: { kind: switch, ranks: 8, link: { bandwidth: 100 GB/s, latency: "
+                     "500 ns }, switch: { radix: 8 }, pxn: true }\n"),
+      "ring.yaml:2:112: topology.pxn: PXN forwards through the inner domain to another rail: only an outer "
+      "tier has one");
+  const std::string tiers =
+      "name: h\ntiers:\n"
+      "  - { name: up, kind: switch, ranks: 1, link: { bandwidth: 400 GB/s, latency: 100 "
+      "ns }, switch: { radix: 64 } }\n"
+      "  - { name: out, kind: switch, domains: 8, link: { bandwidth: 50 GB/s, latency: 500 "
+      "ns }, switch: { radix: 64 }, pxn: ";
+  EXPECT_EQ(platform_error(tiers + "true }\n"),
+            "ring.yaml:4:119: tiers.1.pxn: PXN forwards through the inner domain to another rail; the inner "
+            "domain has one rank");
+  EXPECT_EQ(platform_error(tiers + "maybe }\n"),
+            "ring.yaml:4:119: tiers.1.pxn: expected true or false, got \"maybe\"");
+}
+
 TEST(PlatformLoader, BypassErrors) {
   const auto error = [](const std::string& text) {
     try {

@@ -181,6 +181,48 @@ TEST(Topology, AcceleratorsShareANicRailByRail) {
   EXPECT_EQ(router.describe(0, r), "r0 -> up.sw0 -> r1");
 }
 
+// pxn on the outer tier: a message to another rail crosses the inner domain to the rank on the destination's
+// rail, which forwards it through its NIC; to the same rail it leaves by its own NIC. Rail-style ordering
+// puts a rail's NICs on one leaf, so a PXN route never climbs to a spine. Shared NICs make a rail of two.
+TEST(Routing, PxnCrossesTheInnerDomainToTheDestinationsRail) {
+  const auto platform = [](const std::string& extra) {
+    return pjbit::platforms::make_topology(pjbit::platforms::parse_platform(
+        std::string("name: p\ntiers:\n  - { name: up, kind: switch, ranks: 4, link: ") + kLink +
+            ", switch: " + kSwitch +
+            " }\n  - { name: out, kind: fat_tree, domains: 4, radix: 8, link: " + kLink +
+            ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: 8 }, nic: { latency: 100 ns }, pxn: "
+            "true" +
+            extra + " }\n",
+        "p.yaml"));
+  };
+  const Topology t = platform("");
+  pjbit::platforms::Router router(t);
+  pjbit::core::Route r;
+  ASSERT_TRUE(router.route(1, 14, 0, r));  // rail 1 to rail 2: through r2, rail 2's leaf
+  EXPECT_EQ(router.describe(1, r), "r1 -> up.sw0 -> r2 -> out.nic2 -> out.leaf2 -> out.nic14 -> r14");
+  EXPECT_EQ(r.links, 6);
+  EXPECT_EQ(r.switches, 2);
+  ASSERT_TRUE(router.route(1, 13, 0, r));  // one rail: its own NIC
+  EXPECT_EQ(router.describe(1, r), "r1 -> out.nic1 -> out.leaf1 -> out.nic13 -> r13");
+  ASSERT_TRUE(router.route(1, 2, 0, r));  // one domain: the inner tier, as without PXN
+  EXPECT_EQ(router.describe(1, r), "r1 -> up.sw0 -> r2");
+  // The flow engine's split of a PXN route: the inner hops whole, then the rail's.
+  std::vector<pjbit::platforms::Router::SplitHop> hops;
+  ASSERT_TRUE(router.split(1, 14, hops));
+  ASSERT_EQ(hops.size(), 6u);
+  for (const auto& h : hops)
+    EXPECT_DOUBLE_EQ(h.fraction, 1.0);
+  EXPECT_EQ(t.nodes[static_cast<std::size_t>(hops[2].node)].name, "r2");
+  // Two ranks a NIC: ranks 0 and 1 share rail 0's NIC, so 1 -> 12 needs no proxy, 1 -> 14 goes through r2.
+  const Topology shared = platform(", ranks_per_nic: 2");
+  pjbit::platforms::Router shared_router(shared);
+  ASSERT_TRUE(shared_router.route(1, 12, 0, r));
+  EXPECT_EQ(shared_router.describe(1, r).rfind("r1 -> out.nic0 -> ", 0), 0u) << shared_router.describe(1, r);
+  ASSERT_TRUE(shared_router.route(1, 14, 0, r));
+  EXPECT_EQ(shared_router.describe(1, r).rfind("r1 -> up.sw0 -> r2 -> out.nic2 -> ", 0), 0u)
+      << shared_router.describe(1, r);
+}
+
 TEST(Routing, ShortestPathTiesGoToTheSuccessorOnARing) {
   const Topology t = topo(std::string("{ kind: ring, ranks: 4, link: ") + kLink + " }");
   pjbit::platforms::Router router(t);
