@@ -463,8 +463,8 @@ TEST(PlatformLoader, SetErrorsAreReportedAsSet) {
   EXPECT_EQ(platform_error(kRing, {{"topology.linkk", "1"}}),
             "--set: topology.linkk: unknown key \"linkk\"; expected one of: name, kind, ranks, domains, "
             "dims, levels, "
-            "radix, oversubscription, ports_per_rank, routing, link, switch, ocs, nic, ranks_per_nic, nodes, "
-            "links, routes, bypass");
+            "radix, oversubscription, ports_per_rank, routing, link, switch, ocs, nic, ranks_per_nic, pxn, "
+            "nodes, links, routes, bypass");
   EXPECT_EQ(platform_error(kRing, {{"topology.kind.x", "1"}}),
             "--set: topology.kind.x: cannot set \"x\" inside topology.kind, which is a single value");
   // An error elsewhere in the file still points into the file.
