@@ -82,17 +82,7 @@ void Link::on_item(const Item& item) {
   }
   // A sleeping link (both directions idle for longer than sleep_after) wakes first: both directions are held
   // until it is awake, and the packet waits in the arbiter like one behind a busy wire.
-  if (m_sleep.enabled() && d.arbiter.empty()) {
-    const core::Tick last = std::max(m_dir[0].busy_until, m_dir[1].busy_until);
-    const core::Tick slept = now >= last ? m_sleep.slept(now - last) : 0;
-    if (slept > 0) {
-      m_slept += slept;
-      ++m_wakes;
-      m_dir[0].busy_until = m_dir[1].busy_until = core::later(now, m_sleep.wake);
-      log_debug("waking after ", core::ticks_to_time(now - last), " idle; awake at ",
-                core::ticks_to_time(m_dir[0].busy_until));
-    }
-  }
+  if (m_sleep.enabled() && d.arbiter.empty()) wake_if_asleep(now);
   if (d.arbiter.empty() && now >= d.busy_until) {
     transmit(item.dir, item.payload);
     return;
@@ -105,6 +95,17 @@ void Link::on_item(const Item& item) {
     d.wakeup_armed = true;
     m_queue.push(d.busy_until, Item{nullptr, item.dir});
   }
+}
+
+void Link::wake_if_asleep(core::Tick now) {
+  const core::Tick last = std::max(m_dir[0].busy_until, m_dir[1].busy_until);
+  const core::Tick slept = now >= last ? m_sleep.slept(now - last) : 0;
+  if (slept == 0) return;
+  m_slept += slept;
+  ++m_wakes;
+  m_dir[0].busy_until = m_dir[1].busy_until = core::later(now, m_sleep.wake);
+  log_debug("waking after ", core::ticks_to_time(now - last), " idle; awake at ",
+            core::ticks_to_time(m_dir[0].busy_until));
 }
 
 void Link::transmit(int dir, tlm::tlm_generic_payload* p) {

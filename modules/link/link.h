@@ -218,6 +218,9 @@ class Link : public core::Component {
   // Not part of the link's protocol: reports an error (and answers TLM_COMMAND_ERROR_RESPONSE).
   void b_transport(int dir, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
   void on_item(const Item& item);
+  // A link asleep (both directions idle past sleep_after) wakes: both directions are held until it is awake.
+  // Out of on_item's line: only links that sleep call it, and its logging would weigh on every packet.
+  [[gnu::noinline]] void wake_if_asleep(core::Tick now);
   void transmit(int dir, tlm::tlm_generic_payload* p);
   // Charges `wire_bits` crossing direction `d` (energy by category, step tally, statistics): the one
   // account packets and flows share.
