@@ -8,12 +8,44 @@
 #include "engine/flow/flow_network.h"
 #include "engine/program.h"
 #include "engine/recorder.h"
+#include "workloads/nccl_tests.h"
 
 namespace pjbit::engine {
 
 namespace {
 // engine: auto runs packets up to this many ranks and flows above (docs/engines.md).
 constexpr int kAutoFlowRanks = 64;
+// ... and flows for workloads of more packets than this: the packet engine moves some 1.3 million packet
+// hops a second (a 17 GiB all_reduce on 8 ranks in 4 KiB packets, 80 M hops, took 62 s), so 10 M packets of
+// two hops or so are about a quarter of a minute (docs/engines.md).
+constexpr double kAutoFlowPackets = 1e7;
+
+double step_bytes(const workloads::Step& step, int ranks) {
+  using Kind = workloads::Step::Kind;
+  switch (step.kind) {
+    case Kind::Collective: {
+      const auto& c = step.collective;
+      const int n = c.ranks.empty() ? ranks : static_cast<int>(c.ranks.size());
+      return workloads::useful_bytes(c.op, c.size_bytes, n);
+    }
+    case Kind::Memory: {
+      const auto& m = step.memory;
+      const int n = m.ranks.empty() ? ranks : static_cast<int>(m.ranks.size());
+      return static_cast<double>(m.size_bytes) * n;
+    }
+    case Kind::Traffic:
+      return static_cast<double>(step.traffic.size_bytes) * static_cast<double>(step.traffic.messages);
+    case Kind::Parallel: {
+      double bytes = 0.0;
+      for (const auto& child : step.children)
+        bytes += step_bytes(child, ranks);
+      return bytes;
+    }
+    case Kind::Compute:
+      break;
+  }
+  return 0.0;
+}
 }  // namespace
 
 std::string chosen_engine(const platforms::PlatformSpec& platform) {
@@ -22,13 +54,25 @@ std::string chosen_engine(const platforms::PlatformSpec& platform) {
              : "packet";
 }
 
+double estimated_packets(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
+  double bytes = 0.0;
+  for (const auto& step : workload.steps)
+    bytes += step_bytes(step, platform.ranks());
+  return bytes * workload.iterations / static_cast<double>(std::max<std::uint64_t>(platform.packet_bytes, 1));
+}
+
+std::string chosen_engine(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
+  if (platform.engine == "auto" && estimated_packets(platform, workload) > kAutoFlowPackets) return "flow";
+  return chosen_engine(platform);
+}
+
 namespace detail {
 
 SimulationResult Runner::run() {
   platforms::Platform platform("platform", m_spec, m_direct_calls);
   // The transport: packets through the modules, or the flow engine over the same modules (engine/flow/).
   std::unique_ptr<flow::FlowNetwork> flows;
-  m_engine = chosen_engine(m_spec);
+  m_engine = chosen_engine(m_spec, m_workload);
   if (m_engine == "flow") {
     flows = std::make_unique<flow::FlowNetwork>(platform, m_spec.scheduler.priorities,
                                                 platforms::class_arbitration(m_spec.scheduler));

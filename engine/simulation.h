@@ -142,9 +142,15 @@ struct SimulationResult {
   power::Usage usage;  // what power/ prices: every node and link with what it spent, and the run's facts
 };
 
-// The transport a platform's run uses: "packet" or "flow" (engine: auto takes packets up to 64 ranks and
-// flows above; docs/engines.md).
+// The transport a platform's run uses: "packet" or "flow". engine: auto takes packets up to 64 ranks and
+// flows above; with a workload, also flows where its packets would be more than the packet engine runs in
+// about a quarter of a minute (docs/engines.md).
 std::string chosen_engine(const platforms::PlatformSpec& platform);
+std::string chosen_engine(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload);
+// The packets a workload's steps inject, all iterations: every collective's nccl-tests useful bytes (CONTRACT
+// section 5), memory steps' bytes per rank and traffic's messages, in packets of the platform's size. An
+// estimate for engine: auto, not a count (an algorithm may move more or fewer bytes than its useful ones).
+double estimated_packets(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload);
 
 // The algorithm a collective step gets when it names none (documented in docs/collectives.md).
 std::string default_algorithm(const platforms::PlatformSpec& platform, workloads::Op op);
