@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "workloads/i_collective.h"
+#include "workloads/rings.h"
 
 namespace pjbit::workloads::impl {
 
@@ -127,15 +128,8 @@ Schedule ring_orders_schedule(Op op, const std::vector<int>& group, std::uint64_
 std::shared_ptr<const SchedulePlan> ring_orders_plan(Op op, const std::vector<int>& group,
                                                      std::uint64_t size_bytes,
                                                      std::vector<std::vector<int>> orders, bool both_ways);
-// The same in the orders of channel_index_orders (workloads/rings.h): ring's and bidir_ring's channels.
-Schedule ring_channels_schedule(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
-                                const TopologyFacts& facts, int channels, bool both_ways);
-std::shared_ptr<const SchedulePlan> ring_channels_plan(Op op, const std::vector<int>& group,
-                                                       std::uint64_t size_bytes, const TopologyFacts& facts,
-                                                       int channels, bool both_ways);
-
-// ring's and bidir_ring's channels: with one, the algorithm's own build_on and plan; with more,
-// ring_channels_schedule and ring_channels_plan (both_ways for bidir_ring).
+// ring's, bidir_ring's and mesh_ring's channels: with one, the algorithm's own build_on and plan; with more,
+// ring_orders_schedule and ring_orders_plan over channel_orders (both_ways for bidir_ring).
 template <bool kBothWays>
 class RingChannels : public ICollective {
  public:
@@ -144,7 +138,7 @@ class RingChannels : public ICollective {
     require_channels(op, channels);
     if (channels == 1) return build_on(op, group, size_bytes, facts);
     require_buildable(*this, op, group);
-    return ring_channels_schedule(op, group, size_bytes, facts, channels, kBothWays);
+    return ring_orders_schedule(op, group, size_bytes, channel_orders(group, facts, channels), kBothWays);
   }
 
   std::shared_ptr<const SchedulePlan> plan_channels(Op op, const std::vector<int>& group,
@@ -153,7 +147,15 @@ class RingChannels : public ICollective {
     require_channels(op, channels);
     if (channels == 1) return plan(op, group, size_bytes, facts);
     require_buildable(*this, op, group);
-    return ring_channels_plan(op, group, size_bytes, facts, channels, kBothWays);
+    return ring_orders_plan(op, group, size_bytes, channel_orders(group, facts, channels), kBothWays);
+  }
+
+ protected:
+  // The channels' orders as group indices: the rail rings of workloads/rings.h (channel_index_orders), or
+  // an algorithm's own.
+  virtual std::vector<std::vector<int>> channel_orders(const std::vector<int>& group,
+                                                       const TopologyFacts& facts, int channels) const {
+    return channel_index_orders(group, facts, channels);
   }
 };
 

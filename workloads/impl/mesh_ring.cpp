@@ -16,7 +16,7 @@ namespace pjbit::workloads::impl {
 
 namespace {
 
-class MeshRing final : public ICollective {
+class MeshRing final : public RingChannels<false> {
  public:
   std::string_view name() const override { return "mesh_ring"; }
 
@@ -37,23 +37,10 @@ class MeshRing final : public ICollective {
 
   int max_channels(Op) const override { return kMaxChannels; }
 
-  Schedule build_channels(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
-                          const TopologyFacts& facts, int channels) const override {
-    require_channels(op, channels);
-    if (channels == 1) return build_on(op, group, size_bytes, facts);
-    require_buildable(*this, op, group);
-    return ring_orders_schedule(op, group, size_bytes,
-                                mesh_ring_index_orders(static_cast<int>(group.size()), channels), false);
-  }
-
-  std::shared_ptr<const SchedulePlan> plan_channels(Op op, const std::vector<int>& group,
-                                                    std::uint64_t size_bytes, const TopologyFacts& facts,
-                                                    int channels) const override {
-    require_channels(op, channels);
-    if (channels == 1) return plan(op, group, size_bytes, facts);
-    require_buildable(*this, op, group);
-    return ring_orders_plan(op, group, size_bytes,
-                            mesh_ring_index_orders(static_cast<int>(group.size()), channels), false);
+ protected:
+  std::vector<std::vector<int>> channel_orders(const std::vector<int>& group, const TopologyFacts&,
+                                               int channels) const override {
+    return mesh_ring_index_orders(static_cast<int>(group.size()), channels);
   }
 };
 

@@ -77,17 +77,6 @@ std::shared_ptr<const SchedulePlan> ring_orders_plan(Op op, const std::vector<in
                    op != Op::ReduceScatter, std::move(orders));
 }
 
-Schedule ring_channels_schedule(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
-                                const TopologyFacts& facts, int channels, bool both_ways) {
-  return ring_orders_schedule(op, group, size_bytes, channel_index_orders(group, facts, channels), both_ways);
-}
-
-std::shared_ptr<const SchedulePlan> ring_channels_plan(Op op, const std::vector<int>& group,
-                                                       std::uint64_t size_bytes, const TopologyFacts& facts,
-                                                       int channels, bool both_ways) {
-  return ring_orders_plan(op, group, size_bytes, channel_index_orders(group, facts, channels), both_ways);
-}
-
 namespace {
 
 class Ring final : public RingChannels<false> {
