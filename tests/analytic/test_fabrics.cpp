@@ -100,17 +100,23 @@ TEST(Tiers, HierarchicalAllReduceBeatsAFlatRingThreeTimes) {
 //   T_K = 2(n-1) (alpha_out + S/(K n B_out))
 // m = 8, G = 4 (n = 32), B_in = 400 GB/s, B_out = 50 GB/s, S = 256 MiB: T_1 = 10.496 ms and T_8 = 1.393 ms,
 // 7.5 times faster. alpha_out = 500 ns link + 500 ns switch + 500 ns link.
+// Four domains of eight ranks: a 400 GB/s scale-up switch each, joined by one 50 GB/s switch; `out` is added
+// to the outer tier's keys.
+std::string four_pods(const std::string& engine, const std::string& out) {
+  return "name: rails\nengine: " + engine +
+         "\npacket: 64 KiB\ntiers:\n"
+         "  - { name: up, kind: switch, ranks: 8, link: { bandwidth: 400 GB/s, latency: 100 ns }, "
+         "switch: { latency: 100 ns, radix: 64 } }\n"
+         "  - { name: out, kind: switch, domains: 4, link: { bandwidth: 50 GB/s, latency: 500 ns }, "
+         "switch: { latency: 500 ns, radix: 64 }" +
+         out + " }\n";
+}
+
 class RailRings : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(RailRings, EightChannelsAreNicBoundAndOverFiveTimesFasterThanOne) {
   const std::string engine = GetParam();
-  const std::string platform =
-      "name: rails\nengine: " + engine +
-      "\npacket: 64 KiB\ntiers:\n"
-      "  - { name: up, kind: switch, ranks: 8, link: { bandwidth: 400 GB/s, latency: 100 ns }, "
-      "switch: { latency: 100 ns, radix: 64 } }\n"
-      "  - { name: out, kind: switch, domains: 4, link: { bandwidth: 50 GB/s, latency: 500 ns }, "
-      "switch: { latency: 500 ns, radix: 64 } }\n";
+  const std::string platform = four_pods(engine, "");
   // Ranks away from a domain's edge finish a ring's last phases early and run ahead into the next step: a
   // small all-reduce between the two lines them up again, so each step is timed from a common start.
   const auto o =
@@ -161,13 +167,7 @@ class SharedNics : public ::testing::TestWithParam<const char*> {};
 TEST_P(SharedNics, TwoRanksANicHalveTheRailRingsAndTheAllToAll) {
   const std::string engine = GetParam();
   const std::string platform =
-      "name: rails\nengine: " + engine +
-      "\npacket: 64 KiB\ntiers:\n"
-      "  - { name: up, kind: switch, ranks: 8, link: { bandwidth: 400 GB/s, latency: 100 ns }, "
-      "switch: { latency: 100 ns, radix: 64 } }\n"
-      "  - { name: out, kind: switch, domains: 4, link: { bandwidth: 50 GB/s, latency: 500 ns }, "
-      "switch: { latency: 500 ns, radix: 64 }, nic: { latency: 100 ns, energy: 2 pJ/bit }, ranks_per_nic: 2 "
-      "}\n";
+      four_pods(engine, ", nic: { latency: 100 ns, energy: 2 pJ/bit }, ranks_per_nic: 2");
   const auto o = simulate_yaml(platform,
                                "name: ar\nsteps:\n"
                                "  - { collective: all_reduce, size: 256 MiB, algorithm: ring, channels: 8 }\n"
