@@ -153,10 +153,11 @@ void FlowNetwork::add_node(Path& out, int node, int port, double fraction, doubl
     latency_s += fraction * n.sw.latency_s;
   } else if (n.kind == NodeKind::Nic) {
     nic::Nic* nic = m_platform.nic_at(node);
-    int& index = m_node_index[static_cast<std::size_t>(node)][port == nic::Nic::kToNetwork ? 1 : 0];
+    const int dir = nic::Nic::direction(port);
+    int& index = m_node_index[static_cast<std::size_t>(node)][static_cast<std::size_t>(dir)];
     if (index < 0) {
       index = static_cast<int>(m_nics.size());
-      m_nics.emplace_back(nic, nic::Nic::direction(port));
+      m_nics.emplace_back(nic, dir);
       m_nic_carried.push_back(0.0);
     }
     out.nics.push_back(index);
@@ -504,10 +505,7 @@ void FlowNetwork::schedule_finish(Flow& f, int slot, core::Tick now) {
     // after higher classes took it, up to rounding: starved as well, until its rate changes. (Inputs whose
     // flows cannot end in time are refused before the run, engine/validate.cpp.)
     if (!(ticks < core::kTickLimit - static_cast<double>(now))) return;
-    // ticks is now below the kernel's count: its ceiling is ceil_ticks without the check, and the sum with
-    // `now` keeps later's.
-    const auto whole = static_cast<core::Tick>(ticks);
-    f.finish = core::later(now, static_cast<double>(whole) < ticks ? whole + 1 : whole);
+    f.finish = core::later(now, core::ceil_ticks(ticks));
   }
   m_finishes.push(f.finish, {slot, f.version});
 }
