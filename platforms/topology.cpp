@@ -300,30 +300,29 @@ class Generator {
   // The node a rank uses to reach tier `tier`: the rank itself, or its NIC for that tier. `local` is the
   // rank's index inside its inner domain (the rank itself on the innermost tier). With ranks_per_nic k, the
   // ranks whose local indices share a run of k (0..k-1, k..2k-1, ...) share the NIC of the run's first
-  // rank, named after it; each has its own host link to it.
-  int attach_point(int tier, int rank, int local, std::map<int, int>& shared) {
+  // rank, named after it; each has its own host link to it. The ranks of a run come one after another (the
+  // caller's order), so `last` (the previous rank's NIC, or -1) is the NIC of this rank's run when the run
+  // has begun.
+  int attach_point(int tier, int rank, int local, int last) {
     const TopologySpec& t = m_spec.tiers[static_cast<std::size_t>(tier)];
     if (!t.has_nic) return rank;
-    const int first = rank - local % t.ranks_per_nic;
     LinkSpec
         attach;  // the accelerator's host interface to its NIC: no energy of its own, never the bottleneck
     attach.bandwidth_Bps = t.link.bandwidth_Bps;
     attach.latency_s = 0.0;
     attach.regime = "package";
-    const auto it = shared.find(first);
-    if (it != shared.end()) {
-      add_link(rank, it->second, attach, tier, true);
-      return it->second;
+    if (local % t.ranks_per_nic != 0) {
+      add_link(rank, last, attach, tier, true);
+      return last;
     }
     TopoNode n;
     n.kind = NodeKind::Nic;
-    n.name = prefix(tier) + "nic" + std::to_string(first);
+    n.name = prefix(tier) + "nic" + std::to_string(rank);
     n.tier = tier;
     n.nic = t.nic;
     n.host = rank;
     const int nic = add_node(n);
     add_link(rank, nic, attach, tier, true);
-    shared.emplace(first, nic);
     return nic;
   }
 
@@ -373,9 +372,8 @@ class Generator {
         std::stable_sort(ranks.begin(), ranks.end(),
                          [inner, k](int a, int b) { return a % inner / k < b % inner / k; });
       std::vector<int> ends;
-      std::map<int, int> shared;  // a NIC group's first rank -> its NIC
       for (int r : ranks) {
-        const int end = attach_point(tier, r, inner > 1 ? r % inner : r, shared);
+        const int end = attach_point(tier, r, inner > 1 ? r % inner : r, ends.empty() ? -1 : ends.back());
         if (ends.empty() || ends.back() != end) ends.push_back(end);
       }
       const std::string suffix = instances > 1 ? std::to_string(inst) : "";
@@ -400,9 +398,9 @@ class Generator {
       } else {
         fail(tier, "kind", "" + core::quote_text(t.kind) + " cannot be built");
       }
-      if (k > 1)
-        for (const auto& entry : shared)
-          order_nic_ports(entry.second);
+      if (k > 1 && t.has_nic)
+        for (int nic : ends)
+          order_nic_ports(nic);
     }
   }
 
