@@ -40,13 +40,18 @@ std::string default_algorithm(const platforms::PlatformSpec& platform, Op op) {
 
 namespace {
 
+// The ranks a collective step runs over: its own, or every rank of the platform.
+int group_size(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
+  return c.ranks.empty() ? p.ranks() : static_cast<int>(c.ranks.size());
+}
+
 // With a collective library, an all_reduce on one switch that reduces runs NVLS or the ring, whichever the
 // library's tuner estimates faster for its size (CommLibrary::estimate_s, each with its best protocol): the
 // ring moves 2(n-1)/n of the buffer in 2(n-1) steps at the link's payload rate, NVLS (n+1)/n of it in one
 // step at the share of that rate NVLS sustains (workloads/impl/in_network.cpp).
 std::string tuned_all_reduce(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
   const accelerator::CommLibrary& lib = p.accelerator.comm;
-  const double n = c.ranks.empty() ? p.ranks() : static_cast<double>(c.ranks.size());
+  const double n = group_size(p, c);
   const platforms::LinkSpec& link = p.tiers[0].link;
   const double rate = link.bandwidth_Bps * (1.0 - link.overhead);
   const auto size = static_cast<double>(c.size_bytes);
@@ -95,7 +100,7 @@ int rail_channels(const platforms::PlatformSpec& p, const workloads::CollectiveS
 // workloads/rings.h: 2(n-1) for even n, n-1 for odd n), so that every link of the mesh carries as many rings
 // as any other; fewer for small messages, as NCCL drops channels; at most kMaxChannels.
 int mesh_channels(const platforms::PlatformSpec& p, const workloads::CollectiveStep& c) {
-  const int n = c.ranks.empty() ? p.ranks() : static_cast<int>(c.ranks.size());
+  const int n = group_size(p, c);
   if (n < 2) return 1;
   return std::clamp(std::min(channels_by_size(c.size_bytes), workloads::mesh_ring_count(n)), 1,
                     workloads::kMaxChannels);
@@ -121,7 +126,7 @@ std::string tuned_rail_all_reduce(const platforms::PlatformSpec& p, const worklo
   const accelerator::CommLibrary& lib = p.accelerator.comm;
   if (c.op != Op::AllReduce || !lib.runs(accelerator::Family::Tree)) return "ring";
   if (workloads::tree_pipeline_chunks(c.size_bytes) > 1) return "ring";
-  const int n = c.ranks.empty() ? p.ranks() : static_cast<int>(c.ranks.size());
+  const int n = group_size(p, c);
   const int m = std::clamp(p.domain_size(0), 1, n);
   const int g = (n + m - 1) / m;
   if (g < 2) return "ring";

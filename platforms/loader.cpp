@@ -484,11 +484,11 @@ void read_tiers(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
   for (std::size_t k = 1; k < spec.tiers.size(); ++k) {
     const auto& t = spec.tiers[k];
     const std::string path = "tiers." + std::to_string(k);
-    // The accelerators sharing a NIC sit in one inner domain: the NIC is cabled inside that node.
     if (t.pxn && total < 2)
       throw core::InputError(
           t.pxn_loc, path + ".pxn",
           "PXN forwards through the inner domain to another rail; the inner domain has one rank");
+    // The accelerators sharing a NIC sit in one inner domain: the NIC is cabled inside that node.
     if (total % t.ranks_per_nic != 0)
       throw core::InputError(t.ranks_per_nic_loc, path + ".ranks_per_nic",
                              "expected a divisor of the inner domain's " + std::to_string(total) +
