@@ -78,6 +78,13 @@ struct Step {
   std::vector<Step> children;  // Parallel
   core::SourceLoc loc;         // where the step starts in the workload file
   std::string key;             // its key path, e.g. "steps.0"
+  // A dependency-graph workload's top-level steps (WorkloadSpec::graph): the name `after` lists refer to this
+  // step by (may be empty), and the indices of the earlier top-level steps it waits for.
+  std::string id;
+  std::vector<int> after;
+  // The parallelism dimension a model-driven workload's step serves ("tp", "pp", "dp", "ep", "cp"; empty:
+  // none), by which the report splits exposed communication.
+  std::string dim;
 };
 
 struct WorkloadSpec {
@@ -86,6 +93,12 @@ struct WorkloadSpec {
   int iterations = 1;
   core::SourceLoc iterations_loc;  // where iterations is given (the top of the file when it is not)
   std::vector<Step> steps;
+  // How a rank orders its top-level steps. false: in the listed order, each once the rank has left the one
+  // before that it takes part in. true (a dependency graph, as a Chakra trace is): a step starts on a rank
+  // once the rank has left every step of its `after` that it takes part in, so independent steps overlap;
+  // every `after` index is below the step's own, so the graph has no cycle. Iterations follow one another on
+  // each rank either way.
+  bool graph = false;
 };
 
 }  // namespace pjbit::workloads
