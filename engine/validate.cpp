@@ -130,8 +130,10 @@ std::string tuned_rail_all_reduce(const platforms::PlatformSpec& p, const worklo
   const int m = std::clamp(p.domain_size(0), 1, n);
   const int g = (n + m - 1) / m;
   if (g < 2) return "ring";
+  // A rank's share of its NIC's payload rate (ranks that share a NIC share its link).
   const platforms::LinkSpec& out = p.tiers[1].link;
-  const double rate = out.bandwidth_Bps * (1.0 - out.overhead) * lib.net_efficiency;
+  const int sharing = p.tiers[1].has_nic ? p.tiers[1].ranks_per_nic : 1;
+  const double rate = out.bandwidth_Bps * (1.0 - out.overhead) * lib.net_efficiency / sharing;
   const auto size = static_cast<double>(c.size_bytes);
   const int depth = workloads::tree_depth(g);
   const accelerator::CommLibrary::Shape ring{accelerator::Family::Ring, 2 * (n - 1), 2 * (g - 1),
