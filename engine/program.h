@@ -462,6 +462,20 @@ class Runner {
   std::vector<int> m_rank_rack;  // per rank: the rack that houses it, -1 without racks
   std::vector<int> m_here;       // per rack: scratch for the ranks of one instance it houses
 
+  // Per rank, the state its time is split by (TimeSplit): steps open by kind, since when.
+  struct RankClock {
+    core::Tick since = 0;
+    int computing = 0;
+    int open[TimeSplit::kDims] = {};  // communication steps open, by dim
+    double compute_s = 0.0, idle_s = 0.0;
+    double exposed_s[TimeSplit::kDims] = {};
+  };
+  std::vector<RankClock> m_clocks;
+  // Adds the time since the rank's clock last moved to what its state was, and moves it to now; then `delta`
+  // to the open count of `inst`'s kind (compute, or communication of its dim).
+  void clock(int rank, const Instance& inst, int delta);
+  void clock_to(RankClock& c, core::Tick now);
+
   friend class PhaseMachine;
   friend class Detached;
   friend class GraphWalk;

@@ -117,6 +117,20 @@ struct LinkResult {
   double saved_j = 0.0;     // this direction's half of the static energy the link did not draw asleep
 };
 
+// Where ranks' time went, the mean over ranks of the whole run: computing (a compute step running), exposed
+// communication (no compute running and a collective, traffic or memory step open, split evenly between the
+// parallelism dimensions of the steps open: Step::dim, "" for steps that name none), and neither (waiting:
+// on a pipeline's dependencies, a straggler, or nothing left to do before the run ends).
+struct TimeSplit {
+  static constexpr int kDims = 6;
+  static constexpr const char* kDimNames[kDims] = {"tp", "pp", "dp", "ep", "cp", ""};
+  double compute_s = 0.0;
+  double exposed_s[kDims] = {};
+  double idle_s = 0.0;
+  // The index of a step's dim in kDimNames (the last for any other).
+  static int index_of(const std::string& dim);
+};
+
 struct SimulationResult {
   std::string platform_name;
   std::string workload_name;
@@ -126,6 +140,7 @@ struct SimulationResult {
   double wire_bytes = 0.0;
   std::vector<double> compute_time_s;  // per rank
   std::vector<double> end_time_s;      // per rank: when its last step ended
+  TimeSplit time_split;
   // Every top-level step instance, in order; or, when the iterations are summed up (kFullIterations), those
   // of the iterations in kept_iterations (the first and the last), with step_aggregates over all iterations
   // in the order the steps appear in the workload (a parallel step's sub-steps after it).
