@@ -80,6 +80,10 @@ void Link::on_item(const Item& item) {
     if (!d.arbiter.empty()) transmit(item.dir, d.arbiter.pop());
     return;
   }
+  if (d.port != nullptr) {
+    offer_to_port(d, item.dir, *item.payload, now);
+    return;
+  }
   // A sleeping link (both directions idle for longer than sleep_after) wakes first: both directions are held
   // until it is awake, and the packet waits in the arbiter like one behind a busy wire.
   if (m_sleep.enabled() && d.arbiter.empty()) wake_if_asleep(now);
@@ -95,6 +99,22 @@ void Link::on_item(const Item& item) {
     d.wakeup_armed = true;
     m_queue.push(d.busy_until, Item{nullptr, item.dir});
   }
+}
+
+void Link::offer_to_port(Direction& d, int dir, tlm::tlm_generic_payload& p, core::Tick now) {
+  if (m_sleep.enabled() && d.port->queued() == 0) wake_if_asleep(now);
+  d.port->offer(p);
+  const std::size_t queued = d.port->queued();
+  d.stats.max_queue = std::max(d.stats.max_queue, queued);
+  if (m_observer != nullptr && queued > 0) m_observer->queued(m_channel + dir, queued);
+}
+
+void Link::start(int dir, tlm::tlm_generic_payload& p) {
+  if (core::now_ticks() < m_dir[dir].busy_until) {
+    SC_REPORT_ERROR(name(), "a port arbiter started a packet while the wire was busy");
+    return;
+  }
+  transmit(dir, &p);
 }
 
 void Link::wake_if_asleep(core::Tick now) {
@@ -126,7 +146,7 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
 
   account(d, bits, tail_out - now, ext.tally);
   d.stats.packets += 1;
-  if (m_observer != nullptr) m_observer->packet(m_channel + dir, ext, now, tail_out, d.arbiter.queued());
+  if (m_observer != nullptr) m_observer->packet(m_channel + dir, ext, now, tail_out, waiting(d));
 
   const bool credit = ext.credit;
   ext.credit = false;

@@ -11,6 +11,7 @@
 #include "core/direct.h"
 #include "core/event_queue.h"
 #include "core/fabric_extension.h"
+#include "core/i_port_arbiter.h"
 #include "core/observer.h"
 #include "core/small_vector.h"
 
@@ -99,6 +100,7 @@ class Link : public core::Component {
     core::DirectCall deliver, credit;  // stand for the far end's socket and the credit back, when set
     DirectionStats stats;
     core::Arbiter<tlm::tlm_generic_payload*, 5> arbiter;  // its busy-hop state first
+    core::IPortArbiter* port = nullptr;  // an arbiter of another kind, when the port's switch names one
   };
 
   struct Cost {
@@ -156,6 +158,19 @@ class Link : public core::Component {
   };
   In m_in[2] = {In(*this, 0), In(*this, 1)};
   Out m_out{*this};
+  // The wire of each direction, as an arbiter of another kind sees it (set_port_arbiter).
+  class Wire final : public core::PortWire {
+   public:
+    Wire(Link& link, int dir) : m_link(link), m_dir(dir) {}
+    core::Tick busy_until() const override { return m_link.m_dir[m_dir].busy_until; }
+    void start(tlm::tlm_generic_payload& p) override { m_link.start(m_dir, p); }
+    bool priorities() const override { return m_link.m_params.priorities; }
+
+   private:
+    Link& m_link;
+    int m_dir;
+  };
+  Wire m_wire[2] = {Wire(*this, 0), Wire(*this, 1)};
 
  public:
   // End a's node offers packets on a_in (they travel a -> b) and receives on a_out; likewise for b.
@@ -197,6 +212,15 @@ class Link : public core::Component {
   }
   core::DirectCall backward_call() { return core::DirectCall::to<Link, &Link::nb_transport_bw_at>(this, 0); }
   void set_deliver(int dir, core::DirectCall call) { m_dir[dir].deliver = call; }
+
+  // Hands the arbitration of direction `dir` to `arbiter` (core/i_port_arbiter.h), which the caller keeps
+  // alive: every packet offered to the direction goes to it, and it starts them on the wire. Before the
+  // simulation starts. The direction's own arbiter then holds nothing.
+  void set_port_arbiter(int dir, core::IPortArbiter* arbiter) {
+    m_dir[dir].port = arbiter;
+    if (arbiter != nullptr) arbiter->attach(m_wire[dir]);
+  }
+  core::IPortArbiter* port_arbiter(int dir) const { return m_dir[dir].port; }
   void set_credit(int dir, core::DirectCall call) { m_dir[dir].credit = call; }
 
   // Tells `observer` of every packet this link serializes and every packet it queues (null: nobody, the
@@ -222,6 +246,13 @@ class Link : public core::Component {
   // Out of on_item's line: only links that sleep call it, and its logging would weigh on every packet.
   [[gnu::noinline]] void wake_if_asleep(core::Tick now);
   void transmit(int dir, tlm::tlm_generic_payload* p);
+  // A port arbiter starts `p` on direction `dir` (Wire::start): it must be free.
+  void start(int dir, tlm::tlm_generic_payload& p);
+  // A packet reached a direction whose port arbiter is of another kind: it goes to that arbiter. Out of
+  // on_item's line, which every packet runs.
+  [[gnu::noinline]] void offer_to_port(Direction& d, int dir, tlm::tlm_generic_payload& p, core::Tick now);
+  // Packets waiting for direction `d`, in its arbiter of either kind.
+  static std::size_t waiting(const Direction& d) { return d.port ? d.port->queued() : d.arbiter.queued(); }
   // Charges `wire_bits` crossing direction `d` (energy by category, step tally, statistics): the one
   // account packets and flows share.
   void account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally);
