@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/fabric_extension.h"
@@ -31,6 +32,33 @@ class TransferObserver {
   // of it) is the share of its bytes on each, for a flow sprayed over several paths.
   virtual void flow(Span<int> channels, Span<float> shares, int src, int dst, std::uint64_t bytes,
                     std::uint8_t cls, std::uint64_t tag, Tick issued, Tick end) = 0;
+};
+
+// A model's own signals, such as the pins of an RTL block behind a transactor (rtl/), for the value change
+// dump (`pjbit run --vcd`): each holds an unsigned value of `width` bits (at most 32) over intervals of
+// simulated time.
+struct SignalInfo {
+  std::string name;
+  int width = 1;
+};
+
+class SignalObserver {
+ public:
+  virtual ~SignalObserver() = default;
+  // Signal `id` held `value` over [start, end).
+  virtual void held(std::size_t id, Tick start, Tick end, std::uint32_t value) = 0;
+};
+
+class SignalSource {
+ public:
+  virtual ~SignalSource() = default;
+  // Where the signals sit, as a dump's scope: "sw0.port3".
+  virtual std::string signal_scope() const = 0;
+  virtual std::vector<SignalInfo> signals() const = 0;
+  // From now on, tells `observer` (null: nobody) what signal k held, as signal id `first + k`.
+  virtual void observe_signals(SignalObserver* observer, std::size_t first) = 0;
+  // Tells the observer what every signal has held since its last change, up to `end` (the run is over).
+  virtual void flush_signals(Tick end) = 0;
 };
 
 }  // namespace pjbit::core

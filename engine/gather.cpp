@@ -389,6 +389,10 @@ power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationRes
     record_of[info.link] = inv.components.size();
     inv.components.push_back(rec);
   }
+  // Modules of registered kinds count with the node or link they sit in (records: nodes, then links).
+  for (const auto& placed : platform.placed())
+    record_of[placed.module] = placed.link >= 0 ? topo.nodes.size() + static_cast<std::size_t>(placed.link)
+                                                : static_cast<std::size_t>(placed.node);
 
   // One walk of the module tree: every component's energy goes to the record of the node or link it belongs
   // to and to the totals, both summed in the tree's order.

@@ -416,6 +416,21 @@ void Runner::leave(Instance& inst, accelerator::Accelerator& acc, bool is_rank, 
   if (m_recorder) m_recorder->step_end(acc.rank(), inst.id);
 }
 
+namespace {
+// A pool's memory takes rank `rank`'s part of a memory step: a device of a registered kind by b_transport,
+// taking its own time (modules/memory_pool/memory_pool.md), else the pool's latency.
+void access_pool(memory_pool::Media& media, const Instance& inst, int rank, bool write) {
+  if (media.has_device()) {
+    const std::uint64_t size = inst.step->memory.size_bytes;
+    const auto at = static_cast<std::uint64_t>(std::find(inst.group.begin(), inst.group.end(), rank) -
+                                               inst.group.begin());
+    media.transfer(write, at * size, size);
+  } else if (inst.pool_latency_s > 0.0) {
+    sc_core::wait(core::delay_from_now(core::to_ticks(inst.pool_latency_s)));
+  }
+}
+}  // namespace
+
 void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
   const int me = acc.rank();
   const Part& part = inst.parts[static_cast<std::size_t>(me)];
@@ -443,13 +458,12 @@ void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
           const auto cls = static_cast<std::uint8_t>(inst.step->memory.cls);
           std::vector<sc_core::sc_process_handle> served;
           for (int r : inst.group) {
-            served.push_back(sc_core::sc_spawn([this, &inst, &acc, r, tag, cls, size] {
+            served.push_back(sc_core::sc_spawn([this, &inst, &acc, &media, r, tag, cls, size] {
               guard([&] {
                 accelerator::Completion asked;
                 acc.recv(r, kReadRequestBytes, tag, asked);
                 asked.wait();
-                if (inst.pool_latency_s > 0.0)
-                  sc_core::wait(core::delay_from_now(core::to_ticks(inst.pool_latency_s)));
+                access_pool(media, inst, r, false);
                 accelerator::Completion sent;
                 acc.send(r, size, cls, tag, sent, &inst.tally);
                 sent.wait();
@@ -473,8 +487,10 @@ void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
         run_phases(inst, acc, part, is_rank);
       }
       // A write is durable once the pool has committed it.
-      if (is_rank && write && inst.pool_latency_s > 0.0)
-        sc_core::wait(core::delay_from_now(core::to_ticks(inst.pool_latency_s)));
+      if (is_rank && write)
+        access_pool(
+            *m_platform->pool_media_at(m_facts.topo.endpoint_node[static_cast<std::size_t>(inst.pool)]), inst,
+            me, true);
       break;
     }
     case Step::Kind::Compute:

@@ -209,13 +209,14 @@ void Recorder::attach(platforms::Platform& platform, flow::FlowNetwork* flows) {
       const int from = d == 0 ? l.a : l.b;
       const NodeKind kind = topo.nodes[static_cast<std::size_t>(from)].kind;
       if (kind == NodeKind::Switch) {
+        // (A switch of a registered kind charges what it charges: the timeline does not know its cost.)
         const fabric_switch::Switch* sw = platform.switch_at(from);
-        if (sw->params().energy_pj_per_bit > 0.0)
+        if (sw != nullptr && sw->params().energy_pj_per_bit > 0.0)
           c.joules_per_byte.emplace_back(core::EnergyAccount::index(core::Category::Switch),
                                          sw->params().joules_per_payload_byte());
       } else if (kind == NodeKind::Nic) {
         const nic::Nic* nic = platform.nic_at(from);
-        if (nic->params().energy_pj_per_bit > 0.0)
+        if (nic != nullptr && nic->params().energy_pj_per_bit > 0.0)
           c.joules_per_byte.emplace_back(core::EnergyAccount::index(core::Category::Nic),
                                          nic->params().joules_per_payload_byte());
       }
@@ -241,8 +242,17 @@ void Recorder::attach(platforms::Platform& platform, flow::FlowNetwork* flows) {
     std::vector<VcdLog::Kind> kinds(m_ranks.size(), VcdLog::Kind::Max);
     for (std::size_t c = 0; c < m_channels.size(); ++c)
       kinds.insert(kinds.end(), {VcdLog::Kind::Max, VcdLog::Kind::Sum, VcdLog::Kind::Max});
+    // The signals of models that have their own, after the links: one variable each.
+    m_signal_groups.clear();
+    for (core::SignalSource* source : platform.signal_sources()) {
+      SignalGroup g{source->signal_scope(), source->signals(), kinds.size()};
+      kinds.insert(kinds.end(), g.signals.size(), VcdLog::Kind::Max);
+      m_signal_groups.push_back(std::move(g));
+    }
     // As many intervals as the slices the timeline keeps, and as many again: the link activity.
     m_vcd = std::make_unique<VcdLog>(std::move(kinds), 2 * m_options.max_events);
+    for (std::size_t i = 0; i < m_signal_groups.size(); ++i)
+      platform.signal_sources()[i]->observe_signals(this, m_signal_groups[i].first);
   }
 }
 
@@ -291,8 +301,18 @@ void Recorder::detach(platforms::Platform& platform) {
   }
   for (const auto& info : platform.links())
     info.link->observe(nullptr, 0);
+  if (m_vcd) {
+    for (core::SignalSource* source : platform.signal_sources()) {
+      source->flush_signals(now);
+      source->observe_signals(nullptr, 0);
+    }
+  }
   if (m_flows != nullptr) m_flows->set_observer(nullptr);
   m_flows = nullptr;
+}
+
+void Recorder::held(std::size_t id, core::Tick start, core::Tick end, std::uint32_t value) {
+  if (m_vcd) m_vcd->add(id, start, end, value);
 }
 
 void Recorder::charged(core::Category c, core::Tick start, core::Tick end, double joules) {

@@ -124,7 +124,7 @@ struct RecorderOptions {
   bool link_activity = false;  // keep what a value change dump shows (VcdLog)
 };
 
-class Recorder final : public core::TransferObserver {
+class Recorder final : public core::TransferObserver, public core::SignalObserver {
  public:
   // A step instance as the timeline names it.
   struct StepLabel {
@@ -207,6 +207,9 @@ class Recorder final : public core::TransferObserver {
   void flow(core::Span<int> channels, core::Span<float> shares, int src, int dst, std::uint64_t bytes,
             std::uint8_t cls, std::uint64_t tag, core::Tick issued, core::Tick end) override;
 
+  // --- core::SignalObserver: the signals of models that have their own (an RTL block's pins) ---
+  void held(std::size_t id, core::Tick start, core::Tick end, std::uint32_t value) override;
+
   // --- what was recorded ---
   int ranks() const { return static_cast<int>(m_ranks.size()); }
   bool packets() const { return m_packets; }  // the packet engine ran (else flows)
@@ -229,6 +232,14 @@ class Recorder final : public core::TransferObserver {
   }
   std::size_t transfers_variable(int channel) const { return busy_variable(channel) + 1; }
   std::size_t queue_variable(int channel) const { return busy_variable(channel) + 2; }
+  // The signals of the platform's signal sources (platforms::Platform::signal_sources), one group a source,
+  // each signal a variable of the dump from `first` on (with link_activity).
+  struct SignalGroup {
+    std::string scope;
+    std::vector<core::SignalInfo> signals;
+    std::size_t first = 0;
+  };
+  const std::vector<SignalGroup>& signal_groups() const { return m_signal_groups; }
   const std::vector<Reconfiguration>& reconfigurations() const { return m_reconfigurations; }
   const EnergyProfile& profile() const { return m_profile; }
   core::Tick end() const { return m_end; }  // the last instant the kernel reached
@@ -312,6 +323,7 @@ class Recorder final : public core::TransferObserver {
   std::vector<Transfer> m_transfers;
   std::unordered_map<FlowKey, std::size_t, FlowKeyHash> m_open_transfers;  // packet engine
   std::unique_ptr<VcdLog> m_vcd;
+  std::vector<SignalGroup> m_signal_groups;
   std::vector<Reconfiguration> m_reconfigurations;
   EnergyProfile m_profile;
   core::Tick m_end = 0;

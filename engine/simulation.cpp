@@ -8,6 +8,7 @@
 #include "engine/flow/flow_network.h"
 #include "engine/program.h"
 #include "engine/recorder.h"
+#include "platforms/user_modules.h"
 #include "workloads/nccl_tests.h"
 
 namespace pjbit::engine {
@@ -49,6 +50,9 @@ double step_bytes(const workloads::Step& step, int ranks) {
 }  // namespace
 
 std::string chosen_engine(const platforms::PlatformSpec& platform) {
+  // Modules of registered kinds (platforms/user_modules.h) see packets: auto takes packets for them, and the
+  // loader refuses engine: flow.
+  if (platform.engine == "auto" && !platforms::placed_modules(platform).empty()) return "packet";
   return platform.engine == "flow" || (platform.engine == "auto" && platform.ranks() > kAutoFlowRanks)
              ? "flow"
              : "packet";
@@ -62,7 +66,9 @@ double estimated_packets(const platforms::PlatformSpec& platform, const workload
 }
 
 std::string chosen_engine(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
-  if (platform.engine == "auto" && estimated_packets(platform, workload) > kAutoFlowPackets) return "flow";
+  if (platform.engine == "auto" && platforms::placed_modules(platform).empty() &&
+      estimated_packets(platform, workload) > kAutoFlowPackets)
+    return "flow";
   return chosen_engine(platform);
 }
 

@@ -133,11 +133,28 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
         if (node.kind == NodeKind::Pool) {
           const std::string media = mname + "_media";
           m_pool_media.push_back(std::make_unique<memory_pool::Media>(media.c_str(), pool_params(node.pool)));
-          m_node_module[n].media = m_pool_media.back().get();
+          memory_pool::Media* m = m_pool_media.back().get();
+          m_node_module[n].media = m;
+          if (node.pool.device.placed()) {
+            // The pool's memory of a registered kind, read and written by b_transport.
+            ModuleArgs args(mname + "_device", node.pool.device, m_spec);
+            args.pool = &node.pool;
+            MemoryDevice* device =
+                keep(ModuleRegistry::instance().make_device(node.pool.device, args), static_cast<int>(n), -1);
+            m->device.bind(device->device_in());
+            m->set_quantum(node.pool.quantum_s);
+          }
         }
         break;
       }
       case NodeKind::Switch:
+        if (node.sw.model.placed()) {
+          ModuleArgs args(mname, node.sw.model, m_spec);
+          ForwardingNode* f =
+              keep(ModuleRegistry::instance().make_node(node.sw.model, args), static_cast<int>(n), -1);
+          m_node_module[n].module = m_node_module[n].node = f;
+          break;
+        }
         m_switches.push_back(std::make_unique<fabric_switch::Switch>(mname.c_str(), switch_params(node.sw)));
         m_node_module[n].module = m_node_module[n].sw = m_switches.back().get();
         break;
@@ -161,6 +178,13 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
         break;
       }
       case NodeKind::Nic:
+        if (node.nic.model.placed()) {
+          ModuleArgs args(mname, node.nic.model, m_spec);
+          ForwardingNode* f =
+              keep(ModuleRegistry::instance().make_node(node.nic.model, args), static_cast<int>(n), -1);
+          m_node_module[n].module = m_node_module[n].node = f;
+          break;
+        }
         m_nics.push_back(std::make_unique<nic::Nic>(mname.c_str(), nic_params(node.nic)));
         m_node_module[n].module = m_node_module[n].nic = m_nics.back().get();
         break;
@@ -205,8 +229,10 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
 
 Platform::~Platform() {
   // SystemC finds a port or export to unregister by a search from the newest: tearing the modules down
-  // newest first (links, then nodes from the last) makes each removal immediate instead of a walk over
-  // every port of the fabric.
+  // newest first (modules of registered kinds, links, then nodes from the last) makes each removal
+  // immediate instead of a walk over every port of the fabric.
+  while (!m_user_modules.empty())
+    m_user_modules.pop_back();
   while (!m_link_modules.empty())
     m_link_modules.pop_back();
   for (std::size_t n = m_topo.nodes.size(); n-- > 0;) {
@@ -222,15 +248,68 @@ Platform::~Platform() {
         m_other_endpoints.pop_back();
         break;
       case NodeKind::Switch:
-        m_switches.pop_back();
+        if (!m_topo.nodes[n].sw.model.placed()) m_switches.pop_back();
         break;
       case NodeKind::Ocs:
         m_ocs.pop_back();
         break;
       case NodeKind::Nic:
-        m_nics.pop_back();
+        if (!m_topo.nodes[n].nic.model.placed()) m_nics.pop_back();
         break;
     }
+  }
+}
+
+template <typename M>
+M* Platform::keep(std::unique_ptr<M> module, int node, int link) {
+  M* m = module.get();
+  m_placed.push_back({m, node, link});
+  if (auto* source = dynamic_cast<core::SignalSource*>(m)) m_signal_sources.push_back(source);
+  m_user_modules.push_back(std::move(module));
+  return m;
+}
+
+template <typename Target>
+bool Platform::bind_arrivals(int link_id, int dir, tlm::tlm_initiator_socket<>& link_out, Target& target) {
+  const TopoLink& l = m_topo.links[static_cast<std::size_t>(link_id)];
+  if (l.internal || l.spec.blocks.empty()) {
+    link_out.bind(target);
+    return true;
+  }
+  // The link's blocks, in order, between its wire and the node: link -> block 0 -> ... -> block k -> node.
+  const LinkInfo& info = m_links[static_cast<std::size_t>(link_id)];
+  tlm::tlm_initiator_socket<>* from = &link_out;
+  for (std::size_t b = 0; b < l.spec.blocks.size(); ++b) {
+    const ModuleSpec& spec = l.spec.blocks[b];
+    const std::string name = "l" + std::to_string(link_id) + (dir == 0 ? "_ab_" : "_ba_") +
+                             std::to_string(b) + "_" + module_name(spec.kind);
+    ModuleArgs args(name, spec, m_spec);
+    args.link = &info.link->params();
+    args.link_id = info.id[dir];
+    args.direction = dir;
+    LinkBlock* block = keep(ModuleRegistry::instance().make_link_block(spec, args), -1, link_id);
+    from->bind(block->block_in());
+    from = &block->block_out();
+  }
+  from->bind(target);
+  return false;
+}
+
+void Platform::place_arbiters(int node) {
+  const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
+  const std::string mname = module_name(n.name);
+  for (std::size_t port = 0; port < n.ports.size(); ++port) {
+    const int link_id = n.ports[port];
+    const TopoLink& l = m_topo.links[static_cast<std::size_t>(link_id)];
+    const int from = l.a == node ? 0 : 1;  // the direction this port drives
+    const LinkInfo& info = m_links[static_cast<std::size_t>(link_id)];
+    ModuleArgs args(mname + "_port" + std::to_string(port) + "_arbiter", n.sw.arbiter, m_spec);
+    args.link = &info.link->params();
+    args.link_id = info.id[from];
+    args.direction = from;
+    std::unique_ptr<PortArbiter> made = ModuleRegistry::instance().make_arbiter(n.sw.arbiter, args);
+    if (!made) return;  // the links' own arbitration
+    info.link->set_port_arbiter(from, keep(std::move(made), node, -1));
   }
 }
 
@@ -251,12 +330,18 @@ void Platform::bind_all() {
       const int from = end_a ? 0 : 1, to = 1 - from;
       const auto bind = [&](auto* m) {
         m->out.bind(link_in);
-        link_out.bind(m->in);
+        const bool delivers = bind_arrivals(link_id, to, link_out, m->in);
         if (!m_direct) return;
         m->direct_out(p, link.forward_call(from));
-        link.set_deliver(to, m->forward_call(p));
+        if (delivers) link.set_deliver(to, m->forward_call(p));
         link.set_credit(from, m->backward_call(p));
       };
+      // A switch or NIC of a registered kind: through its sockets.
+      if (ForwardingNode* f = m_node_module[n].node) {
+        f->node_out().bind(link_in);
+        bind_arrivals(link_id, to, link_out, f->node_in());
+        continue;
+      }
       switch (node.kind) {
         case NodeKind::Rank:
         case NodeKind::Pool:
@@ -277,6 +362,7 @@ void Platform::bind_all() {
         }
       }
     }
+    if (node.kind == NodeKind::Switch && node.sw.arbiter.placed()) place_arbiters(static_cast<int>(n));
   }
 }
 

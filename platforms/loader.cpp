@@ -11,6 +11,7 @@
 #include "core/yaml_support.h"
 #include "platforms/component_reader.h"
 #include "platforms/tech/presets.h"
+#include "platforms/user_modules.h"
 
 namespace pjbit::platforms {
 
@@ -25,10 +26,13 @@ constexpr int kMaxDims = 8;
 constexpr std::uint64_t kMinPacket = 64;
 constexpr std::uint64_t kMaxPacket = std::uint64_t{64} << 20;
 
-// A component's keys with `preset` first: a platform may start any component from a preset.
-std::vector<std::string_view> with_preset(const std::vector<std::string_view>& keys) {
+// A component's keys with `preset` first: a platform may start any component from a preset; then the keys
+// that place modules of registered kinds in it, which only a platform file has (platforms/user_modules.h).
+std::vector<std::string_view> with_preset(const std::vector<std::string_view>& keys,
+                                          const std::vector<std::string_view>& placements = {}) {
   std::vector<std::string_view> out = {"preset"};
   out.insert(out.end(), keys.begin(), keys.end());
+  out.insert(out.end(), placements.begin(), placements.end());
   return out;
 }
 
@@ -64,7 +68,7 @@ std::string read_name(const MapReader& m, std::string_view key, const std::strin
 }
 
 LinkSpec read_link(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path, with_preset(kLinkKeys), "a link");
+  const MapReader m(doc, node, path, with_preset(kLinkKeys, {"inline"}), "a link");
   LinkSpec link;
   const bool from_preset = m.has("preset");
   if (from_preset) {
@@ -73,11 +77,28 @@ LinkSpec read_link(const YamlDoc& doc, const YAML::Node& node, const std::string
   }
   link.loc = m.loc();
   read_link_keys(doc, m, link, from_preset);
+  if (m.has("inline")) {
+    // Blocks of registered kinds after the wire, in the order a packet crosses them.
+    const YAML::Node list = m.node("inline");
+    if (!list.IsSequence())
+      m.fail("inline",
+             "expected a list of link block kinds such as [crc_retry], got " + core::describe(list));
+    constexpr int kMaxBlocks = 16;
+    if (list.size() > kMaxBlocks)
+      m.fail("inline", "a link has at most " + std::to_string(kMaxBlocks) + " blocks inline");
+    // Each element read as the value of key "i" of a mapping {i: element}, for the one reader of placements.
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      YAML::Node one(YAML::NodeType::Map);
+      one[std::to_string(i)] = list[i];
+      const MapReader e(doc, one, m.path("inline"), {std::to_string(i)}, "a link block");
+      link.blocks.push_back(read_module(doc, e, std::to_string(i), ModuleRole::LinkBlock));
+    }
+  }
   return link;
 }
 
 SwitchSpec read_switch(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path, with_preset(kSwitchKeys), "a switch");
+  const MapReader m(doc, node, path, with_preset(kSwitchKeys, {"arbiter", "model"}), "a switch");
   SwitchSpec sw;
   if (m.has("preset")) {
     sw = find_preset(m, "switch").sw;
@@ -85,6 +106,10 @@ SwitchSpec read_switch(const YamlDoc& doc, const YAML::Node& node, const std::st
   }
   sw.loc = m.loc();
   read_switch_keys(m, sw);
+  if (m.has("arbiter")) sw.arbiter = read_module(doc, m, "arbiter", ModuleRole::Arbiter);
+  if (m.has("model")) sw.model = read_module(doc, m, "model", ModuleRole::Node);
+  if (sw.arbiter.placed() && sw.model.placed())
+    m.fail("arbiter", "a switch of another model (" + m.path("model") + ") arbitrates its ports itself");
   return sw;
 }
 
@@ -131,7 +156,7 @@ OcsSpec read_ocs(const YamlDoc& doc, const YAML::Node& node, const std::string& 
 }
 
 NicSpec read_nic(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
-  const MapReader m(doc, node, path, with_preset(kNicKeys), "a NIC");
+  const MapReader m(doc, node, path, with_preset(kNicKeys, {"model"}), "a NIC");
   NicSpec nic;
   if (m.has("preset")) {
     nic = find_preset(m, "nic").nic;
@@ -139,6 +164,7 @@ NicSpec read_nic(const YamlDoc& doc, const YAML::Node& node, const std::string& 
   }
   nic.loc = m.loc();
   read_nic_keys(m, nic);
+  if (m.has("model")) nic.model = read_module(doc, m, "model", ModuleRole::Node);
   return nic;
 }
 
@@ -451,6 +477,7 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
 MemoryPoolSpec read_pool(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
   std::vector<std::string_view> keys = {"preset", "name", "attach"};
   keys.insert(keys.end(), kPoolKeys.begin(), kPoolKeys.end());
+  keys.insert(keys.end(), {"device", "quantum"});
   const MapReader m(doc, node, path, keys, "a memory pool");
   MemoryPoolSpec pool;
   if (m.has("preset")) {
@@ -463,6 +490,11 @@ MemoryPoolSpec read_pool(const YamlDoc& doc, const YAML::Node& node, const std::
   if (!m.has("attach")) m.fail_missing("attach", "the name of the tier the pool hangs off");
   pool.attach = *m.string("attach", "a tier name");
   read_pool_keys(m, pool);
+  if (m.has("device")) pool.device = read_module(doc, m, "device", ModuleRole::Device);
+  if (m.has("quantum")) {
+    if (!pool.device.placed()) m.fail("quantum", "only a pool with a device (device: KIND) keeps a quantum");
+    pool.quantum_s = positive_quantity(m, "quantum", core::Dim::Time);
+  }
   return pool;
 }
 
@@ -779,6 +811,15 @@ PlatformSpec build(const YamlDoc& doc) {
   if (top.has("link_sleep")) spec.link_sleep = read_link_sleep(doc, top);
   if (top.has("engine")) {
     spec.engine = *top.choice("engine", {"packet", "flow", "auto"});
+  }
+  // Modules of registered kinds see packets: the flow engine, which sends none, would leave them out
+  // (engine: auto takes packets for such a platform, docs/engines.md).
+  if (spec.engine == "flow") {
+    const auto placed = placed_modules(spec);
+    if (!placed.empty())
+      top.fail("engine", "the flow engine sends no packets through the modules this platform places (" +
+                             placed.front()->path + ": " + placed.front()->kind +
+                             "); use engine: packet or auto");
   }
   if (top.has("packet")) {
     const std::uint64_t bytes = *top.bytes("packet");

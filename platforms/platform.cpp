@@ -75,6 +75,8 @@ std::string Platform::describe() const {
       ss << ", " << m_topo.network_racks << " network rack" << (m_topo.network_racks == 1 ? "" : "s");
     ss << ", " << m_spec.racks.cooling << " cooled\n";
   }
+  for (const ModuleSpec* m : placed_modules(m_spec))
+    ss << "  module: " << m->path << ": " << m->kind << "\n";
   return ss.str();
 }
 

@@ -20,6 +20,7 @@
 #include "platforms/routing.h"
 #include "platforms/spec.h"
 #include "platforms/topology.h"
+#include "platforms/user_modules.h"
 
 namespace pjbit::platforms {
 
@@ -63,6 +64,17 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   // A memory pool node's media (its endpoint is endpoint_at(node)); null for other nodes.
   memory_pool::Media* pool_media_at(int node) const { return module_of(node).media; }
 
+  // Modules of registered kinds the platform file placed (platforms/user_modules.h), each with the topology
+  // node or link it belongs to (the other is -1), in the order they were made.
+  struct Placed {
+    sc_core::sc_module* module = nullptr;
+    int node = -1;
+    int link = -1;
+  };
+  const std::vector<Placed>& placed() const { return m_placed; }
+  // Those with signals of their own for the value change dump (an RTL block's pins).
+  const std::vector<core::SignalSource*>& signal_sources() const { return m_signal_sources; }
+
   // IRouteTable: by the tier's routing policy, over the OCS circuits as they are now. Routes that do not
   // depend on the hash (every policy but ecmp and spray) are computed once per pair and kept until the
   // circuits change.
@@ -91,10 +103,20 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
     fabric_switch::Switch* sw = nullptr;
     ocs::Ocs* ocs = nullptr;
     nic::Nic* nic = nullptr;
+    ForwardingNode* node = nullptr;       // a switch or NIC of a registered kind
     memory_pool::Media* media = nullptr;  // a pool's, beside its endpoint
   };
   const NodeModule& module_of(int node) const { return m_node_module[static_cast<std::size_t>(node)]; }
   void bind_all();
+  // Keeps a module of a registered kind, made for topology node `node` or link `link`.
+  template <typename M>
+  M* keep(std::unique_ptr<M> module, int node, int link);
+  // Binds link direction `dir` of link `link_id` to `target` (a node's `in` socket), through the link's
+  // inline blocks when it has some; true when the link delivers to the target directly.
+  template <typename Target>
+  bool bind_arrivals(int link_id, int dir, tlm::tlm_initiator_socket<>& link_out, Target& target);
+  // The arbiters of a switch's output ports, of its `arbiter:` kind.
+  void place_arbiters(int node);
 
   PlatformSpec m_spec;
   bool m_direct;
@@ -112,6 +134,9 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   std::vector<LinkInfo> m_links;
   std::vector<NodeModule> m_node_module;               // per topology node
   std::vector<accelerator::Accelerator*> m_endpoints;  // per endpoint id
+  std::vector<std::unique_ptr<sc_core::sc_module>> m_user_modules;
+  std::vector<Placed> m_placed;
+  std::vector<core::SignalSource*> m_signal_sources;
   enum class Policy : std::uint8_t { Fixed, Ecmp, Spray };
   std::vector<Policy> m_tier_policy;
   std::unordered_map<std::uint64_t, core::Route> m_route_cache;  // key src x endpoints + dst

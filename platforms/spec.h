@@ -15,6 +15,22 @@
 
 namespace pjbit::platforms {
 
+// A module of a registered kind that a platform file places (platforms/user_modules.h): its kind and the
+// parameters written beside it, as text, for the kind's factory to read when the platform is built.
+struct ModuleParam {
+  std::string key;
+  std::string value;
+  core::SourceLoc loc;
+};
+
+struct ModuleSpec {
+  std::string kind;  // a registered kind; empty: pjbit's own model
+  std::string path;  // its key path, "topology.switch.arbiter", for messages
+  core::SourceLoc loc;
+  std::vector<ModuleParam> params;
+  bool placed() const { return !kind.empty(); }
+};
+
 // One element of a link's cost stack: what one bit crossing the link costs, end to end.
 struct StackElement {
   std::string category = "serdes";  // serdes, retimer, dsp, laser, switch, ocs or nic
@@ -58,6 +74,9 @@ struct LinkSpec {
   // Edge bandwidth density of the I/O at the link's accelerator end (both directions per metre of package
   // shoreline); 0: not known. Sets how much shoreline an accelerator's escape bandwidth takes.
   double bandwidth_density_Bps_per_m = 0.0;
+  // Blocks of registered kinds inline on every link of this spec (`inline:`), in the order a packet crosses
+  // them after the wire, in each direction.
+  std::vector<ModuleSpec> blocks;
   core::SourceLoc loc;
 
   // Energy per payload bit on the wire, summed over the stack (pJ/bit, count included).
@@ -80,6 +99,8 @@ struct SwitchSpec {
   bool store_and_forward = false;
   std::string regime;       // package | board | rack | row; empty: that of its first link
   int faceplate_ports = 0;  // front-panel ports its power is spread over; 0: one per link it terminates
+  ModuleSpec arbiter;       // its output ports' arbiter, of a registered kind; unplaced: the links' own (tlm)
+  ModuleSpec model;         // the whole switch, of a registered kind; unplaced: pjbit's switch
   core::SourceLoc loc;
 };
 
@@ -100,6 +121,7 @@ struct NicSpec {
   double static_power_w = 0.0;
   // Edge bandwidth density of its host interface at the accelerator's package (as LinkSpec's); 0: unknown.
   double bandwidth_density_Bps_per_m = 0.0;
+  ModuleSpec model;  // the whole NIC, of a registered kind; unplaced: pjbit's NIC
   core::SourceLoc loc;
 };
 
@@ -111,6 +133,9 @@ struct MemoryPoolSpec {
   double latency_s = 0.0;
   double energy_pj_per_bit = 0.0;
   std::uint64_t capacity_bytes = 0;
+  // The pool's memory, of a registered kind, reached by b_transport; unplaced: pjbit's media model.
+  ModuleSpec device;
+  double quantum_s = 1e-6;  // how far the pool may run ahead of the kernel between device accesses
   core::SourceLoc loc;
 };
 

@@ -517,7 +517,24 @@ void write_vcd(std::ostream& out, const engine::Recorder& recorder, const Inputs
     changes_of(recorder.transfers_variable(channel), count_var);
     out << "$upscope $end\n";
   }
-  out << "$upscope $end\n$upscope $end\n$enddefinitions $end\n";
+  out << "$upscope $end\n";
+  // Models' own signals (an RTL block's pins, rtl/), one scope a model.
+  if (!recorder.signal_groups().empty()) {
+    out << "$scope module signals $end\n";
+    for (const auto& group : recorder.signal_groups()) {
+      out << "$scope module " << vcd_name(group.scope) << " $end\n";
+      for (std::size_t k = 0; k < group.signals.size(); ++k) {
+        const core::SignalInfo& info = group.signals[k];
+        const std::uint32_t var = add_var(info.width == 1);
+        out << fmt::format("$var {} {} {} {} $end\n", info.width == 1 ? "wire" : "reg", info.width,
+                           vars.back().id, vcd_name(info.name));
+        changes_of(group.first + k, var);
+      }
+      out << "$upscope $end\n";
+    }
+    out << "$upscope $end\n";
+  }
+  out << "$upscope $end\n$enddefinitions $end\n";
 
   auto value = [&](std::uint32_t var, std::uint32_t v) {
     return vars[var].wire ? fmt::format("{}{}\n", v, vars[var].id)
