@@ -4,8 +4,15 @@
 #include <systemc>
 
 #include "sc_main/cli.h"
+#ifdef PJBIT_RTL
+#include "rtl/register.h"
+#endif
 
 int sc_main(int argc, char* argv[]) {
+#ifdef PJBIT_RTL
+  // The module kinds of the RTL co-simulation (`arbiter: rtl`), before any platform file is read.
+  pjbit::rtl::register_modules();
+#endif
   return pjbit::cli::main(argc, argv);
 }
 

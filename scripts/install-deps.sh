@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev python3
   python3-jsonschema  # the tests check reports against docs/report.schema.json
   chromium  # the tests render the HTML report in it (scripts/check-html.sh)
+  verilator  # the RTL co-simulation (rtl/, docs/rtl-cosim.md) and its tests (ctest -L rtl)
 )
 if [ "${1:-}" = "--fuzz" ]; then
   # clang++-14 and -fsanitize=fuzzer: libclang-rt-14-dev holds libclang_rt.fuzzer and the sanitizer runtimes,
