@@ -15,6 +15,7 @@
 #include <string>
 #include <systemc>
 
+#include "core/errors.h"
 #include "core/fabric_extension.h"
 #include "core/time.h"
 #include "engine/simulation.h"
@@ -281,6 +282,39 @@ TEST(UserModules, APoolsDeviceTakesEveryByteByBTransportAndItsDelaysAreThePoolsT
         << "step " << i;
   }
   EXPECT_NEAR(device.sim_time_s, latency.sim_time_s, 1e-15);
+}
+
+class Refusing final : public pjbit::platforms::MemoryDevice {
+ public:
+  tlm_utils::simple_target_socket<Refusing> in{"in"};
+  explicit Refusing(const sc_core::sc_module_name& name) : MemoryDevice(name) {
+    in.register_b_transport(this, &Refusing::b_transport);
+  }
+  tlm::tlm_target_socket<>& device_in() override { return in; }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time&) {
+    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  }
+};
+
+TEST(UserModules, ADeviceThatAnswersAnErrorStopsTheRun) {
+  ModuleRegistry::instance().add_device(
+      "refusing", [](const ModuleArgs& a) { return std::make_unique<Refusing>(a.name()); }, {});
+  const std::string platform =
+      "name: p\ntopology:\n  kind: switch\n  ranks: 2\n  link: { bandwidth: 100 GB/s, latency: 200 ns, "
+      "energy: 5 pJ/bit }\n  switch: { latency: 300 ns }\nmemory_pools:\n  - { name: pool0, attach: "
+      "topology, "
+      "bandwidth: 100 GB/s, capacity: 1 TiB, device: refusing }\n";
+  try {
+    run(platform, "name: w\nsteps:\n  - checkpoint: { size: 1 MiB, pool: pool0 }\n");
+    ADD_FAILURE() << "the run went on";
+  } catch (const pjbit::core::SimulationError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "the device answered TLM_ADDRESS_ERROR_RESPONSE to a write of 65536 bytes"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace test_user_modules
