@@ -1,6 +1,8 @@
 #include "workloads/loader.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "core/units.h"
 #include "core/yaml_support.h"
 #include "workloads/i_collective.h"
+#include "workloads/model/model.h"
 
 namespace pjbit::workloads {
 
@@ -308,8 +311,81 @@ class StepReader {
   int m_count = 0;
 };
 
+// The ranks a step takes part in, or nothing for all of them (a step with `ranks: all`, random traffic among
+// every rank, a parallel step with such a sub-step).
+std::optional<std::vector<int>> ranks_of(const Step& step) {
+  const auto listed = [](const std::vector<int>& ranks) -> std::optional<std::vector<int>> {
+    if (ranks.empty()) return std::nullopt;
+    return ranks;
+  };
+  switch (step.kind) {
+    case Step::Kind::Collective:
+      return listed(step.collective.ranks);
+    case Step::Kind::Compute:
+      return listed(step.compute.ranks);
+    case Step::Kind::Memory:
+      return listed(step.memory.ranks);
+    case Step::Kind::Traffic: {
+      if (step.traffic.pairs.empty()) return listed(step.traffic.ranks);
+      std::vector<int> ranks;
+      for (const auto& [a, b] : step.traffic.pairs) {
+        ranks.push_back(a);
+        ranks.push_back(b);
+      }
+      return ranks;
+    }
+    case Step::Kind::Parallel:
+      break;
+  }
+  std::vector<int> ranks;
+  for (const Step& child : step.children) {
+    const auto r = ranks_of(child);
+    if (!r) return std::nullopt;
+    ranks.insert(ranks.end(), r->begin(), r->end());
+  }
+  return ranks;
+}
+
+// Steps listed after a model block run once the model's optimizer step is over, one after another on each
+// rank as a list of steps does: in the dependency graph, each waits for the last earlier step of each of its
+// ranks.
+void append_in_order(std::vector<Step>& steps, std::vector<Step> listed) {
+  std::map<int, int> last;  // per rank: its last step so far (ranks that have one of their own)
+  int last_all = -1;        // the last step of every rank
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    if (const auto ranks = ranks_of(steps[i])) {
+      for (int r : *ranks)
+        last[r] = static_cast<int>(i);
+    } else {
+      last.clear();
+      last_all = static_cast<int>(i);
+    }
+  for (Step& step : listed) {
+    const int index = static_cast<int>(steps.size());
+    std::vector<int> after;
+    if (const auto ranks = ranks_of(step)) {
+      for (int r : *ranks) {
+        const auto it = last.find(r);
+        const int before = it != last.end() ? it->second : last_all;
+        if (before >= 0) after.push_back(before);
+        last[r] = index;
+      }
+    } else {
+      for (const auto& [r, before] : last)
+        after.push_back(before);
+      if (last_all >= 0) after.push_back(last_all);
+      last.clear();
+      last_all = index;
+    }
+    std::sort(after.begin(), after.end());
+    after.erase(std::unique(after.begin(), after.end()), after.end());
+    step.after = std::move(after);
+    steps.push_back(std::move(step));
+  }
+}
+
 WorkloadSpec build(const YamlDoc& doc) {
-  const MapReader top(doc, doc.root(), "", {"name", "iterations", "steps"});
+  const MapReader top(doc, doc.root(), "", {"name", "iterations", "steps", "model"});
   WorkloadSpec spec;
   spec.file = doc.file();
 
@@ -327,7 +403,19 @@ WorkloadSpec build(const YamlDoc& doc) {
   if (auto v = top.integer("iterations", 1, kMaxIterations)) spec.iterations = static_cast<int>(*v);
   spec.iterations_loc = top.has("iterations") ? top.loc("iterations") : top.loc();
 
-  if (!top.has("steps")) top.fail_missing("steps", "a list of steps");
+  if (top.has("model")) {
+    // A model-driven workload: the model's optimizer step as a dependency graph, then any listed steps.
+    const model::Config config = model::read_model(doc, top);
+    spec.steps = model::generate(config).steps;
+    spec.graph = true;
+    spec.model = model::summary_of(config);
+    if (top.has("steps")) {
+      StepReader reader(doc);
+      append_in_order(spec.steps, reader.read_list(top.node("steps"), top.loc("steps"), "steps", 0));
+    }
+    return spec;
+  }
+  if (!top.has("steps")) top.fail_missing("steps", "a list of steps (or a model block)");
   StepReader reader(doc);
   spec.steps = reader.read_list(top.node("steps"), top.loc("steps"), "steps", 0);
   return spec;
@@ -336,7 +424,7 @@ WorkloadSpec build(const YamlDoc& doc) {
 }  // namespace
 
 const std::vector<std::string>& workload_top_level_keys() {
-  static const std::vector<std::string> keys = {"name", "iterations", "steps"};
+  static const std::vector<std::string> keys = {"name", "iterations", "steps", "model"};
   return keys;
 }
 
