@@ -83,7 +83,12 @@ struct ChunkPlan {
 
 class Generator {
  public:
-  explicit Generator(const Config& c) : m_c(c), m_p(c.par), m_layout{c.par} { plan_per_rank(); }
+  // `count_only`: count the steps without keeping them (generate() counts first, so that a block that would
+  // make too many is refused before they take memory).
+  Generator(const Config& c, bool count_only)
+      : m_c(c), m_p(c.par), m_layout{c.par}, m_count_only(count_only) {
+    plan_per_rank();
+  }
 
   Generated run() {
     plan_units();
@@ -202,11 +207,13 @@ class Generator {
 
   // ---- steps ---------------------------------------------------------------------------------------------
   int add(Step s, Frontier after, const char* dim, std::string id) {
-    if (m_steps.size() >= kMaxGeneratedSteps)
+    if (m_count >= kMaxGeneratedSteps)
       throw core::InputError(m_c.loc, "model",
                              "the model's optimizer step would take more than " +
                                  std::to_string(kMaxGeneratedSteps) +
                                  " steps; expected a smaller global_batch, fewer layers or less parallelism");
+    if (m_count_only) return static_cast<int>(m_count++);
+    ++m_count;
     std::sort(after.begin(), after.end());
     after.erase(std::unique(after.begin(), after.end()), after.end());
     const int index = static_cast<int>(m_steps.size());
@@ -764,6 +771,8 @@ class Generator {
   const Config& m_c;
   const Parallelism& m_p;
   Layout m_layout;
+  bool m_count_only;
+  std::size_t m_count = 0;  // steps made (or counted)
   PerRank m_r;
   std::vector<double> m_share;  // per expert-parallel index: its share of routed assignments
   std::vector<ChunkPlan> m_plans;
@@ -778,7 +787,8 @@ class Generator {
 }  // namespace
 
 Generated generate(const Config& c) {
-  return Generator(c).run();
+  Generator(c, true).run();
+  return Generator(c, false).run();
 }
 
 }  // namespace pjbit::workloads::model
