@@ -3,6 +3,7 @@
 // PhaseMachine), compute, a pool's side of a memory step, random traffic, or parallel children.
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include "core/errors.h"
 #include "engine/program.h"
@@ -21,10 +22,15 @@ std::uint64_t id_span(const Step& step) {
   return span;
 }
 
-bool has_traffic(const Step& step) {
-  if (step.kind == Step::Kind::Traffic) return true;
+// Whether random traffic of `step` (or of a sub-step) may involve rank `r` in some iteration: its pairs are
+// drawn anew each iteration among its ranks.
+bool may_draw(const Step& step, int r) {
+  if (step.kind == Step::Kind::Traffic) {
+    const workloads::TrafficStep& t = step.traffic;
+    return t.pairs.empty() && (t.ranks.empty() || std::binary_search(t.ranks.begin(), t.ranks.end(), r));
+  }
   return std::any_of(step.children.begin(), step.children.end(),
-                     [](const Step& c) { return has_traffic(c); });
+                     [r](const Step& c) { return may_draw(c, r); });
 }
 
 }  // namespace
@@ -40,9 +46,11 @@ void Runner::program(platforms::Platform& platform) {
       "send_releases", [this](PhaseMachine* const& m) { guard([&] { m->release_sends(); }); });
   m_compute_ends = std::make_unique<core::EventQueue<Detached*>>(
       "compute_ends", [this](Detached* const& d) { guard([&] { d->compute_done(); }); });
+  m_traffic_sends = std::make_unique<core::EventQueue<Detached*>>(
+      "traffic_sends", [this](Detached* const& d) { guard([&] { d->send_due(); }); });
   // Per step: the ids of its instances (as if every instance were made in order, sub-steps after their step),
-  // and the endpoints that may take part in one: those of an instance made here to see, and every rank for
-  // random traffic, whose ranks change with the iteration.
+  // and the endpoints that may take part in one: those of an instance made here to see, and the ranks random
+  // traffic may draw, whose pairs change with the iteration.
   const std::size_t steps = m_workload.steps.size();
   m_top_count = steps * static_cast<std::size_t>(m_workload.iterations);
   for (const Step& step : m_workload.steps) {
@@ -52,7 +60,7 @@ void Runner::program(platforms::Platform& platform) {
     const auto sample = instantiate(step, 0, n, scratch_id);
     std::vector<char> takes(static_cast<std::size_t>(m_endpoints), 0);
     for (int e = 0; e < m_endpoints; ++e)
-      takes[static_cast<std::size_t>(e)] = sample->participates(e) || (e < n && has_traffic(step));
+      takes[static_cast<std::size_t>(e)] = sample->participates(e) || (e < n && may_draw(step, e));
     m_takers.push_back(static_cast<int>(std::count(takes.begin(), takes.end(), 1)));
     m_may_take_part.push_back(std::move(takes));
   }
@@ -80,6 +88,12 @@ void Runner::program(platforms::Platform& platform) {
     for (const Step& step : m_workload.steps)
       slot(step);
   }
+  if (m_workload.graph) {
+    m_dependents.assign(steps, {});
+    for (std::size_t s = 0; s < steps; ++s)
+      for (int a : m_workload.steps[s].after)
+        m_dependents[static_cast<std::size_t>(a)].push_back(static_cast<int>(s));
+  }
   m_end.assign(static_cast<std::size_t>(m_endpoints), 0);
   m_done.assign(static_cast<std::size_t>(m_endpoints), 0);
   m_progress_total = static_cast<std::uint64_t>(m_top_count) * static_cast<std::uint64_t>(n);
@@ -87,18 +101,21 @@ void Runner::program(platforms::Platform& platform) {
   m_scheduler = std::make_unique<scheduler::Scheduler>(
       m_spec, platform, scheduler::TopSteps(m_workload.steps, m_workload.iterations));
   for (int e = 0; e < m_endpoints; ++e) {
-    platform.endpoint(e).set_program([this, e, n, steps](accelerator::Accelerator& acc) {
+    platform.endpoint(e).set_program([this, e, steps](accelerator::Accelerator& acc) {
       // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
       // stop the kernel, and rethrow it from run().
       guard([&] {
-        for (std::size_t i = 0; i < m_top_count; ++i) {
-          m_scheduler->before(i, e);
-          if (m_may_take_part[i % steps][static_cast<std::size_t>(e)]) {
-            execute(acquire(i), acc);
-            release(i);
+        if (m_workload.graph) {
+          GraphWalk(*this, acc, e).run();
+        } else {
+          for (std::size_t i = 0; i < m_top_count; ++i) {
+            m_scheduler->before(i, e);
+            if (m_may_take_part[i % steps][static_cast<std::size_t>(e)]) {
+              execute(acquire(i), acc);
+              release(i);
+            }
+            stepped(e);
           }
-          if (m_progress && e < n)
-            m_progress(Progress{++m_progress_done, m_progress_total, sc_core::sc_time_stamp().to_seconds()});
         }
         m_end[static_cast<std::size_t>(e)] = core::now_ticks();
         m_done[static_cast<std::size_t>(e)] = 1;
@@ -114,6 +131,11 @@ void Runner::program(platforms::Platform& platform) {
       });
     });
   }
+}
+
+void Runner::stepped(int endpoint) {
+  if (m_progress && endpoint < m_spec.ranks())
+    m_progress(Progress{++m_progress_done, m_progress_total, sc_core::sc_time_stamp().to_seconds()});
 }
 
 Instance& Runner::acquire(std::size_t i) {
@@ -171,7 +193,14 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
       for (std::size_t i = 0; i < inst->group.size(); ++i)
         inst->parts[static_cast<std::size_t>(inst->group[i])] =
             Part{cached.get(), static_cast<int>(i), nullptr};
-      if (reduces_in_switch(inst->algorithm)) add_reducer_phases(*inst);
+      auto reducers = m_reducers.find(&step);
+      if (reducers == m_reducers.end())
+        reducers = m_reducers
+                       .emplace(&step, reducers_for(m_facts, *workloads::find_collective(inst->algorithm),
+                                                    inst->group, step))
+                       .first;
+      inst->reducers = reducers->second;
+      if (!inst->reducers.empty()) add_reducer_phases(*inst);
       break;
     }
     case Step::Kind::Compute: {
@@ -251,26 +280,35 @@ void Runner::mark_all(Instance& inst) {
     inst.parts[static_cast<std::size_t>(r)].own = &m_empty;
 }
 
-// in_network: every rank's transfers with kInNetwork are mirrored into the reduction engine's phases.
+// In-switch reduction: every rank's transfers with slot s are mirrored into the phases of slot s's reduction
+// engine (slots served by one engine share its phases).
 void Runner::add_reducer_phases(Instance& inst) {
-  std::string why;
-  const int reducer = reducer_for(m_facts, inst.group, &why);
-  // in_network's plan is its built schedule.
+  // The plans of algorithms that reduce in switches are their built schedules.
   const workloads::Schedule* built = inst.plan->materialized();
-  if (built == nullptr) throw core::SimulationError("in_network needs a built schedule");
+  if (built == nullptr) throw core::SimulationError(inst.algorithm + " needs a built schedule");
   const auto& schedule = *built;
-  inst.own.assign(1, std::vector<Phase>(schedule.front().size()));
-  auto& mine = inst.own.front();
+  std::vector<std::size_t> own_of(inst.reducers.size());  // slot -> index in inst.own
+  std::vector<int> engines;
+  for (std::size_t slot = 0; slot < inst.reducers.size(); ++slot) {
+    const auto it = std::find(engines.begin(), engines.end(), inst.reducers[slot]);
+    own_of[slot] = static_cast<std::size_t>(it - engines.begin());
+    if (it == engines.end()) engines.push_back(inst.reducers[slot]);
+  }
+  inst.own.assign(engines.size(), std::vector<Phase>(schedule.front().size()));
   for (std::size_t i = 0; i < schedule.size(); ++i) {
     for (std::size_t k = 0; k < schedule[i].size(); ++k) {
       for (const auto& t : schedule[i][k].sends)
-        if (t.peer == kInNetwork) mine[k].recvs.push_back({inst.group[i], t.bytes, t.chunks});
+        if (t.peer < 0)
+          inst.own[own_of[static_cast<std::size_t>(workloads::in_network_slot(t.peer))]][k].recvs.push_back(
+              {inst.group[i], t.bytes, t.chunks});
       for (const auto& t : schedule[i][k].recvs)
-        if (t.peer == kInNetwork) mine[k].sends.push_back({inst.group[i], t.bytes, t.chunks});
+        if (t.peer < 0)
+          inst.own[own_of[static_cast<std::size_t>(workloads::in_network_slot(t.peer))]][k].sends.push_back(
+              {inst.group[i], t.bytes, t.chunks});
     }
   }
-  inst.pool = reducer;
-  inst.parts[static_cast<std::size_t>(reducer)].own = &mine;
+  for (std::size_t e = 0; e < engines.size(); ++e)
+    inst.parts[static_cast<std::size_t>(engines[e])].own = &inst.own[e];
 }
 
 // Runs `part`'s phases for `acc`, blocking the calling thread until the last completes. The phases are
@@ -485,11 +523,39 @@ void Detached::start() {
       }
       m_open.one_done();
       return;
+    case Step::Kind::Traffic: {
+      // As run_traffic does with a thread: one receive per source for all its messages (data that arrived
+      // before this rank entered the step never exceeds what is posted), then each send at its time.
+      const int me = m_acc.rank();
+      std::map<int, std::uint64_t> expected;
+      for (const auto& m : m_inst.messages)
+        if (m.dst == me) expected[m.src] += m_inst.step->traffic.size_bytes;
+      m_open.add();  // held until the last send is posted
+      for (const auto& [src, bytes] : expected)
+        m_acc.recv(src, bytes, m_inst.id << 24, m_open);
+      send_due();
+      return;
+    }
     case Step::Kind::Memory:
-    case Step::Kind::Traffic:
       break;
   }
   throw core::SimulationError("a " + m_inst.step->key + " step cannot run without a thread");
+}
+
+void Detached::send_due() {
+  const workloads::TrafficStep& t = m_inst.step->traffic;
+  const int me = m_acc.rank();
+  for (; m_next_send < m_inst.messages.size(); ++m_next_send) {
+    const workloads::TrafficMessage& m = m_inst.messages[m_next_send];
+    if (m.src != me) continue;
+    const core::Tick at = core::later(m_entered, core::to_ticks(m.at_s));
+    if (at > core::now_ticks()) {
+      m_runner.m_traffic_sends->push(at, this);
+      return;
+    }
+    m_acc.send(m.dst, t.size_bytes, static_cast<std::uint8_t>(t.cls), m_inst.id << 24, m_open, &m_inst.tally);
+  }
+  m_open.one_done();  // the hold start() put on it
 }
 
 void Detached::compute_done() {
@@ -654,7 +720,7 @@ double PhaseMachine::post_library_sends(const Phase& ph, std::uint64_t tag, std:
     const core::Tick at = core::later(core::now_ticks(), comm.hop);
     for (const auto& s : ph.sends) {
       m_sent.add();  // held open until the send goes out
-      m_pending.push_back(Pending{at, s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), tag});
+      m_pending.push_back(Pending{at, m_inst.peer_of(s.peer), wire(s.bytes), tag});
       m_inflight += static_cast<double>(wire(s.bytes));
       hbm += s.bytes;
     }
@@ -662,13 +728,13 @@ double PhaseMachine::post_library_sends(const Phase& ph, std::uint64_t tag, std:
   } else {
     accelerator::Completion& sent = m_buffered ? m_sent : m_done;
     for (const auto& s : ph.sends) {
-      m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), m_cls, tag, sent, &m_inst.tally);
+      m_acc.send(m_inst.peer_of(s.peer), wire(s.bytes), m_cls, tag, sent, &m_inst.tally);
       if (m_buffered) m_inflight += static_cast<double>(wire(s.bytes));
       hbm += s.bytes;
     }
   }
   // A lane is held to its share of the rank's protocol cap.
-  return hold_s(comm, phase_sends(m_runner.m_facts, m_acc.rank(), ph), m_lanes);
+  return hold_s(comm, phase_sends(m_runner.m_facts, m_acc.rank(), ph, m_inst.reducers), m_lanes);
 }
 
 void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums) {
@@ -700,17 +766,14 @@ void PhaseMachine::post_phase(const Phase& ph, std::vector<std::pair<int, std::u
     floor_s = post_library_sends(ph, tag, hbm);
   } else {
     for (const auto& s : ph.sends) {
-      m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), m_cls, tag, m_done,
-                 &m_inst.tally);
+      m_acc.send(m_inst.peer_of(s.peer), wire(s.bytes), m_cls, tag, m_done, &m_inst.tally);
       hbm += s.bytes;
     }
   }
   // Receives from one peer in one phase add up: post them as one, so that data that already arrived for all
   // of them never exceeds what is posted. Most phases receive from a few distinct peers: those are posted as
   // they are.
-  const auto peer_of = [&](const workloads::Transfer& r) {
-    return r.peer == kInNetwork ? m_inst.pool : r.peer;
-  };
+  const auto peer_of = [&](const workloads::Transfer& r) { return m_inst.peer_of(r.peer); };
   constexpr std::size_t kFew = 4;
   bool distinct = ph.recvs.size() <= kFew;
   for (std::size_t i = 0; distinct && i < ph.recvs.size(); ++i)

@@ -77,11 +77,25 @@ class StepReader {
     }
     const MapReader m(m_doc, node, path,
                       {"collective", "size", "algorithm", "ranks", "class", "channels", "compute", "parallel",
-                       "memory", "checkpoint", "traffic"},
+                       "memory", "checkpoint", "traffic", "id", "after"},
                       "a step");
     Step step;
     step.loc = loc;
     step.key = path;
+    for (std::string_view key : {"id", "after"}) {
+      if (depth > 0 && m.has(key))
+        m.fail(key, "only a top-level step takes " + std::string(key) +
+                        "; the sub-steps of a parallel step start and end with it");
+    }
+    if (auto id = m.string("id", "a step id such as \"fwd0\"")) {
+      if (id->empty()) m.fail("id", "expected a step id such as \"fwd0\", got \"\"");
+      for (const unsigned char c : *id)
+        if (c <= 0x20 || c == 0x7f)
+          m.fail("id",
+                 "expected a step id of printable characters without spaces, got " + core::quote_text(*id));
+      step.id = *id;
+    }
+    if (m.has("after")) m_after.push_back({m.node("after"), m.loc("after"), m.path("after")});
 
     std::string kind;
     for (const std::string& key : m.keys()) {
@@ -127,9 +141,67 @@ class StepReader {
       }
       step.children = read_list(m.node("parallel"), m.loc("parallel"), m.path("parallel"), depth + 1);
     }
+    if (!m.has("after") && depth == 0) m_after.push_back({YAML::Node(), loc, ""});
     return step;
   }
 
+ public:
+  // Resolves each top-level step's `after` (ids of earlier steps) into indices; `graph`: whether the workload
+  // says its steps form a dependency graph (else `after` is an error). `graph_loc`: where it says so.
+  void resolve_after(std::vector<Step>& steps, bool graph) const {
+    std::map<std::string, int> index;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      Step& step = steps[i];
+      const After& a = m_after[i];
+      if (!a.node.IsDefined() || a.node.IsNull()) {
+        if (!a.path.empty() && a.node.IsNull())
+          throw core::InputError(a.loc, a.path,
+                                 "expected a list of step ids such as [fwd0, fwd1], got nothing");
+      } else {
+        if (!graph)
+          throw core::InputError(
+              a.loc, a.path,
+              "a step waits for others only in a dependency graph: add graph: true at the top "
+              "of the workload");
+        const std::vector<YAML::Node> items = a.node.IsSequence()
+                                                  ? std::vector<YAML::Node>(a.node.begin(), a.node.end())
+                                                  : std::vector<YAML::Node>{a.node};
+        if (!a.node.IsSequence() && !a.node.IsScalar())
+          throw core::InputError(
+              a.loc, a.path,
+              "expected a list of step ids such as [fwd0, fwd1], got " + core::describe(a.node));
+        for (std::size_t k = 0; k < items.size(); ++k) {
+          const std::string path = a.node.IsSequence() ? a.path + "." + std::to_string(k) : a.path;
+          const SourceLoc loc = m_doc.loc(items[k], path);
+          if (!items[k].IsScalar())
+            throw core::InputError(loc, path, "expected a step id, got " + core::describe(items[k]));
+          const auto found = index.find(items[k].Scalar());
+          if (found == index.end()) {
+            const bool later = std::any_of(steps.begin() + static_cast<std::ptrdiff_t>(i), steps.end(),
+                                           [&](const Step& s) { return s.id == items[k].Scalar(); });
+            throw core::InputError(
+                loc, path,
+                later ? "step " + core::quote_text(items[k].Scalar()) +
+                            " is this one or comes after it; a step waits only for steps "
+                            "listed before it"
+                      : "no step before this one has id " + core::quote_text(items[k].Scalar()));
+          }
+          if (std::find(step.after.begin(), step.after.end(), found->second) != step.after.end())
+            throw core::InputError(loc, path,
+                                   "step " + core::quote_text(items[k].Scalar()) + " is listed twice");
+          step.after.push_back(found->second);
+        }
+      }
+      if (!step.id.empty()) {
+        if (!index.emplace(step.id, static_cast<int>(i)).second)
+          throw core::InputError(step.loc, step.key + ".id",
+                                 "step id " + core::quote_text(step.id) + " is already used by " +
+                                     steps[static_cast<std::size_t>(index[step.id])].key);
+      }
+    }
+  }
+
+ private:
   CollectiveStep read_collective(const MapReader& m) {
     CollectiveStep c;
     c.channels_loc = m.loc();
@@ -309,6 +381,13 @@ class StepReader {
 
   const YamlDoc& m_doc;
   int m_count = 0;
+  // Per top-level step, in order: its `after` (undefined when it has none).
+  struct After {
+    YAML::Node node;
+    SourceLoc loc;
+    std::string path;
+  };
+  std::vector<After> m_after;
 };
 
 // The ranks a step takes part in, or nothing for all of them (a step with `ranks: all`, random traffic among
@@ -346,37 +425,46 @@ std::optional<std::vector<int>> ranks_of(const Step& step) {
   return ranks;
 }
 
-// Steps listed after a model block run once the model's optimizer step is over, one after another on each
-// rank as a list of steps does: in the dependency graph, each waits for the last earlier step of each of its
-// ranks.
-void append_in_order(std::vector<Step>& steps, std::vector<Step> listed) {
+// Steps listed after a model block run once the model's optimizer step is over on their ranks: each waits
+// for the last model step of each of its ranks. Listed as a list (`graph` false), they also follow one
+// another on each rank as a list's steps do; in a graph of their own (`graph` true), their own `after`
+// (indices among them) orders them instead.
+void append_after_model(std::vector<Step>& steps, std::vector<Step> listed, bool graph) {
   std::map<int, int> last;  // per rank: its last step so far (ranks that have one of their own)
   int last_all = -1;        // the last step of every rank
-  for (std::size_t i = 0; i < steps.size(); ++i)
-    if (const auto ranks = ranks_of(steps[i])) {
-      for (int r : *ranks)
-        last[r] = static_cast<int>(i);
-    } else {
-      last.clear();
-      last_all = static_cast<int>(i);
-    }
-  for (Step& step : listed) {
-    const int index = static_cast<int>(steps.size());
-    std::vector<int> after;
+  const auto note = [&](const Step& step, int index) {
     if (const auto ranks = ranks_of(step)) {
-      for (int r : *ranks) {
-        const auto it = last.find(r);
-        const int before = it != last.end() ? it->second : last_all;
-        if (before >= 0) after.push_back(before);
+      for (int r : *ranks)
         last[r] = index;
-      }
     } else {
-      for (const auto& [r, before] : last)
-        after.push_back(before);
-      if (last_all >= 0) after.push_back(last_all);
       last.clear();
       last_all = index;
     }
+  };
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    note(steps[i], static_cast<int>(i));
+  const int offset = static_cast<int>(steps.size());
+  const std::map<int, int> model_last = last;
+  const int model_last_all = last_all;
+  for (Step& step : listed) {
+    const int index = static_cast<int>(steps.size());
+    const std::map<int, int>& before = graph ? model_last : last;
+    const int before_all = graph ? model_last_all : last_all;
+    std::vector<int> after;
+    for (int a : step.after)
+      after.push_back(a + offset);
+    if (const auto ranks = ranks_of(step)) {
+      for (int r : *ranks) {
+        const auto it = before.find(r);
+        const int b = it != before.end() ? it->second : before_all;
+        if (b >= 0) after.push_back(b);
+      }
+    } else {
+      for (const auto& [r, b] : before)
+        after.push_back(b);
+      if (before_all >= 0) after.push_back(before_all);
+    }
+    if (!graph) note(step, index);
     std::sort(after.begin(), after.end());
     after.erase(std::unique(after.begin(), after.end()), after.end());
     step.after = std::move(after);
@@ -385,7 +473,7 @@ void append_in_order(std::vector<Step>& steps, std::vector<Step> listed) {
 }
 
 WorkloadSpec build(const YamlDoc& doc) {
-  const MapReader top(doc, doc.root(), "", {"name", "iterations", "steps", "model"});
+  const MapReader top(doc, doc.root(), "", {"name", "iterations", "graph", "steps", "model"});
   WorkloadSpec spec;
   spec.file = doc.file();
 
@@ -409,22 +497,29 @@ WorkloadSpec build(const YamlDoc& doc) {
     spec.steps = model::generate(config).steps;
     spec.graph = true;
     spec.model = model::summary_of(config);
+    if (auto graph = top.boolean("graph"); graph && !*graph)
+      top.fail("graph", "a model's steps are a dependency graph; expected true or no graph key");
     if (top.has("steps")) {
       StepReader reader(doc);
-      append_in_order(spec.steps, reader.read_list(top.node("steps"), top.loc("steps"), "steps", 0));
+      std::vector<Step> listed = reader.read_list(top.node("steps"), top.loc("steps"), "steps", 0);
+      const bool graph = top.has("graph");
+      reader.resolve_after(listed, graph);
+      append_after_model(spec.steps, std::move(listed), graph);
     }
     return spec;
   }
   if (!top.has("steps")) top.fail_missing("steps", "a list of steps (or a model block)");
   StepReader reader(doc);
   spec.steps = reader.read_list(top.node("steps"), top.loc("steps"), "steps", 0);
+  if (auto graph = top.boolean("graph")) spec.graph = *graph;
+  reader.resolve_after(spec.steps, spec.graph);
   return spec;
 }
 
 }  // namespace
 
 const std::vector<std::string>& workload_top_level_keys() {
-  static const std::vector<std::string> keys = {"name", "iterations", "steps", "model"};
+  static const std::vector<std::string> keys = {"name", "iterations", "graph", "steps", "model"};
   return keys;
 }
 
