@@ -229,6 +229,22 @@ TEST(ModelBlock, TooManyStepsIsAnErrorNotAnOutage) {
       "global_batch, fewer layers or less parallelism");
 }
 
+TEST(ModelBlock, TooManyStepsForItsRanksOrTooManyBytesAreErrors) {
+  // The engine keeps a little per step and rank: steps x ranks is bounded too.
+  EXPECT_EQ(error_of("name: big\nmodel:\n  layers: 100\n  hidden: 256\n  heads: 8\n  ffn: 512\n  vocab: 512\n"
+                     "  sequence: 256\n  global_batch: 2867200\n  parallelism: { dp: 2048 }\n"),
+            "m.yaml:3:3: model: the model's optimizer step would take more than 524288 steps (steps x ranks "
+            "at most "
+            "1073741824 on 2048 ranks); expected a smaller global_batch, fewer layers or less parallelism");
+  // A context-parallel chunk of 2^31 tokens x 65536 heads x 2^21 dimensions x 2 bytes.
+  EXPECT_EQ(
+      error_of("name: big\nmodel:\n  layers: 1\n  hidden: 1048576\n  heads: 65536\n  head_dim: 1048576\n"
+               "  ffn: 1\n  vocab: 1\n  sequence: 16777216\n  micro_batch: 128\n  global_batch: 128\n"
+               "  parallelism: {}\n"),
+      "m.yaml:3:3: model: the model moves 5.90296e+20 bytes in one step; expected at most 2^62 (a smaller "
+      "shape or micro_batch)");
+}
+
 TEST(ModelBlock, OverridesReachTheBlock) {
   const WorkloadSpec w = workloads::parse_workload(kSmall, "m.yaml", {{"model.parallelism.dp", "1"}});
   EXPECT_EQ(w.model.ranks, 4);

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "core/yaml_support.h"
 #include "workloads/model/model.h"
 
 namespace pjbit::workloads::model {
@@ -20,10 +21,6 @@ using Frontier = std::vector<int>;
 // (megatron/core/distributed/distributed_data_parallel.py).
 double bucket_params(const Parallelism& p) {
   return std::max(40e6, 1e6 * static_cast<double>(p.dp * p.cp));
-}
-
-std::uint64_t whole_bytes(double bytes) {
-  return static_cast<std::uint64_t>(std::llround(bytes));
 }
 
 void merge(Frontier& into, const Frontier& more) {
@@ -88,9 +85,21 @@ class Generator {
   Generator(const Config& c, bool count_only)
       : m_c(c), m_p(c.par), m_layout{c.par}, m_count_only(count_only) {
     plan_per_rank();
+    for (long long st = 0; st < m_p.pp; ++st)
+      m_groups.push_back({{m_layout.stage_ranks(st)},
+                          m_layout.tp_groups(st),
+                          m_layout.cp_groups(st),
+                          m_layout.dp_groups(st),
+                          m_layout.ep_groups(st),
+                          m_layout.edp_groups(st)});
   }
 
   Generated run() {
+    // Every pass makes at least one step: a block that would pass the limit is refused before its schedules
+    // are laid out.
+    const double passes = 2.0 * static_cast<double>(m_c.micro_batches()) * static_cast<double>(m_p.pp) *
+                          static_cast<double>(m_p.virtual_stages);
+    if (passes > static_cast<double>(step_limit())) too_many();
     plan_units();
     if (m_p.zero == 1 || m_p.zero == 2) emit_parameter_gathers();
     emit_pipeline();
@@ -102,6 +111,13 @@ class Generator {
   }
 
  private:
+  // The groups of each stage (Layout), made once: its ranks, and its tp, cp, dp, ep and edp groups.
+  enum Groups { stage_ranks, tp_groups, cp_groups, dp_groups, ep_groups, edp_groups };
+  const std::vector<std::vector<int>>& groups_of(Groups kind, long long stage) const {
+    return m_groups[static_cast<std::size_t>(stage)][static_cast<std::size_t>(kind)];
+  }
+  const std::vector<int>& ranks_of(long long stage) const { return groups_of(stage_ranks, stage).front(); }
+
   // ---- per-rank arithmetic ------------------------------------------------------------------------------
   void plan_per_rank() {
     const Shape& s = m_c.shape;
@@ -172,9 +188,9 @@ class Generator {
     r.vocab = std::ceil(static_cast<double>(s.vocab) / tp);
     r.head_flops = 2.0 * T * r.vocab * h;
     r.head_bytes = e * (r.vocab * h + T * h + T * r.vocab);
-    r.act_bytes = whole_bytes(T * h * e);
-    r.pipe_bytes = whole_bytes(T * h * e / (m_p.sp ? tp : 1.0));
-    r.kv_chunk = whole_bytes(micro * (seq / static_cast<double>(m_p.cp)) * r.kv_heads * (dqk + dv) * e);
+    r.act_bytes = bytes_of(T * h * e);
+    r.pipe_bytes = bytes_of(T * h * e / (m_p.sp ? tp : 1.0));
+    r.kv_chunk = bytes_of(micro * (seq / static_cast<double>(m_p.cp)) * r.kv_heads * (dqk + dv) * e);
   }
 
   double expert_flops(std::size_t j) const {
@@ -206,14 +222,41 @@ class Generator {
   }
 
   // ---- steps ---------------------------------------------------------------------------------------------
+  // The most steps the block may make: kMaxGeneratedSteps, and kMaxStepRanks over the ranks (the engine keeps
+  // a little for every step and endpoint).
+  std::size_t step_limit() const {
+    return std::min<std::size_t>(kMaxGeneratedSteps, kMaxStepRanks / static_cast<std::size_t>(m_c.ranks));
+  }
+  [[noreturn]] void too_many() const {
+    const std::size_t limit = step_limit();
+    throw core::InputError(
+        m_c.loc, "model",
+        "the model's optimizer step would take more than " + std::to_string(limit) + " steps" +
+            (limit < kMaxGeneratedSteps ? " (steps x ranks at most " + std::to_string(kMaxStepRanks) +
+                                              " on " + std::to_string(m_c.ranks) + " ranks)"
+                                        : std::string()) +
+            "; expected a smaller global_batch, fewer layers or less parallelism");
+  }
+
+  // Whole bytes of a message or of a compute step's memory traffic, refused beyond 2^62.
+  std::uint64_t bytes_of(double bytes) const {
+    constexpr double kMaxBytes = 4611686018427387904.0;  // 2^62
+    if (!(bytes < kMaxBytes))
+      throw core::InputError(
+          m_c.loc, "model",
+          "the model moves " + core::format_number(bytes) +
+              " bytes in one step; expected at most 2^62 (a smaller shape or micro_batch)");
+    return static_cast<std::uint64_t>(std::llround(bytes));
+  }
+
+  // Counts a step (refused past the limit) and returns its index.
+  int count() {
+    if (m_count >= step_limit()) too_many();
+    return static_cast<int>(m_count++);
+  }
+
   int add(Step s, Frontier after, const char* dim, std::string id) {
-    if (m_count >= kMaxGeneratedSteps)
-      throw core::InputError(m_c.loc, "model",
-                             "the model's optimizer step would take more than " +
-                                 std::to_string(kMaxGeneratedSteps) +
-                                 " steps; expected a smaller global_batch, fewer layers or less parallelism");
-    if (m_count_only) return static_cast<int>(m_count++);
-    ++m_count;
+    count();
     std::sort(after.begin(), after.end());
     after.erase(std::unique(after.begin(), after.end()), after.end());
     const int index = static_cast<int>(m_steps.size());
@@ -229,13 +272,14 @@ class Generator {
 
   int compute(const std::vector<int>& ranks, double flops, double bytes, const Frontier& after,
               std::string id, bool model_work = true) {
+    if (model_work) m_model_flops += flops * static_cast<double>(ranks.size());
+    if (m_count_only) return count();
     Step s;
     s.kind = Step::Kind::Compute;
     s.compute.has_work = true;
     s.compute.work_flop = flops / m_c.efficiency;
-    s.compute.bytes = whole_bytes(bytes);
+    s.compute.bytes = bytes_of(bytes);
     s.compute.ranks = ranks;
-    if (model_work) m_model_flops += flops * static_cast<double>(ranks.size());
     return add(std::move(s), after, "", std::move(id));
   }
 
@@ -246,6 +290,10 @@ class Generator {
     if (size == 0) return after;
     for (std::size_t g = 0; g < groups.size(); ++g) {
       if (groups[g].size() < 2) continue;
+      if (m_count_only) {
+        out.push_back(count());
+        continue;
+      }
       Step s;
       s.kind = Step::Kind::Collective;
       s.collective.op = op;
@@ -258,6 +306,7 @@ class Generator {
 
   int traffic(std::vector<std::pair<int, int>> pairs, std::uint64_t size, const Frontier& after,
               const char* dim, std::string id) {
+    if (m_count_only) return count();
     Step s;
     s.kind = Step::Kind::Traffic;
     s.traffic.size_bytes = size;
@@ -334,13 +383,13 @@ class Generator {
     merge(deps, stream);
     Frontier out;
     if (dense > 0 && data_parallel_width() > 1) {
-      const Frontier f = collectives(op, whole_bytes(dense * bytes_per_param), m_layout.dp_groups(stage),
-                                     deps, "dp", id + ".dense");
+      const Frontier f = collectives(op, bytes_of(dense * bytes_per_param),
+                                     groups_of(Groups::dp_groups, stage), deps, "dp", id + ".dense");
       merge(out, f);
     }
     if (expert > 0 && expert_data_parallel_width() > 1) {
-      const Frontier f = collectives(op, whole_bytes(expert * bytes_per_param), m_layout.edp_groups(stage),
-                                     deps, "dp", id + ".expert");
+      const Frontier f = collectives(op, bytes_of(expert * bytes_per_param),
+                                     groups_of(Groups::edp_groups, stage), deps, "dp", id + ".expert");
       merge(out, f);
     }
     if (!out.empty()) stream = out;
@@ -376,12 +425,12 @@ class Generator {
   // Tensor-parallel collectives of the stage at the current point.
   void tp(OpState& o, Op op, const std::string& what) {
     if (m_p.tp < 2) return;
-    o.f = collectives(op, m_r.act_bytes, m_layout.tp_groups(o.stage), o.f, "tp", o.prefix + what);
+    o.f = collectives(op, m_r.act_bytes, groups_of(Groups::tp_groups, o.stage), o.f, "tp", o.prefix + what);
   }
 
   void stage_compute(OpState& o, double flops, double bytes, const std::string& what) {
     const double scale = o.forward ? 1.0 : 2.0;  // backward: the input and the weight gradients
-    o.f = {compute(m_layout.stage_ranks(o.stage), scale * flops, scale * bytes, o.f, o.prefix + what)};
+    o.f = {compute(ranks_of(o.stage), scale * flops, scale * bytes, o.f, o.prefix + what)};
   }
 
   // The attention block's compute, with the context-parallel ring exchange of keys and values beside it.
@@ -391,15 +440,14 @@ class Generator {
     const double flops = m_r.attn_flops + (moe ? m_r.router_flops : 0.0);
     const double bytes = m_r.attn_bytes + (moe ? m_r.router_bytes : 0.0);
     const Frontier before = o.f;
-    const int c =
-        compute(m_layout.stage_ranks(o.stage), scale * flops, scale * bytes, before, o.prefix + what);
+    const int c = compute(ranks_of(o.stage), scale * flops, scale * bytes, before, o.prefix + what);
     o.f = {c};
     m_last_attn = c;
     if (m_p.cp > 1) {
       // Every rank passes cp - 1 chunks on to the next in its ring; backward also the keys' and values'
       // gradients.
       std::vector<std::pair<int, int>> pairs;
-      for (const auto& ring : m_layout.cp_groups(o.stage))
+      for (const auto& ring : groups_of(Groups::cp_groups, o.stage))
         for (std::size_t i = 0; i < ring.size(); ++i)
           pairs.emplace_back(ring[i], ring[(i + 1) % ring.size()]);
       const std::uint64_t size = static_cast<std::uint64_t>(m_p.cp - 1) * m_r.kv_chunk * (o.forward ? 1 : 2);
@@ -414,17 +462,17 @@ class Generator {
     if (m_p.ep < 2) return;
     const double h = static_cast<double>(m_c.shape.hidden);
     const double per_rank = m_r.routed * static_cast<double>(m_c.shape.top_k) * h * m_c.element_bytes;
-    const auto groups = m_layout.ep_groups(o.stage);
+    const auto groups = groups_of(Groups::ep_groups, o.stage);
     if (m_c.router_skew == 0.0) {
       // Uniform: an all_to_all of each group (nccl-tests size: what a rank sends in all, its own share too).
-      o.f = collectives(Op::AllToAll, whole_bytes(per_rank), groups, o.f, "ep", o.prefix + what);
+      o.f = collectives(Op::AllToAll, bytes_of(per_rank), groups, o.f, "ep", o.prefix + what);
       return;
     }
     // Skewed: one traffic step per expert-parallel index j, its ranks receiving (or sending back) p_j of
     // every other rank's assignments.
     Frontier out;
     for (long long j = 0; j < m_p.ep; ++j) {
-      const std::uint64_t size = whole_bytes(per_rank * m_share[static_cast<std::size_t>(j)]);
+      const std::uint64_t size = bytes_of(per_rank * m_share[static_cast<std::size_t>(j)]);
       if (size == 0) continue;
       std::vector<std::pair<int, int>> pairs;
       for (const auto& g : groups)
@@ -443,7 +491,7 @@ class Generator {
   void expert_compute(OpState& o, long long l) {
     const std::string what = ".L" + std::to_string(l) + ".experts";
     const double scale = o.forward ? 1.0 : 2.0;
-    const auto groups = m_layout.ep_groups(o.stage);
+    const auto groups = groups_of(Groups::ep_groups, o.stage);
     Frontier out;
     std::vector<bool> done(static_cast<std::size_t>(m_p.ep), false);
     for (long long j = 0; j < m_p.ep; ++j) {
@@ -461,8 +509,7 @@ class Generator {
           compute(ranks, scale * expert_flops(static_cast<std::size_t>(j)),
                   scale * expert_bytes(static_cast<std::size_t>(j)), o.f,
                   o.prefix + what +
-                      (ranks.size() == m_layout.stage_ranks(o.stage).size() ? std::string()
-                                                                            : ".j" + std::to_string(j))));
+                      (ranks.size() == ranks_of(o.stage).size() ? std::string() : ".j" + std::to_string(j))));
     }
     o.f = out;
   }
@@ -701,8 +748,8 @@ class Generator {
         const auto it = produced.find({op.forward, op.micro, op.chunk, best});
         // The pipeline message: every rank of the producing stage to the rank of this stage at its place.
         std::vector<std::pair<int, int>> pairs;
-        const std::vector<int> src = m_layout.stage_ranks(from_stage);
-        const std::vector<int> dst = m_layout.stage_ranks(best);
+        const std::vector<int> src = ranks_of(from_stage);
+        const std::vector<int> dst = ranks_of(best);
         for (std::size_t k = 0; k < src.size(); ++k)
           pairs.emplace_back(src[k], dst[k]);
         Frontier after = it->second.last;
@@ -733,17 +780,17 @@ class Generator {
     Frontier tie;
     if (s.tied_embeddings && m_p.pp > 1) {
       std::vector<std::vector<int>> pairs;
-      const std::vector<int> first_ranks = m_layout.stage_ranks(0);
-      const std::vector<int> last_ranks = m_layout.stage_ranks(last);
+      const std::vector<int> first_ranks = ranks_of(0);
+      const std::vector<int> last_ranks = ranks_of(last);
       for (std::size_t k = 0; k < first_ranks.size(); ++k)
         pairs.push_back({first_ranks[k], last_ranks[k]});
       Frontier after = m_stage_end[0];
       merge(after, m_stage_end[static_cast<std::size_t>(last)]);
       merge(after, m_grad_stream[0]);
       merge(after, m_grad_stream[static_cast<std::size_t>(last)]);
-      tie = collectives(Op::AllReduce,
-                        whole_bytes(m_r.vocab * static_cast<double>(s.hidden) * m_c.gradient_bytes), pairs,
-                        after, "dp", "embedding.tied_grads");
+      tie =
+          collectives(Op::AllReduce, bytes_of(m_r.vocab * static_cast<double>(s.hidden) * m_c.gradient_bytes),
+                      pairs, after, "dp", "embedding.tied_grads");
     }
     for (long long st = 0; st < m_p.pp; ++st) {
       const auto i = static_cast<std::size_t>(st);
@@ -763,8 +810,7 @@ class Generator {
       Frontier after = m_stage_end[i];
       merge(after, m_grad_stream[i]);
       if (st == 0 || st == last) merge(after, tie);
-      compute(m_layout.stage_ranks(st), 10.0 * owned, bytes, after, "p" + std::to_string(st) + ".optimizer",
-              false);
+      compute(ranks_of(st), 10.0 * owned, bytes, after, "p" + std::to_string(st) + ".optimizer", false);
     }
   }
 
@@ -772,7 +818,8 @@ class Generator {
   const Parallelism& m_p;
   Layout m_layout;
   bool m_count_only;
-  std::size_t m_count = 0;  // steps made (or counted)
+  std::vector<std::vector<std::vector<std::vector<int>>>> m_groups;  // per stage and Groups
+  std::size_t m_count = 0;                                           // steps made (or counted)
   PerRank m_r;
   std::vector<double> m_share;  // per expert-parallel index: its share of routed assignments
   std::vector<ChunkPlan> m_plans;

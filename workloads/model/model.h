@@ -169,8 +169,9 @@ struct Generated {
 };
 
 // The steps of one optimizer step. Throws core::InputError (at the model block) when there would be more
-// than kMaxGeneratedSteps of them.
+// than kMaxGeneratedSteps of them, or more than kMaxStepRanks / ranks, or a size beyond 2^62 bytes.
 constexpr std::size_t kMaxGeneratedSteps = 1'000'000;
+constexpr std::size_t kMaxStepRanks = std::size_t{1} << 30;
 Generated generate(const Config& c);
 
 // The model's summary as the report needs it.
