@@ -367,6 +367,20 @@ std::string to_json(const Inputs& in) {
     r["fabric_pj_per_useful_bit_by_tier"] = by_tier;
   }
   r["effective_compute"] = effective_compute(sim);
+  if (sim.serving_on) {
+    const engine::ServingResult& v = sim.serving;
+    r["serving"] = {{"ttft_s", {{"p50", v.ttft_p50_s}, {"p99", v.ttft_p99_s}, {"mean", v.ttft_mean_s}}},
+                    {"tpot_s", {{"p50", v.tpot_p50_s}, {"p99", v.tpot_p99_s}, {"mean", v.tpot_mean_s}}},
+                    {"tokens_per_s", v.tokens_per_s},
+                    {"requests", v.requests},
+                    {"output_tokens", v.output_tokens},
+                    {"prefill_batches", v.prefill_batches},
+                    {"decode_iterations", v.decode_iterations},
+                    {"decode_batch_mean", v.decode_batch_mean},
+                    {"kv_bytes", v.kv_bytes},
+                    {"kv_transfer_mean_s", v.kv_transfer_mean_s},
+                    {"kv_transfer_max_s", v.kv_transfer_max_s}};
+  }
   if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
     // Per iteration (a training step): the run's split over its iterations.
     const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));
@@ -547,6 +561,17 @@ std::string summary_table(const Inputs& in) {
                      sim.platform_name, sim.ranks, sim.engine);
   out += fmt::format("  {:<28}{}\n", "simulated time", seconds(sim.sim_time_s));
   out += fmt::format("  {:<28}{:.1f} %\n", "effective compute", 100.0 * effective_compute(sim));
+  if (sim.serving_on) {
+    const engine::ServingResult& v = sim.serving;
+    out +=
+        fmt::format("  {:<28}{} requests, {:.1f} output tokens/s\n", "serving", v.requests, v.tokens_per_s);
+    out += fmt::format("  {:<28}p50 {}, p99 {}\n", "time to first token", seconds(v.ttft_p50_s),
+                       seconds(v.ttft_p99_s));
+    out += fmt::format("  {:<28}p50 {}, p99 {}\n", "time per output token", seconds(v.tpot_p50_s),
+                       seconds(v.tpot_p99_s));
+    out += fmt::format("  {:<28}{} in {} on average, decode batch {:.1f} on average\n", "KV transfer",
+                       core::format_bytes(v.kv_bytes), seconds(v.kv_transfer_mean_s), v.decode_batch_mean);
+  }
   if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
     const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));
     const engine::TimeSplit& t = sim.time_split;
