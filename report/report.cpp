@@ -24,6 +24,11 @@ namespace pjbit::report {
 
 using json = nlohmann::ordered_json;
 
+bool has_step_breakdown(const workloads::WorkloadSpec& workload) {
+  return std::any_of(workload.steps.begin(), workload.steps.end(),
+                     [](const workloads::Step& s) { return !s.dim.empty(); });
+}
+
 double effective_compute(const engine::SimulationResult& sim) {
   if (sim.sim_time_s <= 0.0 || sim.compute_time_s.empty()) return 0.0;
   double sum = 0.0;
@@ -31,6 +36,15 @@ double effective_compute(const engine::SimulationResult& sim) {
     sum += std::min(1.0, t / sim.sim_time_s);
   return sum / static_cast<double>(sim.compute_time_s.size());
 }
+
+namespace {
+
+// Whether the run's workload is model-driven (a model block).
+bool has_model(const Inputs& in) {
+  return in.workload != nullptr && in.workload->model.on;
+}
+
+}  // namespace
 
 Throughput throughput(const Inputs& in) {
   const workloads::ModelSummary& m = in.workload->model;
@@ -338,13 +352,15 @@ std::string to_json(const Inputs& in) {
                    {"file", in.platform->file}};
   r["workload"] = {
       {"name", sim.workload_name}, {"iterations", in.workload->iterations}, {"file", in.workload->file}};
-  if (const workloads::ModelSummary& m = in.workload->model; m.on)
+  if (has_model(in)) {
+    const workloads::ModelSummary& m = in.workload->model;
     r["workload"]["model"] = {{"name", m.name},
                               {"parameters", m.parameters},
                               {"active_parameters", m.active_parameters},
                               {"tokens_per_iteration", m.tokens_per_iteration},
                               {"flops_per_iteration", m.flops_per_iteration},
                               {"ranks", m.ranks}};
+  }
   r["seed"] = in.seed;
   r["engine"] = sim.engine;
   r["sim_time_s"] = sim.sim_time_s;
@@ -383,12 +399,37 @@ std::string to_json(const Inputs& in) {
     r["fabric_pj_per_useful_bit_by_tier"] = by_tier;
   }
   r["effective_compute"] = effective_compute(sim);
-  if (in.workload->model.on) {
+  if (has_model(in)) {
     const Throughput t = throughput(in);
     r["throughput"] = {{"tokens_per_s", t.tokens_per_s},
                        {"mfu", t.mfu},
                        {"tokens_per_j", t.tokens_per_j},
                        {"fabric_j_per_token", t.fabric_j_per_token}};
+  }
+  if (sim.serving_on) {
+    const engine::ServingResult& v = sim.serving;
+    r["serving"] = {{"ttft_s", {{"p50", v.ttft_p50_s}, {"p99", v.ttft_p99_s}, {"mean", v.ttft_mean_s}}},
+                    {"tpot_s", {{"p50", v.tpot_p50_s}, {"p99", v.tpot_p99_s}, {"mean", v.tpot_mean_s}}},
+                    {"tokens_per_s", v.tokens_per_s},
+                    {"requests", v.requests},
+                    {"output_tokens", v.output_tokens},
+                    {"prefill_batches", v.prefill_batches},
+                    {"decode_iterations", v.decode_iterations},
+                    {"decode_batch_mean", v.decode_batch_mean},
+                    {"kv_bytes", v.kv_bytes},
+                    {"kv_transfer_mean_s", v.kv_transfer_mean_s},
+                    {"kv_transfer_max_s", v.kv_transfer_max_s}};
+  }
+  if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
+    // Per iteration (a training step): the run's split over its iterations.
+    const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));
+    const engine::TimeSplit& t = sim.time_split;
+    json exposed = json::object();
+    for (int d = 0; d < engine::TimeSplit::kDims; ++d)
+      exposed[d == engine::TimeSplit::kDims - 1 ? "other" : engine::TimeSplit::kDimNames[d]] =
+          t.exposed_s[d] * per;
+    r["step_breakdown"] = {
+        {"compute_s", t.compute_s * per}, {"bubble_s", t.idle_s * per}, {"exposed_comm_s", exposed}};
   }
   r["power_w"] = {{"average", l.average_power_w}, {"peak", l.peak_power_w}, {"static", l.static_power_w}};
   if (in.recorder != nullptr) r["power_trace"] = power_trace_json(in);
@@ -559,7 +600,8 @@ std::string summary_table(const Inputs& in) {
                      sim.platform_name, sim.ranks, sim.engine);
   out += fmt::format("  {:<28}{}\n", "simulated time", seconds(sim.sim_time_s));
   out += fmt::format("  {:<28}{:.1f} %\n", "effective compute", 100.0 * effective_compute(sim));
-  if (const workloads::ModelSummary& m = in.workload->model; m.on) {
+  if (has_model(in)) {
+    const workloads::ModelSummary& m = in.workload->model;
     const Throughput t = throughput(in);
     out += fmt::format("  {:<28}{}, {:.4g} tokens per iteration on {} ranks\n", "model", m.name,
                        m.tokens_per_iteration, m.ranks);
@@ -567,6 +609,30 @@ std::string summary_table(const Inputs& in) {
         fmt::format("  {:<28}{:.6g}  (MFU {:.1f} %)\n", "tokens per second", t.tokens_per_s, 100.0 * t.mfu);
     out += fmt::format("  {:<28}{:.6g}  (fabric {:.4g} J per token)\n", "tokens per joule", t.tokens_per_j,
                        t.fabric_j_per_token);
+  }
+  if (sim.serving_on) {
+    const engine::ServingResult& v = sim.serving;
+    out +=
+        fmt::format("  {:<28}{} requests, {:.1f} output tokens/s\n", "serving", v.requests, v.tokens_per_s);
+    out += fmt::format("  {:<28}p50 {}, p99 {}\n", "time to first token", seconds(v.ttft_p50_s),
+                       seconds(v.ttft_p99_s));
+    out += fmt::format("  {:<28}p50 {}, p99 {}\n", "time per output token", seconds(v.tpot_p50_s),
+                       seconds(v.tpot_p99_s));
+    out += fmt::format("  {:<28}{} in {} on average, decode batch {:.1f} on average\n", "KV transfer",
+                       core::format_bytes(v.kv_bytes), seconds(v.kv_transfer_mean_s), v.decode_batch_mean);
+  }
+  if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
+    const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));
+    const engine::TimeSplit& t = sim.time_split;
+    std::string exposed;
+    for (int d = 0; d < engine::TimeSplit::kDims; ++d) {
+      if (t.exposed_s[d] <= 0.0) continue;
+      exposed += fmt::format(", {} {}",
+                             d == engine::TimeSplit::kDims - 1 ? "other" : engine::TimeSplit::kDimNames[d],
+                             seconds(t.exposed_s[d] * per));
+    }
+    out += fmt::format("  {:<28}compute {}, bubble {}{}\n", "step time split", seconds(t.compute_s * per),
+                       seconds(t.idle_s * per), exposed.empty() ? "" : ", exposed" + exposed);
   }
   out += fmt::format("  {:<28}{}  (wire {})\n", "useful bytes", core::format_bytes(sim.useful_bytes),
                      core::format_bytes(sim.wire_bytes));
@@ -611,8 +677,7 @@ std::string summary_table(const Inputs& in) {
                      "kind", "algorithm", "size", "ranks", "time", "algbw GB/s", "busbw GB/s");
   // A model-driven run has tens of thousands of steps: the table shows the first of them, the report all.
   constexpr std::size_t kModelStepsShown = 20;
-  const std::size_t shown =
-      in.workload->model.on ? std::min(sim.steps.size(), kModelStepsShown) : sim.steps.size();
+  const std::size_t shown = has_model(in) ? std::min(sim.steps.size(), kModelStepsShown) : sim.steps.size();
   for (std::size_t i = 0; i < shown; ++i) {
     const engine::StepResult& s = sim.steps[i];
     const double t = s.end_s - s.start_s;
@@ -664,7 +729,7 @@ std::string csv(const Inputs& in) {
       "platform,workload,ranks,sim_time_s,useful_bytes,wire_bytes,energy_total_j,energy_fabric_j,"
       "fabric_pj_per_useful_bit,effective_compute,power_average_w,power_peak_w";
   if (in.recorder != nullptr) out += ",power_trace_window_s,power_trace_peak_w";
-  if (in.workload->model.on) out += ",tokens_per_s,mfu,tokens_per_j,fabric_j_per_token";
+  if (has_model(in)) out += ",tokens_per_s,mfu,tokens_per_j,fabric_j_per_token";
   out += "\n";
   // The names are text cells (quoted and neutralised as csv_text says); every other cell is a number.
   out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", csv_text(sim.platform_name),
@@ -675,7 +740,7 @@ std::string csv(const Inputs& in) {
     const nlohmann::json trace = power_trace_json(in);
     out += fmt::format(",{},{}", trace.value("window_s", 0.0), trace.value("peak_w", 0.0));
   }
-  if (in.workload->model.on) {
+  if (has_model(in)) {
     const Throughput t = throughput(in);
     out += fmt::format(",{},{},{},{}", t.tokens_per_s, t.mfu, t.tokens_per_j, t.fabric_j_per_token);
   }
