@@ -405,6 +405,30 @@ TEST(ModelGraph, ListedStepsFollowTheModelOnEachRank) {
   EXPECT_EQ(waited, (std::vector<std::string>{"model.p0.optimizer", "model.p1.optimizer", "steps.0"}));
 }
 
+TEST(ModelGraph, ListedStepsInAGraphOfTheirOwnFollowTheModelAndTheirAfter) {
+  const std::string text = kSmall +
+                           "graph: true\n"
+                           "steps:\n"
+                           "  - { id: save, checkpoint: { size: 1 GiB, pool: pool0, ranks: [0, 1] } }\n"
+                           "  - { id: probe, compute: { duration: 1 ms, ranks: [4] } }\n"
+                           "  - { compute: { duration: 1 ms, ranks: [0] }, after: [save] }\n";
+  const WorkloadSpec w = workloads::parse_workload(text, "m.yaml");
+  const std::size_t n = w.steps.size();
+  const auto keys = [&](const Step& s) {
+    std::vector<std::string> out;
+    for (int a : s.after)
+      out.push_back(w.steps[static_cast<std::size_t>(a)].key);
+    return out;
+  };
+  // Each waits for the model on its ranks; the probe does not wait for the checkpoint (no after between
+  // them), the last step does (its after).
+  EXPECT_EQ(keys(w.steps[n - 3]), (std::vector<std::string>{"model.p0.optimizer"}));
+  EXPECT_EQ(keys(w.steps[n - 2]), (std::vector<std::string>{"model.p1.optimizer"}));
+  EXPECT_EQ(keys(w.steps[n - 1]), (std::vector<std::string>{"model.p0.optimizer", "steps.0"}));
+  EXPECT_EQ(error_of(kSmall + "graph: false\n"),
+            "m.yaml:13:8: graph: a model's steps are a dependency graph; expected true or no graph key");
+}
+
 }  // namespace test_model
 }  // namespace
 }  // namespace pjbit
