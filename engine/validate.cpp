@@ -719,6 +719,20 @@ void check_threads(const Facts& f, const workloads::WorkloadSpec& workload) {
   }
 }
 
+// A model-driven workload runs on the ranks its parallelism multiplies to (CONTRACT section 8): all of the
+// platform's, or the first `model.ranks` of them when the block names its ranks.
+void check_model_ranks(const Facts& f, const workloads::WorkloadSpec& workload) {
+  const workloads::ModelSummary& m = workload.model;
+  if (!m.on) return;
+  const int n = f.spec.ranks();
+  if (m.ranks_given ? m.ranks <= n : m.ranks == n) return;
+  throw core::InputError(
+      m.loc, "model.parallelism",
+      m.ranks_formula + "; expected it to equal the ranks used: " +
+          (m.ranks_given ? "model.ranks, at most the platform's " + std::to_string(n)
+                         : "the platform's " + std::to_string(n) + " (or name fewer with model.ranks)"));
+}
+
 namespace {
 
 // An inference service: its groups on the platform, disjoint, and each group's all-reduce runnable.
@@ -769,6 +783,7 @@ void validate_serving(Facts& f, const workloads::WorkloadSpec& workload) {
 }  // namespace
 
 void validate_workload(Facts& f, const workloads::WorkloadSpec& workload) {
+  check_model_ranks(f, workload);
   if (workload.serving.on) validate_serving(f, workload);
   for (std::size_t i = 0; i < workload.steps.size(); ++i) {
     const Step& step = workload.steps[i];

@@ -87,6 +87,21 @@ struct Step {
   std::string dim;
 };
 
+// What a model-driven workload (a `model:` block, workloads/model/model.h) tells the report: the model, the
+// tokens and model FLOPs of one optimizer step (one iteration), and the ranks it runs on.
+struct ModelSummary {
+  bool on = false;
+  std::string name;                   // the preset's name, or "custom"
+  double tokens_per_iteration = 0.0;  // global batch x sequence
+  double flops_per_iteration = 0.0;   // model FLOPs: 6 x parameters x tokens plus the attention term
+  double parameters = 0.0;
+  double active_parameters = 0.0;
+  int ranks = 0;              // tp x pp x dp x cp: ranks 0 .. ranks-1 of the platform
+  bool ranks_given = false;   // the block names the ranks it uses (else: every rank of the platform)
+  std::string ranks_formula;  // "tp x pp x dp x cp = 8 x 2 x 4 x 1 = 64", for messages
+  core::SourceLoc loc;        // the block's parallelism (or the block)
+};
+
 // An inference service (CONTRACT section 8, `mode: inference`): requests arrive, each is prefilled by one
 // tensor-parallel group of ranks, its KV cache moves to a decode group, which generates its output tokens
 // with continuous batching. engine/serving.md has the timing. The model enters as per-token figures.
@@ -124,6 +139,7 @@ struct WorkloadSpec {
   // every `after` index is below the step's own, so the graph has no cycle. Iterations follow one another on
   // each rank either way.
   bool graph = false;
+  ModelSummary model;   // a model-driven workload's (model.on)
   ServingSpec serving;  // on: the workload is this service, and `steps` is empty
 };
 
