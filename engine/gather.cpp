@@ -230,6 +230,10 @@ SimulationResult Runner::gather(platforms::Platform& platform, core::Tick end) {
     r.end_time_s.push_back(core::to_seconds(m_end[static_cast<std::size_t>(i)]));
     r.hbm_bytes += static_cast<double>(acc.hbm().bytes_read() + acc.hbm().bytes_written());
   }
+  if (m_serving) {
+    r.serving_on = true;
+    r.serving = m_serving->result(r.sim_time_s);
+  }
   // Each rank's clock runs to the end of the run (what follows its last step is waiting), then the mean.
   for (RankClock& c : m_clocks) {
     clock_to(c, end);

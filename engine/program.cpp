@@ -94,6 +94,7 @@ void Runner::program(platforms::Platform& platform) {
       for (int a : m_workload.steps[s].after)
         m_dependents[static_cast<std::size_t>(a)].push_back(static_cast<int>(s));
   }
+  if (m_workload.serving.on) m_serving = std::make_unique<Serving>(*this, platform);
   m_end.assign(static_cast<std::size_t>(m_endpoints), 0);
   m_clocks.assign(static_cast<std::size_t>(n), RankClock{});
   m_done.assign(static_cast<std::size_t>(m_endpoints), 0);
@@ -106,7 +107,9 @@ void Runner::program(platforms::Platform& platform) {
       // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
       // stop the kernel, and rethrow it from run().
       guard([&] {
-        if (m_workload.graph) {
+        if (m_serving) {
+          m_serving->program(e);
+        } else if (m_workload.graph) {
           GraphWalk(*this, acc, e).run();
         } else {
           for (std::size_t i = 0; i < m_top_count; ++i) {

@@ -521,7 +521,7 @@ std::string headline_section(const json& r) {
   const json& energy = field(r, "energy_j");
   const json& power = field(r, "power_w");
   const double total = number(energy, "total"), fabric = number(energy, "fabric");
-  const std::vector<std::pair<std::string, std::string>> run = {
+  std::vector<std::pair<std::string, std::string>> run = {
       {"platform", platform_description(field(r, "platform"))},
       {"workload", workload_description(field(r, "workload"))},
       {"engine", text(r, "engine")},
@@ -530,7 +530,7 @@ std::string headline_section(const json& r) {
       {"effective compute", percent(number(r, "effective_compute"))},
       {"useful bytes", bytes(number(r, "useful_bytes"))},
       {"wire bytes", bytes(number(r, "wire_bytes"))}};
-  const std::vector<std::pair<std::string, std::string>> cost = {
+  std::vector<std::pair<std::string, std::string>> cost = {
       {"energy, total", si(total, "J")},
       {"energy, fabric",
        fmt::format("{} ({} of total)", si(fabric, "J"), percent(total > 0.0 ? fabric / total : 0.0))},
@@ -540,6 +540,15 @@ std::string headline_section(const json& r) {
       {"power, average", si(number(power, "average"), "W")},
       {"power, peak", si(number(power, "peak"), "W")},
       {"power, static", si(number(power, "static"), "W")}};
+  // A model-driven run: its throughput in operators' units.
+  if (const json& t = field(r, "throughput"); t.is_object()) {
+    const json& model = field(field(r, "workload"), "model");
+    run.push_back({"model", text(model, "name")});
+    run.push_back({"tokens per second", fmt::format("{:.4g}", number(t, "tokens_per_s"))});
+    run.push_back({"model FLOPs utilization", percent(number(t, "mfu"))});
+    cost.push_back({"tokens per joule", fmt::format("{:.4g}", number(t, "tokens_per_j"))});
+    cost.push_back({"fabric energy per token", si(number(t, "fabric_j_per_token"), "J/token")});
+  }
   return fmt::format(
       "<section id=\"headline\">\n<h2>Headline</h2>\n<div class=\"headline\">"
       "<table>{}</table><table>{}</table></div>\n</section>\n",

@@ -39,6 +39,29 @@ double effective_compute(const engine::SimulationResult& sim) {
 
 namespace {
 
+// Whether the run's workload is model-driven (a model block).
+bool has_model(const Inputs& in) {
+  return in.workload != nullptr && in.workload->model.on;
+}
+
+}  // namespace
+
+Throughput throughput(const Inputs& in) {
+  const workloads::ModelSummary& m = in.workload->model;
+  const double t = in.sim->sim_time_s;
+  Throughput out;
+  out.tokens = m.tokens_per_iteration * in.workload->iterations;
+  const double flops = m.flops_per_iteration * in.workload->iterations;
+  const double peak = in.platform->accelerator.compute_flops * m.ranks;
+  if (t > 0.0) out.tokens_per_s = out.tokens / t;
+  if (t > 0.0 && peak > 0.0) out.mfu = flops / (t * peak);
+  if (in.ledger->total_j > 0.0) out.tokens_per_j = out.tokens / in.ledger->total_j;
+  if (out.tokens > 0.0) out.fabric_j_per_token = in.ledger->fabric_j / out.tokens;
+  return out;
+}
+
+namespace {
+
 // Power over simulated time (report/power_profile.h): per window, each category's energy over the window's
 // length. t_s are the windows' starts; the last window ends at sim_time_s.
 nlohmann::json power_trace_json(const Inputs& in) {
@@ -329,6 +352,15 @@ std::string to_json(const Inputs& in) {
                    {"file", in.platform->file}};
   r["workload"] = {
       {"name", sim.workload_name}, {"iterations", in.workload->iterations}, {"file", in.workload->file}};
+  if (has_model(in)) {
+    const workloads::ModelSummary& m = in.workload->model;
+    r["workload"]["model"] = {{"name", m.name},
+                              {"parameters", m.parameters},
+                              {"active_parameters", m.active_parameters},
+                              {"tokens_per_iteration", m.tokens_per_iteration},
+                              {"flops_per_iteration", m.flops_per_iteration},
+                              {"ranks", m.ranks}};
+  }
   r["seed"] = in.seed;
   r["engine"] = sim.engine;
   r["sim_time_s"] = sim.sim_time_s;
@@ -367,6 +399,27 @@ std::string to_json(const Inputs& in) {
     r["fabric_pj_per_useful_bit_by_tier"] = by_tier;
   }
   r["effective_compute"] = effective_compute(sim);
+  if (has_model(in)) {
+    const Throughput t = throughput(in);
+    r["throughput"] = {{"tokens_per_s", t.tokens_per_s},
+                       {"mfu", t.mfu},
+                       {"tokens_per_j", t.tokens_per_j},
+                       {"fabric_j_per_token", t.fabric_j_per_token}};
+  }
+  if (sim.serving_on) {
+    const engine::ServingResult& v = sim.serving;
+    r["serving"] = {{"ttft_s", {{"p50", v.ttft_p50_s}, {"p99", v.ttft_p99_s}, {"mean", v.ttft_mean_s}}},
+                    {"tpot_s", {{"p50", v.tpot_p50_s}, {"p99", v.tpot_p99_s}, {"mean", v.tpot_mean_s}}},
+                    {"tokens_per_s", v.tokens_per_s},
+                    {"requests", v.requests},
+                    {"output_tokens", v.output_tokens},
+                    {"prefill_batches", v.prefill_batches},
+                    {"decode_iterations", v.decode_iterations},
+                    {"decode_batch_mean", v.decode_batch_mean},
+                    {"kv_bytes", v.kv_bytes},
+                    {"kv_transfer_mean_s", v.kv_transfer_mean_s},
+                    {"kv_transfer_max_s", v.kv_transfer_max_s}};
+  }
   if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
     // Per iteration (a training step): the run's split over its iterations.
     const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));
@@ -547,6 +600,27 @@ std::string summary_table(const Inputs& in) {
                      sim.platform_name, sim.ranks, sim.engine);
   out += fmt::format("  {:<28}{}\n", "simulated time", seconds(sim.sim_time_s));
   out += fmt::format("  {:<28}{:.1f} %\n", "effective compute", 100.0 * effective_compute(sim));
+  if (has_model(in)) {
+    const workloads::ModelSummary& m = in.workload->model;
+    const Throughput t = throughput(in);
+    out += fmt::format("  {:<28}{}, {:.4g} tokens per iteration on {} ranks\n", "model", m.name,
+                       m.tokens_per_iteration, m.ranks);
+    out +=
+        fmt::format("  {:<28}{:.6g}  (MFU {:.1f} %)\n", "tokens per second", t.tokens_per_s, 100.0 * t.mfu);
+    out += fmt::format("  {:<28}{:.6g}  (fabric {:.4g} J per token)\n", "tokens per joule", t.tokens_per_j,
+                       t.fabric_j_per_token);
+  }
+  if (sim.serving_on) {
+    const engine::ServingResult& v = sim.serving;
+    out +=
+        fmt::format("  {:<28}{} requests, {:.1f} output tokens/s\n", "serving", v.requests, v.tokens_per_s);
+    out += fmt::format("  {:<28}p50 {}, p99 {}\n", "time to first token", seconds(v.ttft_p50_s),
+                       seconds(v.ttft_p99_s));
+    out += fmt::format("  {:<28}p50 {}, p99 {}\n", "time per output token", seconds(v.tpot_p50_s),
+                       seconds(v.tpot_p99_s));
+    out += fmt::format("  {:<28}{} in {} on average, decode batch {:.1f} on average\n", "KV transfer",
+                       core::format_bytes(v.kv_bytes), seconds(v.kv_transfer_mean_s), v.decode_batch_mean);
+  }
   if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
     const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));
     const engine::TimeSplit& t = sim.time_split;
@@ -601,7 +675,11 @@ std::string summary_table(const Inputs& in) {
   out += "\n";
   out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", "iter", "step",
                      "kind", "algorithm", "size", "ranks", "time", "algbw GB/s", "busbw GB/s");
-  for (const auto& s : sim.steps) {
+  // A model-driven run has tens of thousands of steps: the table shows the first of them, the report all.
+  constexpr std::size_t kModelStepsShown = 20;
+  const std::size_t shown = has_model(in) ? std::min(sim.steps.size(), kModelStepsShown) : sim.steps.size();
+  for (std::size_t i = 0; i < shown; ++i) {
+    const engine::StepResult& s = sim.steps[i];
     const double t = s.end_s - s.start_s;
     std::string kind = s.kind == "collective" ? s.op : s.kind;
     const bool memory = s.kind == "memory" || s.kind == "checkpoint";
@@ -626,6 +704,8 @@ std::string summary_table(const Inputs& in) {
     out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", s.iteration, s.key,
                        kind, algorithm, size, s.ranks, seconds(t), algbw, busbw);
   }
+  if (shown < sim.steps.size())
+    out += fmt::format("  ... and {} more steps in the report (--json)\n", sim.steps.size() - shown);
   if (sim.steps_summed_up) {
     out += fmt::format(
         "\n  every step over all {} iterations (those between the first and the last are summed "
@@ -649,6 +729,7 @@ std::string csv(const Inputs& in) {
       "platform,workload,ranks,sim_time_s,useful_bytes,wire_bytes,energy_total_j,energy_fabric_j,"
       "fabric_pj_per_useful_bit,effective_compute,power_average_w,power_peak_w";
   if (in.recorder != nullptr) out += ",power_trace_window_s,power_trace_peak_w";
+  if (has_model(in)) out += ",tokens_per_s,mfu,tokens_per_j,fabric_j_per_token";
   out += "\n";
   // The names are text cells (quoted and neutralised as csv_text says); every other cell is a number.
   out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", csv_text(sim.platform_name),
@@ -658,6 +739,10 @@ std::string csv(const Inputs& in) {
   if (in.recorder != nullptr) {
     const nlohmann::json trace = power_trace_json(in);
     out += fmt::format(",{},{}", trace.value("window_s", 0.0), trace.value("peak_w", 0.0));
+  }
+  if (has_model(in)) {
+    const Throughput t = throughput(in);
+    out += fmt::format(",{},{},{},{}", t.tokens_per_s, t.mfu, t.tokens_per_j, t.fabric_j_per_token);
   }
   out += "\n";
   return out;

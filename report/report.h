@@ -36,6 +36,18 @@ bool has_step_breakdown(const workloads::WorkloadSpec& workload);
 // The mean over ranks of time computing / simulated time (0 when nothing computes).
 double effective_compute(const engine::SimulationResult& sim);
 
+// A model-driven run in operators' units (CONTRACT section 8): tokens of every iteration over the simulated
+// time and over the energy, and model FLOPs over what the ranks used could do at peak in that time.
+struct Throughput {
+  double tokens = 0.0;  // every iteration's
+  double tokens_per_s = 0.0;
+  double mfu = 0.0;  // model FLOPs / (simulated time x peak FLOP/s of a rank x ranks used)
+  double tokens_per_j = 0.0;
+  double fabric_j_per_token = 0.0;
+};
+// Of a run whose workload has a model block (workload->model.on); zeros where a divisor is 0.
+Throughput throughput(const Inputs& in);
+
 std::string to_json(const Inputs& in);        // pretty-printed, ends with a newline
 std::string summary_table(const Inputs& in);  // for stdout
 std::string csv(const Inputs& in);            // header line and one row (report/csv.h)

@@ -167,6 +167,12 @@ int cmd_validate(const std::string& platform_path, const std::string& workload_p
     engine::validate(platform, workload);
     std::cout << "workload " << workload.name << ": " << workload.steps.size() << " steps x "
               << workload.iterations << " iterations, runs on this platform\n";
+    if (const workloads::ModelSummary& m = workload.model; m.on)
+      std::cout << fmt::format(
+          "  model {}: {:.4g} parameters ({:.4g} active), {:.4g} tokens and {:.4g} model "
+          "FLOPs an iteration, {}\n",
+          m.name, m.parameters, m.active_parameters, m.tokens_per_iteration, m.flops_per_iteration,
+          m.ranks_formula);
   }
   return kOk;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "core/units.h"
 #include "core/yaml_support.h"
 #include "workloads/i_collective.h"
+#include "workloads/model/model.h"
 
 namespace pjbit::workloads {
 
@@ -389,8 +391,90 @@ class StepReader {
   std::vector<After> m_after;
 };
 
+// The ranks a step takes part in, or nothing for all of them (a step with `ranks: all`, random traffic among
+// every rank, a parallel step with such a sub-step).
+std::optional<std::vector<int>> ranks_of(const Step& step) {
+  const auto listed = [](const std::vector<int>& ranks) -> std::optional<std::vector<int>> {
+    if (ranks.empty()) return std::nullopt;
+    return ranks;
+  };
+  switch (step.kind) {
+    case Step::Kind::Collective:
+      return listed(step.collective.ranks);
+    case Step::Kind::Compute:
+      return listed(step.compute.ranks);
+    case Step::Kind::Memory:
+      return listed(step.memory.ranks);
+    case Step::Kind::Traffic: {
+      if (step.traffic.pairs.empty()) return listed(step.traffic.ranks);
+      std::vector<int> ranks;
+      for (const auto& [a, b] : step.traffic.pairs) {
+        ranks.push_back(a);
+        ranks.push_back(b);
+      }
+      return ranks;
+    }
+    case Step::Kind::Parallel:
+      break;
+  }
+  std::vector<int> ranks;
+  for (const Step& child : step.children) {
+    const auto r = ranks_of(child);
+    if (!r) return std::nullopt;
+    ranks.insert(ranks.end(), r->begin(), r->end());
+  }
+  return ranks;
+}
+
+// Steps listed after a model block run once the model's optimizer step is over on their ranks: each waits
+// for the last model step of each of its ranks. Listed as a list (`graph` false), they also follow one
+// another on each rank as a list's steps do; in a graph of their own (`graph` true), their own `after`
+// (indices among them) orders them instead.
+void append_after_model(std::vector<Step>& steps, std::vector<Step> listed, bool graph) {
+  std::map<int, int> last;  // per rank: its last step so far (ranks that have one of their own)
+  int last_all = -1;        // the last step of every rank
+  const auto note = [&](const Step& step, int index) {
+    if (const auto ranks = ranks_of(step)) {
+      for (int r : *ranks)
+        last[r] = index;
+    } else {
+      last.clear();
+      last_all = index;
+    }
+  };
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    note(steps[i], static_cast<int>(i));
+  const int offset = static_cast<int>(steps.size());
+  const std::map<int, int> model_last = last;
+  const int model_last_all = last_all;
+  for (Step& step : listed) {
+    const int index = static_cast<int>(steps.size());
+    const std::map<int, int>& before = graph ? model_last : last;
+    const int before_all = graph ? model_last_all : last_all;
+    std::vector<int> after;
+    for (int a : step.after)
+      after.push_back(a + offset);
+    if (const auto ranks = ranks_of(step)) {
+      for (int r : *ranks) {
+        const auto it = before.find(r);
+        const int b = it != before.end() ? it->second : before_all;
+        if (b >= 0) after.push_back(b);
+      }
+    } else {
+      for (const auto& [r, b] : before)
+        after.push_back(b);
+      if (before_all >= 0) after.push_back(before_all);
+    }
+    if (!graph) note(step, index);
+    std::sort(after.begin(), after.end());
+    after.erase(std::unique(after.begin(), after.end()), after.end());
+    step.after = std::move(after);
+    steps.push_back(std::move(step));
+  }
+}
+
 WorkloadSpec build(const YamlDoc& doc) {
-  const MapReader top(doc, doc.root(), "", {"name", "iterations", "graph", "steps"});
+  const MapReader top(doc, doc.root(), "", {"name", "iterations", "graph", "steps", "model"});
   WorkloadSpec spec;
   spec.file = doc.file();
 
@@ -408,7 +492,24 @@ WorkloadSpec build(const YamlDoc& doc) {
   if (auto v = top.integer("iterations", 1, kMaxIterations)) spec.iterations = static_cast<int>(*v);
   spec.iterations_loc = top.has("iterations") ? top.loc("iterations") : top.loc();
 
-  if (!top.has("steps")) top.fail_missing("steps", "a list of steps");
+  if (top.has("model")) {
+    // A model-driven workload: the model's optimizer step as a dependency graph, then any listed steps.
+    const model::Config config = model::read_model(doc, top);
+    spec.steps = model::generate(config).steps;
+    spec.graph = true;
+    spec.model = model::summary_of(config);
+    if (auto graph = top.boolean("graph"); graph && !*graph)
+      top.fail("graph", "a model's steps are a dependency graph; expected true or no graph key");
+    if (top.has("steps")) {
+      StepReader reader(doc);
+      std::vector<Step> listed = reader.read_list(top.node("steps"), top.loc("steps"), "steps", 0);
+      const bool graph = top.has("graph");
+      reader.resolve_after(listed, graph);
+      append_after_model(spec.steps, std::move(listed), graph);
+    }
+    return spec;
+  }
+  if (!top.has("steps")) top.fail_missing("steps", "a list of steps (or a model block)");
   StepReader reader(doc);
   spec.steps = reader.read_list(top.node("steps"), top.loc("steps"), "steps", 0);
   if (auto graph = top.boolean("graph")) spec.graph = *graph;
@@ -419,7 +520,7 @@ WorkloadSpec build(const YamlDoc& doc) {
 }  // namespace
 
 const std::vector<std::string>& workload_top_level_keys() {
-  static const std::vector<std::string> keys = {"name", "iterations", "graph", "steps"};
+  static const std::vector<std::string> keys = {"name", "iterations", "graph", "steps", "model"};
   return keys;
 }
 

@@ -87,6 +87,46 @@ struct Step {
   std::string dim;
 };
 
+// What a model-driven workload (a `model:` block, workloads/model/model.h) tells the report: the model, the
+// tokens and model FLOPs of one optimizer step (one iteration), and the ranks it runs on.
+struct ModelSummary {
+  bool on = false;
+  std::string name;                   // the preset's name, or "custom"
+  double tokens_per_iteration = 0.0;  // global batch x sequence
+  double flops_per_iteration = 0.0;   // model FLOPs: 6 x parameters x tokens plus the attention term
+  double parameters = 0.0;
+  double active_parameters = 0.0;
+  int ranks = 0;              // tp x pp x dp x cp: ranks 0 .. ranks-1 of the platform
+  bool ranks_given = false;   // the block names the ranks it uses (else: every rank of the platform)
+  std::string ranks_formula;  // "tp x pp x dp x cp = 8 x 2 x 4 x 1 = 64", for messages
+  core::SourceLoc loc;        // the block's parallelism (or the block)
+};
+
+// An inference service (CONTRACT section 8, `mode: inference`): requests arrive, each is prefilled by one
+// tensor-parallel group of ranks, its KV cache moves to a decode group, which generates its output tokens
+// with continuous batching. engine/serving.md has the timing. The model enters as per-token figures.
+struct ServingSpec {
+  bool on = false;
+  std::vector<std::vector<int>> prefill;  // prefill groups, each the ranks of one tensor-parallel instance
+  std::vector<std::vector<int>> decode;   // decode groups, likewise
+  // The request process, drawn from the run's seed: `requests` arrivals, Poisson at `rate_per_s`, prompt
+  // and output lengths uniform over [min, max] tokens.
+  int requests = 0;
+  double rate_per_s = 0.0;
+  int prompt_min = 0, prompt_max = 0;
+  int output_min = 0, output_max = 0;
+  int max_batch = 0;           // a decode group's active requests at most (0: no limit)
+  int max_prefill_tokens = 0;  // prompt tokens one prefill batch takes at most (0: one request a batch)
+  // The model, whole (a group of t ranks runs 1/t of each figure on every rank).
+  int layers = 0;
+  std::uint64_t token_bytes = 0;    // one token's activation (hidden x bytes per element): a TP all-reduce
+  double flops_per_token = 0.0;     // forward, without attention: 2 x parameters
+  double attention_flops = 0.0;     // forward attention per token and token of context: 4 x layers x hidden
+  double weight_bytes = 0.0;        // the weights, read once per forward pass
+  double kv_bytes_per_token = 0.0;  // layers x 2 x KV heads x head size x bytes per element
+  double efficiency = 1.0;          // achievable fraction of peak FLOP/s
+};
+
 struct WorkloadSpec {
   std::string name;
   std::string file;
@@ -99,6 +139,8 @@ struct WorkloadSpec {
   // every `after` index is below the step's own, so the graph has no cycle. Iterations follow one another on
   // each rank either way.
   bool graph = false;
+  ModelSummary model;   // a model-driven workload's (model.on)
+  ServingSpec serving;  // on: the workload is this service, and `steps` is empty
 };
 
 }  // namespace pjbit::workloads

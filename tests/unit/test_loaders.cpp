@@ -1099,11 +1099,13 @@ TEST(WorkloadLoader, StepShapeErrors) {
             "step.yaml:2:8: steps: expected at least one step, got an empty list");
   EXPECT_EQ(workload_error("name: x\nsteps: {}\n"),
             "step.yaml:2:8: steps: expected a list of steps, got a mapping");
-  EXPECT_EQ(workload_error("name: x\n"), "step.yaml:1:1: steps: missing; expected a list of steps");
+  EXPECT_EQ(workload_error("name: x\n"),
+            "step.yaml:1:1: steps: missing; expected a list of steps (or a model block)");
   EXPECT_EQ(workload_error("name: x\niterations: 0\nsteps: []\n"),
             "step.yaml:2:13: iterations: expected a whole number from 1 to 1000000, got \"0\"");
-  EXPECT_EQ(workload_error(with_line(kWorkload, 1, "nam: step")),
-            "step.yaml:1:1: nam: unknown key \"nam\"; expected one of: name, iterations, graph, steps");
+  EXPECT_EQ(
+      workload_error(with_line(kWorkload, 1, "nam: step")),
+      "step.yaml:1:1: nam: unknown key \"nam\"; expected one of: name, iterations, graph, steps, model");
 }
 
 TEST(WorkloadLoader, ParallelNestingIsLimited) {
