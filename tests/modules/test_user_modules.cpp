@@ -126,7 +126,7 @@ class RouteSwitch final : public pjbit::platforms::ForwardingNode {
   }
   NodeIn& node_in() override { return in; }
   NodeOut& node_out() override { return out; }
-  int forwarded = 0;
+  static int forwarded;  // packets forwarded by every RouteSwitch: the modules go with their platform
 
  private:
   tlm::tlm_sync_enum fw(int, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase, sc_core::sc_time& delay) {
@@ -142,22 +142,20 @@ class RouteSwitch final : public pjbit::platforms::ForwardingNode {
   }
   Tick m_latency;
 };
+int RouteSwitch::forwarded = 0;
 
 TEST(UserModules, AWholeSwitchOfAUsersKindRunsAsPjbitsOwn) {
-  RouteSwitch* made = nullptr;
   ModuleRegistry::instance().add_node("route_switch",
-                                      [&made](const ModuleArgs& a) {
-                                        auto s = std::make_unique<RouteSwitch>(a.name(),
-                                                                               pjbit::core::to_ticks(300e-9));
-                                        made = s.get();
-                                        return s;
+                                      [](const ModuleArgs& a) {
+                                        return std::make_unique<RouteSwitch>(a.name(),
+                                                                             pjbit::core::to_ticks(300e-9));
                                       },
                                       {});
   const char* workload = "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n";
   const auto own = run(two_ranks("", "") + "engine: packet\n", workload);
   const auto users = run(two_ranks("", ", model: route_switch"), workload);
-  ASSERT_NE(made, nullptr);
-  EXPECT_GT(made->forwarded, 0);
+  // Two ranks' ring all-reduce: every packet crosses the switch once.
+  EXPECT_EQ(static_cast<std::uint64_t>(RouteSwitch::forwarded), users.packet_hops / 2);
   EXPECT_EQ(users.engine, "packet");
   EXPECT_DOUBLE_EQ(users.sim_time_s, own.sim_time_s);
   EXPECT_EQ(users.packet_hops, own.packet_hops);
@@ -299,6 +297,11 @@ class Refusing final : public pjbit::platforms::MemoryDevice {
 };
 
 TEST(UserModules, ADeviceThatAnswersAnErrorStopsTheRun) {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer does not follow SystemC's thread stacks: an exception thrown on one (here, by the pool's
+  // thread) makes it report a stack-buffer-overflow inside its own sigaltstack interceptor.
+  GTEST_SKIP() << "an exception thrown on a SystemC thread stack under AddressSanitizer";
+#endif
   ModuleRegistry::instance().add_device(
       "refusing", [](const ModuleArgs& a) { return std::make_unique<Refusing>(a.name()); }, {});
   const std::string platform =
