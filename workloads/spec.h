@@ -99,6 +99,9 @@ struct WorkloadSpec {
   // every `after` index is below the step's own, so the graph has no cycle. Iterations follow one another on
   // each rank either way.
   bool graph = false;
+  // A Chakra trace's rank files (workloads/chakra/chakra.h): the platform needs at least this many ranks;
+  // 0 for any other workload.
+  int trace_ranks = 0;
 };
 
 }  // namespace pjbit::workloads
