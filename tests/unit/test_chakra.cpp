@@ -441,7 +441,32 @@ TEST(ChakraMalformed, DanglingDependency) {
 TEST(ChakraMalformed, DanglingControlDependency) {
   Trace t(1);
   t.add(0, et::compute(2, 1).ctrl(98));
-  EXPECT_ERROR(t, R"(^t\.0\.et: node 2\.ctrl_deps: depends on node 98)");
+  EXPECT_ERROR(t, R"(^t\.0\.et: node 2\.ctrl_deps: depends on node 98, which the file does not have)");
+}
+
+// Chakra's PyTorch converter names each operator's caller as its control dependency (the order is in the data
+// dependencies), sometimes a node it left out of the file or the node itself: in a trace whose metadata is
+// PyTorch's, control dependencies are not read.
+TEST(ChakraReader, ControlDependenciesOfPyTorchConversionsAreCallersNotOrder) {
+  Trace t(1, et::metadata("", {Attr::text("schema", "1.0.1"), Attr::uint64("pid", 1234),
+                               Attr::text("time", "2023-12-14 11:55:01"), Attr::uint64("start_ts", 1),
+                               Attr::uint64("finish_ts", 2)}));
+  // The host operator 1 calls the kernel 2, which runs after it: caller links point both ways.
+  t.add(0, et::compute(1, 1).ctrl(2).ctrl(98)).add(0, et::compute(2, 1).dep(1).ctrl(1).ctrl(2));
+  const WorkloadSpec w = read(t);
+  ASSERT_EQ(w.steps.size(), 2u);
+  EXPECT_EQ(w.steps[1].after, std::vector<int>{0});
+}
+
+// PyTorch's CPU operators, collectives' launches among them, make no step.
+TEST(ChakraReader, CpuOperatorsOfAnyTypeMakeNoStep) {
+  Trace t(2);
+  NodeMsg launch = et::collective(1, et::kBroadcast, 64);
+  launch.attrs = {Attr::boolean("is_cpu_op", true)};  // no comm_type: c10d::broadcast_ on the host
+  t.add_all(launch).add_all(et::collective(2, et::kBroadcast, 64).ctrl(1));
+  const WorkloadSpec w = read(t);
+  ASSERT_EQ(w.steps.size(), 1u);
+  EXPECT_EQ(w.steps[0].key, "t.0.et node 2");
 }
 
 TEST(ChakraMalformed, DuplicateNodeIds) {

@@ -1103,7 +1103,7 @@ TEST(WorkloadLoader, StepShapeErrors) {
   EXPECT_EQ(workload_error("name: x\niterations: 0\nsteps: []\n"),
             "step.yaml:2:13: iterations: expected a whole number from 1 to 1000000, got \"0\"");
   EXPECT_EQ(workload_error(with_line(kWorkload, 1, "nam: step")),
-            "step.yaml:1:1: nam: unknown key \"nam\"; expected one of: name, iterations, steps");
+            "step.yaml:1:1: nam: unknown key \"nam\"; expected one of: name, iterations, steps, chakra");
 }
 
 TEST(WorkloadLoader, ParallelNestingIsLimited) {

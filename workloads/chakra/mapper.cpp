@@ -141,6 +141,7 @@ class Mapper {
   // nodes (dependencies first).
   void index_nodes() {
     m_index.resize(m_ranks.size());
+    m_deps.resize(m_ranks.size());
     m_order.resize(m_ranks.size());
     for (std::size_t r = 0; r < m_ranks.size(); ++r) {
       const auto& nodes = m_ranks[r].nodes;
@@ -154,12 +155,19 @@ class Mapper {
                    std::to_string(it->second + 2) + " and " + std::to_string(i + 2) + ")");
         }
       }
-      // Each node's dependencies as indices; how many each node waits for, and who waits for it.
+      // Each node's dependencies as indices; how many each node waits for, and who waits for it. In a trace
+      // converted from PyTorch, control dependencies are the operators' callers, not an order (Chakra's
+      // converter says so: the order is in the data dependencies), and some name nodes the converter left
+      // out, or the node itself: they are not read, as Chakra's own feeder reads none.
+      const bool callers = m_ranks[r].ctrl_deps_are_callers;
+      auto& deps_of = m_deps[r];
+      deps_of.resize(nodes.size());
       std::vector<std::size_t> waiting(nodes.size(), 0);
       std::vector<std::vector<std::size_t>> dependents(nodes.size());
       for (std::size_t i = 0; i < nodes.size(); ++i) {
         const Node& n = nodes[i];
-        for (std::size_t k = 0; k < n.deps.size(); ++k) {
+        const std::size_t count = callers ? n.data_count : n.deps.size();
+        for (std::size_t k = 0; k < count; ++k) {
           const std::uint64_t d = n.deps[k];
           const char* field = k < n.data_count ? "data_deps" : "ctrl_deps";
           const auto it = index.find(d);
@@ -170,6 +178,7 @@ class Mapper {
           }
           if (it->second == i)
             fail(Member{static_cast<int>(r), i}, field, "depends on itself (a dependency cycle)");
+          deps_of[i].push_back(it->second);
           ++waiting[i];
           dependents[it->second].push_back(i);
         }
@@ -193,7 +202,6 @@ class Mapper {
   // Names a cycle among the nodes of rank `r` that never became ready.
   [[noreturn]] void node_cycle(int r, const std::vector<std::size_t>& waiting) const {
     const auto& nodes = m_ranks[static_cast<std::size_t>(r)].nodes;
-    const auto& index = m_index[static_cast<std::size_t>(r)];
     std::size_t at = 0;
     while (waiting[at] == 0)
       ++at;
@@ -203,8 +211,7 @@ class Mapper {
     while (seen_at[at] == kNone) {
       seen_at[at] = path.size();
       path.push_back(at);
-      for (std::uint64_t d : nodes[at].deps) {
-        const std::size_t j = index.at(d);
+      for (std::size_t j : m_deps[static_cast<std::size_t>(r)][at]) {
         if (waiting[j] != 0) {
           at = j;
           break;
@@ -267,7 +274,7 @@ class Mapper {
     for (std::size_t r = 0; r < m_ranks.size(); ++r) {
       const auto& nodes = m_ranks[r].nodes;
       for (std::size_t i = 0; i < nodes.size(); ++i) {
-        if (nodes[i].type != static_cast<int>(NodeType::Coll)) continue;
+        if (nodes[i].type != static_cast<int>(NodeType::Coll) || nodes[i].cpu_op) continue;
         auto& per_rank = issued[nodes[i].pg_name.value_or("")];
         per_rank.resize(m_ranks.size());
         per_rank[r].push_back(i);
@@ -470,7 +477,7 @@ class Mapper {
       for (std::size_t i = 0; i < nodes.size(); ++i) {
         const Node& n = nodes[i];
         const bool send = n.type == static_cast<int>(NodeType::Send);
-        if (!send && n.type != static_cast<int>(NodeType::Recv)) continue;
+        if ((!send && n.type != static_cast<int>(NodeType::Recv)) || n.cpu_op) continue;
         const Member m{me, i};
         const std::string_view own = send ? attr::kCommSrc : attr::kCommDst;
         const std::string_view peer_field = send ? attr::kCommDst : attr::kCommSrc;
@@ -610,8 +617,11 @@ class Mapper {
         Unit u;
         u.members = {m};
         u.ranks.assign(1, m.rank);
+        // The host's work (PyTorch's CPU operators, and the c10d calls that launch collectives in traces
+        // of older converters) makes no step: the accelerators' kernels and collectives are the trace's
+        // steps; the CPU operators pass their dependencies on.
+        if (n.cpu_op) continue;
         if (n.type == static_cast<int>(NodeType::Comp)) {
-          if (n.cpu_op) continue;  // the host's work: no step (ASTRA-sim replays it on the CPU)
           ComputeStep c;
           c.ranks.assign(1, m.rank);
           if (n.work_flop || n.num_ops.value_or(0) > 0) {
@@ -726,13 +736,11 @@ class Mapper {
       if (u.kind == UnitKind::Compute || u.kind == UnitKind::Memory) u.member_deps.resize(u.members.size());
     for (std::size_t r = 0; r < m_ranks.size(); ++r) {
       const auto& nodes = m_ranks[r].nodes;
-      const auto& index = m_index[r];
       const auto& unit_of = m_unit_of[r];
       std::vector<std::vector<std::size_t>> through(nodes.size());  // what a node without a step passes on
       for (std::size_t i : m_order[r]) {
         std::vector<std::size_t> deps;
-        for (std::uint64_t d : nodes[i].deps) {
-          const std::size_t j = index.at(d);
+        for (std::size_t j : m_deps[r][i]) {
           if (unit_of[j] != kNone) {
             deps.push_back(unit_of[j]);
           } else {
@@ -992,6 +1000,7 @@ class Mapper {
   Options m_options;
   int m_n;
   std::vector<std::unordered_map<std::uint64_t, std::size_t>> m_index;  // per rank: node id -> index
+  std::vector<std::vector<std::vector<std::size_t>>> m_deps;            // per rank and node: its dependencies
   std::vector<std::vector<std::size_t>> m_order;                        // per rank: dependencies first
   std::vector<std::vector<std::size_t>> m_unit_of;                      // per rank and node: its unit
   std::map<std::string, std::vector<int>> m_groups;                     // defined process groups

@@ -103,7 +103,10 @@ struct RankTrace {
   std::string file;                        // as messages name it (the path, or the name given in memory)
   std::string label;                       // its last path component, for step keys
   std::optional<std::int64_t> iterations;  // pjbit.iterations of its GlobalMetadata
-  std::vector<Node> nodes;                 // in file order
+  // Converted from a PyTorch execution trace (its GlobalMetadata has PyTorch's pid, start_ts and finish_ts):
+  // control dependencies name each operator's caller, not an order.
+  bool ctrl_deps_are_callers = false;
+  std::vector<Node> nodes;  // in file order
 };
 
 // Decodes one rank's file (`bytes`, plain or gzip). Throws InputError naming `file`, and the message or node

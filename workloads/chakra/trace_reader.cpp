@@ -439,6 +439,10 @@ RankTrace parse_rank(const std::string& file, std::string_view bytes) {
     ChakraProtoMsg::GlobalMetadata meta;
     parse_message(meta, framing.next(), framing, 0);
     const Context ctx{file};
+    int pytorch = 0;
+    for (const AttributeProto& a : meta.attr())
+      pytorch += a.name() == "pid" || a.name() == "start_ts" || a.name() == "finish_ts";
+    out.ctrl_deps_are_callers = pytorch == 3;
     for (const AttributeProto& a : meta.attr()) {
       if (a.name() != attr::kIterations) continue;
       const std::int64_t k = signed_attr(a, ctx);
