@@ -3,6 +3,7 @@
 // PhaseMachine), compute, a pool's side of a memory step, random traffic, or parallel children.
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include "core/errors.h"
 #include "engine/program.h"
@@ -21,10 +22,14 @@ std::uint64_t id_span(const Step& step) {
   return span;
 }
 
-bool has_traffic(const Step& step) {
-  if (step.kind == Step::Kind::Traffic) return true;
-  return std::any_of(step.children.begin(), step.children.end(),
-                     [](const Step& c) { return has_traffic(c); });
+// Whether random traffic of `step` (or of a sub-step) may involve rank `r` in some iteration: its pairs are
+// drawn anew each iteration among its ranks.
+bool may_draw(const Step& step, int r) {
+  if (step.kind == Step::Kind::Traffic) {
+    const workloads::TrafficStep& t = step.traffic;
+    return t.pairs.empty() && (t.ranks.empty() || std::binary_search(t.ranks.begin(), t.ranks.end(), r));
+  }
+  return std::any_of(step.children.begin(), step.children.end(), [r](const Step& c) { return may_draw(c, r); });
 }
 
 }  // namespace
@@ -40,9 +45,11 @@ void Runner::program(platforms::Platform& platform) {
       "send_releases", [this](PhaseMachine* const& m) { guard([&] { m->release_sends(); }); });
   m_compute_ends = std::make_unique<core::EventQueue<Detached*>>(
       "compute_ends", [this](Detached* const& d) { guard([&] { d->compute_done(); }); });
+  m_traffic_sends = std::make_unique<core::EventQueue<Detached*>>(
+      "traffic_sends", [this](Detached* const& d) { guard([&] { d->send_due(); }); });
   // Per step: the ids of its instances (as if every instance were made in order, sub-steps after their step),
-  // and the endpoints that may take part in one: those of an instance made here to see, and every rank for
-  // random traffic, whose ranks change with the iteration.
+  // and the endpoints that may take part in one: those of an instance made here to see, and the ranks random
+  // traffic may draw, whose pairs change with the iteration.
   const std::size_t steps = m_workload.steps.size();
   m_top_count = steps * static_cast<std::size_t>(m_workload.iterations);
   for (const Step& step : m_workload.steps) {
@@ -52,7 +59,7 @@ void Runner::program(platforms::Platform& platform) {
     const auto sample = instantiate(step, 0, n, scratch_id);
     std::vector<char> takes(static_cast<std::size_t>(m_endpoints), 0);
     for (int e = 0; e < m_endpoints; ++e)
-      takes[static_cast<std::size_t>(e)] = sample->participates(e) || (e < n && has_traffic(step));
+      takes[static_cast<std::size_t>(e)] = sample->participates(e) || (e < n && may_draw(step, e));
     m_takers.push_back(static_cast<int>(std::count(takes.begin(), takes.end(), 1)));
     m_may_take_part.push_back(std::move(takes));
   }
@@ -80,6 +87,12 @@ void Runner::program(platforms::Platform& platform) {
     for (const Step& step : m_workload.steps)
       slot(step);
   }
+  if (m_workload.graph) {
+    m_dependents.assign(steps, {});
+    for (std::size_t s = 0; s < steps; ++s)
+      for (int a : m_workload.steps[s].after)
+        m_dependents[static_cast<std::size_t>(a)].push_back(static_cast<int>(s));
+  }
   m_end.assign(static_cast<std::size_t>(m_endpoints), 0);
   m_done.assign(static_cast<std::size_t>(m_endpoints), 0);
   m_progress_total = static_cast<std::uint64_t>(m_top_count) * static_cast<std::uint64_t>(n);
@@ -87,18 +100,21 @@ void Runner::program(platforms::Platform& platform) {
   m_scheduler = std::make_unique<scheduler::Scheduler>(
       m_spec, platform, scheduler::TopSteps(m_workload.steps, m_workload.iterations));
   for (int e = 0; e < m_endpoints; ++e) {
-    platform.endpoint(e).set_program([this, e, n, steps](accelerator::Accelerator& acc) {
+    platform.endpoint(e).set_program([this, e, steps](accelerator::Accelerator& acc) {
       // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
       // stop the kernel, and rethrow it from run().
       guard([&] {
-        for (std::size_t i = 0; i < m_top_count; ++i) {
-          m_scheduler->before(i, e);
-          if (m_may_take_part[i % steps][static_cast<std::size_t>(e)]) {
-            execute(acquire(i), acc);
-            release(i);
+        if (m_workload.graph) {
+          GraphWalk(*this, acc, e).run();
+        } else {
+          for (std::size_t i = 0; i < m_top_count; ++i) {
+            m_scheduler->before(i, e);
+            if (m_may_take_part[i % steps][static_cast<std::size_t>(e)]) {
+              execute(acquire(i), acc);
+              release(i);
+            }
+            stepped(e);
           }
-          if (m_progress && e < n)
-            m_progress(Progress{++m_progress_done, m_progress_total, sc_core::sc_time_stamp().to_seconds()});
         }
         m_end[static_cast<std::size_t>(e)] = core::now_ticks();
         m_done[static_cast<std::size_t>(e)] = 1;
@@ -114,6 +130,11 @@ void Runner::program(platforms::Platform& platform) {
       });
     });
   }
+}
+
+void Runner::stepped(int endpoint) {
+  if (m_progress && endpoint < m_spec.ranks())
+    m_progress(Progress{++m_progress_done, m_progress_total, sc_core::sc_time_stamp().to_seconds()});
 }
 
 Instance& Runner::acquire(std::size_t i) {
@@ -485,11 +506,39 @@ void Detached::start() {
       }
       m_open.one_done();
       return;
+    case Step::Kind::Traffic: {
+      // As run_traffic does with a thread: one receive per source for all its messages (data that arrived
+      // before this rank entered the step never exceeds what is posted), then each send at its time.
+      const int me = m_acc.rank();
+      std::map<int, std::uint64_t> expected;
+      for (const auto& m : m_inst.messages)
+        if (m.dst == me) expected[m.src] += m_inst.step->traffic.size_bytes;
+      m_open.add();  // held until the last send is posted
+      for (const auto& [src, bytes] : expected)
+        m_acc.recv(src, bytes, m_inst.id << 24, m_open);
+      send_due();
+      return;
+    }
     case Step::Kind::Memory:
-    case Step::Kind::Traffic:
       break;
   }
   throw core::SimulationError("a " + m_inst.step->key + " step cannot run without a thread");
+}
+
+void Detached::send_due() {
+  const workloads::TrafficStep& t = m_inst.step->traffic;
+  const int me = m_acc.rank();
+  for (; m_next_send < m_inst.messages.size(); ++m_next_send) {
+    const workloads::TrafficMessage& m = m_inst.messages[m_next_send];
+    if (m.src != me) continue;
+    const core::Tick at = core::later(m_entered, core::to_ticks(m.at_s));
+    if (at > core::now_ticks()) {
+      m_runner.m_traffic_sends->push(at, this);
+      return;
+    }
+    m_acc.send(m.dst, t.size_bytes, static_cast<std::uint8_t>(t.cls), m_inst.id << 24, m_open, &m_inst.tally);
+  }
+  m_open.one_done();  // the hold start() put on it
 }
 
 void Detached::compute_done() {

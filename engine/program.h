@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <limits>
@@ -71,7 +72,7 @@ constexpr long long kMaxSubStepThreads = 4096;
 // refused beyond before anything runs.
 constexpr long long kMaxThreads = 60000;
 
-// Whether a Detached can run `step`: a compute step, a collective, or a parallel step of only those.
+// Whether a Detached can run `step`: a compute step, a collective, traffic, or a parallel step of only those.
 bool detachable(const Step& step);
 // The endpoints that take part in an instance of `step`, at most (ranks, and the pool or reduction engine).
 long long endpoints_of(const Facts& f, const Step& step);
@@ -270,12 +271,13 @@ class Lanes final : public accelerator::CompletionListener {
 // several channels; else 1.
 int lanes_of(const Instance& inst, const Part& part, bool is_rank);
 
-// One endpoint's run of a sub-step of a parallel step without a SystemC thread of its own: a compute step
-// (its end is a timer), a collective (its phase machine is driven by completions) or a parallel step made
-// only of those. A thread per sub-step and endpoint would need a stack each: 8,000 compute sub-steps on 8
-// ranks are 64,000 stacks, past the kernel's limit on a process's memory mappings. start() does what
-// execute() does on entering the step; when the step has ended the run does what execute() does on leaving it
-// and completes one operation of its parent's Completion.
+// One endpoint's run of a step without a SystemC thread of its own: a compute step (its end is a timer), a
+// collective (its phase machine is driven by completions), traffic (its later sends are timers) or a parallel
+// step made only of those; a sub-step of a parallel step, or a step of a dependency graph (GraphWalk). A
+// thread per sub-step and endpoint would need a stack each: 8,000 compute sub-steps on 8 ranks are 64,000
+// stacks, past the kernel's limit on a process's memory mappings. start() does what execute() does on
+// entering the step; when the step has ended the run does what execute() does on leaving it and completes one
+// operation of its parent's Completion.
 class Detached final : public accelerator::CompletionListener {
  public:
   Detached(Runner& runner, Instance& inst, accelerator::Accelerator& acc, accelerator::Completion& parent)
@@ -283,8 +285,10 @@ class Detached final : public accelerator::CompletionListener {
   void start();
   // The compute time is over (the runner's timer).
   void compute_done();
-  // The phase machine or the children have all completed.
+  // The phase machine, the children or the traffic have all completed.
   void completed() override;
+  // Traffic: posts the sends that are due, and arms the timer for the next (the runner's timer calls it).
+  void send_due();
 
  private:
   void ended();
@@ -297,7 +301,53 @@ class Detached final : public accelerator::CompletionListener {
   std::unique_ptr<PhaseMachine> m_machine;            // collective
   std::unique_ptr<Lanes> m_lanes;                     // collective in lanes
   std::vector<std::unique_ptr<Detached>> m_children;  // parallel
-  accelerator::Completion m_open{this};               // parallel: children still running
+  accelerator::Completion m_open{this};               // parallel: children still running; traffic: transfers
+  std::size_t m_next_send = 0;                        // traffic: the next of the messages to look at
+};
+
+// One endpoint's walk of a dependency-graph workload (WorkloadSpec::graph), from its program's thread. Each
+// iteration is walked in segments (a step at which the scheduler may hold endpoints starts a new one, as
+// does the next iteration); a segment's steps the endpoint takes part in start as soon as the endpoint has
+// left every step of their `after` in the segment, without a thread where Detached can run them, and the
+// walk waits until all have been left. A rank computes one step at a time (a GPU's kernels share its
+// cores): a compute step that is ready while another computes waits for it, in the order they became ready.
+class GraphWalk {
+ public:
+  GraphWalk(Runner& runner, accelerator::Accelerator& acc, int endpoint);
+  // Walks every iteration, blocking the calling thread (the endpoint's program) until the last step is left.
+  void run();
+
+ private:
+  // A started step, told when it has been left.
+  struct Running final : accelerator::CompletionListener {
+    Running(GraphWalk& w, std::size_t s) : walk(w), step(s) {}
+    void completed() override { walk.left(step); }
+    GraphWalk& walk;
+    std::size_t step;  // its index in the workload
+    accelerator::Completion done{this};
+    std::unique_ptr<Detached> detached;
+  };
+  // Step `s` of the segment has no step left to wait for: starts it, or queues it behind the compute.
+  void ready(std::size_t s);
+  void start(std::size_t s);
+  // Step `s` has been left (from whichever process ended it).
+  void left(std::size_t s);
+  // From the walk's thread: gives back the steps left since (their instances and objects) and starts what
+  // waited for them.
+  void reap();
+
+  Runner& m_runner;
+  accelerator::Accelerator& m_acc;
+  int m_endpoint;
+  std::size_t m_base = 0;              // the top-level index of the iteration's first step
+  std::size_t m_begin = 0, m_end = 0;  // the segment, as indices into the workload's steps
+  std::vector<int> m_waiting;          // per step of the segment: steps of its `after` not yet left
+  std::size_t m_todo = 0;              // steps of the segment not yet left
+  std::map<std::size_t, std::unique_ptr<Running>> m_running;
+  std::vector<std::size_t> m_left;          // steps left, not yet reaped
+  std::deque<std::size_t> m_compute_queue;  // ready compute steps waiting for the rank's compute
+  bool m_computing = false;
+  accelerator::WakeEvent m_wake;
 };
 
 // Step loads at points (x, y) >= 0, of which only those that can be the largest of a x x + b x y for some
@@ -409,9 +459,15 @@ class Runner {
 
   friend class PhaseMachine;
   friend class Detached;
+  friend class GraphWalk;
+  // A dependency graph (WorkloadSpec::graph): per top-level step, the steps whose `after` names it,
+  // ascending.
+  std::vector<std::vector<int>> m_dependents;
   PostScratch m_post_scratch;
 
   void mark_all(Instance& inst);
+  // An endpoint is past one more top-level step: progress, for a rank.
+  void stepped(int endpoint);
 
   // in_network: every rank's transfers with kInNetwork are mirrored into the reduction engine's phases.
   void add_reducer_phases(Instance& inst);
@@ -441,9 +497,10 @@ class Runner {
   Facts& m_facts;
   int m_endpoints = 0;
   std::map<const Step*, std::shared_ptr<const workloads::SchedulePlan>>& m_plans;
-  std::unique_ptr<core::EventQueue<PhaseMachine*>> m_timers;    // phases waiting for their HBM
-  std::unique_ptr<core::EventQueue<PhaseMachine*>> m_releases;  // buffered sends waiting out their hop
-  std::unique_ptr<core::EventQueue<Detached*>> m_compute_ends;  // detached compute steps, at their end
+  std::unique_ptr<core::EventQueue<PhaseMachine*>> m_timers;     // phases waiting for their HBM
+  std::unique_ptr<core::EventQueue<PhaseMachine*>> m_releases;   // buffered sends waiting out their hop
+  std::unique_ptr<core::EventQueue<Detached*>> m_compute_ends;   // detached compute steps, at their end
+  std::unique_ptr<core::EventQueue<Detached*>> m_traffic_sends;  // detached traffic, at its next send
   std::vector<core::Tick> m_end;
   std::vector<char> m_done;  // per endpoint: its program has ended
   int m_done_count = 0;

@@ -209,12 +209,12 @@ bool detachable(const Step& step) {
   switch (step.kind) {
     case Step::Kind::Compute:
     case Step::Kind::Collective:
+    case Step::Kind::Traffic:
       return true;
     case Step::Kind::Parallel:
       return std::all_of(step.children.begin(), step.children.end(),
                          [](const Step& c) { return detachable(c); });
     case Step::Kind::Memory:
-    case Step::Kind::Traffic:
       return false;
   }
   return false;
@@ -667,8 +667,20 @@ void check_threads(const Facts& f, const workloads::WorkloadSpec& workload) {
 }
 
 void validate_workload(Facts& f, const workloads::WorkloadSpec& workload) {
-  for (const Step& step : workload.steps)
+  for (std::size_t i = 0; i < workload.steps.size(); ++i) {
+    const Step& step = workload.steps[i];
+    // A graph's dependencies (the loaders make them so): earlier steps only, so that no cycle can form.
+    for (int a : step.after) {
+      if (!workload.graph)
+        throw core::InputError(step.loc, step.key + ".after",
+                               "a step waits for others only in a dependency graph (graph: true)");
+      if (a < 0 || static_cast<std::size_t>(a) >= i)
+        throw core::InputError(step.loc, step.key + ".after",
+                               "a step waits only for steps before it; step " + std::to_string(a) +
+                                   " is not one of the " + std::to_string(i) + " before it");
+    }
     validate_step(f, step);
+  }
   check_threads(f, workload);
   check_time_budget(f, workload);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,11 +77,25 @@ class StepReader {
     }
     const MapReader m(m_doc, node, path,
                       {"collective", "size", "algorithm", "ranks", "class", "channels", "compute", "parallel",
-                       "memory", "checkpoint", "traffic"},
+                       "memory", "checkpoint", "traffic", "id", "after"},
                       "a step");
     Step step;
     step.loc = loc;
     step.key = path;
+    for (std::string_view key : {"id", "after"}) {
+      if (depth > 0 && m.has(key))
+        m.fail(key, "only a top-level step takes " + std::string(key) +
+                        "; the sub-steps of a parallel step start and end with it");
+    }
+    if (auto id = m.string("id", "a step id such as \"fwd0\"")) {
+      if (id->empty()) m.fail("id", "expected a step id such as \"fwd0\", got \"\"");
+      for (const unsigned char c : *id)
+        if (c <= 0x20 || c == 0x7f)
+          m.fail("id",
+                 "expected a step id of printable characters without spaces, got " + core::quote_text(*id));
+      step.id = *id;
+    }
+    if (m.has("after")) m_after.push_back({m.node("after"), m.loc("after"), m.path("after")});
 
     std::string kind;
     for (const std::string& key : m.keys()) {
@@ -126,9 +141,67 @@ class StepReader {
       }
       step.children = read_list(m.node("parallel"), m.loc("parallel"), m.path("parallel"), depth + 1);
     }
+    if (!m.has("after") && depth == 0) m_after.push_back({YAML::Node(), loc, ""});
     return step;
   }
 
+ public:
+  // Resolves each top-level step's `after` (ids of earlier steps) into indices; `graph`: whether the workload
+  // says its steps form a dependency graph (else `after` is an error). `graph_loc`: where it says so.
+  void resolve_after(std::vector<Step>& steps, bool graph) const {
+    std::map<std::string, int> index;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      Step& step = steps[i];
+      const After& a = m_after[i];
+      if (!a.node.IsDefined() || a.node.IsNull()) {
+        if (!a.path.empty() && a.node.IsNull())
+          throw core::InputError(a.loc, a.path,
+                                 "expected a list of step ids such as [fwd0, fwd1], got nothing");
+      } else {
+        if (!graph)
+          throw core::InputError(
+              a.loc, a.path,
+              "a step waits for others only in a dependency graph: add graph: true at the top "
+              "of the workload");
+        const std::vector<YAML::Node> items = a.node.IsSequence()
+                                                  ? std::vector<YAML::Node>(a.node.begin(), a.node.end())
+                                                  : std::vector<YAML::Node>{a.node};
+        if (!a.node.IsSequence() && !a.node.IsScalar())
+          throw core::InputError(
+              a.loc, a.path,
+              "expected a list of step ids such as [fwd0, fwd1], got " + core::describe(a.node));
+        for (std::size_t k = 0; k < items.size(); ++k) {
+          const std::string path = a.node.IsSequence() ? a.path + "." + std::to_string(k) : a.path;
+          const SourceLoc loc = m_doc.loc(items[k], path);
+          if (!items[k].IsScalar())
+            throw core::InputError(loc, path, "expected a step id, got " + core::describe(items[k]));
+          const auto found = index.find(items[k].Scalar());
+          if (found == index.end()) {
+            const bool later = std::any_of(steps.begin() + static_cast<std::ptrdiff_t>(i), steps.end(),
+                                           [&](const Step& s) { return s.id == items[k].Scalar(); });
+            throw core::InputError(
+                loc, path,
+                later ? "step " + core::quote_text(items[k].Scalar()) +
+                            " is this one or comes after it; a step waits only for steps "
+                            "listed before it"
+                      : "no step before this one has id " + core::quote_text(items[k].Scalar()));
+          }
+          if (std::find(step.after.begin(), step.after.end(), found->second) != step.after.end())
+            throw core::InputError(loc, path,
+                                   "step " + core::quote_text(items[k].Scalar()) + " is listed twice");
+          step.after.push_back(found->second);
+        }
+      }
+      if (!step.id.empty()) {
+        if (!index.emplace(step.id, static_cast<int>(i)).second)
+          throw core::InputError(step.loc, step.key + ".id",
+                                 "step id " + core::quote_text(step.id) + " is already used by " +
+                                     steps[static_cast<std::size_t>(index[step.id])].key);
+      }
+    }
+  }
+
+ private:
   CollectiveStep read_collective(const MapReader& m) {
     CollectiveStep c;
     c.channels_loc = m.loc();
@@ -308,12 +381,20 @@ class StepReader {
 
   const YamlDoc& m_doc;
   int m_count = 0;
+  // Per top-level step, in order: its `after` (undefined when it has none).
+  struct After {
+    YAML::Node node;
+    SourceLoc loc;
+    std::string path;
+  };
+  std::vector<After> m_after;
 };
 
 // A workload file that names a Chakra trace: `chakra: { prefix, ranks, pool }`, the prefix relative to the
 // file (workloads/chakra/chakra.md).
 WorkloadSpec read_chakra(const YamlDoc& doc, const MapReader& top) {
   if (top.has("steps")) top.fail("steps", "give either steps or chakra (a trace), not both");
+  if (top.has("graph")) top.fail("graph", "a trace is a dependency graph already; graph goes with steps");
   const MapReader m(doc, top.node("chakra"), "chakra", {"prefix", "ranks", "pool"},
                     "a trace such as { prefix: traces/step, ranks: 8 }");
   if (!m.has("prefix")) m.fail_missing("prefix", "the trace's path without .<rank>.et, such as traces/step");
@@ -336,7 +417,7 @@ WorkloadSpec read_chakra(const YamlDoc& doc, const MapReader& top) {
 }
 
 WorkloadSpec build(const YamlDoc& doc) {
-  const MapReader top(doc, doc.root(), "", {"name", "iterations", "steps", "chakra"});
+  const MapReader top(doc, doc.root(), "", {"name", "iterations", "graph", "steps", "chakra"});
   const bool trace = top.has("chakra");
   WorkloadSpec spec;
   if (trace) {
@@ -364,13 +445,15 @@ WorkloadSpec build(const YamlDoc& doc) {
   if (!top.has("steps")) top.fail_missing("steps", "a list of steps");
   StepReader reader(doc);
   spec.steps = reader.read_list(top.node("steps"), top.loc("steps"), "steps", 0);
+  if (auto graph = top.boolean("graph")) spec.graph = *graph;
+  reader.resolve_after(spec.steps, spec.graph);
   return spec;
 }
 
 }  // namespace
 
 const std::vector<std::string>& workload_top_level_keys() {
-  static const std::vector<std::string> keys = {"name", "iterations", "steps", "chakra"};
+  static const std::vector<std::string> keys = {"name", "iterations", "graph", "steps", "chakra"};
   return keys;
 }
 

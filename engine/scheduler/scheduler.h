@@ -55,6 +55,9 @@ class Scheduler final : public accelerator::ITrafficObserver {
   // quiescence point it waits until every endpoint is there (the fabric is then empty) and the last to
   // arrive reconfigures the OCS; before a step that needs new circuits it waits until they are up.
   void before(std::size_t index, int endpoint);
+  // Whether before() may hold an endpoint at top-level step `index` (a quiescence point or circuits to wait
+  // for): a dependency-graph walk drains the steps it has started before it calls before() there.
+  bool gates(std::size_t index) const { return m_quiesce_at.count(index) > 0 || m_ready_at.count(index) > 0; }
   // Top-level step `index` started at `start_s` (its first rank in): the time of its decision, if a phase.
   void started(std::size_t index, double start_s);
 

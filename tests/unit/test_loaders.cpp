@@ -875,7 +875,7 @@ TEST(WorkloadLoader, SetOverrides) {
             "--set: steps.0.size: expected a data size such as \"64 MiB\", got \"lots\"");
   EXPECT_EQ(workload_error(kWorkload, {{"steps.00.sise", "1 MiB"}}),
             "--set: steps.0.sise: unknown key \"sise\"; expected one of: collective, size, algorithm, ranks, "
-            "class, channels, compute, parallel, memory, checkpoint, traffic");
+            "class, channels, compute, parallel, memory, checkpoint, traffic, id, after");
 }
 
 TEST(WorkloadLoader, SetDoesNotChangeAliasedCopies) {
@@ -1103,7 +1103,7 @@ TEST(WorkloadLoader, StepShapeErrors) {
   EXPECT_EQ(workload_error("name: x\niterations: 0\nsteps: []\n"),
             "step.yaml:2:13: iterations: expected a whole number from 1 to 1000000, got \"0\"");
   EXPECT_EQ(workload_error(with_line(kWorkload, 1, "nam: step")),
-            "step.yaml:1:1: nam: unknown key \"nam\"; expected one of: name, iterations, steps, chakra");
+            "step.yaml:1:1: nam: unknown key \"nam\"; expected one of: name, iterations, graph, steps, chakra");
 }
 
 TEST(WorkloadLoader, ParallelNestingIsLimited) {
@@ -1398,6 +1398,59 @@ TEST(WorkloadLoader, TrafficRanksAreCheckedAgainstThePlatform) {
   EXPECT_EQ(error("traffic: { size: 4 KiB, ranks: [1, 9] }"),
             "w.yaml:3:5: steps.0.traffic.ranks: rank 9 does not exist: the platform has ranks 0 to 3");
   EXPECT_EQ(error("traffic: { size: 4 KiB, pairs: [[0, 3]] }"), "no error");
+}
+
+TEST(WorkloadLoader, GraphStepsParse) {
+  const auto w = workloads::parse_workload(
+      "name: g\ngraph: true\nsteps:\n"
+      "  - { id: a, compute: { duration: 1 ms } }\n"
+      "  - { id: b, collective: all_reduce, size: 1 MiB }\n"
+      "  - { compute: { duration: 1 ms }, after: [b, a] }\n"
+      "  - { compute: { duration: 1 ms }, after: b }\n"
+      "  - { compute: { duration: 1 ms }, after: [] }\n",
+      "g.yaml");
+  EXPECT_TRUE(w.graph);
+  ASSERT_EQ(w.steps.size(), 5u);
+  EXPECT_EQ(w.steps[0].id, "a");
+  EXPECT_TRUE(w.steps[0].after.empty());
+  EXPECT_EQ(w.steps[2].after, (std::vector<int>{1, 0}));
+  EXPECT_EQ(w.steps[3].after, (std::vector<int>{1}));
+  EXPECT_TRUE(w.steps[4].after.empty());
+  EXPECT_FALSE(
+      workloads::parse_workload("name: s\nsteps:\n  - { compute: { duration: 1 ms } }\n", "s.yaml").graph);
+}
+
+TEST(WorkloadLoader, GraphStepErrors) {
+  const std::string head = "name: g\ngraph: true\nsteps:\n  - { id: a, compute: { duration: 1 ms } }\n";
+  EXPECT_EQ(
+      workload_error("name: g\nsteps:\n  - { id: a, compute: { duration: 1 ms } }\n"
+                     "  - { compute: { duration: 1 ms }, after: [a] }\n"),
+      "step.yaml:4:43: steps.1.after: a step waits for others only in a dependency graph: add graph: true "
+      "at the top of the workload");
+  EXPECT_EQ(workload_error(head + "  - { compute: { duration: 1 ms }, after: [x] }\n"),
+            "step.yaml:5:44: steps.1.after.0: no step before this one has id \"x\"");
+  EXPECT_EQ(
+      workload_error(head + "  - { id: b, compute: { duration: 1 ms }, after: [b] }\n"),
+      "step.yaml:5:51: steps.1.after.0: step \"b\" is this one or comes after it; a step waits only for "
+      "steps listed before it");
+  EXPECT_EQ(workload_error(head + "  - { compute: { duration: 1 ms }, after: [a, a] }\n"),
+            "step.yaml:5:47: steps.1.after.1: step \"a\" is listed twice");
+  EXPECT_EQ(workload_error(head + "  - { id: a, compute: { duration: 1 ms } }\n"),
+            "step.yaml:5:5: steps.1.id: step id \"a\" is already used by steps.0");
+  EXPECT_EQ(workload_error(head + "  - { id: '', compute: { duration: 1 ms } }\n"),
+            "step.yaml:5:11: steps.1.id: expected a step id such as \"fwd0\", got \"\"");
+  EXPECT_EQ(
+      workload_error(head + "  - { id: 'a b', compute: { duration: 1 ms } }\n"),
+      "step.yaml:5:11: steps.1.id: expected a step id of printable characters without spaces, got \"a b\"");
+  EXPECT_EQ(workload_error(head + "  - { compute: { duration: 1 ms }, after: }\n"),
+            "step.yaml:5:36: steps.1.after: expected a list of step ids such as [fwd0, fwd1], got nothing");
+  EXPECT_EQ(workload_error(head + "  - { compute: { duration: 1 ms }, after: [[a]] }\n"),
+            "step.yaml:5:44: steps.1.after.0: expected a step id, got a sequence");
+  EXPECT_EQ(workload_error(head + "  - parallel:\n      - { compute: { duration: 1 ms }, after: [a] }\n"),
+            "step.yaml:6:47: steps.1.parallel.0.after: only a top-level step takes after; the sub-steps of a "
+            "parallel step start and end with it");
+  EXPECT_EQ(workload_error("name: g\ngraph: maybe\nsteps:\n  - { compute: { duration: 1 ms } }\n"),
+            "step.yaml:2:8: graph: expected true or false, got \"maybe\"");
 }
 
 }  // namespace test_loaders
