@@ -12,8 +12,8 @@ namespace pjbit::engine::detail {
 using accelerator::Family;
 
 Family family_of(const std::string& algorithm) {
-  if (algorithm == "in_network" || algorithm == "nvls") return Family::Nvls;
-  if (algorithm == "tree" || algorithm == "node_tree") return Family::Tree;
+  if (algorithm == "in_network" || algorithm == "nvls" || algorithm == "nvls_tree") return Family::Nvls;
+  if (algorithm == "tree" || algorithm == "node_tree" || algorithm == "collnet") return Family::Tree;
   return Family::Ring;
 }
 
@@ -29,20 +29,29 @@ double tier_payload_rate(const Facts& f, int a, int b) {
   return t.link.bandwidth_Bps * (1.0 - t.link.overhead) / sharing;
 }
 
-PhaseSends phase_sends(const Facts& f, int rank, const workloads::Phase& phase) {
+PhaseSends phase_sends(const Facts& f, int rank, const workloads::Phase& phase,
+                       const std::vector<int>& reducers) {
+  // A reduction slot's engine: across the network (an outer tier's switch) or not (the scale-up switch).
+  const auto engine = [&](int peer) {
+    return reducers.empty() ? -1 : reducers[static_cast<std::size_t>(workloads::in_network_slot(peer))];
+  };
   PhaseSends s;
   for (const auto& t : phase.sends) {
     const auto bytes = static_cast<double>(t.bytes);
     s.all += bytes;
-    if (t.peer == workloads::kInNetworkPeer) {
-      s.up += bytes;
-    } else if (crosses_network(f, rank, t.peer)) {
+    const int to = t.peer >= 0 ? t.peer : engine(t.peer);
+    if (to >= 0 && crosses_network(f, rank, to)) {
       s.net += bytes;
-      s.net_rate = tier_payload_rate(f, rank, t.peer);
+      s.net_rate = tier_payload_rate(f, rank, to);
+    } else if (t.peer < 0) {
+      s.up += bytes;
     }
   }
-  for (const auto& t : phase.recvs)
-    if (t.peer == workloads::kInNetworkPeer) s.down += static_cast<double>(t.bytes);
+  for (const auto& t : phase.recvs) {
+    if (t.peer >= 0) continue;
+    const int from = engine(t.peer);
+    if (from < 0 || !crosses_network(f, rank, from)) s.down += static_cast<double>(t.bytes);
+  }
   return s;
 }
 
@@ -117,7 +126,7 @@ CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::ve
   double transfers = 0.0, crossing = 0.0;
   for (std::size_t i = 0; i < group.size() && shape.steps > 0; ++i) {
     for (const auto& s : plan.phase(static_cast<int>(i), 0, scratch).sends) {
-      if (s.peer == workloads::kInNetworkPeer) continue;
+      if (s.peer < 0) continue;
       transfers += 1.0;
       const double rate = tier_payload_rate(f, group[i], s.peer);
       if (crosses_network(f, group[i], s.peer)) {

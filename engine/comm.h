@@ -58,8 +58,8 @@ struct PhaseSends {
 // `lanes` lanes gives each 1/lanes of the protocol's cap.
 double hold_s(const CommCosts& c, const PhaseSends& s, int lanes = 1);
 
-// The library's family for an algorithm name: in_network and nvls are NVLS, tree and node_tree are trees,
-// the rest rings.
+// The library's family for an algorithm name: in_network, nvls and nvls_tree are NVLS, tree, node_tree and
+// collnet are trees, the rest rings.
 accelerator::Family family_of(const std::string& algorithm);
 
 // Whether a transfer between endpoints a and b crosses the network (the tier joining them has NICs).
@@ -68,8 +68,10 @@ bool crosses_network(const Facts& f, int a, int b);
 // rank's share of it where ranks share a NIC (ranks_per_nic; the built-in schedules have every rank send
 // alike, so each gets an equal share).
 double tier_payload_rate(const Facts& f, int a, int b);
-// What `rank` moves in `phase` (PhaseSends).
-PhaseSends phase_sends(const Facts& f, int rank, const workloads::Phase& phase);
+// What `rank` moves in `phase` (PhaseSends); `reducers`: the endpoints of the step's reduction slots
+// (Instance::reducers), or empty to count every transfer with one as the scale-up switch's.
+PhaseSends phase_sends(const Facts& f, int rank, const workloads::Phase& phase,
+                       const std::vector<int>& reducers = {});
 
 // The library's costs of `algorithm` over `group` with `plan`, the protocol chosen by the least estimated
 // time (CommLibrary::choose) for the shape group[0] sees. Off when the platform's accelerator has no library.

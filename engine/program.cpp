@@ -29,7 +29,8 @@ bool may_draw(const Step& step, int r) {
     const workloads::TrafficStep& t = step.traffic;
     return t.pairs.empty() && (t.ranks.empty() || std::binary_search(t.ranks.begin(), t.ranks.end(), r));
   }
-  return std::any_of(step.children.begin(), step.children.end(), [r](const Step& c) { return may_draw(c, r); });
+  return std::any_of(step.children.begin(), step.children.end(),
+                     [r](const Step& c) { return may_draw(c, r); });
 }
 
 }  // namespace
@@ -192,7 +193,14 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
       for (std::size_t i = 0; i < inst->group.size(); ++i)
         inst->parts[static_cast<std::size_t>(inst->group[i])] =
             Part{cached.get(), static_cast<int>(i), nullptr};
-      if (reduces_in_switch(inst->algorithm)) add_reducer_phases(*inst);
+      auto reducers = m_reducers.find(&step);
+      if (reducers == m_reducers.end())
+        reducers = m_reducers
+                       .emplace(&step, reducers_for(m_facts, *workloads::find_collective(inst->algorithm),
+                                                    inst->group, step))
+                       .first;
+      inst->reducers = reducers->second;
+      if (!inst->reducers.empty()) add_reducer_phases(*inst);
       break;
     }
     case Step::Kind::Compute: {
@@ -272,26 +280,35 @@ void Runner::mark_all(Instance& inst) {
     inst.parts[static_cast<std::size_t>(r)].own = &m_empty;
 }
 
-// in_network: every rank's transfers with kInNetwork are mirrored into the reduction engine's phases.
+// In-switch reduction: every rank's transfers with slot s are mirrored into the phases of slot s's reduction
+// engine (slots served by one engine share its phases).
 void Runner::add_reducer_phases(Instance& inst) {
-  std::string why;
-  const int reducer = reducer_for(m_facts, inst.group, &why);
-  // in_network's plan is its built schedule.
+  // The plans of algorithms that reduce in switches are their built schedules.
   const workloads::Schedule* built = inst.plan->materialized();
-  if (built == nullptr) throw core::SimulationError("in_network needs a built schedule");
+  if (built == nullptr) throw core::SimulationError(inst.algorithm + " needs a built schedule");
   const auto& schedule = *built;
-  inst.own.assign(1, std::vector<Phase>(schedule.front().size()));
-  auto& mine = inst.own.front();
+  std::vector<std::size_t> own_of(inst.reducers.size());  // slot -> index in inst.own
+  std::vector<int> engines;
+  for (std::size_t slot = 0; slot < inst.reducers.size(); ++slot) {
+    const auto it = std::find(engines.begin(), engines.end(), inst.reducers[slot]);
+    own_of[slot] = static_cast<std::size_t>(it - engines.begin());
+    if (it == engines.end()) engines.push_back(inst.reducers[slot]);
+  }
+  inst.own.assign(engines.size(), std::vector<Phase>(schedule.front().size()));
   for (std::size_t i = 0; i < schedule.size(); ++i) {
     for (std::size_t k = 0; k < schedule[i].size(); ++k) {
       for (const auto& t : schedule[i][k].sends)
-        if (t.peer == kInNetwork) mine[k].recvs.push_back({inst.group[i], t.bytes, t.chunks});
+        if (t.peer < 0)
+          inst.own[own_of[static_cast<std::size_t>(workloads::in_network_slot(t.peer))]][k].recvs.push_back(
+              {inst.group[i], t.bytes, t.chunks});
       for (const auto& t : schedule[i][k].recvs)
-        if (t.peer == kInNetwork) mine[k].sends.push_back({inst.group[i], t.bytes, t.chunks});
+        if (t.peer < 0)
+          inst.own[own_of[static_cast<std::size_t>(workloads::in_network_slot(t.peer))]][k].sends.push_back(
+              {inst.group[i], t.bytes, t.chunks});
     }
   }
-  inst.pool = reducer;
-  inst.parts[static_cast<std::size_t>(reducer)].own = &mine;
+  for (std::size_t e = 0; e < engines.size(); ++e)
+    inst.parts[static_cast<std::size_t>(engines[e])].own = &inst.own[e];
 }
 
 // Runs `part`'s phases for `acc`, blocking the calling thread until the last completes. The phases are
@@ -703,7 +720,7 @@ double PhaseMachine::post_library_sends(const Phase& ph, std::uint64_t tag, std:
     const core::Tick at = core::later(core::now_ticks(), comm.hop);
     for (const auto& s : ph.sends) {
       m_sent.add();  // held open until the send goes out
-      m_pending.push_back(Pending{at, s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), tag});
+      m_pending.push_back(Pending{at, m_inst.peer_of(s.peer), wire(s.bytes), tag});
       m_inflight += static_cast<double>(wire(s.bytes));
       hbm += s.bytes;
     }
@@ -711,13 +728,13 @@ double PhaseMachine::post_library_sends(const Phase& ph, std::uint64_t tag, std:
   } else {
     accelerator::Completion& sent = m_buffered ? m_sent : m_done;
     for (const auto& s : ph.sends) {
-      m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), m_cls, tag, sent, &m_inst.tally);
+      m_acc.send(m_inst.peer_of(s.peer), wire(s.bytes), m_cls, tag, sent, &m_inst.tally);
       if (m_buffered) m_inflight += static_cast<double>(wire(s.bytes));
       hbm += s.bytes;
     }
   }
   // A lane is held to its share of the rank's protocol cap.
-  return hold_s(comm, phase_sends(m_runner.m_facts, m_acc.rank(), ph), m_lanes);
+  return hold_s(comm, phase_sends(m_runner.m_facts, m_acc.rank(), ph, m_inst.reducers), m_lanes);
 }
 
 void PhaseMachine::post(const Phase& ph, std::vector<std::pair<int, std::uint64_t>>& sums) {
@@ -749,17 +766,14 @@ void PhaseMachine::post_phase(const Phase& ph, std::vector<std::pair<int, std::u
     floor_s = post_library_sends(ph, tag, hbm);
   } else {
     for (const auto& s : ph.sends) {
-      m_acc.send(s.peer == kInNetwork ? m_inst.pool : s.peer, wire(s.bytes), m_cls, tag, m_done,
-                 &m_inst.tally);
+      m_acc.send(m_inst.peer_of(s.peer), wire(s.bytes), m_cls, tag, m_done, &m_inst.tally);
       hbm += s.bytes;
     }
   }
   // Receives from one peer in one phase add up: post them as one, so that data that already arrived for all
   // of them never exceeds what is posted. Most phases receive from a few distinct peers: those are posted as
   // they are.
-  const auto peer_of = [&](const workloads::Transfer& r) {
-    return r.peer == kInNetwork ? m_inst.pool : r.peer;
-  };
+  const auto peer_of = [&](const workloads::Transfer& r) { return m_inst.peer_of(r.peer); };
   constexpr std::size_t kFew = 4;
   bool distinct = ph.recvs.size() <= kFew;
   for (std::size_t i = 0; distinct && i < ph.recvs.size(); ++i)

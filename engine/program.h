@@ -42,9 +42,6 @@ using workloads::Step;
 // What a rank sends a pool to ask for a read.
 constexpr std::uint64_t kReadRequestBytes = 64;
 
-// The peer id a schedule uses for "the reduction engine of the switch the group hangs off" (in_network).
-constexpr int kInNetwork = -1;
-
 // Every rank of an n-rank platform, in order.
 std::vector<int> all_ranks(int n);
 
@@ -81,12 +78,14 @@ bool detaches_sub_steps(const Facts& f, const Step& step);
 // The SystemC threads an instance of `step` spawns at once, beyond the endpoints' own programs.
 long long threads_of(const Facts& f, const Step& step);
 
-// Whether an algorithm reduces in the switch's reduction engine (in_network, nvls).
-inline bool reduces_in_switch(const std::string& algorithm) {
-  return algorithm == "in_network" || algorithm == "nvls";
-}
-// The reduction engine that serves `group` with in_network, or an explanation of why there is none.
-int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why);
+// The reduction engine that serves `ranks` (of one reduction slot, ICollective::reduction_groups): that of
+// the switch the ranks share, on the innermost tier that joins them all (on an outer tier, the switch where
+// their routes meet); -1 with an explanation in `why` when there is none.
+int reducer_for(Facts& f, const std::vector<int>& ranks, std::string* why);
+// The reduction engines of `algo`'s slots over `group` (empty for an algorithm that reduces in no switch);
+// throws core::InputError at `step` naming the slot without one.
+std::vector<int> reducers_for(Facts& f, const workloads::ICollective& algo, const std::vector<int>& group,
+                              const Step& step);
 // Checks one step (and its children) against the platform; throws core::InputError naming the step's key.
 void validate_step(Facts& f, const Step& step);
 // Checks every step, and what the workload needs of the run as a whole (threads); throws core::InputError.
@@ -123,6 +122,11 @@ struct Instance {
   double duration_s = 0.0;      // compute
   std::uint64_t hbm_bytes = 0;  // compute: HBM traffic per rank
   int pool = -1;                // memory: the pool's endpoint id
+  std::vector<int> reducers;    // collective reducing in switches: per slot, its reduction engine's endpoint
+  // The endpoint a transfer's peer names: a rank, or a reduction slot's engine (workloads::in_network_peer).
+  int peer_of(int peer) const {
+    return peer >= 0 ? peer : reducers[static_cast<std::size_t>(workloads::in_network_slot(peer))];
+  }
   double pool_latency_s = 0.0;
   std::vector<std::unique_ptr<Instance>> children;
   bool detach = false;                              // parallel: detaches_sub_steps
@@ -438,7 +442,8 @@ class Runner {
     int pending = 0;  // endpoints that may take part and have not left it yet
   };
   std::map<std::size_t, Live> m_live;
-  std::map<const Step*, CommCosts> m_comm;  // per collective step: the library's costs, made once
+  std::map<const Step*, CommCosts> m_comm;             // per collective step: the library's costs, made once
+  std::map<const Step*, std::vector<int>> m_reducers;  // per collective step: its reduction slots' engines
   std::size_t m_top_count = 0;
   std::vector<std::vector<char>> m_may_take_part;  // per step of the workload: per endpoint
   std::vector<int> m_takers;                       // per step: the endpoints that may take part
@@ -469,7 +474,8 @@ class Runner {
   // An endpoint is past one more top-level step: progress, for a rank.
   void stepped(int endpoint);
 
-  // in_network: every rank's transfers with kInNetwork are mirrored into the reduction engine's phases.
+  // In-switch reduction: every rank's transfers with a reduction slot are mirrored into the phases of that
+  // slot's reduction engine.
   void add_reducer_phases(Instance& inst);
 
   // Runs `part`'s phases for `acc`, blocking the calling thread until the last completes. The phases are

@@ -130,8 +130,10 @@ std::string tuned_rail_all_reduce(const platforms::PlatformSpec& p, const worklo
   const int m = std::clamp(p.domain_size(0), 1, n);
   const int g = (n + m - 1) / m;
   if (g < 2) return "ring";
+  // A rank's share of its NIC's payload rate (ranks that share a NIC share its link).
   const platforms::LinkSpec& out = p.tiers[1].link;
-  const double rate = out.bandwidth_Bps * (1.0 - out.overhead) * lib.net_efficiency;
+  const int sharing = p.tiers[1].has_nic ? p.tiers[1].ranks_per_nic : 1;
+  const double rate = out.bandwidth_Bps * (1.0 - out.overhead) * lib.net_efficiency / sharing;
   const auto size = static_cast<double>(c.size_bytes);
   const int depth = workloads::tree_depth(g);
   const accelerator::CommLibrary::Shape ring{accelerator::Family::Ring, 2 * (n - 1), 2 * (g - 1),
@@ -228,7 +230,12 @@ long long endpoints_of(const Facts& f, const Step& step) {
   switch (step.kind) {
     case Step::Kind::Collective:
       return ranks(step.collective.ranks) +
-             (reduces_in_switch(algorithm_of(f.spec, step.collective)) ? 1 : 0);
+             static_cast<long long>(workloads::find_collective(algorithm_of(f.spec, step.collective))
+                                        ->reduction_groups(step.collective.ranks.empty()
+                                                               ? all_ranks(static_cast<int>(n))
+                                                               : step.collective.ranks,
+                                                           f.collective)
+                                        .size());
     case Step::Kind::Compute:
       return ranks(step.compute.ranks);
     case Step::Kind::Memory:
@@ -273,30 +280,77 @@ long long threads_of(const Facts& f, const Step& step) {
   return 0;
 }
 
-// The reduction engine that serves `group` with in_network or nvls, or an explanation of why there is none.
-int reducer_for(const Facts& f, const std::vector<int>& group, std::string* why) {
-  if (f.spec.tiers[0].kind != "switch") {
-    *why =
-        "in-switch reduction (in_network, nvls) needs ranks that share a switch (topology kind switch, or an "
-        "inner tier of kind switch)";
-    return -1;
-  }
-  const int domain = f.spec.domain_size(0);
-  const int first = group.front() / domain;
-  for (int r : group) {
-    if (r / domain != first) {
-      *why = "in-switch reduction (in_network, nvls) reduces inside one switch; ranks " +
-             std::to_string(group.front()) + " and " + std::to_string(r) + " hang off different switches";
+int reducer_for(Facts& f, const std::vector<int>& ranks, std::string* why) {
+  const auto switch_name = [&](int node) { return f.topo.nodes[static_cast<std::size_t>(node)].name; };
+  int sw = -1;
+  if (f.spec.tiers.size() == 1 || f.topo.tier_of(ranks.front(), ranks.back()) == 0) {
+    // One domain (or a flat platform): the switch its scale-up links join.
+    if (f.spec.tiers[0].kind != "switch") {
+      *why =
+          "in-switch reduction needs ranks that share a switch (topology kind switch, or an inner tier of "
+          "kind "
+          "switch, or switches of an outer tier)";
       return -1;
     }
+    const int domain = f.spec.tiers.size() > 1 ? f.spec.domain_size(0) : f.spec.ranks();
+    for (int r : ranks) {
+      if (r / domain != ranks.front() / domain) {
+        *why = "in-switch reduction reduces inside one switch; ranks " + std::to_string(ranks.front()) +
+               " and " + std::to_string(r) + " hang off different switches";
+        return -1;
+      }
+    }
+    const int link = f.topo.nodes[static_cast<std::size_t>(ranks.front())].ports.front();
+    sw = f.topo.other_end(link, ranks.front());
+  } else {
+    // Across domains: the switch where the ranks' routes meet, the last switch on the route from the first
+    // rank to the second that every route from the first to the others crosses.
+    std::vector<int> common;
+    for (std::size_t i = 1; i < ranks.size(); ++i) {
+      core::Route route;
+      if (!f.router.route(ranks.front(), ranks[i], 0, route)) {
+        *why = "rank " + std::to_string(ranks.front()) + " cannot reach rank " + std::to_string(ranks[i]);
+        return -1;
+      }
+      std::vector<int> on;
+      int node = ranks.front();
+      for (std::uint16_t port : route.ports) {
+        node = f.topo.other_end(f.topo.nodes[static_cast<std::size_t>(node)].ports[port], node);
+        if (f.topo.nodes[static_cast<std::size_t>(node)].kind == platforms::NodeKind::Switch)
+          on.push_back(node);
+      }
+      if (i == 1) {
+        common = on;
+      } else {
+        common.erase(std::remove_if(common.begin(), common.end(),
+                                    [&](int s) { return std::find(on.begin(), on.end(), s) == on.end(); }),
+                     common.end());
+      }
+    }
+    if (common.empty()) {
+      *why = "in-switch reduction across domains needs a switch on the routes between all of ranks " +
+             std::to_string(ranks.front()) + " .. " + std::to_string(ranks.back()) +
+             "; their routes share none";
+      return -1;
+    }
+    sw = common.back();
   }
-  const int link = f.topo.nodes[static_cast<std::size_t>(group.front())].ports.front();
-  const int sw = f.topo.other_end(link, group.front());
   const int reducer = f.topo.nodes[static_cast<std::size_t>(sw)].reducer;
-  if (reducer < 0)
-    *why = "the switch " + f.topo.nodes[static_cast<std::size_t>(sw)].name +
-           " cannot reduce (set in_network: true on it)";
+  if (reducer < 0) *why = "the switch " + switch_name(sw) + " cannot reduce (set in_network: true on it)";
   return reducer;
+}
+
+std::vector<int> reducers_for(Facts& f, const workloads::ICollective& algo, const std::vector<int>& group,
+                              const Step& step) {
+  std::vector<int> reducers;
+  for (const std::vector<int>& ranks : algo.reduction_groups(group, f.collective)) {
+    std::string why;
+    const int reducer = reducer_for(f, ranks, &why);
+    if (reducer < 0)
+      throw core::InputError(step.loc, step.key + ".algorithm", std::string(algo.name()) + ": " + why);
+    reducers.push_back(reducer);
+  }
+  return reducers;
 }
 
 void validate_step(Facts& f, const Step& step) {
@@ -318,8 +372,6 @@ void validate_step(Facts& f, const Step& step) {
       std::string why;
       if (!algo->accepts_group_size(static_cast<int>(group.size()), &why))
         throw core::InputError(step.loc, step.key + ".ranks", why);
-      if (reduces_in_switch(name) && reducer_for(f, group, &why) < 0)
-        throw core::InputError(step.loc, step.key + ".algorithm", why);
       const int channels = channels_of(f.spec, c, name);
       why = workloads::channels_refusal(*algo, c.op, channels);
       if (!why.empty()) {
@@ -328,6 +380,7 @@ void validate_step(Facts& f, const Step& step) {
       }
       why = algo->refusal(group, f.collective);
       if (!why.empty()) throw core::InputError(step.loc, step.key + ".algorithm", why);
+      const std::vector<int> reducers = reducers_for(f, *algo, group, step);
       // Every pair the schedule joins must be routable.
       // (A buffer smaller than the group's chunks leaves some pairs without bytes: check with one byte each.)
       const std::uint64_t chunks = group.size() * static_cast<std::uint64_t>(channels);
@@ -339,7 +392,7 @@ void validate_step(Facts& f, const Step& step) {
         peers.clear();
         plan->send_peers(static_cast<int>(i), peers);
         for (int peer : peers) {
-          if (peer == kInNetwork) continue;
+          if (peer < 0) peer = reducers[static_cast<std::size_t>(workloads::in_network_slot(peer))];
           if (!f.router.reachable(group[i], peer))
             throw core::InputError(
                 step.loc, step.key,

@@ -17,6 +17,8 @@ const ICollective& node_tree();
 const ICollective& hierarchical();
 const ICollective& in_network();
 const ICollective& nvls();
+const ICollective& nvls_tree();
+const ICollective& collnet();
 }  // namespace impl
 
 namespace {
@@ -24,9 +26,10 @@ namespace {
 // Every built-in algorithm, in the stable order collective_names() reports.
 const std::vector<const ICollective*>& registry() {
   static const std::vector<const ICollective*> algorithms = {
-      &impl::ring(),   &impl::bidir_ring(),   &impl::tree(),       &impl::halving_doubling(),
-      &impl::direct(), &impl::hierarchical(), &impl::in_network(), &impl::torus_ring(),
-      &impl::nvls(),   &impl::torus_unidir(), &impl::node_tree(),  &impl::mesh_ring(),
+      &impl::ring(),      &impl::bidir_ring(),   &impl::tree(),       &impl::halving_doubling(),
+      &impl::direct(),    &impl::hierarchical(), &impl::in_network(), &impl::torus_ring(),
+      &impl::nvls(),      &impl::torus_unidir(), &impl::node_tree(),  &impl::mesh_ring(),
+      &impl::nvls_tree(), &impl::collnet(),
   };
   return algorithms;
 }

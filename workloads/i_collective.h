@@ -15,8 +15,17 @@
 
 namespace pjbit::workloads {
 
-// The peer of a transfer to or from the reduction engine of the switch the group hangs off (in_network).
+// The peer of a transfer to or from a switch's reduction engine. An algorithm that reduces in one switch
+// (in_network, nvls) uses slot 0, kInNetworkPeer; one that reduces in several (nvls_tree: one per domain;
+// collnet: one per rail) numbers them 0, 1, ... (ICollective::reduction_groups says which ranks each serves)
+// and names slot s as the peer in_network_peer(s). The engine maps each slot to a reduction engine.
 inline constexpr int kInNetworkPeer = -1;
+inline constexpr int in_network_peer(int slot) {
+  return -1 - slot;
+}
+inline constexpr int in_network_slot(int peer) {
+  return -1 - peer;
+}
 
 struct Transfer {
   int peer = 0;  // global rank id of the other side
@@ -113,6 +122,14 @@ class ICollective {
   }
   // Why the algorithm cannot run on this group on this fabric ("" when it can), for input errors.
   virtual std::string refusal(const std::vector<int>& group, const TopologyFacts& facts) const {
+    (void)group;
+    (void)facts;
+    return {};
+  }
+  // For an algorithm that reduces in switches: per slot (in_network_peer), the global ranks whose transfers
+  // with that slot its reduction engine serves; empty for the others.
+  virtual std::vector<std::vector<int>> reduction_groups(const std::vector<int>& group,
+                                                         const TopologyFacts& facts) const {
     (void)group;
     (void)facts;
     return {};

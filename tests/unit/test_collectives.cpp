@@ -57,9 +57,9 @@ std::string describe(const std::string& algo, Op op, int n, std::uint64_t size) 
 template <class Fn>
 void for_each_case(Fn fn) {
   for (const std::string& name : collective_names()) {
-    // in_network and nvls talk to the switch's reduction engine (a peer outside the group) and have their own
-    // tests.
-    if (name == "in_network" || name == "nvls") continue;
+    // in_network, nvls, nvls_tree and collnet talk to switches' reduction engines (peers outside the group)
+    // and have their own tests (test_in_switch.cpp).
+    if (name == "in_network" || name == "nvls" || name == "nvls_tree" || name == "collnet") continue;
     const ICollective* algo = find_collective(name);
     for (Op op : kOps) {
       if (!algo->supports(op)) continue;

@@ -62,6 +62,15 @@ class ScheduleBuilder {
   Schedule m_schedule;
 };
 
+// One binary tree over indices 0..n-1: parent (-1 for the root), children and depth (root 0) of each index.
+struct BinaryTree {
+  std::vector<int> parent;
+  std::vector<std::vector<int>> children;
+  std::vector<int> depth;
+};
+// Tree `which` (0 or 1) of NCCL's double binary tree over n indices (tree.cpp).
+BinaryTree double_tree(int n, int which);
+
 // Throws std::invalid_argument when `algo` cannot build `op` over `group` (a caller bug: callers check
 // supports() and accepts_group_size() first and report bad input themselves).
 inline void require_buildable(const ICollective& algo, Op op, const std::vector<int>& group) {

@@ -63,13 +63,6 @@ namespace impl {
 
 namespace {
 
-// One binary tree over indices 0..n-1: parent (-1 for the root) and children of each index.
-struct BinaryTree {
-  std::vector<int> parent;
-  std::vector<std::vector<int>> children;
-  std::vector<int> depth;
-};
-
 // NCCL's ncclGetBtree for one index: its parent and children.
 void btree_node(int n, int x, int* up, std::vector<int>* down) {
   int bit = 1;
@@ -109,7 +102,8 @@ void fill_depths(BinaryTree& t, int root) {
   }
 }
 
-// Tree `which` (0 or 1) of the double binary tree over n indices.
+}  // namespace
+
 BinaryTree double_tree(int n, int which) {
   BinaryTree t;
   t.parent.assign(static_cast<std::size_t>(n), -1);
@@ -130,6 +124,8 @@ BinaryTree double_tree(int n, int which) {
   fill_depths(t, root);
   return t;
 }
+
+namespace {
 
 BinaryTree heap_tree(int n) {
   BinaryTree t;
