@@ -343,7 +343,9 @@ INSTANTIATE_TEST_SUITE_P(Shipped, ExportThenRun,
                                            RoundTrip{"switch8", "train_step", "packet", 8},
                                            RoundTrip{"pod8-nvswitch", "train_step", "flow", 8},
                                            RoundTrip{"hybrid-fattree-ocs", "rack_phases", "flow", 32},
-                                           RoundTrip{"pods-ocs", "train_step", "flow", 32}),
+                                           RoundTrip{"pods-ocs", "train_step", "flow", 32},
+                                           RoundTrip{"pods-fattree-dsp", "train_step", "flow", 32},
+                                           RoundTrip{"pods-fattree-cpo", "rack_phases", "packet", 32}),
                          [](const ::testing::TestParamInfo<RoundTrip>& i) {
                            std::string name =
                                i.param.platform + "_" + i.param.workload + "_" + i.param.engine;

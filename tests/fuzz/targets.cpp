@@ -290,8 +290,9 @@ void report(std::string_view input) {
 }
 
 // workloads/chakra/chakra.h: the input as the rank files of a Chakra trace, split at kRankSeparator (at most
-// kMaxTraceFiles). A trace that reads is a dependency graph whose every `after` names an earlier step; it is
-// checked on each fixed platform, then written as a trace again, which reads back to as many steps.
+// kMaxTraceFiles). A trace that reads is a sequence without `after`, or a dependency graph whose every
+// `after` names an earlier step; it is checked on each fixed platform, then written as a trace again, which
+// reads back to as many steps.
 constexpr std::string_view kRankSeparator = "%%rank%%";
 constexpr std::size_t kMaxTraceFiles = 8;
 
@@ -310,15 +311,17 @@ void chakra(std::string_view input) {
   } catch (const core::InputError&) {
     return;
   }
-  require(spec.graph, "a trace read as a list of steps");
   require(
       spec.trace_ranks == static_cast<int>(files.size()),
       "a trace of " + std::to_string(files.size()) + " files read as " + std::to_string(spec.trace_ranks));
   require(spec.iterations >= 1, "a trace of " + std::to_string(spec.iterations) + " iterations");
-  for (std::size_t i = 0; i < spec.steps.size(); ++i)
-    for (int d : spec.steps[i].after)
+  for (std::size_t i = 0; i < spec.steps.size(); ++i) {
+    for (int d : spec.steps[i].after) {
+      require(spec.graph, "a sequence whose step " + std::to_string(i) + " has an after");
       require(d >= 0 && d < static_cast<int>(i),
               "step " + std::to_string(i) + " after step " + std::to_string(d));
+    }
+  }
   for (const platforms::PlatformSpec& p : fixed_platforms()) {
     try {
       workloads::chakra::check_platform_ranks(spec, p.ranks());

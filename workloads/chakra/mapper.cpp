@@ -123,6 +123,13 @@ class Mapper {
     spec.iterations_loc = core::SourceLoc{m_ranks.front().file};
     spec.iterations = iterations();
     spec.steps = build_steps(order);
+    // A trace that is a sequence (as pjbit writes a list of steps) reads as one: the engine runs it as the
+    // workload it was written from, step for step; anything else is a graph.
+    if (is_sequence(spec.steps)) {
+      spec.graph = false;
+      for (Step& s : spec.steps)
+        s.after.clear();
+    }
     return spec;
   }
 
@@ -916,6 +923,7 @@ class Mapper {
         index_of[u] = i;
     std::vector<Step> steps;
     steps.reserve(top.size());
+    m_step_ranks.clear();
     for (std::size_t i = 0; i < top.size(); ++i) {
       Step step = std::move(top[i].step);
       for (std::size_t d : top[i].deps)
@@ -923,8 +931,37 @@ class Mapper {
       std::sort(step.after.begin(), step.after.end());
       step.after.erase(std::unique(step.after.begin(), step.after.end()), step.after.end());
       steps.push_back(std::move(step));
+      std::vector<int> ranks;
+      for (std::size_t u : top[i].units)
+        ranks.insert(ranks.end(), m_units[u].ranks.begin(), m_units[u].ranks.end());
+      std::sort(ranks.begin(), ranks.end());
+      ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+      m_step_ranks.push_back(std::move(ranks));
     }
     return steps;
+  }
+
+  // Whether the steps, as built, are a sequence: every step waits, on each of its ranks, for the step before
+  // it that the rank takes part in (and for none when there is none). A rank waits only for the steps of
+  // `after` it takes part in, which then all come before that one on the rank, and were waited for through
+  // it: such a graph runs as the list of its steps does.
+  bool is_sequence(const std::vector<Step>& steps) const {
+    std::vector<int> last(static_cast<std::size_t>(m_n), -1);
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+      for (int r : m_step_ranks[k]) {
+        const int prev = last[static_cast<std::size_t>(r)];
+        bool waits_prev = false, waits_any = false;
+        for (int a : steps[k].after) {
+          if (!contains(m_step_ranks[static_cast<std::size_t>(a)], r)) continue;
+          waits_any = true;
+          waits_prev = waits_prev || a == prev;
+        }
+        if (prev < 0 ? waits_any : !waits_prev) return false;
+      }
+      for (int r : m_step_ranks[k])
+        last[static_cast<std::size_t>(r)] = static_cast<int>(k);
+    }
+    return true;
   }
 
   // pjbit's parallel steps again: a run of consecutive steps in the same pjbit.parallel group at `depth`
@@ -1006,6 +1043,7 @@ class Mapper {
   std::map<std::string, std::vector<int>> m_groups;                     // defined process groups
   std::vector<Unit> m_units;
   std::vector<std::size_t> m_alias;
+  std::vector<std::vector<int>> m_step_ranks;  // per top-level step: the ranks taking part, sorted
 };
 
 }  // namespace
