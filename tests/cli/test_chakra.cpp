@@ -101,6 +101,34 @@ TEST(ChakraCli, RunsATraceByItsPrefix) {
   EXPECT_GT(j["steps"][3]["end_s"].get<double>(), j["steps"][2]["end_s"].get<double>());
 }
 
+TEST(ChakraCli, EveryCollectiveKindRuns) {
+  TempDir dir;
+  const std::string platform = dir.write("ring4.yaml", pjbit::testing::kRing4);
+  et::Trace t(4);
+  const int types[] = {et::kAllReduce, et::kAllGather, et::kReduceScatter,
+                       et::kAllToAll,  et::kBroadcast, et::kBarrier};
+  for (std::uint64_t k = 0; k < 6; ++k) {
+    et::NodeMsg n = et::collective(k + 1, types[k], kMiB);
+    if (k > 0) n.dep(k);
+    t.add_all(n);
+  }
+  const json j = run_json({"run", platform, t.write(dir.path() + "/kinds")}, dir);
+  ASSERT_EQ(j["steps"].size(), 6u);
+  const char* ops[] = {"all_reduce", "all_gather", "reduce_scatter", "all_to_all", "broadcast", "all_reduce"};
+  const std::int64_t sizes[] = {kMiB, 4 * kMiB, kMiB, kMiB, kMiB, kMiB};
+  for (std::size_t k = 0; k < 6; ++k) {
+    EXPECT_EQ(j["steps"][k]["op"], ops[k]) << k;
+    EXPECT_EQ(j["steps"][k]["size_bytes"], sizes[k]) << k;
+    EXPECT_EQ(j["steps"][k]["ranks"], 4) << k;
+    EXPECT_GT(j["steps"][k]["time_s"].get<double>(), 0.0) << k;
+    // One after another on each rank, without a barrier between: a step ends after the last rank has come
+    // from the one before.
+    if (k > 0) {
+      EXPECT_GT(j["steps"][k]["end_s"].get<double>(), j["steps"][k - 1]["end_s"].get<double>()) << k;
+    }
+  }
+}
+
 TEST(ChakraCli, ValidateChecksATraceWithoutSimulating) {
   TempDir dir;
   const std::string platform = dir.write("ring4.yaml", pjbit::testing::kRing4);

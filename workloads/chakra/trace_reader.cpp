@@ -237,6 +237,8 @@ std::string unknown_field(const pb::Message& m) {
 
 // The bytes of a gzip-compressed file, inflated (at most kMaxTraceBytes).
 std::string inflate(const std::string& file, std::string_view bytes) {
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw core::InputError(core::SourceLoc{file}, "", "a gzip-compressed trace file holds at most 2 GiB");
   pb::io::ArrayInputStream raw(bytes.data(), static_cast<int>(bytes.size()));
   pb::io::GzipInputStream gzip(&raw, pb::io::GzipInputStream::GZIP);
   std::string out;
