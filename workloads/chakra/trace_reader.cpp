@@ -198,7 +198,8 @@ std::vector<GroupDef> process_groups(const std::string& values, const Context& c
     GroupDef g;
     g.name = core::as_string(item["pg_name"], loc, path + ".pg_name", "a process group name");
     const YAML::Node ranks = item["ranks"];
-    if (!ranks || !ranks.IsSequence())
+    if (!ranks) throw core::InputError(loc, path + ".ranks", "missing; expected the group's list of ranks");
+    if (!ranks.IsSequence())
       throw core::InputError(loc, path + ".ranks",
                              "expected the group's list of ranks, got " + core::describe(ranks));
     int r = 0;
