@@ -230,6 +230,19 @@ SimulationResult Runner::gather(platforms::Platform& platform, core::Tick end) {
     r.end_time_s.push_back(core::to_seconds(m_end[static_cast<std::size_t>(i)]));
     r.hbm_bytes += static_cast<double>(acc.hbm().bytes_read() + acc.hbm().bytes_written());
   }
+  if (m_serving) {
+    r.serving_on = true;
+    r.serving = m_serving->result(r.sim_time_s);
+  }
+  // Each rank's clock runs to the end of the run (what follows its last step is waiting), then the mean.
+  for (RankClock& c : m_clocks) {
+    clock_to(c, end);
+    const double share = 1.0 / static_cast<double>(m_clocks.size());
+    r.time_split.compute_s += c.compute_s * share;
+    r.time_split.idle_s += c.idle_s * share;
+    for (int d = 0; d < TimeSplit::kDims; ++d)
+      r.time_split.exposed_s[d] += c.exposed_s[d] * share;
+  }
   for (int e = 0; e < platform.endpoints(); ++e)
     r.transactions += platform.endpoint(e).packets_sent();
   // The flow engine's transactions are its flows (one per message).

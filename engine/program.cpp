@@ -94,7 +94,9 @@ void Runner::program(platforms::Platform& platform) {
       for (int a : m_workload.steps[s].after)
         m_dependents[static_cast<std::size_t>(a)].push_back(static_cast<int>(s));
   }
+  if (m_workload.serving.on) m_serving = std::make_unique<Serving>(*this, platform);
   m_end.assign(static_cast<std::size_t>(m_endpoints), 0);
+  m_clocks.assign(static_cast<std::size_t>(n), RankClock{});
   m_done.assign(static_cast<std::size_t>(m_endpoints), 0);
   m_progress_total = static_cast<std::uint64_t>(m_top_count) * static_cast<std::uint64_t>(n);
   // The scheduler plans the OCS circuits of every top-level step and gates the steps that need new ones.
@@ -105,7 +107,9 @@ void Runner::program(platforms::Platform& platform) {
       // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
       // stop the kernel, and rethrow it from run().
       guard([&] {
-        if (m_workload.graph) {
+        if (m_serving) {
+          m_serving->program(e);
+        } else if (m_workload.graph) {
           GraphWalk(*this, acc, e).run();
         } else {
           for (std::size_t i = 0; i < m_top_count; ++i) {
@@ -367,9 +371,41 @@ void Lanes::completed() {
   }
 }
 
+void Runner::clock_to(RankClock& c, core::Tick now) {
+  if (now <= c.since) return;
+  const double elapsed = core::to_seconds(now - c.since);
+  c.since = now;
+  if (c.computing > 0) {
+    c.compute_s += elapsed;
+    return;
+  }
+  int active = 0;
+  for (int open : c.open)
+    active += open > 0 ? 1 : 0;
+  if (active == 0) {
+    c.idle_s += elapsed;
+    return;
+  }
+  for (int d = 0; d < TimeSplit::kDims; ++d)
+    if (c.open[d] > 0) c.exposed_s[d] += elapsed / active;
+}
+
+void Runner::clock(int rank, const Instance& inst, int delta) {
+  if (inst.step->kind == Step::Kind::Parallel) return;  // its sub-steps count
+  RankClock& c = m_clocks[static_cast<std::size_t>(rank)];
+  clock_to(c, core::now_ticks());
+  if (inst.step->kind == Step::Kind::Compute) {
+    // A step of no duration computes for no time.
+    if (inst.duration_s > 0.0) c.computing += delta;
+  } else {
+    c.open[TimeSplit::index_of(inst.step->dim)] += delta;
+  }
+}
+
 core::Tick Runner::enter(Instance& inst, accelerator::Accelerator& acc, bool is_rank) {
   const core::Tick entered = core::now_ticks();
   if (is_rank) inst.start = std::min(inst.start, entered);
+  if (is_rank) clock(acc.rank(), inst, +1);
   if (is_rank && m_recorder)
     m_recorder->step_begin(acc.rank(), inst.id, *inst.step, inst.iteration, inst.algorithm, inst.channels);
   return entered;
@@ -377,6 +413,7 @@ core::Tick Runner::enter(Instance& inst, accelerator::Accelerator& acc, bool is_
 
 void Runner::leave(Instance& inst, accelerator::Accelerator& acc, bool is_rank, core::Tick entered) {
   if (!is_rank) return;
+  clock(acc.rank(), inst, -1);
   inst.end = std::max(inst.end, core::now_ticks());
   inst.rank_ticks += core::now_ticks() - entered;
   if (m_recorder) m_recorder->step_end(acc.rank(), inst.id);

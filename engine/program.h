@@ -354,6 +354,64 @@ class GraphWalk {
   accelerator::WakeEvent m_wake;
 };
 
+// An inference service's run (WorkloadSpec::serving; engine/serving.md): the first rank of each prefill group
+// runs a prefill server, that of each decode group a decode server with continuous batching; the servers
+// run their groups' tensor-parallel all-reduces through the engine's collectives and move KV caches through
+// the fabric, and every other rank's program ends at once.
+class Serving {
+ public:
+  Serving(Runner& runner, platforms::Platform& platform);
+  ~Serving();
+  // Endpoint `endpoint`'s program: its group's server when it leads one, else nothing.
+  void program(int endpoint);
+  ServingResult result(double sim_time_s) const;
+
+ private:
+  struct Request {
+    core::Tick arrival = 0, prefill_start = 0, first_token = 0, kv_done = 0, last_token = 0;
+    int prompt = 0, output = 0, generated = 0;
+  };
+  struct Decoder {
+    std::deque<int> joining;  // requests whose KV cache has arrived, waiting for the next iteration
+    int load = 0;             // requests active or on their way
+    accelerator::WakeEvent wake;
+  };
+  // A request's KV cache on its way to a decode group.
+  struct KvMove final : accelerator::CompletionListener {
+    KvMove(Serving& s, int r, int d) : serving(s), request(r), to(d) {}
+    void completed() override;
+    Serving& serving;
+    int request, to;
+    accelerator::Completion done{this};
+  };
+  void prefill_server(int g);
+  void decode_server(int g);
+  // `flops` and HBM `bytes` of the whole model's pass, split over the group's ranks; blocks until done.
+  void compute(const std::vector<int>& group, double flops, double bytes);
+  // A tensor-parallel all-reduce of `bytes` over `group`, as a collective step (one per group `key` and
+  // size).
+  void all_reduce(const std::vector<int>& group, int key, std::uint64_t bytes);
+  // A forward pass of `flops` and `bytes` layer by layer, two all-reduces of `reduce_bytes` a layer.
+  void layers(const std::vector<int>& group, int key, double flops, double bytes, std::uint64_t reduce_bytes);
+  void move_kv(int request, int from);
+  void finished_one();
+
+  Runner& m_runner;
+  platforms::Platform& m_platform;
+  const workloads::ServingSpec& m_spec;
+  std::vector<Request> m_requests;
+  std::size_t m_next_request = 0;  // the first not yet taken by a prefill server
+  std::size_t m_finished = 0;
+  std::map<int, std::pair<bool, int>> m_leader;  // endpoint -> (prefill?, group)
+  std::vector<Decoder> m_decoders;
+  std::vector<std::unique_ptr<KvMove>> m_moves;
+  std::map<std::pair<int, std::uint64_t>, std::unique_ptr<Step>> m_steps;
+  std::uint64_t m_next_id = 1;
+  double m_kv_bytes = 0.0, m_batch_sum = 0.0;
+  int m_prefill_batches = 0, m_decode_iterations = 0;
+  std::uint64_t m_collectives = 0;
+};
+
 // Step loads at points (x, y) >= 0, of which only those that can be the largest of a x x + b x y for some
 // weights a, b >= 0 are kept: the vertices of the upper-right convex hull of the points. A run whose
 // iterations are summed up gives power/ these rather than every top-level step instance (Runner::finish has
@@ -462,9 +520,25 @@ class Runner {
   std::vector<int> m_rank_rack;  // per rank: the rack that houses it, -1 without racks
   std::vector<int> m_here;       // per rack: scratch for the ranks of one instance it houses
 
+  // Per rank, the state its time is split by (TimeSplit): steps open by kind, since when.
+  struct RankClock {
+    core::Tick since = 0;
+    int computing = 0;
+    int open[TimeSplit::kDims] = {};  // communication steps open, by dim
+    double compute_s = 0.0, idle_s = 0.0;
+    double exposed_s[TimeSplit::kDims] = {};
+  };
+  std::vector<RankClock> m_clocks;
+  // Adds the time since the rank's clock last moved to what its state was, and moves it to now; then `delta`
+  // to the open count of `inst`'s kind (compute, or communication of its dim).
+  void clock(int rank, const Instance& inst, int delta);
+  void clock_to(RankClock& c, core::Tick now);
+
   friend class PhaseMachine;
   friend class Detached;
   friend class GraphWalk;
+  friend class Serving;
+  std::unique_ptr<Serving> m_serving;  // an inference service's run
   // A dependency graph (WorkloadSpec::graph): per top-level step, the steps whose `after` names it,
   // ascending.
   std::vector<std::vector<int>> m_dependents;

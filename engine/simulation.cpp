@@ -113,4 +113,10 @@ SimulationResult simulate(const platforms::PlatformSpec& platform, const workloa
   return runner.run();
 }
 
+int TimeSplit::index_of(const std::string& dim) {
+  for (int d = 0; d < kDims - 1; ++d)
+    if (dim == kDimNames[d]) return d;
+  return kDims - 1;
+}
+
 }  // namespace pjbit::engine

@@ -117,6 +117,36 @@ struct LinkResult {
   double saved_j = 0.0;     // this direction's half of the static energy the link did not draw asleep
 };
 
+// Where ranks' time went, the mean over ranks of the whole run: computing (a compute step running), exposed
+// communication (no compute running and a collective, traffic or memory step open, split evenly between the
+// parallelism dimensions of the steps open: Step::dim, "" for steps that name none), and neither (waiting:
+// on a pipeline's dependencies, a straggler, or nothing left to do before the run ends).
+struct TimeSplit {
+  static constexpr int kDims = 6;
+  static constexpr const char* kDimNames[kDims] = {"tp", "pp", "dp", "ep", "cp", ""};
+  double compute_s = 0.0;
+  double exposed_s[kDims] = {};
+  double idle_s = 0.0;
+  // The index of a step's dim in kDimNames (the last for any other).
+  static int index_of(const std::string& dim);
+};
+
+// An inference service's figures (ServingSpec): per request, time to first token (arrival to the end of
+// its prefill) and time per output token ((last token - first token) / (output tokens - 1)), percentiles over
+// the requests; output tokens per second over the run; its KV transfers.
+struct ServingResult {
+  int requests = 0;
+  double ttft_p50_s = 0.0, ttft_p99_s = 0.0, ttft_mean_s = 0.0;
+  double tpot_p50_s = 0.0, tpot_p99_s = 0.0, tpot_mean_s = 0.0;
+  double tokens_per_s = 0.0;  // output tokens / sim_time_s
+  std::uint64_t output_tokens = 0;
+  double kv_bytes = 0.0;            // moved from prefill to decode groups
+  double kv_transfer_mean_s = 0.0;  // from the end of a prefill to its KV cache's last byte
+  double kv_transfer_max_s = 0.0;
+  int prefill_batches = 0, decode_iterations = 0;
+  double decode_batch_mean = 0.0;  // active requests per decode iteration
+};
+
 struct SimulationResult {
   std::string platform_name;
   std::string workload_name;
@@ -126,6 +156,9 @@ struct SimulationResult {
   double wire_bytes = 0.0;
   std::vector<double> compute_time_s;  // per rank
   std::vector<double> end_time_s;      // per rank: when its last step ended
+  TimeSplit time_split;
+  bool serving_on = false;
+  ServingResult serving;
   // Every top-level step instance, in order; or, when the iterations are summed up (kFullIterations), those
   // of the iterations in kept_iterations (the first and the last), with step_aggregates over all iterations
   // in the order the steps appear in the workload (a parallel step's sub-steps after it).

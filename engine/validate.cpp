@@ -719,7 +719,57 @@ void check_threads(const Facts& f, const workloads::WorkloadSpec& workload) {
   }
 }
 
+namespace {
+
+// An inference service: its groups on the platform, disjoint, and each group's all-reduce runnable.
+void validate_serving(Facts& f, const workloads::WorkloadSpec& workload) {
+  const workloads::ServingSpec& s = workload.serving;
+  const core::SourceLoc& loc = workload.iterations_loc;
+  const auto fail = [&](const std::string& key, const std::string& what) {
+    throw core::InputError(loc, "model." + key, what);
+  };
+  if (s.prefill.empty()) fail("prefill", "expected at least one prefill group");
+  if (s.decode.empty()) fail("decode", "expected at least one decode group");
+  std::vector<char> used(static_cast<std::size_t>(f.spec.ranks()), 0);
+  const auto groups = [&](const std::vector<std::vector<int>>& list, const std::string& key) {
+    for (std::size_t g = 0; g < list.size(); ++g) {
+      if (list[g].empty()) fail(key + "." + std::to_string(g), "expected at least one rank");
+      for (int r : list[g]) {
+        if (r < 0 || r >= f.spec.ranks())
+          fail(key + "." + std::to_string(g), "rank " + std::to_string(r) + " is not on platform " +
+                                                  f.spec.name + " (ranks 0 to " +
+                                                  std::to_string(f.spec.ranks() - 1) + ")");
+        if (used[static_cast<std::size_t>(r)]++ != 0)
+          fail(key + "." + std::to_string(g), "rank " + std::to_string(r) + " serves two groups");
+      }
+      if (list[g].size() < 2) continue;
+      // The group's all-reduces: checked as a step of theirs would be.
+      Step step;
+      step.kind = Step::Kind::Collective;
+      step.collective.size_bytes = std::uint64_t{1} << 20;
+      step.collective.ranks = list[g];
+      step.loc = loc;
+      step.key = "model." + key + "." + std::to_string(g);
+      validate_step(f, step);
+      f.plans.erase(&step);
+    }
+  };
+  groups(s.prefill, "prefill");
+  groups(s.decode, "decode");
+  if (s.requests < 1) fail("requests", "expected at least one request");
+  if (!(s.rate_per_s > 0.0)) fail("rate", "expected an arrival rate above zero");
+  if (s.prompt_min < 1 || s.prompt_max < s.prompt_min) fail("prompt", "expected 1 <= min <= max tokens");
+  if (s.output_min < 1 || s.output_max < s.output_min) fail("output", "expected 1 <= min <= max tokens");
+  if (s.layers < 1) fail("layers", "expected at least one layer");
+  if (!(s.efficiency > 0.0 && s.efficiency <= 1.0)) fail("efficiency", "expected a fraction in (0, 1]");
+  if (f.spec.accelerator.compute_flops <= 0.0)
+    fail("preset", "the platform's accelerator has no compute rate to run the model at");
+}
+
+}  // namespace
+
 void validate_workload(Facts& f, const workloads::WorkloadSpec& workload) {
+  if (workload.serving.on) validate_serving(f, workload);
   for (std::size_t i = 0; i < workload.steps.size(); ++i) {
     const Step& step = workload.steps[i];
     // A graph's dependencies (the loaders make them so): earlier steps only, so that no cycle can form.

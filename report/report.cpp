@@ -24,6 +24,11 @@ namespace pjbit::report {
 
 using json = nlohmann::ordered_json;
 
+bool has_step_breakdown(const workloads::WorkloadSpec& workload) {
+  return std::any_of(workload.steps.begin(), workload.steps.end(),
+                     [](const workloads::Step& s) { return !s.dim.empty(); });
+}
+
 double effective_compute(const engine::SimulationResult& sim) {
   if (sim.sim_time_s <= 0.0 || sim.compute_time_s.empty()) return 0.0;
   double sum = 0.0;
@@ -362,6 +367,31 @@ std::string to_json(const Inputs& in) {
     r["fabric_pj_per_useful_bit_by_tier"] = by_tier;
   }
   r["effective_compute"] = effective_compute(sim);
+  if (sim.serving_on) {
+    const engine::ServingResult& v = sim.serving;
+    r["serving"] = {{"ttft_s", {{"p50", v.ttft_p50_s}, {"p99", v.ttft_p99_s}, {"mean", v.ttft_mean_s}}},
+                    {"tpot_s", {{"p50", v.tpot_p50_s}, {"p99", v.tpot_p99_s}, {"mean", v.tpot_mean_s}}},
+                    {"tokens_per_s", v.tokens_per_s},
+                    {"requests", v.requests},
+                    {"output_tokens", v.output_tokens},
+                    {"prefill_batches", v.prefill_batches},
+                    {"decode_iterations", v.decode_iterations},
+                    {"decode_batch_mean", v.decode_batch_mean},
+                    {"kv_bytes", v.kv_bytes},
+                    {"kv_transfer_mean_s", v.kv_transfer_mean_s},
+                    {"kv_transfer_max_s", v.kv_transfer_max_s}};
+  }
+  if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
+    // Per iteration (a training step): the run's split over its iterations.
+    const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));
+    const engine::TimeSplit& t = sim.time_split;
+    json exposed = json::object();
+    for (int d = 0; d < engine::TimeSplit::kDims; ++d)
+      exposed[d == engine::TimeSplit::kDims - 1 ? "other" : engine::TimeSplit::kDimNames[d]] =
+          t.exposed_s[d] * per;
+    r["step_breakdown"] = {
+        {"compute_s", t.compute_s * per}, {"bubble_s", t.idle_s * per}, {"exposed_comm_s", exposed}};
+  }
   r["power_w"] = {{"average", l.average_power_w}, {"peak", l.peak_power_w}, {"static", l.static_power_w}};
   if (in.recorder != nullptr) r["power_trace"] = power_trace_json(in);
   {
@@ -531,6 +561,30 @@ std::string summary_table(const Inputs& in) {
                      sim.platform_name, sim.ranks, sim.engine);
   out += fmt::format("  {:<28}{}\n", "simulated time", seconds(sim.sim_time_s));
   out += fmt::format("  {:<28}{:.1f} %\n", "effective compute", 100.0 * effective_compute(sim));
+  if (sim.serving_on) {
+    const engine::ServingResult& v = sim.serving;
+    out +=
+        fmt::format("  {:<28}{} requests, {:.1f} output tokens/s\n", "serving", v.requests, v.tokens_per_s);
+    out += fmt::format("  {:<28}p50 {}, p99 {}\n", "time to first token", seconds(v.ttft_p50_s),
+                       seconds(v.ttft_p99_s));
+    out += fmt::format("  {:<28}p50 {}, p99 {}\n", "time per output token", seconds(v.tpot_p50_s),
+                       seconds(v.tpot_p99_s));
+    out += fmt::format("  {:<28}{} in {} on average, decode batch {:.1f} on average\n", "KV transfer",
+                       core::format_bytes(v.kv_bytes), seconds(v.kv_transfer_mean_s), v.decode_batch_mean);
+  }
+  if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
+    const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));
+    const engine::TimeSplit& t = sim.time_split;
+    std::string exposed;
+    for (int d = 0; d < engine::TimeSplit::kDims; ++d) {
+      if (t.exposed_s[d] <= 0.0) continue;
+      exposed += fmt::format(", {} {}",
+                             d == engine::TimeSplit::kDims - 1 ? "other" : engine::TimeSplit::kDimNames[d],
+                             seconds(t.exposed_s[d] * per));
+    }
+    out += fmt::format("  {:<28}compute {}, bubble {}{}\n", "step time split", seconds(t.compute_s * per),
+                       seconds(t.idle_s * per), exposed.empty() ? "" : ", exposed" + exposed);
+  }
   out += fmt::format("  {:<28}{}  (wire {})\n", "useful bytes", core::format_bytes(sim.useful_bytes),
                      core::format_bytes(sim.wire_bytes));
   out += fmt::format("  {:<28}{}  (fabric {}, static {})\n", "energy", joules(l.total_j), joules(l.fabric_j),

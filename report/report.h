@@ -31,6 +31,8 @@ struct Inputs {
   const engine::Recorder* recorder = nullptr;
 };
 
+// Whether the report splits a step's time by parallelism dimension (step_breakdown): some step names one.
+bool has_step_breakdown(const workloads::WorkloadSpec& workload);
 // The mean over ranks of time computing / simulated time (0 when nothing computes).
 double effective_compute(const engine::SimulationResult& sim);
 

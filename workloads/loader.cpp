@@ -77,7 +77,7 @@ class StepReader {
     }
     const MapReader m(m_doc, node, path,
                       {"collective", "size", "algorithm", "ranks", "class", "channels", "compute", "parallel",
-                       "memory", "checkpoint", "traffic", "id", "after"},
+                       "memory", "checkpoint", "traffic", "id", "after", "dim"},
                       "a step");
     Step step;
     step.loc = loc;
@@ -96,6 +96,7 @@ class StepReader {
       step.id = *id;
     }
     if (m.has("after")) m_after.push_back({m.node("after"), m.loc("after"), m.path("after")});
+    if (auto dim = m.choice("dim", {"tp", "pp", "dp", "ep", "cp"})) step.dim = *dim;
 
     std::string kind;
     for (const std::string& key : m.keys()) {

@@ -87,6 +87,31 @@ struct Step {
   std::string dim;
 };
 
+// An inference service (CONTRACT section 8, `mode: inference`): requests arrive, each is prefilled by one
+// tensor-parallel group of ranks, its KV cache moves to a decode group, which generates its output tokens
+// with continuous batching. engine/serving.md has the timing. The model enters as per-token figures.
+struct ServingSpec {
+  bool on = false;
+  std::vector<std::vector<int>> prefill;  // prefill groups, each the ranks of one tensor-parallel instance
+  std::vector<std::vector<int>> decode;   // decode groups, likewise
+  // The request process, drawn from the run's seed: `requests` arrivals, Poisson at `rate_per_s`, prompt
+  // and output lengths uniform over [min, max] tokens.
+  int requests = 0;
+  double rate_per_s = 0.0;
+  int prompt_min = 0, prompt_max = 0;
+  int output_min = 0, output_max = 0;
+  int max_batch = 0;           // a decode group's active requests at most (0: no limit)
+  int max_prefill_tokens = 0;  // prompt tokens one prefill batch takes at most (0: one request a batch)
+  // The model, whole (a group of t ranks runs 1/t of each figure on every rank).
+  int layers = 0;
+  std::uint64_t token_bytes = 0;    // one token's activation (hidden x bytes per element): a TP all-reduce
+  double flops_per_token = 0.0;     // forward, without attention: 2 x parameters
+  double attention_flops = 0.0;     // forward attention per token and token of context: 4 x layers x hidden
+  double weight_bytes = 0.0;        // the weights, read once per forward pass
+  double kv_bytes_per_token = 0.0;  // layers x 2 x KV heads x head size x bytes per element
+  double efficiency = 1.0;          // achievable fraction of peak FLOP/s
+};
+
 struct WorkloadSpec {
   std::string name;
   std::string file;
@@ -102,6 +127,7 @@ struct WorkloadSpec {
   // A Chakra trace's rank files (workloads/chakra/chakra.h): the platform needs at least this many ranks;
   // 0 for any other workload.
   int trace_ranks = 0;
+  ServingSpec serving;  // on: the workload is this service, and `steps` is empty
 };
 
 }  // namespace pjbit::workloads

@@ -145,6 +145,32 @@ TEST_P(Graph, IterationsFollowOneAnotherOnEachRank) {
   EXPECT_NEAR(o.sim.sim_time_s, 6e-3, kTick);
 }
 
+// A step's time split: compute, communication exposed by dimension (what no compute overlaps), waiting.
+TEST_P(Graph, TheTimeSplitsIntoComputeExposedCommunicationByDimensionAndWaiting) {
+  const std::string engine = GetParam();
+  const auto o =
+      run(engine,
+          "name: g\ngraph: true\nsteps:\n"
+          "  - { id: f, compute: { duration: 1 ms } }\n"
+          "  - { id: tp, collective: all_reduce, size: 64 MiB, algorithm: ring, dim: tp, after: [f] }\n"
+          "  - { id: b, compute: { duration: 1 ms }, after: [tp] }\n"
+          "  - { id: dp, collective: all_reduce, size: 256 MiB, algorithm: ring, dim: dp, after: [b] }\n"
+          "  - { id: b2, compute: { duration: 0.5 ms }, after: [b] }\n"
+          "  - { id: tail, compute: { duration: 1 ms, ranks: [0] }, after: [dp] }\n");
+  const auto& s = o.sim.steps;
+  const auto& t = o.sim.time_split;
+  const double t_tp = s[1].end_s - s[1].start_s, t_dp = s[3].end_s - s[3].start_s;
+  // Every rank computes 2.5 ms; rank 0 1 ms more, while the others wait: a mean of 2.5 + 1/8 ms.
+  EXPECT_NEAR(t.compute_s, 2.5e-3 + 1e-3 / 8, 1e-9);
+  EXPECT_NEAR(t.exposed_s[0], t_tp, 1e-9);           // tp: nothing overlaps it
+  EXPECT_NEAR(t.exposed_s[2], t_dp - 0.5e-3, 1e-9);  // dp: b2 hides 0.5 ms of it
+  EXPECT_NEAR(t.idle_s, 1e-3 * 7 / 8, 1e-9);         // ranks 1-7 wait for rank 0's tail
+  double sum = t.compute_s + t.idle_s;
+  for (double e : t.exposed_s)
+    sum += e;
+  EXPECT_NEAR(sum, o.sim.sim_time_s, 1e-9);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, Graph, ::testing::Values("packet", "flow"));
 
 }  // namespace test_graph

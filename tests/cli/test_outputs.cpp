@@ -357,5 +357,31 @@ TEST_F(Outputs, NewFilesTakeTheUmask) {
   EXPECT_EQ(st.st_mode & 0777, 0640u);
 }
 
+// A workload whose steps name parallelism dimensions gets step_breakdown in its report and table, per
+// iteration; others get neither.
+TEST_F(Outputs, StepBreakdownAppearsWhenStepsNameDimensions) {
+  const std::string tagged =
+      m_dir.write("tagged.yaml",
+                  "name: tagged\ngraph: true\niterations: 2\nsteps:\n"
+                  "  - { id: f, compute: { duration: 1 ms } }\n"
+                  "  - { collective: all_reduce, size: 4 MiB, dim: dp, after: [f] }\n");
+  const ProcessResult r = run_program({"run", m_platform, tagged, "--json", "-"}, 60.0);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& b = j.at("step_breakdown");
+  EXPECT_NEAR(b.at("compute_s").get<double>(), 1e-3, 1e-12);
+  const double dp = b.at("exposed_comm_s").at("dp").get<double>();
+  EXPECT_GT(dp, 0.0);
+  EXPECT_EQ(b.at("exposed_comm_s").at("tp").get<double>(), 0.0);
+  EXPECT_NEAR(b.at("compute_s").get<double>() + b.at("bubble_s").get<double>() + dp,
+              j.at("sim_time_s").get<double>() / 2, 1e-12);
+  const ProcessResult table = run_program({"run", m_platform, tagged}, 60.0);
+  EXPECT_NE(table.out.find("step time split"), std::string::npos) << table.out;
+
+  const ProcessResult plain = run({"--json", "-"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_FALSE(nlohmann::json::parse(plain.out).contains("step_breakdown"));
+}
+
 }  // namespace test_outputs
 }  // namespace

@@ -875,7 +875,7 @@ TEST(WorkloadLoader, SetOverrides) {
             "--set: steps.0.size: expected a data size such as \"64 MiB\", got \"lots\"");
   EXPECT_EQ(workload_error(kWorkload, {{"steps.00.sise", "1 MiB"}}),
             "--set: steps.0.sise: unknown key \"sise\"; expected one of: collective, size, algorithm, ranks, "
-            "class, channels, compute, parallel, memory, checkpoint, traffic, id, after");
+            "class, channels, compute, parallel, memory, checkpoint, traffic, id, after, dim");
 }
 
 TEST(WorkloadLoader, SetDoesNotChangeAliasedCopies) {
