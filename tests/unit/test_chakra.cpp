@@ -793,6 +793,23 @@ TEST(ChakraWriter, RefusesRanksBeyondTheTrace) {
   }
 }
 
+TEST(ChakraWriter, RefusesAnInferenceService) {
+  WorkloadSpec w;
+  w.name = "serve";
+  w.file = "serve.yaml";
+  w.serving.on = true;
+  ck::ExportOptions o;
+  o.ranks = 8;
+  try {
+    ck::write_trace(w, o);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("serve.yaml: serving: an inference service forms its batches", 0),
+              0u)
+        << e.what();
+  }
+}
+
 // What pjbit writes is Chakra's wire format, read with the tests' own decoder: a GlobalMetadata with its
 // version, then nodes with Chakra's field numbers and the attributes ASTRA-sim reads.
 TEST(ChakraWriter, WritesChakraWireFormat) {

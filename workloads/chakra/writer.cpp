@@ -103,6 +103,13 @@ class Writer {
                              "expected a whole number of ranks from 1 to " + std::to_string(kMaxTraceRanks) +
                                  ", got " + std::to_string(n));
     }
+    // A service batches its requests as they come while it runs (engine/serving.md): no trace fixes them.
+    if (m_spec.serving.on) {
+      throw core::InputError(
+          core::SourceLoc{m_spec.file}, "serving",
+          "an inference service forms its batches while it runs, so it has no fixed trace to "
+          "write; a Chakra trace holds a workload of steps");
+    }
     for (const Step& s : m_spec.steps)
       check(s);
     m_out.assign(static_cast<std::size_t>(n), std::string());
