@@ -531,6 +531,13 @@ WorkloadSpec build(const YamlDoc& doc) {
   if (top.has("model")) {
     // A model-driven workload: the model's optimizer step as a dependency graph, then any listed steps.
     const model::Config config = model::read_model(doc, top);
+    if (config.inference) {
+      // A service, not a step list (engine/serving.md).
+      for (std::string_view key : {"steps", "graph"})
+        if (top.has(key)) top.fail(key, "an inference model is a service; it takes no " + std::string(key));
+      spec.serving = config.serving;
+      return spec;
+    }
     spec.steps = model::generate(config).steps;
     spec.graph = true;
     spec.model = model::summary_of(config);
