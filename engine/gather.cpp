@@ -253,6 +253,8 @@ SimulationResult Runner::gather(platforms::Platform& platform, core::Tick end) {
     r.steps.push_back(std::move(m_kept[k]));
     if (!m_sum_up) r.useful_bytes += r.steps.back().useful_bytes;
   }
+  // A service's useful bytes: its all-reduces' (CONTRACT section 5) and its KV caches'.
+  if (m_serving) r.useful_bytes += m_serving->useful_bytes();
   if (m_sum_up) {
     r.useful_bytes = m_useful_bytes;
     r.steps_summed_up = true;

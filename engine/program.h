@@ -365,6 +365,8 @@ class Serving {
   // Endpoint `endpoint`'s program: its group's server when it leads one, else nothing.
   void program(int endpoint);
   ServingResult result(double sim_time_s) const;
+  // The service's useful bytes: every all-reduce's (CONTRACT section 5) and every KV cache's.
+  double useful_bytes() const { return m_useful_bytes + m_kv_bytes; }
 
  private:
   struct Request {
@@ -407,7 +409,7 @@ class Serving {
   std::vector<std::unique_ptr<KvMove>> m_moves;
   std::map<std::pair<int, std::uint64_t>, std::unique_ptr<Step>> m_steps;
   std::uint64_t m_next_id = 1;
-  double m_kv_bytes = 0.0, m_batch_sum = 0.0;
+  double m_kv_bytes = 0.0, m_batch_sum = 0.0, m_useful_bytes = 0.0;
   int m_prefill_batches = 0, m_decode_iterations = 0;
   std::uint64_t m_collectives = 0;
 };

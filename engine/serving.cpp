@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "engine/program.h"
+#include "workloads/nccl_tests.h"
 
 namespace pjbit::engine::detail {
 
@@ -110,6 +111,7 @@ void Serving::all_reduce(const std::vector<int>& group, int key, std::uint64_t b
   }
   done.wait();
   ++m_collectives;
+  m_useful_bytes += workloads::useful_bytes(workloads::Op::AllReduce, bytes, static_cast<int>(group.size()));
 }
 
 void Serving::layers(const std::vector<int>& group, int key, double flops, double bytes,

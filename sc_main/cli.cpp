@@ -37,6 +37,7 @@
 #include "sc_main/output.h"
 #include "sc_main/progress.h"
 #include "sc_main/sweep.h"
+#include "workloads/chakra/chakra.h"
 #include "workloads/loader.h"
 
 namespace pjbit::cli {
@@ -90,12 +91,34 @@ std::vector<core::Override> parse_overrides(const std::vector<std::string>& sets
   return out;
 }
 
+// The workload of `run` and `validate`: a workload file, or the prefix of a Chakra trace when it is not a
+// YAML file and PREFIX.0.et exists (CONTRACT section 8). A trace has no workload keys for --set; a workload
+// file that names it (chakra: { prefix: ... }) has.
+workloads::WorkloadSpec load_workload_or_trace(const std::string& path,
+                                               const std::vector<core::Override>& overrides) {
+  if (!workloads::chakra::is_trace_prefix(path)) return workloads::load_workload(path, overrides);
+  const auto mine = core::select_overrides(overrides, "workload", workloads::workload_top_level_keys());
+  if (!mine.empty()) {
+    throw core::InputError(core::SourceLoc{}, "--set",
+                           core::quote_text(mine.front().key) +
+                               ": a Chakra trace has no workload keys; name it in a " +
+                               "workload file (chakra: { prefix: ... }) to set its name or iterations");
+  }
+  return workloads::chakra::load_trace(path);
+}
+
+// A workload and the platform it is to run on: a trace needs a platform rank for each of its rank files.
+void check_workload_fits(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
+  workloads::chakra::check_platform_ranks(workload, platform.ranks());
+}
+
 int cmd_run(const RunArgs& args) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::uint64_t seed = parse_seed(args.seed, core::SourceLoc{}, "--seed");
   const auto overrides = parse_overrides(args.sets);
   const auto platform = platforms::load_platform(args.platform, overrides);
-  const auto workload = workloads::load_workload(args.workload, overrides);
+  const auto workload = load_workload_or_trace(args.workload, overrides);
+  check_workload_fits(platform, workload);
   // Every output is declared before simulating: its temporary file is created now, so that an output that
   // cannot be written is refused before the run, not after it.
   OutputSet outputs;
@@ -163,10 +186,13 @@ int cmd_validate(const std::string& platform_path, const std::string& workload_p
   platforms::Platform built("platform", platform);
   std::cout << built.describe();
   if (!workload_path.empty()) {
-    const auto workload = workloads::load_workload(workload_path, overrides);
+    const auto workload = load_workload_or_trace(workload_path, overrides);
+    check_workload_fits(platform, workload);
     engine::validate(platform, workload);
     std::cout << "workload " << workload.name << ": " << workload.steps.size() << " steps x "
-              << workload.iterations << " iterations, runs on this platform\n";
+              << workload.iterations << " iterations";
+    if (workload.trace_ranks > 0) std::cout << " (a Chakra trace of " << workload.trace_ranks << " ranks)";
+    std::cout << ", runs on this platform\n";
     if (const workloads::ModelSummary& m = workload.model; m.on)
       std::cout << fmt::format(
           "  model {}: {:.4g} parameters ({:.4g} active), {:.4g} tokens and {:.4g} model "
@@ -174,6 +200,43 @@ int cmd_validate(const std::string& platform_path, const std::string& workload_p
           m.name, m.parameters, m.active_parameters, m.tokens_per_iteration, m.flops_per_iteration,
           m.ranks_formula);
   }
+  return kOk;
+}
+
+struct ExportArgs {
+  std::string workload;
+  int ranks = 0;
+  std::string out;
+  std::vector<std::string> sets;
+  bool unroll = false;
+  std::string seed = "1";
+};
+
+// `pjbit export-chakra`: a workload as a Chakra trace, PREFIX.<rank>.et for every rank, all written or none.
+int cmd_export_chakra(const ExportArgs& args) {
+  const std::uint64_t seed = parse_seed(args.seed, core::SourceLoc{}, "--seed");
+  std::vector<core::Override> overrides;
+  for (const auto& s : args.sets)
+    overrides.push_back(core::parse_override(s));
+  core::check_overrides_matched(overrides, {}, workloads::workload_top_level_keys());
+  if (args.out.empty())
+    throw core::InputError(core::SourceLoc{}, "--out", "expected a path prefix, got \"\"");
+  const auto workload = load_workload_or_trace(args.workload, overrides);
+  std::vector<std::string> paths;
+  for (int r = 0; r < args.ranks; ++r)
+    paths.push_back(workloads::chakra::rank_file(args.out, r));
+  OutputFiles outputs(paths);
+  workloads::chakra::ExportOptions options;
+  options.ranks = args.ranks;
+  options.unroll = args.unroll;
+  options.seed = seed;
+  const std::vector<std::string> files = workloads::chakra::write_trace(workload, options);
+  for (std::size_t r = 0; r < files.size(); ++r)
+    outputs.write(r, files[r]);
+  outputs.commit();
+  std::cout << "wrote " << workloads::chakra::rank_file(args.out, 0);
+  if (args.ranks > 1) std::cout << " to " << workloads::chakra::rank_file(args.out, args.ranks - 1);
+  std::cout << ": workload " << workload.name << " as a Chakra trace of " << args.ranks << " ranks\n";
   return kOk;
 }
 
@@ -286,6 +349,19 @@ int main(int argc, char* argv[]) {
   presets_cmd->add_flag("--markdown", presets_markdown, "as docs/presets.md")->excludes(presets_json_flag);
   presets_cmd->add_option("--presets", p_presets, kPresetsHelp);
 
+  ExportArgs exp;
+  auto* export_cmd = app.add_subcommand(
+      "export-chakra", "write a workload as a Chakra execution trace, one file per rank (PREFIX.<rank>.et)");
+  export_cmd->add_option("WORKLOAD", exp.workload, "workload YAML file (or a trace's prefix)")->required();
+  export_cmd->add_option("--ranks", exp.ranks, "the trace's ranks, one file each: 1 to 65536")
+      ->required()
+      ->check(CLI::Range(1, 65536));
+  export_cmd->add_option("--out", exp.out, "the files' path without .<rank>.et")->required();
+  export_cmd->add_option("--set", exp.sets, "override a workload key: KEY=VALUE (repeatable)");
+  export_cmd->add_flag("--unroll", exp.unroll,
+                       "write every iteration out, rather than once with the count in the trace's metadata");
+  export_cmd->add_option("--seed", exp.seed, "the run seed random traffic pairs are drawn with (default 1)");
+
   SweepArgs sweep;
   auto* sweep_cmd =
       app.add_subcommand("sweep", "run the cross product of parameter values (docs/scaling-out.md)");
@@ -334,6 +410,7 @@ int main(int argc, char* argv[]) {
     if (*run_cmd) return cmd_run(run);
     if (*validate_cmd) return cmd_validate(v_platform, v_workload, v_sets);
     if (*presets_cmd) return cmd_presets(presets_json, presets_markdown);
+    if (*export_cmd) return cmd_export_chakra(exp);
     if (*sweep_cmd) return cmd_sweep(sweep);
     if (*compare_cmd) return cmd_compare(compare);
   } catch (const core::InputError& e) {

@@ -40,6 +40,8 @@ constexpr int kSlots = 32;
 struct Slot {
   std::atomic<bool> used{false};
   char path[PATH_MAX] = {};
+  // -1: `path` is a temporary file; else a temporary folder holding files named 0 to files - 1 (OutputFiles).
+  int files = -1;
 };
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads these flags");
 Slot g_slots[kSlots];
@@ -60,8 +62,33 @@ extern "C" __attribute__((no_sanitize_address)) void on_stop_signal(int signo) {
     g_pending = signo;
     return;
   }
-  for (Slot& s : g_slots)
-    if (s.used.load()) ::unlink(s.path);
+  for (Slot& s : g_slots) {
+    if (!s.used.load()) continue;
+    if (s.files < 0) {
+      ::unlink(s.path);
+      continue;
+    }
+    // A folder of numbered files: each named in a buffer of the stack (no allocation here), then the folder.
+    char name[PATH_MAX + 16];
+    std::size_t len = 0;
+    while (s.path[len] != '\0' && len < PATH_MAX) {
+      name[len] = s.path[len];
+      ++len;
+    }
+    name[len++] = '/';
+    for (int i = 0; i < s.files; ++i) {
+      char digits[16];
+      int n = 0;
+      for (int v = i; n == 0 || v > 0; v /= 10)
+        digits[n++] = static_cast<char>('0' + v % 10);
+      std::size_t at = len;
+      while (n > 0)
+        name[at++] = digits[--n];
+      name[at] = '\0';
+      ::unlink(name);
+    }
+    ::rmdir(s.path);
+  }
   static const char kWipe[] = "\r\033[K";
   if (g_progress_line.load() && ::write(STDERR_FILENO, kWipe, sizeof kWipe - 1) < 0) {
     // The message follows on the bar's line then.
@@ -75,12 +102,13 @@ extern "C" __attribute__((no_sanitize_address)) void on_stop_signal(int signo) {
   ::_exit(128 + signo);
 }
 
-int claim_slot(const std::string& path) {
+int claim_slot(const std::string& path, int files = -1) {
   if (path.size() >= PATH_MAX) return -1;
   for (int i = 0; i < kSlots; ++i) {
     Slot& s = g_slots[i];
     if (s.used.load()) continue;
     std::memcpy(s.path, path.c_str(), path.size() + 1);
+    s.files = files;
     s.used.store(true);
     return i;
   }
@@ -558,6 +586,102 @@ void OutputSet::discard() {
     if (o.lock_fd >= 0) ::close(o.lock_fd);
     o.lock_fd = -1;
   }
+}
+
+OutputFiles::OutputFiles(std::vector<std::string> paths)
+    : m_paths(std::move(paths)), m_written(m_paths.size(), 0) {
+  if (m_paths.empty()) return;
+  const fs::path first(m_paths.front());
+  for (const std::string& p : m_paths) {
+    if (fs::path(p).parent_path() != first.parent_path())
+      throw std::logic_error("the files of an OutputFiles share one folder");
+    // Only a regular file is replaced (or a name where nothing is yet).
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+      throw InputError(SourceLoc{p}, "", "cannot write file: not a regular file; not replaced");
+  }
+  const fs::path parent = first.has_parent_path() ? first.parent_path() : fs::path(".");
+  const std::string base = first.filename().string().substr(0, kMaxTempBase) + kTempMarker;
+  for (int attempt = 0; attempt < 16 && m_slot < 0; ++attempt) {
+    const std::string folder = (parent / (base + random_hex())).string();
+    const int slot = claim_slot(folder, static_cast<int>(m_paths.size()));
+    if (slot < 0)
+      throw InputError(SourceLoc{m_paths.front()}, "",
+                       "cannot write file: too many outputs, or a path too long");
+    if (::mkdir(folder.c_str(), 0777) != 0) {
+      const int err = errno;
+      release_slot(slot);
+      if (err == EEXIST) continue;
+      throw InputError(SourceLoc{m_paths.front()}, "", "cannot write file: " + reason(err));
+    }
+    m_folder = folder;
+    m_slot = slot;
+  }
+  if (m_slot < 0)
+    throw InputError(SourceLoc{m_paths.front()}, "",
+                     "cannot write file: cannot create a temporary folder beside it");
+}
+
+OutputFiles::~OutputFiles() {
+  discard();
+}
+
+std::string OutputFiles::temporary(std::size_t i) const {
+  return m_folder + "/" + std::to_string(i);
+}
+
+void OutputFiles::write(std::size_t i, const std::string& bytes) {
+  const std::string path = temporary(i);
+  const auto fail = [&](int err) {
+    throw InputError(SourceLoc{m_paths.at(i)}, "", "cannot write file: " + reason(err));
+  };
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
+  if (fd < 0) fail(errno);
+  m_written.at(i) = 1;
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      fail(err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0 && errno != EINTR) fail(errno);
+}
+
+void OutputFiles::commit() {
+  for (std::size_t i = 0; i < m_paths.size(); ++i)
+    if (!m_written[i]) throw std::logic_error("a file was declared but not written");
+  const BlockStopSignals block;
+  for (std::size_t i = 0; i < m_paths.size(); ++i) {
+    std::string why;
+    struct stat st {};
+    if (::lstat(m_paths[i].c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      why = "something other than a regular file was put there while running; not replaced";
+    } else if (std::rename(temporary(i).c_str(), m_paths[i].c_str()) != 0) {
+      why = reason(errno);
+    }
+    if (!why.empty()) {
+      // All or nothing: the files already in place go too.
+      for (std::size_t k = 0; k < i; ++k)
+        ::unlink(m_paths[k].c_str());
+      throw InputError(SourceLoc{m_paths[i]}, "", "cannot write file: " + why);
+    }
+    m_written[i] = 0;
+  }
+  discard();
+}
+
+void OutputFiles::discard() {
+  if (m_slot < 0) return;
+  for (std::size_t i = 0; i < m_paths.size(); ++i)
+    if (m_written[i]) ::unlink(temporary(i).c_str());
+  ::rmdir(m_folder.c_str());
+  release_slot(m_slot);
+  m_slot = -1;
 }
 
 void write_output(const std::string& path, const std::string& option, std::string text) {

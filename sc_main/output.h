@@ -104,6 +104,32 @@ class OutputSet {
   std::vector<Output> m_outputs;
 };
 
+// Many files that appear together (export-chakra's rank files, more than an OutputSet holds): each is written
+// into a temporary folder beside them (made exclusively, named as an OutputSet's temporaries) as it is
+// ready, and commit() renames them all into place, all or none. Only regular files are replaced. The signal
+// handler removes the folder and what it holds; so does the destructor, when commit() was not reached.
+class OutputFiles {
+ public:
+  // `paths` share one folder. Creates the temporary folder now.
+  explicit OutputFiles(std::vector<std::string> paths);
+  ~OutputFiles();
+  OutputFiles(const OutputFiles&) = delete;
+  OutputFiles& operator=(const OutputFiles&) = delete;
+
+  // Writes file `i` (its temporary) at once.
+  void write(std::size_t i, const std::string& bytes);
+  void commit();
+
+ private:
+  std::string temporary(std::size_t i) const;
+  void discard();
+
+  std::vector<std::string> m_paths;
+  std::string m_folder;
+  int m_slot = -1;
+  std::vector<char> m_written;
+};
+
 // Writes one file on its own through an OutputSet: add, write, commit.
 void write_output(const std::string& path, const std::string& option, std::string text);
 

@@ -31,6 +31,7 @@
 #include "sc_main/cli.h"
 #include "sc_main/compare.h"
 #include "sc_main/output.h"
+#include "workloads/chakra/chakra.h"
 #include "workloads/loader.h"
 
 extern char** environ;
@@ -353,6 +354,7 @@ void validate_points(const Sweep& s) {
     try {
       const auto platform = platforms::parse_platform(s.platform_text, s.platform, overrides);
       const auto workload = workloads::parse_workload(s.workload_text, s.workload, overrides);
+      workloads::chakra::check_platform_ranks(workload, platform.ranks());
       engine::validate(platform, workload);
     } catch (const InputError& e) {
       throw locate(s, i, e);

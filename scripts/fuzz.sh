@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh [BUILD_DIR]        (default build-fuzz)
 #
 # Environment: FUZZ_SECONDS per target (default 60), FUZZ_JOBS targets at once (default 2), FUZZ_TIMEOUT
-# seconds one input may take before it counts as a hang (default 25), FUZZ_TARGETS (default all five),
+# seconds one input may take before it counts as a hang (default 25), FUZZ_TARGETS (default all six),
 # FUZZ_OUT the folder for corpora, logs and findings (default BUILD_DIR/fuzz).
 #
 # Each target starts from its regression corpus (tests/fuzz/corpus/TARGET/) and the shipped files of its kind
@@ -21,7 +21,7 @@ build=${1:-$root/build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-2}
 timeout=${FUZZ_TIMEOUT:-25}
-targets=${FUZZ_TARGETS:-quantity platform workload sweep report}
+targets=${FUZZ_TARGETS:-quantity platform workload sweep report chakra}
 out=${FUZZ_OUT:-$build/fuzz}
 run=$(date +%Y%m%d-%H%M%S)
 
@@ -48,6 +48,7 @@ seeds() {
       done
       ;;
     report) ;;  # golden reports are 40 KB and more, too slow to mutate: corpus/report/ holds a trimmed one
+    chakra) ;;  # traces are binary: corpus/chakra/ holds shipped workloads written by export-chakra
   esac
   echo "$dir"
 }

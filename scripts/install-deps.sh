@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config ca-certificates
   libsystemc-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libcli11-dev
+  libprotobuf-dev protobuf-compiler  # Chakra execution traces (workloads/chakra/)
   libgtest-dev libbenchmark-dev python3
   python3-jsonschema  # the tests check reports against docs/report.schema.json
   chromium  # the tests render the HTML report in it (scripts/check-html.sh)

@@ -1,6 +1,7 @@
 #include "workloads/loader.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include "core/errors.h"
 #include "core/units.h"
 #include "core/yaml_support.h"
+#include "workloads/chakra/chakra.h"
 #include "workloads/i_collective.h"
 #include "workloads/model/model.h"
 
@@ -473,28 +475,69 @@ void append_after_model(std::vector<Step>& steps, std::vector<Step> listed, bool
   }
 }
 
-WorkloadSpec build(const YamlDoc& doc) {
-  const MapReader top(doc, doc.root(), "", {"name", "iterations", "graph", "steps", "model"});
-  WorkloadSpec spec;
+// A workload file that names a Chakra trace: `chakra: { prefix, ranks, pool }`, the prefix relative to the
+// file (workloads/chakra/chakra.md).
+WorkloadSpec read_chakra(const YamlDoc& doc, const MapReader& top) {
+  if (top.has("steps")) top.fail("steps", "give either steps or chakra (a trace), not both");
+  if (top.has("graph")) top.fail("graph", "a trace is a dependency graph already; graph goes with steps");
+  const MapReader m(doc, top.node("chakra"), "chakra", {"prefix", "ranks", "pool"},
+                    "a trace such as { prefix: traces/step, ranks: 8 }");
+  if (!m.has("prefix")) m.fail_missing("prefix", "the trace's path without .<rank>.et, such as traces/step");
+  const std::string given = *m.string("prefix", "a path");
+  if (given.empty()) m.fail("prefix", "expected the trace's path without .<rank>.et, got \"\"");
+  const std::filesystem::path dir = std::filesystem::path(doc.file()).parent_path();
+  const std::string prefix =
+      std::filesystem::path(given).is_absolute() || dir.empty() ? given : (dir / given).string();
+  chakra::Options options;
+  if (auto v = m.integer("ranks", 1, kMaxRank + 1)) options.ranks = static_cast<int>(*v);
+  if (auto v = m.string("pool", "a pool name")) options.pool = *v;
+  std::error_code ec;
+  if (!std::filesystem::exists(chakra::rank_file(prefix, 0), ec)) {
+    m.fail("prefix", "no trace " + core::quote_text(given) + ": " + chakra::rank_file(prefix, 0) +
+                         " does not exist (a trace is one file per rank, PREFIX.0.et, PREFIX.1.et, ...)");
+  }
+  WorkloadSpec spec = chakra::load_trace(prefix, options);
   spec.file = doc.file();
+  return spec;
+}
 
-  if (!top.has("name")) top.fail_missing("name", "a workload name such as \"step\"");
-  spec.name = *top.string("name", "a workload name");
-  if (spec.name.empty()) top.fail("name", "expected a workload name such as \"step\", got \"\"");
-  // It appears in messages, reports and CSV rows: printable characters only, as a platform's name.
-  for (const unsigned char c : spec.name) {
-    if (c < 0x20 || c == 0x7f) {
-      top.fail("name",
-               "expected a workload name of printable characters, got " + core::quote_text(spec.name));
+WorkloadSpec build(const YamlDoc& doc) {
+  const MapReader top(doc, doc.root(), "", {"name", "iterations", "graph", "steps", "model", "chakra"});
+  const bool trace = top.has("chakra");
+  WorkloadSpec spec;
+  if (trace) {
+    spec = read_chakra(doc, top);  // named after the trace unless the file names it
+  } else {
+    spec.file = doc.file();
+    if (!top.has("name")) top.fail_missing("name", "a workload name such as \"step\"");
+  }
+  if (top.has("name")) {
+    spec.name = *top.string("name", "a workload name");
+    if (spec.name.empty()) top.fail("name", "expected a workload name such as \"step\", got \"\"");
+    // It appears in messages, reports and CSV rows: printable characters only, as a platform's name.
+    for (const unsigned char c : spec.name) {
+      if (c < 0x20 || c == 0x7f) {
+        top.fail("name",
+                 "expected a workload name of printable characters, got " + core::quote_text(spec.name));
+      }
     }
   }
 
   if (auto v = top.integer("iterations", 1, kMaxIterations)) spec.iterations = static_cast<int>(*v);
   spec.iterations_loc = top.has("iterations") ? top.loc("iterations") : top.loc();
 
+  if (trace && top.has("model")) top.fail("model", "a workload is a Chakra trace or a model, not both");
+  if (trace) return spec;
   if (top.has("model")) {
     // A model-driven workload: the model's optimizer step as a dependency graph, then any listed steps.
     const model::Config config = model::read_model(doc, top);
+    if (config.inference) {
+      // A service, not a step list (engine/serving.md).
+      for (std::string_view key : {"steps", "graph"})
+        if (top.has(key)) top.fail(key, "an inference model is a service; it takes no " + std::string(key));
+      spec.serving = config.serving;
+      return spec;
+    }
     spec.steps = model::generate(config).steps;
     spec.graph = true;
     spec.model = model::summary_of(config);
@@ -520,7 +563,7 @@ WorkloadSpec build(const YamlDoc& doc) {
 }  // namespace
 
 const std::vector<std::string>& workload_top_level_keys() {
-  static const std::vector<std::string> keys = {"name", "iterations", "graph", "steps", "model"};
+  static const std::vector<std::string> keys = {"name", "iterations", "graph", "steps", "model", "chakra"};
   return keys;
 }
 

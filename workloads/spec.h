@@ -139,7 +139,10 @@ struct WorkloadSpec {
   // every `after` index is below the step's own, so the graph has no cycle. Iterations follow one another on
   // each rank either way.
   bool graph = false;
-  ModelSummary model;   // a model-driven workload's (model.on)
+  ModelSummary model;  // a model-driven workload's (model.on)
+  // A Chakra trace's rank files (workloads/chakra/chakra.h): the platform needs at least this many ranks;
+  // 0 for any other workload.
+  int trace_ranks = 0;
   ServingSpec serving;  // on: the workload is this service, and `steps` is empty
 };
 

@@ -19,6 +19,7 @@
 #include "platforms/loader.h"
 #include "sc_main/compare.h"
 #include "sc_main/sweep.h"
+#include "workloads/chakra/chakra.h"
 #include "workloads/loader.h"
 
 namespace pjbit::fuzz {
@@ -288,6 +289,57 @@ void report(std::string_view input) {
   }
 }
 
+// workloads/chakra/chakra.h: the input as the rank files of a Chakra trace, split at kRankSeparator (at most
+// kMaxTraceFiles). A trace that reads is a sequence without `after`, or a dependency graph whose every
+// `after` names an earlier step; it is checked on each fixed platform, then written as a trace again, which
+// reads back to as many steps.
+constexpr std::string_view kRankSeparator = "%%rank%%";
+constexpr std::size_t kMaxTraceFiles = 8;
+
+void chakra(std::string_view input) {
+  std::vector<workloads::chakra::TraceFile> files;
+  for (std::size_t start = 0; files.size() < kMaxTraceFiles;) {
+    const std::size_t end = input.find(kRankSeparator, start);
+    const std::string_view part = input.substr(start, end == std::string_view::npos ? end : end - start);
+    files.push_back({"fuzz." + std::to_string(files.size()) + ".et", std::string(part)});
+    if (end == std::string_view::npos) break;
+    start = end + kRankSeparator.size();
+  }
+  workloads::WorkloadSpec spec;
+  try {
+    spec = workloads::chakra::read_trace(files, "fuzz");
+  } catch (const core::InputError&) {
+    return;
+  }
+  require(
+      spec.trace_ranks == static_cast<int>(files.size()),
+      "a trace of " + std::to_string(files.size()) + " files read as " + std::to_string(spec.trace_ranks));
+  require(spec.iterations >= 1, "a trace of " + std::to_string(spec.iterations) + " iterations");
+  for (std::size_t i = 0; i < spec.steps.size(); ++i) {
+    for (int d : spec.steps[i].after) {
+      require(spec.graph, "a sequence whose step " + std::to_string(i) + " has an after");
+      require(d >= 0 && d < static_cast<int>(i),
+              "step " + std::to_string(i) + " after step " + std::to_string(d));
+    }
+  }
+  for (const platforms::PlatformSpec& p : fixed_platforms()) {
+    try {
+      workloads::chakra::check_platform_ranks(spec, p.ranks());
+      engine::validate(p, spec);
+    } catch (const core::InputError&) {
+    }
+  }
+  workloads::chakra::ExportOptions options;
+  options.ranks = spec.trace_ranks;
+  std::vector<workloads::chakra::TraceFile> again;
+  for (std::string& bytes : workloads::chakra::write_trace(spec, options))
+    again.push_back({"again." + std::to_string(again.size()) + ".et", std::move(bytes)});
+  const workloads::WorkloadSpec back = workloads::chakra::read_trace(again, "again");
+  require(back.steps.size() == spec.steps.size(), "a trace of " + std::to_string(spec.steps.size()) +
+                                                      " steps, written and read again, has " +
+                                                      std::to_string(back.steps.size()));
+}
+
 }  // namespace
 
 const std::vector<Target>& targets() {
@@ -297,6 +349,8 @@ const std::vector<Target>& targets() {
       {"workload", "workloads::parse_workload, then the engine's checks on four platforms", workload},
       {"sweep", "a sweep file, loaded and every point validated (cli::check_sweep)", sweep},
       {"report", "a report read by `pjbit compare` (cli::cmd_compare)", report},
+      {"chakra", "a Chakra trace read (rank files split at %%rank%%), validated, written and read again",
+       chakra},
   };
   return all;
 }

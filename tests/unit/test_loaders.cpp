@@ -1105,7 +1105,8 @@ TEST(WorkloadLoader, StepShapeErrors) {
             "step.yaml:2:13: iterations: expected a whole number from 1 to 1000000, got \"0\"");
   EXPECT_EQ(
       workload_error(with_line(kWorkload, 1, "nam: step")),
-      "step.yaml:1:1: nam: unknown key \"nam\"; expected one of: name, iterations, graph, steps, model");
+      "step.yaml:1:1: nam: unknown key \"nam\"; expected one of: name, iterations, graph, steps, model, "
+      "chakra");
 }
 
 TEST(WorkloadLoader, ParallelNestingIsLimited) {

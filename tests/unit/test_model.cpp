@@ -179,8 +179,9 @@ TEST(ModelBlock, EachBadValueIsOneErrorNamingItsKey) {
        "m.yaml:13:11: model.preset: unknown model preset \"llama4\"; expected one of: deepseek-v3-class, "
        "gpt3-175b, llama3-405b, llama3-70b, llama3-8b, mixtral-8x7b"},
       {12, "  parallelism: { tp: 2, pp: 2, dp: 2 }\n  mode: inference",
-       "m.yaml:13:9: model.mode: expected training (the only mode this version generates), got "
-       "\"inference\""},
+       "m.yaml:9:13: model.sequence: sequence is a training key; an inference model takes serving instead"},
+      {12, "  parallelism: { tp: 2, pp: 2, dp: 2 }\n  mode: serving",
+       "m.yaml:13:9: model.mode: expected one of training, inference, got \"serving\""},
       {12, "  parallelism: { tp: 2, pp: 2, dp: 2, tq: 2 }",
        "m.yaml:12:39: model.parallelism.tq: unknown key \"tq\"; expected one of: tp, pp, dp, ep, cp, sp, "
        "zero, "

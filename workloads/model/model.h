@@ -80,7 +80,11 @@ struct Config {
   Parallelism par;
   double efficiency = kDefaultEfficiency;
   double router_skew = 0.0;  // Zipf exponent of the experts' popularity (0: uniform)
-  long long ranks = 0;       // ranks used: tp x pp x dp x cp
+  // `mode: inference`: the model serves requests instead (engine/serving.md); `serving` holds the service
+  // with the model's per-token figures filled in, and the training keys are not read.
+  bool inference = false;
+  ServingSpec serving;
+  long long ranks = 0;  // ranks used: tp x pp x dp x cp
   bool ranks_given = false;
   core::SourceLoc loc;              // the model block
   core::SourceLoc parallelism_loc;  // its parallelism

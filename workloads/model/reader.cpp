@@ -55,7 +55,8 @@ std::vector<std::string_view> block_keys() {
                                         "parallelism",
                                         "efficiency",
                                         "router_skew",
-                                        "ranks"};
+                                        "ranks",
+                                        "serving"};
   keys.insert(keys.end(), kShapeKeys.begin(), kShapeKeys.end());
   return keys;
 }
@@ -145,9 +146,9 @@ class BlockReader {
   Config read() {
     Config c;
     c.loc = m_block.loc();
-    if (auto mode = m_block.string("mode", "training"); mode && *mode != "training")
-      m_block.fail(
-          "mode", "expected training (the only mode this version generates), got " + core::quote_text(*mode));
+    if (auto mode = m_block.choice("mode", {"training", "inference"})) c.inference = *mode == "inference";
+    if (m_block.has("serving") && !c.inference)
+      m_block.fail("serving", "a serving block goes with mode: inference");
     if (auto name = m_block.string("preset", "a model preset's name")) {
       const auto& table = presets();
       const auto it = table.find(*name);
@@ -164,6 +165,10 @@ class BlockReader {
     }
     read_shape_keys(m_doc, m_block, c.shape);
     check_shape(c.shape);
+    if (c.inference) {
+      read_inference(c);
+      return c;
+    }
 
     if (!m_block.has("sequence"))
       m_block.fail_missing("sequence", "the sequence length in tokens, such as 8192");
@@ -252,6 +257,93 @@ class BlockReader {
       }
       if (s.ffn == 0) m_block.fail_missing("ffn", "the MLP inner dimension (or a preset that gives it)");
     }
+  }
+
+  // mode: inference: precision, efficiency and the serving block; the model's per-token figures
+  // (engine/serving.md, workloads/model/model.md "Inference").
+  void read_inference(Config& c) {
+    for (std::string_view key : {"sequence", "global_batch", "micro_batch", "parallelism",
+                                 "gradient_precision", "router_skew", "ranks"})
+      if (m_block.has(key))
+        m_block.fail(key, std::string(key) + " is a training key; an inference model takes serving instead");
+    if (auto v = m_block.choice("precision", {"bf16", "fp16", "fp8", "fp32"})) c.precision = *v;
+    c.element_bytes = bytes_of(c.precision);
+    if (auto v = m_block.number("efficiency", 0.0, 1.0)) {
+      if (*v <= 0.0)
+        m_block.fail("efficiency",
+                     "expected the achievable fraction of peak FLOP/s, above 0 and at most 1, got " +
+                         core::describe(m_block.node("efficiency")));
+      c.efficiency = *v;
+    }
+    if (!m_block.has("serving"))
+      m_block.fail_missing("serving",
+                           "the service, such as { prefill: { groups: 1, tp: 8 }, decode: { groups: "
+                           "1, tp: 8 }, requests: 64, rate: 20, prompt: 1024, output: 128 }");
+    const MapReader m(
+        m_doc, m_block.node("serving"), m_block.path("serving"),
+        {"prefill", "decode", "requests", "rate", "prompt", "output", "max_batch", "max_prefill_tokens"},
+        "a serving block");
+    ServingSpec& s = c.serving;
+    s.on = true;
+    int next = 0;
+    const auto groups = [&](const char* key) {
+      if (!m.has(key)) m.fail_missing(key, "its groups, such as { groups: 1, tp: 8 }");
+      const MapReader g(m_doc, m.node(key), m.path(key), {"groups", "tp"},
+                        "groups such as { groups: 1, tp: 8 }");
+      const long long count = g.has("groups") ? *g.integer("groups", 1, 4096) : 1;
+      if (!g.has("tp")) g.fail_missing("tp", "the ranks of one group (tensor parallelism), such as 8");
+      const long long tp = *g.integer("tp", 1, 1024);
+      if (c.shape.heads % tp != 0)
+        g.fail("tp", "tensor parallelism splits the heads: " + std::to_string(c.shape.heads) +
+                         " heads over " + std::to_string(tp) + " ranks");
+      std::vector<std::vector<int>> out;
+      for (long long i = 0; i < count; ++i) {
+        out.emplace_back();
+        for (long long r = 0; r < tp; ++r)
+          out.back().push_back(next++);
+      }
+      return out;
+    };
+    s.prefill = groups("prefill");  // ranks 0 ..
+    s.decode = groups("decode");    // then the decode groups'
+    s.requests = m.has("requests") ? static_cast<int>(*m.integer("requests", 1, 1000000)) : 1;
+    if (!m.has("rate")) m.fail_missing("rate", "requests per second, such as 20");
+    s.rate_per_s = *m.number("rate", 0.0, 1e9);
+    if (s.rate_per_s <= 0.0) m.fail("rate", "expected requests per second above zero");
+    const auto range = [&](const char* key, int& lo, int& hi) {
+      if (!m.has(key)) m.fail_missing(key, "tokens, such as 1024 or { min: 512, max: 2048 }");
+      const YAML::Node n = m.node(key);
+      if (n.IsScalar()) {
+        lo = hi = static_cast<int>(*m.integer(key, 1, 1 << 20));
+        return;
+      }
+      const MapReader r(m_doc, n, m.path(key), {"min", "max"},
+                        "a token range such as { min: 512, max: 2048 }");
+      if (!r.has("min")) r.fail_missing("min", "the fewest tokens, such as 512");
+      if (!r.has("max")) r.fail_missing("max", "the most tokens, such as 2048");
+      lo = static_cast<int>(*r.integer("min", 1, 1 << 20));
+      hi = static_cast<int>(*r.integer("max", 1, 1 << 20));
+      if (hi < lo)
+        r.fail("max", "expected at least min (" + std::to_string(lo) + "), got " + std::to_string(hi));
+    };
+    range("prompt", s.prompt_min, s.prompt_max);
+    range("output", s.output_min, s.output_max);
+    if (auto v = m.integer("max_batch", 0, 1 << 20)) s.max_batch = static_cast<int>(*v);
+    if (auto v = m.integer("max_prefill_tokens", 0, 1 << 24)) s.max_prefill_tokens = static_cast<int>(*v);
+    // The model, per token.
+    const Params p = params_of(c.shape);
+    const Shape& sh = c.shape;
+    const auto bytes = static_cast<double>(c.element_bytes);
+    s.layers = static_cast<int>(sh.layers);
+    s.token_bytes = static_cast<std::uint64_t>(sh.hidden) * static_cast<std::uint64_t>(c.element_bytes);
+    s.flops_per_token = 2.0 * p.flop_params;
+    s.attention_flops = 2.0 * static_cast<double>(sh.layers * sh.heads * (sh.qk_head_dim() + sh.v_dim()));
+    s.weight_bytes = p.total * bytes;
+    s.kv_bytes_per_token =
+        sh.mla.on ? static_cast<double>(sh.layers * (sh.mla.kv_lora_rank + sh.mla.qk_rope_head_dim)) * bytes
+                  : static_cast<double>(sh.layers * sh.kv_heads * (sh.qk_head_dim() + sh.v_dim())) * bytes;
+    s.efficiency = c.efficiency;
+    c.ranks = next;
   }
 
   void read_parallelism(Config& c) {
