@@ -370,7 +370,7 @@ class Serving {
 
  private:
   struct Request {
-    core::Tick arrival = 0, prefill_start = 0, first_token = 0, kv_done = 0, last_token = 0;
+    core::Tick arrival = 0, first_token = 0, kv_done = 0, last_token = 0;
     int prompt = 0, output = 0, generated = 0;
   };
   struct Decoder {
@@ -411,7 +411,6 @@ class Serving {
   std::uint64_t m_next_id = 1;
   double m_kv_bytes = 0.0, m_batch_sum = 0.0, m_useful_bytes = 0.0;
   int m_prefill_batches = 0, m_decode_iterations = 0;
-  std::uint64_t m_collectives = 0;
 };
 
 // Step loads at points (x, y) >= 0, of which only those that can be the largest of a x x + b x y for some

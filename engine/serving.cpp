@@ -110,7 +110,6 @@ void Serving::all_reduce(const std::vector<int>& group, int key, std::uint64_t b
     parts.back()->start();
   }
   done.wait();
-  ++m_collectives;
   m_useful_bytes += workloads::useful_bytes(workloads::Op::AllReduce, bytes, static_cast<int>(group.size()));
 }
 
@@ -146,7 +145,6 @@ void Serving::prefill_server(int g) {
     m_next_request = end;
     double attention_pairs = 0.0;
     for (std::size_t i = first; i < end; ++i) {
-      m_requests[i].prefill_start = now;
       const auto p = static_cast<double>(m_requests[i].prompt);
       attention_pairs += p * (p + 1.0) / 2.0;  // causal: token k attends to k tokens
     }

@@ -119,15 +119,15 @@ struct LinkResult {
 
 // Where ranks' time went, the mean over ranks of the whole run: computing (a compute step running), exposed
 // communication (no compute running and a collective, traffic or memory step open, split evenly between the
-// parallelism dimensions of the steps open: Step::dim, "" for steps that name none), and neither (waiting:
-// on a pipeline's dependencies, a straggler, or nothing left to do before the run ends).
+// parallelism dimensions of the steps open: Step::dim, "other" for steps that name none), and neither
+// (waiting: on a pipeline's dependencies, a straggler, or nothing left to do before the run ends).
 struct TimeSplit {
   static constexpr int kDims = 6;
-  static constexpr const char* kDimNames[kDims] = {"tp", "pp", "dp", "ep", "cp", ""};
+  static constexpr const char* kDimNames[kDims] = {"tp", "pp", "dp", "ep", "cp", "other"};
   double compute_s = 0.0;
   double exposed_s[kDims] = {};
   double idle_s = 0.0;
-  // The index of a step's dim in kDimNames (the last for any other).
+  // The index of a step's dim in kDimNames (the last, "other", for a step naming none).
   static int index_of(const std::string& dim);
 };
 

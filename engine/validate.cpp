@@ -281,7 +281,6 @@ long long threads_of(const Facts& f, const Step& step) {
 }
 
 int reducer_for(Facts& f, const std::vector<int>& ranks, std::string* why) {
-  const auto switch_name = [&](int node) { return f.topo.nodes[static_cast<std::size_t>(node)].name; };
   int sw = -1;
   if (f.spec.tiers.size() == 1 || f.topo.tier_of(ranks.front(), ranks.back()) == 0) {
     // One domain (or a flat platform): the switch its scale-up links join.
@@ -336,7 +335,9 @@ int reducer_for(Facts& f, const std::vector<int>& ranks, std::string* why) {
     sw = common.back();
   }
   const int reducer = f.topo.nodes[static_cast<std::size_t>(sw)].reducer;
-  if (reducer < 0) *why = "the switch " + switch_name(sw) + " cannot reduce (set in_network: true on it)";
+  if (reducer < 0)
+    *why = "the switch " + f.topo.nodes[static_cast<std::size_t>(sw)].name +
+           " cannot reduce (set in_network: true on it)";
   return reducer;
 }
 

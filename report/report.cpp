@@ -426,8 +426,7 @@ std::string to_json(const Inputs& in) {
     const engine::TimeSplit& t = sim.time_split;
     json exposed = json::object();
     for (int d = 0; d < engine::TimeSplit::kDims; ++d)
-      exposed[d == engine::TimeSplit::kDims - 1 ? "other" : engine::TimeSplit::kDimNames[d]] =
-          t.exposed_s[d] * per;
+      exposed[engine::TimeSplit::kDimNames[d]] = t.exposed_s[d] * per;
     r["step_breakdown"] = {
         {"compute_s", t.compute_s * per}, {"bubble_s", t.idle_s * per}, {"exposed_comm_s", exposed}};
   }
@@ -627,9 +626,7 @@ std::string summary_table(const Inputs& in) {
     std::string exposed;
     for (int d = 0; d < engine::TimeSplit::kDims; ++d) {
       if (t.exposed_s[d] <= 0.0) continue;
-      exposed += fmt::format(", {} {}",
-                             d == engine::TimeSplit::kDims - 1 ? "other" : engine::TimeSplit::kDimNames[d],
-                             seconds(t.exposed_s[d] * per));
+      exposed += fmt::format(", {} {}", engine::TimeSplit::kDimNames[d], seconds(t.exposed_s[d] * per));
     }
     out += fmt::format("  {:<28}compute {}, bubble {}{}\n", "step time split", seconds(t.compute_s * per),
                        seconds(t.idle_s * per), exposed.empty() ? "" : ", exposed" + exposed);
