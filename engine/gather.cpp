@@ -429,4 +429,26 @@ power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationRes
   return u;
 }
 
+void Runner::gather_faults(SimulationResult& result) const {
+  const auto& outcomes = m_flows->fault_outcomes();
+  for (std::size_t k = 0; k < m_facts.faults.size(); ++k) {
+    const platforms::ResolvedFault& fault = m_facts.faults[k];
+    const flow::FlowNetwork::FaultOutcome& o = outcomes[k];
+    FaultResult r;
+    r.target = fault.spec.target;
+    r.kind = fault.spec.kind == platforms::FaultSpec::Kind::Down    ? "down"
+             : fault.spec.kind == platforms::FaultSpec::Kind::Lanes ? "lanes"
+                                                                    : "ber";
+    r.at_s = fault.spec.at_s;
+    r.until_s = fault.spec.forever() ? -1.0 : fault.spec.at_s + fault.spec.for_s;
+    r.links = static_cast<int>(fault.links.size());
+    r.occurred = o.began && fault.spec.at_s <= result.sim_time_s;
+    r.rerouted_bytes = o.rerouted_bytes;
+    r.time_lost_s = o.time_lost_s;
+    r.energy_j = o.energy_j;
+    r.retransmitted_bytes = o.retransmitted_bytes;
+    result.faults.push_back(r);
+  }
+}
+
 }  // namespace pjbit::engine::detail

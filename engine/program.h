@@ -19,6 +19,7 @@
 #include "engine/comm.h"
 #include "engine/scheduler/scheduler.h"
 #include "engine/simulation.h"
+#include "platforms/faults.h"
 #include "platforms/platform.h"
 #include "platforms/routing.h"
 #include "platforms/topology.h"
@@ -51,10 +52,11 @@ struct Facts {
   platforms::Topology topo;
   platforms::Router router;
   workloads::TopologyFacts collective;
+  std::vector<platforms::ResolvedFault> faults;  // the platform's faults, their targets found
   // Plans made while validating, kept for the run (a built schedule can be large: make it once).
   std::map<const Step*, std::shared_ptr<const workloads::SchedulePlan>> plans;
   explicit Facts(const platforms::PlatformSpec& s)
-      : spec(s), topo(platforms::make_topology(s)), router(topo) {
+      : spec(s), topo(platforms::make_topology(s)), router(topo), faults(platforms::resolve_faults(s, topo)) {
     collective.inner_domain = s.tiers.size() > 1 ? s.domain_size(0) : 0;
     if (s.tiers.size() == 1 && s.tiers[0].kind == "torus") collective.torus_dims = s.tiers[0].dims;
   }
@@ -570,6 +572,8 @@ class Runner {
   StepResult result_of(const Instance& inst) const;
 
   SimulationResult gather(platforms::Platform& platform, core::Tick end);
+  // The flow engine's fault outcomes, into result.faults.
+  void gather_faults(SimulationResult& result) const;
   // What power/ prices, in one walk of the module tree (gather.cpp).
   power::Usage usage_of(platforms::Platform& platform, const SimulationResult& r) const;
 

@@ -51,9 +51,11 @@ double step_bytes(const workloads::Step& step, int ranks) {
 
 std::string chosen_engine(const platforms::PlatformSpec& platform) {
   // Modules of registered kinds (platforms/user_modules.h) see packets: auto takes packets for them, and the
-  // loader refuses engine: flow.
+  // loader refuses engine: flow. Faults are modelled by the flow engine (docs/engines.md): auto takes flows
+  // for them, and the loader refuses engine: packet, and faults beside placed modules.
   if (platform.engine == "auto" && !platforms::placed_modules(platform).empty()) return "packet";
-  return platform.engine == "flow" || (platform.engine == "auto" && platform.ranks() > kAutoFlowRanks)
+  return platform.engine == "flow" || (platform.engine == "auto" &&
+                                       (platform.ranks() > kAutoFlowRanks || !platform.faults.empty()))
              ? "flow"
              : "packet";
 }
@@ -84,6 +86,7 @@ SimulationResult Runner::run() {
                                                 platforms::class_arbitration(m_spec.scheduler));
     for (int e = 0; e < platform.endpoints(); ++e)
       platform.endpoint(e).set_flow_fabric(flows.get());
+    flows->set_faults(m_facts.faults);
   }
   m_flows = flows.get();
   program(platform);
@@ -104,6 +107,7 @@ SimulationResult Runner::run() {
   check_finished(platform);
   if (m_recorder) m_recorder->detach(platform);
   SimulationResult result = gather(platform, end);
+  if (m_flows != nullptr) gather_faults(result);
   m_flows = nullptr;
   return result;
 }

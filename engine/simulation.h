@@ -147,6 +147,20 @@ struct ServingResult {
   double decode_batch_mean = 0.0;  // active requests per decode iteration
 };
 
+// What a fault (platforms::FaultSpec) did in the run (engine/faults.md).
+struct FaultResult {
+  std::string target;
+  std::string kind;  // down | lanes | ber
+  double at_s = 0.0;
+  double until_s = -1.0;  // at + for; < 0: forever
+  int links = 0;          // links it took down or degraded
+  bool occurred = false;  // it began before the run ended
+  double rerouted_bytes = 0.0;
+  double time_lost_s = 0.0;
+  double energy_j = 0.0;
+  double retransmitted_bytes = 0.0;
+};
+
 struct SimulationResult {
   std::string platform_name;
   std::string workload_name;
@@ -172,6 +186,7 @@ struct SimulationResult {
   std::uint64_t packet_hops = 0;   // packets serialized onto a link
   std::string engine = "packet";
   scheduler::SchedulerResult scheduler;  // reconfigurations, decisions, per-class traffic
+  std::vector<FaultResult> faults;       // the platform's faults, in the order given
   power::Usage usage;  // what power/ prices: every node and link with what it spent, and the run's facts
 };
 

@@ -42,22 +42,46 @@ OpticsSpec read_optics(const YamlDoc& doc, const YAML::Node& node, const std::st
   if (auto v = m.integer("connectors", 0, 100)) optics.connectors = static_cast<int>(*v);
   if (optics.budget_db <= 0.0) m.fail_missing("budget", "the optics' loss budget such as \"4 dB\"");
   if (m.has("laser")) {
-    const MapReader l(doc, m.node("laser"), m.path("laser"), {"optical_power", "efficiency", "count"},
-                      "an external laser source");
+    const MapReader l(doc, m.node("laser"), m.path("laser"),
+                      {"optical_power", "efficiency", "count", "shared_by"}, "an external laser source");
     if (auto v = l.quantity("optical_power", Dim::Power)) optics.laser_optical_power_w = *v;
     if (auto v = l.number("efficiency", 0.0, 1.0)) optics.laser_wall_plug_efficiency = *v;
     if (auto v = l.integer("count", 0, 1'000'000)) optics.lasers = static_cast<int>(*v);
+    if (auto v = l.integer("shared_by", 1, 1024)) optics.laser_shared_by = static_cast<int>(*v);
     if (optics.lasers > 0 && optics.laser_wall_plug_efficiency <= 0.0)
       l.fail("efficiency", "a laser needs a wall-plug efficiency above 0 (optical out / electrical in)");
   }
   return optics;
 }
 
+// A Reed-Solomon FEC: { n: 544, k: 514, t: 15, symbol_bits: 10 } (fields override the preset's).
+FecSpec read_fec(const YamlDoc& doc, const YAML::Node& node, const std::string& path, FecSpec fec) {
+  const MapReader m(doc, node, path, {"n", "k", "t", "symbol_bits"},
+                    "a Reed-Solomon code such as { n: 544, k: 514, t: 15, symbol_bits: 10 }");
+  if (auto v = m.integer("symbol_bits", 2, 16)) fec.symbol_bits = static_cast<int>(*v);
+  if (auto v = m.integer("n", 2, 65535)) fec.n = static_cast<int>(*v);
+  if (auto v = m.integer("k", 1, 65534)) fec.k = static_cast<int>(*v);
+  if (auto v = m.integer("t", 0, 32767)) fec.t = static_cast<int>(*v);
+  const int max_n = (1 << fec.symbol_bits) - 1;
+  if (fec.n > max_n)
+    m.fail(m.has("n") ? "n" : "symbol_bits", "a Reed-Solomon code of " + std::to_string(fec.symbol_bits) +
+                                                 "-bit symbols has at most " + std::to_string(max_n) +
+                                                 " symbols, got n = " + std::to_string(fec.n));
+  if (fec.k >= fec.n)
+    m.fail(m.has("k") ? "k" : "n",
+           "expected k (data symbols) below n (" + std::to_string(fec.n) + "), got " + std::to_string(fec.k));
+  if (2 * fec.t > fec.n - fec.k)
+    m.fail(m.has("t") ? "t" : "k",
+           "a code with " + std::to_string(fec.n - fec.k) + " parity symbols corrects at most " +
+               std::to_string((fec.n - fec.k) / 2) + " symbols, got t = " + std::to_string(fec.t));
+  return fec;
+}
+
 }  // namespace
 
-const std::vector<std::string_view> kLinkKeys = {"bandwidth", "latency", "overhead",
-                                                 "stack",     "energy",  "static_power",
-                                                 "optics",    "regime",  "bandwidth_density"};
+const std::vector<std::string_view> kLinkKeys = {
+    "bandwidth", "latency", "overhead",          "stack", "energy", "static_power",
+    "optics",    "regime",  "bandwidth_density", "fec"};
 const std::vector<std::string_view> kSwitchKeys = {
     "latency",        "energy",     "static_power",        "radix",  "store_and_forward",
     "port_bandwidth", "in_network", "reduction_bandwidth", "regime", "faceplate_ports"};
@@ -127,6 +151,7 @@ void read_link_keys(const YamlDoc& doc, const MapReader& m, LinkSpec& link, bool
   if (auto v = m.choice("regime", kRegimes)) link.regime = *v;
   if (m.has("bandwidth_density"))
     link.bandwidth_density_Bps_per_m = positive_quantity(m, "bandwidth_density", Dim::BandwidthDensity);
+  if (m.has("fec")) link.fec = read_fec(doc, m.node("fec"), m.path("fec"), link.fec);
 }
 
 void read_switch_keys(const MapReader& m, SwitchSpec& sw) {

@@ -688,6 +688,80 @@ SchedulerSpec read_scheduler(const YamlDoc& doc, const MapReader& top) {
   return sched;
 }
 
+// faults: a list of { at, target, for, lanes | ber, detect } (CONTRACT section 9). The target's form is
+// checked here; its name against the built topology (platforms/fault_targets.h).
+FaultSpec read_fault(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
+  const MapReader f(doc, node, path, {"at", "target", "for", "lanes", "ber", "detect"},
+                    "a fault such as { at: 1 ms, target: \"link:r0->r1\", for: 10 ms }");
+  FaultSpec fault;
+  fault.loc = f.loc();
+  fault.key = path;
+  if (!f.has("at")) f.fail_missing("at", "the time the fault begins, such as \"1 ms\"");
+  fault.at_s = *f.quantity("at", Dim::Time);
+  if (!(fault.at_s >= 0.0 && fault.at_s < core::kTimeLimitS))
+    f.fail("at",
+           "expected a time from 0 to " + core::time_limit_text() + ", got " + core::describe(f.node("at")));
+  if (!f.has("target"))
+    f.fail_missing("target", "what fails, such as \"link:r0->r1\" or \"switch:scale_out.spine0\"");
+  fault.target = *f.string("target", "a fault target such as \"link:r0->r1\"");
+  fault.target_loc = f.loc("target");
+  static const std::vector<std::string> kinds = {
+      "link:", "switch:", "ocs_port:", "nic:", "laser_source:", "laser:"};
+  std::string prefix;
+  for (const auto& k : kinds)
+    if (prefix.empty() && fault.target.rfind(k, 0) == 0 && fault.target.size() > k.size()) prefix = k;
+  if (prefix.empty())
+    f.fail("target",
+           "expected link:A->B, switch:NAME, ocs_port:NAME/N, nic:NAME, laser:A->B or "
+           "laser_source:NAME, got " +
+               core::quote_text(fault.target));
+  if (f.has("for")) {
+    fault.for_s = positive_quantity(f, "for", Dim::Time);
+    if (!(fault.at_s + fault.for_s < core::kTimeLimitS))
+      f.fail("for", "the fault would end past " + core::time_limit_text());
+  }
+  if (f.has("lanes") && f.has("ber")) f.fail("ber", "a fault is either lanes or ber, not both");
+  if (f.has("lanes")) {
+    fault.kind = FaultSpec::Kind::Lanes;
+    const double v = *f.number("lanes", 0.0, 1.0, true);
+    if (!(v > 0.0))
+      f.fail("lanes", "expected the fraction of lanes left, above 0 and below 1 (0 is target down), got " +
+                          core::describe(f.node("lanes")));
+    fault.lanes = v;
+  }
+  if (f.has("ber")) {
+    fault.kind = FaultSpec::Kind::Ber;
+    const double v = *f.number("ber", 0.0, 0.5, true);
+    if (!(v > 0.0))
+      f.fail("ber", "expected a bit error rate above 0 and below 0.5, such as 1e-4, got " +
+                        core::describe(f.node("ber")));
+    fault.ber = v;
+  }
+  if (fault.kind != FaultSpec::Kind::Down && prefix != "link:")
+    f.fail(fault.kind == FaultSpec::Kind::Lanes ? "lanes" : "ber",
+           "a degradation applies to a link (target link:A->B), got " + core::quote_text(fault.target));
+  if (f.has("detect")) {
+    if (fault.kind != FaultSpec::Kind::Down)
+      f.fail("detect", "a degraded link stays up: there is nothing to detect");
+    fault.detect_s = *f.quantity("detect", Dim::Time);
+    if (!(fault.detect_s >= 0.0 && fault.detect_s < core::kTimeLimitS))
+      f.fail("detect", "expected a time from 0 to " + core::time_limit_text() + ", got " +
+                           core::describe(f.node("detect")));
+  }
+  return fault;
+}
+
+void read_faults(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
+  const YAML::Node faults = top.node("faults");
+  spec.faults_loc = top.loc("faults");
+  if (!faults.IsSequence())
+    top.fail("faults", "expected a list of faults such as [{ at: 1 ms, target: \"link:r0->r1\" }], got " +
+                           core::describe(faults));
+  int index = 0;
+  for (auto it = faults.begin(); it != faults.end(); ++it, ++index)
+    spec.faults.push_back(read_fault(doc, *it, "faults." + std::to_string(index)));
+}
+
 // With packaging: and no density of its own, every link that leaves an accelerator needs the shoreline
 // density of its technology (a NIC's host interface for a tier with NICs).
 void check_escape_densities(const PlatformSpec& spec) {
@@ -774,7 +848,7 @@ void check_time_budget(const PlatformSpec& spec) {
 PlatformSpec build(const YamlDoc& doc) {
   const MapReader top(doc, doc.root(), "",
                       {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "packaging",
-                       "racks", "scheduler", "engine", "packet", "link_sleep"});
+                       "racks", "scheduler", "engine", "packet", "link_sleep", "faults", "fault_detection"});
   PlatformSpec spec;
   spec.file = doc.file();
 
@@ -809,6 +883,13 @@ PlatformSpec build(const YamlDoc& doc) {
   }
   if (top.has("scheduler")) spec.scheduler = read_scheduler(doc, top);
   if (top.has("link_sleep")) spec.link_sleep = read_link_sleep(doc, top);
+  if (top.has("faults")) read_faults(doc, top, spec);
+  if (top.has("fault_detection")) {
+    spec.fault_detection_s = *top.quantity("fault_detection", Dim::Time);
+    if (!(spec.fault_detection_s >= 0.0 && spec.fault_detection_s < core::kTimeLimitS))
+      top.fail("fault_detection", "expected a time from 0 to " + core::time_limit_text() + ", got " +
+                                      core::describe(top.node("fault_detection")));
+  }
   if (top.has("engine")) {
     spec.engine = *top.choice("engine", {"packet", "flow", "auto"});
   }
@@ -820,6 +901,18 @@ PlatformSpec build(const YamlDoc& doc) {
       top.fail("engine", "the flow engine sends no packets through the modules this platform places (" +
                              placed.front()->path + ": " + placed.front()->kind +
                              "); use engine: packet or auto");
+  }
+  // Faults are modelled by the flow engine alone (docs/engines.md).
+  if (!spec.faults.empty()) {
+    if (spec.engine == "packet")
+      top.fail("engine",
+               "faults are modelled by the flow engine (docs/engines.md); use engine: flow or auto");
+    const auto placed = placed_modules(spec);
+    if (!placed.empty())
+      top.fail("faults",
+               "faults are modelled by the flow engine, which sends no packets through the modules "
+               "this platform places (" +
+                   placed.front()->path + ": " + placed.front()->kind + ")");
   }
   if (top.has("packet")) {
     const std::uint64_t bytes = *top.bytes("packet");
@@ -836,9 +929,9 @@ PlatformSpec build(const YamlDoc& doc) {
 }  // namespace
 
 const std::vector<std::string>& platform_top_level_keys() {
-  static const std::vector<std::string> keys = {"name",         "accelerator", "topology",  "tiers",
-                                                "memory_pools", "cooling",     "packaging", "racks",
-                                                "scheduler",    "engine",      "packet",    "link_sleep"};
+  static const std::vector<std::string> keys = {
+      "name",  "accelerator", "topology", "tiers",  "memory_pools", "cooling", "packaging",
+      "racks", "scheduler",   "engine",   "packet", "link_sleep",   "faults",  "fault_detection"};
   return keys;
 }
 

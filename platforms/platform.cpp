@@ -32,6 +32,12 @@ bool Platform::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   return true;
 }
 
+void Platform::set_link_down(int link, bool down) {
+  m_router.set_link_down(link, down);
+  m_route_cache.clear();
+  ++m_route_generation;
+}
+
 std::string Platform::describe() const {
   std::ostringstream ss;
   ss << "platform " << m_spec.name << ": " << ranks() << " ranks";

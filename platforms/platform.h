@@ -85,6 +85,9 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
     return m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] == Policy::Fixed;
   }
   std::uint64_t route_generation() const { return m_route_generation; }
+  // A link is down, or up again (a fault, engine/faults.md): routes made from here on avoid the links that
+  // are down, and the route generation changes.
+  void set_link_down(int link, bool down);
   bool sprays(int src, int dst) override {
     return m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] == Policy::Spray;
   }

@@ -41,7 +41,7 @@ void Router::neighbours(int tier, int v, std::vector<std::pair<int, int>>& out) 
   if (ocs_port >= 0) {
     const int link = n.ports[static_cast<std::size_t>(ocs_port)];
     const TopoLink& l = m_topo.links[static_cast<std::size_t>(link)];
-    if (l.tier == tier && !l.bypass)
+    if (l.tier == tier && !l.bypass && !link_down(link))
       out.emplace_back(vertex_of(m_topo.other_end(link, node), link), ocs_port);
     const auto& circuits = m_circuits[static_cast<std::size_t>(node)];
     const int peer = static_cast<std::size_t>(ocs_port) < circuits.size()
@@ -54,7 +54,7 @@ void Router::neighbours(int tier, int v, std::vector<std::pair<int, int>>& out) 
   for (std::size_t p = 0; p < n.ports.size(); ++p) {
     const int link = n.ports[p];
     const TopoLink& l = m_topo.links[static_cast<std::size_t>(link)];
-    if (l.tier != tier || l.bypass) continue;  // bypass circuits are taken only by bypass_route
+    if (l.tier != tier || l.bypass || link_down(link)) continue;  // bypass circuits: only by bypass_route
     out.emplace_back(vertex_of(m_topo.other_end(link, node), link), static_cast<int>(p));
   }
 }
@@ -71,7 +71,7 @@ bool Router::to_leaf(int endpoint, int tier, std::vector<std::pair<int, int>>& h
     for (std::size_t p = 0; p < n.ports.size() && next < 0; ++p) {
       const int link = n.ports[p];
       const TopoLink& l = m_topo.links[static_cast<std::size_t>(link)];
-      if (l.tier != tier || l.bypass || link == came) continue;
+      if (l.tier != tier || l.bypass || link == came || link_down(link)) continue;
       // A NIC that several accelerators share leads back down to the others: not the way up.
       if (m_topo.nodes[static_cast<std::size_t>(m_topo.other_end(link, node))].kind == NodeKind::Rank)
         continue;
@@ -287,7 +287,12 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   out.links = 0;
   out.switches = 0;
   if (src == dst) return false;
-  if (!m_topo.user_routes.empty() && user_route(src, dst, out)) return true;
+  if (!m_topo.user_routes.empty() && user_route(src, dst, out)) {
+    if (m_link_down.empty() || !crosses_down(src, out)) return true;
+    out.ports.clear();
+    out.links = 0;
+    out.switches = 0;
+  }
   const int tier = tier_of(src, dst);
   const TierInfo& info = m_topo.tiers[static_cast<std::size_t>(tier)];
   // PXN: through the inner domain to the rank on dst's rail (which forwards), then along that rail.
@@ -300,10 +305,19 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
     return true;
   }
   // A hybrid fabric: a circuit between the two leaves carries the flow; without one, packets do.
-  if (info.bypass && src < m_topo.ranks && dst < m_topo.ranks && bypass_route(src, dst, tier, hash, out))
-    return true;
-  if (info.routing == "dimension_order" && info.kind == "torus" && src < m_topo.ranks && dst < m_topo.ranks)
-    return dimension_order(src, dst, info, out);
+  if (info.bypass && src < m_topo.ranks && dst < m_topo.ranks && bypass_route(src, dst, tier, hash, out)) {
+    if (m_link_down.empty() || !crosses_down(src, out)) return true;
+    out.ports.clear();
+    out.links = 0;
+    out.switches = 0;
+  }
+  if (info.routing == "dimension_order" && info.kind == "torus" && src < m_topo.ranks && dst < m_topo.ranks) {
+    const bool found = dimension_order(src, dst, info, out);
+    if (m_link_down.empty() || (found && !crosses_down(src, out))) return found;
+    out.ports.clear();
+    out.links = 0;
+    out.switches = 0;
+  }
   int v = m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
   const Search& dist = distances(tier, dst, v);
   if (dist.at(v) <= 0) return false;
@@ -419,6 +433,33 @@ void Router::spread(int tier, const Search& dist, int start, std::vector<SplitHo
   }
   for (int v : layer)
     m_share[static_cast<std::size_t>(v)] = 0.0;
+}
+
+void Router::set_link_down(int link, bool down) {
+  if (m_link_down.empty()) m_link_down.assign(m_topo.links.size(), 0);
+  m_link_down[static_cast<std::size_t>(link)] = down ? 1 : 0;
+  forget();
+}
+
+bool Router::crosses_down(int src, const core::Route& route) const {
+  int node = m_topo.endpoint_node[static_cast<std::size_t>(src)];
+  for (std::uint16_t port : route.ports) {
+    const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
+    if (port >= n.ports.size()) return false;
+    const int link = n.ports[port];
+    if (link_down(link)) return true;
+    node = m_topo.other_end(link, node);
+  }
+  return false;
+}
+
+void Router::forget() {
+  for (auto& d : m_dist)
+    d.clear();
+  for (auto& c : m_components)
+    c.clear();
+  m_splits.clear();
+  m_split_hops = 0;
 }
 
 void Router::set_circuits(int node, const std::vector<int>& circuits) {

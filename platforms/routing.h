@@ -42,6 +42,12 @@ class Router {
   void set_circuits(int node, const std::vector<int>& circuits);
   const std::vector<int>& circuits(int node) const { return m_circuits[static_cast<std::size_t>(node)]; }
 
+  // A link goes down or comes back (a fault, engine/faults.md): no route crosses a link that is down, and
+  // what was worked out before is remade. A policy's own route that crosses one (dimension order, a user
+  // route, a bypass circuit) gives way to the shortest path over the links that are up.
+  void set_link_down(int link, bool down);
+  bool link_down(int link) const { return !m_link_down.empty() && m_link_down[static_cast<std::size_t>(link)] != 0; }
+
   // "r0 -> sw0 -> r5": the nodes a route visits, for messages.
   std::string describe(int src, const core::Route& route) const;
 
@@ -88,7 +94,11 @@ class Router {
   // A route over a bypass circuit between the leaves of src and dst, if their leaves hold one.
   bool bypass_route(int src, int dst, int tier, std::uint64_t hash, core::Route& out);
 
+  bool crosses_down(int src, const core::Route& route) const;
+  void forget();  // every search, component and split worked out so far
+
   const Topology& m_topo;
+  std::vector<char> m_link_down;             // per link, once some link has been down; else empty
   std::vector<std::vector<int>> m_circuits;  // per node
   std::vector<int> m_vertex_base;            // per node: its first vertex
   std::vector<int> m_vertex_node;            // per vertex: its node

@@ -51,6 +51,10 @@ struct OpticsSpec {
   double laser_optical_power_w = 0.0;       // optical output of one laser
   double laser_wall_plug_efficiency = 0.0;  // optical out / electrical in, (0, 1]
   int lasers = 0;                           // lasers feeding the link, both ends together
+  // Links whose lasers at one node come from one external laser source (ELS): the optical ports of a node
+  // on links of this kind are grouped in port order, this many to a source, and a source that fails takes
+  // all of its links down (platforms/faults.h). 0: every link has lasers of its own.
+  int laser_shared_by = 0;
 
   // Electrical power drawn by the link's lasers (category laser), whether or not bits flow.
   double laser_electrical_power_w() const {
@@ -60,6 +64,17 @@ struct OpticsSpec {
   }
   // Loss of the path without any OCS.
   double path_loss_db() const { return connectors * connector_loss_db; }
+};
+
+// The forward error correction of a link's lanes: a Reed-Solomon code of n symbols of m bits carrying k,
+// which corrects up to t symbol errors per codeword. Only a rising bit error rate (a fault) reads it: the
+// share of codewords it cannot correct is retransmitted (engine/faults.md). Default: RS(544,514), t = 15,
+// 10-bit symbols ("KP4", IEEE 802.3 clause 91, used by 100G-per-lane Ethernet and NDR/XDR InfiniBand).
+struct FecSpec {
+  int n = 544;
+  int k = 514;
+  int t = 15;
+  int symbol_bits = 10;
 };
 
 struct LinkSpec {
@@ -77,6 +92,7 @@ struct LinkSpec {
   // Blocks of registered kinds inline on every link of this spec (`inline:`), in the order a packet crosses
   // them after the wire, in each direction.
   std::vector<ModuleSpec> blocks;
+  FecSpec fec;
   core::SourceLoc loc;
 
   // Energy per payload bit on the wire, summed over the stack (pJ/bit, count included).
@@ -282,6 +298,31 @@ struct LinkSleepSpec {
   core::SourceLoc loc;
 };
 
+// A fault during a run (CONTRACT section 9; engine/faults.md): from `at_s` on, the target is down, or runs
+// at a fraction of its lanes, or at a raised bit error rate, for `for_s` seconds (forever when negative).
+struct FaultSpec {
+  enum class Kind { Down, Lanes, Ber };
+  Kind kind = Kind::Down;
+  double at_s = 0.0;
+  double for_s = -1.0;
+  std::string target;      // as written: link:A->B, switch:NAME, ocs_port:NAME/N, nic:NAME, laser:A->B,
+                           // laser_source:NAME
+  double lanes = 1.0;      // Kind::Lanes: the fraction of the lanes left, in (0, 1)
+  double ber = 0.0;        // Kind::Ber: the lanes' bit error rate before FEC, in (0, 0.5)
+  double detect_s = -1.0;  // how long until routes avoid a target that is down; < 0: the platform's
+  core::SourceLoc loc;     // the entry
+  core::SourceLoc target_loc;
+  std::string key;  // "faults.3", for messages
+  bool forever() const { return for_s < 0.0; }
+};
+
+// Fault detection: the time from a target going down to routes that avoid it. The default, 2 ms, is the 10 s
+// a subnet manager of a large InfiniBand fabric takes to recompute its routes (the low end of "10-20 s")
+// made 5,000 times faster by switches that pick an alternative port themselves (Mellanox SHIELD,
+// EnterpriseAI, 15 June 2017; NVIDIA, "InfiniBand Cluster Bring-up Procedure: SHIELD"): derived, docs in
+// engine/faults.md.
+constexpr double kDefaultFaultDetectionS = 2e-3;
+
 struct PlatformSpec {
   std::string name;
   std::string file;  // as given on the command line, for messages
@@ -295,6 +336,9 @@ struct PlatformSpec {
   RacksSpec racks;
   SchedulerSpec scheduler;
   LinkSleepSpec link_sleep;
+  std::vector<FaultSpec> faults;  // in the order given
+  double fault_detection_s = kDefaultFaultDetectionS;
+  core::SourceLoc faults_loc;
   std::string engine = "auto";  // packet | flow | auto
   std::uint64_t packet_bytes = 4096;
 

@@ -1219,6 +1219,32 @@ std::string timeline_section(const json& r) {
   return out + "</section>\n";
 }
 
+// The platform's faults, one row each: what failed, when, and what it cost.
+std::string faults_section(const json& r) {
+  const json& faults = array(r, "faults");
+  if (faults.empty()) return "";
+  std::string rows;
+  for (const auto& f : faults) {
+    const json& until = field(f, "until_s");
+    const bool occurred = !f.contains("occurred") || field(f, "occurred").get<bool>();
+    rows += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td></tr>\n",
+        esc(text(f, "target")), esc(occurred ? text(f, "kind") : text(f, "kind") + " (after the run)"),
+        si(number(f, "at_s"), "s"), until.is_number() ? si(until.get<double>(), "s") : "for good",
+        si(number(f, "time_lost_s"), "s"), bytes(number(f, "rerouted_bytes")),
+        bytes(number(f, "retransmitted_bytes")), si(number(f, "energy_j"), "J"));
+  }
+  return "<section id=\"faults\">\n<h2>Faults</h2>\n<p class=\"note\">Time lost: traffic standing still "
+         "until the fault was detected or repaired, or the extra time of fewer lanes or resent bytes. "
+         "Energy: resent bytes and the detours' extra energy.</p>\n"
+         "<table class=\"steps\"><thead><tr><th>target</th><th>kind</th><th class=\"num\">at</th>"
+         "<th class=\"num\">until</th><th class=\"num\">time lost</th><th class=\"num\">rerouted</th>"
+         "<th class=\"num\">resent</th><th class=\"num\">energy</th></tr></thead>\n<tbody>\n" +
+         rows + "</tbody></table>\n</section>\n";
+}
+
 }  // namespace
 
 std::string to_html(const json& report) {
@@ -1229,6 +1255,7 @@ std::string to_html(const json& report) {
   page += energy_section(report, palette);
   page += power_section(report, palette);
   page += links_section(report);
+  page += faults_section(report);
   page += timeline_section(report);
   page += fmt::format(
       "<footer>Made by pjbit {} from a {} report. This page is self-contained: no scripts, "

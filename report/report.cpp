@@ -420,6 +420,21 @@ std::string to_json(const Inputs& in) {
                     {"kv_transfer_mean_s", v.kv_transfer_mean_s},
                     {"kv_transfer_max_s", v.kv_transfer_max_s}};
   }
+  if (!sim.faults.empty()) {
+    json faults = json::array();
+    for (const engine::FaultResult& f : sim.faults)
+      faults.push_back({{"at_s", f.at_s},
+                        {"target", f.target},
+                        {"kind", f.kind},
+                        {"until_s", f.until_s < 0.0 ? json(nullptr) : json(f.until_s)},
+                        {"links", f.links},
+                        {"occurred", f.occurred},
+                        {"rerouted_bytes", f.rerouted_bytes},
+                        {"time_lost_s", f.time_lost_s},
+                        {"energy_j", f.energy_j},
+                        {"retransmitted_bytes", f.retransmitted_bytes}});
+    r["faults"] = faults;
+  }
   if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
     // Per iteration (a training step): the run's split over its iterations.
     const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));
@@ -619,6 +634,21 @@ std::string summary_table(const Inputs& in) {
                        seconds(v.tpot_p99_s));
     out += fmt::format("  {:<28}{} in {} on average, decode batch {:.1f} on average\n", "KV transfer",
                        core::format_bytes(v.kv_bytes), seconds(v.kv_transfer_mean_s), v.decode_batch_mean);
+  }
+  for (const engine::FaultResult& f : sim.faults) {
+    std::string what = f.kind == "down" ? "down" : f.kind == "lanes" ? "fewer lanes" : "bit errors";
+    what += fmt::format(" at {}", seconds(f.at_s));
+    what += f.until_s < 0.0 ? ", for good" : fmt::format(" to {}", seconds(f.until_s));
+    if (!f.occurred) {
+      what += ": after the run";
+    } else {
+      what += fmt::format(": {} lost", seconds(f.time_lost_s));
+      if (f.rerouted_bytes > 0.0) what += fmt::format(", {} rerouted", core::format_bytes(f.rerouted_bytes));
+      if (f.retransmitted_bytes > 0.0)
+        what += fmt::format(", {} resent", core::format_bytes(f.retransmitted_bytes));
+      if (f.energy_j != 0.0) what += fmt::format(", {:.4g} J", f.energy_j);
+    }
+    out += fmt::format("  {:<28}{}: {}\n", "fault", f.target, what);
   }
   if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
     const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));

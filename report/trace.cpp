@@ -28,6 +28,7 @@ constexpr int kLinksPid = 2;
 constexpr int kOcsPid = 3;
 constexpr int kSchedulerPid = 5;
 constexpr int kPowerPid = 4;
+constexpr int kFaultsPid = 6;
 
 // Simulated time in whole nanoseconds, rounded down. Every time in the trace goes through it, so that a slice
 // inside another in simulated time stays inside after a viewer adds up ts and dur.
@@ -299,6 +300,44 @@ void scheduler_track(Events& ev, const Inputs& in, const Nanoseconds& ns) {
   }
 }
 
+// The platform's faults: a slice per fault from its beginning to its end (to the end of the run for one that
+// lasts), with what it cost, on a track per target; and an instant where a fault that takes links down is
+// detected (routes avoid it from there).
+void fault_tracks(Events& ev, const Inputs& in, const Nanoseconds& ns) {
+  const auto& faults = in.sim->faults;
+  if (faults.empty()) return;
+  ev.metadata("process_name", kFaultsPid, 0, R"({"name":"faults"})");
+  ev.metadata("process_sort_index", kFaultsPid, 0, fmt::format(R"({{"sort_index":{}}})", kFaultsPid));
+  std::vector<std::string> seen;
+  const double end_s = in.sim->sim_time_s;
+  for (std::size_t k = 0; k < faults.size(); ++k) {
+    const engine::FaultResult& f = faults[k];
+    if (!f.occurred) continue;
+    auto it = std::find(seen.begin(), seen.end(), f.target);
+    const int tid = static_cast<int>(it - seen.begin());
+    if (it == seen.end()) {
+      seen.push_back(f.target);
+      ev.metadata("thread_name", kFaultsPid, tid, fmt::format(R"({{"name":{}}})", quote(f.target)));
+    }
+    const double until = f.until_s < 0.0 ? end_s : std::min(f.until_s, end_s);
+    ev.complete(
+        quote(f.kind), "fault", kFaultsPid, tid, ns(core::to_ticks(f.at_s)),
+        ns(core::to_ticks(std::max(until, f.at_s))),
+        fmt::format(
+            R"({{"links":{},"rerouted_bytes":{},"time_lost_s":{},"energy_j":{},"retransmitted_bytes":{}}})",
+            f.links, f.rerouted_bytes, f.time_lost_s, f.energy_j, f.retransmitted_bytes));
+    if (f.kind == "down" && in.platform != nullptr && k < in.platform->faults.size()) {
+      const auto& spec = in.platform->faults[k];
+      const double detect =
+          spec.at_s + (spec.detect_s >= 0.0 ? spec.detect_s : in.platform->fault_detection_s);
+      if (detect <= until)
+        ev.add(
+            fmt::format(R"({{"name":"detected","cat":"fault","ph":"i","s":"t","pid":{},"tid":{},"ts":{}}})",
+                        kFaultsPid, tid, micros(ns(core::to_ticks(detect)))));
+    }
+  }
+}
+
 void ocs_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
   std::vector<std::string> seen;
   for (const auto& r : rec.reconfigurations()) {
@@ -392,6 +431,7 @@ void write_trace(std::ostream& out, const engine::Recorder& recorder, const Inpu
   link_tracks(ev, recorder, ns);
   ocs_tracks(ev, recorder, ns);
   scheduler_track(ev, in, ns);
+  fault_tracks(ev, in, ns);
   power_counters(ev, recorder, in, ns);
   if (recorder.truncated())
     ev.add(fmt::format(

@@ -24,6 +24,7 @@
 #include "core/yaml_support.h"
 #include "engine/recorder.h"
 #include "engine/simulation.h"
+#include "platforms/faults.h"
 #include "platforms/loader.h"
 #include "platforms/platform.h"
 #include "platforms/tech/preset_table.h"
@@ -184,7 +185,15 @@ int cmd_validate(const std::string& platform_path, const std::string& workload_p
   const auto platform = platforms::load_platform(platform_path, overrides);
   engine::validate_platform(platform);
   platforms::Platform built("platform", platform);
+  const auto faults = platforms::resolve_faults(platform, built.topology());
   std::cout << built.describe();
+  for (const auto& f : faults)
+    std::cout << fmt::format("  fault {} at {} s: {}, {} link{}\n", f.spec.target,
+                             core::format_number(f.spec.at_s),
+                             f.spec.kind == platforms::FaultSpec::Kind::Down    ? "down"
+                             : f.spec.kind == platforms::FaultSpec::Kind::Lanes ? "fewer lanes"
+                                                                                : "bit errors",
+                             f.links.size(), f.links.size() == 1 ? "" : "s");
   if (!workload_path.empty()) {
     const auto workload = load_workload_or_trace(workload_path, overrides);
     check_workload_fits(platform, workload);

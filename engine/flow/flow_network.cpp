@@ -26,7 +26,8 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassA
       m_ticks_per_second(core::ticks_per_second()),
       m_packet_bytes(static_cast<double>(platform.spec().packet_bytes)),
       m_wakeups("flow_wakeups", [this](const int&) { wake(); }),
-      m_waking("flow_waking", [this](const int& slot) { activate(slot); }) {
+      m_waking("flow_waking", [this](const int& slot) { activate(slot); }),
+      m_fault_events("flow_faults", [this](const int& code) { fault_event(code); }) {
   const auto& links = platform.links();
   // Each link sleeps by its own rule (link::Params::sleep_rule), as its packets would.
   m_sleep.resize(links.size());
@@ -74,6 +75,25 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
   f.tally = tally;
   f.observer = observer;
   f.done = &done;
+  f.hash = hash;
+  f.charged = 0.0;
+  f.moved = false;
+  if (!m_parked.empty() || m_faulted) {
+    // A fault may have cut the pair off: the flow waits for a fault to end, or the run fails.
+    if (!m_platform.router().reachable(f.src, dst)) {
+      ++f.version;
+      ++m_started;
+      f.started = core::now_ticks();
+      f.rem0 = static_cast<double>(bytes);
+      f.rate = 0.0;
+      f.position.clear();
+      f.cached = nullptr;
+      f.own.clear(m_platform.route_generation());
+      if (!temporary_outage()) cut_off({slot});
+      m_parked.push_back(slot);
+      return;
+    }
+  }
   f.cached = path_for(f.src, dst, hash, f);
   ++f.version;
   ++m_started;
@@ -105,6 +125,18 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
 
 void FlowNetwork::activate(int slot) {
   Flow& f = m_flows[static_cast<std::size_t>(slot)];
+  if (stale(f)) {
+    // Routes changed while its links woke (a fault was detected): it takes the route of now.
+    if (!m_platform.router().reachable(f.src, f.dst)) {
+      f.rem0 = static_cast<double>(f.bytes);
+      f.rate = 0.0;
+      f.position.clear();
+      if (!temporary_outage()) cut_off({slot});
+      m_parked.push_back(slot);
+      return;
+    }
+    f.cached = path_for(f.src, f.dst, f.hash, f);
+  }
   const auto& resources = f.resources();
   f.position.clear();
   f.position.reserve(static_cast<std::uint32_t>(resources.size()));
@@ -356,10 +388,7 @@ void FlowNetwork::wake() {
   if (!m_arrivals.empty()) arm(m_arrivals.earliest());
 }
 
-void FlowNetwork::complete(int slot, core::Tick now) {
-  Flow& f = m_flows[static_cast<std::size_t>(slot)];
-  const double bytes = static_cast<double>(f.bytes);
-  const Path& path = f.path();
+void FlowNetwork::charge(const Flow& f, const Path& path, double bytes) {
   for (std::size_t i = 0; i < path.resources.size(); ++i)
     m_carried[static_cast<std::size_t>(path.resources[i])] +=
         path.weights.empty() ? bytes : bytes * path.weights[i];
@@ -371,13 +400,27 @@ void FlowNetwork::complete(int slot, core::Tick now) {
     f.tally->energy_j += bytes * path.joules_per_byte;
     f.tally->wire_bytes += bytes * path.wire_per_byte;
   }
+}
+
+void FlowNetwork::complete(int slot, core::Tick now) {
+  Flow& f = m_flows[static_cast<std::size_t>(slot)];
+  const Path& path = f.path();
+  // A flow moved off a failed route has charged the bytes it sent before to that route (reroute()).
+  charge(f, path, static_cast<double>(f.bytes) - f.charged);
   if (m_observer != nullptr)
-    m_observer->flow(path.resources, path.weights, f.src, f.dst, f.bytes, static_cast<std::uint8_t>(f.cls),
-                     f.tag, f.started, now);
+    m_observer->flow(path.resources, path.weights, f.src, f.dst,
+                     f.bytes - static_cast<std::uint64_t>(f.charged), static_cast<std::uint8_t>(f.cls), f.tag,
+                     f.moved ? f.resumed : f.started, now);
   // Finished: no finish queued for this flow counts any more. The slot is kept until the last byte arrives,
   // one path latency (and the store-and-forward lag) from now.
   ++f.version;
   m_arrivals.push(core::later(now, delivery_delay(path, f.bytes)), {slot, f.version});
+  leave(slot, now);
+}
+
+void FlowNetwork::leave(int slot, core::Tick now) {
+  Flow& f = m_flows[static_cast<std::size_t>(slot)];
+  const Path& path = f.path();
   // Leave every resource's list (the last flow of the list takes this one's place) and mark it: the flows
   // still there may now get more.
   for (std::size_t i = 0; i < path.resources.size(); ++i) {
@@ -511,6 +554,9 @@ void FlowNetwork::schedule_finish(Flow& f, int slot, core::Tick now) {
 }
 
 void FlowNetwork::flush(core::Tick end) {
+  // Degradations that last to the end count their bytes to here (their resent bytes join the links').
+  for (std::size_t k = 0; k < m_faults.size(); ++k)
+    if (m_fault_state[k].active) fault_close(k, end);
   const auto& links = m_platform.links();
   if (m_sleeps) {
     for (std::size_t l = 0; l < links.size(); ++l) {

@@ -28,6 +28,7 @@
 #include "modules/link/link.h"
 #include "modules/nic/nic.h"
 #include "modules/switch/switch.h"
+#include "platforms/faults.h"
 #include "platforms/platform.h"
 #include "platforms/routing.h"
 
@@ -54,6 +55,21 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void set_observer(core::TransferObserver* observer) { m_observer = observer; }
 
   std::uint64_t flows_started() const { return m_started; }
+
+  // Faults (engine/faults.md), given before the run: each begins at its time, is detected (routes avoid
+  // what is down) and ends, if it does. Throws core::SimulationError, at the instant a fault leaves some
+  // flow without a route for good, naming the rank pairs cut off.
+  void set_faults(std::vector<platforms::ResolvedFault> faults);
+  // What each fault did, in the order given (complete once flush() has run).
+  struct FaultOutcome {
+    bool began = false;                // it began before the run ended
+    double rerouted_bytes = 0.0;       // bytes still to send of the flows moved onto other routes
+    double time_lost_s = 0.0;          // engine/faults.md: stalls, slower lanes, retransmissions
+    double energy_j = 0.0;             // retransmitted bytes' energy, and the detours' extra energy
+    double retransmitted_bytes = 0.0;  // a bit error rate's resent bytes (payload)
+    double end_s = -1.0;               // when it ended; < 0: it lasted to the end of the run
+  };
+  const std::vector<FaultOutcome>& fault_outcomes() const { return m_outcomes; }
 
  private:
   // What a route crosses, worked out once per (source, destination) while routes stay as they are, and
@@ -101,6 +117,10 @@ class FlowNetwork : public accelerator::IFlowFabric {
     core::StepTally* tally = nullptr;
     accelerator::ITrafficObserver* observer = nullptr;  // the sender's, told of the delivery
     accelerator::Completion* done = nullptr;            // the sender's operation, completed on delivery
+    std::uint64_t hash = 0;                             // its route's hash, to route it again
+    double charged = 0.0;    // bytes already charged to the routes it left (faults: detach())
+    core::Tick resumed = 0;  // when it left its last route
+    bool moved = false;      // it has left a route: its present one carries it from `resumed` on
     Path own;
     const Path& path() const { return cached != nullptr ? *cached : own; }
     const core::SmallVector<int, 8>& resources() const { return path().resources; }
@@ -131,6 +151,37 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void wake();
   void activate(int slot);  // the flow starts draining (its links are awake)
   void complete(int slot, core::Tick now);
+  // Charges `bytes` of flow `f` to what `path` crosses (links, switches, NICs, the step's tally).
+  void charge(const Flow& f, const Path& path, double bytes);
+  // The flow leaves the lists of the resources it crosses; and joins them (its rate to be solved).
+  void leave(int slot, core::Tick now);
+  void join(int slot, core::Tick now);
+  // Faults (flow_faults.cpp).
+  struct FaultState {
+    bool active = false, detected = false, held = false;
+    core::Tick begin = 0, detect = 0;
+    std::vector<double> carried0;  // a degradation: payload bytes its link directions had carried at begin
+  };
+  void fault_event(int code);
+  void fault_begin(std::size_t k, core::Tick now);
+  void fault_detect(std::size_t k, core::Tick now);
+  void fault_end(std::size_t k, core::Tick now);
+  void fault_close(std::size_t k, core::Tick now);  // a degradation's bytes, time and energy so far
+  void set_link_capacity(int link);
+  // Payload bytes the link direction has carried up to now, flows in flight included.
+  double carried_so_far(int resource, core::Tick now) const;
+  // Takes flow `slot` off its route: the bytes sent so far are charged to it, the rest wait.
+  void detach(int slot, core::Tick now);
+  // Moves flow `slot` onto a route that avoids the links down; false when there is none.
+  bool reroute(int slot, core::Tick now, double& rerouted, double& extra_energy);
+  // Whether the flow's route was made before the links that are down were known (it must be made again).
+  bool stale(const Flow& f) const {
+    return m_faulted && f.path().generation != m_platform.route_generation();
+  }
+  void retry_parked(core::Tick now);
+  [[noreturn]] void cut_off(const std::vector<int>& slots) const;
+  bool temporary_outage() const;  // some detected fault that takes links down ends
+
   void resolve(core::Tick now);
   bool alone(int resource);
   double alone_rate(const Path& path) const;  // a flow's rate when it shares none of its links
@@ -199,6 +250,16 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<core::Tick> m_idle_since, m_awake_at, m_slept;
   std::vector<std::uint64_t> m_wakes;
   core::EventQueue<int> m_waking;  // flows waiting for their links to wake
+  std::vector<platforms::ResolvedFault> m_faults;
+  std::vector<FaultOutcome> m_outcomes;
+  std::vector<FaultState> m_fault_state;
+  bool m_faulted = false;               // some fault has been detected: routes may have changed
+  std::vector<double> m_base_capacity;  // per link direction, without faults
+  std::vector<int> m_down;              // per link: faults holding it down
+  std::vector<int> m_known_down;        // per link: of those, the ones detected
+  std::vector<double> m_factor;         // per link: lanes x goodput of the degradations on it
+  std::vector<int> m_parked;            // flows with no route while a fault lasts: retried when one ends
+  core::EventQueue<int> m_fault_events;
 };
 
 }  // namespace pjbit::engine::flow

@@ -459,7 +459,7 @@ TEST(PlatformLoader, SetErrorsAreReportedAsSet) {
   EXPECT_EQ(
       platform_error(kRing, {{"topology.link", "{ bandwith: 1 GB/s }"}}),
       "--set: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, latency, "
-      "overhead, stack, energy, static_power, optics, regime, bandwidth_density, inline");
+      "overhead, stack, energy, static_power, optics, regime, bandwidth_density, fec, inline");
   EXPECT_EQ(platform_error(kRing, {{"topology.linkk", "1"}}),
             "--set: topology.linkk: unknown key \"linkk\"; expected one of: name, kind, ranks, domains, "
             "dims, levels, "
@@ -558,14 +558,15 @@ TEST(PlatformLoader, UnknownTopLevelKey) {
   EXPECT_EQ(platform_error(with_line(kRing, 2, "topologyy: 1")),
             "ring.yaml:2:1: topologyy: unknown key \"topologyy\"; expected one of: name, accelerator, "
             "topology, tiers, "
-            "memory_pools, cooling, packaging, racks, scheduler, engine, packet, link_sleep");
+            "memory_pools, cooling, packaging, racks, scheduler, engine, packet, link_sleep, faults, "
+            "fault_detection");
 }
 
 TEST(PlatformLoader, UnknownNestedKey) {
   EXPECT_EQ(
       platform_error(with_line(kRing, 7, "  bandwith: 100 GB/s")),
       "ring.yaml:7:3: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, "
-      "latency, overhead, stack, energy, static_power, optics, regime, bandwidth_density, inline");
+      "latency, overhead, stack, energy, static_power, optics, regime, bandwidth_density, fec, inline");
 }
 
 TEST(PlatformLoader, MergeKeysAreRejectedClearly) {
@@ -764,7 +765,8 @@ TEST(PlatformLoader, BillionLaughsStopAtTheFirstRefusal) {
   // Anchors under an unknown key.
   EXPECT_EQ(platform_error("lols:\n" + laughs("  ", 10) + "name: *l9\n"),
             "ring.yaml:1:1: lols: unknown key \"lols\"; expected one of: name, accelerator, topology, tiers, "
-            "memory_pools, cooling, packaging, racks, scheduler, engine, packet, link_sleep");
+            "memory_pools, cooling, packaging, racks, scheduler, engine, packet, link_sleep, faults, "
+            "fault_detection");
   // Anchors inside a list the loader reads.
   EXPECT_EQ(platform_error(with_line(kRing, 4, " kind: torus") + " dims:\n" + laughs("  ", 10)),
             "ring.yaml:10:5: topology.dims.0: expected a whole number from 1 to 65536, got a sequence");
@@ -791,7 +793,7 @@ TEST(PlatformLoader, ControlCharactersAreEscapedInMessages) {
       message,
       "ring.yaml:9:1: bad\\nkey\\x01: unknown key \"bad\\nkey\\x01\"; expected one of: name, "
       "accelerator, topology, tiers, memory_pools, cooling, packaging, racks, scheduler, engine, packet, "
-      "link_sleep");
+      "link_sleep, faults, fault_detection");
 }
 
 // ---- workloads -------------------------------------------------------------------------------------------
