@@ -1106,7 +1106,7 @@ TEST(WorkloadLoader, StepShapeErrors) {
   EXPECT_EQ(
       workload_error(with_line(kWorkload, 1, "nam: step")),
       "step.yaml:1:1: nam: unknown key \"nam\"; expected one of: name, iterations, graph, steps, model, "
-      "chakra");
+      "chakra, job");
 }
 
 TEST(WorkloadLoader, ParallelNestingIsLimited) {
