@@ -85,6 +85,16 @@ std::string part_text(const MapReader& p, std::string_view key, const std::strin
   return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
 }
 
+// A time that may exceed the simulated time the kernel counts (an MTBF of millions of hours).
+double long_time(const MapReader& p, std::string_view key) {
+  const std::string text = *p.string(key, "a time such as \"2000000 h\"");
+  try {
+    return core::parse_quantity(text, Dim::Time);
+  } catch (const core::QuantityError& e) {
+    p.fail(key, e.what());
+  }
+}
+
 ReliabilityPart read_part(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
                           std::string_view kind) {
   const MapReader p(doc, node, path, kPartKeys, "a part { name, fit or mtbf, count, repair, source, ... }");
@@ -99,7 +109,7 @@ ReliabilityPart read_part(const YamlDoc& doc, const YAML::Node& node, const std:
   if (p.has("fit")) {
     part.rate_per_s = *p.number("fit", 0.0, 1e12) / (kHoursPerFitUnit * 3600.0);
   } else if (p.has("mtbf")) {
-    const double mtbf = *p.quantity("mtbf", Dim::Time);
+    const double mtbf = long_time(p, "mtbf");
     if (!(mtbf > 0.0))
       p.fail("mtbf",
              "expected a time such as \"2000000 h\" above zero, got " + core::describe(p.node("mtbf")));
@@ -114,7 +124,7 @@ ReliabilityPart read_part(const YamlDoc& doc, const YAML::Node& node, const std:
     part.count = *v;
   }
   if (!p.has("repair")) p.fail_missing("repair", "the mean time to repair or swap it, such as \"4 h\"");
-  part.repair_s = *p.quantity("repair", Dim::Time);
+  part.repair_s = long_time(p, "repair");
   if (auto v = p.boolean("field_replaceable")) part.field_replaceable = *v;
   if (auto v = p.boolean("spared")) part.spared = *v;
   const PartScopes scopes = part_scopes(kind);

@@ -73,7 +73,7 @@ class Streams {
     const std::string cause = where + " " + part.name;
     for (FailureStream& s : m_streams) {
       if (s.cause == cause && s.interrupts == interrupts && s.planned_repair == planned_repair &&
-          s.repair_s == part.repair_s && s.rate_per_s / s.parts == part.rate_per_s) {
+          s.repair_s == part.repair_s && s.part_rate_per_s == part.rate_per_s) {
         s.parts += parts;
         s.rate_per_s = s.parts * part.rate_per_s;
         return;
@@ -84,6 +84,7 @@ class Streams {
     s.where = where;
     s.part = part.name;
     s.parts = parts;
+    s.part_rate_per_s = part.rate_per_s;
     s.rate_per_s = parts * part.rate_per_s;
     s.repair_s = part.repair_s;
     s.interrupts = interrupts;

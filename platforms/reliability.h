@@ -15,12 +15,13 @@ namespace pjbit::platforms {
 // Failures of one part class at components that a failure affects alike. Streams are independent Poisson
 // processes (a class split by effect is a thinning of one process, which stays Poisson).
 struct FailureStream {
-  std::string cause;        // "accelerator gpu", "scale_out link transceiver": where, then the part
-  std::string where;        // accelerator | <tier> link | <tier> switch | <tier> ocs | <tier> nic
-  std::string part;         // the part's name
-  double parts = 0.0;       // parts in the stream: count per component x components
-  double rate_per_s = 0.0;  // failures per second of the whole stream: parts x one part's rate
-  double repair_s = 0.0;    // mean time to repair or swap one
+  std::string cause;             // "accelerator gpu", "scale_out link transceiver": where, then the part
+  std::string where;             // accelerator | <tier> link | <tier> switch | <tier> ocs | <tier> nic
+  std::string part;              // the part's name
+  double parts = 0.0;            // parts in the stream: count per component x components
+  double part_rate_per_s = 0.0;  // failures per second of one part
+  double rate_per_s = 0.0;       // failures per second of the whole stream: parts x part_rate_per_s
+  double repair_s = 0.0;         // mean time to repair or swap one
   // A failure stops the job (its part takes out something the job cannot run without): it loses the work
   // since the last checkpoint and restarts.
   bool interrupts = false;
