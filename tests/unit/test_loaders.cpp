@@ -459,7 +459,7 @@ TEST(PlatformLoader, SetErrorsAreReportedAsSet) {
   EXPECT_EQ(
       platform_error(kRing, {{"topology.link", "{ bandwith: 1 GB/s }"}}),
       "--set: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, latency, "
-      "overhead, stack, energy, static_power, optics, regime, bandwidth_density");
+      "overhead, stack, energy, static_power, optics, regime, bandwidth_density, reliability");
   EXPECT_EQ(platform_error(kRing, {{"topology.linkk", "1"}}),
             "--set: topology.linkk: unknown key \"linkk\"; expected one of: name, kind, ranks, domains, "
             "dims, levels, "
@@ -565,7 +565,7 @@ TEST(PlatformLoader, UnknownNestedKey) {
   EXPECT_EQ(
       platform_error(with_line(kRing, 7, "  bandwith: 100 GB/s")),
       "ring.yaml:7:3: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, "
-      "latency, overhead, stack, energy, static_power, optics, regime, bandwidth_density");
+      "latency, overhead, stack, energy, static_power, optics, regime, bandwidth_density, reliability");
 }
 
 TEST(PlatformLoader, MergeKeysAreRejectedClearly) {
