@@ -12,12 +12,14 @@ namespace pjbit::core {
 namespace {
 
 // A unit scales the number by 10^p10 * 2^p2 to reach the base unit of its kind. Keeping the scale as two
-// exponents lets parse_bytes scale exactly and parse_quantity round once (decimal text -> double).
+// exponents lets parse_bytes scale exactly and parse_quantity round once (decimal text -> double). Units of
+// time longer than a second (min, h, d) are not powers of ten of it: `factor` multiplies once more.
 struct Unit {
   std::string_view name;
   Dim dim;
   int p10;
   int p2;
+  double factor = 1.0;
 };
 
 // Units of each kind in the order they are listed in error messages (CONTRACT section 3 first, extras after).
@@ -53,6 +55,9 @@ constexpr Unit kUnits[] = {
     {"us", Dim::Time, -6, 0},
     {"ms", Dim::Time, -3, 0},
     {"s", Dim::Time, 0, 0},
+    {"min", Dim::Time, 0, 0, 60.0},
+    {"h", Dim::Time, 0, 0, 3600.0},
+    {"d", Dim::Time, 0, 0, 86400.0},
     // energy per bit -> picojoules per bit
     {"fJ/bit", Dim::EnergyPerBit, -3, 0},
     {"pJ/bit", Dim::EnergyPerBit, 0, 0},
@@ -265,7 +270,7 @@ double to_double(const Parsed& q, std::string_view text, Dim dim) {
   if (ec == std::errc::result_out_of_range)
     fail(text, dim, q.log2_lower() > 0.0 ? "too large" : "too small to represent");
   if (ec != std::errc() || ptr != decimal.data() + decimal.size()) fail(text, dim, "not a number");
-  value = std::ldexp(value, q.unit->p2);
+  value = std::ldexp(value, q.unit->p2) * q.unit->factor;
   if (!std::isfinite(value)) fail(text, dim, "too large");
   if (value == 0.0) fail(text, dim, "too small to represent");
   return value;

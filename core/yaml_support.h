@@ -127,6 +127,8 @@ class MapReader {
 
   const std::string& path() const { return m_path; }
   std::string path(std::string_view key) const { return join_path(m_path, key); }
+  // The file it was read from.
+  const YamlDoc& doc() const { return m_doc; }
   // The mapping's position.
   SourceLoc loc() const { return m_loc; }
   // The position of the key's value (of the key itself when the value is null), or of the mapping.

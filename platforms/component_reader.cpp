@@ -77,20 +77,144 @@ FecSpec read_fec(const YamlDoc& doc, const YAML::Node& node, const std::string& 
   return fec;
 }
 
+constexpr int kMaxParts = 64;
+const std::vector<std::string_view> kPartKeys = {"name",       "fit",
+                                                 "mtbf",       "count",
+                                                 "repair",     "field_replaceable",
+                                                 "takes_down", "repair_takes_down",
+                                                 "spared",     "source",
+                                                 "confidence", "derivation"};
+const std::vector<std::string_view> kPartConfidences = {"high", "medium", "low", "derived", "estimate"};
+constexpr double kHoursPerFitUnit = 1e9;  // FIT: failures per 10^9 device-hours
+
+// What a part's failure may take out of service on each kind of component, and what its repair may take
+// out when the part cannot be swapped alone (a co-packaged engine's switch, a GPU's node).
+struct PartScopes {
+  std::vector<std::string_view> fails;
+  std::vector<std::string_view> repairs;
+};
+PartScopes part_scopes(std::string_view kind) {
+  if (kind == "link") return {{"link", "nothing"}, {"link", "switch", "node"}};
+  if (kind == "switch") return {{"switch", "nothing"}, {"switch"}};
+  if (kind == "ocs") return {{"ocs", "nothing"}, {"ocs"}};
+  if (kind == "nic") return {{"nic", "node", "nothing"}, {"nic", "node"}};
+  return {{"accelerator", "node", "nothing"}, {"accelerator", "node"}};
+}
+
+// Text of a part's source or derivation: one paragraph, not empty.
+std::string part_text(const MapReader& p, std::string_view key, const std::string& what) {
+  const std::string text = *p.string(key, what);
+  const std::size_t begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos) p.fail(key, "expected " + what + ", got " + core::describe(p.node(key)));
+  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
+}
+
+// A time that may exceed the simulated time the kernel counts (an MTBF of millions of hours).
+double long_time(const MapReader& p, std::string_view key) {
+  const std::string text = *p.string(key, "a time such as \"2000000 h\"");
+  try {
+    return core::parse_quantity(text, Dim::Time);
+  } catch (const core::QuantityError& e) {
+    p.fail(key, e.what());
+  }
+}
+
+ReliabilityPart read_part(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+                          std::string_view kind) {
+  const MapReader p(doc, node, path, kPartKeys, "a part { name, fit or mtbf, count, repair, source, ... }");
+  ReliabilityPart part;
+  part.loc = p.loc();
+  if (!p.has("name")) p.fail_missing("name", "the part's name, such as transceiver");
+  part.name = *p.string("name", "the part's name, such as transceiver");
+  if (part.name.empty() || part.name.size() > 64 || part.name.find_first_of(" \t\r\n") != std::string::npos)
+    p.fail("name",
+           "expected a part name of one word (at most 64 characters), got " + core::quote_text(part.name));
+  if (p.has("fit") && p.has("mtbf")) p.fail("mtbf", "give either fit or mtbf, not both");
+  if (p.has("fit")) {
+    part.rate_per_s = *p.number("fit", 0.0, 1e12) / (kHoursPerFitUnit * 3600.0);
+  } else if (p.has("mtbf")) {
+    const double mtbf = long_time(p, "mtbf");
+    if (!(mtbf > 0.0))
+      p.fail("mtbf",
+             "expected a time such as \"2000000 h\" above zero, got " + core::describe(p.node("mtbf")));
+    part.rate_per_s = 1.0 / mtbf;
+  } else {
+    p.fail_missing("fit",
+                   "a failure rate: fit (failures per 10^9 hours) or mtbf (a time such as \"2000000 h\")");
+  }
+  if (auto v = p.number("count", 0.0, 1e6)) {
+    if (!(*v > 0.0))
+      p.fail("count", "expected a number of parts per " + std::string(kind) + " above 0, got 0");
+    part.count = *v;
+  }
+  if (!p.has("repair")) p.fail_missing("repair", "the mean time to repair or swap it, such as \"4 h\"");
+  part.repair_s = long_time(p, "repair");
+  if (auto v = p.boolean("field_replaceable")) part.field_replaceable = *v;
+  if (auto v = p.boolean("spared")) part.spared = *v;
+  const PartScopes scopes = part_scopes(kind);
+  part.takes_down =
+      p.has("takes_down") ? *p.choice("takes_down", scopes.fails) : std::string(scopes.fails[0]);
+  if (p.has("repair_takes_down")) {
+    if (part.field_replaceable)
+      p.fail("repair_takes_down", "only a part with field_replaceable: false takes more down to be repaired");
+    part.repair_takes_down = *p.choice("repair_takes_down", scopes.repairs);
+  } else if (!part.field_replaceable) {
+    p.fail_missing("repair_takes_down", "what replacing it takes out of service, one of " +
+                                            core::join_names(scopes.repairs) +
+                                            " (field_replaceable is false)");
+  } else {
+    part.repair_takes_down = part.takes_down;
+  }
+  if (!p.has("source")) p.fail_missing("source", "where its failure rate and repair time come from");
+  part.source = part_text(p, "source", "where its failure rate and repair time come from");
+  if (!p.has("confidence")) p.fail_missing("confidence", "one of " + core::join_names(kPartConfidences));
+  part.confidence = *p.choice("confidence", kPartConfidences);
+  if (p.has("derivation")) part.derivation = part_text(p, "derivation", "how its figures were derived");
+  if ((part.confidence == "estimate" || part.confidence == "derived") && part.derivation.empty())
+    p.fail_missing("derivation", "how its " + part.confidence + " figures were computed");
+  return part;
+}
+
+// `reliability:`: a list of parts. It replaces a preset's list as a whole.
+std::vector<ReliabilityPart> read_reliability(const YamlDoc& doc, const MapReader& m, std::string_view kind) {
+  const YAML::Node list = m.node("reliability");
+  if (!list.IsSequence())
+    m.fail("reliability",
+           "expected a list of parts such as [{ name: transceiver, fit: 1000, repair: 1 h, "
+           "source: ..., confidence: low }], got " +
+               core::describe(list));
+  std::vector<ReliabilityPart> parts;
+  int index = 0;
+  for (auto it = list.begin(); it != list.end(); ++it, ++index) {
+    const std::string path = m.path("reliability") + "." + std::to_string(index);
+    if (index >= kMaxParts)
+      throw core::InputError(doc.loc(*it, path), m.path("reliability"),
+                             "a component has at most " + std::to_string(kMaxParts) + " parts");
+    ReliabilityPart part = read_part(doc, *it, path, kind);
+    for (const ReliabilityPart& other : parts)
+      if (other.name == part.name)
+        throw core::InputError(part.loc, path + ".name",
+                               "part " + core::quote_text(part.name) + " is listed twice");
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
 }  // namespace
 
 const std::vector<std::string_view> kLinkKeys = {
-    "bandwidth", "latency", "overhead",          "stack", "energy", "static_power",
-    "optics",    "regime",  "bandwidth_density", "fec"};
+    "bandwidth", "latency", "overhead",          "stack", "energy",     "static_power",
+    "optics",    "regime",  "bandwidth_density", "fec",   "reliability"};
 const std::vector<std::string_view> kSwitchKeys = {
     "latency",        "energy",     "static_power",        "radix",  "store_and_forward",
-    "port_bandwidth", "in_network", "reduction_bandwidth", "regime", "faceplate_ports"};
-const std::vector<std::string_view> kOcsKeys = {"ports", "reconfiguration", "insertion_loss", "power",
-                                                "regime"};
-const std::vector<std::string_view> kNicKeys = {"latency", "energy", "static_power", "bandwidth_density"};
+    "port_bandwidth", "in_network", "reduction_bandwidth", "regime", "faceplate_ports",
+    "reliability"};
+const std::vector<std::string_view> kOcsKeys = {"ports", "reconfiguration", "insertion_loss",
+                                                "power", "regime",          "reliability"};
+const std::vector<std::string_view> kNicKeys = {"latency", "energy", "static_power", "bandwidth_density",
+                                                "reliability"};
 const std::vector<std::string_view> kPoolKeys = {"bandwidth", "latency", "energy", "capacity"};
-const std::vector<std::string_view> kAcceleratorKeys = {"compute",    "hbm",           "router_latency",
-                                                        "idle_power", "compute_power", "comm_library"};
+const std::vector<std::string_view> kAcceleratorKeys = {
+    "compute", "hbm", "router_latency", "idle_power", "compute_power", "comm_library", "reliability"};
 const std::vector<std::string_view> kCommLibraryKeys = {
     "ring", "tree", "nvls", "ll_max_rate", "ll128_max_rate", "net_efficiency", "nvls_efficiency"};
 
@@ -152,6 +276,7 @@ void read_link_keys(const YamlDoc& doc, const MapReader& m, LinkSpec& link, bool
   if (m.has("bandwidth_density"))
     link.bandwidth_density_Bps_per_m = positive_quantity(m, "bandwidth_density", Dim::BandwidthDensity);
   if (m.has("fec")) link.fec = read_fec(doc, m.node("fec"), m.path("fec"), link.fec);
+  if (m.has("reliability")) link.reliability = read_reliability(doc, m, "link");
 }
 
 void read_switch_keys(const MapReader& m, SwitchSpec& sw) {
@@ -169,6 +294,7 @@ void read_switch_keys(const MapReader& m, SwitchSpec& sw) {
   }
   if (auto v = m.choice("regime", kRegimes)) sw.regime = *v;
   if (auto v = m.integer("faceplate_ports", 1, 100000)) sw.faceplate_ports = static_cast<int>(*v);
+  if (m.has("reliability")) sw.reliability = read_reliability(m.doc(), m, "switch");
 }
 
 void read_ocs_keys(const MapReader& m, OcsSpec& ocs) {
@@ -177,6 +303,7 @@ void read_ocs_keys(const MapReader& m, OcsSpec& ocs) {
   if (auto v = m.quantity("insertion_loss", Dim::Loss)) ocs.insertion_loss_db = *v;
   if (auto v = m.quantity("power", Dim::Power)) ocs.power_w = *v;
   if (auto v = m.choice("regime", kRegimes)) ocs.regime = *v;
+  if (m.has("reliability")) ocs.reliability = read_reliability(m.doc(), m, "ocs");
 }
 
 void read_nic_keys(const MapReader& m, NicSpec& nic) {
@@ -185,6 +312,7 @@ void read_nic_keys(const MapReader& m, NicSpec& nic) {
   if (auto v = m.quantity("static_power", Dim::Power)) nic.static_power_w = *v;
   if (m.has("bandwidth_density"))
     nic.bandwidth_density_Bps_per_m = positive_quantity(m, "bandwidth_density", Dim::BandwidthDensity);
+  if (m.has("reliability")) nic.reliability = read_reliability(m.doc(), m, "nic");
 }
 
 void read_pool_keys(const MapReader& m, MemoryPoolSpec& pool) {
@@ -280,6 +408,7 @@ void read_accelerator_keys(const YamlDoc& doc, const MapReader& m, AcceleratorSp
                                                               : accelerator::CommLibrary{};
     }
   }
+  if (m.has("reliability")) acc.reliability = read_reliability(doc, m, "accelerator");
   // Computing never draws less than idling (0 stands for "the idle power").
   if (acc.compute_power_w > 0.0 && acc.compute_power_w < acc.idle_power_w) {
     const std::string key = m.has("compute_power") ? "compute_power" : "idle_power";

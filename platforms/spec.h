@@ -31,6 +31,24 @@ struct ModuleSpec {
   bool placed() const { return !kind.empty(); }
 };
 
+// One class of part of a component, for reliability (docs/reliability.md): how often one such part fails,
+// how many a component holds, how long a repair takes and what a failure and a repair take out of service.
+// A component's list comes from its preset's `reliability:` or the platform file's (which replaces it).
+struct ReliabilityPart {
+  std::string name;               // e.g. transceiver, laser, gpu, hbm
+  double rate_per_s = 0.0;        // failures per second of one part (from `fit` or `mtbf`)
+  double count = 1.0;             // parts per component (per link, switch, OCS, NIC or accelerator)
+  double repair_s = 0.0;          // mean time to repair or swap it
+  bool field_replaceable = true;  // swapped alone; false: its repair replaces `repair_takes_down`
+  std::string takes_down;         // its failure: nothing | link | switch | ocs | nic | accelerator | node
+  std::string repair_takes_down;  // what its repair takes out of service (takes_down when replaceable)
+  bool spared = false;            // a spare takes over at once: its failure takes nothing down
+  std::string source;             // where its rate and repair time come from
+  std::string confidence;         // high | medium | low | derived | estimate
+  std::string derivation;         // how derived or estimated figures were computed; may be empty
+  core::SourceLoc loc;
+};
+
 // One element of a link's cost stack: what one bit crossing the link costs, end to end.
 struct StackElement {
   std::string category = "serdes";  // serdes, retimer, dsp, laser, switch, ocs or nic
@@ -93,6 +111,7 @@ struct LinkSpec {
   // them after the wire, in each direction.
   std::vector<ModuleSpec> blocks;
   FecSpec fec;
+  std::vector<ReliabilityPart> reliability;  // its parts, counted per link
   core::SourceLoc loc;
 
   // Energy per payload bit on the wire, summed over the stack (pJ/bit, count included).
@@ -117,6 +136,7 @@ struct SwitchSpec {
   int faceplate_ports = 0;  // front-panel ports its power is spread over; 0: one per link it terminates
   ModuleSpec arbiter;       // its output ports' arbiter, of a registered kind; unplaced: the links' own (tlm)
   ModuleSpec model;         // the whole switch, of a registered kind; unplaced: pjbit's switch
+  std::vector<ReliabilityPart> reliability;  // its parts, counted per switch
   core::SourceLoc loc;
 };
 
@@ -126,7 +146,8 @@ struct OcsSpec {
   double reconfiguration_s = 10e-3;
   double insertion_loss_db = 2.0;
   double power_w = 0.0;
-  std::string regime;  // package | board | rack | row; empty: that of its first link
+  std::string regime;                        // package | board | rack | row; empty: that of its first link
+  std::vector<ReliabilityPart> reliability;  // its parts, counted per OCS
   core::SourceLoc loc;
 };
 
@@ -137,7 +158,8 @@ struct NicSpec {
   double static_power_w = 0.0;
   // Edge bandwidth density of its host interface at the accelerator's package (as LinkSpec's); 0: unknown.
   double bandwidth_density_Bps_per_m = 0.0;
-  ModuleSpec model;  // the whole NIC, of a registered kind; unplaced: pjbit's NIC
+  ModuleSpec model;                          // the whole NIC, of a registered kind; unplaced: pjbit's NIC
+  std::vector<ReliabilityPart> reliability;  // its parts, counted per NIC
   core::SourceLoc loc;
 };
 
@@ -174,6 +196,7 @@ struct AcceleratorSpec {
   std::string comm_library_preset;
   core::SourceLoc comm_library_loc;
   accelerator::CommLibrary comm;
+  std::vector<ReliabilityPart> reliability;  // its parts and its host's, counted per accelerator
   core::SourceLoc loc;
 };
 

@@ -37,6 +37,7 @@
 #include "sc_main/compare.h"
 #include "sc_main/output.h"
 #include "sc_main/progress.h"
+#include "sc_main/reliability.h"
 #include "sc_main/sweep.h"
 #include "workloads/chakra/chakra.h"
 #include "workloads/loader.h"
@@ -390,6 +391,20 @@ int main(int argc, char* argv[]) {
   auto* compare_json = compare_cmd->add_option("--json", compare.json_path,
                                                "write the comparison (schema pjbit.compare/1) to FILE");
 
+  ReliabilityArgs rel;
+  auto* rel_cmd = app.add_subcommand(
+      "reliability", "a seeded Monte Carlo of part failures over a training job (docs/reliability.md)");
+  rel_cmd->add_option("PLATFORM", rel.platform, "platform YAML file")->required();
+  rel_cmd->add_option("WORKLOAD", rel.workload, "workload YAML file (its job: block)")->required();
+  rel_cmd->add_option("--horizon", rel.horizon, "the job's wall time, such as \"54 d\"")->required();
+  rel_cmd->add_option("--trials", rel.trials, "trials of the Monte Carlo: 1 to 1000000 (default 1000)");
+  rel_cmd->add_option("--seed", rel.seed, "seed of the trials: 0 to 18446744073709551615 (default 1)");
+  auto* rel_json =
+      rel_cmd->add_option("--json", rel.json_path, "write the results (schema pjbit.reliability/1) to FILE");
+  rel_cmd->add_option("--set", rel.sets, "override a platform or workload key: KEY=VALUE (repeatable)");
+  rel_cmd->add_option("--presets", rel.presets, kPresetsHelp);
+  rel_cmd->add_flag("--quiet", rel.quiet, "print no table");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -409,6 +424,7 @@ int main(int argc, char* argv[]) {
   for (const char* option : {"--json", "--csv", "--html", "--trace", "--vcd"})
     if (run_cmd->get_option(option)->count() > 0) run.given.push_back(option);
   compare.json_given = compare_json->count() > 0;
+  rel.json_given = rel_json->count() > 0;
 
   try {
     // Presets are read when first needed, from the shipped folder, these and PJBIT_PRESET_PATH's.
@@ -416,12 +432,14 @@ int main(int argc, char* argv[]) {
     if (*validate_cmd) platforms::tech::set_user_preset_folders(v_presets);
     if (*presets_cmd) platforms::tech::set_user_preset_folders(p_presets);
     if (*sweep_cmd) platforms::tech::set_user_preset_folders(sweep.presets);
+    if (*rel_cmd) platforms::tech::set_user_preset_folders(rel.presets);
     if (*run_cmd) return cmd_run(run);
     if (*validate_cmd) return cmd_validate(v_platform, v_workload, v_sets);
     if (*presets_cmd) return cmd_presets(presets_json, presets_markdown);
     if (*export_cmd) return cmd_export_chakra(exp);
     if (*sweep_cmd) return cmd_sweep(sweep);
     if (*compare_cmd) return cmd_compare(compare);
+    if (*rel_cmd) return cmd_reliability(rel);
   } catch (const core::InputError& e) {
     std::cerr << "error: " << one_line(e.what()) << "\n";
     return kBadInput;

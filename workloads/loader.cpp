@@ -501,12 +501,36 @@ WorkloadSpec read_chakra(const YamlDoc& doc, const MapReader& top) {
   return spec;
 }
 
+// `job:`: the training job over a long horizon (workloads/spec.h JobSpec).
+JobSpec read_job(const YamlDoc& doc, const MapReader& top) {
+  const MapReader m(doc, top.node("job"), top.path("job"),
+                    {"checkpoint_every", "checkpoint_time", "restart", "spares"},
+                    "a training job { checkpoint_every, checkpoint_time, restart, spares }");
+  JobSpec job;
+  job.loc = m.loc();
+  if (auto v = m.quantity("checkpoint_every", core::Dim::Time)) {
+    if (!(*v > 0.0))
+      m.fail("checkpoint_every", "expected a time such as \"30 min\" above zero, got " +
+                                     core::describe(m.node("checkpoint_every")));
+    job.checkpoint_every_s = *v;
+  }
+  if (auto v = m.quantity("checkpoint_time", core::Dim::Time)) job.checkpoint_time_s = *v;
+  if (auto v = m.quantity("restart", core::Dim::Time)) job.restart_s = *v;
+  if (auto v = m.boolean("spares")) job.spares = *v;
+  return job;
+}
+
 WorkloadSpec build(const YamlDoc& doc) {
-  const MapReader top(doc, doc.root(), "", {"name", "iterations", "graph", "steps", "model", "chakra"});
+  const MapReader top(doc, doc.root(), "",
+                      {"name", "iterations", "graph", "steps", "model", "chakra", "job"});
   const bool trace = top.has("chakra");
   WorkloadSpec spec;
+  // Read before the steps: a trace and a model return early below.
+  if (top.has("job")) spec.job = read_job(doc, top);
   if (trace) {
+    const JobSpec job = spec.job;
     spec = read_chakra(doc, top);  // named after the trace unless the file names it
+    spec.job = job;
   } else {
     spec.file = doc.file();
     if (!top.has("name")) top.fail_missing("name", "a workload name such as \"step\"");
@@ -563,7 +587,8 @@ WorkloadSpec build(const YamlDoc& doc) {
 }  // namespace
 
 const std::vector<std::string>& workload_top_level_keys() {
-  static const std::vector<std::string> keys = {"name", "iterations", "graph", "steps", "model", "chakra"};
+  static const std::vector<std::string> keys = {"name",  "iterations", "graph", "steps",
+                                                "model", "chakra",     "job"};
   return keys;
 }
 

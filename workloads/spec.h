@@ -127,6 +127,18 @@ struct ServingSpec {
   double efficiency = 1.0;          // achievable fraction of peak FLOP/s
 };
 
+// The training job a workload stands for over a long horizon (`job:`, used by `pjbit reliability`,
+// docs/reliability.md): it writes a checkpoint every `checkpoint_every` of computing, which takes
+// `checkpoint_time`; after an interruption it restarts from the last one, which takes `restart`. With
+// `spares`, a job stopped by a failed part restarts on spare nodes at once; without, it waits for the repair.
+struct JobSpec {
+  double checkpoint_every_s = 1800.0;  // 30 min
+  double checkpoint_time_s = 60.0;     // 1 min
+  double restart_s = 600.0;            // 10 min
+  bool spares = true;
+  core::SourceLoc loc;
+};
+
 struct WorkloadSpec {
   std::string name;
   std::string file;
@@ -144,6 +156,7 @@ struct WorkloadSpec {
   // 0 for any other workload.
   int trace_ranks = 0;
   ServingSpec serving;  // on: the workload is this service, and `steps` is empty
+  JobSpec job;          // its training job over a long horizon (`job:`), defaults without one
 };
 
 }  // namespace pjbit::workloads

@@ -378,6 +378,12 @@ with `.` are skipped). They are listed by kind, then by folder, then by file pat
 files' names start with a number. Your presets then appear in `pjbit presets` (also `--json` and
 `--markdown`) and any platform can name them with `preset:`.
 
+A link, switch, OCS, NIC or accelerator preset may also list its parts' failure rates, repair times and what
+a failure or a repair takes out of service, each part with its source, in `reliability:` among its
+parameters; `pjbit reliability` counts them over a platform ([reliability.md](reliability.md)). The shipped
+parts are those of h100-sxm5, nic-400g, eth-51t, ib-ndr-400g, osfp-800g-dsp, lpo-800g and cpo-1p6t; the
+sources of their figures are tabled there.
+
 A preset of the same kind and name as another one, shipped or not, is an error naming both files: a preset
 never hides another, so a platform file means the same on every machine. Give yours a name of its own. A
 malformed preset file is an error like a malformed platform file: one `error:` line with the file, line,

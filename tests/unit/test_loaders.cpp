@@ -459,7 +459,7 @@ TEST(PlatformLoader, SetErrorsAreReportedAsSet) {
   EXPECT_EQ(
       platform_error(kRing, {{"topology.link", "{ bandwith: 1 GB/s }"}}),
       "--set: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, latency, "
-      "overhead, stack, energy, static_power, optics, regime, bandwidth_density, fec, inline");
+      "overhead, stack, energy, static_power, optics, regime, bandwidth_density, fec, reliability, inline");
   EXPECT_EQ(platform_error(kRing, {{"topology.linkk", "1"}}),
             "--set: topology.linkk: unknown key \"linkk\"; expected one of: name, kind, ranks, domains, "
             "dims, levels, "
@@ -566,7 +566,8 @@ TEST(PlatformLoader, UnknownNestedKey) {
   EXPECT_EQ(
       platform_error(with_line(kRing, 7, "  bandwith: 100 GB/s")),
       "ring.yaml:7:3: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, "
-      "latency, overhead, stack, energy, static_power, optics, regime, bandwidth_density, fec, inline");
+      "latency, overhead, stack, energy, static_power, optics, regime, bandwidth_density, fec, reliability, "
+      "inline");
 }
 
 TEST(PlatformLoader, MergeKeysAreRejectedClearly) {
@@ -1108,7 +1109,7 @@ TEST(WorkloadLoader, StepShapeErrors) {
   EXPECT_EQ(
       workload_error(with_line(kWorkload, 1, "nam: step")),
       "step.yaml:1:1: nam: unknown key \"nam\"; expected one of: name, iterations, graph, steps, model, "
-      "chakra");
+      "chakra, job");
 }
 
 TEST(WorkloadLoader, ParallelNestingIsLimited) {
