@@ -49,6 +49,9 @@ double step_bytes(const workloads::Step& step, int ranks) {
 }  // namespace
 
 std::string chosen_engine(const platforms::PlatformSpec& platform) {
+  // Flow control (finite buffers, pauses, drops, ECN) lives in the packet path only: auto takes packets;
+  // the loader refuses engine: flow with it.
+  if (platform.flow_controlled_tier() != nullptr) return "packet";
   return platform.engine == "flow" || (platform.engine == "auto" && platform.ranks() > kAutoFlowRanks)
              ? "flow"
              : "packet";
@@ -62,7 +65,9 @@ double estimated_packets(const platforms::PlatformSpec& platform, const workload
 }
 
 std::string chosen_engine(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
-  if (platform.engine == "auto" && estimated_packets(platform, workload) > kAutoFlowPackets) return "flow";
+  if (platform.engine == "auto" && platform.flow_controlled_tier() == nullptr &&
+      estimated_packets(platform, workload) > kAutoFlowPackets)
+    return "flow";
   return chosen_engine(platform);
 }
 
@@ -92,8 +97,10 @@ SimulationResult Runner::run() {
   if (m_flows != nullptr) {
     m_flows->flush(end);
   } else {
-    for (const auto& info : platform.links())
+    for (const auto& info : platform.links()) {
       info.link->close_sleep(end);
+      info.link->close_flow_control(end);
+    }
   }
   check_finished(platform);
   if (m_recorder) m_recorder->detach(platform);

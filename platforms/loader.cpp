@@ -1,6 +1,7 @@
 #include "platforms/loader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -297,28 +298,160 @@ void read_graph(const YamlDoc& doc, const MapReader& m, TopologySpec& topo) {
   topo.ranks = accelerators;
 }
 
+// A tier's flow_control: { mode, buffer, xoff, xon, retransmit, ecn: { kmin, kmax, pmax } }. What depends on
+// the packet size and the links (the PFC headroom, defaults of xoff and xon) is checked once the whole
+// platform is read (check_flow_control).
+FlowControlSpec read_flow_control(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
+  const MapReader m(doc, node, path, {"mode", "buffer", "xoff", "xon", "retransmit", "ecn"},
+                    "a flow control block such as { mode: pfc, buffer: 1 MiB }");
+  FlowControlSpec fc;
+  fc.loc = m.loc();
+  if (!m.has("mode")) m.fail_missing("mode", "one of off, credit, pfc, lossy");
+  fc.mode = *m.choice("mode", {"off", "credit", "pfc", "lossy"});
+  const auto positive_bytes = [&](const MapReader& r, std::string_view key, const std::string& example) {
+    const std::uint64_t v = *r.bytes(key);
+    if (v == 0)
+      r.fail(key,
+             "expected a data size above zero such as " + example + ", got " + core::describe(r.node(key)));
+    return v;
+  };
+  if (m.has("buffer")) {
+    fc.buffer_bytes = positive_bytes(m, "buffer", "\"1 MiB\" (a port with no buffer has no credits)");
+    fc.buffer_loc = m.loc("buffer");
+  } else if (fc.on()) {
+    m.fail_missing("buffer", "the ingress buffer of a port, per priority, such as \"1 MiB\"");
+  }
+  if (m.has("xoff") || m.has("xon")) {
+    const std::string_view key = m.has("xoff") ? "xoff" : "xon";
+    if (fc.mode != "pfc") m.fail(key, "pause thresholds are for mode: pfc; this tier's mode is " + fc.mode);
+  }
+  if (m.has("xoff")) {
+    fc.xoff_bytes = positive_bytes(m, "xoff", "\"512 KiB\"");
+    fc.xoff_given = true;
+    fc.xoff_loc = m.loc("xoff");
+    if (fc.xoff_bytes > fc.buffer_bytes)
+      m.fail("xoff", "expected at most the buffer (" + std::to_string(fc.buffer_bytes) + " B), got " +
+                         std::to_string(fc.xoff_bytes) + " B");
+  }
+  if (m.has("xon")) {
+    fc.xon_bytes = *m.bytes("xon");
+    fc.xon_given = true;
+    if (fc.xon_bytes > fc.buffer_bytes)
+      m.fail("xon", "expected at most the buffer (" + std::to_string(fc.buffer_bytes) + " B), got " +
+                        std::to_string(fc.xon_bytes) + " B");
+    if (fc.xoff_given && fc.xon_bytes >= fc.xoff_bytes)
+      m.fail("xon", "expected less than xoff (" + std::to_string(fc.xoff_bytes) + " B), got " +
+                        std::to_string(fc.xon_bytes) + " B");
+  }
+  if (m.has("retransmit")) {
+    if (fc.mode != "lossy")
+      m.fail("retransmit", "retransmission is for mode: lossy; this tier's mode is " + fc.mode);
+    fc.retransmit_s = *m.quantity("retransmit", core::Dim::Time);
+    if (!(fc.retransmit_s > 0.0))
+      m.fail("retransmit",
+             "expected a time above zero such as \"20 us\", got " + core::describe(m.node("retransmit")));
+  }
+  if (m.has("ecn")) {
+    if (!fc.on()) m.fail("ecn", "ECN marks queues of a tier with flow control; this tier's mode is off");
+    const MapReader e(doc, m.node("ecn"), m.path("ecn"), {"kmin", "kmax", "pmax"},
+                      "ECN thresholds such as { kmin: 100 KiB, kmax: 400 KiB, pmax: 0.2 }");
+    fc.ecn = true;
+    if (!e.has("kmin")) e.fail_missing("kmin", "the queue at which marking starts, such as \"100 KiB\"");
+    if (!e.has("kmax"))
+      e.fail_missing("kmax", "the queue above which every packet is marked, such as \"400 KiB\"");
+    fc.ecn_kmin_bytes = *e.bytes("kmin");
+    fc.ecn_kmax_bytes = positive_bytes(e, "kmax", "\"400 KiB\"");
+    if (fc.ecn_kmin_bytes > fc.ecn_kmax_bytes)
+      e.fail("kmin", "expected at most kmax (" + std::to_string(fc.ecn_kmax_bytes) + " B), got " +
+                         std::to_string(fc.ecn_kmin_bytes) + " B");
+    if (fc.ecn_kmax_bytes > fc.buffer_bytes)
+      e.fail("kmax", "expected at most the buffer (" + std::to_string(fc.buffer_bytes) + " B), got " +
+                         std::to_string(fc.ecn_kmax_bytes) + " B");
+    if (auto v = e.number("pmax", 0.0, 1.0)) {
+      if (!(*v > 0.0)) e.fail("pmax", "expected a probability above 0 and at most 1, got 0");
+      fc.ecn_pmax = *v;
+    }
+  }
+  return fc;
+}
+
+// The PFC headroom a tier's links need (the largest over them): 2 x latency x payload rate + 2 packets.
+double pfc_headroom_bytes(const TopologySpec& topo, std::uint64_t packet) {
+  const auto of = [&](const LinkSpec& l) {
+    if (l.bandwidth_Bps <= 0.0) return 0.0;
+    return 2.0 * l.total_latency_s() * l.bandwidth_Bps * (1.0 - l.overhead) + 2.0 * double(packet);
+  };
+  double h = of(topo.link);
+  if (topo.bypass.present) h = std::max(h, of(topo.bypass.link));
+  for (const auto& gl : topo.graph_links)
+    h = std::max(h, of(gl.link));
+  return h;
+}
+
+// What flow control needs of the packet size and the links: a buffer of at least a packet, and with PFC a
+// pause threshold that leaves the headroom of the link's round trip. Fills xoff and xon when not given.
+void check_flow_control(PlatformSpec& spec) {
+  for (std::size_t t = 0; t < spec.tiers.size(); ++t) {
+    TopologySpec& topo = spec.tiers[t];
+    FlowControlSpec& fc = topo.flow_control;
+    if (!fc.on()) continue;
+    const std::string path =
+        (spec.flat() ? std::string("topology") : "tiers." + std::to_string(t)) + ".flow_control";
+    const std::uint64_t packet = spec.packet_bytes;
+    if (fc.buffer_bytes < packet)
+      throw core::InputError(fc.buffer_loc, path + ".buffer",
+                             "expected at least one packet (" + std::to_string(packet) + " B), got " +
+                                 std::to_string(fc.buffer_bytes) + " B");
+    if (fc.mode != "pfc") continue;
+    const double headroom = std::ceil(pfc_headroom_bytes(topo, packet));
+    if (!fc.xoff_given) {
+      if (double(fc.buffer_bytes) < headroom + double(packet))
+        throw core::InputError(fc.buffer_loc, path + ".buffer",
+                               "a PFC buffer must hold the headroom of its link's round trip (" +
+                                   std::to_string(static_cast<std::uint64_t>(headroom)) +
+                                   " B: 2 x latency x rate + 2 packets) and a packet more; got " +
+                                   std::to_string(fc.buffer_bytes) + " B");
+      fc.xoff_bytes = fc.buffer_bytes - static_cast<std::uint64_t>(headroom);
+    } else if (double(fc.buffer_bytes - fc.xoff_bytes) < headroom) {
+      throw core::InputError(fc.xoff_loc, path + ".xoff",
+                             "expected at most the buffer less the headroom of the link's round trip (" +
+                                 std::to_string(fc.buffer_bytes) + " B - " +
+                                 std::to_string(static_cast<std::uint64_t>(headroom)) +
+                                 " B: 2 x latency x rate + 2 packets), got " + std::to_string(fc.xoff_bytes) +
+                                 " B");
+    }
+    if (!fc.xon_given) fc.xon_bytes = fc.xoff_bytes > 2 * packet ? fc.xoff_bytes - 2 * packet : 0;
+    if (fc.xon_bytes >= fc.xoff_bytes)
+      throw core::InputError(fc.loc, path + ".xon",
+                             "expected less than xoff (" + std::to_string(fc.xoff_bytes) + " B), got " +
+                                 std::to_string(fc.xon_bytes) + " B");
+  }
+}
+
 // A flat topology (tier < 0) or tier `tier` of `tiers`.
 TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std::string& path, int tier) {
-  const MapReader m(doc, node, path, {"name",
-                                      "kind",
-                                      "ranks",
-                                      "domains",
-                                      "dims",
-                                      "levels",
-                                      "radix",
-                                      "oversubscription",
-                                      "ports_per_rank",
-                                      "routing",
-                                      "link",
-                                      "switch",
-                                      "ocs",
-                                      "nic",
-                                      "ranks_per_nic",
-                                      "pxn",
-                                      "nodes",
-                                      "links",
-                                      "routes",
-                                      "bypass"},
+  const MapReader m(doc, node, path,
+                    {"name",
+                     "kind",
+                     "ranks",
+                     "domains",
+                     "dims",
+                     "levels",
+                     "radix",
+                     "oversubscription",
+                     "ports_per_rank",
+                     "routing",
+                     "link",
+                     "switch",
+                     "ocs",
+                     "nic",
+                     "ranks_per_nic",
+                     "pxn",
+                     "nodes",
+                     "links",
+                     "routes",
+                     "bypass",
+                     "flow_control"},
                     tier < 0 ? "a topology" : "a tier");
   TopologySpec topo;
   topo.loc = m.loc();
@@ -436,6 +569,8 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
       m.fail("bypass", "optical bypass circuits join the leaves of a fat_tree; this topology is a " + kind);
     topo.bypass = read_bypass(doc, m.node("bypass"), m.path("bypass"), topo.link);
   }
+  if (m.has("flow_control"))
+    topo.flow_control = read_flow_control(doc, m.node("flow_control"), m.path("flow_control"));
   if (kind == "graph") {
     if (tier >= 0) m.fail("kind", "a graph topology stands alone; it cannot be a tier");
     read_graph(doc, m, topo);
@@ -777,8 +912,10 @@ PlatformSpec build(const YamlDoc& doc) {
   }
   if (top.has("scheduler")) spec.scheduler = read_scheduler(doc, top);
   if (top.has("link_sleep")) spec.link_sleep = read_link_sleep(doc, top);
+  spec.engine_loc = top.loc();
   if (top.has("engine")) {
     spec.engine = *top.choice("engine", {"packet", "flow", "auto"});
+    spec.engine_loc = top.loc("engine");
   }
   if (top.has("packet")) {
     const std::uint64_t bytes = *top.bytes("packet");
@@ -787,6 +924,12 @@ PlatformSpec build(const YamlDoc& doc) {
                "expected a data size from 64 B to 64 MiB, got " + core::describe(top.node("packet")));
     }
     spec.packet_bytes = bytes;
+  }
+  check_flow_control(spec);
+  if (const TopologySpec* t = spec.flow_controlled_tier(); t != nullptr && spec.engine == "flow") {
+    top.fail("engine", "the flow engine does not model finite buffers, pauses, drops or ECN, and tier " +
+                           core::quote_text(t->name) + " has flow_control mode " + t->flow_control.mode +
+                           "; use engine: packet or auto");
   }
   check_time_budget(spec);
   return spec;

@@ -16,6 +16,7 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& para
       m_pool(pool),
       m_router_latency(core::to_ticks(params.router_latency_s)),
       m_delivery("delivery", [this](const Arrival& a) { deliver(a); }),
+      m_resend("resend", [this](const Resend& r) { resend(r); }),
       m_params(params),
       m_routes(routes),
       m_hbm("hbm", params.hbm) {
@@ -207,6 +208,7 @@ tlm::tlm_sync_enum Accelerator::nb_transport_fw(int, tlm::tlm_generic_payload& p
     return tlm::TLM_COMPLETED;
   }
   if (ext.dst == rank()) {
+    if (ext.held != nullptr) ext.held->leave(ext);  // the endpoint takes it from the buffer at line rate
     m_delivery.push(ext.tail, Arrival{ext.tag, ext.message, ext.src, ext.bytes});
     p.release();
     return tlm::TLM_ACCEPTED;
@@ -271,6 +273,26 @@ void Accelerator::Message::delivered(std::uint64_t bytes) {
 
 void Accelerator::release(Message* m) {
   m_free.push_back(m);
+}
+
+void Accelerator::Message::lost(std::uint32_t bytes, core::Tick resend_at) {
+  owner->m_resend.push(resend_at, Resend{this, bytes});
+}
+
+void Accelerator::resend(const Resend& r) {
+  Message* m = r.message;
+  m_retransmitted_bytes += r.bytes;
+  ++m_retransmitted_packets;
+  // A message with bytes left to inject is in its queue already; one that had sent everything rejoins it.
+  const bool queued = m->to_inject > 0;
+  m->to_inject += r.bytes;
+  const int port = m->route.ports.front();
+  if (!queued) {
+    const int q = queue_of(m->cls);
+    m_ports[port].turns[q].push_back(m);
+    m_ports[port].waiting |= static_cast<std::uint8_t>(1u << q);
+  }
+  inject(port);
 }
 
 std::vector<std::string> Accelerator::pending_receives() const {

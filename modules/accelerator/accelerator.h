@@ -149,6 +149,12 @@ class Accelerator : public core::Component {
     Completion* done = nullptr;
     core::StepTally* tally = nullptr;
     void delivered(std::uint64_t bytes) override;
+    void lost(std::uint32_t bytes, core::Tick resend_at) override;
+  };
+  // Bytes of a message to send again (a packet dropped on a lossy link), due at the time it is queued for.
+  struct Resend {
+    Message* message;
+    std::uint32_t bytes;
   };
   static constexpr int kClasses = 5;
   struct Port {
@@ -194,6 +200,9 @@ class Accelerator : public core::Component {
   std::uint64_t m_packets_sent = 0;
   std::uint64_t m_packets_forwarded = 0;
   core::FifoQueue<Arrival> m_delivery;  // packets over one link arrive in order
+  core::EventQueue<Resend> m_resend;    // lossy links: dropped bytes, sent again when the sender learns
+  std::uint64_t m_retransmitted_bytes = 0;
+  std::uint64_t m_retransmitted_packets = 0;
 
  public:
   tlm_utils::multi_passthrough_initiator_socket<Accelerator> out{"out"};
@@ -245,6 +254,9 @@ class Accelerator : public core::Component {
 
   std::uint64_t packets_sent() const { return m_packets_sent; }
   std::uint64_t packets_forwarded() const { return m_packets_forwarded; }
+  // Lossy links: payload bytes (and packets) this endpoint sent again after drops.
+  std::uint64_t retransmitted_bytes() const { return m_retransmitted_bytes; }
+  std::uint64_t retransmitted_packets() const { return m_retransmitted_packets; }
   // Receives still waiting for data, for deadlock reports: "from rank 3: 1024 of 4096 bytes (tag 7)".
   std::vector<std::string> pending_receives() const;
 
@@ -266,6 +278,8 @@ class Accelerator : public core::Component {
   // Completes the receive `e` (the entry of (src, tag)) once all it expects has arrived.
   void settle(RecvEntry& e, int src, std::uint64_t tag);
   void release(Message* m);
+  // Queues the bytes of a dropped packet of `r.message` to be sent again.
+  void resend(const Resend& r);
 
   Params m_params;
   IRouteTable& m_routes;
