@@ -24,6 +24,8 @@ struct StepTally {
   double wire_bytes = 0.0;  // bytes on every link crossed, overhead included
 };
 
+struct FabricExtension;
+
 // Implemented by whoever sends a message, told when the receiver has all of it.
 class MessageSink {
  public:
@@ -35,9 +37,13 @@ class MessageSink {
     (void)bytes;
     (void)resend_at;
   }
+  // Congestion control: a packet of the message reached its destination at `now` (its receiver returns
+  // feedback from here). Called only for packets whose sender asked for it (FabricExtension::feedback).
+  virtual void arrived(const FabricExtension& ext, Tick now) {
+    (void)ext;
+    (void)now;
+  }
 };
-
-struct FabricExtension;
 
 // An ingress buffer with flow control (modules/link/flow_control.md): a packet that has entered it holds
 // its bytes there until it leaves the node, by the next link it is sent on or by delivery to its endpoint;
@@ -70,6 +76,8 @@ struct FabricExtension : tlm::tlm_extension<FabricExtension> {
   BufferHolder* held = nullptr;
   std::uint8_t held_dir = 0;
   bool ecn = false;
+  bool feedback = false;  // congestion control: the destination tells the message it arrived
+  Tick sent = 0;          // when the sender offered the packet (congestion control's one-way delay)
   double spent_j = 0.0;
 
   tlm::tlm_extension_base* clone() const override { return new FabricExtension(*this); }

@@ -121,6 +121,12 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
   ap.packet_bytes = spec.packet_bytes;
   ap.priorities = spec.scheduler.priorities;
   ap.arbitration = class_arbitration(spec.scheduler);
+  for (const auto& tier : spec.tiers) {
+    if (tier.congestion_control.scheme == "none") continue;
+    for (const auto& t : spec.tiers)
+      ap.congestion_control.push_back(t.congestion_control);
+    break;
+  }
   ap.hbm.bandwidth_Bps = spec.accelerator.hbm.bandwidth_Bps;
   ap.hbm.latency_s = spec.accelerator.hbm.latency_s;
   ap.hbm.energy_pj_per_bit = spec.accelerator.hbm.energy_pj_per_bit;

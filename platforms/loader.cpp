@@ -375,6 +375,77 @@ FlowControlSpec read_flow_control(const YamlDoc& doc, const YAML::Node& node, co
   return fc;
 }
 
+// A tier's congestion_control: { scheme, and the scheme's parameters }. Needs the tier's flow_control (the
+// packet engine's queues), and DCQCN its ECN marks.
+nic::CongestionControlParams read_congestion_control(const YamlDoc& doc, const YAML::Node& node,
+                                                     const std::string& path, const TopologySpec& topo) {
+  const MapReader m(doc, node, path,
+                    {"scheme", "g", "alpha_timer", "increase_timer", "byte_counter", "fast_recovery",
+                     "additive_increase", "hyper_increase", "cnp_interval", "min_rate", "target_delay",
+                     "window_increase", "beta", "max_decrease"},
+                    "a congestion control block such as { scheme: dcqcn }");
+  nic::CongestionControlParams cc;
+  if (!m.has("scheme")) m.fail_missing("scheme", "one of none, dcqcn, swift");
+  cc.scheme = *m.choice("scheme", {"none", "dcqcn", "swift"});
+  const auto only = [&](std::string_view key, const char* scheme) {
+    if (m.has(key) && cc.scheme != scheme)
+      m.fail(key, std::string("a parameter of ") + scheme + "; this scheme is " + cc.scheme);
+    return m.has(key);
+  };
+  const auto positive = [&](std::string_view key, Dim dim) {
+    const double v = *m.quantity(key, dim);
+    if (!(v > 0.0))
+      m.fail(key, "expected " + std::string(core::dim_name(dim)) + " above zero such as " +
+                      std::string(core::dim_example(dim)) + ", got " + core::describe(m.node(key)));
+    return v;
+  };
+  const auto fraction = [&](std::string_view key, bool one_allowed) {
+    const double v = *m.number(key, 0.0, 1.0, !one_allowed);
+    if (!(v > 0.0))
+      m.fail(key, std::string("expected a fraction above 0 and ") + (one_allowed ? "at most" : "below") +
+                      " 1, got " + core::describe(m.node(key)));
+    return v;
+  };
+  nic::DcqcnParams& d = cc.dcqcn;
+  if (only("g", "dcqcn")) d.g = fraction("g", true);
+  if (only("alpha_timer", "dcqcn")) d.alpha_timer_s = positive("alpha_timer", Dim::Time);
+  if (only("increase_timer", "dcqcn")) d.increase_timer_s = positive("increase_timer", Dim::Time);
+  if (only("byte_counter", "dcqcn")) {
+    const std::uint64_t v = *m.bytes("byte_counter");
+    if (v == 0) m.fail("byte_counter", "expected a data size above zero such as \"10 MB\", got 0");
+    d.byte_counter_bytes = double(v);
+  }
+  if (only("fast_recovery", "dcqcn"))
+    d.fast_recovery_steps = static_cast<int>(*m.integer("fast_recovery", 1, 100));
+  if (only("additive_increase", "dcqcn"))
+    d.additive_increase_Bps = positive("additive_increase", Dim::DataRate);
+  if (only("hyper_increase", "dcqcn")) d.hyper_increase_Bps = positive("hyper_increase", Dim::DataRate);
+  if (only("cnp_interval", "dcqcn")) d.cnp_interval_s = positive("cnp_interval", Dim::Time);
+  if (only("min_rate", "dcqcn")) d.min_rate_Bps = positive("min_rate", Dim::DataRate);
+  nic::SwiftParams& w = cc.swift;
+  if (only("target_delay", "swift")) w.target_delay_s = positive("target_delay", Dim::Time);
+  if (only("window_increase", "swift")) {
+    const std::uint64_t v = *m.bytes("window_increase");
+    if (v == 0) m.fail("window_increase", "expected a data size above zero such as \"4 KiB\", got 0");
+    w.additive_increase_bytes = double(v);
+  }
+  if (only("beta", "swift")) w.beta = fraction("beta", true);
+  if (only("max_decrease", "swift")) w.max_decrease = fraction("max_decrease", false);
+  if (cc.scheme != "none" && !topo.flow_control.on())
+    m.fail("scheme",
+           "congestion control acts on the packet engine's finite queues: give the tier a "
+           "flow_control block too");
+  if (cc.scheme == "dcqcn" && !topo.flow_control.ecn)
+    m.fail("scheme", "DCQCN reacts to ECN marks: give the tier's flow_control an ecn block");
+  const double line = topo.link.bandwidth_Bps * (1.0 - topo.link.overhead);
+  cc.line_rate_Bps = line;
+  if (cc.scheme == "dcqcn" && line > 0.0 && d.min_rate_Bps >= line)
+    m.fail(m.has("min_rate") ? "min_rate" : "scheme",
+           "expected a minimum rate below the link's payload rate (" + core::format_number(line / 1e9) +
+               " GB/s)");
+  return cc;
+}
+
 // The PFC headroom a tier's links need (the largest over them): 2 x latency x payload rate + 2 packets.
 double pfc_headroom_bytes(const TopologySpec& topo, std::uint64_t packet) {
   const auto of = [&](const LinkSpec& l) {
@@ -451,7 +522,8 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
                      "links",
                      "routes",
                      "bypass",
-                     "flow_control"},
+                     "flow_control",
+                     "congestion_control"},
                     tier < 0 ? "a topology" : "a tier");
   TopologySpec topo;
   topo.loc = m.loc();
@@ -571,6 +643,11 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
   }
   if (m.has("flow_control"))
     topo.flow_control = read_flow_control(doc, m.node("flow_control"), m.path("flow_control"));
+  if (m.has("congestion_control")) {
+    topo.congestion_control =
+        read_congestion_control(doc, m.node("congestion_control"), m.path("congestion_control"), topo);
+    topo.congestion_control_loc = m.loc("congestion_control");
+  }
   if (kind == "graph") {
     if (tier >= 0) m.fail("kind", "a graph topology stands alone; it cannot be a tier");
     read_graph(doc, m, topo);

@@ -73,6 +73,7 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
     return m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] == Policy::Fixed;
   }
   std::uint64_t route_generation() const { return m_route_generation; }
+  int tier(int src, int dst) override { return m_router.tier_of(src, dst); }
   bool sprays(int src, int dst) override {
     return m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] == Policy::Spray;
   }

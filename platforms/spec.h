@@ -12,6 +12,7 @@
 
 #include "core/errors.h"
 #include "modules/accelerator/comm_library.h"
+#include "modules/nic/i_congestion_control.h"
 
 namespace pjbit::platforms {
 
@@ -216,6 +217,10 @@ struct TopologySpec {
   std::vector<GraphLinkSpec> graph_links;
   std::vector<GraphRouteSpec> graph_routes;
   FlowControlSpec flow_control;
+  // Congestion control at the NICs of the tier's senders (modules/nic/congestion_control.md): scheme none
+  // (the default), dcqcn or swift, with its parameters; line_rate_Bps is the tier link's payload rate.
+  nic::CongestionControlParams congestion_control;
+  core::SourceLoc congestion_control_loc;
   core::SourceLoc loc;
 };
 

@@ -10,8 +10,11 @@
 //   a1)
 // Lossless modes never lose a packet nor fill a buffer past its size; the lossy mode drops at a full buffer,
 // sends every dropped byte again, and the energy the dropped packets spent is exactly what it costs more.
+// Congestion control (modules/nic/congestion_control.md) takes the spreading away: a victim that starts once
+// the incast's senders have slowed gets its max-min share B (1 - 1/N); two flows into one port share it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <systemc>
@@ -52,6 +55,23 @@ std::string incast_platform(const std::string& flow_control) {
   if (!flow_control.empty()) text += "  flow_control: " + flow_control + "\n";
   return text;
 }
+
+// PFC with ECN marking (the DCQCN paper's RED curve as the HPCC paper sets it for 100G: 100 KB, 400 KB, 0.2)
+// and congestion control `scheme`.
+std::string controlled_platform(const std::string& scheme) {
+  return incast_platform("{ mode: pfc, buffer: 1 MiB, ecn: { kmin: 100 KiB, kmax: 400 KiB, pmax: 0.2 } }") +
+         "  congestion_control: { scheme: " + scheme + " }\n";
+}
+
+// The incast, and a victim that starts 1 ms later on a connection of its own, once the incast's senders have
+// settled: with congestion control the victim's packets meet no paused queue.
+const char* const kLateVictimWorkload =
+    "name: late\ngraph: true\nsteps:\n"
+    "  - { id: incast, traffic: { pairs: [[1, 0], [2, 0], [3, 0], [4, 0], [5, 0], [6, 0], [7, 0], [8, 0]],"
+    " messages: 8, size: 32 MiB, class: bulk } }\n"
+    "  - { id: wait, compute: { duration: 1 ms, ranks: [9] } }\n"
+    "  - { id: victim, traffic: { pairs: [[9, 10]], messages: 1, size: 16 MiB, class: bulk }, after: [wait] "
+    "}\n";
 
 const char* const kIncastWorkload =
     "name: incast\nsteps:\n  - parallel:\n"
@@ -165,6 +185,55 @@ TEST(FlowControlIncast, ABufferThatNeverFillsChangesNothing) {
   EXPECT_EQ(big.flow_control.paused_s, 0.0);
   EXPECT_NEAR(big.sim_time_s, off.sim_time_s, 1e-9);
   EXPECT_NEAR(victim_time(big), victim_time(off), 1e-9);
+}
+
+// The victim's rate in kLateVictimWorkload: it starts at 1 ms (its receiver's step starts at 0).
+double late_victim_rate(const pjbit::engine::SimulationResult& r) {
+  const auto& victim = r.steps.at(2);
+  return double(16u << 20) / (victim.end_s - 1e-3);
+}
+
+TEST(CongestionControl, WithoutItTheLateVictimIsHeldToTheIncastsShare) {
+  const auto r = run(controlled_platform("none"), kLateVictimWorkload);
+  // Congestion spreading in its steady state: B/N.
+  EXPECT_NEAR(late_victim_rate(r), kRate / kIncast, 0.02 * kRate / kIncast);
+  expect_lossless(r);
+}
+
+TEST(CongestionControl, DcqcnLetsTheVictimRecoverItsFairShare) {
+  const auto r = run(controlled_platform("dcqcn"), kLateVictimWorkload);
+  expect_lossless(r);
+  EXPECT_GT(r.flow_control.ecn_marks, 0u);
+  // Max-min, the victim's share of t1 -> t2 is what a1 (held to B/N at r) leaves: B (1 - 1/N).
+  const double fair = kRate * (1.0 - 1.0 / kIncast);
+  EXPECT_NEAR(late_victim_rate(r), fair, 0.10 * fair);
+}
+
+TEST(CongestionControl, SwiftLetsTheVictimRecoverItsFairShare) {
+  const auto r = run(controlled_platform("swift"), kLateVictimWorkload);
+  expect_lossless(r);
+  const double fair = kRate * (1.0 - 1.0 / kIncast);
+  EXPECT_NEAR(late_victim_rate(r), fair, 0.10 * fair);
+  // Swift keeps the bottleneck busy: the incast ends when its bytes at B would.
+  EXPECT_NEAR((r.steps.at(0).end_s - r.steps.at(0).start_s), kIncast * double(32u << 20) / kRate,
+              0.01 * (r.steps.at(0).end_s - r.steps.at(0).start_s));
+}
+
+// Two long flows from two senders into one receiver under DCQCN: they end within 5% of each other (equal
+// rates), the bottleneck stays busy, no buffer fills past its size and nothing is lost or paused.
+TEST(CongestionControl, DcqcnTwoFlowsConvergeToEqualRates) {
+  const auto r = run(controlled_platform("dcqcn"),
+                     "name: two\nsteps:\n  - parallel:\n"
+                     "      - traffic: { pairs: [[2, 0]], messages: 1, size: 256 MiB, class: bulk }\n"
+                     "      - traffic: { pairs: [[3, 0]], messages: 1, size: 256 MiB, class: bulk }\n");
+  expect_lossless(r);
+  const auto& c = r.steps.at(0).children;
+  const double a = c.at(0).end_s - c.at(0).start_s, b = c.at(1).end_s - c.at(1).start_s;
+  EXPECT_NEAR(a / b, 1.0, 0.05);
+  const double ideal = 2.0 * double(256u << 20) / kRate;
+  EXPECT_GT(ideal / std::max(a, b), 0.90);
+  EXPECT_LT(r.flow_control.max_bytes, double(kBuffer));
+  EXPECT_GT(r.flow_control.ecn_marks, 0u);
 }
 
 TEST(FlowControlEngine, AutoTakesPacketsAndFlowIsRefused) {

@@ -8,6 +8,8 @@
 #include "core/arbiter.h"
 #include "core/errors.h"
 #include "modules/link/link.h"
+#include "modules/nic/impl/dcqcn.h"
+#include "modules/nic/impl/swift.h"
 #include "platforms/loader.h"
 
 namespace pjbit {
@@ -19,6 +21,16 @@ std::string ring(const std::string& fc) {
   return "name: ring4\ntopology: { kind: ring, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns }, "
          "flow_control: " +
          fc + " }\n";
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    platforms::parse_platform(text, "ring.yaml");
+  } catch (const core::InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "parse_platform did not throw for:\n" << text;
+  return {};
 }
 
 TEST(FlowControlModel, PfcHeadroomIsARoundTripOnTheWireAndTwoPackets) {
@@ -81,14 +93,115 @@ TEST(FlowControlModel, TheArbiterServesOnlyPrioritiesNotHeldBack) {
   EXPECT_EQ(none.pop_allowed(1u << 4), 7);
 }
 
-std::string error_of(const std::string& text) {
-  try {
-    platforms::parse_platform(text, "ring.yaml");
-  } catch (const core::InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "parse_platform did not throw for:\n" << text;
-  return {};
+// DCQCN's reaction point (Zhu et al. 2015, Algorithm 1): a CNP cuts by alpha/2 and remembers the old rate as
+// the target; each increase event halves the gap (fast recovery) for F events, then the target rises.
+TEST(Dcqcn, CutsByHalfAlphaThenRecoversHalfTheGapPerEvent) {
+  nic::DcqcnParams p;
+  p.fast_recovery_steps = 2;
+  nic::Dcqcn cc(p, 50e9);
+  const core::Tick us = core::to_ticks(1e-6);
+  EXPECT_DOUBLE_EQ(cc.rate_Bps(0), 50e9);
+  nic::Feedback cnp;
+  cnp.ecn = true;
+  cc.feedback(cnp, 10 * us);
+  // alpha starts at 1: the first cut halves; alpha = (1 - g) + g = 1.
+  EXPECT_DOUBLE_EQ(cc.rate_Bps(10 * us), 25e9);
+  EXPECT_DOUBLE_EQ(cc.target_Bps(), 50e9);
+  EXPECT_DOUBLE_EQ(cc.alpha(), 1.0);
+  // 55 us later: alpha decays once, then the timer's first increase: halfway back to the target.
+  EXPECT_DOUBLE_EQ(cc.rate_Bps(65 * us), 37.5e9);
+  EXPECT_DOUBLE_EQ(cc.alpha(), 1.0 - p.g);
+  EXPECT_DOUBLE_EQ(cc.rate_Bps(120 * us), 43.75e9);
+  // Past F timer events, additive increase raises the target by R_AI first.
+  const double before = cc.target_Bps();
+  EXPECT_DOUBLE_EQ(cc.rate_Bps(175 * us), (std::min(50e9, before + p.additive_increase_Bps) + 43.75e9) / 2.0);
+  // A second CNP: Rt = Rc, Rc x (1 - alpha/2) with the alpha of now.
+  const double rc = cc.rate_Bps(180 * us);
+  const double alpha = cc.alpha();
+  cc.feedback(cnp, 180 * us);
+  EXPECT_DOUBLE_EQ(cc.target_Bps(), rc);
+  EXPECT_DOUBLE_EQ(cc.rate_Bps(180 * us), rc * (1.0 - alpha / 2.0));
+  EXPECT_DOUBLE_EQ(cc.alpha(), (1.0 - p.g) * alpha + p.g);
+  // An unmarked acknowledgement changes nothing, and DCQCN asks only for marked ones.
+  nic::Feedback ack;
+  cc.feedback(ack, 181 * us);
+  EXPECT_DOUBLE_EQ(cc.target_Bps(), rc);
+  EXPECT_TRUE(cc.wants_feedback(true));
+  EXPECT_FALSE(cc.wants_feedback(false));
+  EXPECT_DOUBLE_EQ(cc.feedback_interval_s(), 50e-6);
+}
+
+// Swift: below the target delay the window grows by ai x acked / window; above it shrinks by
+// beta (rtt - target) / rtt, at most max_decrease, at most once a round trip. The rate is window / rtt.
+TEST(Swift, GrowsBelowTheTargetAndShrinksInProportionAbove) {
+  nic::SwiftParams p;
+  nic::Swift cc(p, 50e9);
+  EXPECT_DOUBLE_EQ(cc.rate_Bps(0), 50e9);  // no round trip measured yet: line rate
+  const double w0 = cc.window_bytes();
+  EXPECT_DOUBLE_EQ(w0, 50e9 * 25e-6);
+  const core::Tick us = core::to_ticks(1e-6);
+  nic::Feedback f;
+  f.bytes = 4096;
+  f.one_way = 5 * us;
+  f.base_one_way = 5 * us;  // rtt 10 us < 25 us
+  cc.feedback(f, 100 * us);
+  EXPECT_DOUBLE_EQ(cc.window_bytes(), w0 + p.additive_increase_bytes * 4096.0 / w0);
+  EXPECT_DOUBLE_EQ(cc.rate_Bps(100 * us), 50e9);  // window / 10 us is above line rate
+  const double w1 = cc.window_bytes();
+  f.one_way = 45 * us;  // rtt 50 us: cut by 0.8 x 25 / 50 = 0.4
+  cc.feedback(f, 200 * us);
+  EXPECT_DOUBLE_EQ(cc.window_bytes(), w1 * 0.6);
+  EXPECT_DOUBLE_EQ(cc.rate_Bps(200 * us), w1 * 0.6 / 50e-6);
+  cc.feedback(f, 210 * us);  // within a round trip of the last cut: no second cut
+  EXPECT_DOUBLE_EQ(cc.window_bytes(), w1 * 0.6);
+  f.one_way = 995 * us;  // rtt 1 ms, a round trip after the last cut: the cut is capped at max_decrease
+  cc.feedback(f, 1300 * us);
+  EXPECT_DOUBLE_EQ(cc.window_bytes(), w1 * 0.6 * 0.5);
+}
+
+TEST(CongestionControlLoader, SchemesParseAndBadValuesAreOneErrorEach) {
+  const std::string fc = "{ mode: pfc, buffer: 1 MiB, ecn: { kmin: 100 KiB, kmax: 400 KiB, pmax: 0.2 } }";
+  const auto with = [&](const std::string& flow_control, const std::string& cc) {
+    return "name: ring4\ntopology: { kind: ring, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns }, "
+           "flow_control: " +
+           flow_control + ",\n  congestion_control: " + cc + " }\n";
+  };
+  const auto spec = platforms::parse_platform(
+      with(fc, "{ scheme: dcqcn, g: 0.0078125, increase_timer: 300 us, additive_increase: 400 Mb/s }"),
+      "ring.yaml");
+  const auto& cc = spec.tiers[0].congestion_control;
+  EXPECT_EQ(cc.scheme, "dcqcn");
+  EXPECT_DOUBLE_EQ(cc.dcqcn.g, 0.0078125);
+  EXPECT_DOUBLE_EQ(cc.dcqcn.increase_timer_s, 300e-6);
+  EXPECT_DOUBLE_EQ(cc.dcqcn.additive_increase_Bps, 50e6);
+  EXPECT_DOUBLE_EQ(cc.line_rate_Bps, 100e9);
+  const auto swift =
+      platforms::parse_platform(with(fc, "{ scheme: swift, target_delay: 10 us, beta: 0.5 }"), "r.yaml");
+  EXPECT_DOUBLE_EQ(swift.tiers[0].congestion_control.swift.target_delay_s, 10e-6);
+  EXPECT_DOUBLE_EQ(swift.tiers[0].congestion_control.swift.beta, 0.5);
+
+  EXPECT_EQ(error_of(with("{ mode: pfc, buffer: 1 MiB }", "{ scheme: dcqcn }")),
+            "ring.yaml:3:33: topology.congestion_control.scheme: DCQCN reacts to ECN marks: give the tier's "
+            "flow_control an ecn block");
+  EXPECT_EQ(
+      error_of("name: ring4\ntopology: { kind: ring, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns "
+               "}, congestion_control: { scheme: swift } }\n"),
+      "ring.yaml:2:113: topology.congestion_control.scheme: congestion control acts on the packet engine's "
+      "finite queues: give the tier a flow_control block too");
+  EXPECT_EQ(
+      error_of(with(fc, "{ scheme: dcqcn, g: 0 }")),
+      "ring.yaml:3:43: topology.congestion_control.g: expected a fraction above 0 and at most 1, got \"0\"");
+  EXPECT_EQ(error_of(with(fc, "{ scheme: dcqcn, increase_timer: 0 us }")),
+            "ring.yaml:3:56: topology.congestion_control.increase_timer: expected a time above zero such as "
+            "\"500 ns\", got \"0 us\"");
+  EXPECT_EQ(error_of(with(fc, "{ scheme: swift, g: 0.5 }")),
+            "ring.yaml:3:43: topology.congestion_control.g: a parameter of dcqcn; this scheme is swift");
+  EXPECT_EQ(error_of(with(fc, "{ scheme: dcqcn, min_rate: 200 GB/s }")),
+            "ring.yaml:3:50: topology.congestion_control.min_rate: expected a minimum rate below the link's "
+            "payload rate (100 GB/s)");
+  EXPECT_EQ(
+      error_of(with(fc, "{ scheme: bbr }")),
+      "ring.yaml:3:33: topology.congestion_control.scheme: expected one of none, dcqcn, swift, got \"bbr\"");
 }
 
 TEST(FlowControlLoader, OffByDefault) {
