@@ -359,7 +359,10 @@ void Link::unblock(int dir, int priority) {
   if (((f.blocked >> priority) & 1u) == 0) return;
   f.blocked &= static_cast<std::uint8_t>(~(1u << priority));
   const core::Tick now = core::now_ticks();
-  if (f.blocked == 0) f.stats.paused += now - f.blocked_since;
+  if (f.blocked == 0) {
+    f.stats.paused += now - f.blocked_since;
+    if (m_observer != nullptr) m_observer->paused(m_channel + dir, f.blocked_since, now);
+  }
   // An idle wire with packets held back serves them now.
   if (!d.arbiter.empty() && !d.wakeup_armed) {
     d.wakeup_armed = true;
@@ -381,9 +384,11 @@ bool Link::ecn_mark(const Direction& d) {
 }
 
 void Link::close_flow_control(core::Tick end) {
-  for (auto& d : m_dir) {
-    if (!d.fc || d.fc->blocked == 0) continue;
-    if (end > d.fc->blocked_since) d.fc->stats.paused += end - d.fc->blocked_since;
+  for (int dir = 0; dir < 2; ++dir) {
+    Direction& d = m_dir[dir];
+    if (!d.fc || d.fc->blocked == 0 || end <= d.fc->blocked_since) continue;
+    d.fc->stats.paused += end - d.fc->blocked_since;
+    if (m_observer != nullptr) m_observer->paused(m_channel + dir, d.fc->blocked_since, end);
     d.fc->blocked_since = end;
   }
 }
