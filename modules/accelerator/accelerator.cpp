@@ -199,6 +199,7 @@ Accelerator::Connection* Accelerator::connection(int dst) {
     if (auto cc = nic::make_congestion_control(m_params.congestion_control[tier])) {
       auto conn = std::make_unique<Connection>();
       conn->cc = std::move(cc);
+      conn->line_Bps = m_params.congestion_control[tier].line_rate_Bps;
       c = conn.get();
       m_connections.emplace(dst, std::move(conn));
       return c;
@@ -245,6 +246,7 @@ void Accelerator::Message::arrived(const core::FabricExtension& ext, core::Tick 
 }
 
 void Accelerator::on_feedback(const FeedbackEvent& e) {
+  e.connection->paced = true;
   nic::Feedback f;
   f.ecn = e.ecn;
   f.one_way = e.one_way;
@@ -276,13 +278,20 @@ void Accelerator::offer(int port, int queue, Message* m, std::uint64_t bytes) {
     // Pacing: the connection's next packet may start once this one has gone at the controller's rate.
     const double rate = c->cc->rate_Bps(now);
     c->cc->sent(static_cast<std::uint32_t>(bytes), now);
-    // A NIC's pacer is not exact: a gap of +-5% (uniform, seeded per rank) keeps senders of equal rates
-    // from reaching a queue at the same instants forever, which would give one of them every tie.
-    m_jitter ^= m_jitter << 13;
-    m_jitter ^= m_jitter >> 7;
-    m_jitter ^= m_jitter << 17;
-    const double spread = 0.95 + 0.1 * double(m_jitter >> 11) * 0x1.0p-53;
-    c->next_send = core::later(now, core::to_ticks(spread * double(bytes) / rate));
+    c->paced = c->paced || rate < c->line_Bps;
+    if (c->paced) {
+      // A NIC's pacer is not exact: a gap of +-5% (uniform, seeded per rank) keeps senders of equal rates
+      // from reaching a queue at the same instants forever, which would give one of them every tie.
+      m_jitter ^= m_jitter << 13;
+      m_jitter ^= m_jitter >> 7;
+      m_jitter ^= m_jitter << 17;
+      const double spread = 0.95 + 0.1 * double(m_jitter >> 11) * 0x1.0p-53;
+      c->next_send = core::later(now, core::to_ticks(spread * double(bytes) / rate));
+    } else {
+      // Never slowed, at line rate: the port's own wire paces it (the link's credit), as it does without
+      // congestion control.
+      c->next_send = now;
+    }
     ext.feedback = true;
   }
   ext.hop = 1;

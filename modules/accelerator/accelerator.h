@@ -147,6 +147,8 @@ class Accelerator : public core::Component {
   // generator, when the receiver last returned feedback.
   struct Connection {
     std::unique_ptr<nic::ICongestionControl> cc;
+    double line_Bps = 0.0;  // the NIC port's payload rate
+    bool paced = false;     // since its first feedback (or below line rate): paced with the pacer's spread
     core::Tick next_send = 0;
     core::Tick base_one_way = ~core::Tick{0};
     core::Tick last_feedback = 0;
@@ -231,7 +233,7 @@ class Accelerator : public core::Component {
   core::FifoQueue<Arrival> m_delivery;  // packets over one link arrive in order
   core::EventQueue<Resend> m_resend;    // lossy links: dropped bytes, sent again when the sender learns
   bool m_cc_on = false;                 // some tier has congestion control
-  std::uint64_t m_jitter = 0;  // the pacer's xorshift state, seeded by the rank
+  std::uint64_t m_jitter = 0;           // the pacer's xorshift state, seeded by the rank
   std::map<int, std::unique_ptr<Connection>> m_connections;  // by destination
   core::EventQueue<FeedbackEvent> m_feedback;                // feedback on its way back to this sender
   core::EventQueue<int> m_pace;                              // ports to wake when pacing lets a packet go

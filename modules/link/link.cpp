@@ -80,6 +80,8 @@ Link::Link(const sc_core::sc_module_name& name, const Params& params)
   if (params.flow_control.on()) {
     m_fc_queue = std::make_unique<core::EventQueue<FlowEvent>>(
         "flow_control", [this](const FlowEvent& e) { on_flow_event(e); });
+    m_arrivals = std::make_unique<core::FifoQueue<Item>>(
+        "arrivals", [this](const Item& item) { arrive(item.dir, item.payload); });
     m_fc_latency = m_latency;
     for (auto& d : m_dir) {
       d.fc = std::make_unique<FlowState>();
@@ -133,10 +135,6 @@ void Link::on_item(const Item& item) {
     transmit(item.dir, item.payload);
     return;
   }
-  if (d.fc && m_params.flow_control.ecn && !ext.ecn && ecn_mark(d)) {
-    ext.ecn = true;
-    ++d.fc->stats.ecn_marks;
-  }
   d.arbiter.push(ext.flow, ext.cls, item.payload);
   d.stats.max_queue = std::max(d.stats.max_queue, d.arbiter.queued());
   if (m_observer != nullptr) m_observer->queued(m_channel + item.dir, d.arbiter.queued());
@@ -183,6 +181,11 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
   ext.credit = false;
   ext.tail = core::later(tail_out, m_latency);
   if (d.fc) {
+    // ECN, on dequeue: the packet is marked by the queue it leaves behind (the packets still waiting here).
+    if (m_params.flow_control.ecn && !ext.ecn && ecn_mark(d)) {
+      ext.ecn = true;
+      ++d.fc->stats.ecn_marks;
+    }
     // Flow control: the far end's buffer takes the packet when its head arrives (arrive()); a credited
     // sender spends the packet's bytes of credit now and waits once less than a packet is left.
     if (m_params.flow_control.mode == FlowControl::Mode::Credit) {
@@ -190,8 +193,7 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
       d.fc->credits[prio] -= ext.bytes;
       if (d.fc->credits[prio] < static_cast<std::int64_t>(m_params.flow_control.packet_bytes)) block(d, prio);
     }
-    m_fc_queue->push(core::later(now, m_latency),
-                     FlowEvent{p, 0, static_cast<std::uint8_t>(dir), FlowEvent::Arrive, 0});
+    m_arrivals->push(core::later(now, m_latency), Item{p, dir});
     if (credit) {
       tlm::tlm_phase end_req = tlm::END_REQ;
       sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
@@ -261,9 +263,6 @@ void Link::carry(int dir, double payload_bytes, core::StepTally* tally) {
 void Link::on_flow_event(const FlowEvent& e) {
   Direction& d = m_dir[e.dir];
   switch (e.kind) {
-    case FlowEvent::Arrive:
-      arrive(e.dir, e.payload);
-      break;
     case FlowEvent::Credit:
       d.fc->credits[e.priority] += e.bytes;
       if (d.fc->credits[e.priority] >= static_cast<std::int64_t>(m_params.flow_control.packet_bytes))
@@ -312,9 +311,9 @@ void Link::arrive(int dir, tlm::tlm_generic_payload* p) {
     // XOFF: the pause frame reaches the sender one latency later.
     f.xoff_sent |= static_cast<std::uint8_t>(1u << prio);
     ++f.stats.pause_frames;
-    m_fc_queue->push(core::later(now, m_fc_latency),
-                     FlowEvent{nullptr, 0, static_cast<std::uint8_t>(dir), FlowEvent::Pause,
-                               static_cast<std::uint8_t>(prio)});
+    m_fc_queue->push(
+        core::later(now, m_fc_latency),
+        FlowEvent{0, static_cast<std::uint8_t>(dir), FlowEvent::Pause, static_cast<std::uint8_t>(prio)});
   }
   ext.held = this;
   ext.held_dir = static_cast<std::uint8_t>(dir);
@@ -338,12 +337,12 @@ void Link::leave(core::FabricExtension& ext) {
   f.total -= ext.bytes;
   const core::Tick back = core::later(core::now_ticks(), m_fc_latency);
   if (fc.mode == FlowControl::Mode::Credit) {
-    m_fc_queue->push(back, FlowEvent{nullptr, ext.bytes, static_cast<std::uint8_t>(dir), FlowEvent::Credit,
+    m_fc_queue->push(back, FlowEvent{ext.bytes, static_cast<std::uint8_t>(dir), FlowEvent::Credit,
                                      static_cast<std::uint8_t>(prio)});
   } else if (fc.mode == FlowControl::Mode::Pfc && ((f.xoff_sent >> prio) & 1u) != 0 &&
              f.occupancy[prio] <= fc.xon_bytes) {
     f.xoff_sent &= static_cast<std::uint8_t>(~(1u << prio));
-    m_fc_queue->push(back, FlowEvent{nullptr, 0, static_cast<std::uint8_t>(dir), FlowEvent::Resume,
+    m_fc_queue->push(back, FlowEvent{0, static_cast<std::uint8_t>(dir), FlowEvent::Resume,
                                      static_cast<std::uint8_t>(prio)});
   }
 }
@@ -371,7 +370,7 @@ void Link::unblock(int dir, int priority) {
 }
 
 bool Link::ecn_mark(const Direction& d) {
-  const double queue = double(d.arbiter.queued() + 1) * double(m_params.flow_control.packet_bytes);
+  const double queue = double(d.arbiter.queued()) * double(m_params.flow_control.packet_bytes);
   const double p = m_params.flow_control.ecn_probability(queue);
   if (p <= 0.0) return false;
   if (p >= 1.0) return true;

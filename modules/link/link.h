@@ -168,12 +168,11 @@ class Link : public core::Component, public core::BufferHolder {
     core::Arbiter<tlm::tlm_generic_payload*, 5> arbiter;  // its busy-hop state first
     std::unique_ptr<FlowState> fc;                        // null without flow control
   };
-  // What flow control schedules on a direction: a packet's head reaching the far end's buffer, a credit
-  // reaching the sender, a pause or resume frame reaching it.
+  // What flow control schedules on a direction besides arrivals: a credit reaching the sender, a pause or
+  // resume frame reaching it.
   struct FlowEvent {
-    enum Kind : std::uint8_t { Arrive, Credit, Pause, Resume };
-    tlm::tlm_generic_payload* payload;  // Arrive
-    std::uint32_t bytes;                // Credit
+    enum Kind : std::uint8_t { Credit, Pause, Resume };
+    std::uint32_t bytes;  // Credit
     std::uint8_t dir;
     std::uint8_t kind;
     std::uint8_t priority;
@@ -326,9 +325,12 @@ class Link : public core::Component, public core::BufferHolder {
   double account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally);
 
   Params m_params;
-  std::unique_ptr<core::EventQueue<FlowEvent>> m_fc_queue;  // only with flow control
-  core::Tick m_fc_latency = 0;                              // pause, resume and credits travel back this long
-  std::uint64_t m_rng = 0;                                  // ECN marking: seeded from the link's name
+  std::unique_ptr<core::EventQueue<FlowEvent>> m_fc_queue;  // only with flow control: credits, pauses
+  // Only with flow control: packets' heads reaching the far end, in time order (a constant latency after
+  // they started, and they start in time order), so a FIFO.
+  std::unique_ptr<core::FifoQueue<Item>> m_arrivals;
+  core::Tick m_fc_latency = 0;  // pause, resume and credits travel back this long
+  std::uint64_t m_rng = 0;      // ECN marking: seeded from the link's name
   core::Tick m_slept = 0;
   std::uint64_t m_wakes = 0;
   bool m_closed = false;
