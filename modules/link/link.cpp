@@ -291,7 +291,7 @@ void Link::arrive(int dir, tlm::tlm_generic_payload* p) {
     f.stats.dropped_j += ext.spent_j;
     if (ext.message != nullptr)
       ext.message->lost(ext.bytes, core::later(now, core::to_ticks(fc.retransmit_s)));
-    p->release();
+    if (p->has_mm()) p->release();  // a pooled packet goes back to its pool
     return;
   }
   f.occupancy[prio] += ext.bytes;
