@@ -112,9 +112,10 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
       m_topo(make_topology(spec)),
       m_router(m_topo) {
   for (const auto& tier : m_topo.tiers)
-    m_tier_policy.push_back(tier.routing == "spray"  ? Policy::Spray
-                            : tier.routing == "ecmp" ? Policy::Ecmp
-                                                     : Policy::Fixed);
+    m_tier_policy.push_back(tier.routing == "spray"      ? Policy::Spray
+                            : tier.routing == "adaptive" ? Policy::Adaptive
+                            : tier.routing == "ecmp"     ? Policy::Ecmp
+                                                         : Policy::Fixed);
   accelerator::Params ap;
   ap.compute_flops = spec.accelerator.compute_flops;
   ap.router_latency_s = spec.accelerator.router_latency_s;

@@ -607,12 +607,15 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
     forbid("switch",
            "a " + kind + " has no switch" + (kind == "graph" ? " here; give each switch node its own" : ""));
   }
-  if (auto v = m.choice("routing", {"auto", "shortest", "ecmp", "spray", "dimension_order"})) {
+  if (auto v = m.choice("routing", {"auto", "shortest", "ecmp", "spray", "adaptive", "dimension_order"})) {
     topo.routing = *v;
     if (topo.routing == "dimension_order" && kind != "torus")
       m.fail("routing", "dimension_order routing needs a torus");
     if (topo.routing == "spray" && kind != "fat_tree")
       m.fail("routing", "per-packet spraying is for fat trees");
+    if (topo.routing == "adaptive" && kind != "fat_tree")
+      m.fail("routing",
+             "adaptive routing chooses between a fat tree's equal-cost paths; this topology is a " + kind);
   }
   if (m.has("nic")) {
     topo.nic = read_nic(doc, m.node("nic"), m.path("nic"));

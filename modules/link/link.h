@@ -246,6 +246,8 @@ class Link : public core::Component, public core::BufferHolder {
   const Params& params() const { return m_params; }
 
   const DirectionStats& direction(int d) const { return m_dir[d].stats; }
+  // Packets queued on direction `d` now (waiting behind the one on the wire): adaptive routing's view.
+  std::size_t queued(int d) const { return m_dir[d].arbiter.queued(); }
   // Flow control statistics of direction `d`; null without flow control.
   const FlowStats* flow_stats(int d) const { return m_dir[d].fc ? &m_dir[d].fc->stats : nullptr; }
   // The far end's buffer occupancy of direction `d` now (0 without flow control).
