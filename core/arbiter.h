@@ -70,6 +70,36 @@ class Arbiter {
     enqueue(flow, cls, p);
   }
 
+  // The priority a class's packets are paused or held back by under link-level flow control: its class
+  // with strict priorities (a queue, virtual lane or PFC priority per class), else 0 (one for all).
+  int priority_of(int cls) const {
+    if (m_arbitration.rule != ClassRule::Strict) return 0;
+    return cls < 0 ? 0 : cls >= NumClasses ? NumClasses - 1 : cls;
+  }
+
+  // The next packet of a priority not in `blocked` (bit p: priority p may not be served), or Packet{} when
+  // every queued packet is of a blocked priority. The order among the others is pop()'s.
+  Packet pop_allowed(std::uint8_t blocked) {
+    if (blocked == 0) return pop();
+    if (m_has_lone) return (blocked >> priority_of(m_lone.cls)) & 1u ? Packet{} : pop();
+    if (m_arbitration.rule != ClassRule::Strict) return blocked & 1u ? Packet{} : pop();
+    for (int c = 0; c < NumClasses; ++c) {
+      auto& turns = m_turns[c];
+      if (turns.empty() || ((blocked >> c) & 1u)) continue;
+      const int slot = turns.pop_front();
+      Slot& s = m_slots[static_cast<std::size_t>(slot)];
+      Packet p = s.packets.pop_front();
+      if (s.packets.empty()) {
+        close(slot);
+      } else {
+        turns.push_back(slot);
+      }
+      --m_queued;
+      return p;
+    }
+    return Packet{};
+  }
+
   // The next packet to send; only when !empty().
   Packet pop() {
     if (m_has_lone) {

@@ -24,11 +24,34 @@ struct StepTally {
   double wire_bytes = 0.0;  // bytes on every link crossed, overhead included
 };
 
+struct FabricExtension;
+
 // Implemented by whoever sends a message, told when the receiver has all of it.
 class MessageSink {
  public:
   virtual ~MessageSink() = default;
   virtual void delivered(std::uint64_t bytes) = 0;
+  // A packet of `bytes` was dropped (a lossy link's full buffer); the sender learns of it at `resend_at`
+  // (a NACK or a timeout) and sends the bytes again then. Senders on lossless fabrics are never told.
+  virtual void lost(std::uint32_t bytes, Tick resend_at) {
+    (void)bytes;
+    (void)resend_at;
+  }
+  // Congestion control: a packet of the message reached its destination at `now` (its receiver returns
+  // feedback from here). Called only for packets whose sender asked for it (FabricExtension::feedback).
+  virtual void arrived(const FabricExtension& ext, Tick now) {
+    (void)ext;
+    (void)now;
+  }
+};
+
+// An ingress buffer with flow control (modules/link/flow_control.md): a packet that has entered it holds
+// its bytes there until it leaves the node, by the next link it is sent on or by delivery to its endpoint;
+// whoever moves it on calls leave() (a credit back, or a pause lifted, upstream).
+class BufferHolder {
+ public:
+  virtual ~BufferHolder() = default;
+  virtual void leave(FabricExtension& ext) = 0;
 };
 
 struct FabricExtension : tlm::tlm_extension<FabricExtension> {
@@ -47,6 +70,15 @@ struct FabricExtension : tlm::tlm_extension<FabricExtension> {
   MessageSink* message = nullptr;  // told when the packet is delivered
   Tick issued = 0;                 // when the sender posted the packet's message (for timelines)
   Route own_route;                 // a route of this packet's own (per-packet spraying); kept across reuse
+  // Flow control (only on links that have it): the ingress buffer the packet occupies now and the link
+  // direction that buffer belongs to; the energy its hops have charged so far (a dropped packet's waste);
+  // an ECN mark set by a congested queue on its way.
+  BufferHolder* held = nullptr;
+  std::uint8_t held_dir = 0;
+  bool ecn = false;
+  bool feedback = false;  // congestion control: the destination tells the message it arrived
+  Tick sent = 0;          // when the sender offered the packet (congestion control's one-way delay)
+  double spent_j = 0.0;
 
   tlm::tlm_extension_base* clone() const override { return new FabricExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

@@ -27,6 +27,14 @@ class TransferObserver {
   // Packet engine: a packet joined the queue of link direction `channel`, which now holds `queued`.
   virtual void queued(int channel, std::size_t queued) = 0;
 
+  // Packet engine with flow control: link direction `channel`'s sender was held back (paused, or short of
+  // credit) over [start, end).
+  virtual void paused(int channel, Tick start, Tick end) {
+    (void)channel;
+    (void)start;
+    (void)end;
+  }
+
   // Flow engine: a flow of `bytes` from endpoint `src` to `dst`, posted at `issued`, crossed every link
   // direction in `channels` from `issued` until its last byte left the source at `end`; `shares` (empty: all
   // of it) is the share of its bytes on each, for a flow sprayed over several paths.

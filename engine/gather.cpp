@@ -284,9 +284,49 @@ SimulationResult Runner::gather(platforms::Platform& platform, core::Tick end) {
       r.links.push_back(l);
     }
   }
+  gather_flow_control(platform, r.flow_control);
   r.usage = usage_of(platform, r);
   r.scheduler = m_scheduler->result();
   return r;
+}
+
+void Runner::gather_flow_control(platforms::Platform& platform, FlowControlResult& fc) const {
+  for (const auto& t : m_spec.tiers)
+    if (t.flow_control.on()) fc.modes.emplace_back(t.name, t.flow_control.mode);
+  fc.on = !fc.modes.empty();
+  if (!fc.on) return;
+  for (const auto& info : platform.links()) {
+    for (int d = 0; d < 2; ++d) {
+      const link::Link::FlowStats* st = info.link->flow_stats(d);
+      if (st == nullptr) continue;
+      const std::uint64_t buffer = info.link->params().flow_control.buffer_bytes;
+      FlowControlPort p;
+      p.id = info.id[d];
+      p.tier = info.tier;
+      p.buffer_bytes = buffer;
+      p.max_bytes = double(st->max_bytes);
+      p.p99_bytes = st->p99_bytes(buffer);
+      p.paused_s = core::to_seconds(st->paused);
+      p.pause_frames = st->pause_frames;
+      p.drops = st->drops;
+      p.dropped_bytes = st->dropped_bytes;
+      p.dropped_j = st->dropped_j;
+      p.ecn_marks = st->ecn_marks;
+      fc.max_bytes = std::max(fc.max_bytes, p.max_bytes);
+      fc.paused_s += p.paused_s;
+      fc.pause_frames += p.pause_frames;
+      fc.drops += p.drops;
+      fc.dropped_bytes += p.dropped_bytes;
+      fc.dropped_j += p.dropped_j;
+      fc.ecn_marks += p.ecn_marks;
+      // Every port that held anything (an idle one says nothing).
+      if (st->samples > 0 || p.drops > 0) fc.ports.push_back(std::move(p));
+    }
+  }
+  for (int e = 0; e < platform.endpoints(); ++e) {
+    fc.retransmitted_bytes += double(platform.endpoint(e).retransmitted_bytes());
+    fc.retransmitted_packets += platform.endpoint(e).retransmitted_packets();
+  }
 }
 
 power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationResult& r) const {

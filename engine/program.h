@@ -576,6 +576,8 @@ class Runner {
   void gather_faults(SimulationResult& result) const;
   // What power/ prices, in one walk of the module tree (gather.cpp).
   power::Usage usage_of(platforms::Platform& platform, const SimulationResult& r) const;
+  // The links' flow control statistics and the endpoints' retransmissions (a platform with flow control).
+  void gather_flow_control(platforms::Platform& platform, FlowControlResult& fc) const;
 
   const platforms::PlatformSpec& m_spec;
   const workloads::WorkloadSpec& m_workload;

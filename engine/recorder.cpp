@@ -502,6 +502,10 @@ void Recorder::packet(int channel, const core::FabricExtension& ext, core::Tick 
   t.end = std::max(t.end, end);
 }
 
+void Recorder::paused(int channel, core::Tick start, core::Tick end) {
+  if (admit(start)) m_pauses.push_back({channel, start, end});
+}
+
 void Recorder::queued(int channel, std::size_t queued) {
   if (m_vcd) note_depth(channel, queued, core::now_ticks());
 }

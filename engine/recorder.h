@@ -204,6 +204,7 @@ class Recorder final : public core::TransferObserver, public core::SignalObserve
   void packet(int channel, const core::FabricExtension& ext, core::Tick start, core::Tick end,
               std::size_t queued) override;
   void queued(int channel, std::size_t queued) override;
+  void paused(int channel, core::Tick start, core::Tick end) override;
   void flow(core::Span<int> channels, core::Span<float> shares, int src, int dst, std::uint64_t bytes,
             std::uint8_t cls, std::uint64_t tag, core::Tick issued, core::Tick end) override;
 
@@ -224,6 +225,12 @@ class Recorder final : public core::TransferObserver, public core::SignalObserve
   const std::vector<StepSpan>& steps() const { return m_steps; }
   const std::vector<StateSpan>& states() const { return m_states; }
   const std::vector<Transfer>& transfers() const { return m_transfers; }
+  // Flow control: a link direction's sender held back (paused, or short of credit) over [start, end).
+  struct Pause {
+    int channel;
+    core::Tick start, end;
+  };
+  const std::vector<Pause>& pauses() const { return m_pauses; }
   // What a value change dump shows (with link_activity, else null): rank r's state is variable r, link
   // direction c's busy wire, transfers crossing it and queue depth (packets) the variables below.
   const VcdLog* vcd() const { return m_vcd.get(); }
@@ -321,6 +328,7 @@ class Recorder final : public core::TransferObserver, public core::SignalObserve
   std::vector<StepSpan> m_steps;
   std::vector<StateSpan> m_states;
   std::vector<Transfer> m_transfers;
+  std::vector<Pause> m_pauses;
   std::unordered_map<FlowKey, std::size_t, FlowKeyHash> m_open_transfers;  // packet engine
   std::unique_ptr<VcdLog> m_vcd;
   std::vector<SignalGroup> m_signal_groups;

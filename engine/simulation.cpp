@@ -51,9 +51,12 @@ double step_bytes(const workloads::Step& step, int ranks) {
 
 std::string chosen_engine(const platforms::PlatformSpec& platform) {
   // Modules of registered kinds (platforms/user_modules.h) see packets: auto takes packets for them, and the
-  // loader refuses engine: flow. Faults are modelled by the flow engine (docs/engines.md): auto takes flows
-  // for them, and the loader refuses engine: packet, and faults beside placed modules.
+  // loader refuses engine: flow. Flow control (finite buffers, pauses, drops, ECN) lives in the packet path
+  // only: auto takes packets, and the loader refuses engine: flow with it. Faults are modelled by the flow
+  // engine (docs/engines.md): auto takes flows for them, and the loader refuses engine: packet, and faults
+  // beside placed modules or flow control.
   if (platform.engine == "auto" && !platforms::placed_modules(platform).empty()) return "packet";
+  if (platform.flow_controlled_tier() != nullptr) return "packet";
   return platform.engine == "flow" || (platform.engine == "auto" &&
                                        (platform.ranks() > kAutoFlowRanks || !platform.faults.empty()))
              ? "flow"
@@ -69,7 +72,7 @@ double estimated_packets(const platforms::PlatformSpec& platform, const workload
 
 std::string chosen_engine(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload) {
   if (platform.engine == "auto" && platforms::placed_modules(platform).empty() &&
-      estimated_packets(platform, workload) > kAutoFlowPackets)
+      platform.flow_controlled_tier() == nullptr && estimated_packets(platform, workload) > kAutoFlowPackets)
     return "flow";
   return chosen_engine(platform);
 }
@@ -101,8 +104,10 @@ SimulationResult Runner::run() {
   if (m_flows != nullptr) {
     m_flows->flush(end);
   } else {
-    for (const auto& info : platform.links())
+    for (const auto& info : platform.links()) {
       info.link->close_sleep(end);
+      info.link->close_flow_control(end);
+    }
   }
   check_finished(platform);
   if (m_recorder) m_recorder->detach(platform);

@@ -117,6 +117,38 @@ struct LinkResult {
   double saved_j = 0.0;     // this direction's half of the static energy the link did not draw asleep
 };
 
+// Flow control of one link direction (modules/link/flow_control.md): the ingress buffer at its far end and
+// what held its sending end back.
+struct FlowControlPort {
+  std::string id;  // the link direction, "leaf0->spine1"
+  std::string tier;
+  std::uint64_t buffer_bytes = 0;
+  double max_bytes = 0.0;  // the buffer's peak occupancy
+  double p99_bytes = 0.0;  // at most this for 99% of arriving packets
+  double paused_s = 0.0;   // the sender held back: paused (pfc) or short of credit (credit)
+  std::uint64_t pause_frames = 0;
+  std::uint64_t drops = 0;
+  double dropped_bytes = 0.0;
+  double dropped_j = 0.0;
+  std::uint64_t ecn_marks = 0;
+};
+
+// The run's flow control: its totals and every port that held, paused, dropped or marked anything.
+struct FlowControlResult {
+  bool on = false;
+  std::vector<std::pair<std::string, std::string>> modes;  // (tier, mode) of the tiers with flow control
+  double max_bytes = 0.0;                                  // the largest peak of any port
+  double paused_s = 0.0;                                   // summed over link directions
+  std::uint64_t pause_frames = 0;
+  std::uint64_t drops = 0;
+  double dropped_bytes = 0.0;
+  double dropped_j = 0.0;  // energy spent on packets that were dropped
+  std::uint64_t ecn_marks = 0;
+  std::uint64_t retransmitted_packets = 0;
+  double retransmitted_bytes = 0.0;
+  std::vector<FlowControlPort> ports;
+};
+
 // Where ranks' time went, the mean over ranks of the whole run: computing (a compute step running), exposed
 // communication (no compute running and a collective, traffic or memory step open, split evenly between the
 // parallelism dimensions of the steps open: Step::dim, "other" for steps that name none), and neither
@@ -181,6 +213,7 @@ struct SimulationResult {
   std::vector<int> kept_iterations;
   std::vector<StepAggregate> step_aggregates;
   std::vector<LinkResult> links;
+  FlowControlResult flow_control;  // on only when a tier has flow control
   double hbm_bytes = 0.0;          // accelerator HBM traffic (collectives' buffers, compute)
   std::uint64_t transactions = 0;  // packets injected
   std::uint64_t packet_hops = 0;   // packets serialized onto a link

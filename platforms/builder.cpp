@@ -31,6 +31,24 @@ link::Params link_params(const LinkSpec& spec, bool priorities) {
   return p;
 }
 
+link::FlowControl flow_control_params(const FlowControlSpec& spec, std::uint64_t packet_bytes) {
+  link::FlowControl fc;
+  fc.mode = spec.mode == "credit"  ? link::FlowControl::Mode::Credit
+            : spec.mode == "pfc"   ? link::FlowControl::Mode::Pfc
+            : spec.mode == "lossy" ? link::FlowControl::Mode::Lossy
+                                   : link::FlowControl::Mode::Off;
+  fc.buffer_bytes = spec.buffer_bytes;
+  fc.xoff_bytes = spec.xoff_bytes;
+  fc.xon_bytes = spec.xon_bytes;
+  fc.packet_bytes = packet_bytes;
+  fc.retransmit_s = spec.retransmit_s;
+  fc.ecn = spec.ecn;
+  fc.ecn_kmin_bytes = spec.ecn_kmin_bytes;
+  fc.ecn_kmax_bytes = spec.ecn_kmax_bytes;
+  fc.ecn_pmax = spec.ecn_pmax;
+  return fc;
+}
+
 core::ClassArbitration class_arbitration(const SchedulerSpec& spec) {
   core::ClassArbitration a;
   a.rule = !spec.priorities                 ? core::ClassRule::None
@@ -94,15 +112,22 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
       m_topo(make_topology(spec)),
       m_router(m_topo) {
   for (const auto& tier : m_topo.tiers)
-    m_tier_policy.push_back(tier.routing == "spray"  ? Policy::Spray
-                            : tier.routing == "ecmp" ? Policy::Ecmp
-                                                     : Policy::Fixed);
+    m_tier_policy.push_back(tier.routing == "spray"      ? Policy::Spray
+                            : tier.routing == "adaptive" ? Policy::Adaptive
+                            : tier.routing == "ecmp"     ? Policy::Ecmp
+                                                         : Policy::Fixed);
   accelerator::Params ap;
   ap.compute_flops = spec.accelerator.compute_flops;
   ap.router_latency_s = spec.accelerator.router_latency_s;
   ap.packet_bytes = spec.packet_bytes;
   ap.priorities = spec.scheduler.priorities;
   ap.arbitration = class_arbitration(spec.scheduler);
+  for (const auto& tier : spec.tiers) {
+    if (tier.congestion_control.scheme == "none") continue;
+    for (const auto& t : spec.tiers)
+      ap.congestion_control.push_back(t.congestion_control);
+    break;
+  }
   ap.hbm.bandwidth_Bps = spec.accelerator.hbm.bandwidth_Bps;
   ap.hbm.latency_s = spec.accelerator.hbm.latency_s;
   ap.hbm.energy_pj_per_bit = spec.accelerator.hbm.energy_pj_per_bit;
@@ -203,6 +228,9 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
       lp.wake_s = spec.link_sleep.wake_s;
       lp.sleep_power = spec.link_sleep.power_fraction;
     }
+    // Flow control on the tier's fabric links (an accelerator's attachment to its NIC has none).
+    const FlowControlSpec& fcs = spec.tiers[static_cast<std::size_t>(l.tier)].flow_control;
+    if (!l.internal && fcs.on()) lp.flow_control = flow_control_params(fcs, spec.packet_bytes);
     m_link_modules.push_back(std::make_unique<link::Link>(("l" + std::to_string(i)).c_str(), lp));
     LinkInfo info;
     info.link = m_link_modules.back().get();

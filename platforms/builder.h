@@ -17,6 +17,8 @@ namespace pjbit::platforms {
 link::Params link_params(const LinkSpec& spec, bool priorities);
 // The arbitration between transport classes that scheduler.arbitration and scheduler.weights ask for.
 core::ClassArbitration class_arbitration(const SchedulerSpec& spec);
+// A tier's flow control as its links apply it, for packets of at most `packet_bytes`.
+link::FlowControl flow_control_params(const FlowControlSpec& spec, std::uint64_t packet_bytes);
 fabric_switch::Params switch_params(const SwitchSpec& spec);
 ocs::Params ocs_params(const OcsSpec& spec);
 nic::Params nic_params(const NicSpec& spec);

@@ -1,6 +1,7 @@
 #include "platforms/loader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -323,28 +324,232 @@ void read_graph(const YamlDoc& doc, const MapReader& m, TopologySpec& topo) {
   topo.ranks = accelerators;
 }
 
+// A tier's flow_control: { mode, buffer, xoff, xon, retransmit, ecn: { kmin, kmax, pmax } }. What depends on
+// the packet size and the links (the PFC headroom, defaults of xoff and xon) is checked once the whole
+// platform is read (check_flow_control).
+FlowControlSpec read_flow_control(const YamlDoc& doc, const YAML::Node& node, const std::string& path) {
+  const MapReader m(doc, node, path, {"mode", "buffer", "xoff", "xon", "retransmit", "ecn"},
+                    "a flow control block such as { mode: pfc, buffer: 1 MiB }");
+  FlowControlSpec fc;
+  fc.loc = m.loc();
+  if (!m.has("mode")) m.fail_missing("mode", "one of off, credit, pfc, lossy");
+  fc.mode = *m.choice("mode", {"off", "credit", "pfc", "lossy"});
+  const auto positive_bytes = [&](const MapReader& r, std::string_view key, const std::string& example) {
+    const std::uint64_t v = *r.bytes(key);
+    if (v == 0)
+      r.fail(key,
+             "expected a data size above zero such as " + example + ", got " + core::describe(r.node(key)));
+    return v;
+  };
+  if (m.has("buffer")) {
+    fc.buffer_bytes = positive_bytes(m, "buffer", "\"1 MiB\" (a port with no buffer has no credits)");
+    fc.buffer_loc = m.loc("buffer");
+  } else if (fc.on()) {
+    m.fail_missing("buffer", "the ingress buffer of a port, per priority, such as \"1 MiB\"");
+  }
+  if (m.has("xoff") || m.has("xon")) {
+    const std::string_view key = m.has("xoff") ? "xoff" : "xon";
+    if (fc.mode != "pfc") m.fail(key, "pause thresholds are for mode: pfc; this tier's mode is " + fc.mode);
+  }
+  if (m.has("xoff")) {
+    fc.xoff_bytes = positive_bytes(m, "xoff", "\"512 KiB\"");
+    fc.xoff_given = true;
+    fc.xoff_loc = m.loc("xoff");
+    if (fc.xoff_bytes > fc.buffer_bytes)
+      m.fail("xoff", "expected at most the buffer (" + std::to_string(fc.buffer_bytes) + " B), got " +
+                         std::to_string(fc.xoff_bytes) + " B");
+  }
+  if (m.has("xon")) {
+    fc.xon_bytes = *m.bytes("xon");
+    fc.xon_given = true;
+    if (fc.xon_bytes > fc.buffer_bytes)
+      m.fail("xon", "expected at most the buffer (" + std::to_string(fc.buffer_bytes) + " B), got " +
+                        std::to_string(fc.xon_bytes) + " B");
+    if (fc.xoff_given && fc.xon_bytes >= fc.xoff_bytes)
+      m.fail("xon", "expected less than xoff (" + std::to_string(fc.xoff_bytes) + " B), got " +
+                        std::to_string(fc.xon_bytes) + " B");
+  }
+  if (m.has("retransmit")) {
+    if (fc.mode != "lossy")
+      m.fail("retransmit", "retransmission is for mode: lossy; this tier's mode is " + fc.mode);
+    fc.retransmit_s = *m.quantity("retransmit", core::Dim::Time);
+    if (!(fc.retransmit_s > 0.0))
+      m.fail("retransmit",
+             "expected a time above zero such as \"20 us\", got " + core::describe(m.node("retransmit")));
+  }
+  if (m.has("ecn")) {
+    if (!fc.on()) m.fail("ecn", "ECN marks queues of a tier with flow control; this tier's mode is off");
+    const MapReader e(doc, m.node("ecn"), m.path("ecn"), {"kmin", "kmax", "pmax"},
+                      "ECN thresholds such as { kmin: 100 KiB, kmax: 400 KiB, pmax: 0.2 }");
+    fc.ecn = true;
+    if (!e.has("kmin")) e.fail_missing("kmin", "the queue at which marking starts, such as \"100 KiB\"");
+    if (!e.has("kmax"))
+      e.fail_missing("kmax", "the queue above which every packet is marked, such as \"400 KiB\"");
+    fc.ecn_kmin_bytes = *e.bytes("kmin");
+    fc.ecn_kmax_bytes = positive_bytes(e, "kmax", "\"400 KiB\"");
+    if (fc.ecn_kmin_bytes > fc.ecn_kmax_bytes)
+      e.fail("kmin", "expected at most kmax (" + std::to_string(fc.ecn_kmax_bytes) + " B), got " +
+                         std::to_string(fc.ecn_kmin_bytes) + " B");
+    if (fc.ecn_kmax_bytes > fc.buffer_bytes)
+      e.fail("kmax", "expected at most the buffer (" + std::to_string(fc.buffer_bytes) + " B), got " +
+                         std::to_string(fc.ecn_kmax_bytes) + " B");
+    if (auto v = e.number("pmax", 0.0, 1.0)) {
+      if (!(*v > 0.0)) e.fail("pmax", "expected a probability above 0 and at most 1, got 0");
+      fc.ecn_pmax = *v;
+    }
+  }
+  return fc;
+}
+
+// A tier's congestion_control: { scheme, and the scheme's parameters }. Needs the tier's flow_control (the
+// packet engine's queues), and DCQCN its ECN marks.
+nic::CongestionControlParams read_congestion_control(const YamlDoc& doc, const YAML::Node& node,
+                                                     const std::string& path, const TopologySpec& topo) {
+  const MapReader m(doc, node, path,
+                    {"scheme", "g", "alpha_timer", "increase_timer", "byte_counter", "fast_recovery",
+                     "additive_increase", "hyper_increase", "cnp_interval", "min_rate", "target_delay",
+                     "window_increase", "beta", "max_decrease"},
+                    "a congestion control block such as { scheme: dcqcn }");
+  nic::CongestionControlParams cc;
+  if (!m.has("scheme")) m.fail_missing("scheme", "one of none, dcqcn, swift");
+  cc.scheme = *m.choice("scheme", {"none", "dcqcn", "swift"});
+  const auto only = [&](std::string_view key, const char* scheme) {
+    if (m.has(key) && cc.scheme != scheme)
+      m.fail(key, std::string("a parameter of ") + scheme + "; this scheme is " + cc.scheme);
+    return m.has(key);
+  };
+  const auto positive = [&](std::string_view key, Dim dim) {
+    const double v = *m.quantity(key, dim);
+    if (!(v > 0.0))
+      m.fail(key, "expected " + std::string(core::dim_name(dim)) + " above zero such as " +
+                      std::string(core::dim_example(dim)) + ", got " + core::describe(m.node(key)));
+    return v;
+  };
+  const auto fraction = [&](std::string_view key, bool one_allowed) {
+    const double v = *m.number(key, 0.0, 1.0, !one_allowed);
+    if (!(v > 0.0))
+      m.fail(key, std::string("expected a fraction above 0 and ") + (one_allowed ? "at most" : "below") +
+                      " 1, got " + core::describe(m.node(key)));
+    return v;
+  };
+  nic::DcqcnParams& d = cc.dcqcn;
+  if (only("g", "dcqcn")) d.g = fraction("g", true);
+  if (only("alpha_timer", "dcqcn")) d.alpha_timer_s = positive("alpha_timer", Dim::Time);
+  if (only("increase_timer", "dcqcn")) d.increase_timer_s = positive("increase_timer", Dim::Time);
+  if (only("byte_counter", "dcqcn")) {
+    const std::uint64_t v = *m.bytes("byte_counter");
+    if (v == 0) m.fail("byte_counter", "expected a data size above zero such as \"10 MB\", got 0");
+    d.byte_counter_bytes = double(v);
+  }
+  if (only("fast_recovery", "dcqcn"))
+    d.fast_recovery_steps = static_cast<int>(*m.integer("fast_recovery", 1, 100));
+  if (only("additive_increase", "dcqcn"))
+    d.additive_increase_Bps = positive("additive_increase", Dim::DataRate);
+  if (only("hyper_increase", "dcqcn")) d.hyper_increase_Bps = positive("hyper_increase", Dim::DataRate);
+  if (only("cnp_interval", "dcqcn")) d.cnp_interval_s = positive("cnp_interval", Dim::Time);
+  if (only("min_rate", "dcqcn")) d.min_rate_Bps = positive("min_rate", Dim::DataRate);
+  nic::SwiftParams& w = cc.swift;
+  if (only("target_delay", "swift")) w.target_delay_s = positive("target_delay", Dim::Time);
+  if (only("window_increase", "swift")) {
+    const std::uint64_t v = *m.bytes("window_increase");
+    if (v == 0) m.fail("window_increase", "expected a data size above zero such as \"4 KiB\", got 0");
+    w.additive_increase_bytes = double(v);
+  }
+  if (only("beta", "swift")) w.beta = fraction("beta", true);
+  if (only("max_decrease", "swift")) w.max_decrease = fraction("max_decrease", false);
+  if (cc.scheme != "none" && !topo.flow_control.on())
+    m.fail("scheme",
+           "congestion control acts on the packet engine's finite queues: give the tier a "
+           "flow_control block too");
+  if (cc.scheme == "dcqcn" && !topo.flow_control.ecn)
+    m.fail("scheme", "DCQCN reacts to ECN marks: give the tier's flow_control an ecn block");
+  const double line = topo.link.bandwidth_Bps * (1.0 - topo.link.overhead);
+  cc.line_rate_Bps = line;
+  if (cc.scheme == "dcqcn" && line > 0.0 && d.min_rate_Bps >= line)
+    m.fail(m.has("min_rate") ? "min_rate" : "scheme",
+           "expected a minimum rate below the link's payload rate (" + core::format_number(line / 1e9) +
+               " GB/s)");
+  return cc;
+}
+
+// The PFC headroom a tier's links need (the largest over them): 2 x latency x payload rate + 2 packets.
+double pfc_headroom_bytes(const TopologySpec& topo, std::uint64_t packet) {
+  const auto of = [&](const LinkSpec& l) {
+    if (l.bandwidth_Bps <= 0.0) return 0.0;
+    return 2.0 * l.total_latency_s() * l.bandwidth_Bps * (1.0 - l.overhead) + 2.0 * double(packet);
+  };
+  double h = of(topo.link);
+  if (topo.bypass.present) h = std::max(h, of(topo.bypass.link));
+  for (const auto& gl : topo.graph_links)
+    h = std::max(h, of(gl.link));
+  return h;
+}
+
+// What flow control needs of the packet size and the links: a buffer of at least a packet, and with PFC a
+// pause threshold that leaves the headroom of the link's round trip. Fills xoff and xon when not given.
+void check_flow_control(PlatformSpec& spec) {
+  for (std::size_t t = 0; t < spec.tiers.size(); ++t) {
+    TopologySpec& topo = spec.tiers[t];
+    FlowControlSpec& fc = topo.flow_control;
+    if (!fc.on()) continue;
+    const std::string path =
+        (spec.flat() ? std::string("topology") : "tiers." + std::to_string(t)) + ".flow_control";
+    const std::uint64_t packet = spec.packet_bytes;
+    if (fc.buffer_bytes < packet)
+      throw core::InputError(fc.buffer_loc, path + ".buffer",
+                             "expected at least one packet (" + std::to_string(packet) + " B), got " +
+                                 std::to_string(fc.buffer_bytes) + " B");
+    if (fc.mode != "pfc") continue;
+    const double headroom = std::ceil(pfc_headroom_bytes(topo, packet));
+    if (!fc.xoff_given) {
+      if (double(fc.buffer_bytes) < headroom + double(packet))
+        throw core::InputError(fc.buffer_loc, path + ".buffer",
+                               "a PFC buffer must hold the headroom of its link's round trip (" +
+                                   std::to_string(static_cast<std::uint64_t>(headroom)) +
+                                   " B: 2 x latency x rate + 2 packets) and a packet more; got " +
+                                   std::to_string(fc.buffer_bytes) + " B");
+      fc.xoff_bytes = fc.buffer_bytes - static_cast<std::uint64_t>(headroom);
+    } else if (double(fc.buffer_bytes - fc.xoff_bytes) < headroom) {
+      throw core::InputError(fc.xoff_loc, path + ".xoff",
+                             "expected at most the buffer less the headroom of the link's round trip (" +
+                                 std::to_string(fc.buffer_bytes) + " B - " +
+                                 std::to_string(static_cast<std::uint64_t>(headroom)) +
+                                 " B: 2 x latency x rate + 2 packets), got " + std::to_string(fc.xoff_bytes) +
+                                 " B");
+    }
+    if (!fc.xon_given) fc.xon_bytes = fc.xoff_bytes > 2 * packet ? fc.xoff_bytes - 2 * packet : 0;
+    if (fc.xon_bytes >= fc.xoff_bytes)
+      throw core::InputError(fc.loc, path + ".xon",
+                             "expected less than xoff (" + std::to_string(fc.xoff_bytes) + " B), got " +
+                                 std::to_string(fc.xon_bytes) + " B");
+  }
+}
+
 // A flat topology (tier < 0) or tier `tier` of `tiers`.
 TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std::string& path, int tier) {
-  const MapReader m(doc, node, path, {"name",
-                                      "kind",
-                                      "ranks",
-                                      "domains",
-                                      "dims",
-                                      "levels",
-                                      "radix",
-                                      "oversubscription",
-                                      "ports_per_rank",
-                                      "routing",
-                                      "link",
-                                      "switch",
-                                      "ocs",
-                                      "nic",
-                                      "ranks_per_nic",
-                                      "pxn",
-                                      "nodes",
-                                      "links",
-                                      "routes",
-                                      "bypass"},
+  const MapReader m(doc, node, path,
+                    {"name",
+                     "kind",
+                     "ranks",
+                     "domains",
+                     "dims",
+                     "levels",
+                     "radix",
+                     "oversubscription",
+                     "ports_per_rank",
+                     "routing",
+                     "link",
+                     "switch",
+                     "ocs",
+                     "nic",
+                     "ranks_per_nic",
+                     "pxn",
+                     "nodes",
+                     "links",
+                     "routes",
+                     "bypass",
+                     "flow_control",
+                     "congestion_control"},
                     tier < 0 ? "a topology" : "a tier");
   TopologySpec topo;
   topo.loc = m.loc();
@@ -428,12 +633,15 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
     forbid("switch",
            "a " + kind + " has no switch" + (kind == "graph" ? " here; give each switch node its own" : ""));
   }
-  if (auto v = m.choice("routing", {"auto", "shortest", "ecmp", "spray", "dimension_order"})) {
+  if (auto v = m.choice("routing", {"auto", "shortest", "ecmp", "spray", "adaptive", "dimension_order"})) {
     topo.routing = *v;
     if (topo.routing == "dimension_order" && kind != "torus")
       m.fail("routing", "dimension_order routing needs a torus");
     if (topo.routing == "spray" && kind != "fat_tree")
       m.fail("routing", "per-packet spraying is for fat trees");
+    if (topo.routing == "adaptive" && kind != "fat_tree")
+      m.fail("routing",
+             "adaptive routing chooses between a fat tree's equal-cost paths; this topology is a " + kind);
   }
   if (m.has("nic")) {
     topo.nic = read_nic(doc, m.node("nic"), m.path("nic"));
@@ -461,6 +669,13 @@ TopologySpec read_topology(const YamlDoc& doc, const YAML::Node& node, const std
     if (kind != "fat_tree")
       m.fail("bypass", "optical bypass circuits join the leaves of a fat_tree; this topology is a " + kind);
     topo.bypass = read_bypass(doc, m.node("bypass"), m.path("bypass"), topo.link);
+  }
+  if (m.has("flow_control"))
+    topo.flow_control = read_flow_control(doc, m.node("flow_control"), m.path("flow_control"));
+  if (m.has("congestion_control")) {
+    topo.congestion_control =
+        read_congestion_control(doc, m.node("congestion_control"), m.path("congestion_control"), topo);
+    topo.congestion_control_loc = m.loc("congestion_control");
   }
   if (kind == "graph") {
     if (tier >= 0) m.fail("kind", "a graph topology stands alone; it cannot be a tier");
@@ -890,8 +1105,10 @@ PlatformSpec build(const YamlDoc& doc) {
       top.fail("fault_detection", "expected a time from 0 to " + core::time_limit_text() + ", got " +
                                       core::describe(top.node("fault_detection")));
   }
+  spec.engine_loc = top.loc();
   if (top.has("engine")) {
     spec.engine = *top.choice("engine", {"packet", "flow", "auto"});
+    spec.engine_loc = top.loc("engine");
   }
   // Modules of registered kinds see packets: the flow engine, which sends none, would leave them out
   // (engine: auto takes packets for such a platform, docs/engines.md).
@@ -921,6 +1138,25 @@ PlatformSpec build(const YamlDoc& doc) {
                "expected a data size from 64 B to 64 MiB, got " + core::describe(top.node("packet")));
     }
     spec.packet_bytes = bytes;
+  }
+  check_flow_control(spec);
+  if (const TopologySpec* t = spec.flow_controlled_tier(); t != nullptr && !spec.faults.empty())
+    top.fail("faults", "faults are modelled by the flow engine, and tier " + core::quote_text(t->name) +
+                           " has flow_control mode " + t->flow_control.mode +
+                           ", which the packet engine alone models; give one or the other");
+  if (const TopologySpec* t = spec.flow_controlled_tier(); t != nullptr) {
+    const auto placed = placed_modules(spec);
+    if (!placed.empty())
+      top.fail("engine",
+               "tier " + core::quote_text(t->name) + " has flow_control mode " + t->flow_control.mode +
+                   ", which pjbit's own links and switches model, and the platform places a module of "
+                   "a registered kind (" +
+                   placed.front()->path + ": " + placed.front()->kind + "); give one or the other");
+  }
+  if (const TopologySpec* t = spec.flow_controlled_tier(); t != nullptr && spec.engine == "flow") {
+    top.fail("engine", "the flow engine does not model finite buffers, pauses, drops or ECN, and tier " +
+                           core::quote_text(t->name) + " has flow_control mode " + t->flow_control.mode +
+                           "; use engine: packet or auto");
   }
   check_time_budget(spec);
   return spec;

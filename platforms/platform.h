@@ -88,8 +88,10 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   // A link is down, or up again (a fault, engine/faults.md): routes made from here on avoid the links that
   // are down, and the route generation changes.
   void set_link_down(int link, bool down);
+  int tier(int src, int dst) override { return m_router.tier_of(src, dst); }
   bool sprays(int src, int dst) override {
-    return m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))] == Policy::Spray;
+    const Policy p = m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))];
+    return p == Policy::Spray || p == Policy::Adaptive;  // adaptive: a route of its own per packet too
   }
 
   // What `pjbit validate` prints: ranks, tiers, links, switches, ports, racks.
@@ -140,7 +142,13 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   std::vector<std::unique_ptr<sc_core::sc_module>> m_user_modules;
   std::vector<Placed> m_placed;
   std::vector<core::SignalSource*> m_signal_sources;
-  enum class Policy : std::uint8_t { Fixed, Ecmp, Spray };
+  enum class Policy : std::uint8_t { Fixed, Ecmp, Spray, Adaptive };
+  // Adaptive routing: of the paths that kCandidates hashes derived from `hash` give, the one whose first
+  // switch's output direction holds the fewest queued packets (that switch's local choice).
+  bool adaptive_route(int src, int dst, std::uint64_t hash, core::Route& out);
+  // The queue (packets) of the output direction of the first switch `route` from `src` crosses.
+  std::size_t first_switch_queue(int src, const core::Route& route) const;
+  core::Route m_candidate;
   std::vector<Policy> m_tier_policy;
   std::unordered_map<std::uint64_t, core::Route> m_route_cache;  // key src x endpoints + dst
   std::uint64_t m_route_generation = 0;

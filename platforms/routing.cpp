@@ -321,7 +321,7 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   int v = m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
   const Search& dist = distances(tier, dst, v);
   if (dist.at(v) <= 0) return false;
-  const bool spread = info.routing == "ecmp" || info.routing == "spray";
+  const bool spread = info.routing == "ecmp" || info.routing == "spray" || info.routing == "adaptive";
   const int target =
       m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
   while (v != target) {

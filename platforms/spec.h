@@ -12,6 +12,7 @@
 
 #include "core/errors.h"
 #include "modules/accelerator/comm_library.h"
+#include "modules/nic/i_congestion_control.h"
 
 namespace pjbit::platforms {
 
@@ -232,6 +233,24 @@ struct BypassSpec {
   core::SourceLoc loc;
 };
 
+// Link-level flow control on a tier's links (modules/link/flow_control.md): the ingress buffer at the far
+// end of every link direction, per priority, and how the sending end is held back. Off (the default): queues
+// are unbounded, as without the block.
+struct FlowControlSpec {
+  std::string mode = "off";        // off | credit | pfc | lossy
+  std::uint64_t buffer_bytes = 0;  // per port and priority
+  std::uint64_t xoff_bytes = 0;    // pfc: pause at this occupancy (0: buffer less the headroom)
+  std::uint64_t xon_bytes = 0;     // pfc: resume at this occupancy (0: xoff less two packets)
+  double retransmit_s = 20e-6;     // lossy: from a drop until the sender sends it again
+  bool ecn = false;                // mark at output queues (ECN)
+  std::uint64_t ecn_kmin_bytes = 0;
+  std::uint64_t ecn_kmax_bytes = 0;
+  double ecn_pmax = 0.01;
+  bool xoff_given = false, xon_given = false;
+  core::SourceLoc loc, buffer_loc, xoff_loc;
+  bool on() const { return mode != "off"; }
+};
+
 // One fabric: a flat topology, or one tier of a tiered platform.
 struct TopologySpec {
   std::string name = "topology";  // the tier's name (links[].tier in the report)
@@ -261,6 +280,11 @@ struct TopologySpec {
   std::vector<GraphNodeSpec> graph_nodes;
   std::vector<GraphLinkSpec> graph_links;
   std::vector<GraphRouteSpec> graph_routes;
+  FlowControlSpec flow_control;
+  // Congestion control at the NICs of the tier's senders (modules/nic/congestion_control.md): scheme none
+  // (the default), dcqcn or swift, with its parameters; line_rate_Bps is the tier link's payload rate.
+  nic::CongestionControlParams congestion_control;
+  core::SourceLoc congestion_control_loc;
   core::SourceLoc loc;
 };
 
@@ -363,12 +387,19 @@ struct PlatformSpec {
   double fault_detection_s = kDefaultFaultDetectionS;
   core::SourceLoc faults_loc;
   std::string engine = "auto";  // packet | flow | auto
+  core::SourceLoc engine_loc;   // where engine is given (the file's top when it is not)
   std::uint64_t packet_bytes = 4096;
 
   // Ranks per instance of tier k (its domain size); ranks() is that of the outermost tier.
   int domain_size(std::size_t tier) const;
   int ranks() const { return tiers.empty() ? 0 : domain_size(tiers.size() - 1); }
   bool flat() const { return tiers.size() == 1; }
+  // The first tier with flow control on, or null: such a platform runs on the packet engine.
+  const TopologySpec* flow_controlled_tier() const {
+    for (const auto& t : tiers)
+      if (t.flow_control.on()) return &t;
+    return nullptr;
+  }
 };
 
 }  // namespace pjbit::platforms

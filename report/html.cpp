@@ -1037,6 +1037,53 @@ std::string links_section(const json& r) {
 }
 
 // ------------------------------------------------------------------------------------------------------------
+// Flow control (a report with a flow_control block): totals and the ports that held most, a table.
+
+std::string flow_control_section(const json& r) {
+  const json& f = field(r, "flow_control");
+  if (!f.is_object()) return {};
+  std::string modes;
+  for (const auto& [tier, mode] : f.at("modes").items())
+    modes += (modes.empty() ? "" : ", ") + tier + " " + mode.get<std::string>();
+  std::string out = "<section id=\"flow_control\">\n<h2>Flow control</h2>\n";
+  out += fmt::format(
+      "<p>{}: peak queue {}, senders held back {} in all ({} pause frames), {} ECN marks, {} drops ({}, {} "
+      "spent on them), {} retransmitted.</p>\n",
+      esc(modes), bytes(number(f, "max_queue_bytes")), si(number(f, "paused_s"), "s"),
+      esc(text(f, "pause_frames")), esc(text(f, "ecn_marks")), esc(text(f, "drops")),
+      bytes(number(f, "dropped_bytes")), si(number(f, "dropped_energy_j"), "J"),
+      bytes(number(f, "retransmitted_bytes")));
+  // The ports that held most, deepest peak first.
+  std::vector<const json*> ports;
+  for (const auto& p : array(f, "ports"))
+    ports.push_back(&p);
+  std::stable_sort(ports.begin(), ports.end(), [](const json* a, const json* b) {
+    return number(*a, "max_bytes") > number(*b, "max_bytes");
+  });
+  std::string rows;
+  for (std::size_t i = 0; i < ports.size() && i < kMaxTableRows; ++i) {
+    const json& p = *ports[i];
+    rows += fmt::format(
+        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "</tr>\n",
+        esc(text(p, "id")), bytes(number(p, "buffer_bytes")), bytes(number(p, "max_bytes")),
+        bytes(number(p, "p99_bytes")), si(number(p, "paused_s"), "s"), esc(text(p, "pause_frames")),
+        esc(text(p, "ecn_marks")), esc(text(p, "drops")));
+  }
+  out +=
+      "<table class=\"steps\"><thead><tr><th>port (link direction into it)</th><th class=\"num\">buffer</th>"
+      "<th class=\"num\">peak</th><th class=\"num\">p99</th><th class=\"num\">held back</th>"
+      "<th class=\"num\">pause frames</th><th class=\"num\">ECN marks</th><th class=\"num\">drops</th></tr>"
+      "</thead>\n<tbody>\n" +
+      rows + "</tbody></table>\n";
+  if (ports.size() > kMaxTableRows)
+    out += fmt::format("<p class=\"note\">The {} deepest of {} ports; the JSON report has them all.</p>\n",
+                       kMaxTableRows, ports.size());
+  return out + "</section>\n";
+}
+
+// ------------------------------------------------------------------------------------------------------------
 // Steps: a Gantt timeline (one row per step key) and a table.
 
 // What a step did, in a few words: "all_reduce · ring", "all_reduce · ring x8" (eight channels),
@@ -1256,6 +1303,7 @@ std::string to_html(const json& report) {
   page += power_section(report, palette);
   page += links_section(report);
   page += faults_section(report);
+  page += flow_control_section(report);
   page += timeline_section(report);
   page += fmt::format(
       "<footer>Made by pjbit {} from a {} report. This page is self-contained: no scripts, "

@@ -79,13 +79,13 @@ std::string reliability_table(const ReliabilityInputs& in) {
   out += fmt::format("  job: checkpoint every {:.4g} min taking {:.4g} min, restart {:.4g} min, {}\n",
                      o.job.checkpoint_every_s / 60.0, o.job.checkpoint_time_s / 60.0, o.job.restart_s / 60.0,
                      o.job.spares ? "spare nodes (no wait for repairs)" : "no spares (waits for repairs)");
-  out += fmt::format("  {:<34}{:>10} {:>11}  {:<34}{:<26}{:>10}\n", "cause", "parts", "failures",
+  out += fmt::format("  {:<40}{:>8} {:>11}  {:<34}{:<26}{:>10}\n", "cause", "parts", "failures",
                      "interruptions mean ± sd [p5, p95]", "planned", "lost h");
   for (const engine::CauseResult& c : r.causes) {
     const platforms::FailureStream& s = c.stream;
     std::string cause = s.cause;
     if (!s.interrupts && !s.planned_repair) cause += " (no stop)";
-    out += fmt::format("  {:<34}{:>10.6g} {:>11.4g}  {:<34}{:<26}{:>10.4g}\n", cause, s.parts,
+    out += fmt::format("  {:<40}{:>8.6g} {:>11.4g}  {:<34}{:<26}{:>10.4g}\n", cause, s.parts,
                        c.failures.mean, s.interrupts ? spread_text(c.interruptions) : "-",
                        s.planned_repair ? spread_text(c.planned) : "-", c.lost_s.mean / 3600.0);
   }

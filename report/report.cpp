@@ -201,6 +201,37 @@ bool listed(const engine::SimulationResult& sim, int iteration) {
                                            iteration) != sim.kept_iterations.end();
 }
 
+// Flow control (a platform whose tiers have it): totals, then every port that held anything.
+json flow_control_json(const engine::FlowControlResult& fc) {
+  json modes = json::object();
+  for (const auto& [tier, mode] : fc.modes)
+    modes[tier] = mode;
+  json ports = json::array();
+  for (const auto& p : fc.ports)
+    ports.push_back({{"id", p.id},
+                     {"tier", p.tier},
+                     {"buffer_bytes", p.buffer_bytes},
+                     {"max_bytes", whole(p.max_bytes)},
+                     {"p99_bytes", whole(p.p99_bytes)},
+                     {"paused_s", p.paused_s},
+                     {"pause_frames", p.pause_frames},
+                     {"ecn_marks", p.ecn_marks},
+                     {"drops", p.drops},
+                     {"dropped_bytes", whole(p.dropped_bytes)},
+                     {"dropped_energy_j", p.dropped_j}});
+  return {{"modes", modes},
+          {"max_queue_bytes", whole(fc.max_bytes)},
+          {"paused_s", fc.paused_s},
+          {"pause_frames", fc.pause_frames},
+          {"ecn_marks", fc.ecn_marks},
+          {"drops", fc.drops},
+          {"dropped_bytes", whole(fc.dropped_bytes)},
+          {"dropped_energy_j", fc.dropped_j},
+          {"retransmitted_packets", fc.retransmitted_packets},
+          {"retransmitted_bytes", whole(fc.retransmitted_bytes)},
+          {"ports", ports}};
+}
+
 json scheduler_json(const engine::SimulationResult& sim) {
   const engine::scheduler::SchedulerResult& s = sim.scheduler;
   json j;
@@ -484,6 +515,7 @@ std::string to_json(const Inputs& in) {
     saved += link.saved_j;
   }
   r["links"] = links;
+  if (sim.flow_control.on) r["flow_control"] = flow_control_json(sim.flow_control);
   if (in.platform->link_sleep.enabled) {
     std::uint64_t wakes = 0;
     for (const auto& link : sim.links)
@@ -666,6 +698,19 @@ std::string summary_table(const Inputs& in) {
   out += fmt::format("  {:<28}{}  (fabric {}, static {})\n", "energy", joules(l.total_j), joules(l.fabric_j),
                      joules(l.static_total_j));
   out += fmt::format("  {:<28}{:.3f}\n", "fabric pJ per useful bit", l.fabric_pj_per_useful_bit);
+  if (sim.flow_control.on) {
+    const engine::FlowControlResult& f = sim.flow_control;
+    std::string modes;
+    for (const auto& [tier, mode] : f.modes)
+      modes += fmt::format("{}{} {}", modes.empty() ? "" : ", ", tier, mode);
+    out +=
+        fmt::format("  {:<28}{}; peak queue {}, paused {} ({} pause frames), {} ECN marks\n", "flow control",
+                    modes, core::format_bytes(f.max_bytes), seconds(f.paused_s), f.pause_frames, f.ecn_marks);
+    if (f.drops > 0 || f.retransmitted_packets > 0)
+      out += fmt::format("  {:<28}{} dropped ({}, {} wasted), {} retransmitted\n", "drops", f.drops,
+                         core::format_bytes(f.dropped_bytes), joules(f.dropped_j),
+                         core::format_bytes(f.retransmitted_bytes));
+  }
   out += fmt::format("  {:<28}{:.1f} W average, {:.1f} W peak\n", "power", l.average_power_w, l.peak_power_w);
   std::string cats;
   for (int i = 0; i < core::kNumCategories; ++i) {

@@ -29,6 +29,7 @@ constexpr int kOcsPid = 3;
 constexpr int kSchedulerPid = 5;
 constexpr int kPowerPid = 4;
 constexpr int kFaultsPid = 6;
+constexpr int kFlowControlPid = 7;
 
 // Simulated time in whole nanoseconds, rounded down. Every time in the trace goes through it, so that a slice
 // inside another in simulated time stays inside after a viewer adds up ts and dur.
@@ -281,6 +282,27 @@ void link_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
   }
 }
 
+// Flow control: a row per link direction whose sender was ever held back, a slice per spell (paused by its
+// far end, or short of credit).
+void flow_control_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
+  if (rec.pauses().empty()) return;
+  ev.metadata("process_name", kFlowControlPid, 0, R"({"name":"flow control"})");
+  ev.metadata("process_sort_index", kFlowControlPid, 0,
+              fmt::format(R"({{"sort_index":{}}})", kFlowControlPid));
+  std::vector<int> tid_of(rec.channels().size(), -1);
+  int next = 0;
+  for (const auto& p : rec.pauses()) {
+    int& tid = tid_of[static_cast<std::size_t>(p.channel)];
+    if (tid < 0) {
+      tid = next++;
+      ev.metadata(
+          "thread_name", kFlowControlPid, tid,
+          fmt::format(R"({{"name":{}}})", quote(rec.channels()[static_cast<std::size_t>(p.channel)].id)));
+    }
+    ev.complete(quote("held back"), "flow_control", kFlowControlPid, tid, ns(p.start), ns(p.end), "{}");
+  }
+}
+
 // The scheduler's decision for each phase (keep the circuits or reconfigure, with its forecasts), as an
 // instant at the phase's start: the earliest start of that step and iteration (every iteration's, whatever
 // the report keeps of its steps).
@@ -430,6 +452,7 @@ void write_trace(std::ostream& out, const engine::Recorder& recorder, const Inpu
   rank_tracks(ev, recorder, ns);
   link_tracks(ev, recorder, ns);
   ocs_tracks(ev, recorder, ns);
+  flow_control_tracks(ev, recorder, ns);
   scheduler_track(ev, in, ns);
   fault_tracks(ev, in, ns);
   power_counters(ev, recorder, in, ns);

@@ -16,10 +16,20 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& para
       m_pool(pool),
       m_router_latency(core::to_ticks(params.router_latency_s)),
       m_delivery("delivery", [this](const Arrival& a) { deliver(a); }),
+      m_resend("resend", [this](const Resend& r) { resend(r); }),
+      m_feedback("feedback", [this](const FeedbackEvent& e) { on_feedback(e); }),
+      m_pace("pace",
+             [this](const int& port) {
+               m_ports[static_cast<std::size_t>(port)].pace_wake = 0;
+               inject(port);
+             }),
       m_params(params),
       m_routes(routes),
       m_hbm("hbm", params.hbm) {
   if (params.idle_power_w > 0.0) energy().add_static_power(core::Category::Compute, params.idle_power_w);
+  for (const auto& cc : params.congestion_control)
+    m_cc_on = m_cc_on || cc.scheme != "none";
+  m_jitter = 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(params.rank + 1);
   out.register_nb_transport_bw(this, &Accelerator::nb_transport_bw);
   in.register_nb_transport_fw(this, &Accelerator::nb_transport_fw);
   sc_core::sc_spawn_options opts;
@@ -105,6 +115,7 @@ void Accelerator::send(int dst, std::uint64_t bytes, std::uint8_t cls, std::uint
                                 std::to_string(dst));
   }
   m->spray = m_routes.sprays(rank(), dst);
+  m->connection = m_cc_on ? connection(dst) : nullptr;
   m->packets = 0;
   const int port = m->route.ports.front();
   const int q = queue_of(cls);
@@ -120,12 +131,25 @@ void Accelerator::inject(int port) {
     if (pt.awaiting_credit[0]) return;
     if (pt.burst == nullptr) {
       if (pt.turns[0].empty()) return;
-      pt.burst = pt.turns[0].front();
-      pt.turns[0].pop_front();
+      if (m_cc_on) {
+        core::Tick earliest = ~core::Tick{0};
+        pt.burst = take_paced(pt.turns[0], core::now_ticks(), earliest);
+        if (pt.burst == nullptr) {
+          wake_at(port, earliest);
+          return;
+        }
+      } else {
+        pt.burst = pt.turns[0].front();
+        pt.turns[0].pop_front();
+      }
       if (pt.turns[0].empty()) pt.waiting = 0;
       pt.burst_left = m_params.arbitration.weight(pt.burst->cls);
     }
     Message* m = pt.burst;
+    if (m->connection != nullptr && m->connection->next_send > core::now_ticks()) {
+      wake_at(port, m->connection->next_send);  // its turn waits for its connection's pace
+      return;
+    }
     const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_params.packet_bytes);
     m->to_inject -= bytes;
     if (m->to_inject == 0) {
@@ -142,11 +166,18 @@ void Accelerator::inject(int port) {
   // lane) has, so that a packet of a higher class never waits behind a credited packet of a lower one: each
   // class keeps at most one packet waiting at the link, whose arbiter serves the highest first. Without
   // priorities, every message is in queue 0. Messages of a queue take turns, one packet each.
+  core::Tick earliest = ~core::Tick{0};
   for (int q = 0; q < kClasses; ++q) {
     if ((pt.waiting & (1u << q)) == 0 || pt.awaiting_credit[q]) continue;
     auto& turns = pt.turns[q];
-    Message* m = turns.front();
-    turns.pop_front();
+    Message* m = nullptr;
+    if (m_cc_on) {
+      m = take_paced(turns, core::now_ticks(), earliest);
+      if (m == nullptr) continue;
+    } else {
+      m = turns.front();
+      turns.pop_front();
+    }
     const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_params.packet_bytes);
     m->to_inject -= bytes;
     if (m->to_inject > 0) {
@@ -156,6 +187,72 @@ void Accelerator::inject(int port) {
     }
     offer(port, q, m, bytes);
   }
+  if (earliest != ~core::Tick{0}) wake_at(port, earliest);
+}
+
+Accelerator::Connection* Accelerator::connection(int dst) {
+  auto it = m_connections.find(dst);
+  if (it != m_connections.end()) return it->second.get();
+  const auto tier = static_cast<std::size_t>(m_routes.tier(rank(), dst));
+  Connection* c = nullptr;
+  if (tier < m_params.congestion_control.size()) {
+    if (auto cc = nic::make_congestion_control(m_params.congestion_control[tier])) {
+      auto conn = std::make_unique<Connection>();
+      conn->cc = std::move(cc);
+      conn->line_Bps = m_params.congestion_control[tier].line_rate_Bps;
+      c = conn.get();
+      m_connections.emplace(dst, std::move(conn));
+      return c;
+    }
+  }
+  m_connections.emplace(dst, nullptr);
+  return nullptr;
+}
+
+Accelerator::Message* Accelerator::take_paced(core::Ring<Message*, 2>& turns, core::Tick now,
+                                              core::Tick& earliest) {
+  for (std::size_t k = turns.size(); k > 0; --k) {
+    Message* m = turns.pop_front();
+    if (m->connection == nullptr || m->connection->next_send <= now) return m;
+    earliest = std::min(earliest, m->connection->next_send);
+    turns.push_back(m);
+  }
+  return nullptr;
+}
+
+void Accelerator::wake_at(int port, core::Tick at) {
+  Port& pt = m_ports[static_cast<std::size_t>(port)];
+  if (pt.pace_wake != 0 && pt.pace_wake <= at) return;  // an earlier wake-up looks again
+  pt.pace_wake = at;
+  m_pace.push(at, port);
+}
+
+void Accelerator::Message::arrived(const core::FabricExtension& ext, core::Tick now) {
+  Connection* c = connection;
+  if (c == nullptr) return;
+  const core::Tick one_way = now - ext.sent;
+  c->base_one_way = std::min(c->base_one_way, one_way);
+  if (!c->cc->wants_feedback(ext.ecn)) return;
+  // The receiver's feedback generator: at most one a interval (DCQCN's CNPs), else one a packet (Swift's
+  // acknowledgements). Feedback queues nowhere on its way back: it takes the path's least one-way time.
+  const double interval = c->cc->feedback_interval_s();
+  if (interval > 0.0) {
+    if (c->fed && now < c->last_feedback + core::to_ticks(interval)) return;
+    c->fed = true;
+    c->last_feedback = now;
+  }
+  owner->m_feedback.push(core::later(now, c->base_one_way),
+                         FeedbackEvent{c, one_way, c->base_one_way, ext.bytes, ext.ecn});
+}
+
+void Accelerator::on_feedback(const FeedbackEvent& e) {
+  e.connection->paced = true;
+  nic::Feedback f;
+  f.ecn = e.ecn;
+  f.one_way = e.one_way;
+  f.base_one_way = e.base_one_way;
+  f.bytes = e.bytes;
+  e.connection->cc->feedback(f, core::now_ticks());
 }
 
 void Accelerator::offer(int port, int queue, Message* m, std::uint64_t bytes) {
@@ -175,6 +272,28 @@ void Accelerator::offer(int port, int queue, Message* m, std::uint64_t bytes) {
       ext.route = &ext.own_route;
   }
   ++m->packets;
+  const core::Tick now = core::now_ticks();
+  ext.sent = now;
+  if (Connection* c = m->connection) {
+    // Pacing: the connection's next packet may start once this one has gone at the controller's rate.
+    const double rate = c->cc->rate_Bps(now);
+    c->cc->sent(static_cast<std::uint32_t>(bytes), now);
+    c->paced = c->paced || rate < c->line_Bps;
+    if (c->paced) {
+      // A NIC's pacer is not exact: a gap of +-5% (uniform, seeded per rank) keeps senders of equal rates
+      // from reaching a queue at the same instants forever, which would give one of them every tie.
+      m_jitter ^= m_jitter << 13;
+      m_jitter ^= m_jitter >> 7;
+      m_jitter ^= m_jitter << 17;
+      const double spread = 0.95 + 0.1 * double(m_jitter >> 11) * 0x1.0p-53;
+      c->next_send = core::later(now, core::to_ticks(spread * double(bytes) / rate));
+    } else {
+      // Never slowed, at line rate: the port's own wire paces it (the link's credit), as it does without
+      // congestion control.
+      c->next_send = now;
+    }
+    ext.feedback = true;
+  }
   ext.hop = 1;
   ext.bytes = static_cast<std::uint32_t>(bytes);
   ext.credit = true;
@@ -207,6 +326,8 @@ tlm::tlm_sync_enum Accelerator::nb_transport_fw(int, tlm::tlm_generic_payload& p
     return tlm::TLM_COMPLETED;
   }
   if (ext.dst == rank()) {
+    if (ext.held != nullptr) ext.held->leave(ext);  // the endpoint takes it from the buffer at line rate
+    if (ext.feedback && ext.message != nullptr) ext.message->arrived(ext, core::now_ticks());
     m_delivery.push(ext.tail, Arrival{ext.tag, ext.message, ext.src, ext.bytes});
     p.release();
     return tlm::TLM_ACCEPTED;
@@ -271,6 +392,26 @@ void Accelerator::Message::delivered(std::uint64_t bytes) {
 
 void Accelerator::release(Message* m) {
   m_free.push_back(m);
+}
+
+void Accelerator::Message::lost(std::uint32_t bytes, core::Tick resend_at) {
+  owner->m_resend.push(resend_at, Resend{this, bytes});
+}
+
+void Accelerator::resend(const Resend& r) {
+  Message* m = r.message;
+  m_retransmitted_bytes += r.bytes;
+  ++m_retransmitted_packets;
+  // A message with bytes left to inject is in its queue already; one that had sent everything rejoins it.
+  const bool queued = m->to_inject > 0;
+  m->to_inject += r.bytes;
+  const int port = m->route.ports.front();
+  if (!queued) {
+    const int q = queue_of(m->cls);
+    m_ports[port].turns[q].push_back(m);
+    m_ports[port].waiting |= static_cast<std::uint8_t>(1u << q);
+  }
+  inject(port);
 }
 
 std::vector<std::string> Accelerator::pending_receives() const {

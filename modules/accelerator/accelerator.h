@@ -21,6 +21,7 @@
 #include "core/recv_table.h"
 #include "core/ring.h"
 #include "modules/hbm/hbm.h"
+#include "modules/nic/i_congestion_control.h"
 
 namespace pjbit::accelerator {
 
@@ -34,6 +35,8 @@ struct Params {
   core::ClassArbitration arbitration;  // with priorities: strict (default) or weighted by class
   double idle_power_w = 0.0;           // drawn for the whole run (static, category compute)
   double compute_power_w = 0.0;  // drawn while computing; the part above idle is charged per compute second
+  // Congestion control of the connections to ranks reached through tier t (empty: none anywhere).
+  std::vector<nic::CongestionControlParams> congestion_control;
 };
 
 // Gives the source route between two ranks for a flow (the hash lets multipath routing spread flows).
@@ -47,6 +50,12 @@ class IRouteTable {
     (void)src;
     (void)dst;
     return false;
+  }
+  // The tier whose fabric carries traffic between the two (congestion control is chosen per tier).
+  virtual int tier(int src, int dst) {
+    (void)src;
+    (void)dst;
+    return 0;
   }
 };
 
@@ -133,6 +142,25 @@ class Completion {
 
 class Accelerator : public core::Component {
  private:
+  // Congestion control toward one destination (a queue pair): its rate controller, when its next packet may
+  // start (pacing), the least one-way time its packets have taken, and, standing for the receiver's CNP
+  // generator, when the receiver last returned feedback.
+  struct Connection {
+    std::unique_ptr<nic::ICongestionControl> cc;
+    double line_Bps = 0.0;  // the NIC port's payload rate
+    bool paced = false;     // since its first feedback (or below line rate): paced with the pacer's spread
+    core::Tick next_send = 0;
+    core::Tick base_one_way = ~core::Tick{0};
+    core::Tick last_feedback = 0;
+    bool fed = false;
+  };
+  struct FeedbackEvent {  // plain data: event queues keep a few in place
+    Connection* connection;
+    core::Tick one_way;
+    core::Tick base_one_way;
+    std::uint32_t bytes;
+    bool ecn;
+  };
   struct Message : core::MessageSink {
     Accelerator* owner = nullptr;
     int dst = 0;
@@ -148,7 +176,15 @@ class Accelerator : public core::Component {
     core::Tick issued = 0;  // when send() posted it
     Completion* done = nullptr;
     core::StepTally* tally = nullptr;
+    Connection* connection = nullptr;  // congestion control, when its tier has it
     void delivered(std::uint64_t bytes) override;
+    void lost(std::uint32_t bytes, core::Tick resend_at) override;
+    void arrived(const core::FabricExtension& ext, core::Tick now) override;
+  };
+  // Bytes of a message to send again (a packet dropped on a lossy link), due at the time it is queued for.
+  struct Resend {
+    Message* message;
+    std::uint32_t bytes;
   };
   static constexpr int kClasses = 5;
   struct Port {
@@ -162,6 +198,7 @@ class Accelerator : public core::Component {
     int burst_left = 0;
     Message* burst = nullptr;  // weighted: the message whose turn it is (out of the queue), or null
     core::DirectCall direct;   // stands for out[port] when set
+    core::Tick pace_wake = 0;  // congestion control: when a wake-up to inject is due (0: none)
     core::Ring<Message*, 2> turns[kClasses];
   };
   struct RecvEntry {
@@ -194,6 +231,14 @@ class Accelerator : public core::Component {
   std::uint64_t m_packets_sent = 0;
   std::uint64_t m_packets_forwarded = 0;
   core::FifoQueue<Arrival> m_delivery;  // packets over one link arrive in order
+  core::EventQueue<Resend> m_resend;    // lossy links: dropped bytes, sent again when the sender learns
+  bool m_cc_on = false;                 // some tier has congestion control
+  std::uint64_t m_jitter = 0;           // the pacer's xorshift state, seeded by the rank
+  std::map<int, std::unique_ptr<Connection>> m_connections;  // by destination
+  core::EventQueue<FeedbackEvent> m_feedback;                // feedback on its way back to this sender
+  core::EventQueue<int> m_pace;                              // ports to wake when pacing lets a packet go
+  std::uint64_t m_retransmitted_bytes = 0;
+  std::uint64_t m_retransmitted_packets = 0;
 
  public:
   tlm_utils::multi_passthrough_initiator_socket<Accelerator> out{"out"};
@@ -245,6 +290,9 @@ class Accelerator : public core::Component {
 
   std::uint64_t packets_sent() const { return m_packets_sent; }
   std::uint64_t packets_forwarded() const { return m_packets_forwarded; }
+  // Lossy links: payload bytes (and packets) this endpoint sent again after drops.
+  std::uint64_t retransmitted_bytes() const { return m_retransmitted_bytes; }
+  std::uint64_t retransmitted_packets() const { return m_retransmitted_packets; }
   // Receives still waiting for data, for deadlock reports: "from rank 3: 1024 of 4096 bytes (tag 7)".
   std::vector<std::string> pending_receives() const;
 
@@ -266,6 +314,15 @@ class Accelerator : public core::Component {
   // Completes the receive `e` (the entry of (src, tag)) once all it expects has arrived.
   void settle(RecvEntry& e, int src, std::uint64_t tag);
   void release(Message* m);
+  // Queues the bytes of a dropped packet of `r.message` to be sent again.
+  void resend(const Resend& r);
+  // Congestion control: the connection toward `dst` (made on first use; null when its tier has none); the
+  // next message of `turns` whose connection may send at `now` (taken from the queue; the others keep their
+  // order), else null with `earliest` lowered to when one may; a wake-up of `port` at `at`.
+  Connection* connection(int dst);
+  Message* take_paced(core::Ring<Message*, 2>& turns, core::Tick now, core::Tick& earliest);
+  void wake_at(int port, core::Tick at);
+  void on_feedback(const FeedbackEvent& e);
 
   Params m_params;
   IRouteTable& m_routes;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <tlm>
 #include <vector>
 
@@ -23,6 +24,43 @@ struct StackCost {
   double power_w = 0.0;            // count already applied
 };
 
+// Link-level flow control of the ingress buffer at the far end of each direction, and ECN marking of the
+// output queue at its near end. Off: buffers are unbounded and nothing is paused, dropped or marked.
+// Equations and sources in flow_control.md.
+struct FlowControl {
+  enum class Mode : std::uint8_t { Off, Credit, Pfc, Lossy };
+  static constexpr int kBins = 128;  // occupancy histogram (p99) over [0, buffer]
+
+  Mode mode = Mode::Off;
+  std::uint64_t buffer_bytes = 0;     // the receiving port's ingress buffer, per priority
+  std::uint64_t xoff_bytes = 0;       // pfc: the far end pauses a priority whose occupancy reaches this
+  std::uint64_t xon_bytes = 0;        // pfc: and resumes it once the occupancy falls to this
+  std::uint64_t packet_bytes = 4096;  // the largest packet: a credited sender waits for this much credit
+  double retransmit_s = 0.0;          // lossy: from a drop until the sender sends the bytes again
+  // ECN (RED-style, on the output queue of the sending end): a packet joining a queue of q bytes is marked
+  // with probability 0 for q <= kmin, pmax x (q - kmin) / (kmax - kmin) up to kmax, and 1 above.
+  bool ecn = false;
+  std::uint64_t ecn_kmin_bytes = 0;
+  std::uint64_t ecn_kmax_bytes = 0;
+  double ecn_pmax = 0.0;
+
+  bool on() const { return mode != Mode::Off; }
+  // PFC headroom: what may still arrive after the far end decides to pause, the bytes of a round trip on
+  // the wire plus a packet on each end: 2 x latency x payload rate + 2 x packet.
+  static double pfc_headroom_bytes(double latency_s, double payload_rate_Bps, std::uint64_t packet_bytes) {
+    return 2.0 * latency_s * payload_rate_Bps + 2.0 * double(packet_bytes);
+  }
+  // The probability that a packet joining an output queue of `queue_bytes` is marked.
+  double ecn_probability(double queue_bytes) const {
+    if (!ecn || queue_bytes <= double(ecn_kmin_bytes)) return 0.0;
+    if (queue_bytes > double(ecn_kmax_bytes)) return 1.0;
+    if (ecn_kmax_bytes == ecn_kmin_bytes) return 1.0;
+    return ecn_pmax * (queue_bytes - double(ecn_kmin_bytes)) / double(ecn_kmax_bytes - ecn_kmin_bytes);
+  }
+};
+
+const char* flow_control_mode_name(FlowControl::Mode mode);
+
 struct Params {
   double bandwidth_Bps = 100e9;  // per direction
   double latency_s = 0.0;        // one-way, stack latencies included
@@ -39,6 +77,7 @@ struct Params {
   double sleep_after_s = 0.0;
   double wake_s = 0.0;
   double sleep_power = 0.0;
+  FlowControl flow_control;  // both directions alike
 
   // The link's cost model: every consumer (the packet path, the flow engine, the recorder, the scheduler's
   // forecasts) prices a crossing with these, never with a formula of its own. Equations in link.md.
@@ -78,7 +117,7 @@ struct Params {
   SleepRule sleep_rule() const;
 };
 
-class Link : public core::Component {
+class Link : public core::Component, public core::BufferHolder {
  public:
   // Per direction (0: a -> b, 1: b -> a).
   struct DirectionStats {
@@ -88,11 +127,39 @@ class Link : public core::Component {
     double dynamic_j = 0.0;
     std::size_t max_queue = 0;
   };
+  // Flow control, per direction: the far end's ingress buffer as arriving packets find it, and what the
+  // sending end was held back by.
+  struct FlowStats {
+    std::uint64_t max_bytes = 0;  // the buffer's peak occupancy, all priorities
+    std::uint64_t samples = 0;    // arrivals, each a sample of the occupancy it found
+    std::uint64_t histogram[FlowControl::kBins] = {};
+    core::Tick paused = 0;           // the sender held back: paused (pfc) or short of credit (credit)
+    std::uint64_t pause_frames = 0;  // XOFF frames the far end sent (pfc)
+    std::uint64_t drops = 0;         // packets dropped at the full buffer (lossy)
+    double dropped_bytes = 0.0;
+    double dropped_j = 0.0;  // what the dropped packets' hops had charged: energy that bought nothing
+    std::uint64_t ecn_marks = 0;
+    // The occupancy that 99% of arrivals found at most (the upper edge of its histogram bin, at most the
+    // peak), of a buffer of `buffer_bytes`.
+    double p99_bytes(std::uint64_t buffer_bytes) const;
+  };
 
  private:
   struct Item {
     tlm::tlm_generic_payload* payload;
     int dir;
+  };
+  // A direction's flow control state: the sender's view (credits, what is held back) and the far end's
+  // (its buffer's occupancy, the priorities it has paused). Only on links with flow control.
+  struct FlowState {
+    static constexpr int kPriorities = 5;
+    std::int64_t credits[kPriorities] = {};     // credit: bytes the sender may still send per priority
+    std::uint8_t blocked = 0;                   // bit p: the sender may not serve priority p now
+    core::Tick blocked_since = 0;               // when `blocked` last became non-zero
+    std::uint64_t occupancy[kPriorities] = {};  // the far end's buffer, per priority
+    std::uint64_t total = 0;                    // and all priorities together
+    std::uint8_t xoff_sent = 0;                 // pfc: bit p: the far end has paused priority p
+    FlowStats stats;
   };
   struct Direction {
     core::Tick busy_until = 0;
@@ -101,6 +168,16 @@ class Link : public core::Component {
     DirectionStats stats;
     core::Arbiter<tlm::tlm_generic_payload*, 5> arbiter;  // its busy-hop state first
     core::IPortArbiter* port = nullptr;  // an arbiter of another kind, when the port's switch names one
+    std::unique_ptr<FlowState> fc;       // null without flow control
+  };
+  // What flow control schedules on a direction besides arrivals: a credit reaching the sender, a pause or
+  // resume frame reaching it.
+  struct FlowEvent {
+    enum Kind : std::uint8_t { Credit, Pause, Resume };
+    std::uint32_t bytes;  // Credit
+    std::uint8_t dir;
+    std::uint8_t kind;
+    std::uint8_t priority;
   };
 
   struct Cost {
@@ -184,6 +261,17 @@ class Link : public core::Component {
   const Params& params() const { return m_params; }
 
   const DirectionStats& direction(int d) const { return m_dir[d].stats; }
+  // Packets queued on direction `d` now (waiting behind the one on the wire): adaptive routing's view.
+  std::size_t queued(int d) const { return m_dir[d].arbiter.queued(); }
+  // Flow control statistics of direction `d`; null without flow control.
+  const FlowStats* flow_stats(int d) const { return m_dir[d].fc ? &m_dir[d].fc->stats : nullptr; }
+  // The far end's buffer occupancy of direction `d` now (0 without flow control).
+  std::uint64_t occupancy(int d) const { return m_dir[d].fc ? m_dir[d].fc->total : 0; }
+  // Ends the pause spells still open at `end` (the run's end), so that FlowStats::paused counts them.
+  void close_flow_control(core::Tick end);
+
+  // BufferHolder: a packet that entered the far end's buffer of direction ext.held_dir leaves that node now.
+  void leave(core::FabricExtension& ext) override;
 
   // The flow engine's account of `payload_bytes` carried in direction `dir` (no packets, no queueing): the
   // same energy, wire bytes and busy time the packets would have charged.
@@ -253,11 +341,29 @@ class Link : public core::Component {
   [[gnu::noinline]] void offer_to_port(Direction& d, int dir, tlm::tlm_generic_payload& p, core::Tick now);
   // Packets waiting for direction `d`, in its arbiter of either kind.
   static std::size_t waiting(const Direction& d) { return d.port ? d.port->queued() : d.arbiter.queued(); }
+  // Flow control: a scheduled event; whether a packet of class `cls` may start on `d` now; holding back and
+  // releasing a priority; scheduling a wake-up of an idle direction with packets queued.
+  void on_flow_event(const FlowEvent& e);
+  void arrive(int dir, tlm::tlm_generic_payload* p);
+  bool may_send(const Direction& d, std::uint8_t cls) const {
+    return !d.fc || ((d.fc->blocked >> d.arbiter.priority_of(cls)) & 1u) == 0;
+  }
+  void block(Direction& d, int priority);
+  void unblock(int dir, int priority);
+  // ECN: whether a packet joining direction `d`'s output queue is marked.
+  bool ecn_mark(const Direction& d);
   // Charges `wire_bits` crossing direction `d` (energy by category, step tally, statistics): the one
   // account packets and flows share.
-  void account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally);
+  // Returns the joules charged.
+  double account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally);
 
   Params m_params;
+  std::unique_ptr<core::EventQueue<FlowEvent>> m_fc_queue;  // only with flow control: credits, pauses
+  // Only with flow control: packets' heads reaching the far end, in time order (a constant latency after
+  // they started, and they start in time order), so a FIFO.
+  std::unique_ptr<core::FifoQueue<Item>> m_arrivals;
+  core::Tick m_fc_latency = 0;  // pause, resume and credits travel back this long
+  std::uint64_t m_rng = 0;      // ECN marking: seeded from the link's name
   core::Tick m_slept = 0;
   std::uint64_t m_wakes = 0;
   bool m_closed = false;

@@ -25,6 +25,7 @@ tlm::tlm_sync_enum Nic::nb_transport_fw(int in_port, tlm::tlm_generic_payload& p
   const double joules = Params::energy_j(ext.bytes, m_params);
   energy().charge(core::Category::Nic, joules);
   if (ext.tally) ext.tally->energy_j += joules;
+  ext.spent_j += joules;
   ++m_packets[direction(port)];
   m_bytes[direction(port)] += ext.bytes;
 

@@ -19,6 +19,7 @@ tlm::tlm_sync_enum Switch::nb_transport_fw(int, tlm::tlm_generic_payload& p, tlm
   const double joules = Params::energy_j(ext.bytes, m_params);
   energy().charge(core::Category::Switch, joules);
   if (ext.tally) ext.tally->energy_j += joules;
+  ext.spent_j += joules;
   ++m_packets;
   m_bytes += ext.bytes;
 

@@ -464,7 +464,7 @@ TEST(PlatformLoader, SetErrorsAreReportedAsSet) {
             "--set: topology.linkk: unknown key \"linkk\"; expected one of: name, kind, ranks, domains, "
             "dims, levels, "
             "radix, oversubscription, ports_per_rank, routing, link, switch, ocs, nic, ranks_per_nic, pxn, "
-            "nodes, links, routes, bypass");
+            "nodes, links, routes, bypass, flow_control, congestion_control");
   EXPECT_EQ(platform_error(kRing, {{"topology.kind.x", "1"}}),
             "--set: topology.kind.x: cannot set \"x\" inside topology.kind, which is a single value");
   // An error elsewhere in the file still points into the file.
