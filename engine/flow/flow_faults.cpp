@@ -4,7 +4,9 @@
 // share of units the FEC leaves whole (the rest are sent again, and cost their energy).
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <string>
+#include <systemc>
 
 #include "core/errors.h"
 #include "core/yaml_support.h"
@@ -324,7 +326,7 @@ bool FlowNetwork::temporary_outage() const {
   return false;
 }
 
-void FlowNetwork::cut_off(const std::vector<int>& slots) const {
+void FlowNetwork::cut_off(const std::vector<int>& slots) {
   // Rank pairs, each once, in order; and the faults that hold links down for good.
   std::vector<std::pair<int, int>> pairs;
   for (int slot : slots) {

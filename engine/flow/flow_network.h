@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -57,8 +58,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::uint64_t flows_started() const { return m_started; }
 
   // Faults (engine/faults.md), given before the run: each begins at its time, is detected (routes avoid
-  // what is down) and ends, if it does. Throws core::SimulationError, at the instant a fault leaves some
-  // flow without a route for good, naming the rank pairs cut off.
+  // what is down) and ends, if it does. At the instant a fault leaves some flow without a route for good, the
+  // run stops with a core::SimulationError naming the rank pairs cut off (cut_off()).
   void set_faults(std::vector<platforms::ResolvedFault> faults);
   // What each fault did, in the order given (complete once flush() has run).
   struct FaultOutcome {
@@ -70,6 +71,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
     double end_s = -1.0;               // when it ended; < 0: it lasted to the end of the run
   };
   const std::vector<FaultOutcome>& fault_outcomes() const { return m_outcomes; }
+  // Why the run stopped, when a fault cut ranks off for good; null otherwise.
+  std::exception_ptr failure() const { return m_failure; }
 
  private:
   // What a route crosses, worked out once per (source, destination) while routes stay as they are, and
@@ -179,7 +182,10 @@ class FlowNetwork : public accelerator::IFlowFabric {
     return m_faulted && f.path().generation != m_platform.route_generation();
   }
   void retry_parked(core::Tick now);
-  [[noreturn]] void cut_off(const std::vector<int>& slots) const;
+  // The run cannot go on: the kernel stops with a core::SimulationError naming the rank pairs cut off
+  // (kept in m_failure for the caller of sc_start: an exception thrown on a SystemC process's stack is what
+  // AddressSanitizer cannot follow).
+  void cut_off(const std::vector<int>& slots);
   bool temporary_outage() const;  // some detected fault that takes links down ends
 
   void resolve(core::Tick now);
@@ -259,6 +265,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<int> m_known_down;        // per link: of those, the ones detected
   std::vector<double> m_factor;         // per link: lanes x goodput of the degradations on it
   std::vector<int> m_parked;            // flows with no route while a fault lasts: retried when one ends
+  std::exception_ptr m_failure;         // cut_off()
   core::EventQueue<int> m_fault_events;
 };
 
