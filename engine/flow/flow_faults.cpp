@@ -17,6 +17,17 @@ namespace pjbit::engine::flow {
 namespace {
 // Event codes: fault k begins, is detected, ends.
 constexpr int kBegin = 0, kDetect = 1, kEnd = 2;
+
+// The share of link `link`'s capacity a degradation leaves: its lanes', or the share of units (packets of
+// `packet_bytes` payload, on the wire with the link's overhead) its FEC corrects at the fault's bit error
+// rate.
+double degradation(const platforms::ResolvedFault& fault, const platforms::Platform& platform, int link,
+                   double packet_bytes) {
+  if (fault.spec.kind != platforms::FaultSpec::Kind::Ber) return fault.spec.lanes;
+  const auto l = static_cast<std::size_t>(link);
+  const double unit = packet_bytes * platform.links()[l].link->params().wire_per_payload_byte();
+  return 1.0 - platforms::unit_error_rate(fault.spec.ber, platform.topology().links[l].spec.fec, unit);
+}
 }  // namespace
 
 void FlowNetwork::set_faults(std::vector<platforms::ResolvedFault> faults) {
@@ -105,15 +116,7 @@ void FlowNetwork::fault_begin(std::size_t k, core::Tick now) {
       for (int l : fault.links) {
         for (int r = 2 * l; r < 2 * l + 2; ++r)
           state.carried0.push_back(carried_so_far(r, now));
-        double factor = fault.spec.lanes;
-        if (fault.spec.kind == platforms::FaultSpec::Kind::Ber) {
-          const auto& p = m_platform.links()[static_cast<std::size_t>(l)].link->params();
-          const double unit = m_packet_bytes * p.wire_per_payload_byte();
-          factor = 1.0 - platforms::unit_error_rate(
-                             fault.spec.ber,
-                             m_platform.topology().links[static_cast<std::size_t>(l)].spec.fec, unit);
-        }
-        m_factor[static_cast<std::size_t>(l)] *= factor;
+        m_factor[static_cast<std::size_t>(l)] *= degradation(fault, m_platform, l, m_packet_bytes);
         set_link_capacity(l);
       }
       break;
@@ -131,11 +134,7 @@ void FlowNetwork::fault_close(std::size_t k, core::Tick now) {
   std::size_t i = 0;
   for (int l : fault.links) {
     const auto& p = m_platform.links()[static_cast<std::size_t>(l)].link->params();
-    double factor = fault.spec.lanes;
-    if (fault.spec.kind == platforms::FaultSpec::Kind::Ber)
-      factor = 1.0 - platforms::unit_error_rate(
-                         fault.spec.ber, m_platform.topology().links[static_cast<std::size_t>(l)].spec.fec,
-                         m_packet_bytes * p.wire_per_payload_byte());
+    const double factor = degradation(fault, m_platform, l, m_packet_bytes);
     for (int r = 2 * l; r < 2 * l + 2; ++r, ++i) {
       const double bytes = carried_so_far(r, now) - state.carried0[i];
       const double full = m_base_capacity[static_cast<std::size_t>(r)];
@@ -280,13 +279,7 @@ void FlowNetwork::fault_end(std::size_t k, core::Tick now) {
       --m_down[li];
       if (state.detected && --m_known_down[li] == 0) m_platform.set_link_down(l, false);
     } else {
-      double factor = fault.spec.lanes;
-      if (fault.spec.kind == platforms::FaultSpec::Kind::Ber) {
-        const auto& p = m_platform.links()[li].link->params();
-        factor = 1.0 - platforms::unit_error_rate(fault.spec.ber, m_platform.topology().links[li].spec.fec,
-                                                  m_packet_bytes * p.wire_per_payload_byte());
-      }
-      m_factor[li] /= factor;
+      m_factor[li] /= degradation(fault, m_platform, l, m_packet_bytes);
       // Back to exactly 1 once no degradation is left on the link (no drift from dividing).
       bool other = false;
       for (std::size_t j = 0; j < m_faults.size(); ++j)
