@@ -23,6 +23,13 @@ double LinkSpec::total_static_power_w() const {
   return sum;
 }
 
+double capital_usd(const std::vector<CostItem>& items) {
+  double sum = 0.0;
+  for (const CostItem& item : items)
+    sum += item.usd * item.count;
+  return sum;
+}
+
 int RacksSpec::switches_in_rack(const std::string& tier) const {
   if (!switches_per_tier) return switches_per_rack;
   for (const auto& [name, count] : switches_per_rack_tier)
