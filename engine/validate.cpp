@@ -799,6 +799,7 @@ void validate_workload(Facts& f, const workloads::WorkloadSpec& workload) {
                                    " is not one of the " + std::to_string(i) + " before it");
     }
     validate_step(f, step);
+    check_capacity(f, step);
   }
   check_threads(f, workload);
   check_time_budget(f, workload);

@@ -1,0 +1,61 @@
+// Checks that refuse a platform and workload before simulating (engine/capacity.md): an
+// all-reduce larger than HBM, on `run` and `validate`, gives one `error:` line naming the step, exit 2 and
+// no report; one that fits runs.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "support/testing.h"
+
+namespace {
+namespace test_capacity {
+
+using pjbit::testing::count_lines;
+using pjbit::testing::file_exists;
+using pjbit::testing::ProcessResult;
+using pjbit::testing::run_program;
+using pjbit::testing::source_dir;
+using pjbit::testing::TempDir;
+
+void expect_refused(const std::vector<std::string>& args, const std::string& expect) {
+  const ProcessResult r = run_program(args, 60.0);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(expect))) << "stderr: " << r.err << "expected: " << expect;
+  // validate describes the platform before it checks the workload; run prints nothing.
+  if (args.front() == "run") {
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
+TEST(Capacity, AnAllReduceLargerThanHbmIsRefused) {
+  TempDir dir;
+  const std::string json = dir.path() + "/r.json";
+  const std::string platform = source_dir() + "/platforms/pods-fattree-cpo.yaml";  // H100s: 80 GB of HBM
+  const std::string workload = source_dir() + "/workloads/allreduce_1g.yaml";
+  const std::string expect =
+      R"(^error: [^\n]*allreduce_1g\.yaml:4:5: steps\.0: its all_reduce buffer keeps 200 GiB resident on )"
+      R"(each rank, more than the accelerator's 74\.51 GiB of HBM \(accelerator\.hbm\.capacity\)\n$)";
+  expect_refused({"run", platform, workload, "--quiet", "--set", "steps.0.size=200 GiB", "--json", json},
+                 expect);
+  EXPECT_FALSE(file_exists(json));
+  expect_refused({"validate", platform, workload, "--set", "steps.0.size=200 GiB"}, expect);
+  // Parallel sub-steps are resident together: two 40 GiB all-reduces at once do not fit in 80 GB either.
+  const std::string parallel = dir.path() + "/par.yaml";
+  std::ofstream(parallel)
+      << ("name: par\nsteps:\n  - parallel:\n      - { collective: all_reduce, size: 40 GiB }\n"
+          "      - { collective: all_reduce, size: 40 GiB }\n");
+  expect_refused({"validate", platform, parallel},
+                 R"(^error: [^\n]*par\.yaml:3:5: steps\.0: its sub-steps together keep 80 GiB resident)");
+  // One that fits (64 GiB) validates.
+  const ProcessResult ok =
+      run_program({"validate", platform, workload, "--set", "steps.0.size=64 GiB"}, 60.0);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+}  // namespace test_capacity
+}  // namespace
