@@ -799,10 +799,12 @@ void validate_workload(Facts& f, const workloads::WorkloadSpec& workload) {
                                    " is not one of the " + std::to_string(i) + " before it");
     }
     validate_step(f, step);
-    check_capacity(f, step);
   }
   check_threads(f, workload);
   check_time_budget(f, workload);
+  // After the checks above, so that a workload they refuse keeps their message.
+  for (const Step& step : workload.steps)
+    check_capacity(f, step);
 }
 
 }  // namespace detail

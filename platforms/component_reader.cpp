@@ -258,8 +258,8 @@ std::vector<CostItem> read_cost(const YamlDoc& doc, const MapReader& m, std::str
 }  // namespace
 
 const std::vector<std::string_view> kLinkKeys = {
-    "bandwidth", "latency", "overhead",          "stack", "energy",      "static_power",
-    "optics",    "regime",  "bandwidth_density", "fec",   "reliability", "cost"};
+    "bandwidth", "latency",           "overhead", "stack",       "energy", "static_power", "optics",
+    "regime",    "bandwidth_density", "fec",      "reliability", "cost",   "reach",        "length"};
 const std::vector<std::string_view> kSwitchKeys = {
     "latency",        "energy",     "static_power",        "radix",  "store_and_forward",
     "port_bandwidth", "in_network", "reduction_bandwidth", "regime", "faceplate_ports",
@@ -334,6 +334,8 @@ void read_link_keys(const YamlDoc& doc, const MapReader& m, LinkSpec& link, bool
   if (m.has("fec")) link.fec = read_fec(doc, m.node("fec"), m.path("fec"), link.fec);
   if (m.has("reliability")) link.reliability = read_reliability(doc, m, "link");
   if (m.has("cost")) link.cost = read_cost(doc, m, "link");
+  if (m.has("reach")) link.reach_m = positive_quantity(m, "reach", Dim::Length);
+  if (m.has("length")) link.length_m = positive_quantity(m, "length", Dim::Length);
 }
 
 void read_switch_keys(const MapReader& m, SwitchSpec& sw) {

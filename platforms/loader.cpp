@@ -77,6 +77,17 @@ LinkSpec read_link(const YamlDoc& doc, const YAML::Node& node, const std::string
   }
   link.loc = m.loc();
   read_link_keys(doc, m, link, from_preset);
+  // Reach (platforms/reach.md): a link no longer than its technology carries, its length given or that of
+  // its regime.
+  const double length = link.length_m > 0.0 ? link.length_m : regime_length_m(link.regime);
+  if (link.reach_m > 0.0 && length > link.reach_m) {
+    const std::string what = link.preset.empty() ? "the link" : "the link (preset " + link.preset + ")";
+    const std::string why = link.length_m > 0.0 ? "its length" : "a " + link.regime + "-scale link (regime)";
+    throw core::InputError(link.loc, path,
+                           what + " reaches " + core::format_number(link.reach_m) + " m, but " + why +
+                               " spans " + core::format_number(length) +
+                               " m; give a shorter length or a technology that reaches");
+  }
   if (m.has("inline")) {
     // Blocks of registered kinds after the wire, in the order a packet crosses them.
     const YAML::Node list = m.node("inline");

@@ -62,6 +62,10 @@ struct CostItem {
   core::SourceLoc loc;
 };
 
+// The typical length of a link of `regime` (platforms/reach.md): package 0.05 m, board 0.5 m, rack 2 m,
+// row 50 m; 0 for an unknown regime.
+double regime_length_m(const std::string& regime);
+
 // The capital cost of one component: the sum of its items' usd x count.
 double capital_usd(const std::vector<CostItem>& items);
 
@@ -129,6 +133,10 @@ struct LinkSpec {
   FecSpec fec;
   std::vector<ReliabilityPart> reliability;  // its parts, counted per link
   std::vector<CostItem> cost;                // its priced items, counted per link
+  // Reach (platforms/reach.md): the longest the link's technology carries its rate (0: not known), and its
+  // length (0: the typical length of its regime, regime_length_m).
+  double reach_m = 0.0;
+  double length_m = 0.0;
   core::SourceLoc loc;
 
   // Energy per payload bit on the wire, summed over the stack (pJ/bit, count included).

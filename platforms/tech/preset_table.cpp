@@ -146,7 +146,8 @@ std::vector<std::string> headings(std::string_view kind) {
 
 std::vector<std::string> figure_headings(std::string_view kind) {
   if (kind == "link") {
-    return {"regime", "bandwidth/dir", "latency", "stack", "optics", "full-rate pJ/bit", "shoreline density"};
+    return {"regime", "bandwidth/dir",    "latency",           "stack",
+            "optics", "full-rate pJ/bit", "shoreline density", "reach"};
   }
   if (kind == "switch") {
     return {"ports", "per bit", "static", "full-rate pJ/bit", "latency", "in-network reduction"};
@@ -182,7 +183,8 @@ std::vector<std::string> figure_cells(const Preset& p) {
             stack_text(l),
             optics_text(l.optics),
             num(link_full_rate_pj_per_bit(l)),
-            density_text(l.bandwidth_density_Bps_per_m)};
+            density_text(l.bandwidth_density_Bps_per_m),
+            l.reach_m > 0.0 ? num(l.reach_m) + " m" : "-"};
   }
   if (p.kind == "switch") {
     const SwitchSpec& s = p.sw;
@@ -274,6 +276,7 @@ ordered_json to_json(const Preset& p) {
     j["total_static_power_w"] = l.total_static_power_w();
     j["full_rate_pj_per_bit"] = link_full_rate_pj_per_bit(l);
     j["bandwidth_density_Bps_per_m"] = l.bandwidth_density_Bps_per_m;
+    if (l.reach_m > 0.0) j["reach_m"] = l.reach_m;
     ordered_json stack = ordered_json::array();
     for (const auto& e : l.stack) {
       stack.push_back({{"category", e.category},

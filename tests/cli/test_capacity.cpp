@@ -1,6 +1,6 @@
-// Checks that refuse a platform and workload before simulating (engine/capacity.md): an
+// Checks that refuse a platform and workload before simulating (engine/capacity.md, platforms/reach.md): an
 // all-reduce larger than HBM, on `run` and `validate`, gives one `error:` line naming the step, exit 2 and
-// no report; one that fits runs.
+// no report; one that fits runs. A copper link longer than its reach is refused the same way.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -54,6 +54,25 @@ TEST(Capacity, AnAllReduceLargerThanHbmIsRefused) {
   // One that fits (64 GiB) validates.
   const ProcessResult ok =
       run_program({"validate", platform, workload, "--set", "steps.0.size=64 GiB"}, 60.0);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+TEST(Reach, ACopperLinkLongerThanItsReachIsRefused) {
+  // platforms/reach.md: 100G-per-lane copper (lr-112g-x8) reaches 2 m; a row-scale link spans 50 m.
+  const std::string platform = source_dir() + "/platforms/pods-fattree-cpo.yaml";
+  const std::string workload = source_dir() + "/workloads/allreduce_1g.yaml";
+  expect_refused(
+      {"run", platform, workload, "--quiet", "--set", "tiers.1.link.preset=lr-112g-x8", "--set",
+       "tiers.1.link.regime=row"},
+      R"(^error: [^\n]*pods-fattree-cpo\.yaml:18:11: tiers\.1\.link: the link \(preset lr-112g-x8\) )"
+      R"(reaches 2 m, but a row-scale link \(regime\) spans 50 m; give a shorter length or a )"
+      R"(technology that reaches\n$)");
+  // A length given on the link is checked instead of the regime's.
+  expect_refused({"validate", platform, "--set", "tiers.1.link.length=800 m"},
+                 R"(tiers\.1\.link: the link \(preset cpo-1p6t\) reaches 500 m, but its length spans 800 m)");
+  // Within reach: the same copper link in a rack (2 m) validates.
+  const ProcessResult ok =
+      run_program({"validate", platform, "--set", "tiers.1.link.preset=lr-112g-x8"}, 60.0);
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
 

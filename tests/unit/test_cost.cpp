@@ -158,6 +158,33 @@ TEST(CostLoader, ReadsAndRefusesTheEconomicsBlock) {
             "p.yaml:10:28: economics.energy_price: expected a number from 0 to 100, got \"-0.1\"");
 }
 
+TEST(ReachLoader, ALinkLongerThanItsReachIsRefused) {
+  // platforms/reach.md: the regime's typical length, or the link's own, against its technology's reach.
+  EXPECT_DOUBLE_EQ(platforms::regime_length_m("row"), 50.0);
+  EXPECT_DOUBLE_EQ(platforms::regime_length_m("rack"), 2.0);
+  const auto error = [](const std::string& link) {
+    try {
+      platforms::parse_platform("name: p\ntopology:\n  kind: ring\n  ranks: 4\n  link: " + link + "\n",
+                                "p.yaml", {});
+    } catch (const core::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(
+      error("{ bandwidth: 1 GB/s, latency: 1 us, reach: 2 m, regime: row }"),
+      "p.yaml:5:9: topology.link: the link reaches 2 m, but a row-scale link (regime) spans 50 m; give a "
+      "shorter length or a technology that reaches");
+  EXPECT_EQ(
+      error("{ preset: aec-800g, length: 10 m }"),
+      "p.yaml:5:9: topology.link: the link (preset aec-800g) reaches 7 m, but its length spans 10 m; give a "
+      "shorter length or a technology that reaches");
+  EXPECT_EQ(error("{ preset: aec-800g, length: 5 m }"), "no error");
+  EXPECT_EQ(error("{ preset: aec-800g }"), "no error");  // rack: 2 m
+  EXPECT_EQ(error("{ bandwidth: 1 GB/s, latency: 1 us, reach: 0 m }"),
+            "p.yaml:5:52: topology.link.reach: expected a length such as \"2 m\" above zero, got \"0 m\"");
+}
+
 TEST(CostPresets, EveryShippedPriceIsSourced) {
   int items = 0;
   for (const auto& p : platforms::tech::load_presets({{platforms::tech::shipped_preset_folder(), ""}})) {

@@ -460,6 +460,7 @@ TEST(PlatformLoader, SetErrorsAreReportedAsSet) {
       platform_error(kRing, {{"topology.link", "{ bandwith: 1 GB/s }"}}),
       "--set: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, latency, "
       "overhead, stack, energy, static_power, optics, regime, bandwidth_density, fec, reliability, cost, "
+      "reach, length, "
       "inline");
   EXPECT_EQ(platform_error(kRing, {{"topology.linkk", "1"}}),
             "--set: topology.linkk: unknown key \"linkk\"; expected one of: name, kind, ranks, domains, "
@@ -568,7 +569,7 @@ TEST(PlatformLoader, UnknownNestedKey) {
       platform_error(with_line(kRing, 7, "  bandwith: 100 GB/s")),
       "ring.yaml:7:3: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, "
       "latency, overhead, stack, energy, static_power, optics, regime, bandwidth_density, fec, reliability, "
-      "cost, "
+      "cost, reach, length, "
       "inline");
 }
 
