@@ -694,7 +694,8 @@ void check_optical_budgets(const PlatformSpec& spec, const Topology& topo) {
                                           : "tiers." + std::to_string(l.tier) + ".link.optics.budget";
       std::ostringstream msg;
       msg << "the optical path " << path << " loses " << loss << " dB (" << detail.str()
-          << "), more than the optics' budget of " << o.budget_db << " dB";
+          << "), more than the optics' budget of " << o.budget_db << " dB: a margin of " << o.budget_db - loss
+          << " dB";
       throw core::InputError(l.spec.loc, key, msg.str());
     }
   }

@@ -76,5 +76,19 @@ TEST(Reach, ACopperLinkLongerThanItsReachIsRefused) {
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
 
+TEST(OpticalMargin, AnOcsPathWithNegativeMarginIsRefused) {
+  // platforms/pods-ocs.yaml: two osfp-800g-dsp links of 2 connectors x 0.5 dB and the Palomar OCS's 2 dB
+  // make 4 dB, the optics' 4 dB budget: a margin of 0. An OCS of 3 dB leaves -1 dB.
+  const std::string platform = source_dir() + "/platforms/pods-ocs.yaml";
+  const std::string workload = source_dir() + "/workloads/allreduce_1g.yaml";
+  expect_refused(
+      {"run", platform, workload, "--quiet", "--set", "tiers.1.ocs.insertion_loss=3 dB"},
+      R"(^error: [^\n]*pods-ocs\.yaml:17:11: tiers\.1\.link\.optics\.budget: the optical path )"
+      R"([^ ]+ -> [^ ]+ -> \(another rank\) loses 5 dB \(2 links x 2 connectors x 0\.5 dB \+ OCS 3 )"
+      R"(dB\), more than the optics' budget of 4 dB: a margin of -1 dB\n$)");
+  const ProcessResult ok = run_program({"validate", platform}, 60.0);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
 }  // namespace test_capacity
 }  // namespace
