@@ -361,6 +361,17 @@ power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationRes
   f.compute_power_w = m_spec.accelerator.compute_power_w;
   for (const auto& tier : m_spec.tiers)
     f.tiers.push_back(tier.name);
+  f.lifetime_s = m_spec.economics.lifetime_s;
+  f.usd_per_kwh = m_spec.economics.usd_per_kwh;
+  f.repairs = m_spec.economics.repairs;
+  // A component's priced items and failing parts, as power/ prices them (power/cost.md).
+  const auto priced = [](power::ComponentRecord& rec, const std::vector<platforms::CostItem>& items,
+                         const std::vector<platforms::ReliabilityPart>& parts) {
+    for (const platforms::CostItem& item : items)
+      rec.capital.push_back({item.name, item.usd, item.count});
+    for (const platforms::ReliabilityPart& part : parts)
+      rec.parts.push_back({part.name, part.rate_per_s, part.count});
+  };
 
   // One record per topology node, then per link: where it sits and what it is.
   const platforms::Topology& topo = platform.topology();
@@ -378,15 +389,19 @@ power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationRes
       case NodeKind::Rank:
         rec.kind = ComponentKind::Accelerator;
         rec.rank = n.rank;
+        priced(rec, m_spec.accelerator.cost, m_spec.accelerator.reliability);
         break;
       case NodeKind::Switch:
         rec.kind = ComponentKind::Switch;
+        priced(rec, n.sw.cost, n.sw.reliability);
         break;
       case NodeKind::Ocs:
         rec.kind = ComponentKind::Ocs;
+        priced(rec, n.ocs.cost, n.ocs.reliability);
         break;
       case NodeKind::Nic:
         rec.kind = ComponentKind::Nic;
+        priced(rec, n.nic.cost, n.nic.reliability);
         break;
       case NodeKind::Pool:
         rec.kind = ComponentKind::Pool;
@@ -432,6 +447,7 @@ power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationRes
         rec.bandwidth_density_Bps_per_m = n.nic.bandwidth_density_Bps_per_m;
     }
     rec.static_saved_j = info.link->sleep_saved_j();
+    if (!l.internal) priced(rec, l.spec.cost, l.spec.reliability);
     record_of[info.link] = inv.components.size();
     inv.components.push_back(rec);
   }

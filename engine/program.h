@@ -90,6 +90,9 @@ std::vector<int> reducers_for(Facts& f, const workloads::ICollective& algo, cons
                               const Step& step);
 // Checks one step (and its children) against the platform; throws core::InputError naming the step's key.
 void validate_step(Facts& f, const Step& step);
+// Checks that what `step` keeps resident fits in each rank's HBM (engine/capacity.md); throws
+// core::InputError naming the step.
+void check_capacity(const Facts& f, const Step& step);
 // Checks every step, and what the workload needs of the run as a whole (threads); throws core::InputError.
 void validate_workload(Facts& f, const workloads::WorkloadSpec& workload);
 

@@ -802,6 +802,9 @@ void validate_workload(Facts& f, const workloads::WorkloadSpec& workload) {
   }
   check_threads(f, workload);
   check_time_budget(f, workload);
+  // After the checks above, so that a workload they refuse keeps their message.
+  for (const Step& step : workload.steps)
+    check_capacity(f, step);
 }
 
 }  // namespace detail

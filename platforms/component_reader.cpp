@@ -199,22 +199,78 @@ std::vector<ReliabilityPart> read_reliability(const YamlDoc& doc, const MapReade
   }
   return parts;
 }
+constexpr int kMaxCostItems = 64;
+const std::vector<std::string_view> kCostItemKeys = {"name",   "usd",        "count",
+                                                     "source", "confidence", "derivation"};
+
+// One priced item: { name, usd, count, source, confidence, derivation } (power/cost.md).
+CostItem read_cost_item(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
+                        std::string_view kind) {
+  const MapReader p(doc, node, path, kCostItemKeys, "a priced item { name, usd, count, source, confidence }");
+  CostItem item;
+  item.loc = p.loc();
+  if (!p.has("name")) p.fail_missing("name", "the item's name, such as transceiver");
+  item.name = *p.string("name", "the item's name, such as transceiver");
+  if (item.name.empty() || item.name.size() > 64 || item.name.find_first_of(" \t\r\n") != std::string::npos)
+    p.fail("name",
+           "expected an item name of one word (at most 64 characters), got " + core::quote_text(item.name));
+  if (!p.has("usd")) p.fail_missing("usd", "the price of one item in US dollars, such as 900");
+  item.usd = *p.number("usd", 0.0, 1e12);
+  if (auto v = p.number("count", 0.0, 1e6)) {
+    if (!(*v > 0.0))
+      p.fail("count", "expected a number of items per " + std::string(kind) + " above 0, got 0");
+    item.count = *v;
+  }
+  if (!p.has("source")) p.fail_missing("source", "where its price comes from");
+  item.source = part_text(p, "source", "where its price comes from");
+  if (!p.has("confidence")) p.fail_missing("confidence", "one of " + core::join_names(kPartConfidences));
+  item.confidence = *p.choice("confidence", kPartConfidences);
+  if (p.has("derivation")) item.derivation = part_text(p, "derivation", "how its price was derived");
+  if ((item.confidence == "estimate" || item.confidence == "derived") && item.derivation.empty())
+    p.fail_missing("derivation", "how its " + item.confidence + " price was computed");
+  return item;
+}
+
+// `cost:`: a list of priced items. It replaces a preset's list as a whole.
+std::vector<CostItem> read_cost(const YamlDoc& doc, const MapReader& m, std::string_view kind) {
+  const YAML::Node list = m.node("cost");
+  if (!list.IsSequence())
+    m.fail("cost",
+           "expected a list of priced items such as [{ name: transceiver, usd: 900, count: 2, "
+           "source: ..., confidence: low }], got " +
+               core::describe(list));
+  std::vector<CostItem> items;
+  int index = 0;
+  for (auto it = list.begin(); it != list.end(); ++it, ++index) {
+    const std::string path = m.path("cost") + "." + std::to_string(index);
+    if (index >= kMaxCostItems)
+      throw core::InputError(doc.loc(*it, path), m.path("cost"),
+                             "a component has at most " + std::to_string(kMaxCostItems) + " priced items");
+    CostItem item = read_cost_item(doc, *it, path, kind);
+    for (const CostItem& other : items)
+      if (other.name == item.name)
+        throw core::InputError(item.loc, path + ".name",
+                               "item " + core::quote_text(item.name) + " is listed twice");
+    items.push_back(std::move(item));
+  }
+  return items;
+}
 }  // namespace
 
 const std::vector<std::string_view> kLinkKeys = {
-    "bandwidth", "latency", "overhead",          "stack", "energy",     "static_power",
-    "optics",    "regime",  "bandwidth_density", "fec",   "reliability"};
+    "bandwidth", "latency",           "overhead", "stack",       "energy", "static_power", "optics",
+    "regime",    "bandwidth_density", "fec",      "reliability", "cost",   "reach",        "length"};
 const std::vector<std::string_view> kSwitchKeys = {
     "latency",        "energy",     "static_power",        "radix",  "store_and_forward",
     "port_bandwidth", "in_network", "reduction_bandwidth", "regime", "faceplate_ports",
-    "reliability"};
-const std::vector<std::string_view> kOcsKeys = {"ports", "reconfiguration", "insertion_loss",
-                                                "power", "regime",          "reliability"};
-const std::vector<std::string_view> kNicKeys = {"latency", "energy", "static_power", "bandwidth_density",
-                                                "reliability"};
+    "reliability",    "cost"};
+const std::vector<std::string_view> kOcsKeys = {
+    "ports", "reconfiguration", "insertion_loss", "power", "regime", "reliability", "cost"};
+const std::vector<std::string_view> kNicKeys = {"latency",           "energy",      "static_power",
+                                                "bandwidth_density", "reliability", "cost"};
 const std::vector<std::string_view> kPoolKeys = {"bandwidth", "latency", "energy", "capacity"};
 const std::vector<std::string_view> kAcceleratorKeys = {
-    "compute", "hbm", "router_latency", "idle_power", "compute_power", "comm_library", "reliability"};
+    "compute", "hbm", "router_latency", "idle_power", "compute_power", "comm_library", "reliability", "cost"};
 const std::vector<std::string_view> kCommLibraryKeys = {
     "ring", "tree", "nvls", "ll_max_rate", "ll128_max_rate", "net_efficiency", "nvls_efficiency"};
 
@@ -277,6 +333,9 @@ void read_link_keys(const YamlDoc& doc, const MapReader& m, LinkSpec& link, bool
     link.bandwidth_density_Bps_per_m = positive_quantity(m, "bandwidth_density", Dim::BandwidthDensity);
   if (m.has("fec")) link.fec = read_fec(doc, m.node("fec"), m.path("fec"), link.fec);
   if (m.has("reliability")) link.reliability = read_reliability(doc, m, "link");
+  if (m.has("cost")) link.cost = read_cost(doc, m, "link");
+  if (m.has("reach")) link.reach_m = positive_quantity(m, "reach", Dim::Length);
+  if (m.has("length")) link.length_m = positive_quantity(m, "length", Dim::Length);
 }
 
 void read_switch_keys(const MapReader& m, SwitchSpec& sw) {
@@ -295,6 +354,7 @@ void read_switch_keys(const MapReader& m, SwitchSpec& sw) {
   if (auto v = m.choice("regime", kRegimes)) sw.regime = *v;
   if (auto v = m.integer("faceplate_ports", 1, 100000)) sw.faceplate_ports = static_cast<int>(*v);
   if (m.has("reliability")) sw.reliability = read_reliability(m.doc(), m, "switch");
+  if (m.has("cost")) sw.cost = read_cost(m.doc(), m, "switch");
 }
 
 void read_ocs_keys(const MapReader& m, OcsSpec& ocs) {
@@ -304,6 +364,7 @@ void read_ocs_keys(const MapReader& m, OcsSpec& ocs) {
   if (auto v = m.quantity("power", Dim::Power)) ocs.power_w = *v;
   if (auto v = m.choice("regime", kRegimes)) ocs.regime = *v;
   if (m.has("reliability")) ocs.reliability = read_reliability(m.doc(), m, "ocs");
+  if (m.has("cost")) ocs.cost = read_cost(m.doc(), m, "ocs");
 }
 
 void read_nic_keys(const MapReader& m, NicSpec& nic) {
@@ -313,6 +374,7 @@ void read_nic_keys(const MapReader& m, NicSpec& nic) {
   if (m.has("bandwidth_density"))
     nic.bandwidth_density_Bps_per_m = positive_quantity(m, "bandwidth_density", Dim::BandwidthDensity);
   if (m.has("reliability")) nic.reliability = read_reliability(m.doc(), m, "nic");
+  if (m.has("cost")) nic.cost = read_cost(m.doc(), m, "nic");
 }
 
 void read_pool_keys(const MapReader& m, MemoryPoolSpec& pool) {
@@ -409,6 +471,7 @@ void read_accelerator_keys(const YamlDoc& doc, const MapReader& m, AcceleratorSp
     }
   }
   if (m.has("reliability")) acc.reliability = read_reliability(doc, m, "accelerator");
+  if (m.has("cost")) acc.cost = read_cost(doc, m, "accelerator");
   // Computing never draws less than idling (0 stands for "the idle power").
   if (acc.compute_power_w > 0.0 && acc.compute_power_w < acc.idle_power_w) {
     const std::string key = m.has("compute_power") ? "compute_power" : "idle_power";

@@ -78,6 +78,17 @@ LinkSpec read_link(const YamlDoc& doc, const YAML::Node& node, const std::string
   }
   link.loc = m.loc();
   read_link_keys(doc, m, link, from_preset);
+  // Reach (platforms/reach.md): a link no longer than its technology carries, its length given or that of
+  // its regime.
+  const double length = link.length_m > 0.0 ? link.length_m : regime_length_m(link.regime);
+  if (link.reach_m > 0.0 && length > link.reach_m) {
+    const std::string what = link.preset.empty() ? "the link" : "the link (preset " + link.preset + ")";
+    const std::string why = link.length_m > 0.0 ? "its length" : "a " + link.regime + "-scale link (regime)";
+    throw core::InputError(link.loc, path,
+                           what + " reaches " + core::format_number(link.reach_m) + " m, but " + why +
+                               " spans " + core::format_number(length) +
+                               " m; give a shorter length or a technology that reaches");
+  }
   if (m.has("inline")) {
     // Blocks of registered kinds after the wire, in the order a packet crosses them.
     const YAML::Node list = m.node("inline");
@@ -803,6 +814,30 @@ CoolingSpec read_cooling(const YamlDoc& doc, const MapReader& top) {
   return cooling;
 }
 
+// `economics:` (power/cost.md): the service life that capital is spread over, the price of energy and
+// whether repairs are priced.
+EconomicsSpec read_economics(const YamlDoc& doc, const MapReader& top) {
+  const MapReader e(doc, top.node("economics"), "economics", {"lifetime", "energy_price", "repairs"},
+                    "an economics description such as { lifetime: 1825 d, energy_price: 0.08 }");
+  EconomicsSpec economics;
+  economics.loc = e.loc();
+  if (e.has("lifetime")) {
+    // A lifetime of years exceeds the simulated time the kernel counts, so it is parsed here.
+    const std::string text = *e.string("lifetime", "a time such as \"1825 d\"");
+    try {
+      economics.lifetime_s = core::parse_quantity(text, Dim::Time);
+    } catch (const core::QuantityError& err) {
+      e.fail("lifetime", err.what());
+    }
+    if (!(economics.lifetime_s > 0.0))
+      e.fail("lifetime",
+             "expected a time such as \"1825 d\" above zero, got " + core::describe(e.node("lifetime")));
+  }
+  if (auto v = e.number("energy_price", 0.0, 100.0)) economics.usd_per_kwh = *v;
+  if (auto v = e.boolean("repairs")) economics.repairs = *v;
+  return economics;
+}
+
 LinkSleepSpec read_link_sleep(const YamlDoc& doc, const MapReader& top) {
   const MapReader s(doc, top.node("link_sleep"), "link_sleep", {"after", "wake", "power"},
                     "a link sleep policy such as { after: 10 us, wake: 1 us }");
@@ -1061,9 +1096,10 @@ void check_time_budget(const PlatformSpec& spec) {
 }
 
 PlatformSpec build(const YamlDoc& doc) {
-  const MapReader top(doc, doc.root(), "",
-                      {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "packaging",
-                       "racks", "scheduler", "engine", "packet", "link_sleep", "faults", "fault_detection"});
+  const MapReader top(
+      doc, doc.root(), "",
+      {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "packaging", "racks",
+       "scheduler", "engine", "packet", "link_sleep", "faults", "fault_detection", "economics"});
   PlatformSpec spec;
   spec.file = doc.file();
 
@@ -1098,6 +1134,7 @@ PlatformSpec build(const YamlDoc& doc) {
   }
   if (top.has("scheduler")) spec.scheduler = read_scheduler(doc, top);
   if (top.has("link_sleep")) spec.link_sleep = read_link_sleep(doc, top);
+  if (top.has("economics")) spec.economics = read_economics(doc, top);
   if (top.has("faults")) read_faults(doc, top, spec);
   if (top.has("fault_detection")) {
     spec.fault_detection_s = *top.quantity("fault_detection", Dim::Time);
@@ -1165,9 +1202,10 @@ PlatformSpec build(const YamlDoc& doc) {
 }  // namespace
 
 const std::vector<std::string>& platform_top_level_keys() {
-  static const std::vector<std::string> keys = {
-      "name",  "accelerator", "topology", "tiers",  "memory_pools", "cooling", "packaging",
-      "racks", "scheduler",   "engine",   "packet", "link_sleep",   "faults",  "fault_detection"};
+  static const std::vector<std::string> keys = {"name",         "accelerator",     "topology",  "tiers",
+                                                "memory_pools", "cooling",         "packaging", "racks",
+                                                "scheduler",    "engine",          "packet",    "link_sleep",
+                                                "faults",       "fault_detection", "economics"};
   return keys;
 }
 

@@ -23,6 +23,21 @@ double LinkSpec::total_static_power_w() const {
   return sum;
 }
 
+double regime_length_m(const std::string& regime) {
+  if (regime == "package") return 0.05;
+  if (regime == "board") return 0.5;
+  if (regime == "rack") return 2.0;
+  if (regime == "row") return 50.0;
+  return 0.0;
+}
+
+double capital_usd(const std::vector<CostItem>& items) {
+  double sum = 0.0;
+  for (const CostItem& item : items)
+    sum += item.usd * item.count;
+  return sum;
+}
+
 int RacksSpec::switches_in_rack(const std::string& tier) const {
   if (!switches_per_tier) return switches_per_rack;
   for (const auto& [name, count] : switches_per_rack_tier)

@@ -50,6 +50,26 @@ struct ReliabilityPart {
   core::SourceLoc loc;
 };
 
+// One priced item of a component, for its capital cost (power/cost.md): what one such item costs, how many a
+// component holds, and where the price comes from. A component's list comes from its preset's `cost:` or the
+// platform file's (which replaces it).
+struct CostItem {
+  std::string name;        // e.g. gpu, transceiver, optical_engine, laser_source, fibre, switch_system
+  double usd = 0.0;        // price of one item, US dollars
+  double count = 1.0;      // items per component (per link, switch, OCS, NIC or accelerator)
+  std::string source;      // where the price comes from
+  std::string confidence;  // high | medium | low | derived | estimate
+  std::string derivation;  // how derived or estimated prices were computed; may be empty
+  core::SourceLoc loc;
+};
+
+// The typical length of a link of `regime` (platforms/reach.md): package 0.05 m, board 0.5 m, rack 2 m,
+// row 50 m; 0 for an unknown regime.
+double regime_length_m(const std::string& regime);
+
+// The capital cost of one component: the sum of its items' usd x count.
+double capital_usd(const std::vector<CostItem>& items);
+
 // One element of a link's cost stack: what one bit crossing the link costs, end to end.
 struct StackElement {
   std::string category = "serdes";  // serdes, retimer, dsp, laser, switch, ocs or nic
@@ -113,6 +133,11 @@ struct LinkSpec {
   std::vector<ModuleSpec> blocks;
   FecSpec fec;
   std::vector<ReliabilityPart> reliability;  // its parts, counted per link
+  std::vector<CostItem> cost;                // its priced items, counted per link
+  // Reach (platforms/reach.md): the longest the link's technology carries its rate (0: not known), and its
+  // length (0: the typical length of its regime, regime_length_m).
+  double reach_m = 0.0;
+  double length_m = 0.0;
   core::SourceLoc loc;
 
   // Energy per payload bit on the wire, summed over the stack (pJ/bit, count included).
@@ -138,6 +163,7 @@ struct SwitchSpec {
   ModuleSpec arbiter;       // its output ports' arbiter, of a registered kind; unplaced: the links' own (tlm)
   ModuleSpec model;         // the whole switch, of a registered kind; unplaced: pjbit's switch
   std::vector<ReliabilityPart> reliability;  // its parts, counted per switch
+  std::vector<CostItem> cost;                // its priced items, counted per switch
   core::SourceLoc loc;
 };
 
@@ -149,6 +175,7 @@ struct OcsSpec {
   double power_w = 0.0;
   std::string regime;                        // package | board | rack | row; empty: that of its first link
   std::vector<ReliabilityPart> reliability;  // its parts, counted per OCS
+  std::vector<CostItem> cost;                // its priced items, counted per OCS
   core::SourceLoc loc;
 };
 
@@ -161,6 +188,7 @@ struct NicSpec {
   double bandwidth_density_Bps_per_m = 0.0;
   ModuleSpec model;                          // the whole NIC, of a registered kind; unplaced: pjbit's NIC
   std::vector<ReliabilityPart> reliability;  // its parts, counted per NIC
+  std::vector<CostItem> cost;                // its priced items, counted per NIC
   core::SourceLoc loc;
 };
 
@@ -198,6 +226,7 @@ struct AcceleratorSpec {
   core::SourceLoc comm_library_loc;
   accelerator::CommLibrary comm;
   std::vector<ReliabilityPart> reliability;  // its parts and its host's, counted per accelerator
+  std::vector<CostItem> cost;                // its priced items, counted per accelerator
   core::SourceLoc loc;
 };
 
@@ -370,6 +399,16 @@ struct FaultSpec {
 // engine/faults.md.
 constexpr double kDefaultFaultDetectionS = 2e-3;
 
+// How the run's costs are priced (power/cost.md): capital spread over a service life, energy at a price per
+// kWh (cooling included, as the ledger counts it). Defaults: 5 years and the 2023 US industrial average of
+// 8.06 cents per kWh (EIA via Statista); the lifetime is an estimate (power/cost.md).
+struct EconomicsSpec {
+  double lifetime_s = 5.0 * 365.0 * 86400.0;
+  double usd_per_kwh = 0.0806;
+  bool repairs = true;  // price the repairs that reliability parts predict over the lifetime
+  core::SourceLoc loc;
+};
+
 struct PlatformSpec {
   std::string name;
   std::string file;  // as given on the command line, for messages
@@ -383,6 +422,7 @@ struct PlatformSpec {
   RacksSpec racks;
   SchedulerSpec scheduler;
   LinkSleepSpec link_sleep;
+  EconomicsSpec economics;
   std::vector<FaultSpec> faults;  // in the order given
   double fault_detection_s = kDefaultFaultDetectionS;
   core::SourceLoc faults_loc;

@@ -478,9 +478,11 @@ class Generator {
            "the switch has " + std::to_string(t.sw.radix) + " ports, the fat tree needs radix " +
                std::to_string(t.radix));
     // A tree of radix r built from switches of radix R > r uses an r-port slice of each: it draws r/R of
-    // the chip's static power (its per-bit energy is unchanged).
+    // the chip's static power (its per-bit energy is unchanged) and costs r/R of the system's price.
     SwitchSpec slice = t.sw;
     slice.static_power_w *= static_cast<double>(t.radix) / static_cast<double>(t.sw.radix);
+    for (CostItem& item : slice.cost)
+      item.count *= static_cast<double>(t.radix) / static_cast<double>(t.sw.radix);
     std::vector<int> leaves;
     for (int l = 0; l < s.leaves; ++l)
       leaves.push_back(add_switch(tier, inst + "leaf" + std::to_string(l), slice, 0));
@@ -692,7 +694,8 @@ void check_optical_budgets(const PlatformSpec& spec, const Topology& topo) {
                                           : "tiers." + std::to_string(l.tier) + ".link.optics.budget";
       std::ostringstream msg;
       msg << "the optical path " << path << " loses " << loss << " dB (" << detail.str()
-          << "), more than the optics' budget of " << o.budget_db << " dB";
+          << "), more than the optics' budget of " << o.budget_db << " dB: a margin of " << o.budget_db - loss
+          << " dB";
       throw core::InputError(l.spec.loc, key, msg.str());
     }
   }

@@ -12,6 +12,20 @@
 
 namespace pjbit::power {
 
+// One priced item of a component (power/cost.md): its price and how many the component holds.
+struct PricedItem {
+  std::string name;
+  double usd = 0.0;
+  double count = 1.0;
+};
+
+// One class of part that fails (docs/reliability.md): a failure replaces one item of the same name.
+struct FailingPart {
+  std::string name;
+  double rate_per_s = 0.0;  // of one part
+  double count = 1.0;       // parts per component
+};
+
 enum class ComponentKind { Accelerator, Switch, Ocs, Nic, Pool, Reducer, Link };
 
 struct ComponentRecord {
@@ -35,6 +49,9 @@ struct ComponentRecord {
   core::PerCategory dynamic_j{};
   core::PerCategory static_w{};
   core::PerCategory static_saved_j{};  // links that slept: static energy not drawn (link_sleep)
+  // Its capital cost, item by item (empty: no price known), and the parts whose failures replace them.
+  std::vector<PricedItem> capital;
+  std::vector<FailingPart> parts;
 };
 
 struct Inventory {
@@ -74,6 +91,11 @@ struct Facility {
   double idle_power_w = 0.0;                 // per accelerator
   double compute_power_w = 0.0;              // per accelerator, computing
   std::vector<std::string> tiers;            // tier names, innermost first
+  // Economics (power/cost.md): the service life capital is spread over, the price of energy, and whether
+  // repairs are priced.
+  double lifetime_s = 5.0 * 365.0 * 86400.0;
+  double usd_per_kwh = 0.0806;
+  bool repairs = true;
 };
 
 struct Usage {

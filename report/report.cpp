@@ -309,6 +309,44 @@ double tbps_per_mm(double Bps_per_m) {
   return Bps_per_m * 8.0 / 1e12 * 1e-3;
 }
 
+json capital_groups_json(const std::vector<power::CapitalGroup>& groups) {
+  json out = json::object();
+  for (const power::CapitalGroup& g : groups)
+    out[g.name] = {{"usd", g.usd}, {"components", g.components}, {"unpriced", g.unpriced}};
+  return out;
+}
+
+// The run in dollars (power/cost.md); tokens per dollar for a model-driven run.
+json cost_json(const Inputs& in) {
+  const power::Cost& c = *in.cost;
+  json r = {{"lifetime_s", c.lifetime_s},
+            {"usd_per_kwh", c.usd_per_kwh},
+            {"repairs_priced", c.repairs_priced},
+            {"capital_usd", c.capital_usd},
+            {"fabric_capital_usd", c.fabric_capital_usd},
+            {"capital_by_kind", capital_groups_json(c.capital_by_kind)},
+            {"fabric_capital_by_tier", capital_groups_json(c.capital_by_tier)},
+            {"unpriced_components", c.unpriced_components},
+            {"run",
+             {{"capital_usd", c.capital_run_usd},
+              {"energy_usd", c.energy_run_usd},
+              {"repairs_usd", c.repairs_run_usd},
+              {"total_usd", c.run_usd}}},
+            {"delivered_tbps", c.delivered_tbps},
+            {"fabric_usd_per_delivered_tbps", c.fabric_usd_per_delivered_tbps},
+            {"usd_per_delivered_tbps", c.usd_per_delivered_tbps},
+            {"tco",
+             {{"capital_usd", c.capital_usd},
+              {"energy_usd", c.tco_energy_usd},
+              {"repairs_usd", c.repairs_lifetime_usd},
+              {"total_usd", c.tco_usd}}}};
+  if (has_model(in)) {
+    const Throughput t = throughput(in);
+    r["tokens_per_usd"] = c.run_usd > 0.0 ? t.tokens / c.run_usd : 0.0;
+  }
+  return r;
+}
+
 json density_json(const power::Density& d) {
   json j;
   const power::Escape& e = d.escape;
@@ -494,6 +532,7 @@ std::string to_json(const Inputs& in) {
                   {"idle_energy_j", w.idle_energy_j}};
   r["scheduler"] = scheduler_json(sim);
   if (in.density != nullptr) r["density"] = density_json(*in.density);
+  if (in.cost != nullptr) r["cost"] = cost_json(in);
   json steps = json::array();
   for (const auto& s : sim.steps)
     steps.push_back(step_json(s, w.idle_power_w));
@@ -552,6 +591,20 @@ std::string joules(double j) {
 
 std::string kw(double w) {
   return fmt::format("{:.1f} kW", w / 1e3);
+}
+
+// The run's dollars under the step table (power/cost.md).
+std::string cost_lines(const power::Cost& c) {
+  std::string out = fmt::format(
+      "cost: capital ${:.4g} (fabric ${:.4g}{}), this run ${:.4g} (capital ${:.4g}, energy ${:.4g}, "
+      "repairs ${:.4g})\n",
+      c.capital_usd, c.fabric_capital_usd,
+      c.unpriced_components > 0 ? fmt::format(", {} components unpriced", c.unpriced_components) : "",
+      c.run_usd, c.capital_run_usd, c.energy_run_usd, c.repairs_run_usd);
+  out += fmt::format(
+      "  fabric ${:.4g} per delivered Tb/s ({:.4g} Tb/s delivered); TCO over {:.3g} years ${:.4g}\n",
+      c.fabric_usd_per_delivered_tbps, c.delivered_tbps, c.lifetime_s / (365.0 * 86400.0), c.tco_usd);
+  return out;
 }
 
 // The density figures under the step table: escape bandwidth, switch and port power, the hottest racks, and
@@ -791,6 +844,7 @@ std::string summary_table(const Inputs& in) {
                          seconds(a.time_s.min), seconds(a.time_s.max), joules(a.energy_j.total));
   }
   if (in.density != nullptr) out += density_lines(*in.density);
+  if (in.cost != nullptr) out += cost_lines(*in.cost);
   return out;
 }
 
@@ -800,14 +854,21 @@ std::string csv(const Inputs& in) {
   std::string out =
       "platform,workload,ranks,sim_time_s,useful_bytes,wire_bytes,energy_total_j,energy_fabric_j,"
       "fabric_pj_per_useful_bit,effective_compute,power_average_w,power_peak_w";
+  if (in.cost != nullptr) out += ",capital_usd,run_usd,energy_run_usd,fabric_usd_per_delivered_tbps";
   if (in.recorder != nullptr) out += ",power_trace_window_s,power_trace_peak_w";
   if (has_model(in)) out += ",tokens_per_s,mfu,tokens_per_j,fabric_j_per_token";
+  if (in.cost != nullptr && has_model(in)) out += ",tokens_per_usd";
   out += "\n";
   // The names are text cells (quoted and neutralised as csv_text says); every other cell is a number.
   out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", csv_text(sim.platform_name),
                      csv_text(sim.workload_name), sim.ranks, sim.sim_time_s, whole(sim.useful_bytes),
                      whole(sim.wire_bytes), l.total_j, l.fabric_j, l.fabric_pj_per_useful_bit,
                      effective_compute(sim), l.average_power_w, l.peak_power_w);
+  if (in.cost != nullptr) {
+    const power::Cost& c = *in.cost;
+    out += fmt::format(",{},{},{},{}", c.capital_usd, c.run_usd, c.energy_run_usd,
+                       c.fabric_usd_per_delivered_tbps);
+  }
   if (in.recorder != nullptr) {
     const nlohmann::json trace = power_trace_json(in);
     out += fmt::format(",{},{}", trace.value("window_s", 0.0), trace.value("peak_w", 0.0));
@@ -816,6 +877,8 @@ std::string csv(const Inputs& in) {
     const Throughput t = throughput(in);
     out += fmt::format(",{},{},{},{}", t.tokens_per_s, t.mfu, t.tokens_per_j, t.fabric_j_per_token);
   }
+  if (in.cost != nullptr && has_model(in))
+    out += fmt::format(",{}", in.cost->run_usd > 0.0 ? throughput(in).tokens / in.cost->run_usd : 0.0);
   out += "\n";
   return out;
 }

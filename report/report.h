@@ -9,6 +9,7 @@
 
 #include "engine/simulation.h"
 #include "platforms/spec.h"
+#include "power/cost.h"
 #include "power/density.h"
 #include "power/ledger.h"
 #include "workloads/spec.h"
@@ -29,6 +30,8 @@ struct Inputs {
   double wall_time_s = 0.0;
   // The run's recorder, when there was one: the report then carries its power over time (power_trace).
   const engine::Recorder* recorder = nullptr;
+  // The run in dollars (power/cost.md), when priced: the report then carries its cost block.
+  const power::Cost* cost = nullptr;
 };
 
 // Whether the report splits a step's time by parallelism dimension (step_breakdown): some step names one.

@@ -29,6 +29,7 @@
 #include "platforms/platform.h"
 #include "platforms/tech/preset_table.h"
 #include "platforms/tech/presets.h"
+#include "power/cost.h"
 #include "power/density.h"
 #include "power/ledger.h"
 #include "report/html.h"
@@ -163,7 +164,8 @@ int cmd_run(const RunArgs& args) {
   const auto ledger = power::price(sim.usage);
   const auto density = power::assess_density(sim.usage, ledger);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  report::Inputs in{&platform, &workload, &sim, &ledger, &density, seed, wall, recorder.get()};
+  const auto cost = power::price_cost(sim.usage, ledger);
+  report::Inputs in{&platform, &workload, &sim, &ledger, &density, seed, wall, recorder.get(), &cost};
   // Every output is written (regular files to their temporaries), then committed together.
   if (json_out || html_out) {
     std::string json = report::to_json(in);

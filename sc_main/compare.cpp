@@ -323,6 +323,15 @@ const std::vector<HeadlineMetric>& headline_metrics() {
   return metrics;
 }
 
+const std::vector<HeadlineMetric>& cost_metrics() {
+  static const std::vector<HeadlineMetric> metrics = {
+      {"cost.capital_usd", Better::Info},    {"cost.run.total_usd", Better::Info},
+      {"cost.run.energy_usd", Better::Info}, {"cost.fabric_usd_per_delivered_tbps", Better::Info},
+      {"cost.tco.total_usd", Better::Info},  {"cost.tokens_per_usd", Better::Info},
+  };
+  return metrics;
+}
+
 Report parse_report(const std::string& text, const std::string& path) {
   ReportReader reader(text, path);
   Cursor cursor{text.data(), 1, text.data()};
@@ -416,6 +425,13 @@ int cmd_compare(const CompareArgs& args) {
         row.verdict = -worse_by > rtol ? "better" : "ok";
       }
     }
+    rows.push_back(row);
+  }
+  // The cost columns, where both reports price the run (reports of earlier versions have no cost block).
+  for (const HeadlineMetric& m : cost_metrics()) {
+    if (report_value(base, m.key) == nullptr || report_value(cand, m.key) == nullptr) continue;
+    Row row{&m, report_number(base_report, m.key), report_number(cand_report, m.key), 0.0, "info"};
+    row.change = relative_change(row.base, row.cand);
     rows.push_back(row);
   }
 

@@ -24,6 +24,8 @@ struct HeadlineMetric {
 
 // The headline metrics in display order: the four that gate `compare` first, then the informational ones.
 const std::vector<HeadlineMetric>& headline_metrics();
+// The cost figures (power/cost.md), informational, shown when both reports carry them.
+const std::vector<HeadlineMetric>& cost_metrics();
 
 // A report as read from its file, with where its keys are.
 struct Report {

@@ -489,6 +489,8 @@ std::size_t rebuild_results(const Sweep& s, const std::string& out) {
     text += "," + report::csv_text(a.key);
   for (const char* m : kCsvMetrics)
     text += std::string(",") + m;
+  for (const HeadlineMetric& m : cost_metrics())
+    text += std::string(",") + m.key;
   text += ",engine\n";
   std::size_t rows = 0;
   for (std::size_t i = 0; i < s.points; ++i) {
@@ -505,6 +507,12 @@ std::size_t rebuild_results(const Sweep& s, const std::string& out) {
       text += "," + report::csv_text(s.axes[a].shown[idx[a]]);
     for (const char* m : kCsvMetrics)
       text += "," + report_value(r, m)->dump();
+    // Cost cells are empty where a report has none (a report of an earlier version, or a run of a workload
+    // without a model for tokens_per_usd).
+    for (const HeadlineMetric& m : cost_metrics()) {
+      const nlohmann::json* v = report_value(r, m.key);
+      text += "," + (v != nullptr && v->is_number() ? v->dump() : std::string());
+    }
     const nlohmann::json* engine = report_value(r, "engine");
     text +=
         "," + report::csv_text(engine != nullptr && engine->is_string() ? engine->get<std::string>() : "");

@@ -248,5 +248,35 @@ TEST_F(CompareReports, BadInputExitsTwoWithOneErrorLine) {
   }
 }
 
+TEST(CompareCost, ShowsTheCostFiguresWhenBothReportsCarryThem) {
+  // The committed reports of the CPO and DSP pods (tests/golden/reports): their cost rows are informational,
+  // and a report without a cost block (an earlier version's) simply has none.
+  const std::string golden = pjbit::testing::source_dir() + "/tests/golden/reports/";
+  const std::string dsp = golden + "pods-fattree-dsp.allreduce_1g.flow.json",
+                    cpo = golden + "pods-fattree-cpo.allreduce_1g.flow.json";
+  TempDir dir;
+  const ProcessResult r = run_program({"compare", dsp, cpo, "--json", dir.path() + "/c.json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto base = nlohmann::json::parse(read_file(dsp)), cand = nlohmann::json::parse(read_file(cpo));
+  const auto c = nlohmann::json::parse(read_file(dir.path() + "/c.json"));
+  int cost_rows = 0;
+  for (const auto& m : c.at("metrics")) {
+    const std::string key = m.at("metric");
+    if (key.rfind("cost.", 0) != 0) continue;
+    ++cost_rows;
+    EXPECT_EQ(m.at("verdict"), "info") << key;
+    EXPECT_NE(row(r.out, key), "") << r.out;
+  }
+  EXPECT_EQ(cost_rows, 5);  // no tokens_per_usd: not a model-driven workload
+  EXPECT_LT(cand.at("cost").at("capital_usd").get<double>(), base.at("cost").at("capital_usd").get<double>());
+  // Without the cost block in one report, no cost rows and still a comparison.
+  auto stripped = base;
+  stripped.erase("cost");
+  const std::string old = dir.write("old.json", stripped.dump(2));
+  const ProcessResult o = run_program({"compare", old, cpo});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.out.find("cost."), std::string::npos) << o.out;
+}
+
 }  // namespace test_compare
 }  // namespace

@@ -97,7 +97,8 @@ TEST(Sweep, WritesOneReportPerPointAndResultsInPointOrder) {
   EXPECT_EQ(lines[0],
             "point,topology.link.bandwidth,steps.0.size,sim_time_s,energy_j.total,energy_j.fabric,"
             "fabric_pj_per_useful_bit,effective_compute,power_w.average,power_w.peak,useful_bytes,wire_bytes,"
-            "engine");
+            "cost.capital_usd,cost.run.total_usd,cost.run.energy_usd,cost.fabric_usd_per_delivered_tbps,"
+            "cost.tco.total_usd,cost.tokens_per_usd,engine");
   // The first key varies slowest.
   EXPECT_EQ(lines[1].rfind("0,100 GB/s,1 MiB,", 0), 0u) << lines[1];
   EXPECT_EQ(lines[2].rfind("1,100 GB/s,2 MiB,", 0), 0u) << lines[2];
@@ -509,6 +510,43 @@ TEST(Sweep, MissingSweepFileOrOutIsBadInput) {
   EXPECT_EQ(out_is_a_file.exit_code, 2);
   EXPECT_EQ(count_lines(out_is_a_file.err), 1) << out_is_a_file.err;
   EXPECT_NE(out_is_a_file.err.find("--out"), std::string::npos) << out_is_a_file.err;
+}
+
+TEST(Sweep, OpticsPresetsSideBySideInDollars) {
+  // examples/sweeps/optics_cost.yaml: every optics preset's capital, run cost and fabric $ per delivered
+  // Tb/s in results.csv, each the sum of the presets' priced items (power/cost.md).
+  TempDir dir;
+  const std::string example = pjbit::testing::source_dir() + "/examples/sweeps/optics_cost.yaml";
+  const ProcessResult r =
+      run_program({"sweep", example, "--out", dir.path() + "/out", "--jobs", "2", "--quiet"}, 300.0);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto records = parse_csv(read_file(dir.path() + "/out/results.csv"));
+  ASSERT_EQ(records.size(), 6u);
+  const auto column = [&](const std::string& name) {
+    const auto& head = records[0];
+    const auto it = std::find(head.begin(), head.end(), name);
+    EXPECT_NE(it, head.end()) << name;
+    return static_cast<std::size_t>(it - head.begin());
+  };
+  const std::size_t preset = column("tiers.1.link.preset"), capital = column("cost.capital_usd"),
+                    run = column("cost.run.total_usd"),
+                    per_tbps = column("cost.fabric_usd_per_delivered_tbps");
+  std::map<std::string, double> capital_of;
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    capital_of[records[i][preset]] = std::stod(records[i][capital]);
+    EXPECT_GT(std::stod(records[i][run]), 0.0) << records[i][preset];
+    EXPECT_GT(std::stod(records[i][per_tbps]), 0.0) << records[i][preset];
+  }
+  // The five platforms differ only in the links of their scale-out tier: 32 NIC-to-leaf, 4 x 8 leaf-to-spine
+  // and the memory pool's, 65 in all: each capital differs from the DSP 1.6T one by 65 x the difference of a
+  // link's priced items.
+  const double links = 65.0;
+  const double dsp1600 = 2 * 1800.0 + 100.0, cpo = 2 * 1200.0 + 2 * 300.0 + 100.0, dsp800 = 2 * 900.0 + 100.0,
+               lpo = 2 * 720.0 + 100.0, npo = 2 * 1350.0 + 100.0;
+  EXPECT_NEAR(capital_of["cpo-1p6t"] - capital_of["osfp-1p6t-dsp"], links * (cpo - dsp1600), 1e-6);
+  EXPECT_NEAR(capital_of["osfp-800g-dsp"] - capital_of["osfp-1p6t-dsp"], links * (dsp800 - dsp1600), 1e-6);
+  EXPECT_NEAR(capital_of["lpo-800g"] - capital_of["osfp-1p6t-dsp"], links * (lpo - dsp1600), 1e-6);
+  EXPECT_NEAR(capital_of["npo-1p6t"] - capital_of["osfp-1p6t-dsp"], links * (npo - dsp1600), 1e-6);
 }
 
 }  // namespace test_sweep

@@ -459,7 +459,9 @@ TEST(PlatformLoader, SetErrorsAreReportedAsSet) {
   EXPECT_EQ(
       platform_error(kRing, {{"topology.link", "{ bandwith: 1 GB/s }"}}),
       "--set: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, latency, "
-      "overhead, stack, energy, static_power, optics, regime, bandwidth_density, fec, reliability, inline");
+      "overhead, stack, energy, static_power, optics, regime, bandwidth_density, fec, reliability, cost, "
+      "reach, length, "
+      "inline");
   EXPECT_EQ(platform_error(kRing, {{"topology.linkk", "1"}}),
             "--set: topology.linkk: unknown key \"linkk\"; expected one of: name, kind, ranks, domains, "
             "dims, levels, "
@@ -559,7 +561,7 @@ TEST(PlatformLoader, UnknownTopLevelKey) {
             "ring.yaml:2:1: topologyy: unknown key \"topologyy\"; expected one of: name, accelerator, "
             "topology, tiers, "
             "memory_pools, cooling, packaging, racks, scheduler, engine, packet, link_sleep, faults, "
-            "fault_detection");
+            "fault_detection, economics");
 }
 
 TEST(PlatformLoader, UnknownNestedKey) {
@@ -567,6 +569,7 @@ TEST(PlatformLoader, UnknownNestedKey) {
       platform_error(with_line(kRing, 7, "  bandwith: 100 GB/s")),
       "ring.yaml:7:3: topology.link.bandwith: unknown key \"bandwith\"; expected one of: preset, bandwidth, "
       "latency, overhead, stack, energy, static_power, optics, regime, bandwidth_density, fec, reliability, "
+      "cost, reach, length, "
       "inline");
 }
 
@@ -767,7 +770,7 @@ TEST(PlatformLoader, BillionLaughsStopAtTheFirstRefusal) {
   EXPECT_EQ(platform_error("lols:\n" + laughs("  ", 10) + "name: *l9\n"),
             "ring.yaml:1:1: lols: unknown key \"lols\"; expected one of: name, accelerator, topology, tiers, "
             "memory_pools, cooling, packaging, racks, scheduler, engine, packet, link_sleep, faults, "
-            "fault_detection");
+            "fault_detection, economics");
   // Anchors inside a list the loader reads.
   EXPECT_EQ(platform_error(with_line(kRing, 4, " kind: torus") + " dims:\n" + laughs("  ", 10)),
             "ring.yaml:10:5: topology.dims.0: expected a whole number from 1 to 65536, got a sequence");
@@ -794,7 +797,7 @@ TEST(PlatformLoader, ControlCharactersAreEscapedInMessages) {
       message,
       "ring.yaml:9:1: bad\\nkey\\x01: unknown key \"bad\\nkey\\x01\"; expected one of: name, "
       "accelerator, topology, tiers, memory_pools, cooling, packaging, racks, scheduler, engine, packet, "
-      "link_sleep, faults, fault_detection");
+      "link_sleep, faults, fault_detection, economics");
 }
 
 // ---- workloads -------------------------------------------------------------------------------------------
