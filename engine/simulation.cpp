@@ -97,7 +97,7 @@ SimulationResult Runner::run() {
   sc_core::sc_start();
   if (m_failure) std::rethrow_exception(m_failure);
   if (auto failure = core::Dispatcher::current().failure()) std::rethrow_exception(failure);
-  if (m_flows != nullptr && m_flows->failure()) std::rethrow_exception(m_flows->failure());
+  if (m_flows != nullptr && !m_flows->failure().empty()) throw core::SimulationError(m_flows->failure());
   // The run ends when the last rank does; that closes the flows' counters and the links' sleep.
   core::Tick end = 0;
   for (int i = 0; i < platform.ranks(); ++i)

@@ -338,8 +338,9 @@ void FlowNetwork::cut_off(const std::vector<int>& slots) {
     if (m_fault_state[k].active && m_fault_state[k].detected)
       causes += (causes.empty() ? "" : ", ") + m_faults[k].spec.target + " at " +
                 core::format_number(m_faults[k].spec.at_s) + " s";
-  throw core::SimulationError("faults cut off rank pairs " + list + ": no route is left (down: " + causes +
-                              ")");
+  if (m_failure.empty())
+    m_failure = "faults cut off rank pairs " + list + ": no route is left (down: " + causes + ")";
+  sc_core::sc_stop();
 }
 
 }  // namespace pjbit::engine::flow
