@@ -117,6 +117,12 @@ TEST(Faults, ACutRingLinkTakesTheLongWayRoundAtItsLatency) {
 }
 
 TEST(Faults, TwoCutsSplitTheRingAndEndTheRunNamingThePairsCutOff) {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer does not follow SystemC's coroutine stacks: any exception thrown after the kernel has
+  // switched between them (here the runner's, once sc_start has returned) makes it report an overflow inside
+  // its own sigaltstack interceptor. tests/cli/test_faults_cli.cpp checks the same cut through the program.
+  GTEST_SKIP() << "an exception thrown after SystemC switched stacks, under AddressSanitizer";
+#endif
   try {
     run(ring("faults:\n  - { at: 1 us, target: \"link:r0->r1\" }\n"
              "  - { at: 1 us, target: \"link:r5->r4\" }\n"),
