@@ -67,6 +67,13 @@ void FlowNetwork::fault_event(int code) {
   arm(now);
 }
 
+void FlowNetwork::rebase_on(const std::vector<int>& links, core::Tick now) {
+  for (int l : links)
+    for (int r = 2 * l; r < 2 * l + 2; ++r)
+      for (int slot : m_on[static_cast<std::size_t>(r)])
+        rebase(m_flows[static_cast<std::size_t>(slot)], now);
+}
+
 void FlowNetwork::set_link_capacity(int link) {
   const auto l = static_cast<std::size_t>(link);
   for (std::size_t r = 2 * l; r < 2 * l + 2; ++r) {
@@ -96,13 +103,7 @@ void FlowNetwork::fault_begin(std::size_t k, core::Tick now) {
   state.begin = now;
   m_outcomes[k].began = true;
   // Every flow's bytes up to now are counted at the old rates before any capacity changes.
-  for (int l : fault.links)
-    for (int r = 2 * l; r < 2 * l + 2; ++r)
-      for (int slot : m_on[static_cast<std::size_t>(r)]) {
-        Flow& f = m_flows[static_cast<std::size_t>(slot)];
-        f.rem0 -= f.rate * (static_cast<double>(now - f.t0) / m_ticks_per_second);
-        f.t0 = now;
-      }
+  rebase_on(fault.links, now);
   switch (fault.spec.kind) {
     case platforms::FaultSpec::Kind::Down:
       for (int l : fault.links) {
@@ -159,8 +160,7 @@ void FlowNetwork::fault_close(std::size_t k, core::Tick now) {
 void FlowNetwork::detach(int slot, core::Tick now) {
   Flow& f = m_flows[static_cast<std::size_t>(slot)];
   // What it sent so far went over the route it leaves: charged there, and shown there on the timeline.
-  f.rem0 -= f.rate * (static_cast<double>(now - f.t0) / m_ticks_per_second);
-  f.t0 = now;
+  rebase(f, now);
   f.rate = 0.0;
   const double sent = static_cast<double>(f.bytes) - f.charged - std::max(f.rem0, 0.0);
   const Path& old = f.path();
@@ -266,13 +266,7 @@ void FlowNetwork::fault_end(std::size_t k, core::Tick now) {
     if (crossed) m_outcomes[k].time_lost_s += static_cast<double>(now - state.begin) / m_ticks_per_second;
   }
   // The flows still on its links count their bytes at the old rates before the capacity comes back.
-  for (int l : fault.links)
-    for (int r = 2 * l; r < 2 * l + 2; ++r)
-      for (int slot : m_on[static_cast<std::size_t>(r)]) {
-        Flow& f = m_flows[static_cast<std::size_t>(slot)];
-        f.rem0 -= f.rate * (static_cast<double>(now - f.t0) / m_ticks_per_second);
-        f.t0 = now;
-      }
+  rebase_on(fault.links, now);
   for (int l : fault.links) {
     const auto li = static_cast<std::size_t>(l);
     if (fault.spec.kind == platforms::FaultSpec::Kind::Down) {

@@ -173,6 +173,13 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void fault_end(std::size_t k, core::Tick now);
   void fault_close(std::size_t k, core::Tick now);  // a degradation's bytes, time and energy so far
   void set_link_capacity(int link);
+  // A flow's bytes left counted up to `now` at its rate (rem0 and t0 rebased, rate and finish kept); and
+  // every flow's on the links, before their capacity changes.
+  void rebase(Flow& f, core::Tick now) const {
+    f.rem0 -= f.rate * (static_cast<double>(now - f.t0) / m_ticks_per_second);
+    f.t0 = now;
+  }
+  void rebase_on(const std::vector<int>& links, core::Tick now);
   // Payload bytes the link direction has carried up to now, flows in flight included.
   double carried_so_far(int resource, core::Tick now) const;
   // Takes flow `slot` off its route: the bytes sent so far are charged to it, the rest wait.
