@@ -159,6 +159,20 @@ void Runner::finish(std::size_t i, const Instance& inst) {
   const std::size_t steps = m_workload.steps.size();
   StepResult s = result_of(inst);
   m_scheduler->started(i, s.start_s);
+  const auto checkpoint_done = [&] {
+    // The positions from the first that have all finished (a position no endpoint takes part in is finished
+    // when the run ends, so it does not hold the others back); a checkpoint that ends with every earlier one
+    // finished is where a restart would resume after.
+    m_finished[i] = 1;
+    m_finished_last = std::max(m_finished_last, i);
+    while (m_finished_prefix < m_top_count &&
+           (m_finished[m_finished_prefix] || m_takers[m_finished_prefix % steps] == 0))
+      ++m_finished_prefix;
+    // Summed up, the aggregates as they stand must hold no later instance either: one of a later step that
+    // some ranks reached while others still wrote the checkpoint would be counted again by the restart.
+    return inst.step->checkpoint && m_finished_prefix > i && (!m_sum_up || m_finished_last == i);
+  };
+  const bool snapshot = m_restartable && checkpoint_done();
   if (m_sum_up) {
     m_useful_bytes += s.useful_bytes;
     aggregate(inst, s);
@@ -195,6 +209,16 @@ void Runner::finish(std::size_t i, const Instance& inst) {
     const std::size_t slot = !m_sum_up ? i : (inst.iteration == 0 ? 0 : steps) + i % steps;
     m_kept[slot] = std::move(s);
     m_kept_done[slot] = 1;
+  }
+  if (snapshot) {
+    m_checkpoint.valid = true;
+    m_checkpoint.position = i;
+    m_checkpoint.end = core::now_ticks();
+    if (m_sum_up) {
+      m_checkpoint.aggregates = m_aggregates;
+      m_checkpoint.useful_bytes = m_useful_bytes;
+      m_checkpoint.fronts = m_fronts;
+    }
   }
 }
 
@@ -247,10 +271,17 @@ SimulationResult Runner::gather(platforms::Platform& platform, core::Tick end) {
     r.transactions += platform.endpoint(e).packets_sent();
   // The flow engine's transactions are its flows (one per message).
   if (m_flows != nullptr) r.transactions += m_flows->flows_started();
-  finish_untaken();
+  // A run cut short (cut()) gives what finished; the run that restarts it gives the rest.
+  if (!m_cut.on) finish_untaken();
   for (std::size_t k = 0; k < m_kept.size(); ++k) {
+    if (!m_kept_done[k] && m_cut.on) continue;
     if (!m_kept_done[k]) throw core::SimulationError("a step instance never finished");
-    r.steps.push_back(std::move(m_kept[k]));
+    // (Copied from a cut run: the run that restarts it takes those before its checkpoint.)
+    if (m_cut.on) {
+      r.steps.push_back(m_kept[k]);
+    } else {
+      r.steps.push_back(std::move(m_kept[k]));
+    }
     if (!m_sum_up) r.useful_bytes += r.steps.back().useful_bytes;
   }
   // A service's useful bytes: its all-reduces' (CONTRACT section 5) and its KV caches'.

@@ -88,6 +88,27 @@ void Runner::program(platforms::Platform& platform) {
     for (const Step& step : m_workload.steps)
       slot(step);
   }
+  // A job that restarts on faults keeps track of its checkpoints; a restarted run starts with the results of
+  // the positions before the one it resumes at (engine/restart.md).
+  m_restartable = m_workload.job.restart_on_fault && !m_spec.faults.empty();
+  if (m_restartable) m_finished.assign(m_top_count, 0);
+  if (m_resume.from > 0) {
+    m_kept = std::move(m_resume.kept);
+    m_kept_done = std::move(m_resume.kept_done);
+    if (m_sum_up) {
+      m_aggregates = std::move(m_resume.aggregates);
+      m_useful_bytes = m_resume.useful_bytes;
+      m_fronts = std::move(m_resume.fronts);
+    }
+    std::fill(m_finished.begin(), m_finished.begin() + static_cast<std::ptrdiff_t>(m_resume.from), 1);
+    m_finished_prefix = m_resume.from;
+    m_checkpoint.valid = true;
+    m_checkpoint.position = m_resume.from - 1;
+    m_checkpoint.end = m_resume.checkpoint_end;
+    m_checkpoint.aggregates = m_aggregates;
+    m_checkpoint.useful_bytes = m_useful_bytes;
+    m_checkpoint.fronts = m_fronts;
+  }
   if (m_workload.graph) {
     m_dependents.assign(steps, {});
     for (std::size_t s = 0; s < steps; ++s)
@@ -99,6 +120,7 @@ void Runner::program(platforms::Platform& platform) {
   m_clocks.assign(static_cast<std::size_t>(n), RankClock{});
   m_done.assign(static_cast<std::size_t>(m_endpoints), 0);
   m_progress_total = static_cast<std::uint64_t>(m_top_count) * static_cast<std::uint64_t>(n);
+  m_progress_done = static_cast<std::uint64_t>(m_resume.from) * static_cast<std::uint64_t>(n);
   // The scheduler plans the OCS circuits of every top-level step and gates the steps that need new ones.
   m_scheduler = std::make_unique<scheduler::Scheduler>(
       m_spec, platform, scheduler::TopSteps(m_workload.steps, m_workload.iterations));
@@ -112,7 +134,9 @@ void Runner::program(platforms::Platform& platform) {
         } else if (m_workload.graph) {
           GraphWalk(*this, acc, e).run();
         } else {
-          for (std::size_t i = 0; i < m_top_count; ++i) {
+          // A restarted run waits out the cut and the restart's downtime first.
+          if (m_resume.start > 0) sc_core::wait(core::delay_from_now(m_resume.start));
+          for (std::size_t i = m_resume.from; i < m_top_count; ++i) {
             m_scheduler->before(i, e);
             if (m_may_take_part[i % steps][static_cast<std::size_t>(e)]) {
               execute(acquire(i), acc);
@@ -163,7 +187,7 @@ void Runner::release(std::size_t i) {
 
 void Runner::finish_untaken() {
   const std::size_t steps = m_workload.steps.size();
-  for (std::size_t i = 0; i < m_top_count; ++i) {
+  for (std::size_t i = m_resume.from; i < m_top_count; ++i) {
     if (m_takers[i % steps] > 0) continue;
     const int iteration = static_cast<int>(i / steps);
     std::uint64_t id = static_cast<std::uint64_t>(iteration) * m_ids_per_iteration + m_first_id[i % steps];
@@ -448,11 +472,9 @@ void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
       const bool write = inst.step->memory.write;
       const std::uint64_t size = inst.step->memory.size_bytes;
       if (!is_rank) {
-        // The pool's media spends its energy per byte moved (modules/memory_pool/memory_pool.md).
         memory_pool::Media& media =
             *m_platform->pool_media_at(m_facts.topo.endpoint_node[static_cast<std::size_t>(inst.pool)]);
         const double moved = static_cast<double>(size * inst.group.size());
-        media.access(moved);
         if (write) {
           run_phases(inst, acc, part, is_rank);
         } else {
@@ -476,6 +498,9 @@ void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
           for (auto& t : served)
             if (!t.terminated()) sc_core::wait(t.terminated_event());
         }
+        // The pool's media spends its energy per byte moved (modules/memory_pool/memory_pool.md), once they
+        // have: a run cut short by faults does not pay for a step the pool entered and never served.
+        media.access(moved);
         if (m_recorder)
           m_recorder->charged(core::Category::MemoryPool, entered, core::now_ticks(),
                               memory_pool::Params::energy_j(moved, media.params()));

@@ -457,6 +457,32 @@ struct PostScratch {
   bool busy = false;
 };
 
+// What a run that faults cut short hands to the run that restarts it (engine/restart.md): the top-level
+// position it resumes at, when its programs start, and the results of every instance up to its last
+// checkpoint, which the restart does not run again.
+struct Resume {
+  std::size_t from = 0;           // the first top-level position the restart runs
+  core::Tick start = 0;           // when its programs start (the cut, then the restart's downtime)
+  core::Tick checkpoint_end = 0;  // when the checkpoint at `from - 1` ended (from > 0)
+  std::vector<StepResult> kept;   // Runner::m_kept of the cut run, slots at positions below `from` done
+  std::vector<char> kept_done;
+  std::vector<StepAggregate> aggregates;  // summed up: over the instances below `from`
+  double useful_bytes = 0.0;
+  std::vector<LoadFront> fronts;
+};
+
+// Where a run was cut (Runner::run with a job that restarts on faults): when, why, the faults down then,
+// and its last checkpoint that every earlier step had finished before.
+struct Cut {
+  bool on = false;
+  core::Tick at = 0;
+  std::string message;
+  std::vector<std::size_t> faults;  // indices into the platform's faults
+  bool checkpoint = false;          // there is one; else the restart runs from the first step
+  std::size_t position = 0;         // the checkpoint's top-level position
+  core::Tick checkpoint_end = 0;    // when its last rank left it
+};
+
 class Runner {
  public:
   Runner(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload, Facts& facts,
@@ -471,8 +497,15 @@ class Runner {
         m_direct_calls(options.direct_calls),
         m_all_steps(options.all_steps) {}
 
-  // Elaborates, programs, runs the kernel and gathers (simulation.cpp).
+  // Elaborates, programs, runs the kernel and gathers (simulation.cpp). A run of a job that restarts on
+  // faults may end at a cut instead of failing: then cut() is set and the result holds what ran until then.
   SimulationResult run();
+  // Runs only the top-level positions from `resume.from`, starting at `resume.start`, with the results of
+  // those before (engine/restart.md). Before run().
+  void resume(Resume resume) { m_resume = std::move(resume); }
+  const Cut* cut() const { return m_cut.on ? &m_cut : nullptr; }
+  // What the run that restarts this cut one resumes with (after run() returned at a cut).
+  Resume resume_after_cut();
 
  private:
   template <typename F>
@@ -523,6 +556,23 @@ class Runner {
   double m_useful_bytes = 0.0;  // summed up: over every instance
   // Summed up: the step loads power/ needs for the run's and every rack's peak (Runner::finish).
   std::vector<LoadFront> m_fronts;
+  // A job that restarts on faults: which top-level positions have finished, how many from the first all
+  // have, and the results as they stood when the last checkpoint all of whose predecessors had finished did
+  // (Runner::finish).
+  bool m_restartable = false;
+  std::vector<char> m_finished;
+  std::size_t m_finished_prefix = 0;
+  std::size_t m_finished_last = 0;  // the latest position finished
+  struct Checkpoint {
+    bool valid = false;
+    std::size_t position = 0;
+    core::Tick end = 0;
+    std::vector<StepAggregate> aggregates;
+    double useful_bytes = 0.0;
+    std::vector<LoadFront> fronts;
+  } m_checkpoint;
+  Resume m_resume;
+  Cut m_cut;
   std::vector<int> m_rank_rack;  // per rank: the rack that houses it, -1 without racks
   std::vector<int> m_here;       // per rack: scratch for the ranks of one instance it houses
 
@@ -609,6 +659,12 @@ class Runner {
   std::string m_engine = "packet";            // the transport that runs: packet | flow
   flow::FlowNetwork* m_flows = nullptr;       // the flow transport, while a flow run lasts
 };
+
+// Runs the job again after `first`, which faults cut short, from its last checkpoint, as often as faults cut
+// it (engine/restart.md); `result` is what `first` gave. Throws core::SimulationError when the job cannot
+// restart (a part that is never repaired and no spares).
+SimulationResult restart(const platforms::PlatformSpec& platform, const workloads::WorkloadSpec& workload,
+                         const RunOptions& options, Runner& first, SimulationResult result);
 
 // Once a phase each, on the phase machine's hot path (program.cpp): here, inline, once Runner is complete.
 inline bool PhaseMachine::waits_for_hbm() {

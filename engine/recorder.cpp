@@ -187,11 +187,14 @@ void Recorder::attach(platforms::Platform& platform, flow::FlowNetwork* flows) {
   m_packets = flows == nullptr;
   const platforms::Topology& topo = platform.topology();
   const auto& links = platform.links();
+  // Attached again to the run that restarts a job cut short (engine/restart.md): the same platform, whose
+  // timeline goes on where the cut run's ended, in the same profile and link activity log.
+  const bool resumed = !m_channels.empty();
   m_channels.assign(2 * links.size(), Channel{});
   m_tiers.clear();
   for (const auto& t : topo.tiers)
     m_tiers.push_back(t.name);
-  m_profile.set_tiers(m_tiers.size());
+  if (!resumed) m_profile.set_tiers(m_tiers.size());
   for (std::size_t i = 0; i < links.size(); ++i) {
     const platforms::LinkInfo& info = links[i];
     const link::Params& p = info.link->params();
@@ -250,7 +253,7 @@ void Recorder::attach(platforms::Platform& platform, flow::FlowNetwork* flows) {
       m_signal_groups.push_back(std::move(g));
     }
     // As many intervals as the slices the timeline keeps, and as many again: the link activity.
-    m_vcd = std::make_unique<VcdLog>(std::move(kinds), 2 * m_options.max_events);
+    if (!resumed) m_vcd = std::make_unique<VcdLog>(std::move(kinds), 2 * m_options.max_events);
     for (std::size_t i = 0; i < m_signal_groups.size(); ++i)
       platform.signal_sources()[i]->observe_signals(this, m_signal_groups[i].first);
   }

@@ -90,6 +90,7 @@ SimulationResult Runner::run() {
     for (int e = 0; e < platform.endpoints(); ++e)
       platform.endpoint(e).set_flow_fabric(flows.get());
     flows->set_faults(m_facts.faults);
+    flows->set_restart_on_cut(m_workload.job.restart_on_fault);
   }
   m_flows = flows.get();
   program(platform);
@@ -97,10 +98,21 @@ SimulationResult Runner::run() {
   sc_core::sc_start();
   if (m_failure) std::rethrow_exception(m_failure);
   if (auto failure = core::Dispatcher::current().failure()) std::rethrow_exception(failure);
-  if (m_flows != nullptr && !m_flows->failure().empty()) throw core::SimulationError(m_flows->failure());
-  // The run ends when the last rank does; that closes the flows' counters and the links' sleep.
-  core::Tick end = 0;
-  for (int i = 0; i < platform.ranks(); ++i)
+  if (m_flows != nullptr && !m_flows->failure().empty()) {
+    if (!m_workload.job.restart_on_fault) throw core::SimulationError(m_flows->failure());
+    // The job restarts (engine/restart.md): this run ends at the cut with what it did until then.
+    m_cut.on = true;
+    m_cut.at = m_flows->cut_at();
+    m_cut.message = m_flows->failure();
+    m_cut.faults = m_flows->cut_faults();
+    m_cut.checkpoint = m_checkpoint.valid;
+    m_cut.position = m_checkpoint.position;
+    m_cut.checkpoint_end = m_checkpoint.end;
+  }
+  // The run ends when the last rank does (or at its cut); that closes the flows' counters and the links'
+  // sleep.
+  core::Tick end = m_cut.at;
+  for (int i = 0; i < platform.ranks() && !m_cut.on; ++i)
     end = std::max(end, m_end[static_cast<std::size_t>(i)]);
   if (m_flows != nullptr) {
     m_flows->flush(end);
@@ -110,7 +122,7 @@ SimulationResult Runner::run() {
       info.link->close_flow_control(end);
     }
   }
-  check_finished(platform);
+  if (!m_cut.on) check_finished(platform);
   if (m_recorder) m_recorder->detach(platform);
   SimulationResult result = gather(platform, end);
   if (m_flows != nullptr) gather_faults(result);
@@ -126,7 +138,9 @@ SimulationResult simulate(const platforms::PlatformSpec& platform, const workloa
   detail::Facts facts(platform);  // validation's topology, routes and schedules serve the run too
   detail::validate_workload(facts, workload);
   detail::Runner runner(platform, workload, facts, options);
-  return runner.run();
+  SimulationResult result = runner.run();
+  if (runner.cut() == nullptr) return result;
+  return detail::restart(platform, workload, options, runner, std::move(result));
 }
 
 int TimeSplit::index_of(const std::string& dim) {

@@ -193,6 +193,20 @@ struct FaultResult {
   double retransmitted_bytes = 0.0;
 };
 
+// A restart of the job after faults cut rank pairs off for good (workloads::JobSpec::restart_on_fault,
+// engine/restart.md).
+struct RestartResult {
+  double at_s = 0.0;              // the cut: when the job stopped
+  std::string cause;              // the faults down then, as the error without a restart names them
+  std::string checkpoint;         // the checkpoint step it resumed after ("steps.3"); empty: from the start
+  int checkpoint_iteration = 0;   // that checkpoint's iteration
+  double checkpoint_end_s = 0.0;  // when that checkpoint ended (0 without one)
+  double lost_s = 0.0;            // the work lost: at_s - checkpoint_end_s
+  double downtime_s = 0.0;        // from the cut to the restart: job.restart, and without spares the repair
+  double resumed_s = 0.0;         // at_s + downtime_s: when the first step after the checkpoint began again
+  bool spares = true;             // the failed parts were swapped for spares (else repaired)
+};
+
 struct SimulationResult {
   std::string platform_name;
   std::string workload_name;
@@ -220,6 +234,7 @@ struct SimulationResult {
   std::string engine = "packet";
   scheduler::SchedulerResult scheduler;  // reconfigurations, decisions, per-class traffic
   std::vector<FaultResult> faults;       // the platform's faults, in the order given
+  std::vector<RestartResult> restarts;   // the job's restarts after cuts, in order
   power::Usage usage;  // what power/ prices: every node and link with what it spent, and the run's facts
 };
 

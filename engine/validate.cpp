@@ -786,6 +786,14 @@ void validate_serving(Facts& f, const workloads::WorkloadSpec& workload) {
 void validate_workload(Facts& f, const workloads::WorkloadSpec& workload) {
   check_model_ranks(f, workload);
   if (workload.serving.on) validate_serving(f, workload);
+  // A restart resumes after the last checkpoint every step before which has finished: the steps must run in
+  // one order (engine/restart.md).
+  if (workload.job.restart_on_fault && (workload.graph || workload.serving.on))
+    throw core::InputError(
+        workload.job.on_fault_loc, "job.on_fault",
+        std::string("a job restarts from a checkpoint only when its steps run in the order "
+                    "listed, not in ") +
+            (workload.graph ? "a dependency graph (graph: true)" : "an inference service"));
   for (std::size_t i = 0; i < workload.steps.size(); ++i) {
     const Step& step = workload.steps[i];
     // A graph's dependencies (the loaders make them so): earlier steps only, so that no cycle can form.

@@ -1283,13 +1283,35 @@ std::string faults_section(const json& r) {
         si(number(f, "time_lost_s"), "s"), bytes(number(f, "rerouted_bytes")),
         bytes(number(f, "retransmitted_bytes")), si(number(f, "energy_j"), "J"));
   }
+  std::string restarts;
+  for (const auto& x : array(r, "restarts")) {
+    const json& c = field(x, "checkpoint");
+    restarts += fmt::format(
+        "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+        si(number(x, "at_s"), "s"), esc(text(x, "cause")),
+        c.is_object() ? esc(fmt::format("{} (iteration {}, ended {})", text(c, "key"),
+                                        field(c, "iteration").get<int>(), si(number(c, "end_s"), "s")))
+                      : std::string("the start"),
+        si(number(x, "lost_s"), "s"), si(number(x, "downtime_s"), "s"), si(number(x, "resumed_s"), "s"),
+        si(number(x, "energy_j"), "J"));
+  }
+  if (!restarts.empty())
+    restarts =
+        "<h3>Restarts</h3>\n<p class=\"note\">The job stopped where faults cut ranks off, lost the work "
+        "since its last checkpoint and resumed after it. Energy: everything the run spent from the "
+        "checkpoint's end to the resumption.</p>\n<table class=\"steps\"><thead><tr>"
+        "<th class=\"num\">at</th><th>faults down</th><th>resumed after</th>"
+        "<th class=\"num\">work lost</th><th class=\"num\">downtime</th><th class=\"num\">resumed</th>"
+        "<th class=\"num\">energy</th></tr></thead>\n<tbody>\n" +
+        restarts + "</tbody></table>\n";
   return "<section id=\"faults\">\n<h2>Faults</h2>\n<p class=\"note\">Time lost: traffic standing still "
          "until the fault was detected or repaired, or the extra time of fewer lanes or resent bytes. "
          "Energy: resent bytes and the detours' extra energy.</p>\n"
          "<table class=\"steps\"><thead><tr><th>target</th><th>kind</th><th class=\"num\">at</th>"
          "<th class=\"num\">until</th><th class=\"num\">time lost</th><th class=\"num\">rerouted</th>"
          "<th class=\"num\">resent</th><th class=\"num\">energy</th></tr></thead>\n<tbody>\n" +
-         rows + "</tbody></table>\n</section>\n";
+         rows + "</tbody></table>\n" + restarts + "</section>\n";
 }
 
 }  // namespace

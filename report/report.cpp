@@ -99,6 +99,30 @@ nlohmann::json power_trace_json(const Inputs& in) {
   return t;
 }
 
+// What a restart cost in energy (engine/restart.md): everything the run spent from the end of the checkpoint
+// it resumed after (the work lost) to its resumption (the downtime), from the power profile: each window's
+// energy in proportion to its overlap with that interval, so exact to a window at either end. Without a
+// recorder, the run's mean power over the interval.
+double restart_energy_j(const Inputs& in, const engine::RestartResult& x) {
+  const double from = x.checkpoint_end_s, to = x.resumed_s;
+  if (in.recorder == nullptr) {
+    const double t = in.sim->sim_time_s;
+    return t > 0.0 ? in.ledger->total_j * (to - from) / t : 0.0;
+  }
+  const PowerProfile p = power_profile(*in.recorder, in);
+  double joules = 0.0;
+  for (std::size_t i = 0; i < p.from.size(); ++i) {
+    const double a = core::to_seconds(p.from[i]), b = core::to_seconds(p.to[i]);
+    const double overlap = std::min(b, to) - std::max(a, from);
+    if (overlap <= 0.0 || b <= a) continue;
+    double window = 0.0;
+    for (double j : p.joules[i])
+      window += j;
+    joules += window * overlap / (b - a);
+  }
+  return joules;
+}
+
 std::uint64_t whole(double bytes) {
   return static_cast<std::uint64_t>(std::llround(bytes));
 }
@@ -504,6 +528,24 @@ std::string to_json(const Inputs& in) {
                         {"retransmitted_bytes", f.retransmitted_bytes}});
     r["faults"] = faults;
   }
+  if (!sim.restarts.empty()) {
+    json restarts = json::array();
+    for (const engine::RestartResult& x : sim.restarts) {
+      json checkpoint = nullptr;
+      if (!x.checkpoint.empty())
+        checkpoint = {
+            {"key", x.checkpoint}, {"iteration", x.checkpoint_iteration}, {"end_s", x.checkpoint_end_s}};
+      restarts.push_back({{"at_s", x.at_s},
+                          {"cause", x.cause},
+                          {"checkpoint", checkpoint},
+                          {"lost_s", x.lost_s},
+                          {"downtime_s", x.downtime_s},
+                          {"resumed_s", x.resumed_s},
+                          {"spares", x.spares},
+                          {"energy_j", restart_energy_j(in, x)}});
+    }
+    r["restarts"] = restarts;
+  }
   if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
     // Per iteration (a training step): the run's split over its iterations.
     const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));
@@ -734,6 +776,15 @@ std::string summary_table(const Inputs& in) {
       if (f.energy_j != 0.0) what += fmt::format(", {:.4g} J", f.energy_j);
     }
     out += fmt::format("  {:<28}{}: {}\n", "fault", f.target, what);
+  }
+  for (const engine::RestartResult& x : sim.restarts) {
+    const std::string from = x.checkpoint.empty()
+                                 ? std::string("from the start")
+                                 : fmt::format("after {} (iteration {}, ended {})", x.checkpoint,
+                                               x.checkpoint_iteration, seconds(x.checkpoint_end_s));
+    out += fmt::format("  {:<28}at {} {}: {} of work lost, {} down ({}), {:.4g} J\n", "restart",
+                       seconds(x.at_s), from, seconds(x.lost_s), seconds(x.downtime_s),
+                       x.spares ? "spares" : "repair", restart_energy_j(in, x));
   }
   if (in.workload != nullptr && has_step_breakdown(*in.workload)) {
     const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));

@@ -360,6 +360,23 @@ void fault_tracks(Events& ev, const Inputs& in, const Nanoseconds& ns) {
   }
 }
 
+// The job's restarts, on a track of the faults process: the work lost (from the checkpoint's end to the cut)
+// and the downtime (from the cut to the resumption), one slice each.
+void restart_track(Events& ev, const Inputs& in, const Nanoseconds& ns) {
+  const auto& restarts = in.sim->restarts;
+  if (restarts.empty()) return;
+  const int tid = 1000;  // after the faults' targets
+  ev.metadata("thread_name", kFaultsPid, tid, R"({"name":"job restarts"})");
+  for (const engine::RestartResult& x : restarts) {
+    const std::string args = fmt::format(R"({{"cause":{},"checkpoint":{},"iteration":{}}})", quote(x.cause),
+                                         quote(x.checkpoint), x.checkpoint_iteration);
+    ev.complete(quote("work lost"), "restart", kFaultsPid, tid, ns(core::to_ticks(x.checkpoint_end_s)),
+                ns(core::to_ticks(x.at_s)), args);
+    ev.complete(quote("downtime"), "restart", kFaultsPid, tid, ns(core::to_ticks(x.at_s)),
+                ns(core::to_ticks(x.resumed_s)), args);
+  }
+}
+
 void ocs_tracks(Events& ev, const Recorder& rec, const Nanoseconds& ns) {
   std::vector<std::string> seen;
   for (const auto& r : rec.reconfigurations()) {
@@ -455,6 +472,7 @@ void write_trace(std::ostream& out, const engine::Recorder& recorder, const Inpu
   flow_control_tracks(ev, recorder, ns);
   scheduler_track(ev, in, ns);
   fault_tracks(ev, in, ns);
+  restart_track(ev, in, ns);
   power_counters(ev, recorder, in, ns);
   if (recorder.truncated())
     ev.add(fmt::format(

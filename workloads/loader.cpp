@@ -504,8 +504,8 @@ WorkloadSpec read_chakra(const YamlDoc& doc, const MapReader& top) {
 // `job:`: the training job over a long horizon (workloads/spec.h JobSpec).
 JobSpec read_job(const YamlDoc& doc, const MapReader& top) {
   const MapReader m(doc, top.node("job"), top.path("job"),
-                    {"checkpoint_every", "checkpoint_time", "restart", "spares"},
-                    "a training job { checkpoint_every, checkpoint_time, restart, spares }");
+                    {"checkpoint_every", "checkpoint_time", "restart", "spares", "on_fault"},
+                    "a training job { checkpoint_every, checkpoint_time, restart, spares, on_fault }");
   JobSpec job;
   job.loc = m.loc();
   if (auto v = m.quantity("checkpoint_every", core::Dim::Time)) {
@@ -517,6 +517,10 @@ JobSpec read_job(const YamlDoc& doc, const MapReader& top) {
   if (auto v = m.quantity("checkpoint_time", core::Dim::Time)) job.checkpoint_time_s = *v;
   if (auto v = m.quantity("restart", core::Dim::Time)) job.restart_s = *v;
   if (auto v = m.boolean("spares")) job.spares = *v;
+  if (auto v = m.choice("on_fault", {"stop", "restart"})) {
+    job.on_fault_loc = m.loc("on_fault");
+    job.restart_on_fault = *v == "restart";
+  }
   return job;
 }
 

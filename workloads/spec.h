@@ -136,7 +136,11 @@ struct JobSpec {
   double checkpoint_time_s = 60.0;     // 1 min
   double restart_s = 600.0;            // 10 min
   bool spares = true;
+  // `on_fault: restart`: when faults in a run leave rank pairs without a route, the job restarts from its
+  // last checkpoint step instead of the run failing (engine/restart.md); `stop` (the default) fails it.
+  bool restart_on_fault = false;
   core::SourceLoc loc;
+  core::SourceLoc on_fault_loc;  // where `on_fault` is given
 };
 
 struct WorkloadSpec {

@@ -240,7 +240,7 @@ void FlowNetwork::fault_detect(std::size_t k, core::Tick now) {
     state.held = false;
     return;
   }
-  if (!temporary_outage()) cut_off(cut);
+  if (m_restart_on_cut || !temporary_outage()) cut_off(cut);
   for (int slot : cut) {
     detach(slot, now);
     m_parked.push_back(slot);
@@ -303,7 +303,7 @@ void FlowNetwork::retry_parked(core::Tick now) {
     join(slot, now);
   }
   if (cut.empty()) return;
-  if (!temporary_outage()) cut_off(cut);
+  if (m_restart_on_cut || !temporary_outage()) cut_off(cut);
   m_parked = std::move(cut);
 }
 
@@ -314,7 +314,8 @@ bool FlowNetwork::temporary_outage() const {
 }
 
 void FlowNetwork::cut_off(const std::vector<int>& slots) {
-  // Rank pairs, each once, in order; and the faults that hold links down for good.
+  if (!m_failure.empty()) return;  // the kernel is stopping already; the first cut names the pairs
+  // Rank pairs, each once, in order; and the faults that hold links down (for good, without a restart).
   std::vector<std::pair<int, int>> pairs;
   for (int slot : slots) {
     const Flow& f = m_flows[static_cast<std::size_t>(slot)];
@@ -328,12 +329,14 @@ void FlowNetwork::cut_off(const std::vector<int>& slots) {
     list += (i == 0 ? "" : ", ") + std::to_string(pairs[i].first) + "->" + std::to_string(pairs[i].second);
   if (pairs.size() > kShown) list += ", ... (" + std::to_string(pairs.size()) + " pairs)";
   std::string causes;
-  for (std::size_t k = 0; k < m_faults.size(); ++k)
-    if (m_fault_state[k].active && m_fault_state[k].detected)
-      causes += (causes.empty() ? "" : ", ") + m_faults[k].spec.target + " at " +
-                core::format_number(m_faults[k].spec.at_s) + " s";
-  if (m_failure.empty())
-    m_failure = "faults cut off rank pairs " + list + ": no route is left (down: " + causes + ")";
+  for (std::size_t k = 0; k < m_faults.size(); ++k) {
+    if (!m_fault_state[k].active || !m_fault_state[k].detected) continue;
+    causes += (causes.empty() ? "" : ", ") + m_faults[k].spec.target + " at " +
+              core::format_number(m_faults[k].spec.at_s) + " s";
+    m_cut_faults.push_back(k);
+  }
+  m_cut_at = core::now_ticks();
+  m_failure = "faults cut off rank pairs " + list + ": no route is left (down: " + causes + ")";
   sc_core::sc_stop();
 }
 

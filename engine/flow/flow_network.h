@@ -75,6 +75,12 @@ class FlowNetwork : public accelerator::IFlowFabric {
   // nothing is thrown, or even made with std::make_exception_ptr, while SystemC runs a process, since
   // AddressSanitizer cannot follow that; the runner throws it once sc_start has returned.
   const std::string& failure() const { return m_failure; }
+  // A job that restarts on a cut (workloads::JobSpec::restart_on_fault) stops at the cut even when the
+  // faults holding links down end later: it does not wait for a repair in a hung collective.
+  void set_restart_on_cut(bool on) { m_restart_on_cut = on; }
+  // When the run stopped at a cut, and the faults then down and detected (indices into the faults given).
+  core::Tick cut_at() const { return m_cut_at; }
+  const std::vector<std::size_t>& cut_faults() const { return m_cut_faults; }
 
  private:
   // What a route crosses, worked out once per (source, destination) while routes stay as they are, and
@@ -275,6 +281,9 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<double> m_factor;         // per link: lanes x goodput of the degradations on it
   std::vector<int> m_parked;            // flows with no route while a fault lasts: retried when one ends
   std::string m_failure;                // cut_off()
+  bool m_restart_on_cut = false;
+  core::Tick m_cut_at = 0;
+  std::vector<std::size_t> m_cut_faults;
   core::EventQueue<int> m_fault_events;
 };
 
