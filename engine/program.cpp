@@ -414,16 +414,61 @@ void Runner::clock_to(RankClock& c, core::Tick now) {
     if (c.open[d] > 0) c.exposed_s[d] += elapsed / active;
 }
 
-void Runner::clock(int rank, const Instance& inst, int delta) {
+void Runner::clock(int rank, Instance& inst, int delta) {
   if (inst.step->kind == Step::Kind::Parallel) return;  // its sub-steps count
   RankClock& c = m_clocks[static_cast<std::size_t>(rank)];
   clock_to(c, core::now_ticks());
   if (inst.step->kind == Step::Kind::Compute) {
     // A step of no duration computes for no time.
     if (inst.duration_s > 0.0) c.computing += delta;
-  } else {
-    c.open[TimeSplit::index_of(inst.step->dim)] += delta;
+    return;
   }
+  const int dim = TimeSplit::index_of(inst.step->dim);
+  if (inst.step->kind == Step::Kind::Traffic && inst.step->dim == "pp" && !inst.step->traffic.pairs.empty()) {
+    // A pipeline message: a receiver waits for its stage before it, which is the pipeline's bubble (idle),
+    // until its sender has finished computing and entered the step; from then on, for the transfer itself
+    // (exposed pipeline communication).
+    const auto& pairs = inst.step->traffic.pairs;
+    const auto has = [](const std::vector<int>& v, int r) {
+      return std::find(v.begin(), v.end(), r) != v.end();
+    };
+    const auto sender_of = [&](int r) {
+      for (const auto& [src, dst] : pairs)
+        if (dst == r) return src;
+      return -1;
+    };
+    const int sender = sender_of(rank);
+    if (delta > 0) {
+      if (sender >= 0 && !has(inst.stage_senders, sender)) {
+        inst.stage_waiting.push_back(rank);
+        return;  // idle until the sender enters
+      }
+      c.open[dim] += 1;
+      const bool sends =
+          std::any_of(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == rank; });
+      if (!sends) return;
+      inst.stage_senders.push_back(rank);
+      // The receivers that waited for this sender now wait for its message.
+      for (auto it = inst.stage_waiting.begin(); it != inst.stage_waiting.end();) {
+        if (sender_of(*it) != rank) {
+          ++it;
+          continue;
+        }
+        RankClock& w = m_clocks[static_cast<std::size_t>(*it)];
+        clock_to(w, core::now_ticks());
+        w.open[dim] += 1;
+        it = inst.stage_waiting.erase(it);
+      }
+      return;
+    }
+    // Leaving: a receiver still waiting for its sender never opened the step.
+    const auto waiting = std::find(inst.stage_waiting.begin(), inst.stage_waiting.end(), rank);
+    if (waiting != inst.stage_waiting.end()) {
+      inst.stage_waiting.erase(waiting);
+      return;
+    }
+  }
+  c.open[dim] += delta;
 }
 
 core::Tick Runner::enter(Instance& inst, accelerator::Accelerator& acc, bool is_rank) {

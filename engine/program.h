@@ -143,6 +143,9 @@ struct Instance {
   double compute_rank_s = 0.0;  // summed over ranks: time computing in the step
   core::Tick held = 0;          // a deferred checkpoint: the longest a rank held it
   core::StepTally tally;
+  // A pipeline message (traffic of dim "pp", Runner::clock): the senders that have entered, and the
+  // receivers that entered before their sender, whose wait is the pipeline's bubble until it does.
+  std::vector<int> stage_senders, stage_waiting;
   bool participates(int endpoint) const { return parts[static_cast<std::size_t>(endpoint)].active(); }
 };
 
@@ -586,8 +589,9 @@ class Runner {
   };
   std::vector<RankClock> m_clocks;
   // Adds the time since the rank's clock last moved to what its state was, and moves it to now; then `delta`
-  // to the open count of `inst`'s kind (compute, or communication of its dim).
-  void clock(int rank, const Instance& inst, int delta);
+  // to the open count of `inst`'s kind (compute, or communication of its dim). A rank receiving a pipeline
+  // message counts as idle (the bubble) until its sender enters the step.
+  void clock(int rank, Instance& inst, int delta);
   void clock_to(RankClock& c, core::Tick now);
 
   friend class PhaseMachine;

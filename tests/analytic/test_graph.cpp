@@ -171,6 +171,31 @@ TEST_P(Graph, TheTimeSplitsIntoComputeExposedCommunicationByDimensionAndWaiting)
   EXPECT_NEAR(sum, o.sim.sim_time_s, 1e-9);
 }
 
+// A pipeline message: its receiver waits for the stage before it to finish computing (the bubble, idle),
+// then for the message itself (exposed pipeline communication); the sender's time in the step is exposed.
+TEST_P(Graph, APipelineReceiverWaitsInTheBubbleUntilItsSenderIsDone) {
+  const std::string engine = GetParam();
+  const auto o = run(engine,
+                     "name: g\ngraph: true\nsteps:\n"
+                     "  - { id: f, compute: { duration: 2 ms, ranks: [0, 1] } }\n"
+                     "  - { id: act, traffic: { pairs: [[0, 4], [1, 5]], messages: 2, size: 16 MiB }, dim: "
+                     "pp, after: [f] }\n"
+                     "  - { id: g, compute: { duration: 1 ms, ranks: [4, 5] }, after: [act] }\n");
+  const auto& s = o.sim.steps;
+  const auto& t = o.sim.time_split;
+  const double transfer = s[1].end_s - 2e-3;  // from the senders' entry to the last byte
+  ASSERT_GT(transfer, 0.0);
+  // Ranks 4 and 5 enter at 0 and wait 2 ms for ranks 0 and 1: bubble, not pipeline communication.
+  const double pp = t.exposed_s[1] * 8;  // summed over the eight ranks
+  EXPECT_NEAR(pp, 4 * transfer, 1e-9);   // two senders and two receivers, each for the transfer
+  const double run = o.sim.sim_time_s;
+  EXPECT_NEAR(t.compute_s * 8, 2 * 2e-3 + 2 * 1e-3, 1e-9);
+  double sum = t.compute_s + t.idle_s;
+  for (double e : t.exposed_s)
+    sum += e;
+  EXPECT_NEAR(sum, run, 1e-9);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, Graph, ::testing::Values("packet", "flow"));
 
 }  // namespace test_graph
