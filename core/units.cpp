@@ -97,6 +97,14 @@ constexpr Unit kUnits[] = {
     {"Tb/s/mm", Dim::BandwidthDensity, 15, -3},
     {"GB/s/mm", Dim::BandwidthDensity, 12, 0},
     {"TB/s/mm", Dim::BandwidthDensity, 15, 0},
+    // thermal resistance -> kelvin per watt (a kelvin and a degree Celsius are the same step)
+    {"K/W", Dim::ThermalResistance, 0, 0},
+    {"C/W", Dim::ThermalResistance, 0, 0},
+    // heat capacity -> joules per kelvin
+    {"J/K", Dim::HeatCapacity, 0, 0},
+    {"kJ/K", Dim::HeatCapacity, 3, 0},
+    // temperature -> degrees Celsius
+    {"C", Dim::Temperature, 0, 0},
 };
 
 const Unit* find_unit(std::string_view name) {
@@ -367,6 +375,12 @@ std::string_view dim_name(Dim dim) {
       return "an amount of work";
     case Dim::BandwidthDensity:
       return "a bandwidth density";
+    case Dim::ThermalResistance:
+      return "a thermal resistance";
+    case Dim::HeatCapacity:
+      return "a heat capacity";
+    case Dim::Temperature:
+      return "a temperature";
   }
   return "a quantity";
 }
@@ -397,6 +411,12 @@ std::string_view dim_example(Dim dim) {
       return "\"2 dB\"";
     case Dim::BandwidthDensity:
       return "\"1.3 TB/s/mm\"";
+    case Dim::ThermalResistance:
+      return "\"0.04 K/W\"";
+    case Dim::HeatCapacity:
+      return "\"60 J/K\"";
+    case Dim::Temperature:
+      return "\"105 C\"";
   }
   return "\"1 s\"";
 }

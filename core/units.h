@@ -10,6 +10,9 @@
 //   ComputeRate   FLOP per second  Work         FLOP
 //   Loss          decibels (optical insertion loss and budgets)
 //   BandwidthDensity  bytes per second per metre of edge (shoreline or faceplate)
+//   ThermalResistance kelvin per watt (junction to coolant)
+//   HeatCapacity      joules per kelvin
+//   Temperature       degrees Celsius (never below 0 C: coolants and junction limits)
 #pragma once
 
 #include <cstdint>
@@ -31,7 +34,10 @@ enum class Dim {
   ComputeRate,
   Work,
   Loss,
-  BandwidthDensity
+  BandwidthDensity,
+  ThermalResistance,
+  HeatCapacity,
+  Temperature
 };
 
 // The quantity text did not parse as the expected kind. what() reads, for example,

@@ -392,6 +392,7 @@ power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationRes
   f.compute_power_w = m_spec.accelerator.compute_power_w;
   for (const auto& tier : m_spec.tiers)
     f.tiers.push_back(tier.name);
+  f.package_cooling = m_spec.package_cooling();
   f.lifetime_s = m_spec.economics.lifetime_s;
   f.usd_per_kwh = m_spec.economics.usd_per_kwh;
   f.repairs = m_spec.economics.repairs;
@@ -402,6 +403,13 @@ power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationRes
       rec.capital.push_back({item.name, item.usd, item.count});
     for (const platforms::ReliabilityPart& part : parts)
       rec.parts.push_back({part.name, part.rate_per_s, part.count});
+  };
+
+  // A package's figures under the platform's cooling (power/thermal.md).
+  const auto packaged = [&](power::ComponentRecord& rec, const platforms::PackageSpec& pkg) {
+    if (!pkg.present) return;
+    rec.package = {true, pkg.area_m2, pkg.r_k_per_w(f.package_cooling), pkg.heat_capacity_j_per_k,
+                   pkg.tj_max_c};
   };
 
   // One record per topology node, then per link: where it sits and what it is.
@@ -421,10 +429,12 @@ power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationRes
         rec.kind = ComponentKind::Accelerator;
         rec.rank = n.rank;
         priced(rec, m_spec.accelerator.cost, m_spec.accelerator.reliability);
+        packaged(rec, m_spec.accelerator.package);
         break;
       case NodeKind::Switch:
         rec.kind = ComponentKind::Switch;
         priced(rec, n.sw.cost, n.sw.reliability);
+        packaged(rec, n.sw.package);
         break;
       case NodeKind::Ocs:
         rec.kind = ComponentKind::Ocs;
@@ -477,6 +487,9 @@ power::Usage Runner::usage_of(platforms::Platform& platform, const SimulationRes
       if (l.internal && n.kind == NodeKind::Nic)
         rec.bandwidth_density_Bps_per_m = n.nic.bandwidth_density_Bps_per_m;
     }
+    if (l.spec.optics.present && l.spec.optics.placement == "co-packaged")
+      for (const platforms::StackElement& e : l.spec.stack)
+        if (e.category == "laser") rec.co_packaged_engine_w += e.power_w * e.count / 2.0;
     rec.static_saved_j = info.link->sleep_saved_j();
     if (!l.internal) priced(rec, l.spec.cost, l.spec.reliability);
     record_of[info.link] = inv.components.size();

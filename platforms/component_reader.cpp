@@ -34,12 +34,13 @@ StackElement read_stack_element(const YamlDoc& doc, const YAML::Node& node, cons
 // The optical part of a link: its budget, connectors and external laser (fields override the preset's).
 OpticsSpec read_optics(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
                        OpticsSpec optics) {
-  const MapReader m(doc, node, path, {"budget", "connector_loss", "connectors", "laser"},
+  const MapReader m(doc, node, path, {"budget", "connector_loss", "connectors", "laser", "placement"},
                     "an optics description");
   optics.present = true;
   if (auto v = m.quantity("budget", Dim::Loss)) optics.budget_db = *v;
   if (auto v = m.quantity("connector_loss", Dim::Loss)) optics.connector_loss_db = *v;
   if (auto v = m.integer("connectors", 0, 100)) optics.connectors = static_cast<int>(*v);
+  if (auto v = m.choice("placement", {"pluggable", "near-package", "co-packaged"})) optics.placement = *v;
   if (optics.budget_db <= 0.0) m.fail_missing("budget", "the optics' loss budget such as \"4 dB\"");
   if (m.has("laser")) {
     const MapReader l(doc, m.node("laser"), m.path("laser"),
@@ -260,17 +261,27 @@ std::vector<CostItem> read_cost(const YamlDoc& doc, const MapReader& m, std::str
 const std::vector<std::string_view> kLinkKeys = {
     "bandwidth", "latency",           "overhead", "stack",       "energy", "static_power", "optics",
     "regime",    "bandwidth_density", "fec",      "reliability", "cost",   "reach",        "length"};
-const std::vector<std::string_view> kSwitchKeys = {
-    "latency",        "energy",     "static_power",        "radix",  "store_and_forward",
-    "port_bandwidth", "in_network", "reduction_bandwidth", "regime", "faceplate_ports",
-    "reliability",    "cost"};
+const std::vector<std::string_view> kSwitchKeys = {"latency",
+                                                   "energy",
+                                                   "static_power",
+                                                   "radix",
+                                                   "store_and_forward",
+                                                   "port_bandwidth",
+                                                   "in_network",
+                                                   "reduction_bandwidth",
+                                                   "regime",
+                                                   "faceplate_ports",
+                                                   "reliability",
+                                                   "cost",
+                                                   "package"};
 const std::vector<std::string_view> kOcsKeys = {
     "ports", "reconfiguration", "insertion_loss", "power", "regime", "reliability", "cost"};
 const std::vector<std::string_view> kNicKeys = {"latency",           "energy",      "static_power",
                                                 "bandwidth_density", "reliability", "cost"};
 const std::vector<std::string_view> kPoolKeys = {"bandwidth", "latency", "energy", "capacity"};
-const std::vector<std::string_view> kAcceleratorKeys = {
-    "compute", "hbm", "router_latency", "idle_power", "compute_power", "comm_library", "reliability", "cost"};
+const std::vector<std::string_view> kAcceleratorKeys = {"compute",     "hbm",           "router_latency",
+                                                        "idle_power",  "compute_power", "comm_library",
+                                                        "reliability", "cost",          "package"};
 const std::vector<std::string_view> kCommLibraryKeys = {
     "ring", "tree", "nvls", "ll_max_rate", "ll128_max_rate", "net_efficiency", "nvls_efficiency"};
 
@@ -284,6 +295,60 @@ double positive_quantity(const MapReader& m, std::string_view key, Dim dim) {
     m.fail(key, "expected " + quantity_example(dim) + " above zero, got " + core::describe(m.node(key)));
   return value;
 }
+
+namespace {
+
+const std::vector<std::string_view> kPackageKeys = {"area",   "thermal_resistance", "heat_capacity", "tj_max",
+                                                    "source", "confidence",         "derivation"};
+constexpr double kMaxJunctionC = 200.0;  // above any silicon's rated junction
+
+// `package:` of an accelerator or switch (power/thermal.md): fields override the preset's; a complete
+// package has an area, a resistance for at least one cooling kind, a heat capacity and a junction limit.
+PackageSpec read_package(const YamlDoc& doc, const MapReader& m, PackageSpec pkg) {
+  const MapReader p(
+      doc, m.node("package"), m.path("package"), kPackageKeys,
+      "a package { area, thermal_resistance: { air, liquid, immersion }, heat_capacity, tj_max, "
+      "source, confidence }");
+  pkg.present = true;
+  pkg.loc = p.loc();
+  if (p.has("area")) pkg.area_m2 = positive_quantity(p, "area", Dim::Area);
+  if (p.has("thermal_resistance")) {
+    const MapReader r(doc, p.node("thermal_resistance"), p.path("thermal_resistance"),
+                      {"air", "liquid", "immersion"},
+                      "junction-to-coolant resistances by cooling kind such as { air: 0.08 K/W, liquid: 0.04 "
+                      "K/W }");
+    if (r.has("air")) pkg.r_air_k_per_w = positive_quantity(r, "air", Dim::ThermalResistance);
+    if (r.has("liquid")) pkg.r_liquid_k_per_w = positive_quantity(r, "liquid", Dim::ThermalResistance);
+    if (r.has("immersion"))
+      pkg.r_immersion_k_per_w = positive_quantity(r, "immersion", Dim::ThermalResistance);
+  }
+  if (p.has("heat_capacity"))
+    pkg.heat_capacity_j_per_k = positive_quantity(p, "heat_capacity", Dim::HeatCapacity);
+  if (p.has("tj_max")) {
+    pkg.tj_max_c = positive_quantity(p, "tj_max", Dim::Temperature);
+    if (pkg.tj_max_c > kMaxJunctionC)
+      p.fail("tj_max", "expected a junction limit of at most " + core::format_number(kMaxJunctionC) +
+                           " C, got " + core::describe(p.node("tj_max")));
+  }
+  if (p.has("source")) pkg.source = part_text(p, "source", "where its figures come from");
+  if (p.has("confidence")) pkg.confidence = *p.choice("confidence", kPartConfidences);
+  if (p.has("derivation")) pkg.derivation = part_text(p, "derivation", "how its figures were derived");
+  if (pkg.area_m2 <= 0.0)
+    p.fail_missing("area", "the silicon area its heat leaves through, such as \"814 mm2\"");
+  if (pkg.r_air_k_per_w <= 0.0 && pkg.r_liquid_k_per_w <= 0.0 && pkg.r_immersion_k_per_w <= 0.0)
+    p.fail_missing(
+        "thermal_resistance",
+        "junction-to-coolant resistances by cooling kind such as { air: 0.08 K/W, liquid: 0.04 K/W }");
+  if (pkg.heat_capacity_j_per_k <= 0.0)
+    p.fail_missing("heat_capacity",
+                   quantity_example(Dim::HeatCapacity) + " (die, lid and what is bonded to them)");
+  if (pkg.tj_max_c <= 0.0) p.fail_missing("tj_max", "the junction limit, such as \"105 C\"");
+  if ((pkg.confidence == "estimate" || pkg.confidence == "derived") && pkg.derivation.empty())
+    p.fail_missing("derivation", "how its " + pkg.confidence + " figures were computed");
+  return pkg;
+}
+
+}  // namespace
 
 void read_link_keys(const YamlDoc& doc, const MapReader& m, LinkSpec& link, bool from_preset) {
   if (m.has("bandwidth")) {
@@ -355,6 +420,7 @@ void read_switch_keys(const MapReader& m, SwitchSpec& sw) {
   if (auto v = m.integer("faceplate_ports", 1, 100000)) sw.faceplate_ports = static_cast<int>(*v);
   if (m.has("reliability")) sw.reliability = read_reliability(m.doc(), m, "switch");
   if (m.has("cost")) sw.cost = read_cost(m.doc(), m, "switch");
+  if (m.has("package")) sw.package = read_package(m.doc(), m, sw.package);
 }
 
 void read_ocs_keys(const MapReader& m, OcsSpec& ocs) {
@@ -472,6 +538,7 @@ void read_accelerator_keys(const YamlDoc& doc, const MapReader& m, AcceleratorSp
   }
   if (m.has("reliability")) acc.reliability = read_reliability(doc, m, "accelerator");
   if (m.has("cost")) acc.cost = read_cost(doc, m, "accelerator");
+  if (m.has("package")) acc.package = read_package(doc, m, acc.package);
   // Computing never draws less than idling (0 stands for "the idle power").
   if (acc.compute_power_w > 0.0 && acc.compute_power_w < acc.idle_power_w) {
     const std::string key = m.has("compute_power") ? "compute_power" : "idle_power";

@@ -1014,6 +1014,27 @@ void read_faults(const YamlDoc& doc, const MapReader& top, PlatformSpec& spec) {
 
 // With packaging: and no density of its own, every link that leaves an accelerator needs the shoreline
 // density of its technology (a NIC's host interface for a tier with NICs).
+// Every package the report assesses (power/thermal.md) has a resistance for the way the platform cools it.
+void check_package_cooling(const PlatformSpec& spec) {
+  const std::string kind = spec.package_cooling();
+  auto check = [&](const PackageSpec& pkg, const std::string& path, const std::string& preset) {
+    if (!pkg.present || pkg.r_k_per_w(kind) > 0.0) return;
+    throw core::InputError(
+        pkg.loc, path + ".package.thermal_resistance." + kind,
+        "the platform cools its packages by " + kind + ", and the package" +
+            (preset.empty() ? std::string() : " of preset " + preset) +
+            " has no junction-to-coolant resistance for it; give one such as \"0.04 K/W\"");
+  };
+  check(spec.accelerator.package, "accelerator", spec.accelerator.preset);
+  for (std::size_t k = 0; k < spec.tiers.size(); ++k) {
+    const TopologySpec& t = spec.tiers[k];
+    const std::string base = spec.flat() ? "topology" : "tiers." + std::to_string(k);
+    check(t.sw.package, base + ".switch", t.sw.preset);
+    for (std::size_t i = 0; i < t.graph_nodes.size(); ++i)
+      check(t.graph_nodes[i].sw.package, base + ".nodes." + std::to_string(i), t.graph_nodes[i].sw.preset);
+  }
+}
+
 void check_escape_densities(const PlatformSpec& spec) {
   if (spec.packaging.bandwidth_density_Bps_per_m > 0.0) return;
   auto fail = [&](const std::string& what, const std::string& preset, const std::string& key) {
@@ -1132,6 +1153,7 @@ PlatformSpec build(const YamlDoc& doc) {
     if (spec.cooling.model == "density" && !spec.racks.present)
       top.fail("cooling", "the density cooling model needs racks: to know each rack's heat");
   }
+  check_package_cooling(spec);
   if (top.has("scheduler")) spec.scheduler = read_scheduler(doc, top);
   if (top.has("link_sleep")) spec.link_sleep = read_link_sleep(doc, top);
   if (top.has("economics")) spec.economics = read_economics(doc, top);

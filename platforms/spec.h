@@ -63,6 +63,32 @@ struct CostItem {
   core::SourceLoc loc;
 };
 
+// A package's thermal figures (power/thermal.md): the silicon area its heat leaves through, the resistance
+// from its junction to the coolant under each cooling kind, its heat capacity and its junction limit. From
+// an accelerator's or switch's preset `package:` or the platform file's (fields override the preset's).
+struct PackageSpec {
+  bool present = false;
+  double area_m2 = 0.0;  // dies (and co-packaged engines) the heat leaves through
+  // Junction to coolant, K/W, by cooling kind: air, liquid (cold plate), immersion; 0: not given.
+  double r_air_k_per_w = 0.0;
+  double r_liquid_k_per_w = 0.0;
+  double r_immersion_k_per_w = 0.0;
+  double heat_capacity_j_per_k = 0.0;  // die, lid and what is bonded to them: tau = R x C
+  double tj_max_c = 0.0;               // the junction limit
+  std::string source;
+  std::string confidence;  // high | medium | low | derived | estimate
+  std::string derivation;
+  core::SourceLoc loc;
+
+  // The resistance under cooling kind `kind` (air | liquid | immersion); 0: not given.
+  double r_k_per_w(const std::string& kind) const {
+    return kind == "air"         ? r_air_k_per_w
+           : kind == "liquid"    ? r_liquid_k_per_w
+           : kind == "immersion" ? r_immersion_k_per_w
+                                 : 0.0;
+  }
+};
+
 // The typical length of a link of `regime` (platforms/reach.md): package 0.05 m, board 0.5 m, rack 2 m,
 // row 50 m; 0 for an unknown regime.
 double regime_length_m(const std::string& regime);
@@ -94,6 +120,10 @@ struct OpticsSpec {
   // on links of this kind are grouped in port order, this many to a source, and a source that fails takes
   // all of its links down (platforms/faults.h). 0: every link has lasers of its own.
   int laser_shared_by = 0;
+  // Where the optical engines sit (power/thermal.md): pluggable (a module in a cage), near-package (beside
+  // the package on its board) or co-packaged (inside the package of the switch or accelerator at each end,
+  // whose heat they add to). The external laser source is never in the package.
+  std::string placement = "pluggable";
 
   // Electrical power drawn by the link's lasers (category laser), whether or not bits flow.
   double laser_electrical_power_w() const {
@@ -164,6 +194,7 @@ struct SwitchSpec {
   ModuleSpec model;         // the whole switch, of a registered kind; unplaced: pjbit's switch
   std::vector<ReliabilityPart> reliability;  // its parts, counted per switch
   std::vector<CostItem> cost;                // its priced items, counted per switch
+  PackageSpec package;                       // its package's thermal figures (power/thermal.md)
   core::SourceLoc loc;
 };
 
@@ -227,6 +258,7 @@ struct AcceleratorSpec {
   accelerator::CommLibrary comm;
   std::vector<ReliabilityPart> reliability;  // its parts and its host's, counted per accelerator
   std::vector<CostItem> cost;                // its priced items, counted per accelerator
+  PackageSpec package;                       // its package's thermal figures (power/thermal.md)
   core::SourceLoc loc;
 };
 
@@ -434,6 +466,12 @@ struct PlatformSpec {
   int domain_size(std::size_t tier) const;
   int ranks() const { return tiers.empty() ? 0 : domain_size(tiers.size() - 1); }
   bool flat() const { return tiers.size() == 1; }
+  // How its packages are cooled (power/thermal.md): the racks' kind under the density cooling model, the
+  // flat model's kind when it names one (air, liquid, immersion), else air.
+  std::string package_cooling() const {
+    if (cooling.model == "density") return racks.cooling;
+    return cooling.kind == "liquid" || cooling.kind == "immersion" ? cooling.kind : std::string("air");
+  }
   // The first tier with flow control on, or null: such a platform runs on the packet engine.
   const TopologySpec* flow_controlled_tier() const {
     for (const auto& t : tiers)

@@ -14,6 +14,10 @@ struct Kind {
   double envelope_overhead;  // cooling W per IT W at the envelope (air); the base elsewhere
   double envelope_w;         // the most heat one rack of this kind sheds; 0: no published limit
   std::string_view source;   // where the figures come from
+  // The coolant that takes a package's heat, at its warmest design temperature: the air at a server's inlet,
+  // the water entering a cold plate, the immersion fluid (power/thermal.md).
+  double coolant_c;
+  std::string_view coolant_source;
 };
 
 // The kind of that name, or nullptr.

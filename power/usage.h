@@ -26,6 +26,15 @@ struct FailingPart {
   double count = 1.0;       // parts per component
 };
 
+// A package's thermal figures (power/thermal.md), with the resistance of the way the platform cools it.
+struct Package {
+  bool present = false;
+  double area_m2 = 0.0;
+  double r_k_per_w = 0.0;  // junction to coolant
+  double heat_capacity_j_per_k = 0.0;
+  double tj_max_c = 0.0;
+};
+
 enum class ComponentKind { Accelerator, Switch, Ocs, Nic, Pool, Reducer, Link };
 
 struct ComponentRecord {
@@ -49,6 +58,11 @@ struct ComponentRecord {
   core::PerCategory dynamic_j{};
   core::PerCategory static_w{};
   core::PerCategory static_saved_j{};  // links that slept: static energy not drawn (link_sleep)
+  // Accelerators and switches: their package, when their spec gives one (power/thermal.md). Links: the static
+  // power of the optical engines co-packaged at each end (half of the stack's laser-category elements; an
+  // external laser source sits on the front panel, never in the package); 0 for other placements.
+  Package package;
+  double co_packaged_engine_w = 0.0;
   // Its capital cost, item by item (empty: no price known), and the parts whose failures replace them.
   std::vector<PricedItem> capital;
   std::vector<FailingPart> parts;
@@ -91,6 +105,7 @@ struct Facility {
   double idle_power_w = 0.0;                 // per accelerator
   double compute_power_w = 0.0;              // per accelerator, computing
   std::vector<std::string> tiers;            // tier names, innermost first
+  std::string package_cooling = "air";       // how packages are cooled: air | liquid | immersion
   // Economics (power/cost.md): the service life capital is spread over, the price of energy, and whether
   // repairs are priced.
   double lifetime_s = 5.0 * 365.0 * 86400.0;

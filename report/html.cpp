@@ -1314,6 +1314,41 @@ std::string faults_section(const json& r) {
          rows + "</tbody></table>\n" + restarts + "</section>\n";
 }
 
+// ------------------------------------------------------------------------------------------------------------
+// Heat at the package (a report with a packages block, power/thermal.md): one row per package.
+
+std::string packages_section(const json& r) {
+  if (!r.contains("packages")) return "";
+  const json& pk = r.at("packages");
+  std::string rows;
+  for (const auto& p : array(pk, "items")) {
+    const json& tj = field(p, "tj_c");
+    const bool over = field(p, "over_limit").get<bool>();
+    rows += fmt::format(
+        "<tr><td>{}</td><td class=\"num\">{:g}</td><td class=\"num\">{:.0f} / {:.0f}</td>"
+        "<td class=\"num\">{:.3f} / {:.3f}</td><td class=\"num\">{:.3g}</td><td class=\"num\">{:.3g}</td>"
+        "<td class=\"num\">{:.1f}</td><td class=\"num\">{:g}</td><td>{}</td></tr>\n",
+        esc(text(p, "kind") == "switch"
+                ? "switch " + text(p, "name")
+                : "accelerator (mean of " + std::to_string(field(p, "count").get<int>()) + ")"),
+        number(p, "area_mm2"), number(field(p, "power_w"), "average"), number(field(p, "power_w"), "peak"),
+        number(field(p, "w_per_mm2"), "average"), number(field(p, "w_per_mm2"), "peak"),
+        number(p, "r_th_k_per_w"), number(p, "time_constant_s"), number(tj, "max"), number(tj, "limit"),
+        over ? "above its limit" : "");
+  }
+  return fmt::format(
+             "<section id=\"packages\">\n<h2>Heat at the package</h2>\n<p class=\"note\">{} cooling, coolant "
+             "at "
+             "{:g} C; junction temperature from each package's power over the run (first-order RC model, "
+             "power/thermal.md). Policy: warn.</p>\n",
+             esc(text(pk, "cooling")), number(pk, "coolant_c")) +
+         "<table class=\"steps\"><thead><tr><th>package</th><th class=\"num\">mm2</th>"
+         "<th class=\"num\">W avg / peak</th><th class=\"num\">W/mm2 avg / peak</th>"
+         "<th class=\"num\">K/W</th><th class=\"num\">tau s</th><th class=\"num\">Tj max C</th>"
+         "<th class=\"num\">limit C</th><th></th></tr></thead>\n<tbody>\n" +
+         rows + "</tbody></table>\n</section>\n";
+}
+
 }  // namespace
 
 std::string to_html(const json& report) {
@@ -1325,6 +1360,7 @@ std::string to_html(const json& report) {
   page += power_section(report, palette);
   page += links_section(report);
   page += faults_section(report);
+  page += packages_section(report);
   page += flow_control_section(report);
   page += timeline_section(report);
   page += fmt::format(

@@ -3,6 +3,7 @@
 #include "workloads/nccl_tests.h"
 
 #include "report/csv.h"
+#include "report/package_heat.h"
 #include "report/power_profile.h"
 
 #include <fmt/format.h>
@@ -424,6 +425,43 @@ json density_json(const power::Density& d) {
   return j;
 }
 
+// Heat at the package (report/package_heat.h, power/thermal.md): per package, its power and power density,
+// its thermal figures and its junction temperature at the end of each power_trace window.
+json packages_json(const PackageHeatReport& h) {
+  json items = json::array();
+  json warnings = json::array();
+  for (const PackageHeat& p : h.packages) {
+    const double mm2 = p.area_m2 * 1e6;
+    json j = {{"kind", p.kind},
+              {"name", p.name},
+              {"tier", p.tier.empty() ? json(nullptr) : json(p.tier)},
+              {"count", p.count},
+              {"area_mm2", mm2},
+              {"power_w", {{"average", p.average_w}, {"peak", p.peak_w}, {"static", p.static_w}}},
+              {"w_per_mm2", {{"average", p.average_w / mm2}, {"peak", p.peak_w / mm2}}},
+              {"r_th_k_per_w", p.r_k_per_w},
+              {"heat_capacity_j_per_k", p.heat_capacity_j_per_k},
+              {"time_constant_s", p.tau_s},
+              {"tj_c", {{"initial", p.junction.initial_c}, {"max", p.junction.max_c}, {"limit", p.tj_max_c}}},
+              {"over_limit", p.over_limit},
+              {"power_trace_w", p.power_w},
+              {"tj_trace_c", p.junction.end_c}};
+    items.push_back(j);
+    if (p.over_limit)
+      warnings.push_back({{"kind", "junction_temperature"},
+                          {"where", p.name},
+                          {"value", p.junction.max_c},
+                          {"limit", p.tj_max_c},
+                          {"unit", "C"},
+                          {"message", p.message}});
+  }
+  return {{"cooling", h.cooling},
+          {"coolant_c", h.coolant_c},
+          {"policy", "warn"},
+          {"items", items},
+          {"warnings", warnings}};
+}
+
 }  // namespace
 
 std::string to_json(const Inputs& in) {
@@ -574,6 +612,10 @@ std::string to_json(const Inputs& in) {
                   {"idle_energy_j", w.idle_energy_j}};
   r["scheduler"] = scheduler_json(sim);
   if (in.density != nullptr) r["density"] = density_json(*in.density);
+  if (in.recorder != nullptr) {
+    const PackageHeatReport heat = package_heat(*in.recorder, in);
+    if (heat.any()) r["packages"] = packages_json(heat);
+  }
   if (in.cost != nullptr) r["cost"] = cost_json(in);
   json steps = json::array();
   for (const auto& s : sim.steps)
@@ -691,6 +733,22 @@ std::string density_lines(const power::Density& d) {
   if (d.warnings.size() > kShown)
     out += fmt::format("  ... and {} more warnings in the report\n", d.warnings.size() - kShown);
   return out.empty() ? out : "\n" + out;
+}
+
+// One line per package under the density lines: its power density and its hottest junction against its
+// limit, then the warning when it is above it.
+std::string package_lines(const PackageHeatReport& h) {
+  std::string out;
+  for (const PackageHeat& p : h.packages) {
+    const double mm2 = p.area_m2 * 1e6;
+    out += fmt::format(
+        "  {:<28}{:.0f} W average, {:.0f} W peak over {:g} mm2 ({:.3f} / {:.3f} W/mm2); Tj up to "
+        "{:.1f} C of {:g} C ({} at {:g} C)\n",
+        p.kind == "switch" ? "package " + p.name : "package accelerator", p.average_w, p.peak_w, mm2,
+        p.average_w / mm2, p.peak_w / mm2, p.junction.max_c, p.tj_max_c, h.cooling, h.coolant_c);
+    if (p.over_limit) out += "  warning: " + p.message + "\n";
+  }
+  return out;
 }
 
 // The scheduler's lines of the summary: its policy and reconfigurations, traffic by class, and deferred
@@ -894,7 +952,12 @@ std::string summary_table(const Inputs& in) {
                          a.kind == "collective" ? a.op : a.kind, a.time_s.count, seconds(a.time_s.mean()),
                          seconds(a.time_s.min), seconds(a.time_s.max), joules(a.energy_j.total));
   }
-  if (in.density != nullptr) out += density_lines(*in.density);
+  const std::string density = in.density != nullptr ? density_lines(*in.density) : std::string();
+  out += density;
+  if (in.recorder != nullptr) {
+    const PackageHeatReport heat = package_heat(*in.recorder, in);
+    if (heat.any()) out += (density.empty() ? "\n" : "") + package_lines(heat);
+  }
   if (in.cost != nullptr) out += cost_lines(*in.cost);
   return out;
 }

@@ -33,6 +33,7 @@
 #include "power/density.h"
 #include "power/ledger.h"
 #include "report/html.h"
+#include "report/package_heat.h"
 #include "report/report.h"
 #include "report/trace.h"
 #include "sc_main/compare.h"
@@ -166,6 +167,10 @@ int cmd_run(const RunArgs& args) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto cost = power::price_cost(sim.usage, ledger);
   report::Inputs in{&platform, &workload, &sim, &ledger, &density, seed, wall, recorder.get(), &cost};
+  // A package above its junction limit is a warning (power/thermal.md): one line on stderr each, and the
+  // report's packages.warnings; the run's timing is not throttled.
+  for (const report::PackageHeat& p : report::package_heat(*recorder, in).packages)
+    if (p.over_limit) std::cerr << "warning: " << p.message << "\n";
   // Every output is written (regular files to their temporaries), then committed together.
   if (json_out || html_out) {
     std::string json = report::to_json(in);

@@ -93,8 +93,33 @@ std::string stack_text(const LinkSpec& link) {
 
 std::string optics_text(const OpticsSpec& o) {
   if (!o.present) return "-";
-  return fmt::format("{} dB budget, {} x {} dB connectors", num(o.budget_db), o.connectors,
-                     num(o.connector_loss_db));
+  std::string out = fmt::format("{} dB budget, {} x {} dB connectors", num(o.budget_db), o.connectors,
+                                num(o.connector_loss_db));
+  if (o.placement != "pluggable") out += ", " + o.placement;
+  return out;
+}
+
+// A preset's package (power/thermal.md), or null for kinds and presets that have none.
+const PackageSpec* package_of(const Preset& p) {
+  const PackageSpec* pkg = p.kind == "switch"        ? &p.sw.package
+                           : p.kind == "accelerator" ? &p.accelerator.package
+                                                     : nullptr;
+  return pkg != nullptr && pkg->present ? pkg : nullptr;
+}
+
+// One line: area, resistance by cooling kind, heat capacity, junction limit, confidence, source, derivation.
+std::string package_text(const PackageSpec& pkg) {
+  std::string r;
+  for (const char* kind : {"air", "liquid", "immersion"}) {
+    const double v = pkg.r_k_per_w(kind);
+    if (v > 0.0) r += (r.empty() ? "" : ", ") + std::string(kind) + " " + num(v) + " K/W";
+  }
+  std::string out = fmt::format("{} mm2, junction to coolant {}, heat capacity {} J/K, Tj max {} C",
+                                num(pkg.area_m2 * 1e6), r, num(pkg.heat_capacity_j_per_k), num(pkg.tj_max_c));
+  if (!pkg.confidence.empty()) out += " [" + pkg.confidence + "]";
+  if (!pkg.source.empty()) out += ": " + pkg.source;
+  if (!pkg.derivation.empty()) out += "; derivation: " + pkg.derivation;
+  return out;
 }
 
 // A preset's priced items (power/cost.md); empty for kinds that carry none.
@@ -264,6 +289,19 @@ ordered_json to_json(const Preset& p) {
     j["capital_usd"] = capital_usd(cost_of(p));
     j["cost"] = items;
   }
+  if (const PackageSpec* pkg = package_of(p)) {
+    ordered_json r = ordered_json::object();
+    for (const char* kind : {"air", "liquid", "immersion"})
+      if (pkg->r_k_per_w(kind) > 0.0) r[kind] = pkg->r_k_per_w(kind);
+    ordered_json q = {{"area_m2", pkg->area_m2},
+                      {"thermal_resistance_k_per_w", r},
+                      {"heat_capacity_j_per_k", pkg->heat_capacity_j_per_k},
+                      {"tj_max_c", pkg->tj_max_c},
+                      {"confidence", pkg->confidence},
+                      {"source", pkg->source}};
+    if (!pkg->derivation.empty()) q["derivation"] = pkg->derivation;
+    j["package"] = q;
+  }
   if (p.kind == "link") {
     const LinkSpec& l = p.link;
     j["regime"] = l.regime;
@@ -289,6 +327,7 @@ ordered_json to_json(const Preset& p) {
     if (l.optics.present) {
       const OpticsSpec& o = l.optics;
       j["optics"] = {{"present", true},
+                     {"placement", o.placement},
                      {"budget_db", o.budget_db},
                      {"connectors", o.connectors},
                      {"connector_loss_db", o.connector_loss_db},
@@ -566,6 +605,8 @@ std::string presets_text(const std::vector<Preset>& all) {
       if (!p->derivation.empty()) out += wrap("    derivation: ", p->derivation, 6, 110) + "\n";
       for (const CostItem& item : cost_of(*p))
         out += wrap("    cost: ", cost_item_text(item), 6, 110) + "\n";
+      if (const PackageSpec* pkg = package_of(*p))
+        out += wrap("    package: ", package_text(*pkg), 6, 110) + "\n";
       out += "    file: " + p->file + "\n";
     }
   }
@@ -603,6 +644,12 @@ std::string presets_markdown(const std::vector<Preset>& all) {
         prices += "- `" + p->name + "`: " + cost_item_text(item) + "\n";
     if (!prices.empty())
       out += "\nPrices (capital of one component, power/cost.md), each with its source:\n\n" + prices;
+    std::string packages;
+    for (const Preset* p : presets)
+      if (const PackageSpec* pkg = package_of(*p))
+        packages += "- `" + p->name + "`: " + package_text(*pkg) + "\n";
+    if (!packages.empty())
+      out += "\nPackages (area and thermal figures, power/thermal.md), each with its source:\n\n" + packages;
   }
   return out;
 }

@@ -411,8 +411,8 @@ TEST(PlatformLoader, PowerAndDensityKeyErrors) {
   // A link technology with no known shoreline density needs one when the package is assessed.
   EXPECT_EQ(
       pods_error(replaced(two_tiers("packaging: { shoreline: 50 mm }\n"), "preset: nvlink4-x18",
-                          "preset: cpo-1p6t")),
-      "pods.yaml:8:12: packaging.bandwidth_density: the link of tier scale_up (preset cpo-1p6t) has no known "
+                          "preset: xsr-112g")),
+      "pods.yaml:8:12: packaging.bandwidth_density: the link of tier scale_up (preset xsr-112g) has no known "
       "shoreline density; give packaging.bandwidth_density, or tiers.0.link.bandwidth_density, such as "
       "\"1 Tb/s/mm\"");
 }

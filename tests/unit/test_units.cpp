@@ -69,6 +69,9 @@ TEST(Units, DimNamesAndExamples) {
   EXPECT_EQ(dim_name(Dim::ComputeRate), "a compute rate");
   EXPECT_EQ(dim_name(Dim::Work), "an amount of work");
   EXPECT_EQ(dim_name(Dim::BandwidthDensity), "a bandwidth density");
+  EXPECT_EQ(dim_name(Dim::ThermalResistance), "a thermal resistance");
+  EXPECT_EQ(dim_name(Dim::HeatCapacity), "a heat capacity");
+  EXPECT_EQ(dim_name(Dim::Temperature), "a temperature");
 
   EXPECT_EQ(dim_example(Dim::DataSize), "\"64 MiB\"");
   EXPECT_EQ(dim_example(Dim::DataRate), "\"100 GB/s\"");
@@ -81,11 +84,15 @@ TEST(Units, DimNamesAndExamples) {
   EXPECT_EQ(dim_example(Dim::ComputeRate), "\"1000 TFLOP/s\"");
   EXPECT_EQ(dim_example(Dim::Work), "\"500 TFLOP\"");
   EXPECT_EQ(dim_example(Dim::BandwidthDensity), "\"1.3 TB/s/mm\"");
+  EXPECT_EQ(dim_example(Dim::ThermalResistance), "\"0.04 K/W\"");
+  EXPECT_EQ(dim_example(Dim::HeatCapacity), "\"60 J/K\"");
+  EXPECT_EQ(dim_example(Dim::Temperature), "\"105 C\"");
 }
 
 TEST(Units, EveryExampleParsesAsItsOwnKind) {
   for (Dim dim : {Dim::DataSize, Dim::DataRate, Dim::Time, Dim::EnergyPerBit, Dim::Energy, Dim::Power,
-                  Dim::Length, Dim::Area, Dim::ComputeRate, Dim::Work, Dim::BandwidthDensity}) {
+                  Dim::Length, Dim::Area, Dim::ComputeRate, Dim::Work, Dim::BandwidthDensity,
+                  Dim::ThermalResistance, Dim::HeatCapacity, Dim::Temperature}) {
     std::string example(dim_example(dim));
     example = example.substr(1, example.size() - 2);  // strip the quotes
     EXPECT_NO_THROW(parse_quantity(example, dim)) << example;
@@ -175,6 +182,19 @@ TEST(Units, LengthAndAreaUnitsReturnMetres) {
   EXPECT_DOUBLE_EQ(parse_quantity("400 mm2", Dim::Area), 400e-6);
   EXPECT_DOUBLE_EQ(parse_quantity("25 cm2", Dim::Area), 25e-4);
   EXPECT_DOUBLE_EQ(parse_quantity("1.5 m2", Dim::Area), 1.5);
+}
+
+TEST(Units, ThermalUnitsReturnKelvinPerWattJoulesPerKelvinAndCelsius) {
+  // A kelvin and a degree Celsius are the same step, so K/W and C/W are one unit.
+  EXPECT_DOUBLE_EQ(parse_quantity("0.04 K/W", Dim::ThermalResistance), 0.04);
+  EXPECT_DOUBLE_EQ(parse_quantity("0.04 C/W", Dim::ThermalResistance), 0.04);
+  EXPECT_DOUBLE_EQ(parse_quantity("60 J/K", Dim::HeatCapacity), 60.0);
+  EXPECT_DOUBLE_EQ(parse_quantity("1.2 kJ/K", Dim::HeatCapacity), 1200.0);
+  EXPECT_DOUBLE_EQ(parse_quantity("105 C", Dim::Temperature), 105.0);
+  // A bare number, or a power where a resistance is expected, says what was expected.
+  EXPECT_THROW(parse_quantity("105", Dim::Temperature), QuantityError);
+  EXPECT_THROW(parse_quantity("0.04 W", Dim::ThermalResistance), QuantityError);
+  EXPECT_THROW(parse_quantity("-5 C", Dim::Temperature), QuantityError);
 }
 
 TEST(Units, BandwidthDensityUnitsReturnBytesPerSecondPerMetre) {
