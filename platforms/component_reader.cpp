@@ -34,12 +34,14 @@ StackElement read_stack_element(const YamlDoc& doc, const YAML::Node& node, cons
 // The optical part of a link: its budget, connectors and external laser (fields override the preset's).
 OpticsSpec read_optics(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
                        OpticsSpec optics) {
-  const MapReader m(doc, node, path, {"budget", "connector_loss", "connectors", "laser", "placement"},
+  const MapReader m(doc, node, path,
+                    {"budget", "connector_loss", "connectors", "laser", "placement", "engine_ports"},
                     "an optics description");
   optics.present = true;
   if (auto v = m.quantity("budget", Dim::Loss)) optics.budget_db = *v;
   if (auto v = m.quantity("connector_loss", Dim::Loss)) optics.connector_loss_db = *v;
   if (auto v = m.integer("connectors", 0, 100)) optics.connectors = static_cast<int>(*v);
+  if (auto v = m.integer("engine_ports", 1, 1024)) optics.engine_ports = static_cast<int>(*v);
   if (auto v = m.choice("placement", {"pluggable", "near-package", "co-packaged"})) optics.placement = *v;
   if (optics.budget_db <= 0.0) m.fail_missing("budget", "the optics' loss budget such as \"4 dB\"");
   if (m.has("laser")) {

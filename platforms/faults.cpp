@@ -100,25 +100,39 @@ double unit_error_rate(double ber, const FecSpec& fec, double bytes) {
   return -std::expm1(codewords * std::log1p(-cer));
 }
 
-std::vector<LaserSource> laser_sources(const Topology& topo) {
+namespace {
+// A node's optical ports grouped in port order: `size(optics)` ports of a kind to a group (0: the port is in
+// none), each group named NODE/<prefix>K.
+template <typename Size>
+std::vector<LaserSource> port_groups(const Topology& topo, const std::string& prefix, Size size) {
   std::vector<LaserSource> out;
   for (std::size_t n = 0; n < topo.nodes.size(); ++n) {
     int optical = 0;
     for (int l : topo.nodes[n].ports) {
       const OpticsSpec& o = topo.links[static_cast<std::size_t>(l)].spec.optics;
-      if (!o.present || o.laser_shared_by <= 0) continue;
-      const int group = optical++ / o.laser_shared_by;
-      const std::string name = topo.nodes[n].name + "/els" + std::to_string(group);
+      const int per = o.present ? size(o) : 0;
+      if (per <= 0) continue;
+      const int group = optical++ / per;
+      const std::string name = topo.nodes[n].name + "/" + prefix + std::to_string(group);
       if (out.empty() || out.back().name != name) out.push_back(LaserSource{name, static_cast<int>(n), {}});
       out.back().links.push_back(l);
     }
   }
   return out;
 }
+}  // namespace
+
+std::vector<LaserSource> laser_sources(const Topology& topo) {
+  return port_groups(topo, "els", [](const OpticsSpec& o) { return o.laser_shared_by; });
+}
+
+std::vector<LaserSource> optical_engines(const Topology& topo) {
+  return port_groups(topo, "oe", [](const OpticsSpec& o) { return std::max(1, o.engine_ports); });
+}
 
 std::vector<ResolvedFault> resolve_faults(const PlatformSpec& spec, const Topology& topo) {
   std::vector<ResolvedFault> out;
-  std::vector<LaserSource> sources;
+  std::vector<LaserSource> sources, engines;
   for (const FaultSpec& f : spec.faults) {
     ResolvedFault r;
     r.spec = f;
@@ -152,6 +166,17 @@ std::vector<ResolvedFault> resolve_faults(const PlatformSpec& spec, const Topolo
         fail(f, "expected ocs_port:" + ocs + "/N with N a port of " + ocs + " from 0 to " +
                     std::to_string(ports.size() - 1) + ", got " + core::quote_text(f.target));
       r.links = {ports[static_cast<std::size_t>(port)]};
+    } else if (kind == "optical_engine") {
+      if (engines.empty()) engines = optical_engines(topo);
+      std::vector<std::string> names;
+      for (const auto& e : engines) {
+        if (e.name == name) r.links = e.links;
+        names.push_back(e.name);
+      }
+      if (r.links.empty())
+        fail(f, "no optical engine is named " + core::quote_text(name) +
+                    (engines.empty() ? "; no link of this platform has optics"
+                                     : "; the engines are: " + some_names(names)));
     } else {  // laser_source
       if (sources.empty()) sources = laser_sources(topo);
       std::vector<std::string> names;

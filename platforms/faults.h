@@ -22,6 +22,9 @@ struct LaserSource {
 
 // Every laser source of the topology, by node then port order.
 std::vector<LaserSource> laser_sources(const Topology& topo);
+// Every optical engine of the topology (`NODE/oeK`, optics.engine_ports optical ports each, else one), by
+// node then port order.
+std::vector<LaserSource> optical_engines(const Topology& topo);
 
 // A fault with its target found: the links it takes down or degrades, and the target's kind.
 struct ResolvedFault {

@@ -956,14 +956,14 @@ FaultSpec read_fault(const YamlDoc& doc, const YAML::Node& node, const std::stri
   fault.target = *f.string("target", "a fault target such as \"link:r0->r1\"");
   fault.target_loc = f.loc("target");
   static const std::vector<std::string> kinds = {
-      "link:", "switch:", "ocs_port:", "nic:", "laser_source:", "laser:"};
+      "link:", "switch:", "ocs_port:", "nic:", "laser_source:", "laser:", "optical_engine:"};
   std::string prefix;
   for (const auto& k : kinds)
     if (prefix.empty() && fault.target.rfind(k, 0) == 0 && fault.target.size() > k.size()) prefix = k;
   if (prefix.empty())
     f.fail("target",
-           "expected link:A->B, switch:NAME, ocs_port:NAME/N, nic:NAME, laser:A->B or "
-           "laser_source:NAME, got " +
+           "expected link:A->B, switch:NAME, ocs_port:NAME/N, nic:NAME, laser:A->B, "
+           "laser_source:NAME or optical_engine:NAME, got " +
                core::quote_text(fault.target));
   if (f.has("for")) {
     fault.for_s = positive_quantity(f, "for", Dim::Time);

@@ -120,6 +120,10 @@ struct OpticsSpec {
   // on links of this kind are grouped in port order, this many to a source, and a source that fails takes
   // all of its links down (platforms/faults.h). 0: every link has lasers of its own.
   int laser_shared_by = 0;
+  // The ports one optical engine serves at a node (a co-packaged engine of 6.4 Tb/s serves eight 800G ports):
+  // a node's optical ports on links of this kind are grouped in port order, this many to an engine, and an
+  // engine that fails takes all of its links down (platforms/faults.h). 0: every port its own engine.
+  int engine_ports = 0;
   // Where the optical engines sit (power/thermal.md): pluggable (a module in a cage), near-package (beside
   // the package on its board) or co-packaged (inside the package of the switch or accelerator at each end,
   // whose heat they add to). The external laser source is never in the package.

@@ -96,6 +96,8 @@ std::string optics_text(const OpticsSpec& o) {
   std::string out = fmt::format("{} dB budget, {} x {} dB connectors", num(o.budget_db), o.connectors,
                                 num(o.connector_loss_db));
   if (o.placement != "pluggable") out += ", " + o.placement;
+  if (o.engine_ports > 0) out += fmt::format(", {} ports an engine", o.engine_ports);
+  if (o.laser_shared_by > 0) out += fmt::format(", {} ports a laser source", o.laser_shared_by);
   return out;
 }
 
@@ -335,6 +337,8 @@ ordered_json to_json(const Preset& p) {
                      {"laser_optical_power_w", o.laser_optical_power_w},
                      {"laser_wall_plug_efficiency", o.laser_wall_plug_efficiency},
                      {"lasers", o.lasers},
+                     {"laser_shared_by", o.laser_shared_by},
+                     {"engine_ports", o.engine_ports},
                      {"laser_electrical_power_w", o.laser_electrical_power_w()}};
     }
   } else if (p.kind == "switch") {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <string>
 #include <systemc>
+#include <vector>
 
 #include "core/errors.h"
 #include "platforms/faults.h"
@@ -172,6 +173,43 @@ TEST(Faults, ALaserSourceSharedByEightLinksTakesAllEightDown) {
                        all_reduce("64 MiB"));
   EXPECT_EQ(one.sim.faults.at(0).links, 1);
   EXPECT_NEAR(one.sim.sim_time_s, base.sim.sim_time_s + 1e-3, 2 * kTick);
+}
+
+// An optical engine serving four ports (optics.engine_ports: 4) at the switch: its four links go down
+// together; at each rank, every optical port has an engine of its own.
+TEST(Faults, AnOpticalEngineServingFourPortsTakesAllFourDown) {
+  std::string p = cpo_switch("");
+  const std::string laser = "laser: {";
+  p.replace(p.find(laser), laser.size(), "engine_ports: 4, laser: {");
+  const auto spec = pjbit::platforms::parse_platform(p, "cpo.yaml");
+  const auto engines = pjbit::platforms::optical_engines(pjbit::platforms::make_topology(spec));
+  ASSERT_EQ(engines.size(), 8u + 2u);  // one per rank, two at the switch
+  std::vector<std::string> at_switch;
+  for (const auto& e : engines)
+    if (e.name.rfind("sw0/", 0) == 0) {
+      at_switch.push_back(e.name);
+      EXPECT_EQ(e.links.size(), 4u) << e.name;
+    }
+  EXPECT_EQ(at_switch, (std::vector<std::string>{"sw0/oe0", "sw0/oe1"}));
+
+  const auto base = run(p, all_reduce("64 MiB"));
+  const auto o = run(p + "faults:\n  - { at: 100 us, target: \"optical_engine:sw0/oe1\", for: 1 ms }\n",
+                     all_reduce("64 MiB"));
+  ASSERT_EQ(o.sim.faults.size(), 1u);
+  EXPECT_EQ(o.sim.faults[0].links, 4);
+  // Its ranks' only links are down for 1 ms: the ring waits for them, exactly.
+  EXPECT_NEAR(o.sim.sim_time_s, base.sim.sim_time_s + 1e-3, 2 * kTick);
+  const auto one = run(p + "faults:\n  - { at: 100 us, target: \"optical_engine:r5/oe0\", for: 1 ms }\n",
+                       all_reduce("64 MiB"));
+  EXPECT_EQ(one.sim.faults.at(0).links, 1);
+  try {
+    run(p + "faults:\n  - { at: 100 us, target: \"optical_engine:sw0/oe2\" }\n", all_reduce("64 MiB"));
+    ADD_FAILURE() << "an engine that does not exist";
+  } catch (const pjbit::core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no optical engine is named \"sw0/oe2\"; the engines are: "),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Faults, ALinkAtHalfItsLanesSlowsTheRingByTheClosedForm) {

@@ -79,7 +79,7 @@ TEST(FaultSpecs, MalformedEntriesAreOneMessageEach) {
             "p.yaml:4:11: faults.0.at: expected a tim");
   EXPECT_EQ(platform_error(fault("{ at: 1 ms, target: \"cable:r0->r1\" }")),
             "p.yaml:4:25: faults.0.target: expected link:A->B, switch:NAME, ocs_port:NAME/N, nic:NAME, "
-            "laser:A->B or laser_source:NAME, got \"cable:r0->r1\"");
+            "laser:A->B, laser_source:NAME or optical_engine:NAME, got \"cable:r0->r1\"");
   EXPECT_EQ(platform_error(fault("{ at: 1 ms, target: \"link:\" }")).substr(0, 64),
             "p.yaml:4:25: faults.0.target: expected link:A->B, switch:NAME, o");
   EXPECT_EQ(platform_error(fault("{ at: 1 ms, target: \"link:r0->r1\", for: 0 s }")),
