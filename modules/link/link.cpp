@@ -101,6 +101,7 @@ tlm::tlm_sync_enum Link::nb_transport_fw(int dir, tlm::tlm_generic_payload& p, t
     SC_REPORT_ERROR(name(), "a link accepts only BEGIN_REQ on its forward path");
     return tlm::TLM_COMPLETED;
   }
+  ++m_dir[dir].incoming;
   m_queue.push(core::later(core::now_ticks(), delay.value()), Item{&p, dir});
   return tlm::TLM_ACCEPTED;
 }
@@ -127,6 +128,7 @@ void Link::on_item(const Item& item) {
     }
     return;
   }
+  --d.incoming;
   if (d.port != nullptr) {
     offer_to_port(d, item.dir, *item.payload, now);
     return;
