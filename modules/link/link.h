@@ -164,7 +164,7 @@ class Link : public core::Component, public core::BufferHolder {
   struct Direction {
     core::Tick busy_until = 0;
     bool wakeup_armed = false;
-    std::uint32_t incoming = 0;  // packets offered with a delay that have not reached the direction yet
+    std::uint32_t incoming = 0;        // packets offered with a delay that have not reached the direction yet
     core::DirectCall deliver, credit;  // stand for the far end's socket and the credit back, when set
     DirectionStats stats;
     core::Arbiter<tlm::tlm_generic_payload*, 5> arbiter;  // its busy-hop state first
@@ -362,6 +362,10 @@ class Link : public core::Component, public core::BufferHolder {
   // account packets and flows share.
   // Returns the joules charged.
   double account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally);
+  // Tells the sender of `p` on direction `dir` that it may offer its next packet (END_REQ).
+  void return_credit(Direction& d, int dir, tlm::tlm_generic_payload& p);
+  // Arms the direction's next service at `at` when packets wait for it and none is armed yet.
+  void serve_next(Direction& d, int dir, core::Tick at);
 
   Params m_params;
   std::unique_ptr<core::EventQueue<FlowEvent>> m_fc_queue;  // only with flow control: credits, pauses
