@@ -83,20 +83,8 @@ class Arbiter {
     if (blocked == 0) return pop();
     if (m_has_lone) return (blocked >> priority_of(m_lone.cls)) & 1u ? Packet{} : pop();
     if (m_arbitration.rule != ClassRule::Strict) return blocked & 1u ? Packet{} : pop();
-    for (int c = 0; c < NumClasses; ++c) {
-      auto& turns = m_turns[c];
-      if (turns.empty() || ((blocked >> c) & 1u)) continue;
-      const int slot = turns.pop_front();
-      Slot& s = m_slots[static_cast<std::size_t>(slot)];
-      Packet p = s.packets.pop_front();
-      if (s.packets.empty()) {
-        close(slot);
-      } else {
-        turns.push_back(slot);
-      }
-      --m_queued;
-      return p;
-    }
+    for (int c = 0; c < NumClasses; ++c)
+      if (!m_turns[c].empty() && ((blocked >> c) & 1u) == 0) return take_turn(c);
     return Packet{};
   }
 
@@ -108,23 +96,28 @@ class Arbiter {
       return m_lone.packet;
     }
     if (m_arbitration.rule == ClassRule::Weighted) return pop_weighted();
-    for (auto& turns : m_turns) {
-      if (turns.empty()) continue;
-      const int slot = turns.pop_front();
-      Slot& s = m_slots[static_cast<std::size_t>(slot)];
-      Packet p = s.packets.pop_front();
-      if (s.packets.empty()) {
-        close(slot);
-      } else {
-        turns.push_back(slot);
-      }
-      --m_queued;
-      return p;
-    }
+    for (int c = 0; c < NumClasses; ++c)
+      if (!m_turns[c].empty()) return take_turn(c);
     return Packet{};
   }
 
  private:
+  // The next packet of class queue `c` (not empty): its first flow's, which then goes to the back of the
+  // turns if it has more.
+  Packet take_turn(int c) {
+    auto& turns = m_turns[c];
+    const int slot = turns.pop_front();
+    Slot& s = m_slots[static_cast<std::size_t>(slot)];
+    Packet p = s.packets.pop_front();
+    if (s.packets.empty()) {
+      close(slot);
+    } else {
+      turns.push_back(slot);
+    }
+    --m_queued;
+    return p;
+  }
+
   void enqueue(std::uint64_t flow, int cls, Packet p) {
     const int c = m_arbitration.rule == ClassRule::Strict ? cls : 0;
     int slot = find(flow);

@@ -182,6 +182,8 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
         }
         m_switches.push_back(std::make_unique<fabric_switch::Switch>(mname.c_str(), switch_params(node.sw)));
         m_node_module[n].module = m_node_module[n].sw = m_switches.back().get();
+        if (node.tier >= 0 && m_tier_policy[static_cast<std::size_t>(node.tier)] == Policy::Adaptive)
+          m_switches.back()->set_adaptive(this, static_cast<int>(n));
         break;
       case NodeKind::Ocs: {
         auto params = ocs_params(node.ocs);

@@ -273,13 +273,14 @@ const std::vector<std::string_view> kSwitchKeys = {"latency",
                                                    "reduction_bandwidth",
                                                    "regime",
                                                    "faceplate_ports",
+                                                   "buffer",
                                                    "reliability",
                                                    "cost",
                                                    "package"};
 const std::vector<std::string_view> kOcsKeys = {
     "ports", "reconfiguration", "insertion_loss", "power", "regime", "reliability", "cost"};
-const std::vector<std::string_view> kNicKeys = {"latency",           "energy",      "static_power",
-                                                "bandwidth_density", "reliability", "cost"};
+const std::vector<std::string_view> kNicKeys = {"latency", "energy",      "static_power", "bandwidth_density",
+                                                "buffer",  "reliability", "cost"};
 const std::vector<std::string_view> kPoolKeys = {"bandwidth", "latency", "energy", "capacity"};
 const std::vector<std::string_view> kAcceleratorKeys = {"compute",     "hbm",           "router_latency",
                                                         "idle_power",  "compute_power", "comm_library",
@@ -289,6 +290,15 @@ const std::vector<std::string_view> kCommLibraryKeys = {
 
 std::string quantity_example(Dim dim) {
   return std::string(core::dim_name(dim)) + " such as " + std::string(core::dim_example(dim));
+}
+
+// A device's packet buffer: a data size above zero (a switch or NIC without one leaves the key out).
+std::uint64_t positive_buffer(const MapReader& m, std::string_view key, const char* example) {
+  const std::uint64_t value = *m.bytes(key);
+  if (value == 0)
+    m.fail(key, std::string("expected a data size above zero such as ") + example + ", got " +
+                    core::describe(m.node(key)));
+  return value;
 }
 
 double positive_quantity(const MapReader& m, std::string_view key, Dim dim) {
@@ -420,6 +430,10 @@ void read_switch_keys(const MapReader& m, SwitchSpec& sw) {
   }
   if (auto v = m.choice("regime", kRegimes)) sw.regime = *v;
   if (auto v = m.integer("faceplate_ports", 1, 100000)) sw.faceplate_ports = static_cast<int>(*v);
+  if (m.has("buffer")) {
+    sw.buffer_bytes = positive_buffer(m, "buffer", "\"64 MB\" (the chip's packet buffer, all ports)");
+    sw.buffer_loc = m.loc("buffer");
+  }
   if (m.has("reliability")) sw.reliability = read_reliability(m.doc(), m, "switch");
   if (m.has("cost")) sw.cost = read_cost(m.doc(), m, "switch");
   if (m.has("package")) sw.package = read_package(m.doc(), m, sw.package);
@@ -441,6 +455,10 @@ void read_nic_keys(const MapReader& m, NicSpec& nic) {
   if (auto v = m.quantity("static_power", Dim::Power)) nic.static_power_w = *v;
   if (m.has("bandwidth_density"))
     nic.bandwidth_density_Bps_per_m = positive_quantity(m, "bandwidth_density", Dim::BandwidthDensity);
+  if (m.has("buffer")) {
+    nic.buffer_bytes = positive_buffer(m, "buffer", "\"256 KiB\" (its port's receive buffer)");
+    nic.buffer_loc = m.loc("buffer");
+  }
   if (m.has("reliability")) nic.reliability = read_reliability(m.doc(), m, "nic");
   if (m.has("cost")) nic.cost = read_cost(m.doc(), m, "nic");
 }

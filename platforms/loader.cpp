@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -352,12 +354,14 @@ FlowControlSpec read_flow_control(const YamlDoc& doc, const YAML::Node& node, co
              "expected a data size above zero such as " + example + ", got " + core::describe(r.node(key)));
     return v;
   };
+  // Without `buffer` the tier's switch or NIC gives it (check_flow_control), and the thresholds below are
+  // checked against it there.
   if (m.has("buffer")) {
     fc.buffer_bytes = positive_bytes(m, "buffer", "\"1 MiB\" (a port with no buffer has no credits)");
     fc.buffer_loc = m.loc("buffer");
-  } else if (fc.on()) {
-    m.fail_missing("buffer", "the ingress buffer of a port, per priority, such as \"1 MiB\"");
+    fc.buffer_given = true;
   }
+  const std::uint64_t limit = fc.buffer_given ? fc.buffer_bytes : std::numeric_limits<std::uint64_t>::max();
   if (m.has("xoff") || m.has("xon")) {
     const std::string_view key = m.has("xoff") ? "xoff" : "xon";
     if (fc.mode != "pfc") m.fail(key, "pause thresholds are for mode: pfc; this tier's mode is " + fc.mode);
@@ -366,14 +370,15 @@ FlowControlSpec read_flow_control(const YamlDoc& doc, const YAML::Node& node, co
     fc.xoff_bytes = positive_bytes(m, "xoff", "\"512 KiB\"");
     fc.xoff_given = true;
     fc.xoff_loc = m.loc("xoff");
-    if (fc.xoff_bytes > fc.buffer_bytes)
+    if (fc.xoff_bytes > limit)
       m.fail("xoff", "expected at most the buffer (" + std::to_string(fc.buffer_bytes) + " B), got " +
                          std::to_string(fc.xoff_bytes) + " B");
   }
   if (m.has("xon")) {
     fc.xon_bytes = *m.bytes("xon");
     fc.xon_given = true;
-    if (fc.xon_bytes > fc.buffer_bytes)
+    fc.xon_loc = m.loc("xon");
+    if (fc.xon_bytes > limit)
       m.fail("xon", "expected at most the buffer (" + std::to_string(fc.buffer_bytes) + " B), got " +
                         std::to_string(fc.xon_bytes) + " B");
     if (fc.xoff_given && fc.xon_bytes >= fc.xoff_bytes)
@@ -398,10 +403,11 @@ FlowControlSpec read_flow_control(const YamlDoc& doc, const YAML::Node& node, co
       e.fail_missing("kmax", "the queue above which every packet is marked, such as \"400 KiB\"");
     fc.ecn_kmin_bytes = *e.bytes("kmin");
     fc.ecn_kmax_bytes = positive_bytes(e, "kmax", "\"400 KiB\"");
+    fc.kmax_loc = e.loc("kmax");
     if (fc.ecn_kmin_bytes > fc.ecn_kmax_bytes)
       e.fail("kmin", "expected at most kmax (" + std::to_string(fc.ecn_kmax_bytes) + " B), got " +
                          std::to_string(fc.ecn_kmin_bytes) + " B");
-    if (fc.ecn_kmax_bytes > fc.buffer_bytes)
+    if (fc.ecn_kmax_bytes > limit)
       e.fail("kmax", "expected at most the buffer (" + std::to_string(fc.buffer_bytes) + " B), got " +
                          std::to_string(fc.ecn_kmax_bytes) + " B");
     if (auto v = e.number("pmax", 0.0, 1.0)) {
@@ -496,6 +502,44 @@ double pfc_headroom_bytes(const TopologySpec& topo, std::uint64_t packet) {
   return h;
 }
 
+// A flow_control block without `buffer` takes it from the tier's devices (modules/link/flow_control.md,
+// "Buffers from the presets"): a switched tier's switch shares its packet buffer evenly among its ports,
+// buffer / radix, and each priority of a port may hold that share; a tier without switches takes its NIC's
+// port buffer. The thresholds given beside it (xoff, xon, ECN's kmax) must then fit in what it took.
+void take_device_buffer(TopologySpec& topo, const std::string& path) {
+  FlowControlSpec& fc = topo.flow_control;
+  const bool switched = topo.kind == "switch" || topo.kind == "fat_tree";
+  std::string from;
+  if (switched && topo.sw.buffer_bytes > 0) {
+    fc.buffer_bytes = topo.sw.buffer_bytes / static_cast<std::uint64_t>(topo.sw.radix);
+    fc.buffer_loc = topo.sw.buffer_loc;
+    from = "the switch's buffer (" + std::to_string(topo.sw.buffer_bytes) + " B) over its radix (" +
+           std::to_string(topo.sw.radix) + ")";
+  } else if (!switched && topo.has_nic && topo.nic.buffer_bytes > 0) {
+    fc.buffer_bytes = topo.nic.buffer_bytes;
+    fc.buffer_loc = topo.nic.buffer_loc;
+    from = "the NIC's buffer";
+  } else {
+    throw core::InputError(
+        fc.loc, path + ".buffer",
+        std::string("missing; expected the ingress buffer of a port, per priority, such as "
+                    "\"1 MiB\" (") +
+            (switched ? "the tier's switch gives no buffer"
+                      : "the tier has no switch, and no NIC with a buffer") +
+            ")");
+  }
+  fc.buffer_from = from;
+  const auto fits = [&](std::uint64_t v, const core::SourceLoc& loc, const std::string& key) {
+    if (v > fc.buffer_bytes)
+      throw core::InputError(loc, path + "." + key,
+                             "expected at most the buffer (" + std::to_string(fc.buffer_bytes) +
+                                 " B: " + from + "), got " + std::to_string(v) + " B");
+  };
+  if (fc.xoff_given) fits(fc.xoff_bytes, fc.xoff_loc, "xoff");
+  if (fc.xon_given) fits(fc.xon_bytes, fc.xon_loc, "xon");
+  if (fc.ecn) fits(fc.ecn_kmax_bytes, fc.kmax_loc, "ecn.kmax");
+}
+
 // What flow control needs of the packet size and the links: a buffer of at least a packet, and with PFC a
 // pause threshold that leaves the headroom of the link's round trip. Fills xoff and xon when not given.
 void check_flow_control(PlatformSpec& spec) {
@@ -506,10 +550,12 @@ void check_flow_control(PlatformSpec& spec) {
     const std::string path =
         (spec.flat() ? std::string("topology") : "tiers." + std::to_string(t)) + ".flow_control";
     const std::uint64_t packet = spec.packet_bytes;
+    if (!fc.buffer_given) take_device_buffer(topo, path);
+    const std::string from = fc.buffer_from.empty() ? "" : " (" + fc.buffer_from + ")";
     if (fc.buffer_bytes < packet)
       throw core::InputError(fc.buffer_loc, path + ".buffer",
                              "expected at least one packet (" + std::to_string(packet) + " B), got " +
-                                 std::to_string(fc.buffer_bytes) + " B");
+                                 std::to_string(fc.buffer_bytes) + " B" + from);
     if (fc.mode != "pfc") continue;
     const double headroom = std::ceil(pfc_headroom_bytes(topo, packet));
     if (!fc.xoff_given) {
@@ -518,7 +564,7 @@ void check_flow_control(PlatformSpec& spec) {
                                "a PFC buffer must hold the headroom of its link's round trip (" +
                                    std::to_string(static_cast<std::uint64_t>(headroom)) +
                                    " B: 2 x latency x rate + 2 packets) and a packet more; got " +
-                                   std::to_string(fc.buffer_bytes) + " B");
+                                   std::to_string(fc.buffer_bytes) + " B" + from);
       fc.xoff_bytes = fc.buffer_bytes - static_cast<std::uint64_t>(headroom);
     } else if (double(fc.buffer_bytes - fc.xoff_bytes) < headroom) {
       throw core::InputError(fc.xoff_loc, path + ".xoff",

@@ -1,5 +1,6 @@
 #include "platforms/platform.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace pjbit::platforms {
@@ -17,7 +18,6 @@ std::string Platform::regime_of(int node) const {
 
 bool Platform::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   const Policy policy = m_tier_policy[static_cast<std::size_t>(m_router.tier_of(src, dst))];
-  if (policy == Policy::Adaptive) return adaptive_route(src, dst, hash, out);
   if (policy != Policy::Fixed) return m_router.route(src, dst, hash, out);
   const std::uint64_t key = static_cast<std::uint64_t>(src) * static_cast<std::uint64_t>(endpoints()) +
                             static_cast<std::uint64_t>(dst);
@@ -39,37 +39,32 @@ void Platform::set_link_down(int link, bool down) {
   ++m_route_generation;
 }
 
-bool Platform::adaptive_route(int src, int dst, std::uint64_t hash, core::Route& out) {
-  constexpr int kCandidates = 16;
-  std::size_t best = ~std::size_t{0};
-  for (int k = 0; k < kCandidates; ++k) {
-    // Candidate hashes: the packet's, then others derived from it (splitmix64 steps).
-    std::uint64_t h = hash + static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ull;
-    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-    h ^= h >> 31;
-    if (!m_router.route(src, dst, k == 0 ? hash : h, m_candidate)) return false;
-    const std::size_t q = first_switch_queue(src, m_candidate);
-    if (q < best) {  // ties keep the earlier candidate: the packet's own hash first
-      best = q;
-      out = m_candidate;
-      if (q == 0) break;  // an idle output: nothing is shorter
+void Platform::choose(int node, core::FabricExtension& ext) {
+  if (ext.route != &ext.own_route || ext.hop >= ext.own_route.ports.size()) return;
+  if (!m_router.shortest_ports(node, ext.dst, m_choices) || m_choices.size() < 2) return;
+  core::Route& route = ext.own_route;
+  const int planned = route.ports[ext.hop];
+  const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
+  const auto backlog = [&](int port) {
+    const int l = n.ports[static_cast<std::size_t>(port)];
+    const int dir = m_topo.links[static_cast<std::size_t>(l)].a == node ? 0 : 1;
+    return m_link_modules[static_cast<std::size_t>(l)]->backlog(dir);
+  };
+  if (std::find(m_choices.begin(), m_choices.end(), planned) == m_choices.end()) return;  // not a walk's
+  int best = planned;
+  std::size_t least = backlog(planned);
+  for (const int port : m_choices) {
+    if (least == 0) break;  // an idle output: nothing is shorter
+    const std::size_t q = backlog(port);
+    if (q < least) {
+      least = q;
+      best = port;
     }
   }
-  return true;
-}
-
-std::size_t Platform::first_switch_queue(int src, const core::Route& route) const {
-  int node = m_topo.endpoint_node[static_cast<std::size_t>(src)];
-  for (const std::uint16_t port : route.ports) {
-    const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(node)];
-    const int l = n.ports[port];
-    const TopoLink& link = m_topo.links[static_cast<std::size_t>(l)];
-    const int dir = link.a == node ? 0 : 1;
-    if (n.kind == NodeKind::Switch) return m_link_modules[static_cast<std::size_t>(l)]->queued(dir);
-    node = dir == 0 ? link.b : link.a;
-  }
-  return 0;
+  if (best == planned) return;
+  // The rest of the way from the chosen port: the later switches choose again as the packet reaches them.
+  const std::uint64_t hash = ext.flow ^ (static_cast<std::uint64_t>(ext.sent) * 0x9e3779b97f4a7c15ull);
+  m_router.reroute(node, best, ext.dst, hash, route, ext.hop);
 }
 
 std::string Platform::describe() const {

@@ -33,7 +33,9 @@ struct LinkInfo {
   bool internal = false;  // an accelerator's attachment to its NIC
 };
 
-class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
+class Platform : public sc_core::sc_module,
+                 public accelerator::IRouteTable,
+                 public fabric_switch::IAdaptiveRoutes {
  public:
   // `direct`: pjbit's modules call each other directly where they are bound to each other (core/direct.h);
   // false keeps every hop on the TLM sockets (for tests that check the two agree).
@@ -94,6 +96,12 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
     return p == Policy::Spray || p == Policy::Adaptive;  // adaptive: a route of its own per packet too
   }
 
+  // IAdaptiveRoutes: at switch `node` of an adaptive tier, the packet leaves by the equal-cost output port
+  // whose direction holds the fewest packets (queued and on the wire); ties keep the port its route has.
+  // Only a packet with a route of its own can turn; the rest of that route is then remade from the chosen
+  // port on (docs/topologies.md).
+  void choose(int node, core::FabricExtension& ext) override;
+
   // What `pjbit validate` prints: ranks, tiers, links, switches, ports, racks.
   std::string describe() const;
 
@@ -143,12 +151,7 @@ class Platform : public sc_core::sc_module, public accelerator::IRouteTable {
   std::vector<Placed> m_placed;
   std::vector<core::SignalSource*> m_signal_sources;
   enum class Policy : std::uint8_t { Fixed, Ecmp, Spray, Adaptive };
-  // Adaptive routing: of the paths that kCandidates hashes derived from `hash` give, the one whose first
-  // switch's output direction holds the fewest queued packets (that switch's local choice).
-  bool adaptive_route(int src, int dst, std::uint64_t hash, core::Route& out);
-  // The queue (packets) of the output direction of the first switch `route` from `src` crosses.
-  std::size_t first_switch_queue(int src, const core::Route& route) const;
-  core::Route m_candidate;
+  std::vector<int> m_choices;  // choose(): the switch's equal-cost ports
   std::vector<Policy> m_tier_policy;
   std::unordered_map<std::uint64_t, core::Route> m_route_cache;  // key src x endpoints + dst
   std::uint64_t m_route_generation = 0;

@@ -1,5 +1,8 @@
 #include "platforms/routing.h"
 
+#include <algorithm>
+#include <cstddef>
+
 namespace pjbit::platforms {
 
 namespace {
@@ -324,6 +327,12 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   const bool spread = info.routing == "ecmp" || info.routing == "spray" || info.routing == "adaptive";
   const int target =
       m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
+  walk(tier, dist, v, target, spread, hash, out);
+  return true;
+}
+
+void Router::walk(int tier, const Search& dist, int v, int target, bool spread, std::uint64_t hash,
+                  core::Route& out) {
   while (v != target) {
     neighbours(tier, v, m_scratch);
     const std::int32_t want = dist.at(v) - 1;
@@ -345,6 +354,38 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
     const TopoNode& n = m_topo.nodes[static_cast<std::size_t>(m_vertex_node[static_cast<std::size_t>(v)])];
     if (n.kind == NodeKind::Switch && v != target) ++out.switches;
   }
+}
+
+bool Router::shortest_ports(int node, int dst, std::vector<int>& out) {
+  out.clear();
+  const int tier = m_topo.nodes[static_cast<std::size_t>(node)].tier;
+  const int v = m_vertex_base[static_cast<std::size_t>(node)];
+  const Search& dist = distances(tier, dst, v);
+  const std::int32_t here = dist.at(v);
+  if (here <= 0) return false;
+  neighbours(tier, v, m_scratch);
+  for (const auto& [w, port] : m_scratch)
+    if (port >= 0 && dist.at(w) == here - 1) out.push_back(port);
+  return !out.empty();
+}
+
+bool Router::reroute(int node, int port, int dst, std::uint64_t hash, core::Route& route, std::size_t at) {
+  const int tier = m_topo.nodes[static_cast<std::size_t>(node)].tier;
+  const int link = m_topo.nodes[static_cast<std::size_t>(node)].ports[static_cast<std::size_t>(port)];
+  const int next = vertex_of(m_topo.other_end(link, node), link);
+  const int target =
+      m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
+  const Search& dist = distances(tier, dst, next);
+  if (dist.at(next) < 0) return false;
+  m_tail.ports.clear();
+  m_tail.links = 0;
+  m_tail.switches = 0;
+  walk(tier, dist, next, target, true, hash, m_tail);
+  // Equal-cost: the new rest has as many hops as the old one, so the route's link and switch counts hold.
+  if (at >= route.ports.size() || m_tail.ports.size() != route.ports.size() - at - 1) return false;
+  route.ports[at] = static_cast<std::uint16_t>(port);
+  std::copy(m_tail.ports.begin(), m_tail.ports.end(),
+            route.ports.begin() + static_cast<std::ptrdiff_t>(at + 1));
   return true;
 }
 

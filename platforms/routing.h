@@ -32,6 +32,14 @@ class Router {
     double fraction;
   };
   bool split(int src, int dst, std::vector<SplitHop>& out);
+  // Adaptive routing at a switch (docs/topologies.md): the out-ports of switch `node` on shortest paths of
+  // its tier to endpoint `dst`, in port order, into `out`. Returns false when dst is not reachable from it.
+  bool shortest_ports(int node, int dst, std::vector<int>& out);
+  // Rewrites `route` from index `at` on for a packet leaving switch `node` by `port` towards endpoint `dst`:
+  // route.ports[at] = port, then the ports of the hash's shortest path from the far end of that port on
+  // (ECMP's choice at each later vertex). Returns false, with `route` unchanged, when that path is not as
+  // long as the rest of the route it replaces.
+  bool reroute(int node, int port, int dst, std::uint64_t hash, core::Route& route, std::size_t at);
   // Whether dst is reachable from src (connected components of the tier; no route built).
   bool reachable(int src, int dst);
   // The tier whose fabric carries src -> dst, and its policy.
@@ -46,7 +54,9 @@ class Router {
   // what was worked out before is remade. A policy's own route that crosses one (dimension order, a user
   // route, a bypass circuit) gives way to the shortest path over the links that are up.
   void set_link_down(int link, bool down);
-  bool link_down(int link) const { return !m_link_down.empty() && m_link_down[static_cast<std::size_t>(link)] != 0; }
+  bool link_down(int link) const {
+    return !m_link_down.empty() && m_link_down[static_cast<std::size_t>(link)] != 0;
+  }
 
   // "r0 -> sw0 -> r5": the nodes a route visits, for messages.
   std::string describe(int src, const core::Route& route) const;
@@ -95,6 +105,10 @@ class Router {
   bool bypass_route(int src, int dst, int tier, std::uint64_t hash, core::Route& out);
 
   bool crosses_down(int src, const core::Route& route) const;
+  // Appends to `out` the ports of a shortest path from vertex v to vertex `target` over `dist`: at each
+  // vertex with several ways on, the first (spread false) or the one `hash` picks there (spread true).
+  void walk(int tier, const Search& dist, int v, int target, bool spread, std::uint64_t hash,
+            core::Route& out);
   void forget();  // every search, component and split worked out so far
 
   const Topology& m_topo;
@@ -115,6 +129,7 @@ class Router {
   std::unordered_map<std::uint64_t, std::vector<SplitHop>> m_splits;
   std::size_t m_split_hops = 0;
   std::vector<std::pair<int, int>> m_up, m_down, m_circuit_choices;
+  core::Route m_tail;  // reroute(): the new rest of a route
 };
 
 }  // namespace pjbit::platforms

@@ -194,8 +194,12 @@ struct SwitchSpec {
   bool store_and_forward = false;
   std::string regime;       // package | board | rack | row; empty: that of its first link
   int faceplate_ports = 0;  // front-panel ports its power is spread over; 0: one per link it terminates
-  ModuleSpec arbiter;       // its output ports' arbiter, of a registered kind; unplaced: the links' own (tlm)
-  ModuleSpec model;         // the whole switch, of a registered kind; unplaced: pjbit's switch
+  // Its packet buffer, all ports together (a shared on-chip buffer); 0: not given. A tier's flow_control
+  // without `buffer` gives each port and priority buffer_bytes / radix (modules/link/flow_control.md).
+  std::uint64_t buffer_bytes = 0;
+  core::SourceLoc buffer_loc;
+  ModuleSpec arbiter;  // its output ports' arbiter, of a registered kind; unplaced: the links' own (tlm)
+  ModuleSpec model;    // the whole switch, of a registered kind; unplaced: pjbit's switch
   std::vector<ReliabilityPart> reliability;  // its parts, counted per switch
   std::vector<CostItem> cost;                // its priced items, counted per switch
   PackageSpec package;                       // its package's thermal figures (power/thermal.md)
@@ -221,6 +225,9 @@ struct NicSpec {
   double static_power_w = 0.0;
   // Edge bandwidth density of its host interface at the accelerator's package (as LinkSpec's); 0: unknown.
   double bandwidth_density_Bps_per_m = 0.0;
+  // Its port's receive buffer; 0: not given. A switchless tier's flow_control without `buffer` takes it.
+  std::uint64_t buffer_bytes = 0;
+  core::SourceLoc buffer_loc;
   ModuleSpec model;                          // the whole NIC, of a registered kind; unplaced: pjbit's NIC
   std::vector<ReliabilityPart> reliability;  // its parts, counted per NIC
   std::vector<CostItem> cost;                // its priced items, counted per NIC
@@ -311,8 +318,9 @@ struct FlowControlSpec {
   std::uint64_t ecn_kmin_bytes = 0;
   std::uint64_t ecn_kmax_bytes = 0;
   double ecn_pmax = 0.01;
-  bool xoff_given = false, xon_given = false;
-  core::SourceLoc loc, buffer_loc, xoff_loc;
+  bool buffer_given = false, xoff_given = false, xon_given = false;
+  std::string buffer_from;  // without `buffer`: where it came from (messages), e.g. the switch's buffer
+  core::SourceLoc loc, buffer_loc, xoff_loc, xon_loc, kmax_loc;
   bool on() const { return mode != "off"; }
 };
 

@@ -101,6 +101,7 @@ tlm::tlm_sync_enum Link::nb_transport_fw(int dir, tlm::tlm_generic_payload& p, t
     SC_REPORT_ERROR(name(), "a link accepts only BEGIN_REQ on its forward path");
     return tlm::TLM_COMPLETED;
   }
+  ++m_dir[dir].incoming;
   m_queue.push(core::later(core::now_ticks(), delay.value()), Item{&p, dir});
   return tlm::TLM_ACCEPTED;
 }
@@ -127,6 +128,7 @@ void Link::on_item(const Item& item) {
     }
     return;
   }
+  --d.incoming;
   if (d.port != nullptr) {
     offer_to_port(d, item.dir, *item.payload, now);
     return;
@@ -214,19 +216,8 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
       if (d.fc->credits[prio] < static_cast<std::int64_t>(m_params.flow_control.packet_bytes)) block(d, prio);
     }
     m_arrivals->push(core::later(now, m_latency), Item{p, dir});
-    if (credit) {
-      tlm::tlm_phase end_req = tlm::END_REQ;
-      sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
-      if (d.credit) {
-        d.credit(*p, end_req, zero);
-      } else {
-        (dir == 0 ? a_in : b_in)->nb_transport_bw(*p, end_req, zero);
-      }
-    }
-    if (!d.arbiter.empty() && !d.wakeup_armed) {
-      d.wakeup_armed = true;
-      m_queue.push(tail_out, Item{nullptr, dir});
-    }
+    if (credit) return_credit(d, dir, *p);
+    serve_next(d, dir, tail_out);
     return;
   }
   sc_core::sc_time delay = core::ticks_to_time(m_latency);
@@ -240,20 +231,25 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
   } else {
     (dir == 0 ? b_out : a_out)->nb_transport_fw(*p, phase, delay);
   }
-  if (credit) {  // the sender may offer its next packet now; it waits in the arbiter until the wire is free
-    tlm::tlm_phase end_req = tlm::END_REQ;
-    sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
-    if (d.credit) {
-      d.credit(*p, end_req, zero);
-    } else {
-      (dir == 0 ? a_in : b_in)->nb_transport_bw(*p, end_req, zero);
-    }
-  }
+  if (credit) return_credit(d, dir, *p);  // the sender may offer its next packet; it waits in the arbiter
   if (hold) p->release();
-  if (!d.arbiter.empty() && !d.wakeup_armed) {
-    d.wakeup_armed = true;
-    m_queue.push(tail_out, Item{nullptr, dir});
+  serve_next(d, dir, tail_out);
+}
+
+void Link::return_credit(Direction& d, int dir, tlm::tlm_generic_payload& p) {
+  tlm::tlm_phase end_req = tlm::END_REQ;
+  sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
+  if (d.credit) {
+    d.credit(p, end_req, zero);
+  } else {
+    (dir == 0 ? a_in : b_in)->nb_transport_bw(p, end_req, zero);
   }
+}
+
+void Link::serve_next(Direction& d, int dir, core::Tick at) {
+  if (d.arbiter.empty() || d.wakeup_armed) return;
+  d.wakeup_armed = true;
+  m_queue.push(at, Item{nullptr, dir});
 }
 
 void Link::close_sleep(core::Tick end) {
@@ -382,11 +378,7 @@ void Link::unblock(int dir, int priority) {
     f.stats.paused += now - f.blocked_since;
     if (m_observer != nullptr) m_observer->paused(m_channel + dir, f.blocked_since, now);
   }
-  // An idle wire with packets held back serves them now.
-  if (!d.arbiter.empty() && !d.wakeup_armed) {
-    d.wakeup_armed = true;
-    m_queue.push(std::max(now, d.busy_until), Item{nullptr, dir});
-  }
+  serve_next(d, dir, std::max(now, d.busy_until));  // an idle wire with packets held back serves them now
 }
 
 bool Link::ecn_mark(const Direction& d) {

@@ -164,6 +164,7 @@ class Link : public core::Component, public core::BufferHolder {
   struct Direction {
     core::Tick busy_until = 0;
     bool wakeup_armed = false;
+    std::uint32_t incoming = 0;        // packets offered with a delay that have not reached the direction yet
     core::DirectCall deliver, credit;  // stand for the far end's socket and the credit back, when set
     DirectionStats stats;
     core::Arbiter<tlm::tlm_generic_payload*, 5> arbiter;  // its busy-hop state first
@@ -261,8 +262,13 @@ class Link : public core::Component, public core::BufferHolder {
   const Params& params() const { return m_params; }
 
   const DirectionStats& direction(int d) const { return m_dir[d].stats; }
-  // Packets queued on direction `d` now (waiting behind the one on the wire): adaptive routing's view.
+  // Packets queued on direction `d` now (waiting behind the one on the wire).
   std::size_t queued(int d) const { return m_dir[d].arbiter.queued(); }
+  // Adaptive routing's view of direction `d`: the packets offered to it that it has not taken yet (a
+  // switch's latency ahead of it), those queued on it, and the one on its wire, if any.
+  std::size_t backlog(int d) const {
+    return m_dir[d].incoming + m_dir[d].arbiter.queued() + (m_dir[d].busy_until > core::now_ticks() ? 1 : 0);
+  }
   // Flow control statistics of direction `d`; null without flow control.
   const FlowStats* flow_stats(int d) const { return m_dir[d].fc ? &m_dir[d].fc->stats : nullptr; }
   // The far end's buffer occupancy of direction `d` now (0 without flow control).
@@ -356,6 +362,10 @@ class Link : public core::Component, public core::BufferHolder {
   // account packets and flows share.
   // Returns the joules charged.
   double account(Direction& d, double wire_bits, core::Tick busy, core::StepTally* tally);
+  // Tells the sender of `p` on direction `dir` that it may offer its next packet (END_REQ).
+  void return_credit(Direction& d, int dir, tlm::tlm_generic_payload& p);
+  // Arms the direction's next service at `at` when packets wait for it and none is armed yet.
+  void serve_next(Direction& d, int dir, core::Tick at);
 
   Params m_params;
   std::unique_ptr<core::EventQueue<FlowEvent>> m_fc_queue;  // only with flow control: credits, pauses

@@ -23,6 +23,7 @@ tlm::tlm_sync_enum Switch::nb_transport_fw(int, tlm::tlm_generic_payload& p, tlm
   ++m_packets;
   m_bytes += ext.bytes;
 
+  if (m_adaptive != nullptr) m_adaptive->choose(m_node, ext);
   const int port = ext.route->ports[ext.hop++];
   const core::Tick now = core::now_ticks();
   // Cut-through: the head leaves `latency` after it arrived; store-and-forward: after the tail arrived.

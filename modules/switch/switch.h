@@ -26,6 +26,15 @@ struct Params {
   double joules_per_payload_byte() const { return 8.0 * energy_pj_per_bit * 1e-12; }
 };
 
+// Adaptive routing (InfiniBand-style, docs/topologies.md): a switch of an adaptive tier asks this, as a
+// packet arrives, which of its equal-cost output ports the packet leaves by; the answer may rewrite the
+// packet's own route (ext.own_route) from ext.hop on.
+class IAdaptiveRoutes {
+ public:
+  virtual ~IAdaptiveRoutes() = default;
+  virtual void choose(int node, core::FabricExtension& ext) = 0;
+};
+
 class Switch : public core::Component {
  public:
   tlm_utils::multi_passthrough_target_socket<Switch> in{"in"};
@@ -53,6 +62,12 @@ class Switch : public core::Component {
     return core::DirectCall::to<Switch, &Switch::nb_transport_bw>(this, index);
   }
   void direct_out(int port, core::DirectCall call) { m_direct_out.set(port, call); }
+  // Adaptive routing: `routes` chooses the output of every packet this switch (topology node `node`)
+  // forwards; null (the default): the packet's route decides.
+  void set_adaptive(IAdaptiveRoutes* routes, int node) {
+    m_adaptive = routes;
+    m_node = node;
+  }
 
  private:
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase& phase,
@@ -65,6 +80,8 @@ class Switch : public core::Component {
   core::Tick m_latency;
   std::uint64_t m_packets = 0;
   double m_bytes = 0.0;
+  IAdaptiveRoutes* m_adaptive = nullptr;
+  int m_node = -1;
 };
 
 }  // namespace pjbit::fabric_switch

@@ -61,6 +61,13 @@ std::string bytes_text(std::uint64_t bytes) {
   return num(static_cast<double>(bytes) / 1e9) + " GB";
 }
 
+// A device's packet buffer: in MB (or kB below a megabyte), as datasheets give it.
+std::string buffer_text(std::uint64_t bytes) {
+  if (bytes == 0) return "-";
+  if (bytes >= 1000000) return num(static_cast<double>(bytes) / 1e6) + " MB";
+  return num(static_cast<double>(bytes) / 1e3) + " kB";
+}
+
 std::string pj_text(double pj) {
   return num(pj) + " pJ/bit";
 }
@@ -177,10 +184,10 @@ std::vector<std::string> figure_headings(std::string_view kind) {
             "optics", "full-rate pJ/bit", "shoreline density", "reach"};
   }
   if (kind == "switch") {
-    return {"ports", "per bit", "static", "full-rate pJ/bit", "latency", "in-network reduction"};
+    return {"ports", "per bit", "static", "full-rate pJ/bit", "latency", "in-network reduction", "buffer"};
   }
   if (kind == "ocs") return {"ports", "reconfiguration", "insertion loss", "power"};
-  if (kind == "nic") return {"per bit", "static", "latency", "host shoreline density"};
+  if (kind == "nic") return {"per bit", "static", "latency", "host shoreline density", "buffer"};
   if (kind == "memory") return {"bandwidth", "latency", "energy", "capacity"};
   if (kind == "comm_library")
     return {"ring launch ll/ll128/simple",
@@ -220,7 +227,8 @@ std::vector<std::string> figure_cells(const Preset& p) {
             watts_text(s.static_power_w),
             num(switch_full_rate_pj_per_bit(s)),
             time_text(s.latency_s),
-            s.in_network_reduction ? "yes" : "no"};
+            s.in_network_reduction ? "yes" : "no",
+            buffer_text(s.buffer_bytes)};
   }
   if (p.kind == "ocs") {
     const OcsSpec& o = p.ocs;
@@ -230,7 +238,7 @@ std::vector<std::string> figure_cells(const Preset& p) {
   if (p.kind == "nic") {
     const NicSpec& n = p.nic;
     return {pj_text(n.energy_pj_per_bit), watts_text(n.static_power_w), time_text(n.latency_s),
-            density_text(n.bandwidth_density_Bps_per_m)};
+            density_text(n.bandwidth_density_Bps_per_m), buffer_text(n.buffer_bytes)};
   }
   if (p.kind == "memory") {
     const MemoryPoolSpec& m = p.memory;
@@ -351,6 +359,7 @@ ordered_json to_json(const Preset& p) {
     j["full_rate_pj_per_bit"] = switch_full_rate_pj_per_bit(s);
     j["in_network_reduction"] = s.in_network_reduction;
     j["store_and_forward"] = s.store_and_forward;
+    j["buffer_bytes"] = s.buffer_bytes;
   } else if (p.kind == "ocs") {
     j["ports"] = p.ocs.ports;
     j["reconfiguration_s"] = p.ocs.reconfiguration_s;
@@ -361,6 +370,7 @@ ordered_json to_json(const Preset& p) {
     j["energy_pj_per_bit"] = p.nic.energy_pj_per_bit;
     j["static_power_w"] = p.nic.static_power_w;
     j["bandwidth_density_Bps_per_m"] = p.nic.bandwidth_density_Bps_per_m;
+    j["buffer_bytes"] = p.nic.buffer_bytes;
   } else if (p.kind == "memory") {
     j["bandwidth_Bps"] = p.memory.bandwidth_Bps;
     j["latency_s"] = p.memory.latency_s;

@@ -118,5 +118,38 @@ TEST(FlowControlOutputs, TheFlowEngineWithFlowControlIsOneErrorLine) {
       "\"topology\" has flow_control mode credit; use engine: packet or auto\n");
 }
 
+// Without `buffer` the switch's packet buffer is shared evenly among its ports (flow_control.md, "Buffers
+// from the presets"): 2 MiB over radix 8 is the 256 KiB a port that the block above gives itself.
+TEST(FlowControlOutputs, TheBufferComesFromTheSwitch) {
+  TempDir dir;
+  std::string text = with_mode("pfc");
+  text.replace(text.find(", buffer: 256 KiB"), 17, "");
+  text.replace(text.find("radix: 8 }"), 10, "radix: 8, buffer: 2 MiB }");
+  const std::string report = dir.path() + "/r.json";
+  const auto r =
+      run_program({"run", dir.write("fc.yaml", text), dir.write("w.yaml", kWorkload), "--json", report});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json f = json::parse(read_file(report))["flow_control"];
+  ASSERT_FALSE(f["ports"].empty());
+  for (const auto& port : f["ports"]) {
+    EXPECT_EQ(port["buffer_bytes"].get<double>(), 256.0 * 1024);
+    EXPECT_LE(port["max_bytes"].get<double>(), 256.0 * 1024);
+  }
+  EXPECT_GT(f["pause_frames"].get<int>(), 0);
+}
+
+TEST(FlowControlOutputs, ABadSwitchBufferIsOneErrorLine) {
+  TempDir dir;
+  std::string text = with_mode("pfc");
+  text.replace(text.find("radix: 8 }"), 10, "radix: 8, buffer: 0 MB }");
+  const auto r = run_program({"run", dir.write("fc.yaml", text), dir.write("w.yaml", kWorkload)});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "error: " + dir.path() +
+                "/fc.yaml:7:67: topology.switch.buffer: expected a data size above zero such as \"64 MB\" "
+                "(the chip's packet buffer, all ports), got \"0 MB\"\n");
+  EXPECT_EQ(r.out, "");
+}
+
 }  // namespace test_flow_control_outputs
 }  // namespace

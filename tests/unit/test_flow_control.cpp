@@ -251,7 +251,7 @@ TEST(FlowControlLoader, BadValuesAreOneErrorEach) {
   EXPECT_EQ(
       error_of(ring("{ mode: credit }")),
       "ring.yaml:2:97: topology.flow_control.buffer: missing; expected the ingress buffer of a port, per "
-      "priority, such as \"1 MiB\"");
+      "priority, such as \"1 MiB\" (the tier has no switch, and no NIC with a buffer)");
   EXPECT_EQ(
       error_of(ring("{ mode: credit, buffer: 1 KiB }")),
       "ring.yaml:2:121: topology.flow_control.buffer: expected at least one packet (4096 B), got 1024 B");
@@ -300,6 +300,63 @@ TEST(FlowControlLoader, TheFlowEngineIsRefusedWithFlowControl) {
                "latency: 500 ns }, flow_control: { mode: pfc, buffer: 1 MiB } }\n"),
       "ring.yaml:2:9: engine: the flow engine does not model finite buffers, pauses, drops or ECN, and tier "
       "\"topology\" has flow_control mode pfc; use engine: packet or auto");
+}
+
+// A flow_control block without `buffer` takes it from the tier's devices (modules/link/flow_control.md,
+// "Buffers from the presets"): a switched tier's switch shares its buffer evenly among its ports, a tier
+// without switches takes its NIC's port buffer.
+std::string switched(const std::string& sw, const std::string& fc) {
+  return "name: sw4\ntopology: { kind: switch, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns }, "
+         "switch: " +
+         sw + ", flow_control: " + fc + " }\n";
+}
+
+TEST(FlowControlLoader, TheBufferComesFromTheSwitchOrTheNic) {
+  // 64 MB over radix 64: 1,000,000 B a port and priority.
+  const auto spec =
+      platforms::parse_platform(switched("{ radix: 64, buffer: 64 MB }", "{ mode: credit }"), "s.yaml");
+  EXPECT_EQ(spec.tiers[0].flow_control.buffer_bytes, 1000000u);
+  // A preset's buffer: eth-51t's 149 MB over its 64 ports.
+  const auto preset = platforms::parse_platform(switched("{ preset: eth-51t }", "{ mode: pfc }"), "s.yaml");
+  EXPECT_EQ(preset.tiers[0].flow_control.buffer_bytes, 149000000u / 64u);
+  EXPECT_GT(preset.tiers[0].flow_control.xoff_bytes, 0u);
+  // A given buffer wins over the switch's.
+  const auto given =
+      platforms::parse_platform(switched("{ buffer: 64 MB }", "{ mode: credit, buffer: 1 MiB }"), "s.yaml");
+  EXPECT_EQ(given.tiers[0].flow_control.buffer_bytes, 1048576u);
+  // A ring behind NICs takes the NIC's.
+  const auto ring_nic = platforms::parse_platform(
+      "name: r\ntopology: { kind: ring, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns }, nic: { "
+      "preset: nic-400g }, flow_control: { mode: credit } }\n",
+      "r.yaml");
+  EXPECT_EQ(ring_nic.tiers[0].flow_control.buffer_bytes, 262016u);
+}
+
+TEST(FlowControlLoader, BadDeviceBuffersAreOneErrorEach) {
+  EXPECT_EQ(error_of(switched("{ buffer: 0 B }", "{ mode: credit }")),
+            "ring.yaml:2:103: topology.switch.buffer: expected a data size above zero such as \"64 MB\" (the "
+            "chip's packet buffer, all ports), got \"0 B\"");
+  EXPECT_EQ(error_of(switched("{ buffer: -1 MB }", "{ mode: credit }")),
+            "ring.yaml:2:103: topology.switch.buffer: expected a data size such as \"64 MiB\", got \"-1 MB\" "
+            "(negative values are not allowed)");
+  EXPECT_EQ(
+      error_of(switched("{ radix: 8 }", "{ mode: credit }")),
+      "ring.yaml:2:121: topology.flow_control.buffer: missing; expected the ingress buffer of a port, per "
+      "priority, such as \"1 MiB\" (the tier's switch gives no buffer)");
+  // The switch's share must hold a packet, and the thresholds beside it must fit in it.
+  EXPECT_EQ(
+      error_of(switched("{ radix: 64, buffer: 128 KiB }", "{ mode: credit }")),
+      "ring.yaml:2:114: topology.flow_control.buffer: expected at least one packet (4096 B), got 2048 B "
+      "(the switch's buffer (131072 B) over its radix (64))");
+  EXPECT_EQ(error_of(switched("{ radix: 64, buffer: 64 MB }",
+                              "{ mode: pfc, ecn: { kmin: 100 KiB, kmax: 2 MiB } }")),
+            "ring.yaml:2:178: topology.flow_control.ecn.kmax: expected at most the buffer (1000000 B: the "
+            "switch's buffer (64000000 B) over its radix (64)), got 2097152 B");
+  EXPECT_EQ(
+      error_of("name: r\ntopology: { kind: ring, ranks: 4, link: { bandwidth: 100 GB/s, latency: 500 ns "
+               "}, nic: { buffer: 0 KiB }, flow_control: { mode: credit } }\n"),
+      "ring.yaml:2:98: topology.nic.buffer: expected a data size above zero such as \"256 KiB\" (its "
+      "port's receive buffer), got \"0 KiB\"");
 }
 
 }  // namespace test_flow_control
