@@ -20,6 +20,14 @@
 
 namespace pjbit::core {
 
+// Work that goes on the way a SystemC thread would after waiting for an event, without a thread of its own
+// (a thread's stack takes memory mappings, of which Linux allows 65,530): see Dispatcher::resume_next_delta.
+class Resumable {
+ public:
+  virtual ~Resumable() = default;
+  virtual void resume() = 0;
+};
+
 class Dispatcher {
  public:
   class Queue {
@@ -42,6 +50,13 @@ class Dispatcher {
   // `q`'s earliest entry is now at `at`: make sure it runs then.
   void arm(Queue* q, Tick at);
 
+  // Resumes `r` where a thread notified now (by an event notified for the next delta cycle) would run: in
+  // the next delta cycle, after the queues' entries due then (the dispatcher is a method, and the kernel
+  // runs a delta's methods before its threads), in the order SystemC 2.3 wakes such threads: the opposite
+  // of the order they were notified in (asked for before the simulation starts: in order, as threads start).
+  // Resuming an endpoint's program this way keeps every instant's order of events as its thread had it.
+  void resume_next_delta(Resumable* r);
+
   // A core::SimulationError raised by an entry (simulated time past the kernel's count, core/time.h) stops
   // the kernel and is kept here whole, for the caller of sc_start to rethrow: SystemC would turn it into a
   // generic report. Null when there was none.
@@ -57,10 +72,22 @@ class Dispatcher {
     std::uint64_t seq;
   };
   void fire();
+  // Runs the resumes asked for before this delta cycle: false when one failed.
+  bool run_resumes();
+  // The dispatcher's method is to run at `at` (now: the next delta cycle), unless it is due no later.
+  void notify_for(Tick at, Tick now);
 
   static constexpr Tick kNever = ~Tick{0};
   sc_core::sc_event m_event;
   TickBuckets<Entry> m_armed;
+  // Resumes in the order asked for, each with the delta cycle it was asked in; those of earlier deltas run
+  // in the next firing, after its queues' entries. From m_resume_head on.
+  struct Resume {
+    std::uint64_t delta;
+    Resumable* r;
+  };
+  std::vector<Resume> m_resumes;
+  std::size_t m_resume_head = 0;
   std::uint64_t m_seq = 0;
   Tick m_event_at = kNever;
   bool m_firing = false;

@@ -124,6 +124,22 @@ void Runner::program(platforms::Platform& platform) {
   // The scheduler plans the OCS circuits of every top-level step and gates the steps that need new ones.
   m_scheduler = std::make_unique<scheduler::Scheduler>(
       m_spec, platform, scheduler::TopSteps(m_workload.steps, m_workload.iterations));
+  if (runs_without_threads(m_facts, m_workload)) {
+    // Every program starts at time 0 in the order the endpoints were made, as their threads would (the
+    // builder makes them in the order of their topology nodes).
+    std::vector<int> order = all_ranks(m_endpoints);
+    const auto& node_of = platform.topology().endpoint_node;
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return node_of[static_cast<std::size_t>(a)] < node_of[static_cast<std::size_t>(b)];
+    });
+    for (int e : order) {
+      accelerator::Accelerator& acc = platform.endpoint(e);
+      acc.run_without_thread();
+      m_programs.push_back(std::make_unique<ProgramMachine>(*this, acc, e));
+      core::Dispatcher::current().resume_next_delta(m_programs.back().get());
+    }
+    return;
+  }
   for (int e = 0; e < m_endpoints; ++e) {
     platform.endpoint(e).set_program([this, e, steps](accelerator::Accelerator& acc) {
       // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,

@@ -64,15 +64,33 @@ struct Facts {
 
 // A parallel step's sub-steps run in a SystemC thread each, on every endpoint taking part, while that makes
 // at most this many threads; beyond, the sub-steps a Detached can run go without a thread (see Detached).
-// Every thread has a stack of its own, and every stack is one of the process's memory mappings, of which
-// Linux allows 65,530 by default.
+// Every thread has a stack of its own, and every stack is two of the process's memory mappings (the stack
+// and the guard page below it), of which Linux allows 65,530 by default (vm.max_map_count).
 constexpr long long kMaxSubStepThreads = 4096;
-// The SystemC threads a run may need at once (the endpoints' programs, and the threads their steps spawn),
-// refused beyond before anything runs.
-constexpr long long kMaxThreads = 60000;
+// The memory mappings a SystemC thread takes: its stack, and the guard page that splits it off.
+constexpr long long kMapsPerThread = 2;
+// Memory mappings kept for everything else (the program, its libraries, large allocations) when working out
+// how many threads fit under the kernel's limit.
+constexpr long long kOtherMaps = 1024;
+// The threads that fit in `max_map_count` memory mappings (the kernel's limit).
+constexpr long long threads_within(long long max_map_count) {
+  return max_map_count > kOtherMaps ? (max_map_count - kOtherMaps) / kMapsPerThread : 0;
+}
+// The kernel's limit on a process's memory mappings (/proc/sys/vm/max_map_count; its default, 65,530, where
+// it cannot be read).
+long long max_map_count();
 
 // Whether a Detached can run `step`: a compute step, a collective, traffic, or a parallel step of only those.
 bool detachable(const Step& step);
+// Whether every endpoint's program runs without a SystemC thread (ProgramMachine): each top-level step is a
+// collective or a parallel step whose sub-steps all run detached (detaches_sub_steps); the workload is no
+// dependency graph and no inference service; and the platform has no optical circuit switch, between whose
+// reconfigurations the scheduler holds endpoints. Otherwise each endpoint's program is a thread, and
+// check_threads has made sure the process can have that many.
+bool runs_without_threads(const Facts& f, const workloads::WorkloadSpec& workload);
+// Why the endpoints' programs need threads, to complete "each running its program in a thread since ...";
+// empty when they do not (runs_without_threads).
+std::string threads_needed_for(const Facts& f, const workloads::WorkloadSpec& workload);
 // The endpoints that take part in an instance of `step`, at most (ranks, and the pool or reduction engine).
 long long endpoints_of(const Facts& f, const Step& step);
 // Whether the sub-steps of parallel step `step` that can run without a thread do (kMaxSubStepThreads).
@@ -179,6 +197,8 @@ class PhaseMachine final : public accelerator::CompletionListener {
   void completed() override;
   // The buffered sends whose hop is over go out.
   void release_sends();
+  // The last phase has completed and every send been delivered.
+  bool finished() const { return m_finished; }
 
  private:
   // Arms the release timer for the earliest pending send, unless one is armed for then or earlier.
@@ -271,6 +291,7 @@ class Lanes final : public accelerator::CompletionListener {
       m_finished_event.wait();
   }
   void completed() override;  // a lane has finished
+  bool finished() const { return m_left == 0; }
 
  private:
   std::vector<std::unique_ptr<PhaseMachine>> m_machines;
@@ -360,6 +381,50 @@ class GraphWalk {
   std::deque<std::size_t> m_compute_queue;  // ready compute steps waiting for the rank's compute
   bool m_computing = false;
   accelerator::WakeEvent m_wake;
+};
+
+// One endpoint's program without a SystemC thread (runs_without_threads): the top-level steps one after
+// another, each played as Runner::execute plays it on the program's thread (a collective's phase machine or
+// lanes, a parallel step's Detached sub-steps), and the program going on where its thread would have: when
+// the thread would have waited for a step's end, the dispatcher resumes the program in the next delta cycle
+// after that end, in the order the kernel would have woken the threads (core::Dispatcher::resume_next_delta).
+// So every instant's events happen in the order the threads gave them, and the run is the same, without a
+// stack per endpoint.
+class ProgramMachine final : public core::Resumable, public accelerator::CompletionListener {
+ public:
+  ProgramMachine(Runner& runner, accelerator::Accelerator& acc, int endpoint);
+  // From the dispatcher: at time 0, the program starts; later, the step it waited for is over.
+  void resume() override;
+  // The step's phase machine (or lanes) has finished, or a parallel step's sub-steps have all ended.
+  void completed() override;
+
+ private:
+  // Runs steps from m_index on until one has to wait, or the program is over.
+  void run();
+  // Enters top-level instance m_index's step (if it is the endpoint's) and starts it; true when the program
+  // must wait for it.
+  bool start(Instance& inst);
+  // The step is over: its objects go, the endpoint leaves it, and the program moves past it.
+  void end_step();
+  // The program waits for completed() (returns true).
+  bool wait_for_completion();
+
+  Runner& m_runner;
+  accelerator::Accelerator& m_acc;
+  core::Dispatcher& m_dispatcher;
+  int m_endpoint;
+  bool m_is_rank;
+  bool m_begun = false;
+  bool m_entered = false;       // the step was entered (it is the endpoint's): it is left when it ends
+  bool m_waiting = false;       // completed() resumes the program
+  bool m_waiting_over = false;  // the step waited for has ended: resume() goes on
+  std::size_t m_index = 0;      // the top-level instance it is in
+  Instance* m_inst = nullptr;
+  core::Tick m_entered_at = 0;
+  std::unique_ptr<PhaseMachine> m_machine;            // collective
+  std::unique_ptr<Lanes> m_lanes;                     // collective in lanes
+  std::vector<std::unique_ptr<Detached>> m_children;  // parallel
+  accelerator::Completion m_ops{this};                // parallel: sub-steps not yet ended
 };
 
 // An inference service's run (WorkloadSpec::serving; engine/serving.md): the first rank of each prefill group
@@ -595,6 +660,7 @@ class Runner {
   void clock_to(RankClock& c, core::Tick now);
 
   friend class PhaseMachine;
+  friend class ProgramMachine;
   friend class Detached;
   friend class GraphWalk;
   friend class Serving;
@@ -659,9 +725,10 @@ class Runner {
   bool m_direct_calls;
   bool m_all_steps;  // RunOptions::all_steps
   std::unique_ptr<scheduler::Scheduler> m_scheduler;
-  platforms::Platform* m_platform = nullptr;  // while it runs
-  std::string m_engine = "packet";            // the transport that runs: packet | flow
-  flow::FlowNetwork* m_flows = nullptr;       // the flow transport, while a flow run lasts
+  std::vector<std::unique_ptr<ProgramMachine>> m_programs;  // programs without threads (runs_without_threads)
+  platforms::Platform* m_platform = nullptr;                // while it runs
+  std::string m_engine = "packet";                          // the transport that runs: packet | flow
+  flow::FlowNetwork* m_flows = nullptr;                     // the flow transport, while a flow run lasts
 };
 
 // Runs the job again after `first`, which faults cut short, from its last checkpoint, as often as faults cut

@@ -698,25 +698,38 @@ void check_time_budget(Facts& f, const workloads::WorkloadSpec& workload) {
                              beyond(iteration * iterations, iteration_check * iterations, ""));
 }
 
-// The SystemC threads the run needs at once: every endpoint's program, and the most any one top-level step
-// spawns besides (sub-steps of parallel steps, a pool's answers to reads).
+// The SystemC threads the run needs at once, when the endpoints' programs need threads at all
+// (threads_needed_for): every endpoint's program, and the most any one top-level step spawns besides
+// (sub-steps of parallel steps, a pool's answers to reads). Each thread's stack takes two memory mappings;
+// more than the kernel allows would end the run with std::bad_alloc when SystemC cannot map a stack, so it
+// is refused here, naming what needs the threads.
 void check_threads(const Facts& f, const workloads::WorkloadSpec& workload) {
+  const std::string why = threads_needed_for(f, workload);
+  if (why.empty()) return;
   const long long endpoints = f.topo.endpoints();
-  const std::string limit = "at most " + std::to_string(kMaxThreads) +
-                            " SystemC threads run at once (each has a stack of its own, one of the process's "
-                            "memory mappings)";
-  if (endpoints > kMaxThreads) {
+  const long long maps = max_map_count();
+  const long long fit = threads_within(maps);
+  const auto limit = [&](long long threads) {
+    return std::to_string(threads) + " threads take " + std::to_string(threads * kMapsPerThread) +
+           " memory mappings (a stack and its guard page each), and the kernel allows " +
+           std::to_string(maps) + " (vm.max_map_count), room for at most " + std::to_string(fit) +
+           " threads beside the program's own " + std::to_string(kOtherMaps) + " mappings";
+  };
+  if (endpoints > fit) {
     const bool flat = f.spec.flat();
     throw core::InputError(f.spec.tiers.back().loc, flat ? "topology" : "tiers",
                            "the platform has " + std::to_string(endpoints) +
-                               " endpoints (ranks, pools, reduction engines), each a thread; " + limit);
+                               " endpoints (ranks, pools, reduction engines), each running its program in a "
+                               "SystemC thread since " +
+                               why + ": " + limit(endpoints));
   }
   for (const Step& step : workload.steps) {
     const long long threads = threads_of(f, step);
-    if (endpoints + threads > kMaxThreads)
+    if (endpoints + threads > fit)
       throw core::InputError(step.loc, step.key,
                              "the step needs " + std::to_string(threads) + " threads besides the " +
-                                 std::to_string(endpoints) + " of the endpoints' programs; " + limit);
+                                 std::to_string(endpoints) +
+                                 " of the endpoints' programs: " + limit(endpoints + threads));
   }
 }
 

@@ -32,6 +32,12 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& para
   m_jitter = 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(params.rank + 1);
   out.register_nb_transport_bw(this, &Accelerator::nb_transport_bw);
   in.register_nb_transport_fw(this, &Accelerator::nb_transport_fw);
+}
+
+void Accelerator::end_of_elaboration() {
+  // Made here rather than in the constructor, once the engine has said whether the program needs a thread:
+  // a thread that is never made takes no stack.
+  if (m_without_thread) return;
   sc_core::sc_spawn_options opts;
   sc_core::sc_spawn([this] { run(); }, "program", &opts);
 }
@@ -54,9 +60,13 @@ void Accelerator::forward(int port, tlm::tlm_generic_payload& p, tlm::tlm_phase&
 }
 
 void Accelerator::run() {
-  m_ports.resize(static_cast<std::size_t>(out.size()));
+  begin_program();
   if (m_program) m_program(*this);
-  m_finished = true;
+  end_program();
+}
+
+void Accelerator::begin_program() {
+  m_ports.resize(static_cast<std::size_t>(out.size()));
 }
 
 void Accelerator::compute(double seconds) {

@@ -1,6 +1,7 @@
-// One accelerator (one rank): an SC_THREAD that runs the rank's program, the endpoint that program speaks
-// to (send, recv, compute), a NIC that packetizes messages onto its ports, and a router that forwards
-// other ranks' packets in direct topologies. Equations and behaviour in accelerator.md.
+// One accelerator (one rank): an SC_THREAD that runs the rank's program (or none, when the engine drives the
+// program from its own processes), the endpoint that program speaks to (send, recv, compute), a NIC that
+// packetizes messages onto its ports, and a router that forwards other ranks' packets in direct topologies.
+// Equations and behaviour in accelerator.md.
 #pragma once
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
@@ -255,6 +256,13 @@ class Accelerator : public core::Component {
   // The program the rank's thread runs at time 0. Set before simulation starts.
   void set_program(std::function<void(Accelerator&)> program) { m_program = std::move(program); }
   bool finished() const { return m_finished; }
+  // Called during elaboration: no thread is made; the caller runs the program from processes of its own,
+  // calling begin_program() at time 0 before it sends or receives anything and end_program() once it is over
+  // (as the thread does around its program). A thread's stack is one of the process's memory mappings, of
+  // which Linux allows 65,530: a fabric of tens of thousands of ranks cannot have a thread each.
+  void run_without_thread() { m_without_thread = true; }
+  void begin_program();
+  void end_program() { m_finished = true; }
 
   // --- endpoint: called from the program's thread (or threads it spawns) ---
   // Posts a message of `bytes` to `dst`; `done` completes when the receiver holds all of it.
@@ -296,6 +304,9 @@ class Accelerator : public core::Component {
   // Receives still waiting for data, for deadlock reports: "from rank 3: 1024 of 4096 bytes (tag 7)".
   std::vector<std::string> pending_receives() const;
 
+ protected:
+  void end_of_elaboration() override;
+
  private:
   void run();
   // The NIC queue of a transport class (its class with strict priorities, else 0).
@@ -328,6 +339,7 @@ class Accelerator : public core::Component {
   IRouteTable& m_routes;
   std::function<void(Accelerator&)> m_program;
   bool m_finished = false;
+  bool m_without_thread = false;
   double m_compute_s = 0.0;
   std::vector<std::unique_ptr<Message>> m_messages;  // owns every message ever made; reused via m_free
   std::vector<Message*> m_free;

@@ -224,9 +224,45 @@ TEST(Limits, SubStepsBeyondTheThreadBudgetAreRefused) {
   std::string w = "name: w\nsteps:\n  - compute: { duration: 1 us }\n  - parallel:\n";
   for (int i = 0; i < 9000; ++i)
     w += "      - memory: { op: write, size: 1 KiB, pool: pool0 }\n";
-  expect_refused(kSwitch8, w,
-                 "^error: .*work\\.yaml:4:5: steps\\.1: the step needs 81000 threads besides the 9 of the "
-                 "endpoints' programs; at most 60000 SystemC threads run at once");
+  expect_refused(
+      kSwitch8, w,
+      "^error: .*work\\.yaml:4:5: steps\\.1: the step needs 81000 threads besides the 9 of the "
+      "endpoints' programs: 81009 threads take 162018 memory mappings \\(a stack and its guard page "
+      "each\\), and the kernel allows [0-9]+ \\(vm\\.max_map_count\\)");
+}
+
+// A ring of 40,000 ranks and a pool: more endpoints than the kernel's memory mappings leave threads for.
+const char* kRing40k = R"(name: ring40k
+engine: flow
+topology: { kind: ring, ranks: 40000, link: { bandwidth: 100 GB/s, latency: 500 ns } }
+memory_pools:
+  - { name: pool0, attach: topology, bandwidth: 400 GB/s, latency: 600 ns, capacity: 4 TiB }
+)";
+
+// A workload whose programs need a thread each (a memory step waits on every rank's thread) on more endpoints
+// than threads fit is refused up front, naming what needs the threads, instead of aborting with
+// std::bad_alloc once SystemC cannot map another stack.
+TEST(Limits, ProgramThreadsBeyondTheKernelsMappingsAreRefused) {
+  expect_refused(kRing40k, "name: w\nsteps:\n  - checkpoint: { size: 1 MiB, pool: pool0 }\n",
+                 "^error: .*plat\\.yaml:3:11: topology: the platform has 40001 endpoints \\(ranks, pools, "
+                 "reduction engines\\), each running its program in a SystemC thread since step steps\\.0 "
+                 "moves memory: 40001 threads take 80002 memory mappings");
+}
+
+// Collectives run without a thread per endpoint: the same 40,000 ranks run one.
+TEST(Limits, CollectivesOnMoreRanksThanThreadsFitRun) {
+  TempDir dir;
+  const std::string p = dir.write("plat.yaml", kRing40k);
+  const std::string w = dir.write("work.yaml",
+                                  "name: w\nsteps:\n  - collective: all_reduce\n    size: 1 MiB\n"
+                                  "    ranks: [0, 1, 2, 3]\n");
+  const std::string json = dir.path() + "/r.json";
+  const ProcessResult r = run_program({"run", p, w, "--json", json, "--quiet"}, 120.0);
+  ASSERT_FALSE(r.timed_out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(pjbit::testing::read_file(json));
+  EXPECT_EQ(report["steps"][0]["ranks"], 4);
+  EXPECT_GT(report["steps"][0]["time_s"].get<double>(), 0.0);
 }
 
 }  // namespace test_limits
