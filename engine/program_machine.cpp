@@ -12,6 +12,8 @@ namespace pjbit::engine::detail {
 std::string threads_needed_for(const Facts& f, const workloads::WorkloadSpec& workload) {
   if (workload.graph) return "the workload is a dependency graph";
   if (workload.serving.on) return "the workload serves inference";
+  // A restarted run's programs wait out the cut and the downtime before their first step (engine/restart.md).
+  if (workload.job.restart_on_fault && !f.spec.faults.empty()) return "the job restarts on faults";
   for (const platforms::TopoNode& node : f.topo.nodes)
     if (node.kind == platforms::NodeKind::Ocs)
       return "the platform has optical circuit switches, whose reconfigurations hold the programs";

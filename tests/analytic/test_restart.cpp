@@ -134,6 +134,20 @@ TEST(Restart, WithoutACheckpointTheJobRunsAgainFromTheStart) {
   EXPECT_NEAR(cut.sim.steps.front().start_s, 20e-3, 2 * kTick);
 }
 
+// A workload of collectives alone (whose programs otherwise run without threads) restarts the same way.
+TEST(Restart, AWorkloadOfCollectivesAloneRestartsFromTheStart) {
+  const std::string w =
+      "name: c\niterations: 2\njob: { on_fault: restart, restart: 10 ms }\nsteps:\n"
+      "  - { collective: all_reduce, size: 1 GiB, algorithm: ring }\n";
+  const auto base = run(platform(""), w);
+  const auto cut = run(platform("1 ms"), w);
+  ASSERT_EQ(cut.sim.restarts.size(), 1u);
+  const auto& x = cut.sim.restarts[0];
+  EXPECT_TRUE(x.checkpoint.empty());
+  EXPECT_NEAR(x.at_s, 3e-3, 2 * kTick);  // detected 2 ms after it began
+  EXPECT_NEAR(cut.sim.sim_time_s, base.sim.sim_time_s + 13e-3, 4 * kTick);
+}
+
 // Without spares the job waits for the repair: the fault's end, then the restart.
 TEST(Restart, WithoutSparesTheJobWaitsForTheRepair) {
   const auto base = run(platform(""), workload(2));
