@@ -122,6 +122,22 @@ std::vector<LaserSource> port_groups(const Topology& topo, const std::string& pr
 }
 }  // namespace
 
+namespace {
+// The links of the group (a laser source or an optical engine) named `name`; an input error at `f` naming
+// the groups there are (`what`: "optical engine"; `plural`: "engines"), or saying why there are none.
+std::vector<int> group_links(const FaultSpec& f, const std::vector<LaserSource>& groups,
+                             const std::string& name, const std::string& what, const std::string& plural,
+                             const std::string& none) {
+  std::vector<std::string> names;
+  for (const auto& g : groups) {
+    if (g.name == name) return g.links;
+    names.push_back(g.name);
+  }
+  fail(f, "no " + what + " is named " + core::quote_text(name) +
+              (groups.empty() ? "; " + none : "; the " + plural + " are: " + some_names(names)));
+}
+}  // namespace
+
 std::vector<LaserSource> laser_sources(const Topology& topo) {
   return port_groups(topo, "els", [](const OpticsSpec& o) { return o.laser_shared_by; });
 }
@@ -168,26 +184,12 @@ std::vector<ResolvedFault> resolve_faults(const PlatformSpec& spec, const Topolo
       r.links = {ports[static_cast<std::size_t>(port)]};
     } else if (kind == "optical_engine") {
       if (engines.empty()) engines = optical_engines(topo);
-      std::vector<std::string> names;
-      for (const auto& e : engines) {
-        if (e.name == name) r.links = e.links;
-        names.push_back(e.name);
-      }
-      if (r.links.empty())
-        fail(f, "no optical engine is named " + core::quote_text(name) +
-                    (engines.empty() ? "; no link of this platform has optics"
-                                     : "; the engines are: " + some_names(names)));
+      r.links =
+          group_links(f, engines, name, "optical engine", "engines", "no link of this platform has optics");
     } else {  // laser_source
       if (sources.empty()) sources = laser_sources(topo);
-      std::vector<std::string> names;
-      for (const auto& s : sources) {
-        if (s.name == name) r.links = s.links;
-        names.push_back(s.name);
-      }
-      if (r.links.empty())
-        fail(f, "no external laser source is named " + core::quote_text(name) +
-                    (sources.empty() ? "; no link of this platform shares its lasers (optics.laser.shared_by)"
-                                     : "; the sources are: " + some_names(names)));
+      r.links = group_links(f, sources, name, "external laser source", "sources",
+                            "no link of this platform shares its lasers (optics.laser.shared_by)");
     }
     if (f.kind == FaultSpec::Kind::Ber) {
       for (int l : r.links) {
