@@ -549,6 +549,15 @@ std::string headline_section(const json& r) {
     cost.push_back({"tokens per joule", fmt::format("{:.4g}", number(t, "tokens_per_j"))});
     cost.push_back({"fabric energy per token", si(number(t, "fabric_j_per_token"), "J/token")});
   }
+  // One iteration's time split (a workload whose steps name their parallelism dimension).
+  if (const json& b = field(r, "step_breakdown"); b.is_object()) {
+    std::string split = "compute " + si(number(b, "compute_s"), "s");
+    for (const auto& [dim, seconds] : field(b, "exposed_comm_s").items())
+      if (seconds.is_number() && seconds.get<double>() > 0.0)
+        split += ", " + dim + " " + si(seconds.get<double>(), "s");
+    split += ", bubble " + si(number(b, "bubble_s"), "s");
+    run.push_back({"step time split", split});
+  }
   return fmt::format(
       "<section id=\"headline\">\n<h2>Headline</h2>\n<div class=\"headline\">"
       "<table>{}</table><table>{}</table></div>\n</section>\n",

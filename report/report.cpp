@@ -972,6 +972,12 @@ std::string csv(const Inputs& in) {
   if (in.recorder != nullptr) out += ",power_trace_window_s,power_trace_peak_w";
   if (has_model(in)) out += ",tokens_per_s,mfu,tokens_per_j,fabric_j_per_token";
   if (in.cost != nullptr && has_model(in)) out += ",tokens_per_usd";
+  const bool split = in.workload != nullptr && has_step_breakdown(*in.workload);
+  if (split) {
+    out += ",step_compute_s,step_bubble_s";
+    for (int d = 0; d < engine::TimeSplit::kDims; ++d)
+      out += fmt::format(",step_exposed_{}_s", engine::TimeSplit::kDimNames[d]);
+  }
   out += "\n";
   // The names are text cells (quoted and neutralised as csv_text says); every other cell is a number.
   out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}", csv_text(sim.platform_name),
@@ -993,6 +999,14 @@ std::string csv(const Inputs& in) {
   }
   if (in.cost != nullptr && has_model(in))
     out += fmt::format(",{}", in.cost->run_usd > 0.0 ? throughput(in).tokens / in.cost->run_usd : 0.0);
+  if (split) {
+    // One iteration's split, the mean over ranks, as the report's step_breakdown.
+    const double per = 1.0 / static_cast<double>(std::max(1, in.workload->iterations));
+    const engine::TimeSplit& t = sim.time_split;
+    out += fmt::format(",{},{}", t.compute_s * per, t.idle_s * per);
+    for (int d = 0; d < engine::TimeSplit::kDims; ++d)
+      out += fmt::format(",{}", t.exposed_s[d] * per);
+  }
   out += "\n";
   return out;
 }

@@ -82,8 +82,24 @@ TEST(ModelRun, ReportsThroughputInOperatorsUnits) {
   std::getline(lines, row);
   EXPECT_NE(header.find(",tokens_per_s,mfu,tokens_per_j,fabric_j_per_token"), std::string::npos) << header;
   EXPECT_EQ(std::count(header.begin(), header.end(), ','), std::count(row.begin(), row.end(), ','));
+  // The step time split: the CSV's last eight columns are the report's step_breakdown.
+  EXPECT_NE(header.find(",step_compute_s,step_bubble_s,step_exposed_tp_s,step_exposed_pp_s,step_exposed_dp_s,"
+                        "step_exposed_ep_s,step_exposed_cp_s,step_exposed_other_s"),
+            std::string::npos)
+      << header;
+  std::vector<double> cells;
+  for (std::size_t at = row.size(); cells.size() < 8;) {
+    const std::size_t comma = row.rfind(',', at - 1);
+    cells.insert(cells.begin(), std::stod(row.substr(comma + 1, at - comma - 1)));
+    at = comma;
+  }
+  const auto& split = j["step_breakdown"];
+  EXPECT_DOUBLE_EQ(cells[0], split["compute_s"].get<double>());
+  EXPECT_DOUBLE_EQ(cells[1], split["bubble_s"].get<double>());
+  EXPECT_DOUBLE_EQ(cells[2], split["exposed_comm_s"]["tp"].get<double>());
   const std::string page = pjbit::testing::read_file(html);
   EXPECT_NE(page.find("model FLOPs utilization"), std::string::npos);
+  EXPECT_NE(page.find("<th>step time split</th><td>compute "), std::string::npos);
   // The report follows the schema.
   const std::string python = PJBIT_PYTHON;
   ASSERT_FALSE(python.empty()) << "no python3 with jsonschema: run scripts/install-deps.sh";
