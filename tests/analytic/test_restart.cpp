@@ -162,6 +162,12 @@ TEST(Restart, WithoutSparesTheJobWaitsForTheRepair) {
 }
 
 TEST(Restart, WithoutSparesAPartNeverRepairedEndsTheRun) {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer does not follow SystemC's coroutine stacks: an exception thrown after the kernel has
+  // switched between them makes it report an overflow inside its own sigaltstack interceptor.
+  // tests/cli/test_faults_cli.cpp checks the same exit through the program.
+  GTEST_SKIP() << "an exception thrown after SystemC switched stacks, under AddressSanitizer";
+#endif
   try {
     run(platform("20 ms"), workload(2, "on_fault: restart, spares: false"));
     ADD_FAILURE() << "the run went on";
