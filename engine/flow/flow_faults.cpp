@@ -240,7 +240,7 @@ void FlowNetwork::fault_detect(std::size_t k, core::Tick now) {
     state.held = false;
     return;
   }
-  if (m_restart_on_cut || !temporary_outage()) cut_off(cut);
+  if (cuts_now()) cut_off(cut);
   for (int slot : cut) {
     detach(slot, now);
     m_parked.push_back(slot);
@@ -303,7 +303,7 @@ void FlowNetwork::retry_parked(core::Tick now) {
     join(slot, now);
   }
   if (cut.empty()) return;
-  if (m_restart_on_cut || !temporary_outage()) cut_off(cut);
+  if (cuts_now()) cut_off(cut);
   m_parked = std::move(cut);
 }
 

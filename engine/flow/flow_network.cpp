@@ -89,7 +89,7 @@ void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t b
       f.position.clear();
       f.cached = nullptr;
       f.own.clear(m_platform.route_generation());
-      if (m_restart_on_cut || !temporary_outage()) cut_off({slot});
+      if (cuts_now()) cut_off({slot});
       m_parked.push_back(slot);
       return;
     }
@@ -131,7 +131,7 @@ void FlowNetwork::activate(int slot) {
       f.rem0 = static_cast<double>(f.bytes);
       f.rate = 0.0;
       f.position.clear();
-      if (m_restart_on_cut || !temporary_outage()) cut_off({slot});
+      if (cuts_now()) cut_off({slot});
       m_parked.push_back(slot);
       return;
     }

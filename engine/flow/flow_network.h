@@ -202,6 +202,9 @@ class FlowNetwork : public accelerator::IFlowFabric {
   // AddressSanitizer cannot follow).
   void cut_off(const std::vector<int>& slots);
   bool temporary_outage() const;  // some detected fault that takes links down ends
+  // Flows left without a route end the run now (cut_off) rather than wait for a fault to end: when none
+  // that holds links down ends, or when the job restarts on a cut instead of waiting.
+  bool cuts_now() const { return m_restart_on_cut || !temporary_outage(); }
 
   void resolve(core::Tick now);
   bool alone(int resource);
