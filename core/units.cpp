@@ -105,6 +105,11 @@ constexpr Unit kUnits[] = {
     {"kJ/K", Dim::HeatCapacity, 3, 0},
     // temperature -> degrees Celsius
     {"C", Dim::Temperature, 0, 0},
+    // optical power level -> dBm
+    {"dBm", Dim::PowerLevel, 0, 0},
+    // fibre attenuation -> decibels per metre
+    {"dB/km", Dim::LossPerLength, -3, 0},
+    {"dB/m", Dim::LossPerLength, 0, 0},
 };
 
 const Unit* find_unit(std::string_view name) {
@@ -381,6 +386,10 @@ std::string_view dim_name(Dim dim) {
       return "a heat capacity";
     case Dim::Temperature:
       return "a temperature";
+    case Dim::PowerLevel:
+      return "an optical power level";
+    case Dim::LossPerLength:
+      return "a loss per length";
   }
   return "a quantity";
 }
@@ -417,11 +426,26 @@ std::string_view dim_example(Dim dim) {
       return "\"60 J/K\"";
     case Dim::Temperature:
       return "\"105 C\"";
+    case Dim::PowerLevel:
+      return "\"-1.9 dBm\"";
+    case Dim::LossPerLength:
+      return "\"0.5 dB/km\"";
   }
   return "\"1 s\"";
 }
 
 double parse_quantity(std::string_view text, Dim dim) {
+  // A level in dBm is a logarithm: below a milliwatt it is negative, the only sign any quantity may carry.
+  if (dim == Dim::PowerLevel) {
+    const std::string_view s = trim(text);
+    if (!s.empty() && s.front() == '-') {
+      const std::string_view rest = s.substr(1);
+      if (rest.empty() || rest.front() == '-' || rest.front() == '+' || is_space(rest.front()))
+        fail(text, dim, "one minus sign directly before the number");
+      const double level = to_double(scan(rest, dim), text, dim);
+      return level == 0.0 ? 0.0 : -level;
+    }
+  }
   const Parsed q = scan(text, dim);
   return to_double(q, text, dim);
 }

@@ -13,6 +13,8 @@
 //   ThermalResistance kelvin per watt (junction to coolant)
 //   HeatCapacity      joules per kelvin
 //   Temperature       degrees Celsius (never below 0 C: coolants and junction limits)
+//   PowerLevel        decibels relative to a milliwatt (dBm), the one kind that may be negative ("-1.9 dBm")
+//   LossPerLength     decibels per metre (fibre attenuation, given as "0.5 dB/km")
 #pragma once
 
 #include <cstdint>
@@ -37,7 +39,9 @@ enum class Dim {
   BandwidthDensity,
   ThermalResistance,
   HeatCapacity,
-  Temperature
+  Temperature,
+  PowerLevel,
+  LossPerLength
 };
 
 // The quantity text did not parse as the expected kind. what() reads, for example,
@@ -52,8 +56,8 @@ std::string_view dim_name(Dim dim);
 // An example value in quotes, e.g. "\"100 GB/s\"".
 std::string_view dim_example(Dim dim);
 
-// Parses "<number> <unit>" (space optional; number in decimal or scientific notation, never negative) and
-// returns the value in base units. Throws QuantityError.
+// Parses "<number> <unit>" (space optional; number in decimal or scientific notation, never negative except
+// for a PowerLevel, which may carry a minus sign) and returns the value in base units. Throws QuantityError.
 double parse_quantity(std::string_view text, Dim dim);
 
 // Parses a data size and returns an exact whole number of bytes. Decimal mantissas are scaled exactly

@@ -547,7 +547,7 @@ double as_quantity(const YAML::Node& node, const SourceLoc& loc, const std::stri
   } catch (const QuantityError& e) {
     throw InputError(loc, path, escape(e.what(), false, 400));
   }
-  if (!std::isfinite(value) || value < 0.0) fail_expected(loc, path, what, node);
+  if (!std::isfinite(value) || (value < 0.0 && dim != Dim::PowerLevel)) fail_expected(loc, path, what, node);
   // Every time is simulated time, and the kernel cannot count past its limit (core/time_limit.h).
   if (dim == Dim::Time && !(value < kTimeLimitS))
     fail_expected(loc, path, "a time below " + time_limit_text(), node);

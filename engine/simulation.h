@@ -11,6 +11,7 @@
 
 #include "core/energy.h"
 #include "engine/scheduler/result.h"
+#include "platforms/optical_budget.h"
 #include "platforms/spec.h"
 #include "power/usage.h"
 #include "workloads/spec.h"
@@ -227,10 +228,11 @@ struct SimulationResult {
   std::vector<int> kept_iterations;
   std::vector<StepAggregate> step_aggregates;
   std::vector<LinkResult> links;
-  FlowControlResult flow_control;  // on only when a tier has flow control
-  double hbm_bytes = 0.0;          // accelerator HBM traffic (collectives' buffers, compute)
-  std::uint64_t transactions = 0;  // packets injected
-  std::uint64_t packet_hops = 0;   // packets serialized onto a link
+  std::vector<platforms::OpticalPath> optics;  // each kind of optical path's budget and margin
+  FlowControlResult flow_control;              // on only when a tier has flow control
+  double hbm_bytes = 0.0;                      // accelerator HBM traffic (collectives' buffers, compute)
+  std::uint64_t transactions = 0;              // packets injected
+  std::uint64_t packet_hops = 0;               // packets serialized onto a link
   std::string engine = "packet";
   scheduler::SchedulerResult scheduler;  // reconfigurations, decisions, per-class traffic
   std::vector<FaultResult> faults;       // the platform's faults, in the order given

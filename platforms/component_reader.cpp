@@ -1,5 +1,8 @@
 #include "platforms/component_reader.h"
 
+#include <fmt/format.h>
+
+#include <optional>
 #include <string>
 
 #include "core/errors.h"
@@ -31,28 +34,67 @@ StackElement read_stack_element(const YamlDoc& doc, const YAML::Node& node, cons
   return e;
 }
 
-// The optical part of a link: its budget, connectors and external laser (fields override the preset's).
+// The optical part of a link: its budget (given, or launch power and sensitivity), fibre, connectors and
+// external laser (fields override the preset's; platforms/optical_budget.md).
 OpticsSpec read_optics(const YamlDoc& doc, const YAML::Node& node, const std::string& path,
                        OpticsSpec optics) {
   const MapReader m(doc, node, path,
-                    {"budget", "connector_loss", "connectors", "laser", "placement", "engine_ports"},
+                    {"budget", "launch", "sensitivity", "fibre_loss", "connector_loss", "connectors", "laser",
+                     "placement", "engine_ports"},
                     "an optics description");
   optics.present = true;
-  if (auto v = m.quantity("budget", Dim::Loss)) optics.budget_db = *v;
+  if (m.has("budget") && (m.has("launch") || m.has("sensitivity")))
+    m.fail("budget",
+           "expected either a budget or the launch power and sensitivity it follows from (budget = "
+           "launch - sensitivity), not both");
+  if (auto v = m.quantity("budget", Dim::Loss)) {
+    optics.budget_db = *v;
+    optics.launch_dbm.reset();
+    optics.sensitivity_dbm.reset();
+  }
+  if (auto v = m.quantity("launch", Dim::PowerLevel)) optics.launch_dbm = *v;
+  if (auto v = m.quantity("sensitivity", Dim::PowerLevel)) optics.sensitivity_dbm = *v;
+  if (m.has("launch") || m.has("sensitivity")) optics.budget_db = 0.0;
+  if (auto v = m.quantity("fibre_loss", Dim::LossPerLength)) optics.fibre_loss_db_per_m = *v;
   if (auto v = m.quantity("connector_loss", Dim::Loss)) optics.connector_loss_db = *v;
   if (auto v = m.integer("connectors", 0, 100)) optics.connectors = static_cast<int>(*v);
   if (auto v = m.integer("engine_ports", 1, 1024)) optics.engine_ports = static_cast<int>(*v);
   if (auto v = m.choice("placement", {"pluggable", "near-package", "co-packaged"})) optics.placement = *v;
-  if (optics.budget_db <= 0.0) m.fail_missing("budget", "the optics' loss budget such as \"4 dB\"");
   if (m.has("laser")) {
     const MapReader l(doc, m.node("laser"), m.path("laser"),
-                      {"optical_power", "efficiency", "count", "shared_by"}, "an external laser source");
+                      {"optical_power", "efficiency", "count", "shared_by", "split", "path_loss"},
+                      "an external laser source");
     if (auto v = l.quantity("optical_power", Dim::Power)) optics.laser_optical_power_w = *v;
     if (auto v = l.number("efficiency", 0.0, 1.0)) optics.laser_wall_plug_efficiency = *v;
     if (auto v = l.integer("count", 0, 1'000'000)) optics.lasers = static_cast<int>(*v);
     if (auto v = l.integer("shared_by", 1, 1024)) optics.laser_shared_by = static_cast<int>(*v);
+    if (auto v = l.integer("split", 1, 4096)) optics.laser_split = static_cast<int>(*v);
+    if (auto v = l.quantity("path_loss", Dim::Loss)) optics.laser_path_loss_db = *v;
     if (optics.lasers > 0 && optics.laser_wall_plug_efficiency <= 0.0)
       l.fail("efficiency", "a laser needs a wall-plug efficiency above 0 (optical out / electrical in)");
+    if (optics.laser_split > 0 && optics.laser_optical_power_w <= 0.0)
+      l.fail(l.has("optical_power") ? "optical_power" : "split",
+             "expected the optical output of a laser whose light is split to lanes, such as \"0.1 W\"");
+  }
+  if (optics.budget_db <= 0.0) {
+    const std::optional<double> launch = optics.launch();
+    if (!launch || !optics.sensitivity_dbm) {
+      const char* missing = !launch && !optics.sensitivity_dbm ? "budget"
+                            : !launch                          ? "launch"
+                                                               : "sensitivity";
+      m.fail_missing(missing,
+                     "the optics' loss budget such as \"4 dB\", or the launch power and receiver "
+                     "sensitivity per lane it follows from, such as launch: \"1.2 dBm\" and "
+                     "sensitivity: \"-1.9 dBm\"");
+    }
+    if (*launch <= *optics.sensitivity_dbm)
+      m.fail(m.has("sensitivity") ? "sensitivity"
+             : m.has("launch")    ? "launch"
+                                  : "laser",
+             fmt::format("expected a receiver sensitivity below the launch power of {:.2f} dBm (no budget is "
+                         "left for the "
+                         "path), got {:.2f} dBm",
+                         *launch, *optics.sensitivity_dbm));
   }
   return optics;
 }

@@ -1,6 +1,22 @@
 #include "platforms/spec.h"
 
+#include <cmath>
+
 namespace pjbit::platforms {
+
+std::optional<double> OpticsSpec::launch() const {
+  if (launch_dbm) return launch_dbm;
+  if (laser_split > 0 && laser_optical_power_w > 0.0)
+    return 10.0 * std::log10(laser_optical_power_w * 1e3) - 10.0 * std::log10(laser_split) -
+           laser_path_loss_db;
+  return std::nullopt;
+}
+
+double OpticsSpec::budget() const {
+  const std::optional<double> tx = launch();
+  if (budget_db <= 0.0 && tx && sensitivity_dbm) return *tx - *sensitivity_dbm;
+  return budget_db;
+}
 
 double LinkSpec::energy_pj_per_bit() const {
   double sum = 0.0;

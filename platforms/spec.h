@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -108,14 +109,23 @@ struct StackElement {
 
 // The optical part of a link, when it has one: an external laser source that is always on, and the optical
 // power budget that the path's losses (connectors, an OCS) must fit in.
+// The optical part of a link (platforms/optical_budget.md). Its budget, the loss a path may have end to end,
+// is either given (`budget`) or follows from the transmitter's launch power and the receiver's sensitivity,
+// per lane: budget = launch - sensitivity. Without `launch`, an external laser source gives it: launch =
+// its output in dBm - 10 log10(split) - its path loss to the modulated light.
 struct OpticsSpec {
   bool present = false;
-  double budget_db = 0.0;                   // the optics' link budget: loss the path may have end to end
+  double budget_db = 0.0;                   // given budget (0: from launch and sensitivity)
+  std::optional<double> launch_dbm;         // transmitter launch power per lane
+  std::optional<double> sensitivity_dbm;    // receiver sensitivity per lane
+  double fibre_loss_db_per_m = 0.5e-3;      // cabled single-mode fibre at 1310 nm: 0.5 dB/km
   double connector_loss_db = 0.5;           // per connector
-  int connectors = 2;                       // on the path, not counting an OCS
+  int connectors = 2;                       // on the path, one at each end
   double laser_optical_power_w = 0.0;       // optical output of one laser
   double laser_wall_plug_efficiency = 0.0;  // optical out / electrical in, (0, 1]
   int lasers = 0;                           // lasers feeding the link, both ends together
+  int laser_split = 0;                      // lanes one external laser's light is split to (0: no split)
+  double laser_path_loss_db = 0.0;          // external laser to modulated light, the split excluded
   // Links whose lasers at one node come from one external laser source (ELS): the optical ports of a node
   // on links of this kind are grouped in port order, this many to a source, and a source that fails takes
   // all of its links down (platforms/faults.h). 0: every link has lasers of its own.
@@ -135,8 +145,10 @@ struct OpticsSpec {
                ? lasers * laser_optical_power_w / laser_wall_plug_efficiency
                : 0.0;
   }
-  // Loss of the path without any OCS.
-  double path_loss_db() const { return connectors * connector_loss_db; }
+  // The launch power per lane, given or from the external laser source; none when neither says.
+  std::optional<double> launch() const;
+  // The loss a path may have end to end: given, or launch - sensitivity.
+  double budget() const;
 };
 
 // The forward error correction of a link's lanes: a Reed-Solomon code of n symbols of m bits carrying k,

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "core/yaml_support.h"
 #include "modules/ocs/ocs.h"
+#include "platforms/optical_budget.h"
 
 namespace pjbit::platforms {
 
@@ -662,43 +663,8 @@ class Generator {
 Topology make_topology(const PlatformSpec& spec) {
   Generator g(spec);
   Topology topo = g.run();
-  check_optical_budgets(spec, topo);
+  check_optical_budgets(optical_paths(spec, topo));
   return topo;
-}
-
-void check_optical_budgets(const PlatformSpec& spec, const Topology& topo) {
-  for (std::size_t i = 0; i < topo.links.size(); ++i) {
-    const TopoLink& l = topo.links[i];
-    const OpticsSpec& o = l.spec.optics;
-    if (!o.present || l.internal) continue;
-    const TopoNode& a = topo.nodes[static_cast<std::size_t>(l.a)];
-    const TopoNode& b = topo.nodes[static_cast<std::size_t>(l.b)];
-    // A link into an OCS is half of an optical path: the light goes on through the OCS into another such
-    // link, so the path's loss is both links' connectors plus the OCS.
-    const bool through_ocs = a.kind == NodeKind::Ocs || b.kind == NodeKind::Ocs;
-    double loss = o.path_loss_db();
-    std::string path = a.name + " -> " + b.name;
-    std::ostringstream detail;
-    detail << o.connectors << " connectors x " << o.connector_loss_db << " dB";
-    if (through_ocs) {
-      const TopoNode& ocs = a.kind == NodeKind::Ocs ? a : b;
-      const TopoNode& end = a.kind == NodeKind::Ocs ? b : a;
-      loss = 2.0 * o.path_loss_db() + ocs.ocs.insertion_loss_db;
-      path = end.name + " -> " + ocs.name + " -> (another rank)";
-      detail.str("");
-      detail << "2 links x " << o.connectors << " connectors x " << o.connector_loss_db << " dB + OCS "
-             << ocs.ocs.insertion_loss_db << " dB";
-    }
-    if (loss > o.budget_db + 1e-12) {
-      const std::string key = spec.flat() ? "topology.link.optics.budget"
-                                          : "tiers." + std::to_string(l.tier) + ".link.optics.budget";
-      std::ostringstream msg;
-      msg << "the optical path " << path << " loses " << loss << " dB (" << detail.str()
-          << "), more than the optics' budget of " << o.budget_db << " dB: a margin of " << o.budget_db - loss
-          << " dB";
-      throw core::InputError(l.spec.loc, key, msg.str());
-    }
-  }
 }
 
 }  // namespace pjbit::platforms

@@ -89,11 +89,7 @@ struct Topology {
 // of a tier take racks.switches_per_rack places in each accelerator rack, in node order; the rest, and memory
 // pools, fill network racks of racks.network_rack_switches; a NIC shares its rank's rack, a reduction engine
 // its switch's.
-Topology make_topology(const PlatformSpec& spec);
-
-// Checks every optical link's loss (connectors, and the OCS insertion loss when it crosses one) against its
-// optics' budget; throws core::InputError naming the path, e.g. "r0 -> ocs0 -> r1".
-void check_optical_budgets(const PlatformSpec& spec, const Topology& topo);
+Topology make_topology(const PlatformSpec& spec);  // checks the optical budgets (optical_budget.h)
 
 // Fat tree sizing, shared with docs and tests: down and up ports of a leaf of radix k at oversubscription o.
 struct FatTreeShape {

@@ -1358,6 +1358,41 @@ std::string packages_section(const json& r) {
          rows + "</tbody></table>\n</section>\n";
 }
 
+// ------------------------------------------------------------------------------------------------------------
+// The optical link budget (a report with an optics block, platforms/optical_budget.md): one row per kind of
+// optical path, its losses, budget and margin.
+
+std::string optics_section(const json& r) {
+  if (!r.contains("optics")) return "";
+  auto level = [](const json& p, const char* key) {
+    const json& v = field(p, key);
+    return v.is_null() ? std::string("-") : fmt::format("{:.2f}", v.get<double>());
+  };
+  std::string rows;
+  for (const auto& p : r.at("optics")) {
+    const bool ocs = field(p, "through_ocs").get<bool>();
+    rows += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"num\">{:g}</td><td class=\"num\">{:.2f}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2f}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2f}</td>"
+        "<td class=\"num\">{:.2f}</td></tr>\n",
+        esc(text(p, "tier") + (ocs ? " via OCS" : "")), esc(text(p, "path")), number(p, "fibre_m"),
+        number(p, "fibre_db"), field(p, "connectors").get<int>(),
+        ocs ? fmt::format("{:.2f}", number(p, "ocs_db")) : "-", number(p, "loss_db"), level(p, "launch_dbm"),
+        level(p, "sensitivity_dbm"), number(p, "budget_db"), number(p, "margin_db"));
+  }
+  return "<section id=\"optics\">\n<h2>Optical link budget</h2>\n<p class=\"note\">The worst path of each "
+         "kind: "
+         "what its fibre, connectors and OCS lose against its budget, the launch power less the receiver's "
+         "sensitivity (platforms/optical_budget.md).</p>\n"
+         "<table class=\"steps\"><thead><tr><th>tier</th><th>path</th><th class=\"num\">fibre m</th>"
+         "<th class=\"num\">fibre dB</th><th class=\"num\">connectors</th><th class=\"num\">OCS dB</th>"
+         "<th class=\"num\">loss dB</th><th class=\"num\">launch dBm</th><th class=\"num\">sensitivity "
+         "dBm</th>"
+         "<th class=\"num\">budget dB</th><th class=\"num\">margin dB</th></tr></thead>\n<tbody>\n" +
+         rows + "</tbody></table>\n</section>\n";
+}
+
 }  // namespace
 
 std::string to_html(const json& report) {
@@ -1370,6 +1405,7 @@ std::string to_html(const json& report) {
   page += links_section(report);
   page += faults_section(report);
   page += packages_section(report);
+  page += optics_section(report);
   page += flow_control_section(report);
   page += timeline_section(report);
   page += fmt::format(

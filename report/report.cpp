@@ -425,6 +425,36 @@ json density_json(const power::Density& d) {
   return j;
 }
 
+// The optical link budget (platforms/optical_budget.md): per kind of optical path, its losses, its budget
+// and the margin left.
+json optics_json(const std::vector<platforms::OpticalPath>& paths) {
+  json out = json::array();
+  auto level = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+  for (const auto& p : paths) {
+    json j = {{"tier", p.tier},
+              {"key", p.key},
+              {"preset", p.preset.empty() ? json(nullptr) : json(p.preset)},
+              {"path", p.route()},
+              {"through_ocs", !p.via.empty()},
+              {"links", p.links},
+              {"fibre_m", p.fibre_m},
+              {"fibre_db", p.fibre_db},
+              {"connectors", p.connectors},
+              {"connectors_db", p.connectors_db},
+              {"ocs_db", p.ocs_db},
+              {"loss_db", p.loss_db},
+              {"launch_dbm", level(p.launch_dbm)},
+              {"sensitivity_dbm", level(p.sensitivity_dbm)},
+              {"budget_db", p.budget_db},
+              {"margin_db", p.margin_db}};
+    if (p.laser_dbm)
+      j["external_laser"] = {
+          {"output_dbm", *p.laser_dbm}, {"split_db", p.split_db}, {"path_db", p.laser_path_db}};
+    out.push_back(j);
+  }
+  return out;
+}
+
 // Heat at the package (report/package_heat.h, power/thermal.md): per package, its power and power density,
 // its thermal figures and its junction temperature at the end of each power_trace window.
 json packages_json(const PackageHeatReport& h) {
@@ -612,6 +642,7 @@ std::string to_json(const Inputs& in) {
                   {"idle_energy_j", w.idle_energy_j}};
   r["scheduler"] = scheduler_json(sim);
   if (in.density != nullptr) r["density"] = density_json(*in.density);
+  if (!sim.optics.empty()) r["optics"] = optics_json(sim.optics);
   if (in.recorder != nullptr) {
     const PackageHeatReport heat = package_heat(*in.recorder, in);
     if (heat.any()) r["packages"] = packages_json(heat);
@@ -733,6 +764,23 @@ std::string density_lines(const power::Density& d) {
   if (d.warnings.size() > kShown)
     out += fmt::format("  ... and {} more warnings in the report\n", d.warnings.size() - kShown);
   return out.empty() ? out : "\n" + out;
+}
+
+// One line per kind of optical path: its margin, with the loss and the budget it is the difference of.
+std::string optics_lines(const std::vector<platforms::OpticalPath>& paths) {
+  std::string out;
+  for (const auto& p : paths) {
+    const std::string what =
+        "optics " + (p.tier.empty() ? std::string("links") : p.tier) + (p.via.empty() ? "" : " via OCS");
+    std::string budget = fmt::format("{:.2f} dB budget", p.budget_db);
+    if (p.launch_dbm && p.sensitivity_dbm)
+      budget +=
+          fmt::format(" ({:.2f} dBm launch, {:.2f} dBm sensitivity)", *p.launch_dbm, *p.sensitivity_dbm);
+    out += fmt::format("  {:<28}{:.2f} dB: {:.2f} dB lost of a {} on {} ({:g} m of fibre, {} connectors{})\n",
+                       what, p.margin_db, p.loss_db, budget, p.route(), p.fibre_m, p.connectors,
+                       p.via.empty() ? "" : fmt::format(", OCS {:g} dB", p.ocs_db));
+  }
+  return out;
 }
 
 // One line per package under the density lines: its power density and its hottest junction against its
@@ -954,10 +1002,13 @@ std::string summary_table(const Inputs& in) {
   }
   const std::string density = in.density != nullptr ? density_lines(*in.density) : std::string();
   out += density;
+  bool physics = !density.empty();
   if (in.recorder != nullptr) {
     const PackageHeatReport heat = package_heat(*in.recorder, in);
-    if (heat.any()) out += (density.empty() ? "\n" : "") + package_lines(heat);
+    if (heat.any()) out += (physics ? "" : "\n") + package_lines(heat);
+    physics = physics || heat.any();
   }
+  if (!sim.optics.empty()) out += (physics ? "" : "\n") + optics_lines(sim.optics);
   if (in.cost != nullptr) out += cost_lines(*in.cost);
   return out;
 }

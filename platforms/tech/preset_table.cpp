@@ -100,8 +100,17 @@ std::string stack_text(const LinkSpec& link) {
 
 std::string optics_text(const OpticsSpec& o) {
   if (!o.present) return "-";
-  std::string out = fmt::format("{} dB budget, {} x {} dB connectors", num(o.budget_db), o.connectors,
-                                num(o.connector_loss_db));
+  std::string out = fmt::format("{} dB budget", num(o.budget()));
+  if (o.budget_db <= 0.0 && o.launch() && o.sensitivity_dbm) {
+    out += fmt::format(" (launch {} dBm", num(*o.launch()));
+    if (!o.launch_dbm)
+      out += fmt::format(": laser {} dBm split {} ways, {} dB path",
+                         num(10.0 * std::log10(o.laser_optical_power_w * 1e3)), o.laser_split,
+                         num(o.laser_path_loss_db));
+    out += fmt::format(", sensitivity {} dBm)", num(*o.sensitivity_dbm));
+  }
+  out += fmt::format(", {} x {} dB connectors, fibre {} dB/km", o.connectors, num(o.connector_loss_db),
+                     num(o.fibre_loss_db_per_m * 1e3));
   if (o.placement != "pluggable") out += ", " + o.placement;
   if (o.engine_ports > 0) out += fmt::format(", {} ports an engine", o.engine_ports);
   if (o.laser_shared_by > 0) out += fmt::format(", {} ports a laser source", o.laser_shared_by);
@@ -336,18 +345,24 @@ ordered_json to_json(const Preset& p) {
     j["stack"] = stack;
     if (l.optics.present) {
       const OpticsSpec& o = l.optics;
-      j["optics"] = {{"present", true},
-                     {"placement", o.placement},
-                     {"budget_db", o.budget_db},
-                     {"connectors", o.connectors},
-                     {"connector_loss_db", o.connector_loss_db},
-                     {"path_loss_db", o.path_loss_db()},
-                     {"laser_optical_power_w", o.laser_optical_power_w},
-                     {"laser_wall_plug_efficiency", o.laser_wall_plug_efficiency},
-                     {"lasers", o.lasers},
-                     {"laser_shared_by", o.laser_shared_by},
-                     {"engine_ports", o.engine_ports},
-                     {"laser_electrical_power_w", o.laser_electrical_power_w()}};
+      j["optics"] = {
+          {"present", true},
+          {"placement", o.placement},
+          {"budget_db", o.budget()},
+          {"launch_dbm", o.launch() ? ordered_json(*o.launch()) : ordered_json(nullptr)},
+          {"sensitivity_dbm", o.sensitivity_dbm ? ordered_json(*o.sensitivity_dbm) : ordered_json(nullptr)},
+          {"fibre_loss_db_per_km", o.fibre_loss_db_per_m * 1e3},
+          {"connectors", o.connectors},
+          {"connector_loss_db", o.connector_loss_db},
+          {"path_loss_db", o.connectors * o.connector_loss_db},
+          {"laser_split", o.laser_split},
+          {"laser_path_loss_db", o.laser_path_loss_db},
+          {"laser_optical_power_w", o.laser_optical_power_w},
+          {"laser_wall_plug_efficiency", o.laser_wall_plug_efficiency},
+          {"lasers", o.lasers},
+          {"laser_shared_by", o.laser_shared_by},
+          {"engine_ports", o.engine_ports},
+          {"laser_electrical_power_w", o.laser_electrical_power_w()}};
     }
   } else if (p.kind == "switch") {
     const SwitchSpec& s = p.sw;

@@ -44,7 +44,7 @@ topology:
   const auto r = run_program({"run", p, w, "--json", dir.path() + "/r.json"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("ocs.yaml:"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("topology.link.optics.budget"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("topology.link.optics: the optical path"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("r0 -> ocs0"), std::string::npos) << r.err;
   EXPECT_FALSE(pjbit::testing::file_exists(dir.path() + "/r.json"));
 }
