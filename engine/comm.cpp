@@ -104,7 +104,7 @@ double mesh_ring_rate(const Facts& f, const std::vector<int>& group, const workl
 }  // namespace
 
 CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::vector<int>& group,
-                     const workloads::SchedulePlan& plan) {
+                     const workloads::SchedulePlan& plan, std::uint64_t size_bytes) {
   const accelerator::CommLibrary& lib = f.spec.accelerator.comm;
   CommCosts c;
   c.family = family_of(algorithm);
@@ -156,6 +156,11 @@ CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::ve
   const accelerator::ProtocolLatency& l = lib.of(c.family, c.protocol);
   c.launch = core::to_ticks(l.launch_s);
   c.hop = core::to_ticks((1.0 - share) * l.hop_s[0] + share * l.hop_s[1]);
+  // NCCL's NVLS on one switch copies through its NVLS buffer: the copy in of the first loop and the copy out
+  // of the last come on top of the link traffic, which group[0]'s phases carry at NVLS's rate.
+  if (algorithm == "nvls" && c.nvls_rate_Bps > 0.0)
+    c.nvls_copies = core::to_ticks(lib.nvls_copy_stages_s(
+        static_cast<double>(size_bytes), static_cast<int>(group.size()), shape.bytes_sent / c.nvls_rate_Bps));
   c.max_payload_Bps = lib.max_rate_Bps[static_cast<std::size_t>(c.protocol)];
   c.buffer_bytes = lib.buffer_bytes[static_cast<std::size_t>(c.protocol)];
   return c;

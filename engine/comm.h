@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,12 +36,15 @@ struct CommCosts {
   double net_efficiency = 1.0;   // share of a NIC link's payload rate the library sustains
   double nvls_efficiency = 1.0;  // share of a scale-up link's payload rate NVLS sustains
   double nvls_rate_Bps = 0.0;    // what NVLS sustains on a rank's scale-up link: its payload rate x the share
+  // nvls only: what NCCL's copies into and out of its NVLS buffer add to the call (the first loop's copy in
+  // and the last loop's copy out, CommLibrary::nvls_copy_stages_s); a rank waits it before its first phase.
+  core::Tick nvls_copies = 0;
 
   // The latency a rank waits before posting phase k.
   core::Tick before_phase(int k) const {
     if (!on) return 0;
     const core::Tick h = family == accelerator::Family::Nvls && k > 0 ? 0 : hop;
-    return (k == 0 ? launch : 0) + h;
+    return (k == 0 ? launch + nvls_copies : 0) + h;
   }
 };
 
@@ -73,9 +77,10 @@ double tier_payload_rate(const Facts& f, int a, int b);
 PhaseSends phase_sends(const Facts& f, int rank, const workloads::Phase& phase,
                        const std::vector<int>& reducers = {});
 
-// The library's costs of `algorithm` over `group` with `plan`, the protocol chosen by the least estimated
-// time (CommLibrary::choose) for the shape group[0] sees. Off when the platform's accelerator has no library.
+// The library's costs of a `size_bytes` collective running `algorithm` over `group` with `plan`, the protocol
+// chosen by the least estimated time (CommLibrary::choose) for the shape group[0] sees. Off when the
+// platform's accelerator has no library.
 CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::vector<int>& group,
-                     const workloads::SchedulePlan& plan);
+                     const workloads::SchedulePlan& plan, std::uint64_t size_bytes);
 
 }  // namespace pjbit::engine::detail

@@ -232,7 +232,8 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
       inst->plan = cached;
       auto comm = m_comm.find(&step);
       if (comm == m_comm.end())
-        comm = m_comm.emplace(&step, comm_costs(m_facts, inst->algorithm, inst->group, *cached)).first;
+        comm = m_comm.emplace(&step, comm_costs(m_facts, inst->algorithm, inst->group, *cached, c.size_bytes))
+                   .first;
       inst->comm = comm->second;
       for (std::size_t i = 0; i < inst->group.size(); ++i)
         inst->parts[static_cast<std::size_t>(inst->group[i])] =

@@ -593,10 +593,12 @@ Bound bound_of(Facts& f, const Rates& r, const Step& step) {
       // and per-phase latency exactly, and what its protocol's cap and its shares of a NIC's or of NVLS's
       // rate make the rank's bytes take at least.
       const std::string algorithm = algorithm_of(f.spec, c);
-      const CommCosts lib = comm_costs(f, algorithm, c.ranks.empty() ? all_ranks(n) : c.ranks, plan);
+      const CommCosts lib =
+          comm_costs(f, algorithm, c.ranks.empty() ? all_ranks(n) : c.ranks, plan, c.size_bytes);
       if (lib.on) {
         const double hops = lib.family == accelerator::Family::Nvls ? 1.0 : plan.phases(0);
-        const double latency = core::to_seconds(lib.launch) + hops * core::to_seconds(lib.hop);
+        const double latency =
+            core::to_seconds(lib.launch + lib.nvls_copies) + hops * core::to_seconds(lib.hop);
         // Each of the first rank's phases lasts at least as long as the library holds its sends.
         const int first = c.ranks.empty() ? 0 : c.ranks.front();
         double held = 0.0;

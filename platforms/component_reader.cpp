@@ -327,8 +327,15 @@ const std::vector<std::string_view> kPoolKeys = {"bandwidth", "latency", "energy
 const std::vector<std::string_view> kAcceleratorKeys = {"compute",     "hbm",           "router_latency",
                                                         "idle_power",  "compute_power", "comm_library",
                                                         "reliability", "cost",          "package"};
-const std::vector<std::string_view> kCommLibraryKeys = {
-    "ring", "tree", "nvls", "ll_max_rate", "ll128_max_rate", "net_efficiency", "nvls_efficiency"};
+const std::vector<std::string_view> kCommLibraryKeys = {"ring",
+                                                        "tree",
+                                                        "nvls",
+                                                        "ll_max_rate",
+                                                        "ll128_max_rate",
+                                                        "net_efficiency",
+                                                        "nvls_efficiency",
+                                                        "nvls_channels",
+                                                        "nvls_chunk"};
 
 std::string quantity_example(Dim dim) {
   return std::string(core::dim_name(dim)) + " such as " + std::string(core::dim_example(dim));
@@ -554,6 +561,9 @@ void read_comm_library_keys(const YamlDoc& doc, const MapReader& m, accelerator:
   if (m.has("ll128_max_rate")) lib.max_rate_Bps[1] = positive_quantity(m, "ll128_max_rate", Dim::DataRate);
   if (m.has("net_efficiency")) lib.net_efficiency = efficiency(m, "net_efficiency");
   if (m.has("nvls_efficiency")) lib.nvls_efficiency = efficiency(m, "nvls_efficiency");
+  if (auto v = m.integer("nvls_channels", 1, 1024)) lib.nvls_channels = static_cast<int>(*v);
+  if (m.has("nvls_chunk"))
+    lib.nvls_chunk_bytes = static_cast<double>(positive_buffer(m, "nvls_chunk", "128 KiB"));
   if (!lib.runs(accelerator::Family::Ring)) {
     if (m.has("ring"))
       m.fail("ring", "expected at least one protocol (ll, ll128, simple) with its latencies");

@@ -1,6 +1,7 @@
 #include "modules/accelerator/comm_library.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace pjbit::accelerator {
@@ -62,6 +63,26 @@ double CommLibrary::estimate_s(const Shape& shape, Protocol p) const {
                           : (shape.steps - network) * l.hop_s[0] + network * l.hop_s[1];
   const double rate = payload_rate_Bps(p, shape.rate_Bps);
   return l.launch_s + hops + (rate > 0.0 ? shape.bytes_sent / rate : 0.0);
+}
+
+double CommLibrary::nvls_chunk(double size_bytes, int ranks) const {
+  const double ops = static_cast<double>(nvls_channels) * std::min(ranks, kMaxNvlsHeads);
+  double chunk = nvls_chunk_bytes;
+  if (size_bytes < 64.0 * ops * chunk && chunk > 65536.0) chunk = 65536.0;
+  if (size_bytes < 8.0 * ops * chunk && chunk > 32768.0) chunk = 32768.0;
+  if (size_bytes < 2.0 * ops * chunk && chunk > 16384.0) chunk = 16384.0;
+  return chunk;
+}
+
+int CommLibrary::nvls_loops(double size_bytes, int ranks) const {
+  const double loop =
+      static_cast<double>(nvls_channels) * std::min(ranks, kMaxNvlsHeads) * nvls_chunk(size_bytes, ranks);
+  return std::max(1, static_cast<int>(std::ceil(size_bytes / loop)));
+}
+
+double CommLibrary::nvls_copy_stages_s(double size_bytes, int ranks, double link_s) const {
+  if (nvls_channels <= 0 || nvls_chunk_bytes <= 0.0 || size_bytes <= 0.0) return 0.0;
+  return 2.0 * link_s / nvls_loops(size_bytes, ranks);
 }
 
 Protocol CommLibrary::choose(const Shape& shape) const {

@@ -54,6 +54,14 @@ struct CommLibrary {
   std::array<double, kProtocols> buffer_bytes{524288.0, 4915200.0, 4194304.0};
   // The share of a scale-up link's payload rate that NVLS multicast and in-switch reduction sustain, (0, 1].
   double nvls_efficiency = 1.0;
+  // NVLS's pipeline without registered user buffers (NCCL's default, and nccl-tests'): every channel copies
+  // its share of the buffer into the NVLS buffer, has the switch reduce and multicast it, and copies the
+  // result out, one loop of `heads` chunks at a time (NCCL src/device/all_reduce.h). Its channels
+  // (NVLS_NCHANNELS, src/transport/nvls.cc) and its largest chunk (NCCL_NVLS_CHUNKSIZE); 0: not modelled.
+  int nvls_channels = 0;
+  double nvls_chunk_bytes = 0.0;
+  // NCCL's most NVLS heads (NCCL_MAX_NVLS_ARITY, src/include/device.h): ranks beyond it reduce no slice.
+  static constexpr int kMaxNvlsHeads = 32;
 
   bool enabled() const { return !name.empty(); }
   const ProtocolLatency& of(Family f, Protocol p) const {
@@ -82,6 +90,17 @@ struct CommLibrary {
   // The estimated time of `shape` in protocol `p`: launch + every step's hop latency + the bytes at the
   // protocol's payload rate. NVLS pays its hop latency once per call, not per step (NCCL's model of it).
   double estimate_s(const Shape& shape, Protocol p) const;
+  // NVLS's chunk for a `size_bytes` all_reduce over `ranks`: NCCL's largest chunk, halved to 64, 32 and 16
+  // KiB while the buffer is under 64, 8 and 2 loops of every channel's every head (src/enqueue.cc).
+  double nvls_chunk(double size_bytes, int ranks) const;
+  // The loops each NVLS channel runs for it: the buffer over channels x heads x chunk, rounded up (at least
+  // 1).
+  int nvls_loops(double size_bytes, int ranks) const;
+  // The time NVLS's copies into and out of its buffer add to a call whose link traffic takes `link_s`: the
+  // first loop's copy in, before any chunk reaches the switch, and the last loop's copy out, after the last
+  // multicast, each one loop's share of the call at the pipeline's pace: 2 link_s / loops. 0 when the
+  // library models no NVLS pipeline (nvls_channels 0).
+  double nvls_copy_stages_s(double size_bytes, int ranks, double link_s) const;
   // The available protocol of the least estimated time (ties: the later of LL, LL128, Simple). Requires
   // runs(shape.family).
   Protocol choose(const Shape& shape) const;

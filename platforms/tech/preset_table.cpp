@@ -410,6 +410,10 @@ ordered_json to_json(const Preset& p) {
     j["ll128_max_rate_Bps"] = c.max_rate_Bps[1];
     j["net_efficiency"] = c.net_efficiency;
     j["nvls_efficiency"] = c.nvls_efficiency;
+    if (c.nvls_channels > 0) {
+      j["nvls_channels"] = c.nvls_channels;
+      j["nvls_chunk_bytes"] = c.nvls_chunk_bytes;
+    }
   } else if (p.kind == "accelerator") {
     const AcceleratorSpec& a = p.accelerator;
     if (!a.comm_library_preset.empty()) j["comm_library"] = a.comm_library_preset;

@@ -45,6 +45,16 @@ const std::vector<Published> kCases = {
      false, 0.15, "", "same file, 128 MiB"},
     {"H100AutoAllReduceIsNvls8GiB", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "8 GiB", "", 479.27,
      false, 0.15, "nvls", "together-nccl-tests benchmarks/H100/results/20260305_230809/all_reduce_nvls.out"},
+    // NVLS below 8 GiB: NCCL's copies through its NVLS buffer, one loop in and one out, with the chunk NCCL
+    // halves for smaller buffers (modules/accelerator/comm_library.md).
+    {"H100AutoAllReduceIsNvls1GiB", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "1 GiB", "", 466.99,
+     false, 0.15, "nvls", "same file, 1 GiB"},
+    {"H100AutoAllReduceIsNvls128MiB", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "128 MiB", "", 400.43,
+     false, 0.15, "nvls", "same file, 128 MiB"},
+    {"H100AutoAllReduceIsNvls16MiB", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "16 MiB", "", 233.49,
+     false, 0.15, "nvls", "same file, 16 MiB"},
+    {"H100AutoAllReduceIsNvls4MiB", "platforms/pod8-nvswitch.yaml", "", "all_reduce", "4 MiB", "", 130.41,
+     false, 0.15, "nvls", "same file, 4 MiB"},
     {"H100RingAllGather8GiB", "platforms/pod8-nvswitch.yaml", "", "all_gather", "8 GiB", "ring", 357.90,
      false, 0.15, "", "together-nccl-tests .../20260305_220043/all_gather_ring.out"},
     {"H100RingReduceScatter8GiB", "platforms/pod8-nvswitch.yaml", "", "reduce_scatter", "8 GiB", "ring",

@@ -111,6 +111,34 @@ TEST(CommLibrary, PresetsCarryNcclsConstantsPerGeneration) {
   EXPECT_DOUBLE_EQ(b200.max_rate_Bps[0], 282e9);
 }
 
+// NVLS's pipeline as NCCL runs it without registered buffers: 16 channels on Hopper, 24 on Blackwell, chunks
+// of 128 KiB halved while the buffer is under 64, 8 and 2 loops of every channel's every head
+// (src/enqueue.cc), at most 32 heads.
+TEST(CommLibrary, NvlsChunksAndLoopsFollowNcclsRules) {
+  const CommLibrary& h100 = preset("nccl-h100");
+  const CommLibrary& b200 = preset("nccl-b200");
+  EXPECT_EQ(h100.nvls_channels, 16);
+  EXPECT_EQ(b200.nvls_channels, 24);
+  EXPECT_DOUBLE_EQ(h100.nvls_chunk_bytes, 128.0 * 1024);
+  EXPECT_EQ(preset("nccl-a100").nvls_channels, 0);
+  constexpr double MiB = 1024.0 * 1024;
+  // 8 H100: 16 x 8 = 128 concurrent chunks.
+  EXPECT_DOUBLE_EQ(h100.nvls_chunk(4 * MiB, 8), 16384.0);    // under 2 x 128 x 32 KiB = 8 MiB
+  EXPECT_DOUBLE_EQ(h100.nvls_chunk(16 * MiB, 8), 32768.0);   // under 8 x 128 x 64 KiB = 64 MiB
+  EXPECT_DOUBLE_EQ(h100.nvls_chunk(128 * MiB, 8), 65536.0);  // under 64 x 128 x 128 KiB = 1 GiB
+  EXPECT_DOUBLE_EQ(h100.nvls_chunk(1024 * MiB, 8), 131072.0);
+  EXPECT_EQ(h100.nvls_loops(16 * MiB, 8), 4);     // 16 MiB / (16 x 8 x 32 KiB)
+  EXPECT_EQ(h100.nvls_loops(128 * MiB, 8), 16);   // / (16 x 8 x 64 KiB)
+  EXPECT_EQ(h100.nvls_loops(1024 * MiB, 8), 64);  // / (16 x 8 x 128 KiB)
+  EXPECT_EQ(h100.nvls_loops(1024.0, 8), 1);
+  // 72 ranks have 32 heads: 24 x 32 = 768 concurrent chunks on Blackwell.
+  EXPECT_DOUBLE_EQ(b200.nvls_chunk(1024 * MiB, 72), 65536.0);  // under 64 x 768 x 128 KiB = 6 GiB
+  EXPECT_EQ(b200.nvls_loops(1024 * MiB, 72), 22);              // 1 GiB / (24 x 32 x 64 KiB), rounded up
+  // The copies in and out: one loop's share of the link time each.
+  EXPECT_DOUBLE_EQ(h100.nvls_copy_stages_s(16 * MiB, 8, 60e-6), 30e-6);
+  EXPECT_DOUBLE_EQ(preset("nccl-a100").nvls_copy_stages_s(16 * MiB, 8, 60e-6), 0.0);
+}
+
 // RCCL's constants for gfx942 (ROCm/rccl 2.21.5 src/graph/tuning.cc, tuning model 5): its own base and
 // per-step latencies, no LL128, and an LL cap of 0.08 of the node's 7 x 48 GB/s of xGMI.
 TEST(CommLibrary, TheRcclPresetCarriesRcclsGfx942Constants) {
@@ -187,6 +215,14 @@ TEST(CommLibraryKeys, BadValuesAreOneErrorNamingLineAndKey) {
                 pod("  preset: h100-sxm5\n  comm_library: { preset: nccl-h100, nvls_efficiency: 1.5 }\n"))
                 .find("accelerator.comm_library.nvls_efficiency:"),
             std::string::npos);
+  EXPECT_NE(
+      platform_error(pod("  preset: h100-sxm5\n  comm_library: { preset: nccl-h100, nvls_channels: 0 }\n"))
+          .find("accelerator.comm_library.nvls_channels:"),
+      std::string::npos);
+  EXPECT_NE(
+      platform_error(pod("  preset: h100-sxm5\n  comm_library: { preset: nccl-h100, nvls_chunk: 0 B }\n"))
+          .find("accelerator.comm_library.nvls_chunk:"),
+      std::string::npos);
   EXPECT_NE(platform_error(pod("  preset: h100-sxm5\n  comm_library: { preset: nccl-h100, speed: 2 }\n"))
                 .find("accelerator.comm_library.speed:"),
             std::string::npos);
