@@ -22,7 +22,11 @@ constexpr double kTickLimit = 18446744073709551616.0;
 // The current context's time, read in place (sc_time_stamp() is a library call, and this is read several
 // times per packet and per flow).
 inline Tick now_ticks() {
-  return sc_core::sc_get_curr_simcontext()->time_stamp().value();
+  // The context is the global the library keeps (sc_get_curr_simcontext() is a call, made only when there
+  // is none yet).
+  const sc_core::sc_simcontext* context = sc_core::sc_curr_simcontext;
+  if (context == nullptr) context = sc_core::sc_get_curr_simcontext();
+  return context->time_stamp().value();
 }
 // The kernel's resolution is fixed before pjbit converts a time (pjbit never sets it), so it is read once
 // per simulation context rather than on every conversion.

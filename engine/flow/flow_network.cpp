@@ -388,20 +388,6 @@ void FlowNetwork::wake() {
   if (!m_arrivals.empty()) arm(m_arrivals.earliest());
 }
 
-void FlowNetwork::charge(const Flow& f, const Path& path, double bytes) {
-  for (std::size_t i = 0; i < path.resources.size(); ++i)
-    m_carried[static_cast<std::size_t>(path.resources[i])] +=
-        path.weights.empty() ? bytes : bytes * path.weights[i];
-  for (std::size_t i = 0; i < path.switches.size(); ++i)
-    m_switch_carried[static_cast<std::size_t>(path.switches[i])] += bytes * path.switch_weights[i];
-  for (std::size_t i = 0; i < path.nics.size(); ++i)
-    m_nic_carried[static_cast<std::size_t>(path.nics[i])] += bytes * path.nic_weights[i];
-  if (f.tally != nullptr) {
-    f.tally->energy_j += bytes * path.joules_per_byte;
-    f.tally->wire_bytes += bytes * path.wire_per_byte;
-  }
-}
-
 void FlowNetwork::complete(int slot, core::Tick now) {
   Flow& f = m_flows[static_cast<std::size_t>(slot)];
   const Path& path = f.path();
@@ -416,36 +402,6 @@ void FlowNetwork::complete(int slot, core::Tick now) {
   ++f.version;
   m_arrivals.push(core::later(now, delivery_delay(path, f.bytes)), {slot, f.version});
   leave(slot, now);
-}
-
-void FlowNetwork::leave(int slot, core::Tick now) {
-  Flow& f = m_flows[static_cast<std::size_t>(slot)];
-  const Path& path = f.path();
-  // Leave every resource's list (the last flow of the list takes this one's place) and mark it: the flows
-  // still there may now get more.
-  for (std::size_t i = 0; i < path.resources.size(); ++i) {
-    const int r = path.resources[i];
-    auto& on = m_on[static_cast<std::size_t>(r)];
-    const int pos = f.position[i];
-    const int moved = on.back();
-    on[static_cast<std::size_t>(pos)] = moved;
-    on.pop_back();
-    if (moved != slot) {
-      Flow& g = m_flows[static_cast<std::size_t>(moved)];
-      const auto& res = g.resources();
-      for (std::size_t j = 0; j < res.size(); ++j) {
-        if (res[j] == r) {
-          g.position[j] = pos;
-          break;
-        }
-      }
-    }
-    if (!on.empty()) {
-      mark_dirty(r);
-    } else if (m_sleeps && m_on[static_cast<std::size_t>(r ^ 1)].empty()) {
-      m_idle_since[static_cast<std::size_t>(r / 2)] = now;  // both directions idle from here
-    }
-  }
 }
 
 void FlowNetwork::resolve(core::Tick now) {

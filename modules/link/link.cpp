@@ -177,6 +177,23 @@ void Link::wake_if_asleep(core::Tick now) {
             core::ticks_to_time(m_dir[0].busy_until));
 }
 
+// Once a packet each (transmit()): inline.
+inline void Link::return_credit(Direction& d, int dir, tlm::tlm_generic_payload& p) {
+  tlm::tlm_phase end_req = tlm::END_REQ;
+  sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
+  if (d.credit) {
+    d.credit(p, end_req, zero);
+  } else {
+    (dir == 0 ? a_in : b_in)->nb_transport_bw(p, end_req, zero);
+  }
+}
+
+inline void Link::serve_next(Direction& d, int dir, core::Tick at) {
+  if (d.arbiter.empty() || d.wakeup_armed) return;
+  d.wakeup_armed = true;
+  m_queue.push(at, Item{nullptr, dir});
+}
+
 void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
   Direction& d = m_dir[dir];
   core::FabricExtension& ext = core::fabric(*p);
@@ -220,36 +237,17 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
     serve_next(d, dir, tail_out);
     return;
   }
+  // The sender may offer its next packet as this one takes the wire; it waits in the arbiter. (Before the
+  // far end has the packet, which may release it to its pool once it has taken what it needs.)
+  if (credit) return_credit(d, dir, *p);
   sc_core::sc_time delay = core::ticks_to_time(m_latency);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
-  // The far end may release the packet to its pool (its destination does, once it has taken what it
-  // needs), and the credit below still reads it: hold a reference meanwhile.
-  const bool hold = p->has_mm();
-  if (hold) p->acquire();
   if (d.deliver) {
     d.deliver(*p, phase, delay);
   } else {
     (dir == 0 ? b_out : a_out)->nb_transport_fw(*p, phase, delay);
   }
-  if (credit) return_credit(d, dir, *p);  // the sender may offer its next packet; it waits in the arbiter
-  if (hold) p->release();
   serve_next(d, dir, tail_out);
-}
-
-void Link::return_credit(Direction& d, int dir, tlm::tlm_generic_payload& p) {
-  tlm::tlm_phase end_req = tlm::END_REQ;
-  sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
-  if (d.credit) {
-    d.credit(p, end_req, zero);
-  } else {
-    (dir == 0 ? a_in : b_in)->nb_transport_bw(p, end_req, zero);
-  }
-}
-
-void Link::serve_next(Direction& d, int dir, core::Tick at) {
-  if (d.arbiter.empty() || d.wakeup_armed) return;
-  d.wakeup_armed = true;
-  m_queue.push(at, Item{nullptr, dir});
 }
 
 void Link::close_sleep(core::Tick end) {
