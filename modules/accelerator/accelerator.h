@@ -199,8 +199,8 @@ class Accelerator : public core::Component {
     int burst_left = 0;
     Message* burst = nullptr;  // weighted: the message whose turn it is (out of the queue), or null
     core::DirectCall direct;   // stands for out[port] when set
-    core::Tick pace_wake = 0;  // congestion control: when a wake-up to inject is due (0: none)
     core::Ring<Message*, 2> turns[kClasses];
+    core::Tick pace_wake = 0;  // congestion control: when a wake-up to inject is due (0: none)
   };
   struct RecvEntry {
     std::uint64_t expected = 0;

@@ -161,15 +161,17 @@ class Link : public core::Component, public core::BufferHolder {
     std::uint8_t xoff_sent = 0;                 // pfc: bit p: the far end has paused priority p
     FlowStats stats;
   };
+  // What every packet reads comes first, in one cache line with the far end's socket: its wire, whether it
+  // has a port arbiter of another kind or flow control.
   struct Direction {
     core::Tick busy_until = 0;
     bool wakeup_armed = false;
-    std::uint32_t incoming = 0;        // packets offered with a delay that have not reached the direction yet
-    core::DirectCall deliver, credit;  // stand for the far end's socket and the credit back, when set
-    DirectionStats stats;
-    core::Arbiter<tlm::tlm_generic_payload*, 5> arbiter;  // its busy-hop state first
+    std::uint32_t incoming = 0;  // packets offered with a delay that have not reached the direction yet
     core::IPortArbiter* port = nullptr;  // an arbiter of another kind, when the port's switch names one
     std::unique_ptr<FlowState> fc;       // null without flow control
+    core::DirectCall deliver, credit;    // stand for the far end's socket and the credit back, when set
+    DirectionStats stats;
+    core::Arbiter<tlm::tlm_generic_payload*, 5> arbiter;  // its busy-hop state first
   };
   // What flow control schedules on a direction besides arrivals: a credit reaching the sender, a pause or
   // resume frame reaching it.
