@@ -491,7 +491,7 @@ std::size_t rebuild_results(const Sweep& s, const std::string& out) {
     text += std::string(",") + m;
   for (const HeadlineMetric& m : cost_metrics())
     text += std::string(",") + m.key;
-  text += ",engine\n";
+  text += ",optics.min_margin_db,engine\n";
   std::size_t rows = 0;
   for (std::size_t i = 0; i < s.points; ++i) {
     const std::string path = (fs::path(out) / report_name(i)).string();
@@ -513,6 +513,20 @@ std::size_t rebuild_results(const Sweep& s, const std::string& out) {
       const nlohmann::json* v = report_value(r, m.key);
       text += "," + (v != nullptr && v->is_number() ? v->dump() : std::string());
     }
+    // The least optical margin of the point's paths (platforms/optical_budget.md); empty without optics.
+    std::string margin;
+    if (const auto it = r.find("optics"); it != r.end() && it->is_array()) {
+      double least = 0.0;
+      bool any = false;
+      for (const auto& kind : *it) {
+        const auto m = kind.find("margin_db");
+        if (m == kind.end() || !m->is_number()) continue;
+        least = any ? std::min(least, m->get<double>()) : m->get<double>();
+        any = true;
+      }
+      if (any) margin = nlohmann::json(least).dump();
+    }
+    text += "," + margin;
     const nlohmann::json* engine = report_value(r, "engine");
     text +=
         "," + report::csv_text(engine != nullptr && engine->is_string() ? engine->get<std::string>() : "");

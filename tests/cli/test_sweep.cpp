@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -98,7 +99,7 @@ TEST(Sweep, WritesOneReportPerPointAndResultsInPointOrder) {
             "point,topology.link.bandwidth,steps.0.size,sim_time_s,energy_j.total,energy_j.fabric,"
             "fabric_pj_per_useful_bit,effective_compute,power_w.average,power_w.peak,useful_bytes,wire_bytes,"
             "cost.capital_usd,cost.run.total_usd,cost.run.energy_usd,cost.fabric_usd_per_delivered_tbps,"
-            "cost.tco.total_usd,cost.tokens_per_usd,engine");
+            "cost.tco.total_usd,cost.tokens_per_usd,optics.min_margin_db,engine");
   // The first key varies slowest.
   EXPECT_EQ(lines[1].rfind("0,100 GB/s,1 MiB,", 0), 0u) << lines[1];
   EXPECT_EQ(lines[2].rfind("1,100 GB/s,2 MiB,", 0), 0u) << lines[2];
@@ -530,10 +531,12 @@ TEST(Sweep, OpticsPresetsSideBySideInDollars) {
   };
   const std::size_t preset = column("tiers.1.link.preset"), capital = column("cost.capital_usd"),
                     run = column("cost.run.total_usd"),
-                    per_tbps = column("cost.fabric_usd_per_delivered_tbps");
-  std::map<std::string, double> capital_of;
+                    per_tbps = column("cost.fabric_usd_per_delivered_tbps"),
+                    margin = column("optics.min_margin_db");
+  std::map<std::string, double> capital_of, margin_of;
   for (std::size_t i = 1; i < records.size(); ++i) {
     capital_of[records[i][preset]] = std::stod(records[i][capital]);
+    margin_of[records[i][preset]] = std::stod(records[i][margin]);
     EXPECT_GT(std::stod(records[i][run]), 0.0) << records[i][preset];
     EXPECT_GT(std::stod(records[i][per_tbps]), 0.0) << records[i][preset];
   }
@@ -547,6 +550,13 @@ TEST(Sweep, OpticsPresetsSideBySideInDollars) {
   EXPECT_NEAR(capital_of["osfp-800g-dsp"] - capital_of["osfp-1p6t-dsp"], links * (dsp800 - dsp1600), 1e-6);
   EXPECT_NEAR(capital_of["lpo-800g"] - capital_of["osfp-1p6t-dsp"], links * (lpo - dsp1600), 1e-6);
   EXPECT_NEAR(capital_of["npo-1p6t"] - capital_of["osfp-1p6t-dsp"], links * (npo - dsp1600), 1e-6);
+  // And their optical margins (platforms/optical_budget.md): 50 m of row-scale fibre (0.025 dB) and two
+  // connectors (1 dB) against DR-class launch and sensitivity (3.1 dB), or the co-packaged engine's split
+  // external laser (20 dBm - 10 log10(8) - 8 dB of launch).
+  const double loss = 0.025 + 1.0;
+  for (const char* dr : {"osfp-800g-dsp", "lpo-800g", "osfp-1p6t-dsp", "npo-1p6t"})
+    EXPECT_NEAR(margin_of[dr], 1.2 + 1.9 - loss, 1e-12) << dr;
+  EXPECT_NEAR(margin_of["cpo-1p6t"], 20.0 - 10.0 * std::log10(8.0) - 8.0 + 1.9 - loss, 1e-12);
 }
 
 }  // namespace test_sweep
