@@ -1332,14 +1332,14 @@ std::string packages_section(const json& r) {
   std::string rows;
   for (const auto& p : array(pk, "items")) {
     const json& tj = field(p, "tj_c");
-    const bool over = field(p, "over_limit").get<bool>();
+    const bool over = field(p, "over_limit").is_boolean() && field(p, "over_limit").get<bool>();
     rows += fmt::format(
         "<tr><td>{}</td><td class=\"num\">{:g}</td><td class=\"num\">{:.0f} / {:.0f}</td>"
         "<td class=\"num\">{:.3f} / {:.3f}</td><td class=\"num\">{:.3g}</td><td class=\"num\">{:.3g}</td>"
         "<td class=\"num\">{:.1f}</td><td class=\"num\">{:g}</td><td>{}</td></tr>\n",
         esc(text(p, "kind") == "switch"
                 ? "switch " + text(p, "name")
-                : "accelerator (mean of " + std::to_string(field(p, "count").get<int>()) + ")"),
+                : "accelerator (mean of " + fmt::format("{:g}", number(p, "count")) + ")"),
         number(p, "area_mm2"), number(field(p, "power_w"), "average"), number(field(p, "power_w"), "peak"),
         number(field(p, "w_per_mm2"), "average"), number(field(p, "w_per_mm2"), "peak"),
         number(p, "r_th_k_per_w"), number(p, "time_constant_s"), number(tj, "max"), number(tj, "limit"),
@@ -1363,23 +1363,25 @@ std::string packages_section(const json& r) {
 // optical path, its losses, budget and margin.
 
 std::string optics_section(const json& r) {
-  if (!r.contains("optics")) return "";
+  const json& paths = array(r, "optics");
+  if (paths.empty()) return "";
+  // A level, or "-" for a given budget (null) and anything that is not a number.
   auto level = [](const json& p, const char* key) {
     const json& v = field(p, key);
-    return v.is_null() ? std::string("-") : fmt::format("{:.2f}", v.get<double>());
+    return v.is_number() ? fmt::format("{:.2f}", number(v)) : std::string("-");
   };
   std::string rows;
-  for (const auto& p : r.at("optics")) {
-    const bool ocs = field(p, "through_ocs").get<bool>();
+  for (const auto& p : paths) {
+    const bool ocs = field(p, "through_ocs").is_boolean() && field(p, "through_ocs").get<bool>();
     rows += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num\">{:g}</td><td class=\"num\">{:.2f}</td>"
-        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2f}</td>"
+        "<td class=\"num\">{:g}</td><td class=\"num\">{}</td><td class=\"num\">{:.2f}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2f}</td>"
         "<td class=\"num\">{:.2f}</td></tr>\n",
         esc(text(p, "tier") + (ocs ? " via OCS" : "")), esc(text(p, "path")), number(p, "fibre_m"),
-        number(p, "fibre_db"), field(p, "connectors").get<int>(),
-        ocs ? fmt::format("{:.2f}", number(p, "ocs_db")) : "-", number(p, "loss_db"), level(p, "launch_dbm"),
-        level(p, "sensitivity_dbm"), number(p, "budget_db"), number(p, "margin_db"));
+        number(p, "fibre_db"), number(p, "connectors"), ocs ? level(p, "ocs_db") : std::string("-"),
+        number(p, "loss_db"), level(p, "launch_dbm"), level(p, "sensitivity_dbm"), number(p, "budget_db"),
+        number(p, "margin_db"));
   }
   return "<section id=\"optics\">\n<h2>Optical link budget</h2>\n<p class=\"note\">The worst path of each "
          "kind: "

@@ -145,6 +145,24 @@ TEST(Html, DrawsRegimeTierAndPowerTraceWhenTheReportHasThem) {
   expect_self_contained(page);
 }
 
+TEST(Html, TheOpticalLinkBudgetHasARowPerKindOfPath) {
+  // The golden report of pods-ocs: DR8 pluggables through the OCS, 3.05 dB of a 3.1 dB budget.
+  const json report = pjbit::testing::golden_report("pods-ocs", "allreduce_1g", "flow");
+  const std::string page = pjbit::report::to_html(report);
+  EXPECT_EQ(count(page, "<section id=\"optics\">"), 1u);
+  EXPECT_NE(
+      page.find(
+          "<td>scale_out via OCS</td><td>r0 -&gt; scale_out.ocs0 -&gt; r8</td><td class=\"num\">100</td>"
+          "<td class=\"num\">0.05</td><td class=\"num\">2</td><td class=\"num\">2.00</td>"
+          "<td class=\"num\">3.05</td><td class=\"num\">1.20</td><td class=\"num\">-1.90</td>"
+          "<td class=\"num\">3.10</td><td class=\"num\">0.05</td></tr>"),
+      std::string::npos);
+  expect_self_contained(page);
+  // A report without optics has no such section.
+  TempDir dir;
+  EXPECT_EQ(pjbit::report::to_html(small_report(dir)).find("id=\"optics\""), std::string::npos);
+}
+
 TEST(Html, ThousandsOfLinksKeepThePageSmall) {
   TempDir dir;
   json report = small_report(dir);
@@ -187,6 +205,10 @@ TEST(Html, ReportsWithMissingOrOddKeysStillRender) {
       json::parse(R"({"sim_time_s": 1e-3, "steps": [{"kind": "collective", "start_s": 2e-3, "end_s": 1e-4,
                       "energy_j": 5, "children": [7]}], "power_trace": {"t_s": [0, "x"], "by_category": {"z": [1e300]}},
                       "links": [{"id": "a", "tier": "t", "utilization": 7}]})"),
+      json::parse(R"({"optics": 3})"),
+      json::parse(R"({"packages": {"items": [{"kind": "accelerator", "count": "x", "over_limit": 1}]}})"),
+      json::parse(
+          R"({"optics": [3, {"through_ocs": "x", "connectors": "y", "launch_dbm": "z", "ocs_db": null}]})"),
   };
   for (const auto& report : cases) {
     std::string page;
