@@ -315,7 +315,7 @@ SimulationResult Runner::gather(platforms::Platform& platform, core::Tick end) {
       r.links.push_back(l);
     }
   }
-  r.optics = platforms::optical_paths(platform.spec(), platform.topology());
+  r.optics = platform.topology().optics;
   gather_flow_control(platform, r.flow_control);
   r.usage = usage_of(platform, r);
   r.scheduler = m_scheduler->result();

@@ -8,6 +8,8 @@
 #include <map>
 #include <utility>
 
+#include "platforms/topology.h"
+
 namespace pjbit::platforms {
 
 namespace {
@@ -81,12 +83,12 @@ std::string OpticalPath::budget_terms() const {
 std::vector<OpticalPath> optical_paths(const PlatformSpec& spec, const Topology& topo) {
   // The worst path of each kind, keyed by (tier, through an OCS).
   std::map<std::pair<int, bool>, OpticalPath> worst;
-  auto keep = [&](int tier, bool ocs, OpticalPath p) {
-    finish(p);
+  // Keeps `p` if it is the worst of its kind so far; the kind counts `links` more links.
+  auto keep = [&](int tier, bool ocs, OpticalPath p, int links) {
     auto [it, fresh] = worst.try_emplace({tier, ocs}, p);
-    const int links = it->second.links + 1;
+    const int count = (fresh ? 0 : it->second.links) + links;
     if (!fresh && p.margin_db < it->second.margin_db) it->second = std::move(p);
-    it->second.links = links;
+    it->second.links = count;
   };
   auto base = [&](const TopoLink& l) {
     OpticalPath p;
@@ -110,7 +112,8 @@ std::vector<OpticalPath> optical_paths(const PlatformSpec& spec, const Topology&
     p.to = b.name;
     add_link(p, l.spec, l.spec.optics.connectors);
     set_budget(p, l.spec.optics, l.spec.optics);
-    keep(l.tier, false, std::move(p));
+    finish(p);
+    keep(l.tier, false, std::move(p), 1);
   }
 
   // Through an OCS the light crosses two of its links. The OCS's insertion loss includes the connectors of
@@ -153,11 +156,8 @@ std::vector<OpticalPath> optical_paths(const PlatformSpec& spec, const Topology&
     set_budget(back, second.spec.optics, first.spec.optics);
     finish(p);
     finish(back);
-    const OpticalPath& w = back.margin_db < p.margin_db ? back : p;
-    auto [it, fresh] = worst.try_emplace({first.tier, true}, w);
-    const int links = (fresh ? 0 : it->second.links) + static_cast<int>(lossy.size());
-    if (!fresh && w.margin_db < it->second.margin_db) it->second = w;
-    it->second.links = links;
+    keep(first.tier, true, back.margin_db < p.margin_db ? std::move(back) : std::move(p),
+         static_cast<int>(lossy.size()));
   }
 
   std::vector<OpticalPath> out;

@@ -9,9 +9,10 @@
 
 #include "core/errors.h"
 #include "platforms/spec.h"
-#include "platforms/topology.h"
 
 namespace pjbit::platforms {
+
+struct Topology;
 
 // One kind of optical path: the links of one tier end to end, or two of them through an OCS. Of the
 // platform's paths of that kind, the one with the least margin (the longest fibre).

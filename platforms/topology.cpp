@@ -663,7 +663,8 @@ class Generator {
 Topology make_topology(const PlatformSpec& spec) {
   Generator g(spec);
   Topology topo = g.run();
-  check_optical_budgets(optical_paths(spec, topo));
+  topo.optics = optical_paths(spec, topo);
+  check_optical_budgets(topo.optics);
   return topo;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "platforms/optical_budget.h"
 #include "platforms/spec.h"
 
 namespace pjbit::platforms {
@@ -66,6 +67,8 @@ struct Topology {
   // Initial circuits of each OCS node (indexed like nodes; empty for other nodes): port -> port or -1.
   std::vector<std::vector<int>> circuits;
   std::vector<UserRoute> user_routes;
+  // Each kind of optical path's budget and margin (optical_budget.h), as make_topology() checked them.
+  std::vector<OpticalPath> optics;
   // Racks (racks:): accelerator racks 0..accelerator_racks-1, then network racks.
   int accelerator_racks = 0;
   int network_racks = 0;
