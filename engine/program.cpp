@@ -627,6 +627,40 @@ void Runner::run_children(Instance& inst, accelerator::Accelerator& acc) {
     if (!t.terminated()) sc_core::wait(t.terminated_event());
 }
 
+StepPlayers::StepPlayers() = default;
+StepPlayers::~StepPlayers() = default;
+
+bool StepPlayers::collective(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part,
+                             bool is_rank, accelerator::CompletionListener* finished) {
+  const int count = lanes_of(inst, part, is_rank);
+  if (count > 1) {
+    lanes = std::make_unique<Lanes>(runner, inst, acc, part, is_rank, count, finished);
+    lanes->run();
+    return lanes->finished();
+  }
+  machine = std::make_unique<PhaseMachine>(runner, inst, acc, part, is_rank, finished);
+  machine->run();
+  return machine->finished();
+}
+
+void StepPlayers::children(Runner& runner, Instance& inst, accelerator::Accelerator& acc,
+                           accelerator::Completion& open) {
+  open.add();
+  for (auto& child : inst.children) {
+    if (!child->participates(acc.rank())) continue;
+    open.add();
+    sub_steps.push_back(std::make_unique<Detached>(runner, *child, acc, open));
+    sub_steps.back()->start();
+  }
+  open.one_done();
+}
+
+void StepPlayers::clear() {
+  machine.reset();
+  lanes.reset();
+  sub_steps.clear();
+}
+
 void Detached::start() {
   const bool is_rank = m_acc.rank() < m_runner.m_spec.ranks();
   m_entered = m_runner.enter(m_inst, m_acc, is_rank);
@@ -641,27 +675,12 @@ void Detached::start() {
       // As Accelerator::compute waits: whole ticks from now.
       m_runner.m_compute_ends->push(core::later(core::now_ticks(), core::to_ticks(m_inst.duration_s)), this);
       return;
-    case Step::Kind::Collective: {
-      const Part& part = m_inst.parts[static_cast<std::size_t>(m_acc.rank())];
-      const int lanes = lanes_of(m_inst, part, is_rank);
-      if (lanes > 1) {
-        m_lanes = std::make_unique<Lanes>(m_runner, m_inst, m_acc, part, is_rank, lanes, this);
-        m_lanes->run();
-      } else {
-        m_machine = std::make_unique<PhaseMachine>(m_runner, m_inst, m_acc, part, is_rank, this);
-        m_machine->run();
-      }
+    case Step::Kind::Collective:
+      m_players.collective(m_runner, m_inst, m_acc, m_inst.parts[static_cast<std::size_t>(m_acc.rank())],
+                           is_rank, this);
       return;
-    }
     case Step::Kind::Parallel:
-      m_open.add();
-      for (auto& child : m_inst.children) {
-        if (!child->participates(m_acc.rank())) continue;
-        m_open.add();
-        m_children.push_back(std::make_unique<Detached>(m_runner, *child, m_acc, m_open));
-        m_children.back()->start();
-      }
-      m_open.one_done();
+      m_players.children(m_runner, m_inst, m_acc, m_open);
       return;
     case Step::Kind::Traffic: {
       // As run_traffic does with a thread: one receive per source for all its messages (data that arrived

@@ -304,6 +304,28 @@ class Lanes final : public accelerator::CompletionListener {
 // several channels; else 1.
 int lanes_of(const Instance& inst, const Part& part, bool is_rank);
 
+class Detached;
+
+// What plays a collective or a parallel step without a SystemC thread of its own (Detached, ProgramMachine):
+// the collective's phase machine or its lanes, or the parallel step's sub-steps, each detached.
+struct StepPlayers {
+  StepPlayers();
+  ~StepPlayers();  // in program.cpp, where Detached is complete
+  // Starts collective `inst`'s `part` (its phase machine, or its lanes), `finished` told when it finishes;
+  // whether it has finished already.
+  bool collective(Runner& runner, Instance& inst, accelerator::Accelerator& acc, const Part& part,
+                  bool is_rank, accelerator::CompletionListener* finished);
+  // Starts each sub-step of parallel step `inst` that `acc` takes part in, one operation of `open` each (held
+  // open while they start, so that one that ends at once cannot complete it early).
+  void children(Runner& runner, Instance& inst, accelerator::Accelerator& acc, accelerator::Completion& open);
+  // The step is over: its players go.
+  void clear();
+
+  std::unique_ptr<PhaseMachine> machine;             // collective
+  std::unique_ptr<Lanes> lanes;                      // collective in lanes
+  std::vector<std::unique_ptr<Detached>> sub_steps;  // parallel
+};
+
 // One endpoint's run of a step without a SystemC thread of its own: a compute step (its end is a timer), a
 // collective (its phase machine is driven by completions), traffic (its later sends are timers) or a parallel
 // step made only of those; a sub-step of a parallel step, or a step of a dependency graph (GraphWalk). A
@@ -331,11 +353,9 @@ class Detached final : public accelerator::CompletionListener {
   accelerator::Accelerator& m_acc;
   accelerator::Completion& m_parent;
   core::Tick m_entered = 0;
-  std::unique_ptr<PhaseMachine> m_machine;            // collective
-  std::unique_ptr<Lanes> m_lanes;                     // collective in lanes
-  std::vector<std::unique_ptr<Detached>> m_children;  // parallel
-  accelerator::Completion m_open{this};               // parallel: children still running; traffic: transfers
-  std::size_t m_next_send = 0;                        // traffic: the next of the messages to look at
+  StepPlayers m_players;
+  accelerator::Completion m_open{this};  // parallel: children still running; traffic: transfers
+  std::size_t m_next_send = 0;           // traffic: the next of the messages to look at
 };
 
 // One endpoint's walk of a dependency-graph workload (WorkloadSpec::graph), from its program's thread. Each
@@ -421,10 +441,8 @@ class ProgramMachine final : public core::Resumable, public accelerator::Complet
   std::size_t m_index = 0;      // the top-level instance it is in
   Instance* m_inst = nullptr;
   core::Tick m_entered_at = 0;
-  std::unique_ptr<PhaseMachine> m_machine;            // collective
-  std::unique_ptr<Lanes> m_lanes;                     // collective in lanes
-  std::vector<std::unique_ptr<Detached>> m_children;  // parallel
-  accelerator::Completion m_ops{this};                // parallel: sub-steps not yet ended
+  StepPlayers m_players;
+  accelerator::Completion m_ops{this};  // parallel: sub-steps not yet ended
 };
 
 // An inference service's run (WorkloadSpec::serving; engine/serving.md): the first rank of each prefill group

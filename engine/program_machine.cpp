@@ -116,31 +116,13 @@ bool ProgramMachine::start(Instance& inst) {
   if (!m_entered) return false;
   m_entered_at = m_runner.enter(inst, m_acc, m_is_rank);
   switch (inst.step->kind) {
-    case Step::Kind::Collective: {
+    case Step::Kind::Collective:
       // Runner::run_phases, with this program told when the machine (or the last lane) finishes.
-      const int lanes = lanes_of(inst, part, m_is_rank);
-      if (lanes > 1) {
-        m_lanes = std::make_unique<Lanes>(m_runner, inst, m_acc, part, m_is_rank, lanes, this);
-        m_lanes->run();
-        return !m_lanes->finished() && wait_for_completion();
-      }
-      m_machine = std::make_unique<PhaseMachine>(m_runner, inst, m_acc, part, m_is_rank, this);
-      m_machine->run();
-      return !m_machine->finished() && wait_for_completion();
-    }
-    case Step::Kind::Parallel: {
-      // Runner::run_children when the sub-steps go detached (runs_without_threads): the completion is held
-      // open while they start, so that one that ends at once cannot end the wait early.
-      m_ops.add();
-      for (auto& child : inst.children) {
-        if (!child->participates(m_acc.rank())) continue;
-        m_ops.add();
-        m_children.push_back(std::make_unique<Detached>(m_runner, *child, m_acc, m_ops));
-        m_children.back()->start();
-      }
-      m_ops.one_done();
+      return !m_players.collective(m_runner, inst, m_acc, part, m_is_rank, this) && wait_for_completion();
+    case Step::Kind::Parallel:
+      // Runner::run_children when the sub-steps go detached (runs_without_threads).
+      m_players.children(m_runner, inst, m_acc, m_ops);
       return m_ops.outstanding() > 0 && wait_for_completion();
-    }
     case Step::Kind::Compute:
     case Step::Kind::Traffic:
     case Step::Kind::Memory:
@@ -152,9 +134,7 @@ bool ProgramMachine::start(Instance& inst) {
 void ProgramMachine::end_step() {
   // The step's objects go before the endpoint leaves it (the last endpoint's release frees the instance
   // they point into), as they do on the thread when run_phases or run_children return.
-  m_machine.reset();
-  m_lanes.reset();
-  m_children.clear();
+  m_players.clear();
   if (m_entered) m_runner.leave(*m_inst, m_acc, m_is_rank, m_entered_at);
   m_entered = false;
   m_inst = nullptr;
