@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <tlm>
 #include <typeinfo>
 #include <vector>
@@ -30,7 +31,9 @@ struct FabricExtension;
 class MessageSink {
  public:
   virtual ~MessageSink() = default;
-  virtual void delivered(std::uint64_t bytes) = 0;
+  // True when those were the message's last bytes: the sender was told, which may have run its program (and
+  // posted or settled receives anywhere) before this returns.
+  virtual bool delivered(std::uint64_t bytes) = 0;
   // A packet of `bytes` was dropped (a lossy link's full buffer); the sender learns of it at `resend_at`
   // (a NACK or a timeout) and sends the bytes again then. Senders on lossless fabrics are never told.
   virtual void lost(std::uint32_t bytes, Tick resend_at) {
@@ -54,8 +57,11 @@ class BufferHolder {
   virtual void leave(FabricExtension& ext) = 0;
 };
 
-struct FabricExtension : tlm::tlm_extension<FabricExtension> {
-  // What every hop reads, in the first cache line (with the vtable pointer); then what fewer do.
+// What a packet carries but for its own route: a fresh packet takes these values back in one assignment that
+// leaves the route's buffer alone (PayloadPool::acquire).
+struct PacketState {
+  // What every hop reads first; then what every hop checks or adds to, and the destination reads
+  // (PayloadPool places a packet so that these share two cache lines with the payload's reference count).
   int src = 0;             // source rank
   int dst = 0;             // destination rank
   std::uint64_t flow = 0;  // message id, unique per run; arbitration key
@@ -68,17 +74,22 @@ struct FabricExtension : tlm::tlm_extension<FabricExtension> {
   Tick tail = 0;                   // absolute time the packet's tail reaches the point it is offered to
   StepTally* tally = nullptr;      // every hop also adds what it spent here
   MessageSink* message = nullptr;  // told when the packet is delivered
-  Tick issued = 0;                 // when the sender posted the packet's message (for timelines)
-  Route own_route;                 // a route of this packet's own (per-packet spraying); kept across reuse
   // Flow control (only on links that have it): the ingress buffer the packet occupies now and the link
   // direction that buffer belongs to; the energy its hops have charged so far (a dropped packet's waste);
   // an ECN mark set by a congested queue on its way.
   BufferHolder* held = nullptr;
+  double spent_j = 0.0;
   std::uint8_t held_dir = 0;
   bool ecn = false;
   bool feedback = false;  // congestion control: the destination tells the message it arrived
   Tick sent = 0;          // when the sender offered the packet (congestion control's one-way delay)
-  double spent_j = 0.0;
+  Tick issued = 0;        // when the sender posted the packet's message (for timelines)
+};
+
+struct FabricExtension : tlm::tlm_extension<FabricExtension>, PacketState {
+  // A route of this packet's own (per-packet spraying), filled by whoever points `route` at it; its buffer
+  // is kept across reuse.
+  Route own_route;
 
   tlm::tlm_extension_base* clone() const override { return new FabricExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {
@@ -95,6 +106,12 @@ struct Packet final : tlm::tlm_generic_payload {
 };
 
 // Pools payloads with their extension attached, so the hot path allocates nothing (tlm_mm_interface).
+// Packets are made in blocks, in slots of whole cache lines, each 8 bytes into its slot. With SystemC 2.3's
+// payload that places the payload's vtable pointer (read by fabric() at every hop) and the fields a sender
+// sets in the slot's first line, the extension array (set once) in the second, the payload's memory manager
+// and reference count (read where a packet is made and released) with the head of the extension in the
+// third, and the rest of what a hop reads in the fourth: the source, every hop and the destination each touch
+// three lines of a packet (test_payload_pool.cpp checks the placement).
 class PayloadPool : public tlm::tlm_mm_interface {
  public:
   PayloadPool() = default;
@@ -110,6 +127,17 @@ class PayloadPool : public tlm::tlm_mm_interface {
   std::size_t in_use() const { return m_all.size() - m_free.size(); }
 
  private:
+  static constexpr std::size_t kLine = 64;
+  static constexpr std::size_t kOffset = 8;  // where a packet starts in its slot
+  static constexpr std::size_t kSlot = (kOffset + sizeof(Packet) + kLine - 1) / kLine * kLine;
+  static constexpr std::size_t kBlock = 64;  // packets per block
+  Packet* make();
+
+  struct FreeBlock {
+    void operator()(unsigned char* block) const;
+  };
+  std::vector<std::unique_ptr<unsigned char[], FreeBlock>> m_blocks;
+  std::size_t m_used_in_block = kBlock;  // slots of the newest block handed out
   std::vector<Packet*> m_all;
   std::vector<Packet*> m_free;
 };

@@ -72,6 +72,12 @@ inline double to_seconds(Tick t) {
 inline sc_core::sc_time ticks_to_time(Tick t) {
   return sc_core::sc_time::from_value(t);
 }
+// t + d, for a time and a delay: as later(), on the kernel's own type (whose sum is inline, where making an
+// sc_time from a count is a library call).
+inline sc_core::sc_time later(const sc_core::sc_time& t, const sc_core::sc_time& d) {
+  later(t.value(), d.value());
+  return t + d;
+}
 // A delay of `ticks` from now, to wait for: one that would carry the time past the kernel's count stops the
 // run.
 inline sc_core::sc_time delay_from_now(Tick ticks) {

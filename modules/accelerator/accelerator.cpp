@@ -15,6 +15,7 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& para
       m_class_queues(params.priorities && !m_weighted),
       m_pool(pool),
       m_router_latency(core::to_ticks(params.router_latency_s)),
+      m_router_latency_time(core::ticks_to_time(m_router_latency)),
       m_delivery("delivery", [this](const Arrival& a) { deliver(a); }),
       m_resend("resend", [this](const Resend& r) { resend(r); }),
       m_feedback("feedback", [this](const FeedbackEvent& e) { on_feedback(e); }),
@@ -277,6 +278,8 @@ void Accelerator::offer(int port, int queue, Message* m, std::uint64_t bytes) {
   if (m->spray) {
     // Per-packet spraying: every packet hashes to its own path; the first hop stays the message's port.
     const std::uint64_t h = m->flow ^ ((m->packets + 1) * 0x9e3779b97f4a7c15ull);
+    ext.own_route.ports.clear();  // a reused packet keeps its last route's buffer
+    ext.own_route.links = ext.own_route.switches = 0;
     if (m_routes.route(rank(), m->dst, h, ext.own_route) &&
         ext.own_route.ports.front() == m->route.ports.front())
       ext.route = &ext.own_route;
@@ -350,17 +353,19 @@ tlm::tlm_sync_enum Accelerator::nb_transport_fw(int, tlm::tlm_generic_payload& p
   const int port = ext.route->ports[ext.hop++];
   ext.tail = core::later(ext.tail, m_router_latency);
   ++m_packets_forwarded;
-  sc_core::sc_time next = core::ticks_to_time(core::later(delay.value(), m_router_latency));
+  sc_core::sc_time next = core::later(delay, m_router_latency_time);
   tlm::tlm_phase begin = tlm::BEGIN_REQ;
   forward(port, p, begin, next);
   return tlm::TLM_ACCEPTED;
 }
 
 void Accelerator::deliver(const Arrival& a) {
-  m_recvs.at(a.src, a.tag).arrived += a.bytes;
-  if (a.message) a.message->delivered(a.bytes);
-  settle(m_recvs.at(a.src, a.tag), a.src,
-         a.tag);  // found again: telling the sender may have changed the table
+  RecvEntry* e = &m_recvs.at(a.src, a.tag);
+  e->arrived += a.bytes;
+  // A message's last packet tells its sender, whose program may then post receives here and move the
+  // table's entries: the entry is found again. (One lookup a packet otherwise: it is most of a delivery.)
+  if (a.message != nullptr && a.message->delivered(a.bytes)) e = &m_recvs.at(a.src, a.tag);
+  settle(*e, a.src, a.tag);
 }
 
 void Accelerator::receive(int src, std::uint64_t tag, std::uint64_t bytes) {
@@ -390,14 +395,14 @@ void Accelerator::settle(RecvEntry& e, int src, std::uint64_t tag) {
   done->one_done();
 }
 
-void Accelerator::Message::delivered(std::uint64_t bytes) {
+bool Accelerator::Message::delivered(std::uint64_t bytes) {
   undelivered -= bytes;
-  if (undelivered == 0) {
-    if (owner->m_observer != nullptr)
-      owner->m_observer->delivered(owner->rank(), dst, cls, size, core::now_ticks() - issued);
-    done->one_done();
-    owner->release(this);
-  }
+  if (undelivered != 0) return false;
+  if (owner->m_observer != nullptr)
+    owner->m_observer->delivered(owner->rank(), dst, cls, size, core::now_ticks() - issued);
+  done->one_done();
+  owner->release(this);
+  return true;
 }
 
 void Accelerator::release(Message* m) {

@@ -162,23 +162,25 @@ class Accelerator : public core::Component {
     std::uint32_t bytes;
     bool ecn;
   };
-  struct Message : core::MessageSink {
+  // On a cache line's start: what injecting a packet reads fills the first line (with the vtable pointer);
+  // what fewer packets read (the first port, the last delivery) the second.
+  struct alignas(64) Message : core::MessageSink {
     Accelerator* owner = nullptr;
-    int dst = 0;
+    std::uint64_t to_inject = 0;
     std::uint64_t flow = 0;
     std::uint64_t tag = 0;
+    core::StepTally* tally = nullptr;
+    Connection* connection = nullptr;  // congestion control, when its tier has it
+    int dst = 0;
     std::uint8_t cls = 0;
-    std::uint64_t size = 0;  // bytes of the whole message
-    std::uint64_t to_inject = 0;
-    std::uint64_t undelivered = 0;
-    core::Route route;  // kept with the message: its packets point at it
     bool spray = false;
     std::uint64_t packets = 0;
     core::Tick issued = 0;  // when send() posted it
+    std::uint64_t undelivered = 0;
     Completion* done = nullptr;
-    core::StepTally* tally = nullptr;
-    Connection* connection = nullptr;  // congestion control, when its tier has it
-    void delivered(std::uint64_t bytes) override;
+    core::Route route;       // kept with the message: its packets point at it
+    std::uint64_t size = 0;  // bytes of the whole message
+    bool delivered(std::uint64_t bytes) override;
     void lost(std::uint32_t bytes, core::Tick resend_at) override;
     void arrived(const core::FabricExtension& ext, core::Tick now) override;
   };
@@ -229,6 +231,7 @@ class Accelerator : public core::Component {
   core::PayloadPool& m_pool;
   std::vector<Port> m_ports;
   core::Tick m_router_latency;
+  sc_core::sc_time m_router_latency_time;  // the same, as the kernel's type
   std::uint64_t m_packets_sent = 0;
   std::uint64_t m_packets_forwarded = 0;
   core::FifoQueue<Arrival> m_delivery;  // packets over one link arrive in order

@@ -55,7 +55,9 @@ Link::Link(const sc_core::sc_module_name& name, const Params& params)
     : core::Component(name),
       m_ticks_per_wire_bit(params.ticks_per_wire_bit(core::ticks_per_second())),
       m_latency(core::to_ticks(params.latency_s)),
+      m_latency_time(core::ticks_to_time(m_latency)),
       m_sleep(params.sleep_rule()),
+      m_fabric(params.fabric),
       m_queue("queue", [this](const Item& item) { on_item(item); }),
       m_params(params) {
   a_in.bind(m_in[0]);
@@ -240,7 +242,7 @@ void Link::transmit(int dir, tlm::tlm_generic_payload* p) {
   // The sender may offer its next packet as this one takes the wire; it waits in the arbiter. (Before the
   // far end has the packet, which may release it to its pool once it has taken what it needs.)
   if (credit) return_credit(d, dir, *p);
-  sc_core::sc_time delay = core::ticks_to_time(m_latency);
+  sc_core::sc_time delay = m_latency_time;
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   if (d.deliver) {
     d.deliver(*p, phase, delay);
@@ -411,7 +413,7 @@ double Link::account(Direction& d, double wire_bits, core::Tick busy, core::Step
   }
   if (tally) {
     tally->energy_j += joules;
-    if (m_params.fabric) tally->wire_bytes += wire_bits / 8.0;
+    if (m_fabric) tally->wire_bytes += wire_bits / 8.0;
   }
   d.stats.wire_bytes += wire_bits / 8.0;
   d.stats.busy += busy;

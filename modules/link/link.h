@@ -192,12 +192,14 @@ class Link : public core::Component, public core::BufferHolder {
   core::SmallVector<Cost, 4> m_costs;  // the stack's per-bit energies
   double m_ticks_per_wire_bit;
   core::Tick m_latency;
+  sc_core::sc_time m_latency_time;  // the same, as the kernel's type (made once: making one is a call)
   // The last packet size serialized, its wire bits and time: packets are mostly one size, and rounding the
   // time costs a library call.
   std::uint32_t m_last_bytes = 0;
   double m_last_bits = 0.0;
   core::Tick m_last_serialization = 0;
   Params::SleepRule m_sleep;  // after == 0: never sleeps
+  bool m_fabric;              // Params::fabric, read by every packet: here rather than with the parameters
   core::TransferObserver* m_observer = nullptr;
   int m_channel = 0;
   Direction m_dir[2];
