@@ -13,6 +13,7 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Params& para
       m_rank(params.rank),
       m_weighted(params.priorities && params.arbitration.rule == core::ClassRule::Weighted),
       m_class_queues(params.priorities && !m_weighted),
+      m_packet_bytes(params.packet_bytes),
       m_pool(pool),
       m_router_latency(core::to_ticks(params.router_latency_s)),
       m_router_latency_time(core::ticks_to_time(m_router_latency)),
@@ -161,7 +162,7 @@ void Accelerator::inject(int port) {
       wake_at(port, m->connection->next_send);  // its turn waits for its connection's pace
       return;
     }
-    const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_params.packet_bytes);
+    const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_packet_bytes);
     m->to_inject -= bytes;
     if (m->to_inject == 0) {
       pt.burst = nullptr;
@@ -189,7 +190,7 @@ void Accelerator::inject(int port) {
       m = turns.front();
       turns.pop_front();
     }
-    const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_params.packet_bytes);
+    const std::uint64_t bytes = std::min<std::uint64_t>(m->to_inject, m_packet_bytes);
     m->to_inject -= bytes;
     if (m->to_inject > 0) {
       turns.push_back(m);

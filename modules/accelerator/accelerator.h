@@ -222,8 +222,10 @@ class Accelerator : public core::Component {
   // object (the sockets, a kilobyte, and the parameters follow): a large fabric touches thousands of
   // endpoints an instant, each for a few cache lines.
   int m_rank;
-  bool m_weighted = false;      // priorities on and weighted arbitration
-  bool m_class_queues = false;  // strict priorities: a NIC queue per class
+  bool m_weighted = false;       // priorities on and weighted arbitration
+  bool m_class_queues = false;   // strict priorities: a NIC queue per class
+  bool m_cc_on = false;          // some tier has congestion control
+  std::uint64_t m_packet_bytes;  // Params::packet_bytes, read by every packet: here, not with the parameters
   IFlowFabric* m_flow_fabric = nullptr;
   ITrafficObserver* m_observer = nullptr;
   std::uint64_t m_next_flow = 0;
@@ -236,7 +238,6 @@ class Accelerator : public core::Component {
   std::uint64_t m_packets_forwarded = 0;
   core::FifoQueue<Arrival> m_delivery;  // packets over one link arrive in order
   core::EventQueue<Resend> m_resend;    // lossy links: dropped bytes, sent again when the sender learns
-  bool m_cc_on = false;                 // some tier has congestion control
   std::uint64_t m_jitter = 0;           // the pacer's xorshift state, seeded by the rank
   std::map<int, std::unique_ptr<Connection>> m_connections;  // by destination
   core::EventQueue<FeedbackEvent> m_feedback;                // feedback on its way back to this sender
