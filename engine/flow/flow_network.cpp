@@ -42,9 +42,17 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassA
     m_wakes.assign(links.size(), 0);
   }
   m_capacity.resize(2 * links.size());
+  m_into_store_forward.assign(2 * links.size(), 0);
+  const auto store_and_forward = [&](int node) {
+    return platform.topology().nodes[static_cast<std::size_t>(node)].kind == NodeKind::Switch &&
+           platform.switch_at(node)->params().store_and_forward;
+  };
   for (std::size_t i = 0; i < links.size(); ++i) {
     const auto& p = links[i].link->params();
     m_capacity[2 * i] = m_capacity[2 * i + 1] = p.payload_rate_Bps();
+    const TopoLink& l = platform.topology().links[i];
+    m_into_store_forward[2 * i] = store_and_forward(l.b);  // direction 0 runs from a to b
+    m_into_store_forward[2 * i + 1] = store_and_forward(l.a);
   }
   m_on.resize(m_capacity.size());
   m_node_index.assign(platform.topology().nodes.size(), {-1, -1});
@@ -211,9 +219,7 @@ void FlowNetwork::add_link(Path& out, int node, int link, double fraction, doubl
   if (p.fabric) out.wire_per_byte += fraction * p.wire_per_payload_byte();
   // A store-and-forward switch sends a packet on once its tail is in: the packet's serialization on the link
   // that enters the switch, at that link's payload rate (link::Params), adds to the path's delay.
-  const int far = dir == 0 ? l.b : l.a;
-  if (m_platform.topology().nodes[static_cast<std::size_t>(far)].kind == NodeKind::Switch &&
-      m_platform.switch_at(far)->params().store_and_forward)
+  if (m_into_store_forward[static_cast<std::size_t>(2 * link + dir)])
     out.store_forward_s_per_byte += fraction / p.payload_rate_Bps();
   out.resources.push_back(2 * link + dir);
   out.weights.push_back(static_cast<float>(fraction));

@@ -227,6 +227,9 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::array<int, 5> m_weights;
   double m_ticks_per_second;  // the kernel's, fixed for the run
   double m_packet_bytes;      // the platform's packet size, which store-and-forward switches wait for
+  // Per link direction (2 x link + dir): whether it enters a store-and-forward switch (found once: a path
+  // crossing it would otherwise read the far node and its switch's parameters).
+  std::vector<std::uint8_t> m_into_store_forward;
   std::vector<Flow> m_flows;  // slots
   std::vector<int> m_free;
   std::vector<double> m_capacity;               // per link direction, payload bytes per second
