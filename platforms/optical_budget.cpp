@@ -42,8 +42,8 @@ void set_budget(OpticalPath& p, const OpticsSpec& tx, const OpticsSpec& rx) {
   p.launch_dbm = tx.launch();
   p.sensitivity_dbm = rx.sensitivity_dbm;
   if (!tx.launch_dbm) {
-    p.laser_dbm = 10.0 * std::log10(tx.laser_optical_power_w * 1e3);
-    p.split_db = 10.0 * std::log10(tx.laser_split);
+    p.laser_dbm = tx.laser_dbm();
+    p.split_db = tx.split_db();
     p.laser_path_db = tx.laser_path_loss_db;
   }
   p.budget_db = *p.launch_dbm - *p.sensitivity_dbm;

@@ -4,11 +4,17 @@
 
 namespace pjbit::platforms {
 
+double OpticsSpec::laser_dbm() const {
+  return 10.0 * std::log10(laser_optical_power_w * 1e3);
+}
+
+double OpticsSpec::split_db() const {
+  return 10.0 * std::log10(laser_split);
+}
+
 std::optional<double> OpticsSpec::launch() const {
   if (launch_dbm) return launch_dbm;
-  if (laser_split > 0 && laser_optical_power_w > 0.0)
-    return 10.0 * std::log10(laser_optical_power_w * 1e3) - 10.0 * std::log10(laser_split) -
-           laser_path_loss_db;
+  if (laser_split > 0 && laser_optical_power_w > 0.0) return laser_dbm() - split_db() - laser_path_loss_db;
   return std::nullopt;
 }
 

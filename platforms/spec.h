@@ -145,6 +145,9 @@ struct OpticsSpec {
                ? lasers * laser_optical_power_w / laser_wall_plug_efficiency
                : 0.0;
   }
+  // The external laser source's output, in dBm, and its split to lanes, in dB (only with a laser).
+  double laser_dbm() const;
+  double split_db() const;
   // The launch power per lane, given or from the external laser source; none when neither says.
   std::optional<double> launch() const;
   // The loss a path may have end to end: given, or launch - sensitivity.

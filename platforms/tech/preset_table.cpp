@@ -104,8 +104,7 @@ std::string optics_text(const OpticsSpec& o) {
   if (o.budget_db <= 0.0 && o.launch() && o.sensitivity_dbm) {
     out += fmt::format(" (launch {} dBm", num(*o.launch()));
     if (!o.launch_dbm)
-      out += fmt::format(": laser {} dBm split {} ways, {} dB path",
-                         num(10.0 * std::log10(o.laser_optical_power_w * 1e3)), o.laser_split,
+      out += fmt::format(": laser {} dBm split {} ways, {} dB path", num(o.laser_dbm()), o.laser_split,
                          num(o.laser_path_loss_db));
     out += fmt::format(", sensitivity {} dBm)", num(*o.sensitivity_dbm));
   }
