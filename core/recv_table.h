@@ -2,7 +2,7 @@
 // early-arrived receives. Every message and every receive looks one up, and a std::map paid an allocation and
 // a tree walk for each: here an entry lives in one flat array (linear probing, at most half full, erased by
 // shifting later entries back, so there are no tombstones). Iteration order depends on the keys' hashes;
-// callers that print entries sort them.
+// callers that print entries sort them. TickBuckets (core/tick_buckets.h) indexes its ticks with one too.
 // Kept over boost::unordered_map (Boost 1.74 has no open-addressing table: unordered_flat_map came in 1.81):
 // with it the packet engine's rings took 1.10 to 1.20 times the CPU time and the flow engine's rings of 1024
 // and 4096 ranks 1.12 and 1.27 times (medians of 6 alternating pairs, docs/performance.md, 2026-12-06).
