@@ -279,8 +279,6 @@ void Accelerator::offer(int port, int queue, Message* m, std::uint64_t bytes) {
   if (m->spray) {
     // Per-packet spraying: every packet hashes to its own path; the first hop stays the message's port.
     const std::uint64_t h = m->flow ^ ((m->packets + 1) * 0x9e3779b97f4a7c15ull);
-    ext.own_route.ports.clear();  // a reused packet keeps its last route's buffer
-    ext.own_route.links = ext.own_route.switches = 0;
     if (m_routes.route(rank(), m->dst, h, ext.own_route) &&
         ext.own_route.ports.front() == m->route.ports.front())
       ext.route = &ext.own_route;

@@ -41,7 +41,8 @@ struct Params {
 };
 
 // Gives the source route between two ranks for a flow (the hash lets multipath routing spread flows).
-// Owned by the platform. Returns false when there is no path.
+// Owned by the platform. route() fills `out` whole, whatever it held (a pooled packet's own route keeps its
+// last buffer), and returns false when there is no path.
 class IRouteTable {
  public:
   virtual ~IRouteTable() = default;
