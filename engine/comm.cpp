@@ -60,7 +60,7 @@ double hold_s(const CommCosts& c, const PhaseSends& s, int lanes) {
   if (c.max_payload_Bps > 0.0) held = std::max(held, s.all / (c.max_payload_Bps / lanes));
   if (s.net > 0.0 && c.net_efficiency < 1.0) held = std::max(held, s.net / (s.net_rate * c.net_efficiency));
   // NVLS holds the scale-up link's rate in both directions: what comes back down as well.
-  if (s.up > 0.0 && c.nvls_efficiency < 1.0) held = std::max(held, std::max(s.up, s.down) / c.nvls_rate_Bps);
+  if (s.up > 0.0 && c.nvls_held) held = std::max(held, std::max(s.up, s.down) / c.nvls_rate_Bps);
   return held;
 }
 
@@ -101,6 +101,29 @@ double mesh_ring_rate(const Facts& f, const std::vector<int>& group, const workl
   return std::min(rate, own);
 }
 
+// NCCL's cap on its NVLS tree as a rate for group[0]'s NVLS traffic (CommCosts::nvls_rate_Bps): the tree's
+// bus bandwidth is at most heads x the library's channel cap (CommLibrary::nvls_tree_busbw_cap_Bps), the
+// heads being the NICs of a domain (its most members over the network tier's ranks_per_nic), so a call
+// takes at least 2(n-1)/n x S over that; group[0]'s bytes to and from the reduction engine, `nvls_bytes`,
+// spread over that time give the rate. 0 when the library sets no cap.
+double nvls_tree_rate_Bps(const Facts& f, const std::vector<int>& group, std::uint64_t size_bytes,
+                          double nvls_bytes) {
+  const std::vector<std::vector<int>> domains = workloads::group_domains(group, f.collective);
+  if (domains.size() < 2 || nvls_bytes <= 0.0 || size_bytes == 0) return 0.0;
+  std::size_t m = 0;
+  for (const std::vector<int>& d : domains)
+    m = std::max(m, d.size());
+  const int first = group[static_cast<std::size_t>(domains[0][0])];
+  const int other = group[static_cast<std::size_t>(domains[1][0])];
+  const platforms::TopologySpec& net = f.spec.tiers[static_cast<std::size_t>(f.topo.tier_of(first, other))];
+  const int heads = static_cast<int>(m) / std::max(1, net.has_nic ? net.ranks_per_nic : 1);
+  const double cap = f.spec.accelerator.comm.nvls_tree_busbw_cap_Bps(static_cast<int>(domains.size()), heads);
+  if (cap <= 0.0) return 0.0;
+  const double n = static_cast<double>(group.size());
+  const double least_s = 2.0 * (n - 1.0) / n * static_cast<double>(size_bytes) / cap;
+  return nvls_bytes / least_s;
+}
+
 }  // namespace
 
 CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::vector<int>& group,
@@ -118,11 +141,13 @@ CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::ve
   accelerator::CommLibrary::Shape shape;
   shape.family = c.family;
   shape.steps = plan.phases(0);
-  double up_rate = 0.0, net_rate = 0.0;
+  double up_rate = 0.0, net_rate = 0.0, nvls_bytes = 0.0;
   workloads::Phase scratch;
   for (int k = 0; k < shape.steps; ++k)
-    for (const auto& s : plan.phase(0, k, scratch).sends)
+    for (const auto& s : plan.phase(0, k, scratch).sends) {
       shape.bytes_sent += static_cast<double>(s.bytes);
+      if (s.peer < 0) nvls_bytes += static_cast<double>(s.bytes);
+    }
   double transfers = 0.0, crossing = 0.0;
   for (std::size_t i = 0; i < group.size() && shape.steps > 0; ++i) {
     for (const auto& s : plan.phase(static_cast<int>(i), 0, scratch).sends) {
@@ -143,6 +168,13 @@ CommCosts comm_costs(const Facts& f, const std::string& algorithm, const std::ve
   // The reduction engine hangs off the switch the group's scale-up links join.
   const platforms::LinkSpec& inner = f.spec.tiers.front().link;
   c.nvls_rate_Bps = inner.bandwidth_Bps * (1.0 - inner.overhead) * lib.nvls_efficiency;
+  c.nvls_held = lib.nvls_efficiency < 1.0;
+  if (algorithm == "nvls_tree")
+    if (const double capped = nvls_tree_rate_Bps(f, group, size_bytes, nvls_bytes);
+        capped > 0.0 && capped < c.nvls_rate_Bps) {
+      c.nvls_rate_Bps = capped;
+      c.nvls_held = true;
+    }
   if (c.family == Family::Nvls) {
     shape.rate_Bps = c.nvls_rate_Bps;
   } else if (net_rate > 0.0) {

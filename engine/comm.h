@@ -35,7 +35,9 @@ struct CommCosts {
   double buffer_bytes = 0.0;     // the protocol's buffer: undelivered line-format bytes a rank may have out
   double net_efficiency = 1.0;   // share of a NIC link's payload rate the library sustains
   double nvls_efficiency = 1.0;  // share of a scale-up link's payload rate NVLS sustains
-  double nvls_rate_Bps = 0.0;    // what NVLS sustains on a rank's scale-up link: its payload rate x the share
+  double nvls_rate_Bps = 0.0;  // what NVLS sustains on a rank's scale-up link: its payload rate x the share,
+                               // or less under the NVLS tree's channel cap
+  bool nvls_held = false;      // whether that rate holds a rank (below what its links give it anyway)
   // nvls only: what NCCL's copies into and out of its NVLS buffer add to the call (the first loop's copy in
   // and the last loop's copy out, CommLibrary::nvls_copy_stages_s); a rank waits it before its first phase.
   core::Tick nvls_copies = 0;

@@ -335,7 +335,8 @@ const std::vector<std::string_view> kCommLibraryKeys = {"ring",
                                                         "net_efficiency",
                                                         "nvls_efficiency",
                                                         "nvls_channels",
-                                                        "nvls_chunk"};
+                                                        "nvls_chunk",
+                                                        "nvls_tree_channel_rate"};
 
 std::string quantity_example(Dim dim) {
   return std::string(core::dim_name(dim)) + " such as " + std::string(core::dim_example(dim));
@@ -564,6 +565,16 @@ void read_comm_library_keys(const YamlDoc& doc, const MapReader& m, accelerator:
   if (auto v = m.integer("nvls_channels", 1, 1024)) lib.nvls_channels = static_cast<int>(*v);
   if (m.has("nvls_chunk"))
     lib.nvls_chunk_bytes = static_cast<double>(positive_buffer(m, "nvls_chunk", "128 KiB"));
+  if (m.has("nvls_tree_channel_rate")) {
+    // { two_domains: RATE, more_domains: RATE }: NCCL's per-channel cap of its NVLS tree.
+    const MapReader r(doc, m.node("nvls_tree_channel_rate"), m.path("nvls_tree_channel_rate"),
+                      {"two_domains", "more_domains"},
+                      "a channel's most bus bandwidth { two_domains: RATE, more_domains: RATE }");
+    if (r.has("two_domains"))
+      lib.nvls_tree_channel_Bps[0] = positive_quantity(r, "two_domains", Dim::DataRate);
+    if (r.has("more_domains"))
+      lib.nvls_tree_channel_Bps[1] = positive_quantity(r, "more_domains", Dim::DataRate);
+  }
   if (!lib.runs(accelerator::Family::Ring)) {
     if (m.has("ring"))
       m.fail("ring", "expected at least one protocol (ll, ll128, simple) with its latencies");

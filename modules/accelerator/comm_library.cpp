@@ -74,6 +74,11 @@ double CommLibrary::nvls_chunk(double size_bytes, int ranks) const {
   return chunk;
 }
 
+double CommLibrary::nvls_tree_busbw_cap_Bps(int domains, int heads) const {
+  const double channel = nvls_tree_channel_Bps[domains <= 2 ? 0 : 1];
+  return channel * std::clamp(heads, 1, kMaxNvlsHeads);
+}
+
 int CommLibrary::nvls_loops(double size_bytes, int ranks) const {
   const double loop =
       static_cast<double>(nvls_channels) * std::min(ranks, kMaxNvlsHeads) * nvls_chunk(size_bytes, ranks);

@@ -62,6 +62,10 @@ struct CommLibrary {
   double nvls_chunk_bytes = 0.0;
   // NCCL's most NVLS heads (NCCL_MAX_NVLS_ARITY, src/include/device.h): ranks beyond it reduce no slice.
   static constexpr int kMaxNvlsHeads = 32;
+  // The most bus bandwidth one channel of NCCL's NVLS tree reaches (perChMaxNVLSTreeBws, src/graph/tuning.cc,
+  // NCCL 2.28.3 and later): [0] across two domains, [1] across more; 0: no cap. NCCL runs one such channel
+  // per head, a rank of the domain with a NIC of its own.
+  std::array<double, 2> nvls_tree_channel_Bps{};
 
   bool enabled() const { return !name.empty(); }
   const ProtocolLatency& of(Family f, Protocol p) const {
@@ -101,6 +105,9 @@ struct CommLibrary {
   // multicast, each one loop's share of the call at the pipeline's pace: 2 link_s / loops. 0 when the
   // library models no NVLS pipeline (nvls_channels 0).
   double nvls_copy_stages_s(double size_bytes, int ranks, double link_s) const;
+  // The most bus bandwidth an NVLS tree reaches across `domains` domains (two or more) of `heads` heads each:
+  // heads (at most kMaxNvlsHeads) x the channel's cap for that many domains; 0 when the library sets none.
+  double nvls_tree_busbw_cap_Bps(int domains, int heads) const;
   // The available protocol of the least estimated time (ties: the later of LL, LL128, Simple). Requires
   // runs(shape.family).
   Protocol choose(const Shape& shape) const;

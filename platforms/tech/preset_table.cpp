@@ -413,6 +413,9 @@ ordered_json to_json(const Preset& p) {
       j["nvls_channels"] = c.nvls_channels;
       j["nvls_chunk_bytes"] = c.nvls_chunk_bytes;
     }
+    if (c.nvls_tree_channel_Bps[0] > 0.0 || c.nvls_tree_channel_Bps[1] > 0.0)
+      j["nvls_tree_channel_rate_Bps"] = {{"two_domains", c.nvls_tree_channel_Bps[0]},
+                                         {"more_domains", c.nvls_tree_channel_Bps[1]}};
   } else if (p.kind == "accelerator") {
     const AcceleratorSpec& a = p.accelerator;
     if (!a.comm_library_preset.empty()) j["comm_library"] = a.comm_library_preset;

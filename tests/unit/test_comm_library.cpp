@@ -139,6 +139,23 @@ TEST(CommLibrary, NvlsChunksAndLoopsFollowNcclsRules) {
   EXPECT_DOUBLE_EQ(preset("nccl-a100").nvls_copy_stages_s(16 * MiB, 8, 60e-6), 0.0);
 }
 
+// NCCL's NVLS tree reaches at most its per-channel cap (perChMaxNVLSTreeBws, NCCL 2.28.3 and later) times
+// its channels, one per head: 57.7 GB/s on two Hopper nodes and 45.5 on more, 96 and 80 on Blackwell. A
+// library that sets none (A100: no NVLS) caps nothing.
+TEST(CommLibrary, TheNvlsTreeIsHeldToNcclsChannelCap) {
+  const CommLibrary& h100 = preset("nccl-h100");
+  const CommLibrary& b200 = preset("nccl-b200");
+  EXPECT_DOUBLE_EQ(h100.nvls_tree_busbw_cap_Bps(2, 8), 8 * 57.7e9);
+  EXPECT_DOUBLE_EQ(h100.nvls_tree_busbw_cap_Bps(3, 8), 8 * 45.5e9);
+  EXPECT_DOUBLE_EQ(h100.nvls_tree_busbw_cap_Bps(16, 4), 4 * 45.5e9);
+  EXPECT_DOUBLE_EQ(b200.nvls_tree_busbw_cap_Bps(2, 8), 8 * 96e9);
+  EXPECT_DOUBLE_EQ(b200.nvls_tree_busbw_cap_Bps(4, 8), 8 * 80e9);
+  // At most NCCL_MAX_NVLS_ARITY heads, at least one.
+  EXPECT_DOUBLE_EQ(b200.nvls_tree_busbw_cap_Bps(2, 72), 32 * 96e9);
+  EXPECT_DOUBLE_EQ(b200.nvls_tree_busbw_cap_Bps(2, 0), 96e9);
+  EXPECT_DOUBLE_EQ(preset("nccl-a100").nvls_tree_busbw_cap_Bps(2, 8), 0.0);
+}
+
 // RCCL's constants for gfx942 (ROCm/rccl 2.21.5 src/graph/tuning.cc, tuning model 5): its own base and
 // per-step latencies, no LL128, and an LL cap of 0.08 of the node's 7 x 48 GB/s of xGMI.
 TEST(CommLibrary, TheRcclPresetCarriesRcclsGfx942Constants) {
@@ -199,6 +216,12 @@ TEST(CommLibraryKeys, AnAcceleratorPresetBringsItsLibraryAndAPlatformMayChangeIt
   EXPECT_DOUBLE_EQ(c.nvls_efficiency, 0.74);  // from the preset
   EXPECT_DOUBLE_EQ(c.of(Family::Ring, Protocol::Simple).launch_s, 5e-6);
   EXPECT_DOUBLE_EQ(c.of(Family::Ring, Protocol::LL).launch_s, 6.6e-6);  // from the preset
+  // A platform may change one of the NVLS tree's caps and keep the other.
+  const auto q = platforms::parse_platform(pod("  preset: h100-sxm5\n  comm_library: { preset: nccl-h100,\n"
+                                               "    nvls_tree_channel_rate: { more_domains: 50 GB/s } }\n"),
+                                           "p.yaml");
+  EXPECT_DOUBLE_EQ(q.accelerator.comm.nvls_tree_channel_Bps[0], 57.7e9);
+  EXPECT_DOUBLE_EQ(q.accelerator.comm.nvls_tree_channel_Bps[1], 50e9);
 }
 
 TEST(CommLibraryKeys, BadValuesAreOneErrorNamingLineAndKey) {
@@ -223,6 +246,18 @@ TEST(CommLibraryKeys, BadValuesAreOneErrorNamingLineAndKey) {
       platform_error(pod("  preset: h100-sxm5\n  comm_library: { preset: nccl-h100, nvls_chunk: 0 B }\n"))
           .find("accelerator.comm_library.nvls_chunk:"),
       std::string::npos);
+  EXPECT_EQ(platform_error(pod("  preset: h100-sxm5\n  comm_library: { preset: nccl-h100,\n"
+                               "    nvls_tree_channel_rate: { two_domains: 0 GB/s } }\n")),
+            "p.yaml:5:44: accelerator.comm_library.nvls_tree_channel_rate.two_domains: expected a data rate "
+            "such as \"100 GB/s\" above zero, got \"0 GB/s\"");
+  EXPECT_NE(platform_error(pod("  preset: h100-sxm5\n  comm_library: { preset: nccl-h100,\n"
+                               "    nvls_tree_channel_rate: { three_domains: 1 GB/s } }\n"))
+                .find("accelerator.comm_library.nvls_tree_channel_rate.three_domains:"),
+            std::string::npos);
+  EXPECT_NE(platform_error(pod("  preset: h100-sxm5\n  comm_library: { preset: nccl-h100,\n"
+                               "    nvls_tree_channel_rate: 50 GB/s }\n"))
+                .find("accelerator.comm_library.nvls_tree_channel_rate:"),
+            std::string::npos);
   EXPECT_NE(platform_error(pod("  preset: h100-sxm5\n  comm_library: { preset: nccl-h100, speed: 2 }\n"))
                 .find("accelerator.comm_library.speed:"),
             std::string::npos);
