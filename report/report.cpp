@@ -955,8 +955,9 @@ std::string summary_table(const Inputs& in) {
   }
   out += scheduler_lines(sim);
   out += "\n";
-  out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", "iter", "step",
-                     "kind", "algorithm", "size", "ranks", "time", "algbw GB/s", "busbw GB/s");
+  // The protocol column: what the collective library chose (empty for a collective without one).
+  out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}  {}\n", "iter", "step",
+                     "kind", "algorithm", "size", "ranks", "time", "algbw GB/s", "busbw GB/s", "protocol");
   // A model-driven run has tens of thousands of steps: the table shows the first of them, the report all.
   constexpr std::size_t kModelStepsShown = 20;
   const std::size_t shown = has_model(in) ? std::min(sim.steps.size(), kModelStepsShown) : sim.steps.size();
@@ -983,8 +984,9 @@ std::string summary_table(const Inputs& in) {
     } else if (memory && t > 0.0) {
       algbw = fmt::format("{:.2f}", s.useful_bytes / t / 1e9);  // all ranks together, to or from the pool
     }
-    out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}\n", s.iteration, s.key,
-                       kind, algorithm, size, s.ranks, seconds(t), algbw, busbw);
+    const std::string protocol = s.kind == "collective" && !s.protocol.empty() ? "  " + s.protocol : "";
+    out += fmt::format("  {:<4} {:<12} {:<18} {:<12} {:>10} {:>6} {:>12} {:>11} {:>11}{}\n", s.iteration,
+                       s.key, kind, algorithm, size, s.ranks, seconds(t), algbw, busbw, protocol);
   }
   if (shown < sim.steps.size())
     out += fmt::format("  ... and {} more steps in the report (--json)\n", sim.steps.size() - shown);
