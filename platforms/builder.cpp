@@ -111,6 +111,8 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
       m_direct(direct),
       m_topo(make_topology(spec)),
       m_router(m_topo) {
+  // The first child module, before every module of the fabric (see ~Platform).
+  m_teardown_first = std::make_unique<TeardownFirst>("teardown_first");
   for (const auto& tier : m_topo.tiers)
     m_tier_policy.push_back(tier.routing == "spray"      ? Policy::Spray
                             : tier.routing == "adaptive" ? Policy::Adaptive
@@ -260,7 +262,12 @@ Platform::Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec
 Platform::~Platform() {
   // SystemC finds a port or export to unregister by a search from the newest: tearing the modules down
   // newest first (modules of registered kinds, links, then nodes from the last) makes each removal
-  // immediate instead of a walk over every port of the fabric.
+  // immediate instead of a walk over every port of the fabric. A module it finds by a search from the
+  // oldest, in its registry of modules and in this platform's children, and moves the newest into the hole.
+  // So the first child, a module without ports, goes first: the newest module takes its place, and from
+  // then on the module to remove is always in that place. Without it each module's removal walked every
+  // module of the fabric twice: half of `pjbit validate` at 16,384 ranks.
+  m_teardown_first.reset();
   while (!m_user_modules.empty())
     m_user_modules.pop_back();
   while (!m_link_modules.empty())

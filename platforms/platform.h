@@ -136,6 +136,11 @@ class Platform : public sc_core::sc_module,
   Topology m_topo;
   Router m_router;
   core::PayloadPool m_pool;
+  // A module with no ports of its own, the platform's first child, which ~Platform destroys first.
+  struct TeardownFirst : sc_core::sc_module {
+    explicit TeardownFirst(const sc_core::sc_module_name& name) : sc_core::sc_module(name) {}
+  };
+  std::unique_ptr<TeardownFirst> m_teardown_first;
   std::vector<std::unique_ptr<accelerator::Accelerator>> m_accelerators;
   std::vector<std::unique_ptr<accelerator::Accelerator>> m_other_endpoints;  // pools and reducers
   std::vector<std::unique_ptr<memory_pool::Media>> m_pool_media;
