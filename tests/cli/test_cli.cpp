@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -226,6 +227,28 @@ TEST(Cli, MissingFileIsBadInput) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(count_lines(r.err), 1);
   EXPECT_NE(r.err.find("nope.yaml"), std::string::npos) << r.err;
+}
+
+// The summary's step table names the algorithm and the protocol the collective library chose (#15: the
+// report names both); a collective without a library has no protocol, and the line ends with its busbw.
+TEST(Cli, TheStepTableNamesAlgorithmAndProtocol) {
+  TempDir dir;
+  const std::string w =
+      dir.write("work.yaml", "name: w\nsteps:\n  - { collective: all_reduce, size: 64 MiB }\n");
+  const auto nvls = run_program({"run", pjbit::testing::source_dir() + "/platforms/pod8-nvswitch.yaml", w});
+  ASSERT_EQ(nvls.exit_code, 0) << nvls.err;
+  EXPECT_NE(nvls.out.find("busbw GB/s  protocol\n"), std::string::npos) << nvls.out;
+  const std::size_t row = nvls.out.find("steps.0");
+  ASSERT_NE(row, std::string::npos) << nvls.out;
+  const std::string line = nvls.out.substr(row, nvls.out.find('\n', row) - row);
+  EXPECT_NE(line.find(" nvls "), std::string::npos) << line;
+  EXPECT_EQ(line.substr(line.size() - 8), "  simple") << line;
+  const auto bare = run_program({"run", dir.write("ring.yaml", kRing), w});
+  ASSERT_EQ(bare.exit_code, 0) << bare.err;
+  const std::size_t r2 = bare.out.find("steps.0");
+  ASSERT_NE(r2, std::string::npos) << bare.out;
+  const std::string l2 = bare.out.substr(r2, bare.out.find('\n', r2) - r2);
+  EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(l2.back()))) << l2;
 }
 
 TEST(Cli, NoArgumentsIsUsageError) {
