@@ -229,8 +229,8 @@ TEST(Cli, MissingFileIsBadInput) {
   EXPECT_NE(r.err.find("nope.yaml"), std::string::npos) << r.err;
 }
 
-// The summary's step table names the algorithm and the protocol the collective library chose (#15: the
-// report names both); a collective without a library has no protocol, and the line ends with its busbw.
+// The summary's step table names the algorithm and the protocol the collective library chose; a collective
+// without a library has no protocol, and the line ends with its busbw.
 TEST(Cli, TheStepTableNamesAlgorithmAndProtocol) {
   TempDir dir;
   const std::string w =
