@@ -93,12 +93,13 @@ class Generator {
  public:
   explicit Generator(const PlatformSpec& spec) : m_spec(spec) {
     m_topo.ranks = spec.ranks();
+    m_topo.nodes.reserve(static_cast<std::size_t>(m_topo.ranks));
     for (int r = 0; r < m_topo.ranks; ++r) {
       TopoNode n;
       n.kind = NodeKind::Rank;
       n.name = "r" + std::to_string(r);
       n.rank = r;
-      m_topo.endpoint_node.push_back(add_node(n));
+      m_topo.endpoint_node.push_back(add_node(std::move(n)));
       m_topo.endpoint_tier.push_back(-1);
     }
   }
@@ -129,7 +130,7 @@ class Generator {
     l.tier = tier;
     l.internal = internal;
     l.bypass = bypass;
-    m_topo.links.push_back(l);
+    m_topo.links.push_back(std::move(l));
     const int id = static_cast<int>(m_topo.links.size()) - 1;
     m_topo.nodes[static_cast<std::size_t>(a)].ports.push_back(id);
     m_topo.nodes[static_cast<std::size_t>(b)].ports.push_back(id);
@@ -200,7 +201,7 @@ class Generator {
     node.kind = NodeKind::Pool;
     node.name = pool.name;
     node.pool = pool;
-    const int id = add_endpoint(node, tier);
+    const int id = add_endpoint(std::move(node), tier);
     LinkSpec spec = m_spec.tiers[static_cast<std::size_t>(tier)].link;
     spec.bandwidth_Bps = pool.bandwidth_Bps;
     spec.optics = OpticsSpec{};
@@ -228,7 +229,7 @@ class Generator {
       TopoNode node;
       node.kind = NodeKind::Reducer;
       node.name = sw.name + ".reducer";
-      const int id = add_endpoint(node, tier);
+      const int id = add_endpoint(std::move(node), tier);
       add_link(id, static_cast<int>(i), spec, tier, true);
       m_topo.nodes[i].reducer = m_topo.nodes[static_cast<std::size_t>(id)].rank;
       m_topo.nodes[static_cast<std::size_t>(id)].host = static_cast<int>(i);
@@ -295,7 +296,7 @@ class Generator {
     n.tier = tier;
     n.level = level;
     n.sw = sw;
-    return add_node(n);
+    return add_node(std::move(n));
   }
 
   // The node a rank uses to reach tier `tier`: the rank itself, or its NIC for that tier. `local` is the
@@ -322,7 +323,7 @@ class Generator {
     n.tier = tier;
     n.nic = t.nic;
     n.host = rank;
-    const int nic = add_node(n);
+    const int nic = add_node(std::move(n));
     add_link(rank, nic, attach, tier, true);
     return nic;
   }
@@ -535,7 +536,7 @@ class Generator {
     node.name = prefix(tier) + inst + "bypass";
     node.tier = tier;
     node.ocs = b.ocs;
-    const int id = add_node(node);
+    const int id = add_node(std::move(node));
     for (int leaf : leaves)
       for (int j = 0; j < ppl; ++j)
         add_link(leaf, id, b.link, tier, false, true);
@@ -554,7 +555,7 @@ class Generator {
     node.name = prefix(tier) + "ocs" + inst;
     node.tier = tier;
     node.ocs = t.ocs;
-    const int id = add_node(node);
+    const int id = add_node(std::move(node));
     // OCS port i * ppr + j is rank i's port j into the OCS.
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < ppr; ++j)
@@ -595,14 +596,14 @@ class Generator {
         node.name = n.name;
         node.tier = tier;
         node.sw = n.sw;
-        id[n.name] = add_node(node);
+        id[n.name] = add_node(std::move(node));
       } else if (n.kind == "ocs") {
         TopoNode node;
         node.kind = NodeKind::Ocs;
         node.name = n.name;
         node.tier = tier;
         node.ocs = n.ocs;
-        id[n.name] = add_node(node);
+        id[n.name] = add_node(std::move(node));
       }
     }
     for (std::size_t i = 0; i < t.graph_links.size(); ++i) {
