@@ -49,14 +49,19 @@ std::vector<int> all_ranks(int n);
 // What the engine needs of a platform before any module exists: its topology, for routing checks.
 struct Facts {
   const platforms::PlatformSpec& spec;
-  platforms::Topology topo;
+  std::shared_ptr<const platforms::Topology> topo_shared;  // the run's platform is built over it too
+  const platforms::Topology& topo;
   platforms::Router router;
   workloads::TopologyFacts collective;
   std::vector<platforms::ResolvedFault> faults;  // the platform's faults, their targets found
   // Plans made while validating, kept for the run (a built schedule can be large: make it once).
   std::map<const Step*, std::shared_ptr<const workloads::SchedulePlan>> plans;
   explicit Facts(const platforms::PlatformSpec& s)
-      : spec(s), topo(platforms::make_topology(s)), router(topo), faults(platforms::resolve_faults(s, topo)) {
+      : spec(s),
+        topo_shared(std::make_shared<const platforms::Topology>(platforms::make_topology(s))),
+        topo(*topo_shared),
+        router(topo),
+        faults(platforms::resolve_faults(s, topo)) {
     collective.inner_domain = s.tiers.size() > 1 ? s.domain_size(0) : 0;
     if (s.tiers.size() == 1 && s.tiers[0].kind == "torus") collective.torus_dims = s.tiers[0].dims;
   }

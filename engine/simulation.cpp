@@ -80,7 +80,7 @@ std::string chosen_engine(const platforms::PlatformSpec& platform, const workloa
 namespace detail {
 
 SimulationResult Runner::run() {
-  platforms::Platform platform("platform", m_spec, m_direct_calls);
+  platforms::Platform platform("platform", m_spec, m_facts.topo_shared, m_direct_calls);
   // The transport: packets through the modules, or the flow engine over the same modules (engine/flow/).
   std::unique_ptr<flow::FlowNetwork> flows;
   m_engine = chosen_engine(m_spec, m_workload);

@@ -4,6 +4,7 @@
 // time over it and chooses the transport (engine/).
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <systemc>
@@ -40,6 +41,10 @@ class Platform : public sc_core::sc_module,
   // `direct`: pjbit's modules call each other directly where they are bound to each other (core/direct.h);
   // false keeps every hop on the TLM sockets (for tests that check the two agree).
   Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec, bool direct = true);
+  // Over `topology`, made from `spec` by make_topology and shared with whoever made it (the engine's
+  // validation made it already: a large fabric's topology is not made twice).
+  Platform(const sc_core::sc_module_name& name, const PlatformSpec& spec,
+           std::shared_ptr<const Topology> topology, bool direct = true);
   ~Platform() override;
 
   const PlatformSpec& spec() const { return m_spec; }
@@ -133,14 +138,17 @@ class Platform : public sc_core::sc_module,
 
   PlatformSpec m_spec;
   bool m_direct;
-  Topology m_topo;
+  std::shared_ptr<const Topology> m_topo_shared;  // owns what m_topo names
+  const Topology& m_topo;
   Router m_router;
   core::PayloadPool m_pool;
-  // A module with no ports of its own, the platform's first child, which ~Platform destroys first.
+  // Modules with no ports of their own, the platform's first children, which ~Platform destroys first: as
+  // many as modules made after the fabric and outliving it can be (up to one fewer) and still leave the
+  // teardown linear.
   struct TeardownFirst : sc_core::sc_module {
     explicit TeardownFirst(const sc_core::sc_module_name& name) : sc_core::sc_module(name) {}
   };
-  std::unique_ptr<TeardownFirst> m_teardown_first;
+  std::array<std::unique_ptr<TeardownFirst>, 4> m_teardown_first;
   std::vector<std::unique_ptr<accelerator::Accelerator>> m_accelerators;
   std::vector<std::unique_ptr<accelerator::Accelerator>> m_other_endpoints;  // pools and reducers
   std::vector<std::unique_ptr<memory_pool::Media>> m_pool_media;
