@@ -66,15 +66,21 @@ double hold_s(const CommCosts& c, const PhaseSends& s, int lanes) {
 
 namespace {
 
+// The most members one of `domains` holds.
+int largest(const std::vector<std::vector<int>>& domains) {
+  std::size_t m = 0;
+  for (const std::vector<int>& d : domains)
+    m = std::max(m, d.size());
+  return static_cast<int>(m);
+}
+
 // node_tree's share of network hops on its deepest path: ceil(log2 G) of (m - 1) + ceil(log2 G) levels, for
 // the G domains the group spans and the most members m one holds (workloads/impl/tree.cpp).
 double node_tree_network_share(const Facts& f, const std::vector<int>& group) {
   const std::vector<std::vector<int>> domains = workloads::group_domains(group, f.collective);
-  std::size_t m = 0;
-  for (const std::vector<int>& d : domains)
-    m = std::max(m, d.size());
+  const int m = largest(domains);
   const int across = workloads::tree_depth(static_cast<int>(domains.size()));
-  return across > 0 ? static_cast<double>(across) / (static_cast<int>(m) - 1 + across) : 0.0;
+  return across > 0 ? static_cast<double>(across) / (m - 1 + across) : 0.0;
 }
 
 // The payload rate the tuner prices mesh_ring's bytes at: its channels leave group[0] towards as many peers
@@ -110,13 +116,10 @@ double nvls_tree_rate_Bps(const Facts& f, const std::vector<int>& group, std::ui
                           double nvls_bytes) {
   const std::vector<std::vector<int>> domains = workloads::group_domains(group, f.collective);
   if (domains.size() < 2 || nvls_bytes <= 0.0 || size_bytes == 0) return 0.0;
-  std::size_t m = 0;
-  for (const std::vector<int>& d : domains)
-    m = std::max(m, d.size());
   const int first = group[static_cast<std::size_t>(domains[0][0])];
   const int other = group[static_cast<std::size_t>(domains[1][0])];
   const platforms::TopologySpec& net = f.spec.tiers[static_cast<std::size_t>(f.topo.tier_of(first, other))];
-  const int heads = static_cast<int>(m) / std::max(1, net.has_nic ? net.ranks_per_nic : 1);
+  const int heads = largest(domains) / std::max(1, net.has_nic ? net.ranks_per_nic : 1);
   const double cap = f.spec.accelerator.comm.nvls_tree_busbw_cap_Bps(static_cast<int>(domains.size()), heads);
   if (cap <= 0.0) return 0.0;
   const double n = static_cast<double>(group.size());
