@@ -74,14 +74,19 @@ void torus_all_reduce(benchmark::State& state) {
 }
 
 // Direct all-to-all on a 2-level fat tree; range(2) = 1 sprays packets over every shortest path (each flow
-// split evenly, hop by hop), 0 hashes each flow onto one path (ECMP).
+// split evenly, hop by hop), 0 hashes each flow onto one path (ECMP); range(3), when given, is flow_batch in
+// thousandths (docs/engines.md, "Batched completions").
 void fat_tree_all_to_all(benchmark::State& state) {
   const std::string ranks = std::to_string(state.range(0));
   const std::string radix = std::to_string(state.range(1));
   const std::string routing = state.range(2) != 0 ? "spray" : "ecmp";
+  const std::string batch =
+      state.range(3) != 0
+          ? "flow_batch: " + std::to_string(static_cast<double>(state.range(3)) / 1000.0) + "\n"
+          : "";
   run_case(state,
-           "name: ft\nengine: flow\ntopology: { kind: fat_tree, ranks: " + ranks + ", radix: " + radix +
-               ", routing: " + routing + ", link: " + link() +
+           "name: ft\nengine: flow\n" + batch + "topology: { kind: fat_tree, ranks: " + ranks +
+               ", radix: " + radix + ", routing: " + routing + ", link: " + link() +
                ", switch: { latency: 300 ns, energy: 10 pJ/bit, radix: " + radix + " } }\n",
            "name: a2a\nsteps:\n  - collective: all_to_all\n    size: 64 MiB\n    algorithm: direct\n");
 }
@@ -104,11 +109,13 @@ BENCHMARK(ring_all_reduce_channels)
     ->Iterations(1);
 BENCHMARK(torus_all_reduce)->Arg(8)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 BENCHMARK(fat_tree_all_to_all)
-    ->Args({64, 16, 1})
-    ->Args({256, 32, 1})
-    ->Args({1024, 64, 1})
-    ->Args({64, 16, 0})
-    ->Args({256, 32, 0})
+    ->Args({64, 16, 1, 0})
+    ->Args({256, 32, 1, 0})
+    ->Args({1024, 64, 1, 0})
+    ->Args({64, 16, 0, 0})
+    ->Args({256, 32, 0, 0})
+    ->Args({256, 32, 0, 10})
+    ->Args({1024, 64, 0, 10})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(1);

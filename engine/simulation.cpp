@@ -91,6 +91,7 @@ SimulationResult Runner::run() {
       platform.endpoint(e).set_flow_fabric(flows.get());
     flows->set_faults(m_facts.faults);
     flows->set_restart_on_cut(m_workload.job.restart_on_fault);
+    flows->set_batch(m_spec.flow_batch);
   }
   m_flows = flows.get();
   program(platform);

@@ -1163,10 +1163,10 @@ void check_time_budget(const PlatformSpec& spec) {
 }
 
 PlatformSpec build(const YamlDoc& doc) {
-  const MapReader top(
-      doc, doc.root(), "",
-      {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "packaging", "racks",
-       "scheduler", "engine", "packet", "link_sleep", "faults", "fault_detection", "economics"});
+  const MapReader top(doc, doc.root(), "",
+                      {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "packaging",
+                       "racks", "scheduler", "engine", "packet", "link_sleep", "faults", "fault_detection",
+                       "economics", "flow_batch"});
   PlatformSpec spec;
   spec.file = doc.file();
 
@@ -1236,6 +1236,12 @@ PlatformSpec build(const YamlDoc& doc) {
                "this platform places (" +
                    placed.front()->path + ": " + placed.front()->kind + ")");
   }
+  // The flow engine's batching of completions (docs/engines.md): a tolerance, relative to a flow's duration.
+  if (auto v = top.number("flow_batch", 0.0, 0.5)) {
+    if (spec.engine == "packet")
+      top.fail("flow_batch", "batching of completions is the flow engine's; use engine: flow or auto");
+    spec.flow_batch = *v;
+  }
   if (top.has("packet")) {
     const std::uint64_t bytes = *top.bytes("packet");
     if (bytes < kMinPacket || bytes > kMaxPacket) {
@@ -1273,7 +1279,7 @@ const std::vector<std::string>& platform_top_level_keys() {
   static const std::vector<std::string> keys = {"name",         "accelerator",     "topology",  "tiers",
                                                 "memory_pools", "cooling",         "packaging", "racks",
                                                 "scheduler",    "engine",          "packet",    "link_sleep",
-                                                "faults",       "fault_detection", "economics"};
+                                                "faults",       "fault_detection", "economics", "flow_batch"};
   return keys;
 }
 

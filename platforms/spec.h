@@ -488,6 +488,9 @@ struct PlatformSpec {
   std::string engine = "auto";  // packet | flow | auto
   core::SourceLoc engine_loc;   // where engine is given (the file's top when it is not)
   std::uint64_t packet_bytes = 4096;
+  // The flow engine's batching of completions (docs/engines.md, "Batched completions"): the bandwidth a
+  // finished flow frees is handed out at most flow_batch x its duration later; 0: at once (exact).
+  double flow_batch = 0.0;
 
   // Ranks per instance of tier k (its domain size); ranks() is that of the outermost tier.
   int domain_size(std::size_t tier) const;

@@ -61,6 +61,7 @@ FlowNetwork::FlowNetwork(Platform& platform, bool priorities, const core::ClassA
   m_carried.assign(m_capacity.size(), 0.0);
   m_is_dirty.assign(m_capacity.size(), 0);
   m_res_seen.assign(m_capacity.size(), 0);
+  m_joined.assign(m_capacity.size(), 0);
 }
 
 void FlowNetwork::start(accelerator::Accelerator& from, int dst, std::uint64_t bytes, std::uint8_t cls,
@@ -149,13 +150,14 @@ void FlowNetwork::activate(int slot) {
   f.position.clear();
   f.position.reserve(static_cast<std::uint32_t>(resources.size()));
   bool alone = true;
+  const core::Tick now = core::now_ticks();
   for (int r : resources) {
     auto& on = m_on[static_cast<std::size_t>(r)];
     f.position.push_back(static_cast<int>(on.size()));
     on.push_back(slot);
     alone = alone && on.size() == 1;
+    if (m_batch > 0.0) m_joined[static_cast<std::size_t>(r)] = now;
   }
-  const core::Tick now = core::now_ticks();
   f.rem0 = static_cast<double>(f.bytes);
   f.t0 = now;
   f.rate = 0.0;
@@ -350,6 +352,7 @@ const FlowNetwork::Path* FlowNetwork::path_for(int src, int dst, std::uint64_t h
 }
 
 void FlowNetwork::mark_dirty(int resource) {
+  m_urgent = true;
   const auto r = static_cast<std::size_t>(resource);
   if (m_is_dirty[r]) return;
   m_is_dirty[r] = 1;
@@ -384,8 +387,14 @@ void FlowNetwork::wake() {
       any = true;
     }
     if (!m_dirty.empty()) {
-      resolve(now);
-      any = true;
+      if (m_urgent || now >= m_solve_by) {
+        m_urgent = false;
+        m_solve_by = ~core::Tick{0};
+        resolve(now);
+        any = true;
+      } else {
+        arm(m_solve_by);  // batched completions (set_batch): solved together by then
+      }
     }
     if (!any || !(due(m_finishes) || due(m_arrivals))) break;
   }
@@ -407,7 +416,21 @@ void FlowNetwork::complete(int slot, core::Tick now) {
   // one path latency (and the store-and-forward lag) from now.
   ++f.version;
   m_arrivals.push(core::later(now, delivery_delay(path, f.bytes)), {slot, f.version});
+  if (m_batch <= 0.0) {
+    leave(slot, now);
+    return;
+  }
+  // Batched: the flows left keep their rates (still feasible: this one's bandwidth goes unused) until the
+  // solve, at most the tolerance times the age of the youngest flow that may gain from it. The latest start
+  // on a link direction this one leaves bounds that age (a flow that has left since only makes it tighter).
+  const bool urgent = m_urgent;
   leave(slot, now);
+  m_urgent = urgent;
+  core::Tick since = f.started;
+  for (int r : path.resources)
+    since = std::max(since, m_joined[static_cast<std::size_t>(r)]);
+  const auto lag = static_cast<core::Tick>(m_batch * static_cast<double>(now - since));
+  m_solve_by = std::min(m_solve_by, core::later(now, lag));
 }
 
 void FlowNetwork::resolve(core::Tick now) {

@@ -57,6 +57,13 @@ class FlowNetwork : public accelerator::IFlowFabric {
 
   std::uint64_t flows_started() const { return m_started; }
 
+  // Batching of completions (docs/engines.md, "Batched completions"): with a tolerance e > 0, the bandwidth
+  // a finished flow frees is handed out at most e x the age of the youngest flow that may gain from it (no
+  // more than the finished flow's duration) later, in one solve with whatever else finished meanwhile.
+  // Rates stay feasible throughout (the flows left keep theirs until then); starts and faults are solved at
+  // once. 0, the default: every completion is solved at its instant.
+  void set_batch(double tolerance) { m_batch = tolerance; }
+
   // Faults (engine/faults.md), given before the run: each begins at its time, is detected (routes avoid
   // what is down) and ends, if it does. At the instant a fault leaves some flow without a route for good, the
   // run stops with a core::SimulationError naming the rank pairs cut off (cut_off()).
@@ -214,7 +221,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void set_rate(Flow& f, int slot, double rate, core::Tick now);
   void schedule_finish(Flow& f, int slot, core::Tick now);
   void arm(core::Tick at);
-  void mark_dirty(int resource);
+  void mark_dirty(int resource);  // urgent: solved at this instant (complete() relaxes its own)
   // The flow's last byte has arrived: the receiver is credited, the sender's operation completed, the slot
   // freed.
   void deliver(int slot, core::Tick now);
@@ -242,6 +249,10 @@ class FlowNetwork : public accelerator::IFlowFabric {
   core::Tick m_armed_for = ~core::Tick{0};
   std::uint64_t m_started = 0;
   MaxMinSolver m_solver;
+  double m_batch = 0.0;                    // set_batch()
+  bool m_urgent = false;                   // a dirty resource that must be solved at once (a start, a fault)
+  core::Tick m_solve_by = ~core::Tick{0};  // the latest instant a batched completion may wait for its solve
+  std::vector<core::Tick> m_joined;        // per link direction: when a flow last joined it (batching)
   // The last few cached paths each source used, looked at before the map (a rank in a ring or torus
   // phase sends to the same one or two neighbours over and over).
   struct Recent {

@@ -561,7 +561,20 @@ TEST(PlatformLoader, UnknownTopLevelKey) {
             "ring.yaml:2:1: topologyy: unknown key \"topologyy\"; expected one of: name, accelerator, "
             "topology, tiers, "
             "memory_pools, cooling, packaging, racks, scheduler, engine, packet, link_sleep, faults, "
-            "fault_detection, economics");
+            "fault_detection, economics, flow_batch");
+}
+
+// flow_batch (docs/engines.md, "Batched completions"): a tolerance from 0 to 0.5, for the flow engine.
+TEST(PlatformLoader, FlowBatch) {
+  EXPECT_EQ(pjbit::platforms::parse_platform(kRing + "flow_batch: 0.01\n", "ring.yaml").flow_batch, 0.01);
+  EXPECT_EQ(pjbit::platforms::parse_platform(kRing, "ring.yaml").flow_batch, 0.0);
+  EXPECT_EQ(platform_error(kRing + "flow_batch: 0.6\n"),
+            "ring.yaml:9:13: flow_batch: expected a number from 0 to 0.5, got \"0.6\"");
+  EXPECT_EQ(platform_error(kRing + "flow_batch: 1%\n"),
+            "ring.yaml:9:13: flow_batch: expected a number from 0 to 0.5, got \"1%\"");
+  EXPECT_EQ(platform_error(kRing + "engine: packet\nflow_batch: 0.01\n"),
+            "ring.yaml:10:13: flow_batch: batching of completions is the flow engine's; use engine: flow or "
+            "auto");
 }
 
 TEST(PlatformLoader, UnknownNestedKey) {
@@ -770,7 +783,7 @@ TEST(PlatformLoader, BillionLaughsStopAtTheFirstRefusal) {
   EXPECT_EQ(platform_error("lols:\n" + laughs("  ", 10) + "name: *l9\n"),
             "ring.yaml:1:1: lols: unknown key \"lols\"; expected one of: name, accelerator, topology, tiers, "
             "memory_pools, cooling, packaging, racks, scheduler, engine, packet, link_sleep, faults, "
-            "fault_detection, economics");
+            "fault_detection, economics, flow_batch");
   // Anchors inside a list the loader reads.
   EXPECT_EQ(platform_error(with_line(kRing, 4, " kind: torus") + " dims:\n" + laughs("  ", 10)),
             "ring.yaml:10:5: topology.dims.0: expected a whole number from 1 to 65536, got a sequence");
@@ -797,7 +810,7 @@ TEST(PlatformLoader, ControlCharactersAreEscapedInMessages) {
       message,
       "ring.yaml:9:1: bad\\nkey\\x01: unknown key \"bad\\nkey\\x01\"; expected one of: name, "
       "accelerator, topology, tiers, memory_pools, cooling, packaging, racks, scheduler, engine, packet, "
-      "link_sleep, faults, fault_detection, economics");
+      "link_sleep, faults, fault_detection, economics, flow_batch");
 }
 
 // ---- workloads -------------------------------------------------------------------------------------------
