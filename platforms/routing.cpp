@@ -152,29 +152,54 @@ void Router::Search::set(int v, std::int32_t d) {
   m_dense[static_cast<std::size_t>(v)] = d;
 }
 
-const Router::Search& Router::distances(int tier, int dst, int until) {
+Router::Distances Router::distances(int tier, int dst, int until) {
+  Distances out;
+  // The chain: from the destination's vertex, on while a vertex has one way on besides the one it was
+  // reached by (its only other neighbour, over any number of parallel links). The vertex where that stops
+  // is the anchor: any way from elsewhere to the destination enters the chain through it.
+  int v = m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
+  int prev = -1;
+  for (;;) {
+    neighbours(tier, v, m_scratch);
+    int next = -1, ways = 0;
+    bool single = true;
+    for (const auto& [w, port] : m_scratch) {
+      (void)port;
+      if (w == prev) continue;
+      if (next < 0) next = w;
+      single = single && w == next;
+      ++ways;
+    }
+    if (ways == 0 || !single || out.m_length == kMaxChain) break;
+    out.m_chain[static_cast<std::size_t>(out.m_length++)] = v;
+    prev = v;
+    v = next;
+  }
+  const int anchor = v;
   auto& table = m_dist[static_cast<std::size_t>(tier)];
-  auto it = table.find(dst);
+  auto it = table.find(anchor);
   if (it == table.end()) {
     Search fresh(m_vertices);
-    const int start =
-        m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
-    fresh.set(start, 0);
-    fresh.queue.push_back(start);
-    it = table.emplace(dst, std::move(fresh)).first;
+    fresh.set(anchor, 0);
+    fresh.queue.push_back(anchor);
+    it = table.emplace(anchor, std::move(fresh)).first;
   }
-  // Breadth first from the destination, only as far as `until`: when it is labelled at distance D, every
+  out.m_search = &it->second;
+  // A vertex of the chain has its distance already; the anchor's search labels the rest.
+  for (int i = 0; i < out.m_length; ++i)
+    if (out.m_chain[static_cast<std::size_t>(i)] == until) return out;
+  // Breadth first from the anchor, only as far as `until`: when it is labelled at distance D, every
   // vertex closer than D has been (its level is complete), and a walk from it towards the destination looks
   // at nothing farther. The search resumes where it stopped when a farther vertex asks.
   Search& s = it->second;
   while (s.at(until) < 0 && s.head < s.queue.size()) {
-    const int v = s.queue[s.head++];
-    const std::int32_t next = s.at(v) + 1;
-    neighbours(tier, v, m_scratch);
+    const int u = s.queue[s.head++];
+    const std::int32_t d = s.at(u) + 1;
+    neighbours(tier, u, m_scratch);
     for (const auto& [w, port] : m_scratch) {
       (void)port;
       if (s.at(w) >= 0) continue;
-      s.set(w, next);
+      s.set(w, d);
       s.queue.push_back(w);
     }
   }
@@ -182,7 +207,7 @@ const Router::Search& Router::distances(int tier, int dst, int until) {
     s.queue = {};
     s.head = 0;
   }
-  return s;
+  return out;
 }
 
 bool Router::reachable(int src, int dst) {
@@ -322,7 +347,7 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
     out.switches = 0;
   }
   int v = m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
-  const Search& dist = distances(tier, dst, v);
+  const Distances dist = distances(tier, dst, v);
   if (dist.at(v) <= 0) return false;
   const bool spread = info.routing == "ecmp" || info.routing == "spray" || info.routing == "adaptive";
   const int target =
@@ -331,7 +356,7 @@ bool Router::route(int src, int dst, std::uint64_t hash, core::Route& out) {
   return true;
 }
 
-void Router::walk(int tier, const Search& dist, int v, int target, bool spread, std::uint64_t hash,
+void Router::walk(int tier, const Distances& dist, int v, int target, bool spread, std::uint64_t hash,
                   core::Route& out) {
   while (v != target) {
     neighbours(tier, v, m_scratch);
@@ -360,7 +385,7 @@ bool Router::shortest_ports(int node, int dst, std::vector<int>& out) {
   out.clear();
   const int tier = m_topo.nodes[static_cast<std::size_t>(node)].tier;
   const int v = m_vertex_base[static_cast<std::size_t>(node)];
-  const Search& dist = distances(tier, dst, v);
+  const Distances dist = distances(tier, dst, v);
   const std::int32_t here = dist.at(v);
   if (here <= 0) return false;
   neighbours(tier, v, m_scratch);
@@ -375,7 +400,7 @@ bool Router::reroute(int node, int port, int dst, std::uint64_t hash, core::Rout
   const int next = vertex_of(m_topo.other_end(link, node), link);
   const int target =
       m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(dst)])];
-  const Search& dist = distances(tier, dst, next);
+  const Distances dist = distances(tier, dst, next);
   if (dist.at(next) < 0) return false;
   m_tail.ports.clear();
   m_tail.links = 0;
@@ -407,7 +432,7 @@ bool Router::split(int src, int dst, std::vector<SplitHop>& out) {
     return true;
   }
   int v = m_vertex_base[static_cast<std::size_t>(m_topo.endpoint_node[static_cast<std::size_t>(src)])];
-  const Search& dist = distances(tier, dst, v);
+  const Distances dist = distances(tier, dst, v);
   if (dist.at(v) <= 0) return false;
   // All of the flow follows the source's one way on (through its NIC, up to its leaf) until a vertex with
   // several ways closer to the destination: from there on, the split is that vertex's, whatever the source,
@@ -445,7 +470,7 @@ bool Router::split(int src, int dst, std::vector<SplitHop>& out) {
   return true;
 }
 
-void Router::spread(int tier, const Search& dist, int start, std::vector<SplitHop>& out) {
+void Router::spread(int tier, const Distances& dist, int start, std::vector<SplitHop>& out) {
   // Spread the flow layer by layer towards the destination: every vertex passes its share on to its
   // candidates (the neighbours one step closer) in equal parts, as per-packet spraying picks one of them
   // uniformly at each hop.

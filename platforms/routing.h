@@ -5,6 +5,7 @@
 // others the packet fabric.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -88,9 +89,30 @@ class Router {
     std::vector<std::int32_t> m_dense;                   // per vertex, once the search has grown
     std::vector<std::pair<int, std::int32_t>> m_sparse;  // (vertex, distance) until then
   };
-  // The search from endpoint dst in `tier`, labelled at least as far as vertex `until` (every vertex no
+  // Distances to one destination: the destination's vertex and the vertices that join it to the rest of the
+  // tier by a single way (an accelerator's own NIC, say) form a chain, and every other vertex's distance is
+  // its distance to the chain's far end, the anchor (a leaf switch), plus the chain's length. One search
+  // from the anchor serves every destination hanging from it (the 32 accelerators of a leaf of radix 64),
+  // instead of a table of the whole fabric per destination.
+  static constexpr int kMaxChain = 4;
+  class Distances {
+   public:
+    std::int32_t at(int v) const {  // -1: not labelled
+      for (int i = 0; i < m_length; ++i)
+        if (m_chain[static_cast<std::size_t>(i)] == v) return i;
+      const std::int32_t d = m_search->at(v);
+      return d < 0 ? -1 : d + m_length;
+    }
+
+   private:
+    friend class Router;
+    const Search* m_search = nullptr;
+    std::array<int, kMaxChain> m_chain{};  // the destination's vertex, then the chain towards the anchor
+    int m_length = 0;                      // the anchor's distance from the destination
+  };
+  // The distances to endpoint dst in `tier`, labelled at least as far as vertex `until` (every vertex no
   // farther than `until` has its distance).
-  const Search& distances(int tier, int dst, int until);
+  Distances distances(int tier, int dst, int until);
   const std::vector<int>& components(int tier);  // per vertex: its connected component in the tier
   void neighbours(int tier, int v,
                   std::vector<std::pair<int, int>>& out) const;  // (next vertex, emitted port or -1)
@@ -107,7 +129,7 @@ class Router {
   bool crosses_down(int src, const core::Route& route) const;
   // Appends to `out` the ports of a shortest path from vertex v to vertex `target` over `dist`: at each
   // vertex with several ways on, the first (spread false) or the one `hash` picks there (spread true).
-  void walk(int tier, const Search& dist, int v, int target, bool spread, std::uint64_t hash,
+  void walk(int tier, const Distances& dist, int v, int target, bool spread, std::uint64_t hash,
             core::Route& out);
   void forget();  // every search, component and split worked out so far
 
@@ -118,11 +140,11 @@ class Router {
   std::vector<int> m_vertex_node;            // per vertex: its node
   std::vector<int> m_vertex_port;            // per vertex: the OCS port, or -1
   int m_vertices = 0;
-  std::vector<std::unordered_map<int, Search>> m_dist;  // per tier: dst -> its search
+  std::vector<std::unordered_map<int, Search>> m_dist;  // per tier: anchor vertex -> its search
   std::vector<std::vector<int>> m_components;           // per tier, made on first use
   std::vector<std::pair<int, int>> m_scratch;
   // The split of a unit of flow from vertex `start` on, layer by layer, appended to `out`.
-  void spread(int tier, const Search& dist, int start, std::vector<SplitHop>& out);
+  void spread(int tier, const Distances& dist, int start, std::vector<SplitHop>& out);
   std::vector<double> m_share;  // spread(): per vertex, the fraction of the flow that reached it
   // split(): the split from the first vertex with several ways on, by (tier, vertex, destination), while
   // they hold at most a bounded number of hops.
