@@ -37,8 +37,10 @@ class TransferObserver {
 
   // Flow engine: a flow of `bytes` from endpoint `src` to `dst`, posted at `issued`, crossed every link
   // direction in `channels` from `issued` until its last byte left the source at `end`; `shares` (empty: all
-  // of it) is the share of its bytes on each, for a flow sprayed over several paths.
-  virtual void flow(Span<int> channels, Span<float> shares, int src, int dst, std::uint64_t bytes,
+  // of it) is the share of its bytes on each, for a flow sprayed over several paths. `path` >= 0 names a
+  // route the engine keeps for the whole run: flows with the same `path` have the same `channels` and
+  // `shares`, so what an observer works out from them once holds for all (-1: a route of the flow's own).
+  virtual void flow(Span<int> channels, Span<float> shares, int path, int src, int dst, std::uint64_t bytes,
                     std::uint8_t cls, std::uint64_t tag, Tick issued, Tick end) = 0;
 };
 

@@ -42,18 +42,24 @@ void EnergyProfile::spread(std::size_t series, core::Tick start, core::Tick end,
     const double whole = per_tick * static_cast<double>(w);
     m_full[(first + 1) * m_series + series] += whole;
     m_full[last * m_series + series] -= whole;
+    ++m_open[(first + 1) * m_series + series];
+    --m_open[last * m_series + series];
   }
 }
 
 void EnergyProfile::fold() {
   for (std::size_t s = 0; s < m_series; ++s) {
     double running = 0.0;
+    std::int64_t open = 0;
     for (std::size_t w = 0; w < kWindows; ++w) {
       running += m_full[w * m_series + s];
+      open += m_open[w * m_series + s];
+      if (open == 0) running = 0.0;  // no interval spans the window: what is left is rounding dust
       m_amount[w * m_series + s] += running;
     }
   }
   std::fill(m_full.begin(), m_full.end(), 0.0);
+  std::fill(m_open.begin(), m_open.end(), 0);
 }
 
 void EnergyProfile::grow(core::Tick end) {
@@ -72,9 +78,13 @@ std::vector<double> EnergyProfile::amounts(std::size_t series, std::size_t count
   count = std::min(count, kWindows);
   std::vector<double> out(count);
   double running = 0.0;
+  std::int64_t open = 0;
   for (std::size_t w = 0; w < count; ++w) {
     running += m_full[w * m_series + series];
-    // Differences that cancel leave rounding dust: never report less than nothing.
+    open += m_open[w * m_series + series];
+    // Differences that cancel leave rounding dust: none where no interval spans the window (so that an idle
+    // window is exactly 0, whatever order the intervals came in), and never less than nothing.
+    if (open == 0) running = 0.0;
     out[w] = std::max(0.0, m_amount[w * m_series + series] + running);
   }
   return out;
@@ -513,15 +523,51 @@ void Recorder::queued(int channel, std::size_t queued) {
   if (m_vcd) note_depth(channel, queued, core::now_ticks());
 }
 
-void Recorder::flow(core::Span<int> channels, core::Span<float> shares, int src, int dst, std::uint64_t bytes,
-                    std::uint8_t cls, std::uint64_t tag, core::Tick issued, core::Tick end) {
+void Recorder::route_joules(core::Span<int> channels, core::Span<float> shares, SeriesJoules& out) {
+  m_series_sum.assign(m_profile.series(), 0.0);
+  for (std::size_t k = 0; k < channels.size(); ++k) {
+    const Channel& c = m_channels[static_cast<std::size_t>(channels[k])];
+    const double share = shares.empty() ? 1.0 : static_cast<double>(shares[k]);
+    for (const auto& [category, joules] : c.joules_per_byte)
+      m_series_sum[category] += share * joules;
+    if (c.fabric_joules_per_byte > 0.0)
+      m_series_sum[EnergyProfile::kTierBase + c.tier_index] += share * c.fabric_joules_per_byte;
+  }
+  out.clear();
+  for (std::size_t series = 0; series < m_series_sum.size(); ++series)
+    if (m_series_sum[series] != 0.0) out.emplace_back(series, m_series_sum[series]);
+}
+
+void Recorder::flow(core::Span<int> channels, core::Span<float> shares, int path, int src, int dst,
+                    std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag, core::Tick issued,
+                    core::Tick end) {
+  // Every link of the flow spends its energy over the same interval: its route's joules per byte are summed
+  // per series of the power profile (once per route the engine keeps) and spread once each. A sprayed flow
+  // crosses dozens of links, whose parameters would otherwise be read for every flow.
+  const SeriesJoules* joules = &m_own_joules;
+  if (path >= 0) {
+    const auto id = static_cast<std::size_t>(path);
+    if (id >= m_path_joules.size()) {
+      m_path_joules.resize(id + 1);
+      m_path_known.resize(id + 1, 0);
+    }
+    if (!m_path_known[id]) {
+      route_joules(channels, shares, m_path_joules[id]);
+      m_path_known[id] = 1;
+    }
+    joules = &m_path_joules[id];
+  } else {
+    route_joules(channels, shares, m_own_joules);
+  }
+  for (const auto& [series, per_byte] : *joules)
+    m_profile.spread(series, issued, end, per_byte * static_cast<double>(bytes));
+  // The timeline's transfers and the value change dump, per link.
+  if (!m_vcd && m_options.max_events == 0) return;
   for (std::size_t k = 0; k < channels.size(); ++k) {
     const int channel = channels[k];
-    // A sprayed flow puts its share of the bytes on each link it splits over.
+    if (m_channels[static_cast<std::size_t>(channel)].internal) continue;
     const double share = shares.empty() ? 1.0 : static_cast<double>(shares[k]);
     const double on_link = share * static_cast<double>(bytes);
-    charge(channel, on_link, issued, end);
-    if (m_channels[static_cast<std::size_t>(channel)].internal) continue;
     if (m_vcd) {
       // Busy while any flow crosses it.
       m_vcd->add(busy_variable(channel), issued, end, 1);

@@ -52,6 +52,7 @@ class EnergyProfile {
     m_series = kSeries + tiers;
     m_amount.assign(kWindows * m_series, 0.0);
     m_full.assign(kWindows * m_series, 0.0);
+    m_open.assign(kWindows * m_series, 0);
   }
 
   // Spreads `amount` of `series` evenly over [start, end) (all of it at `start` when end == start).
@@ -59,6 +60,7 @@ class EnergyProfile {
   // Makes the windows cover [0, end) (they may cover more).
   void extend(core::Tick end) { grow(end); }
   core::Tick window() const { return m_width; }
+  std::size_t series() const { return m_series; }
   // The amount of `series` in window i = [i x window, (i + 1) x window), for the first `count` windows.
   std::vector<double> amounts(std::size_t series, std::size_t count) const;
 
@@ -72,6 +74,9 @@ class EnergyProfile {
   std::vector<double> m_amount = std::vector<double>(kWindows * kSeries, 0.0);
   // Amounts that fill whole windows, as differences: window w gets the sum of m_full[0..w] (per series).
   std::vector<double> m_full = std::vector<double>(kWindows * kSeries, 0.0);
+  // Likewise the number of intervals that span window w whole, as differences (exact: where it is 0, what
+  // m_full leaves is rounding dust).
+  std::vector<std::int32_t> m_open = std::vector<std::int32_t>(kWindows * kSeries, 0);
 };
 
 // What a value change dump shows (report/trace.h), kept for the whole run within a budget: variables that
@@ -205,8 +210,9 @@ class Recorder final : public core::TransferObserver, public core::SignalObserve
               std::size_t queued) override;
   void queued(int channel, std::size_t queued) override;
   void paused(int channel, core::Tick start, core::Tick end) override;
-  void flow(core::Span<int> channels, core::Span<float> shares, int src, int dst, std::uint64_t bytes,
-            std::uint8_t cls, std::uint64_t tag, core::Tick issued, core::Tick end) override;
+  void flow(core::Span<int> channels, core::Span<float> shares, int path, int src, int dst,
+            std::uint64_t bytes, std::uint8_t cls, std::uint64_t tag, core::Tick issued,
+            core::Tick end) override;
 
   // --- core::SignalObserver: the signals of models that have their own (an RTL block's pins) ---
   void held(std::size_t id, core::Tick start, core::Tick end, std::uint32_t value) override;
@@ -334,6 +340,14 @@ class Recorder final : public core::TransferObserver, public core::SignalObserve
   std::vector<SignalGroup> m_signal_groups;
   std::vector<Reconfiguration> m_reconfigurations;
   EnergyProfile m_profile;
+  // flow(): the joules per payload byte of a flow's route, by series of m_profile (summed over its links and
+  // their shares), kept per route the flow engine keeps (indexed by its path id); and a scratch for the rest.
+  using SeriesJoules = std::vector<std::pair<std::size_t, double>>;
+  std::vector<SeriesJoules> m_path_joules;
+  std::vector<char> m_path_known;
+  SeriesJoules m_own_joules;
+  std::vector<double> m_series_sum;
+  void route_joules(core::Span<int> channels, core::Span<float> shares, SeriesJoules& out);
   core::Tick m_end = 0;
   std::size_t m_events = 0;
   bool m_truncated = false;

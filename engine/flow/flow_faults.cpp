@@ -167,7 +167,7 @@ void FlowNetwork::detach(int slot, core::Tick now) {
   if (sent > 0.0) {
     charge(f, old, sent);
     if (m_observer != nullptr)
-      m_observer->flow(old.resources, old.weights, f.src, f.dst, static_cast<std::uint64_t>(sent),
+      m_observer->flow(old.resources, old.weights, old.id, f.src, f.dst, static_cast<std::uint64_t>(sent),
                        static_cast<std::uint8_t>(f.cls), f.tag, f.moved ? f.resumed : f.started, now);
     f.charged += sent;
   }

@@ -254,6 +254,7 @@ void FlowNetwork::Path::clear(std::uint64_t gen) {
   wire_per_byte = 0.0;
   store_forward_s_per_byte = 0.0;
   generation = gen;
+  id = -1;
 }
 
 void FlowNetwork::make_path(int src, int dst, const core::Route& route, Path& out) {
@@ -333,6 +334,7 @@ const FlowNetwork::Path* FlowNetwork::path_for(int src, int dst, std::uint64_t h
         make_path(src, dst, m_route, *path);
       }
       path->shrink();  // a sprayed path lists dozens of links
+      path->id = m_path_ids++;
       if (it == m_paths.end()) {
         it = m_paths.emplace(key, std::move(path)).first;
       } else {
@@ -409,7 +411,7 @@ void FlowNetwork::complete(int slot, core::Tick now) {
   // A flow moved off a failed route has charged the bytes it sent before to that route (reroute()).
   charge(f, path, static_cast<double>(f.bytes) - f.charged);
   if (m_observer != nullptr)
-    m_observer->flow(path.resources, path.weights, f.src, f.dst,
+    m_observer->flow(path.resources, path.weights, path.id, f.src, f.dst,
                      f.bytes - static_cast<std::uint64_t>(f.charged), static_cast<std::uint8_t>(f.cls), f.tag,
                      f.moved ? f.resumed : f.started, now);
   // Finished: no finish queued for this flow counts any more. The slot is kept until the last byte arrives,

@@ -111,6 +111,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
     core::SmallVector<float, 4> switch_weights;
     core::SmallVector<int, 4> nics;  // indices into m_nics
     core::SmallVector<float, 4> nic_weights;
+    int id = -1;  // a cached path's number, for the observer (core::TransferObserver::flow); -1: a flow's own
     void clear(std::uint64_t gen);
     void shrink();  // no growth slack: a cached path is kept for the whole run
   };
@@ -266,6 +267,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
       m_paths;                                   // fixed routes; key src x endpoints + dst
   std::vector<std::unique_ptr<Path>> m_retired;  // paths of circuits that changed, while flows may use them
   core::Route m_route;
+  int m_path_ids = 0;             // cached paths numbered so far
   std::vector<double> m_carried;  // payload bytes per link direction, not yet flushed
   std::vector<fabric_switch::Switch*> m_switches;
   // Per topology node: its index into m_switches ([0]), or its NIC out ports' into m_nics (to the
