@@ -56,6 +56,29 @@ TEST(EnergyProfile, WindowsDoubleWithoutLosingAnything) {
   EXPECT_NEAR(sum(p.amounts(2, EnergyProfile::kWindows)), 22.0, 1e-12);
 }
 
+// Whole windows are kept as differences, whose running sum leaves rounding dust where intervals of different
+// amounts end at different windows; a window that no interval spans is exactly 0 all the same, before and
+// after the windows double.
+TEST(EnergyProfile, AWindowNoIntervalSpansIsExactlyZero) {
+  for (const bool doubled : {false, true}) {
+    EnergyProfile p;
+    const core::Tick w = p.window();
+    // From window 1 to windows 10-16 (amounts chosen so that the differences leave a positive residue of
+    // about 3e-16 without the count); nothing in windows 17-19; then more over windows 20-30.
+    for (int i = 0; i < 100; ++i)
+      p.spread(0, w + 1, static_cast<core::Tick>(11 + i % 7) * w - 1, 0.01 * (i + 1) / 3.0);
+    for (int i = 0; i < 100; ++i)
+      p.spread(0, 20 * w, 31 * w, 1e-3 * (i + 7) / 7.0);
+    if (doubled) p.extend(2 * EnergyProfile::kWindows * w);  // windows 2j and 2j + 1 fold into j
+    const core::Tick width = p.window();
+    const std::vector<double> a = p.amounts(0, 40);
+    for (core::Tick k = 17 * w / width + (doubled ? 1 : 0); k < 20 * w / width; ++k)
+      EXPECT_EQ(a[static_cast<std::size_t>(k)], 0.0) << "window " << k << (doubled ? " (doubled)" : "");
+    EXPECT_GT(a[static_cast<std::size_t>(5 * w / width)], 0.0);
+    EXPECT_GT(a[static_cast<std::size_t>(25 * w / width)], 0.0);
+  }
+}
+
 }  // namespace test_energy_profile
 }  // namespace
 }  // namespace pjbit::engine
