@@ -466,6 +466,9 @@ void FlowNetwork::resolve(core::Tick now) {
   for (int r : m_dirty)
     m_res_seen[static_cast<std::size_t>(r)] = 0;
   m_dirty.clear();
+  for (int slot : m_alone)
+    m_flows[static_cast<std::size_t>(slot)].seen = false;
+  m_alone.clear();
   for (int slot : m_component) {
     Flow& f = m_flows[static_cast<std::size_t>(slot)];
     f.seen = false;
@@ -499,10 +502,16 @@ bool FlowNetwork::alone(int resource) {
   if (on.size() != 1) return false;
   const int slot = on.front();
   Flow& f = m_flows[static_cast<std::size_t>(slot)];
+  // Found alone at this solve through another of its link directions: its rate is set. (A sprayed flow
+  // crosses hundreds of them, each marked when a flow left it: checking the path once per mark was
+  // quadratic in the path's length.)
+  if (f.seen) return true;
   const Path& path = f.path();
   for (int r : path.resources)
     if (m_on[static_cast<std::size_t>(r)].size() != 1) return false;
   set_rate(f, slot, alone_rate(path), core::now_ticks());
+  f.seen = true;
+  m_alone.push_back(slot);
   return true;
 }
 

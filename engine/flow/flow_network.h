@@ -130,7 +130,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
     int cls = 2;
     core::SmallVector<int, 4> position;  // where this flow sits in each resource's list of flows
     int src = 0, dst = 0;
-    bool seen = false;  // visited by the current component search
+    bool seen = false;  // visited by the current solve (its component search, or found alone)
     core::Tick started = 0;
     std::uint64_t tag = 0;
     core::StepTally* tally = nullptr;
@@ -277,6 +277,7 @@ class FlowNetwork : public accelerator::IFlowFabric {
   std::vector<std::pair<nic::Nic*, int>> m_nics;  // (NIC, out port)
   std::vector<double> m_nic_carried;
   std::vector<int> m_component;  // flows of the components being re-solved
+  std::vector<int> m_alone;      // flows found alone on all their links at this solve
   std::vector<int> m_stack;
   std::vector<core::Span<int>> m_uses;
   std::vector<core::Span<float>> m_usage;

@@ -86,6 +86,17 @@ inline void require_buildable(const ICollective& algo, Op op, const std::vector<
   if (!algo.accepts_group_size(n, &why)) throw std::invalid_argument(why);
 }
 
+// The whole schedule a plan generates, phase by phase: build_on of the algorithms whose plan is their
+// definition (torus_ring, hierarchical).
+inline Schedule collect(const SchedulePlan& plan) {
+  Schedule s(static_cast<std::size_t>(plan.group_size()));
+  Phase scratch;
+  for (int i = 0; i < plan.group_size(); ++i)
+    for (int k = 0; k < plan.phases(i); ++k)
+      s[static_cast<std::size_t>(i)].push_back(plan.phase(i, k, scratch));
+  return s;
+}
+
 // (a mod n) for any sign of a.
 inline int wrap(int a, int n) {
   return ((a % n) + n) % n;

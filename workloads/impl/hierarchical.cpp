@@ -211,13 +211,7 @@ class Hierarchical final : public ICollective {
 
   Schedule build_on(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
                     const TopologyFacts& facts) const override {
-    const auto p = plan(op, group, size_bytes, facts);
-    Schedule s(group.size());
-    Phase scratch;
-    for (int i = 0; i < p->group_size(); ++i)
-      for (int k = 0; k < p->phases(i); ++k)
-        s[static_cast<std::size_t>(i)].push_back(p->phase(i, k, scratch));
-    return s;
+    return collect(*plan(op, group, size_bytes, facts));
   }
 
   std::shared_ptr<const SchedulePlan> plan(Op op, const std::vector<int>& group, std::uint64_t size_bytes,
