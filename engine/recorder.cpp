@@ -48,16 +48,8 @@ void EnergyProfile::spread(std::size_t series, core::Tick start, core::Tick end,
 }
 
 void EnergyProfile::fold() {
-  for (std::size_t s = 0; s < m_series; ++s) {
-    double running = 0.0;
-    std::int64_t open = 0;
-    for (std::size_t w = 0; w < kWindows; ++w) {
-      running += m_full[w * m_series + s];
-      open += m_open[w * m_series + s];
-      if (open == 0) running = 0.0;  // no interval spans the window: what is left is rounding dust
-      m_amount[w * m_series + s] += running;
-    }
-  }
+  for (std::size_t s = 0; s < m_series; ++s)
+    whole_windows(s, kWindows, [&](std::size_t w, double whole) { m_amount[w * m_series + s] += whole; });
   std::fill(m_full.begin(), m_full.end(), 0.0);
   std::fill(m_open.begin(), m_open.end(), 0);
 }
@@ -77,16 +69,11 @@ void EnergyProfile::grow(core::Tick end) {
 std::vector<double> EnergyProfile::amounts(std::size_t series, std::size_t count) const {
   count = std::min(count, kWindows);
   std::vector<double> out(count);
-  double running = 0.0;
-  std::int64_t open = 0;
-  for (std::size_t w = 0; w < count; ++w) {
-    running += m_full[w * m_series + series];
-    open += m_open[w * m_series + series];
-    // Differences that cancel leave rounding dust: none where no interval spans the window (so that an idle
-    // window is exactly 0, whatever order the intervals came in), and never less than nothing.
-    if (open == 0) running = 0.0;
-    out[w] = std::max(0.0, m_amount[w * m_series + series] + running);
-  }
+  // Differences that cancel leave rounding dust: none where no interval spans the window (so that an idle
+  // window is exactly 0, whatever order the intervals came in), and never less than nothing.
+  whole_windows(series, count, [&](std::size_t w, double whole) {
+    out[w] = std::max(0.0, m_amount[w * m_series + series] + whole);
+  });
   return out;
 }
 
@@ -448,11 +435,9 @@ void Recorder::settle(int rank, core::Tick now, bool split) {
 }
 
 void Recorder::charge(int channel, double bytes, core::Tick start, core::Tick end) {
-  const Channel& c = m_channels[static_cast<std::size_t>(channel)];
-  for (const auto& [category, joules] : c.joules_per_byte)
-    m_profile.spread(category, start, end, bytes * joules);
-  if (c.fabric_joules_per_byte > 0.0)
-    m_profile.spread(EnergyProfile::kTierBase + c.tier_index, start, end, bytes * c.fabric_joules_per_byte);
+  each_series(m_channels[static_cast<std::size_t>(channel)], [&](std::size_t series, double joules) {
+    m_profile.spread(series, start, end, bytes * joules);
+  });
 }
 
 void Recorder::note_depth(int channel, std::size_t depth, core::Tick now) {
@@ -526,12 +511,9 @@ void Recorder::queued(int channel, std::size_t queued) {
 void Recorder::route_joules(core::Span<int> channels, core::Span<float> shares, SeriesJoules& out) {
   m_series_sum.assign(m_profile.series(), 0.0);
   for (std::size_t k = 0; k < channels.size(); ++k) {
-    const Channel& c = m_channels[static_cast<std::size_t>(channels[k])];
     const double share = shares.empty() ? 1.0 : static_cast<double>(shares[k]);
-    for (const auto& [category, joules] : c.joules_per_byte)
-      m_series_sum[category] += share * joules;
-    if (c.fabric_joules_per_byte > 0.0)
-      m_series_sum[EnergyProfile::kTierBase + c.tier_index] += share * c.fabric_joules_per_byte;
+    each_series(m_channels[static_cast<std::size_t>(channels[k])],
+                [&](std::size_t series, double joules) { m_series_sum[series] += share * joules; });
   }
   out.clear();
   for (std::size_t series = 0; series < m_series_sum.size(); ++series)
@@ -547,15 +529,9 @@ void Recorder::flow(core::Span<int> channels, core::Span<float> shares, int path
   const SeriesJoules* joules = &m_own_joules;
   if (path >= 0) {
     const auto id = static_cast<std::size_t>(path);
-    if (id >= m_path_joules.size()) {
-      m_path_joules.resize(id + 1);
-      m_path_known.resize(id + 1, 0);
-    }
-    if (!m_path_known[id]) {
-      route_joules(channels, shares, m_path_joules[id]);
-      m_path_known[id] = 1;
-    }
-    joules = &m_path_joules[id];
+    if (id >= m_path_joules.size()) m_path_joules.resize(id + 1);
+    if (!m_path_joules[id]) route_joules(channels, shares, m_path_joules[id].emplace());
+    joules = &*m_path_joules[id];
   } else {
     route_joules(channels, shares, m_own_joules);
   }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -67,6 +68,19 @@ class EnergyProfile {
  private:
   void grow(core::Tick end);
   void fold();
+  // Calls f(w, amount) for the whole-window share of `series` in each of the first `count` windows (the
+  // running sum of m_full; exactly 0 where no interval spans the window).
+  template <class F>
+  void whole_windows(std::size_t series, std::size_t count, F f) const {
+    double running = 0.0;
+    std::int64_t open = 0;
+    for (std::size_t w = 0; w < count; ++w) {
+      running += m_full[w * m_series + series];
+      open += m_open[w * m_series + series];
+      if (open == 0) running = 0.0;  // no interval spans the window: what is left is rounding dust
+      f(w, running);
+    }
+  }
 
   core::Tick m_width = 1000;  // ticks per window: 1 ns at the kernel's default resolution, doubled as needed
   std::size_t m_series = kSeries;
@@ -319,6 +333,13 @@ class Recorder final : public core::TransferObserver, public core::SignalObserve
   // Re-evaluates the rank's state at `now`; `split` ends the current span even when the state stays.
   void settle(int rank, core::Tick now, bool split);
   void charge(int channel, double bytes, core::Tick start, core::Tick end);
+  // Calls f(series, joules) for every series of the power profile that a payload byte on `c` charges.
+  template <class F>
+  static void each_series(const Channel& c, F f) {
+    for (const auto& [category, joules] : c.joules_per_byte)
+      f(category, joules);
+    if (c.fabric_joules_per_byte > 0.0) f(EnergyProfile::kTierBase + c.tier_index, c.fabric_joules_per_byte);
+  }
   void note_depth(int channel, std::size_t depth, core::Tick now);
   void keep_depth(int channel);
 
@@ -343,8 +364,7 @@ class Recorder final : public core::TransferObserver, public core::SignalObserve
   // flow(): the joules per payload byte of a flow's route, by series of m_profile (summed over its links and
   // their shares), kept per route the flow engine keeps (indexed by its path id); and a scratch for the rest.
   using SeriesJoules = std::vector<std::pair<std::size_t, double>>;
-  std::vector<SeriesJoules> m_path_joules;
-  std::vector<char> m_path_known;
+  std::vector<std::optional<SeriesJoules>> m_path_joules;
   SeriesJoules m_own_joules;
   std::vector<double> m_series_sum;
   void route_joules(core::Span<int> channels, core::Span<float> shares, SeriesJoules& out);

@@ -1163,10 +1163,8 @@ void check_time_budget(const PlatformSpec& spec) {
 }
 
 PlatformSpec build(const YamlDoc& doc) {
-  const MapReader top(doc, doc.root(), "",
-                      {"name", "accelerator", "topology", "tiers", "memory_pools", "cooling", "packaging",
-                       "racks", "scheduler", "engine", "packet", "link_sleep", "faults", "fault_detection",
-                       "economics", "flow_batch"});
+  const std::vector<std::string>& keys = platform_top_level_keys();
+  const MapReader top(doc, doc.root(), "", {keys.begin(), keys.end()});
   PlatformSpec spec;
   spec.file = doc.file();
 

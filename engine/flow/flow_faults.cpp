@@ -199,7 +199,7 @@ void FlowNetwork::join(int slot, core::Tick now) {
     f.position.push_back(static_cast<int>(on.size()));
     on.push_back(slot);
     mark_dirty(r);
-    m_joined[static_cast<std::size_t>(r)] = now;
+    if (m_batch > 0.0) m_joined[static_cast<std::size_t>(r)] = now;
   }
   f.rate = 0.0;
   f.t0 = now;

@@ -353,8 +353,8 @@ const FlowNetwork::Path* FlowNetwork::path_for(int src, int dst, std::uint64_t h
   return nullptr;
 }
 
-void FlowNetwork::mark_dirty(int resource) {
-  m_urgent = true;
+void FlowNetwork::mark_dirty(int resource, bool urgent) {
+  m_urgent = m_urgent || urgent;
   const auto r = static_cast<std::size_t>(resource);
   if (m_is_dirty[r]) return;
   m_is_dirty[r] = 1;
@@ -418,16 +418,12 @@ void FlowNetwork::complete(int slot, core::Tick now) {
   // one path latency (and the store-and-forward lag) from now.
   ++f.version;
   m_arrivals.push(core::later(now, delivery_delay(path, f.bytes)), {slot, f.version});
-  if (m_batch <= 0.0) {
-    leave(slot, now);
-    return;
-  }
+  const bool batched = m_batch > 0.0;
+  leave(slot, now, !batched);
+  if (!batched) return;
   // Batched: the flows left keep their rates (still feasible: this one's bandwidth goes unused) until the
   // solve, at most the tolerance times the age of the youngest flow that may gain from it. The latest start
   // on a link direction this one leaves bounds that age (a flow that has left since only makes it tighter).
-  const bool urgent = m_urgent;
-  leave(slot, now);
-  m_urgent = urgent;
   core::Tick since = f.started;
   for (int r : path.resources)
     since = std::max(since, m_joined[static_cast<std::size_t>(r)]);

@@ -173,7 +173,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
   // Charges `bytes` of flow `f` to what `path` crosses (links, switches, NICs, the step's tally).
   void charge(const Flow& f, const Path& path, double bytes);
   // The flow leaves the lists of the resources it crosses; and joins them (its rate to be solved).
-  void leave(int slot, core::Tick now);
+  // `urgent`: the flows left are solved at this instant (else by the batching's deadline, set_batch()).
+  void leave(int slot, core::Tick now, bool urgent = true);
   void join(int slot, core::Tick now);
   // Faults (flow_faults.cpp).
   struct FaultState {
@@ -222,7 +223,8 @@ class FlowNetwork : public accelerator::IFlowFabric {
   void set_rate(Flow& f, int slot, double rate, core::Tick now);
   void schedule_finish(Flow& f, int slot, core::Tick now);
   void arm(core::Tick at);
-  void mark_dirty(int resource);  // urgent: solved at this instant (complete() relaxes its own)
+  // The resource's flows changed; `urgent`: solve at this instant (a start, a fault), else by m_solve_by.
+  void mark_dirty(int resource, bool urgent = true);
   // The flow's last byte has arrived: the receiver is credited, the sender's operation completed, the slot
   // freed.
   void deliver(int slot, core::Tick now);
@@ -323,7 +325,7 @@ inline void FlowNetwork::charge(const Flow& f, const Path& path, double bytes) {
   }
 }
 
-inline void FlowNetwork::leave(int slot, core::Tick now) {
+inline void FlowNetwork::leave(int slot, core::Tick now, bool urgent) {
   Flow& f = m_flows[static_cast<std::size_t>(slot)];
   const Path& path = f.path();
   // Leave every resource's list (the last flow of the list takes this one's place) and mark it: the flows
@@ -346,7 +348,7 @@ inline void FlowNetwork::leave(int slot, core::Tick now) {
       }
     }
     if (!on.empty()) {
-      mark_dirty(r);
+      mark_dirty(r, urgent);
     } else if (m_sleeps && m_on[static_cast<std::size_t>(r ^ 1)].empty()) {
       m_idle_since[static_cast<std::size_t>(r / 2)] = now;  // both directions idle from here
     }
