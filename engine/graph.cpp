@@ -12,32 +12,30 @@ GraphWalk::GraphWalk(Runner& runner, accelerator::Accelerator& acc, int endpoint
 void GraphWalk::run() {
   const auto& steps = m_runner.m_workload.steps;
   const std::size_t count = steps.size();
-  const auto takes = [&](std::size_t s) {
-    return m_runner.m_may_take_part[s][static_cast<std::size_t>(m_endpoint)] != 0;
-  };
+  m_mine = m_runner.steps_of(m_endpoint);
   for (int it = 0; it < m_runner.m_workload.iterations; ++it) {
     m_base = static_cast<std::size_t>(it) * count;
     for (m_begin = 0; m_begin < count; m_begin = m_end) {
       // The segment runs to the next step at which the scheduler may hold endpoints (every step before it
       // must then be over on every endpoint, as in a workload without dependencies).
-      m_end = m_begin + 1;
-      while (m_end < count && !m_runner.m_scheduler->gates(m_base + m_end))
-        ++m_end;
+      const std::size_t gate = m_runner.m_scheduler->next_gate(m_base + m_begin + 1);
+      m_end = gate < m_base + count ? gate - m_base : count;
       m_runner.m_scheduler->before(m_base + m_begin, m_endpoint);
-      m_waiting.assign(m_end - m_begin, 0);
-      m_todo = 0;
-      for (std::size_t s = m_begin; s < m_end; ++s) {
-        if (!takes(s)) {
-          m_runner.stepped(m_endpoint);
-          continue;
-        }
-        ++m_todo;
-        for (int a : steps[s].after)
-          if (static_cast<std::size_t>(a) >= m_begin && takes(static_cast<std::size_t>(a)))
-            ++m_waiting[s - m_begin];
-      }
-      for (std::size_t s = m_begin; s < m_end; ++s)
-        if (takes(s) && m_waiting[s - m_begin] == 0) ready(s);
+      // The steps of the segment the endpoint takes part in: m_mine[m_first .. last).
+      m_first = static_cast<std::size_t>(
+          std::lower_bound(m_mine.begin(), m_mine.end(), static_cast<int>(m_begin)) - m_mine.begin());
+      const auto last = static_cast<std::size_t>(
+          std::lower_bound(m_mine.begin(), m_mine.end(), static_cast<int>(m_end)) - m_mine.begin());
+      m_runner.stepped(m_endpoint, (m_end - m_begin) - (last - m_first));  // those it takes no part in
+      m_waiting.assign(last - m_first, 0);
+      m_todo = last - m_first;
+      for (std::size_t p = m_first; p < last; ++p)
+        for (int a : steps[static_cast<std::size_t>(m_mine[p])].after)
+          if (static_cast<std::size_t>(a) >= m_begin &&
+              Runner::position(m_mine, static_cast<std::size_t>(a)) < last)
+            ++m_waiting[p - m_first];
+      for (std::size_t p = m_first; p < last; ++p)
+        if (m_waiting[p - m_first] == 0) ready(static_cast<std::size_t>(m_mine[p]));
       reap();
       while (m_todo > 0) {
         m_wake.wait();
@@ -110,8 +108,9 @@ void GraphWalk::reap() {
       for (int d : m_runner.m_dependents[s]) {
         const auto dep = static_cast<std::size_t>(d);
         if (dep >= m_end) break;  // ascending: the rest are in later segments
-        if (m_runner.m_may_take_part[dep][static_cast<std::size_t>(m_endpoint)] == 0) continue;
-        if (--m_waiting[dep - m_begin] == 0) ready(dep);
+        const std::size_t p = Runner::position(m_mine, dep);
+        if (p == m_mine.size()) continue;  // a step the endpoint takes no part in
+        if (--m_waiting[p - m_first] == 0) ready(dep);
       }
     }
   }

@@ -22,6 +22,12 @@ std::uint64_t id_span(const Step& step) {
   return span;
 }
 
+// Whether `step` (or a sub-step) is random traffic, whose pairs are drawn anew each iteration.
+bool draws(const Step& step) {
+  if (step.kind == Step::Kind::Traffic) return step.traffic.pairs.empty();
+  return std::any_of(step.children.begin(), step.children.end(), [](const Step& c) { return draws(c); });
+}
+
 // Whether random traffic of `step` (or of a sub-step) may involve rank `r` in some iteration: its pairs are
 // drawn anew each iteration among its ranks.
 bool may_draw(const Step& step, int r) {
@@ -34,6 +40,40 @@ bool may_draw(const Step& step, int r) {
 }
 
 }  // namespace
+
+Part& Parts::set(int endpoint) {
+  m_endpoints.push_back(endpoint);
+  return m_parts.emplace_back();
+}
+
+void Parts::seal() {
+  std::vector<std::size_t> order(m_endpoints.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return m_endpoints[a] < m_endpoints[b]; });
+  std::vector<int> endpoints;
+  std::vector<Part> parts;
+  endpoints.reserve(order.size());
+  parts.reserve(order.size());
+  for (std::size_t i : order) {
+    if (!endpoints.empty() && endpoints.back() == m_endpoints[i]) {
+      parts.back() = m_parts[i];  // set again: the later part
+      continue;
+    }
+    endpoints.push_back(m_endpoints[i]);
+    parts.push_back(m_parts[i]);
+  }
+  m_endpoints = std::move(endpoints);
+  m_parts = std::move(parts);
+}
+
+const Part& Parts::at(int endpoint) const {
+  static const Part kNone{};
+  const auto it = std::lower_bound(m_endpoints.begin(), m_endpoints.end(), endpoint);
+  if (it == m_endpoints.end() || *it != endpoint) return kNone;
+  return m_parts[static_cast<std::size_t>(it - m_endpoints.begin())];
+}
 
 // Plans the top-level step instances, the scheduler that gates them, and each endpoint's program.
 void Runner::program(platforms::Platform& platform) {
@@ -53,16 +93,38 @@ void Runner::program(platforms::Platform& platform) {
   // traffic may draw, whose pairs change with the iteration.
   const std::size_t steps = m_workload.steps.size();
   m_top_count = steps * static_cast<std::size_t>(m_workload.iterations);
-  for (const Step& step : m_workload.steps) {
-    m_first_id.push_back(m_ids_per_iteration);
-    m_ids_per_iteration += id_span(step);
-    std::uint64_t scratch_id = 0;
-    const auto sample = instantiate(step, 0, n, scratch_id);
-    std::vector<char> takes(static_cast<std::size_t>(m_endpoints), 0);
-    for (int e = 0; e < m_endpoints; ++e)
-      takes[static_cast<std::size_t>(e)] = sample->participates(e) || (e < n && may_draw(step, e));
-    m_takers.push_back(static_cast<int>(std::count(takes.begin(), takes.end(), 1)));
-    m_may_take_part.push_back(std::move(takes));
+  {
+    // Per step its endpoints, then per endpoint its steps (ascending, as the steps are visited in order).
+    std::vector<std::vector<int>> takers(steps);
+    m_steps_from.assign(static_cast<std::size_t>(m_endpoints) + 1, 0);
+    for (std::size_t s = 0; s < steps; ++s) {
+      const Step& step = m_workload.steps[s];
+      m_first_id.push_back(m_ids_per_iteration);
+      m_ids_per_iteration += id_span(step);
+      std::uint64_t scratch_id = 0;
+      std::vector<int>& takes = takers[s];
+      takes = instantiate(step, 0, n, scratch_id)->parts.endpoints();
+      const std::size_t made = takes.size();
+      if (draws(step))
+        for (int r = 0; r < n; ++r)
+          if (may_draw(step, r)) takes.push_back(r);
+      if (takes.size() > made) {
+        std::sort(takes.begin(), takes.end());
+        takes.erase(std::unique(takes.begin(), takes.end()), takes.end());
+      }
+      m_takers.push_back(static_cast<int>(takes.size()));
+      for (int e : takes)
+        ++m_steps_from[static_cast<std::size_t>(e) + 1];
+    }
+    for (std::size_t e = 0; e < static_cast<std::size_t>(m_endpoints); ++e)
+      m_steps_from[e + 1] += m_steps_from[e];
+    m_steps_of.resize(m_steps_from.back());
+    std::vector<std::size_t> fill(m_steps_from.begin(), m_steps_from.end() - 1);
+    for (std::size_t s = 0; s < steps; ++s) {
+      for (int e : takers[s])
+        m_steps_of[fill[static_cast<std::size_t>(e)]++] = static_cast<int>(s);
+      std::vector<int>().swap(takers[s]);
+    }
   }
   // What the results keep: every instance, or the first and last iteration's and every step's aggregate.
   m_sum_up = !m_all_steps && m_workload.iterations > kFullIterations;
@@ -141,7 +203,7 @@ void Runner::program(platforms::Platform& platform) {
     return;
   }
   for (int e = 0; e < m_endpoints; ++e) {
-    platform.endpoint(e).set_program([this, e, steps](accelerator::Accelerator& acc) {
+    platform.endpoint(e).set_program([this, e](accelerator::Accelerator& acc) {
       // SystemC would turn an exception leaving a process into a generic report: keep it whole instead,
       // stop the kernel, and rethrow it from run().
       guard([&] {
@@ -152,13 +214,23 @@ void Runner::program(platforms::Platform& platform) {
         } else {
           // A restarted run waits out the cut and the restart's downtime first.
           if (m_resume.start > 0) sc_core::wait(core::delay_from_now(m_resume.start));
-          for (std::size_t i = m_resume.from; i < m_top_count; ++i) {
-            m_scheduler->before(i, e);
-            if (m_may_take_part[i % steps][static_cast<std::size_t>(e)]) {
-              execute(acquire(i), acc);
-              release(i);
+          // From step to step the endpoint takes part in, stopping at every gate of the scheduler's too.
+          std::size_t i = m_resume.from;
+          while (i < m_top_count) {
+            const std::size_t taken = next_taken(e, i);
+            const std::size_t next = std::min(taken, m_scheduler->next_gate(i));
+            if (next >= m_top_count) {
+              stepped(e, m_top_count - i);
+              break;
+            }
+            stepped(e, next - i);
+            m_scheduler->before(next, e);
+            if (next == taken) {
+              execute(acquire(next), acc);
+              release(next);
             }
             stepped(e);
+            i = next + 1;
           }
         }
         m_end[static_cast<std::size_t>(e)] = core::now_ticks();
@@ -177,9 +249,32 @@ void Runner::program(platforms::Platform& platform) {
   }
 }
 
-void Runner::stepped(int endpoint) {
-  if (m_progress && endpoint < m_spec.ranks())
-    m_progress(Progress{++m_progress_done, m_progress_total, sc_core::sc_time_stamp().to_seconds()});
+void Runner::stepped(int endpoint, std::size_t count) {
+  if (count == 0 || !m_progress || endpoint >= m_spec.ranks()) return;
+  m_progress_done += count;
+  m_progress(Progress{m_progress_done, m_progress_total, sc_core::sc_time_stamp().to_seconds()});
+}
+
+core::Span<int> Runner::steps_of(int e) const {
+  const std::size_t from = m_steps_from[static_cast<std::size_t>(e)];
+  return {m_steps_of.data() + from, m_steps_from[static_cast<std::size_t>(e) + 1] - from};
+}
+
+std::size_t Runner::position(core::Span<int> steps, std::size_t s) {
+  const auto it = std::lower_bound(steps.begin(), steps.end(), static_cast<int>(s));
+  return it != steps.end() && *it == static_cast<int>(s) ? static_cast<std::size_t>(it - steps.begin())
+                                                         : steps.size();
+}
+
+std::size_t Runner::next_taken(int e, std::size_t i) const {
+  const core::Span<int> mine = steps_of(e);
+  if (mine.empty() || i >= m_top_count) return m_top_count;
+  const std::size_t steps = m_workload.steps.size();
+  const std::size_t base = i - i % steps;
+  const auto it = std::lower_bound(mine.begin(), mine.end(), static_cast<int>(i % steps));
+  // In this iteration, or the next one's first.
+  const std::size_t next = it != mine.end() ? base + static_cast<std::size_t>(*it) : base + steps + mine[0];
+  return std::min(next, m_top_count);
 }
 
 Instance& Runner::acquire(std::size_t i) {
@@ -217,7 +312,6 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
   inst->step = &step;
   inst->iteration = iteration;
   inst->id = next_id++;
-  inst->parts.assign(static_cast<std::size_t>(m_endpoints), Part{});
   switch (step.kind) {
     case Step::Kind::Collective: {
       const auto& c = step.collective;
@@ -236,8 +330,7 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
                    .first;
       inst->comm = comm->second;
       for (std::size_t i = 0; i < inst->group.size(); ++i)
-        inst->parts[static_cast<std::size_t>(inst->group[i])] =
-            Part{cached.get(), static_cast<int>(i), nullptr};
+        inst->parts.set(inst->group[i]) = Part{cached.get(), static_cast<int>(i), nullptr};
       auto reducers = m_reducers.find(&step);
       if (reducers == m_reducers.end())
         reducers = m_reducers
@@ -285,9 +378,9 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
           pool_phase.recvs.push_back({r, kReadRequestBytes, {}});
           pool_phase.sends.push_back({r, m.size_bytes, {}});
         }
-        inst->parts[static_cast<std::size_t>(r)].own = &inst->own[i];
+        inst->parts.set(r).own = &inst->own[i];
       }
-      inst->parts[static_cast<std::size_t>(inst->pool)].own = &inst->own.back();
+      inst->parts.set(inst->pool).own = &inst->own.back();
       break;
     }
     case Step::Kind::Traffic: {
@@ -302,27 +395,30 @@ std::unique_ptr<Instance> Runner::instantiate(const Step& step, int iteration, i
       break;
     }
     case Step::Kind::Parallel: {
-      std::vector<bool> in(static_cast<std::size_t>(m_endpoints), false);
+      // The endpoints of every sub-step, in order.
+      std::vector<int> in;
       for (const Step& child : step.children) {
         inst->children.push_back(instantiate(child, iteration, n, next_id));
-        for (int e = 0; e < m_endpoints; ++e)
-          if (inst->children.back()->participates(e)) in[static_cast<std::size_t>(e)] = true;
+        const std::vector<int>& its = inst->children.back()->parts.endpoints();
+        in.insert(in.end(), its.begin(), its.end());
       }
-      for (int e = 0; e < m_endpoints; ++e)
-        if (in[static_cast<std::size_t>(e)]) {
-          if (e < n) inst->group.push_back(e);
-          inst->parts[static_cast<std::size_t>(e)].own = &m_empty;
-        }
+      std::sort(in.begin(), in.end());
+      in.erase(std::unique(in.begin(), in.end()), in.end());
+      for (int e : in) {
+        if (e < n) inst->group.push_back(e);
+        inst->parts.set(e).own = &m_empty;
+      }
       inst->detach = detaches_sub_steps(m_facts, step);
       break;
     }
   }
+  inst->parts.seal();
   return inst;
 }
 
 void Runner::mark_all(Instance& inst) {
   for (int r : inst.group)
-    inst.parts[static_cast<std::size_t>(r)].own = &m_empty;
+    inst.parts.set(r).own = &m_empty;
 }
 
 // In-switch reduction: every rank's transfers with slot s are mirrored into the phases of slot s's reduction
@@ -353,7 +449,7 @@ void Runner::add_reducer_phases(Instance& inst) {
     }
   }
   for (std::size_t e = 0; e < engines.size(); ++e)
-    inst.parts[static_cast<std::size_t>(engines[e])].own = &inst.own[e];
+    inst.parts.set(engines[e]).own = &inst.own[e];
 }
 
 // Runs `part`'s phases for `acc`, blocking the calling thread until the last completes. The phases are
@@ -522,7 +618,7 @@ void access_pool(memory_pool::Media& media, const Instance& inst, int rank, bool
 
 void Runner::execute(Instance& inst, accelerator::Accelerator& acc) {
   const int me = acc.rank();
-  const Part& part = inst.parts[static_cast<std::size_t>(me)];
+  const Part& part = inst.parts.at(me);
   if (!part.active()) return;
   const bool is_rank = me < m_spec.ranks();
   const core::Tick entered = enter(inst, acc, is_rank);
@@ -676,8 +772,7 @@ void Detached::start() {
       m_runner.m_compute_ends->push(core::later(core::now_ticks(), core::to_ticks(m_inst.duration_s)), this);
       return;
     case Step::Kind::Collective:
-      m_players.collective(m_runner, m_inst, m_acc, m_inst.parts[static_cast<std::size_t>(m_acc.rank())],
-                           is_rank, this);
+      m_players.collective(m_runner, m_inst, m_acc, m_inst.parts.at(m_acc.rank()), is_rank, this);
       return;
     case Step::Kind::Parallel:
       m_players.children(m_runner, m_inst, m_acc, m_open);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/event_queue.h"
+#include "core/span.h"
 #include "core/time.h"
 #include "engine/comm.h"
 #include "engine/scheduler/scheduler.h"
@@ -135,13 +136,32 @@ struct Part {
   }
 };
 
+// What the endpoints that take part in an instance do, kept by endpoint: an instance of a step over a few
+// ranks holds a few parts however many endpoints the platform has.
+class Parts {
+ public:
+  // While the instance is made: a new part for `endpoint` (given once per endpoint; a later one replaces an
+  // earlier). The reference lasts until the next set().
+  Part& set(int endpoint);
+  // Once made: sorts the parts by endpoint for at().
+  void seal();
+  // The part of `endpoint`, inactive when it takes no part.
+  const Part& at(int endpoint) const;
+  // The endpoints that take part, ascending (after seal()).
+  const std::vector<int>& endpoints() const { return m_endpoints; }
+
+ private:
+  std::vector<int> m_endpoints;
+  std::vector<Part> m_parts;  // m_parts[i] is m_endpoints[i]'s
+};
+
 // One step of one iteration, with what each endpoint does in it.
 struct Instance {
   const Step* step = nullptr;
   int iteration = 0;
   std::uint64_t id = 0;
   std::vector<int> group;                               // participating ranks
-  std::vector<Part> parts;                              // per endpoint
+  Parts parts;                                          // of the endpoints that take part
   std::shared_ptr<const workloads::SchedulePlan> plan;  // shared by iterations
   std::vector<std::vector<Phase>> own;                  // phases made for this step (pools, reducers)
   std::string algorithm;
@@ -169,7 +189,7 @@ struct Instance {
   // A pipeline message (traffic of dim "pp", Runner::clock): the senders that have entered, and the
   // receivers that entered before their sender, whose wait is the pipeline's bubble until it does.
   std::vector<int> stage_senders, stage_waiting;
-  bool participates(int endpoint) const { return parts[static_cast<std::size_t>(endpoint)].active(); }
+  bool participates(int endpoint) const { return parts.at(endpoint).active(); }
 };
 
 class Runner;
@@ -399,7 +419,9 @@ class GraphWalk {
   int m_endpoint;
   std::size_t m_base = 0;              // the top-level index of the iteration's first step
   std::size_t m_begin = 0, m_end = 0;  // the segment, as indices into the workload's steps
-  std::vector<int> m_waiting;          // per step of the segment: steps of its `after` not yet left
+  core::Span<int> m_mine;              // the steps of the workload the endpoint may take part in
+  std::size_t m_first = 0;             // the segment's first among them
+  std::vector<int> m_waiting;          // per step of the segment it takes part in: its `after` not yet left
   std::size_t m_todo = 0;              // steps of the segment not yet left
   std::map<std::size_t, std::unique_ptr<Running>> m_running;
   std::vector<std::size_t> m_left;          // steps left, not yet reaped
@@ -633,9 +655,17 @@ class Runner {
   std::map<const Step*, CommCosts> m_comm;             // per collective step: the library's costs, made once
   std::map<const Step*, std::vector<int>> m_reducers;  // per collective step: its reduction slots' engines
   std::size_t m_top_count = 0;
-  std::vector<std::vector<char>> m_may_take_part;  // per step of the workload: per endpoint
-  std::vector<int> m_takers;                       // per step: the endpoints that may take part
-  std::vector<std::uint64_t> m_first_id;           // per step: the id of its instance in iteration 0
+  // Per endpoint, the steps of the workload it may take part in, ascending: those of the endpoint e are
+  // m_steps_of[m_steps_from[e] .. m_steps_from[e + 1]). Its size is the work's, not steps x endpoints.
+  std::vector<std::size_t> m_steps_from;
+  std::vector<int> m_steps_of;
+  std::vector<int> m_takers;  // per step: the endpoints that may take part
+  // The steps endpoint `e` may take part in, and where step `s` is among them (its size when it is not).
+  core::Span<int> steps_of(int e) const;
+  static std::size_t position(core::Span<int> steps, std::size_t s);
+  // The first top-level index from `i` on at which endpoint `e` may take part (m_top_count: none).
+  std::size_t next_taken(int e, std::size_t i) const;
+  std::vector<std::uint64_t> m_first_id;  // per step: the id of its instance in iteration 0
   std::uint64_t m_ids_per_iteration = 0;
   // What finished instances gave.
   bool m_sum_up = false;               // iterations summed up (kFullIterations)
@@ -694,8 +724,8 @@ class Runner {
   PostScratch m_post_scratch;
 
   void mark_all(Instance& inst);
-  // An endpoint is past one more top-level step: progress, for a rank.
-  void stepped(int endpoint);
+  // An endpoint is past `count` more top-level steps: progress, for a rank.
+  void stepped(int endpoint, std::size_t count = 1);
 
   // In-switch reduction: every rank's transfers with a reduction slot are mirrored into the phases of that
   // slot's reduction engine.

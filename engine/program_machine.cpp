@@ -91,18 +91,18 @@ bool ProgramMachine::wait_for_completion() {
 }
 
 void ProgramMachine::run() {
-  const std::size_t steps = m_runner.m_workload.steps.size();
   const auto e = static_cast<std::size_t>(m_endpoint);
   while (m_index < m_runner.m_top_count) {
-    m_runner.m_scheduler->before(m_index, m_endpoint);  // holds nobody: the platform has no circuits
-    if (m_runner.m_may_take_part[m_index % steps][e]) {
-      m_inst = &m_runner.acquire(m_index);
-      if (start(*m_inst)) return;  // resume() ends the step and goes on from the next
-      end_step();                  // moves past the step
-    } else {
-      m_runner.stepped(m_endpoint);
-      ++m_index;
-    }
+    // Straight to the next step the endpoint takes part in: the platform has no circuits, so the scheduler
+    // holds nobody at the steps between.
+    const std::size_t next = m_runner.next_taken(m_endpoint, m_index);
+    m_runner.stepped(m_endpoint, next - m_index);
+    m_index = next;
+    if (m_index == m_runner.m_top_count) break;
+    m_runner.m_scheduler->before(m_index, m_endpoint);
+    m_inst = &m_runner.acquire(m_index);
+    if (start(*m_inst)) return;  // resume() ends the step and goes on from the next
+    end_step();                  // moves past the step
   }
   m_runner.m_end[e] = core::now_ticks();
   m_runner.m_done[e] = 1;
@@ -111,7 +111,7 @@ void ProgramMachine::run() {
 }
 
 bool ProgramMachine::start(Instance& inst) {
-  const Part& part = inst.parts[static_cast<std::size_t>(m_endpoint)];
+  const Part& part = inst.parts.at(m_endpoint);
   m_entered = part.active();
   if (!m_entered) return false;
   m_entered_at = m_runner.enter(inst, m_acc, m_is_rank);

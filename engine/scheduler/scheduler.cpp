@@ -314,6 +314,15 @@ void Scheduler::before(std::size_t index, int endpoint) {
   }
 }
 
+std::size_t Scheduler::next_gate(std::size_t index) const {
+  std::size_t next = std::numeric_limits<std::size_t>::max();
+  for (const auto* gates : {&m_quiesce_at, &m_ready_at}) {
+    const auto it = gates->lower_bound(index);
+    if (it != gates->end()) next = std::min(next, it->first);
+  }
+  return next;
+}
+
 bool Scheduler::defers(const Step& step) const {
   return m_spec.defer_bulk && step.kind == Step::Kind::Memory && step.checkpoint && step.memory.write &&
          step.memory.cls == workloads::TransportClass::Bulk && step.memory.deadline_s > 0.0;

@@ -58,6 +58,9 @@ class Scheduler final : public accelerator::ITrafficObserver {
   // Whether before() may hold an endpoint at top-level step `index` (a quiescence point or circuits to wait
   // for): a dependency-graph walk drains the steps it has started before it calls before() there.
   bool gates(std::size_t index) const { return m_quiesce_at.count(index) > 0 || m_ready_at.count(index) > 0; }
+  // The first top-level index from `index` on that gates (SIZE_MAX: none), so that a program may skip the
+  // steps it takes no part in up to there.
+  std::size_t next_gate(std::size_t index) const;
   // Top-level step `index` started at `start_s` (its first rank in): the time of its decision, if a phase.
   void started(std::size_t index, double start_s);
 
