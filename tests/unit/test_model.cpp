@@ -231,12 +231,11 @@ TEST(ModelBlock, TooManyStepsIsAnErrorNotAnOutage) {
 }
 
 TEST(ModelBlock, TooManyStepsForItsRanksOrTooManyBytesAreErrors) {
-  // The engine keeps a little per step and rank: steps x ranks is bounded too.
+  // The engine keeps a little per step and per rank in one: the steps' ranks, summed, are bounded too.
   EXPECT_EQ(error_of("name: big\nmodel:\n  layers: 100\n  hidden: 256\n  heads: 8\n  ffn: 512\n  vocab: 512\n"
                      "  sequence: 256\n  global_batch: 2867200\n  parallelism: { dp: 2048 }\n"),
-            "m.yaml:3:3: model: the model's optimizer step would take more than 524288 steps (steps x ranks "
-            "at most "
-            "1073741824 on 2048 ranks); expected a smaller global_batch, fewer layers or less parallelism");
+            "m.yaml:3:3: model: the model's optimizer step would have its steps' ranks add up to more than "
+            "1073741824 on 2048 ranks; expected a smaller global_batch, fewer layers or less parallelism");
   // A context-parallel chunk of 2^31 tokens x 65536 heads x 2^21 dimensions x 2 bytes.
   EXPECT_EQ(
       error_of("name: big\nmodel:\n  layers: 1\n  hidden: 1048576\n  heads: 65536\n  head_dim: 1048576\n"

@@ -95,11 +95,13 @@ class Generator {
   }
 
   Generated run() {
-    // Every pass makes at least one step: a block that would pass the limit is refused before its schedules
-    // are laid out.
+    // Every pass makes at least one step on each of its stage's ranks: a block that would pass the limits is
+    // refused before its schedules are laid out.
     const double passes = 2.0 * static_cast<double>(m_c.micro_batches()) * static_cast<double>(m_p.pp) *
                           static_cast<double>(m_p.virtual_stages);
-    if (passes > static_cast<double>(step_limit())) too_many();
+    if (passes > static_cast<double>(kMaxGeneratedSteps)) too_many();
+    if (passes * static_cast<double>(m_c.ranks / m_p.pp) > static_cast<double>(kMaxStepRanks))
+      too_many_ranks();
     plan_units();
     if (m_p.zero == 1 || m_p.zero == 2) emit_parameter_gathers();
     emit_pipeline();
@@ -222,20 +224,19 @@ class Generator {
   }
 
   // ---- steps ---------------------------------------------------------------------------------------------
-  // The most steps the block may make: kMaxGeneratedSteps, and kMaxStepRanks over the ranks (the engine keeps
-  // a little for every step and endpoint).
-  std::size_t step_limit() const {
-    return std::min<std::size_t>(kMaxGeneratedSteps, kMaxStepRanks / static_cast<std::size_t>(m_c.ranks));
-  }
+  // The block makes at most kMaxGeneratedSteps steps, whose ranks add up to at most kMaxStepRanks (the
+  // engine keeps a little for every step and for every rank in one).
   [[noreturn]] void too_many() const {
-    const std::size_t limit = step_limit();
-    throw core::InputError(
-        m_c.loc, "model",
-        "the model's optimizer step would take more than " + std::to_string(limit) + " steps" +
-            (limit < kMaxGeneratedSteps ? " (steps x ranks at most " + std::to_string(kMaxStepRanks) +
-                                              " on " + std::to_string(m_c.ranks) + " ranks)"
-                                        : std::string()) +
-            "; expected a smaller global_batch, fewer layers or less parallelism");
+    throw core::InputError(m_c.loc, "model",
+                           "the model's optimizer step would take more than " +
+                               std::to_string(kMaxGeneratedSteps) +
+                               " steps; expected a smaller global_batch, fewer layers or less parallelism");
+  }
+  [[noreturn]] void too_many_ranks() const {
+    throw core::InputError(m_c.loc, "model",
+                           "the model's optimizer step would have its steps' ranks add up to more than " +
+                               std::to_string(kMaxStepRanks) + " on " + std::to_string(m_c.ranks) +
+                               " ranks; expected a smaller global_batch, fewer layers or less parallelism");
   }
 
   // Whole bytes of a message or of a compute step's memory traffic, refused beyond 2^62.
@@ -249,14 +250,29 @@ class Generator {
     return static_cast<std::uint64_t>(std::llround(bytes));
   }
 
-  // Counts a step (refused past the limit) and returns its index.
-  int count() {
-    if (m_count >= step_limit()) too_many();
+  // Counts a step on `ranks` ranks (refused past the limits) and returns its index.
+  int count(std::size_t ranks) {
+    if (m_count >= kMaxGeneratedSteps) too_many();
+    m_step_ranks += ranks;
+    if (m_step_ranks > kMaxStepRanks) too_many_ranks();
     return static_cast<int>(m_count++);
+  }
+  // The ranks a step runs on, as count() takes them (a traffic step's: at most two per message).
+  static std::size_t ranks_of(const Step& s) {
+    switch (s.kind) {
+      case Step::Kind::Compute:
+        return s.compute.ranks.size();
+      case Step::Kind::Collective:
+        return s.collective.ranks.size();
+      case Step::Kind::Traffic:
+        return 2 * s.traffic.pairs.size();
+      default:
+        return 0;
+    }
   }
 
   int add(Step s, Frontier after, const char* dim, std::string id) {
-    count();
+    count(ranks_of(s));
     std::sort(after.begin(), after.end());
     after.erase(std::unique(after.begin(), after.end()), after.end());
     const int index = static_cast<int>(m_steps.size());
@@ -273,7 +289,7 @@ class Generator {
   int compute(const std::vector<int>& ranks, double flops, double bytes, const Frontier& after,
               std::string id, bool model_work = true) {
     if (model_work) m_model_flops += flops * static_cast<double>(ranks.size());
-    if (m_count_only) return count();
+    if (m_count_only) return count(ranks.size());
     Step s;
     s.kind = Step::Kind::Compute;
     s.compute.has_work = true;
@@ -291,7 +307,7 @@ class Generator {
     for (std::size_t g = 0; g < groups.size(); ++g) {
       if (groups[g].size() < 2) continue;
       if (m_count_only) {
-        out.push_back(count());
+        out.push_back(count(groups[g].size()));
         continue;
       }
       Step s;
@@ -306,7 +322,7 @@ class Generator {
 
   int traffic(std::vector<std::pair<int, int>> pairs, std::uint64_t size, const Frontier& after,
               const char* dim, std::string id) {
-    if (m_count_only) return count();
+    if (m_count_only) return count(2 * pairs.size());
     Step s;
     s.kind = Step::Kind::Traffic;
     s.traffic.size_bytes = size;
@@ -820,6 +836,7 @@ class Generator {
   bool m_count_only;
   std::vector<std::vector<std::vector<std::vector<int>>>> m_groups;  // per stage and Groups
   std::size_t m_count = 0;                                           // steps made (or counted)
+  std::size_t m_step_ranks = 0;                                      // their ranks, summed
   PerRank m_r;
   std::vector<double> m_share;  // per expert-parallel index: its share of routed assignments
   std::vector<ChunkPlan> m_plans;

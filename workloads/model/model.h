@@ -173,7 +173,8 @@ struct Generated {
 };
 
 // The steps of one optimizer step. Throws core::InputError (at the model block) when there would be more
-// than kMaxGeneratedSteps of them, or more than kMaxStepRanks / ranks, or a size beyond 2^62 bytes.
+// than kMaxGeneratedSteps of them, or their ranks would add up to more than kMaxStepRanks, or a size would be
+// beyond 2^62 bytes.
 constexpr std::size_t kMaxGeneratedSteps = 1'000'000;
 constexpr std::size_t kMaxStepRanks = std::size_t{1} << 30;
 Generated generate(const Config& c);
