@@ -22,21 +22,23 @@ std::uint64_t id_span(const Step& step) {
   return span;
 }
 
-// Whether `step` (or a sub-step) is random traffic, whose pairs are drawn anew each iteration.
-bool draws(const Step& step) {
-  if (step.kind == Step::Kind::Traffic) return step.traffic.pairs.empty();
-  return std::any_of(step.children.begin(), step.children.end(), [](const Step& c) { return draws(c); });
-}
-
-// Whether random traffic of `step` (or of a sub-step) may involve rank `r` in some iteration: its pairs are
-// drawn anew each iteration among its ranks.
-bool may_draw(const Step& step, int r) {
+// Appends the ranks (below n) that random traffic of `step` (or of a sub-step) may involve in some iteration:
+// its pairs are drawn anew each iteration among its ranks (every rank when it lists none).
+void add_drawable(const Step& step, int n, std::vector<int>& out) {
   if (step.kind == Step::Kind::Traffic) {
     const workloads::TrafficStep& t = step.traffic;
-    return t.pairs.empty() && (t.ranks.empty() || std::binary_search(t.ranks.begin(), t.ranks.end(), r));
+    if (!t.pairs.empty()) return;
+    if (t.ranks.empty()) {
+      for (int r = 0; r < n; ++r)
+        out.push_back(r);
+    } else {
+      for (int r : t.ranks)
+        if (r < n) out.push_back(r);
+    }
+    return;
   }
-  return std::any_of(step.children.begin(), step.children.end(),
-                     [r](const Step& c) { return may_draw(c, r); });
+  for (const Step& c : step.children)
+    add_drawable(c, n, out);
 }
 
 }  // namespace
@@ -47,6 +49,10 @@ Part& Parts::set(int endpoint) {
 }
 
 void Parts::seal() {
+  // Mostly given in ascending order already (a step's ranks), each once.
+  if (std::adjacent_find(m_endpoints.begin(), m_endpoints.end(), std::greater_equal<int>()) ==
+      m_endpoints.end())
+    return;
   std::vector<std::size_t> order(m_endpoints.size());
   for (std::size_t i = 0; i < order.size(); ++i)
     order[i] = i;
@@ -105,9 +111,7 @@ void Runner::program(platforms::Platform& platform) {
       std::vector<int>& takes = takers[s];
       takes = instantiate(step, 0, n, scratch_id)->parts.endpoints();
       const std::size_t made = takes.size();
-      if (draws(step))
-        for (int r = 0; r < n; ++r)
-          if (may_draw(step, r)) takes.push_back(r);
+      add_drawable(step, n, takes);
       if (takes.size() > made) {
         std::sort(takes.begin(), takes.end());
         takes.erase(std::unique(takes.begin(), takes.end()), takes.end());

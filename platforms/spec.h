@@ -489,7 +489,8 @@ struct PlatformSpec {
   core::SourceLoc engine_loc;   // where engine is given (the file's top when it is not)
   std::uint64_t packet_bytes = 4096;
   // The flow engine's batching of completions (docs/engines.md, "Batched completions"): the bandwidth a
-  // finished flow frees is handed out at most flow_batch x its duration later; 0: at once (exact).
+  // finished flow frees is handed out at most flow_batch x the age of the youngest flow that may gain from it
+  // later (never more than x the finished flow's duration); 0: at once (exact).
   double flow_batch = 0.0;
 
   // Ranks per instance of tier k (its domain size); ranks() is that of the outermost tier.

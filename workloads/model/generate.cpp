@@ -257,22 +257,9 @@ class Generator {
     if (m_step_ranks > kMaxStepRanks) too_many_ranks();
     return static_cast<int>(m_count++);
   }
-  // The ranks a step runs on, as count() takes them (a traffic step's: at most two per message).
-  static std::size_t ranks_of(const Step& s) {
-    switch (s.kind) {
-      case Step::Kind::Compute:
-        return s.compute.ranks.size();
-      case Step::Kind::Collective:
-        return s.collective.ranks.size();
-      case Step::Kind::Traffic:
-        return 2 * s.traffic.pairs.size();
-      default:
-        return 0;
-    }
-  }
-
-  int add(Step s, Frontier after, const char* dim, std::string id) {
-    count(ranks_of(s));
+  // Keeps step `s` on `ranks` ranks (as count() takes them).
+  int add(Step s, std::size_t ranks, Frontier after, const char* dim, std::string id) {
+    count(ranks);
     std::sort(after.begin(), after.end());
     after.erase(std::unique(after.begin(), after.end()), after.end());
     const int index = static_cast<int>(m_steps.size());
@@ -296,7 +283,7 @@ class Generator {
     s.compute.work_flop = flops / m_c.efficiency;
     s.compute.bytes = bytes_of(bytes);
     s.compute.ranks = ranks;
-    return add(std::move(s), after, "", std::move(id));
+    return add(std::move(s), ranks.size(), after, "", std::move(id));
   }
 
   // One collective per group (groups of one rank are left out), each after `after`.
@@ -315,21 +302,22 @@ class Generator {
       s.collective.op = op;
       s.collective.size_bytes = size;
       s.collective.ranks = groups[g];
-      out.push_back(add(std::move(s), after, dim, id + ".g" + std::to_string(g)));
+      out.push_back(add(std::move(s), groups[g].size(), after, dim, id + ".g" + std::to_string(g)));
     }
     return out.empty() ? after : out;
   }
 
   int traffic(std::vector<std::pair<int, int>> pairs, std::uint64_t size, const Frontier& after,
               const char* dim, std::string id) {
-    if (m_count_only) return count(2 * pairs.size());
+    const std::size_t ranks = 2 * pairs.size();  // at most two a message
+    if (m_count_only) return count(ranks);
     Step s;
     s.kind = Step::Kind::Traffic;
     s.traffic.size_bytes = size;
     s.traffic.messages = pairs.size();
     s.traffic.pairs = std::move(pairs);
     s.traffic.cls = TransportClass::Collective;
-    return add(std::move(s), after, dim, std::move(id));
+    return add(std::move(s), ranks, after, dim, std::move(id));
   }
 
   // ---- parameter units and buckets -----------------------------------------------------------------------
