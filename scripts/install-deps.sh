@@ -8,6 +8,7 @@ packages=(
   libsystemc-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   libprotobuf-dev protobuf-compiler  # Chakra execution traces (workloads/chakra/)
   libgtest-dev libbenchmark-dev python3
+  libjemalloc-dev  # the program's heap allocator (PJBIT_ALLOCATOR, docs/performance.md)
   python3-jsonschema  # the tests check reports against docs/report.schema.json
   chromium  # the tests render the HTML report in it (scripts/check-html.sh)
   verilator  # the RTL co-simulation (rtl/, docs/rtl-cosim.md) and its tests (ctest -L rtl)
