@@ -24,7 +24,7 @@ using core::Dim;
 using core::MapReader;
 using core::YamlDoc;
 
-constexpr int kMaxRanks = 65536;
+constexpr int kMaxRanks = 131072;
 constexpr int kMaxDims = 8;
 constexpr std::uint64_t kMinPacket = 64;
 constexpr std::uint64_t kMaxPacket = std::uint64_t{64} << 20;

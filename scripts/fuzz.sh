@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh [BUILD_DIR]        (default build-fuzz)
 #
 # Environment: FUZZ_SECONDS per target (default 60), FUZZ_JOBS targets at once (default 2), FUZZ_TIMEOUT
-# seconds one input may take before it counts as a hang (default 25), FUZZ_TARGETS (default all six),
+# seconds one input may take before it counts as a hang (default 60), FUZZ_TARGETS (default all six),
 # FUZZ_OUT the folder for corpora, logs and findings (default BUILD_DIR/fuzz).
 #
 # Each target starts from its regression corpus (tests/fuzz/corpus/TARGET/) and the shipped files of its kind
@@ -20,7 +20,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-2}
-timeout=${FUZZ_TIMEOUT:-25}
+timeout=${FUZZ_TIMEOUT:-60}
 targets=${FUZZ_TARGETS:-quantity platform workload sweep report chakra}
 out=${FUZZ_OUT:-$build/fuzz}
 run=$(date +%Y%m%d-%H%M%S)

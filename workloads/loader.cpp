@@ -27,7 +27,7 @@ using core::YamlDoc;
 constexpr int kMaxIterations = 1'000'000;
 constexpr int kMaxSteps = 100'000;  // in all, parallel sub-steps included
 constexpr int kMaxDepth = 16;       // parallel steps nested in parallel steps
-constexpr int kMaxRank = 65535;
+constexpr int kMaxRank = 131071;
 
 const std::vector<std::string_view> kOps = {"all_reduce", "all_gather", "reduce_scatter", "all_to_all",
                                             "broadcast"};

@@ -363,7 +363,7 @@ TEST(PlatformLoader, PowerAndDensityKeyErrors) {
             "pods.yaml:8:45: racks.cooling: expected one of air, liquid, immersion, got \"water\"");
   EXPECT_EQ(
       pods_error(two_tiers("racks: { accelerators_per_rack: 0 }\n")),
-      "pods.yaml:8:33: racks.accelerators_per_rack: expected a whole number from 1 to 65536, got \"0\"");
+      "pods.yaml:8:33: racks.accelerators_per_rack: expected a whole number from 1 to 131072, got \"0\"");
   EXPECT_EQ(
       pods_error(two_tiers("racks: { switches_per_rack: 2 }\n")),
       "pods.yaml:8:8: racks.accelerators_per_rack: missing; expected the accelerators in one rack, such as "
@@ -651,17 +651,17 @@ TEST(PlatformLoader, ZeroBandwidth) {
 
 TEST(PlatformLoader, RanksOutOfRange) {
   EXPECT_EQ(platform_error(with_line(kRing, 5, " ranks: 0")),
-            "ring.yaml:5:9: topology.ranks: expected a whole number from 2 to 65536, got \"0\"");
+            "ring.yaml:5:9: topology.ranks: expected a whole number from 2 to 131072, got \"0\"");
   EXPECT_EQ(platform_error(with_line(kRing, 5, " ranks: 1000000000")),
-            "ring.yaml:5:9: topology.ranks: expected a whole number from 2 to 65536, got \"1000000000\"");
+            "ring.yaml:5:9: topology.ranks: expected a whole number from 2 to 131072, got \"1000000000\"");
   EXPECT_EQ(platform_error(with_line(kRing, 5, " ranks: 4.5")),
-            "ring.yaml:5:9: topology.ranks: expected a whole number from 2 to 65536, got \"4.5\"");
+            "ring.yaml:5:9: topology.ranks: expected a whole number from 2 to 131072, got \"4.5\"");
   EXPECT_EQ(platform_error(with_line(kRing, 5, " ranks: [4]")),
-            "ring.yaml:5:9: topology.ranks: expected a whole number from 2 to 65536, got a sequence");
+            "ring.yaml:5:9: topology.ranks: expected a whole number from 2 to 131072, got a sequence");
   EXPECT_EQ(platform_error(with_line(kRing, 5, " ranks:")),
-            "ring.yaml:5:2: topology.ranks: expected a whole number from 2 to 65536, got nothing");
+            "ring.yaml:5:2: topology.ranks: expected a whole number from 2 to 131072, got nothing");
   EXPECT_EQ(platform_error(with_line(kRing, 5, "")),
-            "ring.yaml:4:2: topology.ranks: missing; expected a whole number from 2 to 65536");
+            "ring.yaml:4:2: topology.ranks: missing; expected a whole number from 2 to 131072");
 }
 
 TEST(PlatformLoader, UnknownAndUnsupportedTopologyKinds) {
@@ -725,9 +725,9 @@ TEST(PlatformLoader, TopologyShapeErrors) {
 TEST(PlatformLoader, TorusDimsProductOverflowIsRefused) {
   const std::string dims = "[27449, 17729, 3797, 2281, 7729, 47]";
   EXPECT_EQ(platform_error(with_line(with_line(kRing, 4, " kind: torus"), 5, " dims: " + dims)),
-            "ring.yaml:5:8: topology.dims: a torus has 2 to 65536 ranks, these dims give more than 65536");
-  EXPECT_EQ(platform_error(with_line(with_line(kRing, 4, " kind: torus"), 5, " dims: [256, 256, 2]")),
-            "ring.yaml:5:8: topology.dims: a torus has 2 to 65536 ranks, these dims give more than 65536");
+            "ring.yaml:5:8: topology.dims: a torus has 2 to 131072 ranks, these dims give more than 131072");
+  EXPECT_EQ(platform_error(with_line(with_line(kRing, 4, " kind: torus"), 5, " dims: [256, 512, 2]")),
+            "ring.yaml:5:8: topology.dims: a torus has 2 to 131072 ranks, these dims give more than 131072");
   const std::string tiers =
       "name: t\n"
       "tiers:\n"
@@ -736,12 +736,12 @@ TEST(PlatformLoader, TorusDimsProductOverflowIsRefused) {
       "  - { name: outer, kind: torus, domains: 12683, dims: " +
       dims + ", link: { bandwidth: 1 GB/s, latency: 1 us } }\n";
   EXPECT_EQ(platform_error(tiers),
-            "ring.yaml:4:5: tiers.1.dims: the dims give more than 65536 ranks; the tier holds 12683");
+            "ring.yaml:4:5: tiers.1.dims: the dims give more than 131072 ranks; the tier holds 12683");
   // The largest torus there is still loads.
-  EXPECT_EQ(platforms::parse_platform(with_line(with_line(kRing, 4, " kind: torus"), 5, " dims: [256, 256]"),
+  EXPECT_EQ(platforms::parse_platform(with_line(with_line(kRing, 4, " kind: torus"), 5, " dims: [256, 512]"),
                                       "ring.yaml")
                 .ranks(),
-            65536);
+            131072);
 }
 
 TEST(PlatformLoader, UnreadableFiles) {
@@ -786,11 +786,11 @@ TEST(PlatformLoader, BillionLaughsStopAtTheFirstRefusal) {
             "fault_detection, economics, flow_batch");
   // Anchors inside a list the loader reads.
   EXPECT_EQ(platform_error(with_line(kRing, 4, " kind: torus") + " dims:\n" + laughs("  ", 10)),
-            "ring.yaml:10:5: topology.dims.0: expected a whole number from 1 to 65536, got a sequence");
+            "ring.yaml:10:5: topology.dims.0: expected a whole number from 1 to 131072, got a sequence");
   // An alias to the bomb where a value is expected.
   EXPECT_EQ(
       platform_error(with_line(kRing, 4, " kind: torus") + " dims:\n" + laughs("  ", 10) + "packet: *l9\n"),
-      "ring.yaml:10:5: topology.dims.0: expected a whole number from 1 to 65536, got a sequence");
+      "ring.yaml:10:5: topology.dims.0: expected a whole number from 1 to 131072, got a sequence");
   EXPECT_EQ(platform_error("name: &n [" + std::string("x]\n") + "topology: *n\n"),
             "ring.yaml:1:7: name: expected a platform name such as \"ring12\", got a sequence");
 }
@@ -984,14 +984,14 @@ TEST(WorkloadLoader, BadRanksLists) {
   EXPECT_EQ(workload_error(with_ranks("[0, 1, 1]")),
             "step.yaml:5:19: steps.0.ranks.2: rank 1 is listed twice");
   EXPECT_EQ(workload_error(with_ranks("[0, -1]")),
-            "step.yaml:5:16: steps.0.ranks.1: expected a whole number from 0 to 65535, got \"-1\"");
+            "step.yaml:5:16: steps.0.ranks.1: expected a whole number from 0 to 131071, got \"-1\"");
   EXPECT_EQ(workload_error(with_ranks("[3]")),
             "step.yaml:5:12: steps.0.ranks: expected at least 2 ranks, got 1");
   EXPECT_EQ(
       workload_error(with_ranks("some")),
       "step.yaml:5:12: steps.0.ranks: expected all or a list of rank ids such as [0, 1, 2, 3], got \"some\"");
   EXPECT_EQ(workload_error(with_ranks("[0, x]")),
-            "step.yaml:5:16: steps.0.ranks.1: expected a whole number from 0 to 65535, got \"x\"");
+            "step.yaml:5:16: steps.0.ranks.1: expected a whole number from 0 to 131071, got \"x\"");
 }
 
 // A collective's ranks keep their order (a ring runs in it); compute, memory and traffic steps, where the
@@ -1021,8 +1021,8 @@ TEST(WorkloadLoader, CollectiveRanksKeepTheirOrder) {
             "step.yaml:3:58: steps.0.memory.ranks.1: rank 1 is listed twice");
   EXPECT_EQ(workload_error(head + "  - traffic: { size: 4 KiB, ranks: [0, 5, 0] }\n"),
             "step.yaml:3:43: steps.0.traffic.ranks.2: rank 0 is listed twice");
-  EXPECT_EQ(workload_error(head + "  - { collective: all_reduce, size: 1 MiB, ranks: [70000, 1] }\n"),
-            "step.yaml:3:52: steps.0.ranks.0: expected a whole number from 0 to 65535, got \"70000\"");
+  EXPECT_EQ(workload_error(head + "  - { collective: all_reduce, size: 1 MiB, ranks: [140000, 1] }\n"),
+            "step.yaml:3:52: steps.0.ranks.0: expected a whole number from 0 to 131071, got \"140000\"");
 }
 
 TEST(WorkloadLoader, Channels) {

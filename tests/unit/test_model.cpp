@@ -160,7 +160,7 @@ TEST(ModelBlock, EachBadValueIsOneErrorNamingItsKey) {
        "must "
        "be more than 0 and divide evenly among them"},
       {12, "  parallelism: { tp: 0, pp: 2, dp: 2 }",
-       "m.yaml:12:22: model.parallelism.tp: expected a whole number from 1 to 65536, got \"0\""},
+       "m.yaml:12:22: model.parallelism.tp: expected a whole number from 1 to 131072, got \"0\""},
       {12, "  parallelism: { tp: 2, pp: 2, dp: 2 }\n  router_skew: 1",
        "m.yaml:13:16: model.router_skew: a router skew needs an MoE model (experts)"},
       {9, "  sequence: 511",

@@ -23,7 +23,7 @@ constexpr long long kMaxInner = 1LL << 22;  // MLP inner dimensions
 constexpr long long kMaxRows = 1LL << 24;   // vocabulary, positions, sequence, global batch
 constexpr long long kMaxLayers = 10000;
 constexpr long long kMaxTokens = 1LL << 31;  // tokens of one micro-batch (micro_batch x sequence)
-constexpr long long kMaxRanks = 65536;
+constexpr long long kMaxRanks = 131072;
 
 const std::vector<std::string_view> kShapeKeys = {
     "layers",  "hidden", "heads",      "kv_heads",        "head_dim",
