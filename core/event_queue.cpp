@@ -60,15 +60,16 @@ void Dispatcher::fire() {
     Queue* q = e.q;
     if (q->m_armed_seq != e.seq || q->m_armed_at != at) continue;  // stale: armed earlier since
     q->m_armed_at = kNever;
+    Tick left = Queue::kEmpty;
     try {
-      q->run_due(now);
+      left = q->run_due(now);
     } catch (const SimulationError&) {
       if (!m_failure) m_failure = std::current_exception();
       m_firing = false;
       sc_core::sc_stop();
       return;
     }
-    if (q->m_armed_at == kNever && q->has_entries()) arm(q, q->earliest());
+    if (q->m_armed_at == kNever && left != Queue::kEmpty) arm(q, left);
   }
   // Then what threads woken now would do, after this delta's methods: queues armed for now meanwhile run in
   // the next delta cycle, as a thread's events would.

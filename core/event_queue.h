@@ -33,10 +33,10 @@ class Dispatcher {
   class Queue {
    public:
     virtual ~Queue() = default;
-    // Runs every entry due at or before now.
-    virtual void run_due(Tick now) = 0;
-    virtual bool has_entries() const = 0;
-    virtual Tick earliest() const = 0;
+    static constexpr Tick kEmpty = ~Tick{0};
+    // Runs every entry due at or before now; returns the time of the earliest entry left, kEmpty when none is
+    // (one virtual call a firing, where asking whether entries are left and when took two more).
+    virtual Tick run_due(Tick now) = 0;
 
    private:
     friend class Dispatcher;
@@ -123,7 +123,7 @@ class EventQueue : private Dispatcher::Queue {
     bool before(const Entry& o) const { return at < o.at || (at == o.at && seq < o.seq); }
   };
 
-  void run_due(Tick now) override {
+  Tick run_due(Tick now) override {
     m_running = true;
     while (!m_heap.empty() && m_heap.front().at <= now) {
       Entry e = m_heap.front();
@@ -133,9 +133,8 @@ class EventQueue : private Dispatcher::Queue {
       m_cb(e.item);
     }
     m_running = false;
+    return m_heap.empty() ? kEmpty : m_heap.front().at;
   }
-  bool has_entries() const override { return !m_heap.empty(); }
-  Tick earliest() const override { return m_heap.front().at; }
 
   void sift_up(std::size_t i) {
     while (i > 0) {
@@ -193,14 +192,13 @@ class FifoQueue : private Dispatcher::Queue {
   std::size_t size() const { return m_entries.size(); }
 
  private:
-  void run_due(Tick now) override {
+  Tick run_due(Tick now) override {
     m_running = true;
     while (!m_entries.empty() && m_entries.front().first <= now)
       m_cb(m_entries.pop_front().second);
     m_running = false;
+    return m_entries.empty() ? kEmpty : m_entries.front().first;
   }
-  bool has_entries() const override { return !m_entries.empty(); }
-  Tick earliest() const override { return m_entries.front().first; }
 
   Dispatcher& m_dispatcher;
   Callback m_cb;
