@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/limits.h"
 #include "core/time_limit.h"
 #include "core/units.h"
 #include "core/yaml_support.h"
@@ -21,10 +22,10 @@ namespace pjbit::platforms {
 namespace {
 
 using core::Dim;
+using core::kMaxRanks;
 using core::MapReader;
 using core::YamlDoc;
 
-constexpr int kMaxRanks = 131072;
 constexpr int kMaxDims = 8;
 constexpr std::uint64_t kMinPacket = 64;
 constexpr std::uint64_t kMaxPacket = std::uint64_t{64} << 20;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/limits.h"
 #include "core/units.h"
 #include "core/yaml_support.h"
 #include "workloads/chakra/chakra.h"
@@ -25,9 +26,9 @@ using core::SourceLoc;
 using core::YamlDoc;
 
 constexpr int kMaxIterations = 1'000'000;
-constexpr int kMaxSteps = 100'000;  // in all, parallel sub-steps included
-constexpr int kMaxDepth = 16;       // parallel steps nested in parallel steps
-constexpr int kMaxRank = 131071;
+constexpr int kMaxSteps = 100'000;             // in all, parallel sub-steps included
+constexpr int kMaxDepth = 16;                  // parallel steps nested in parallel steps
+constexpr int kMaxRank = core::kMaxRanks - 1;  // the largest rank id
 
 const std::vector<std::string_view> kOps = {"all_reduce", "all_gather", "reduce_scatter", "all_to_all",
                                             "broadcast"};

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/yaml_support.h"
 #include "workloads/model/model.h"
 #include "workloads/model/preset_text.h"
@@ -23,7 +24,7 @@ constexpr long long kMaxInner = 1LL << 22;  // MLP inner dimensions
 constexpr long long kMaxRows = 1LL << 24;   // vocabulary, positions, sequence, global batch
 constexpr long long kMaxLayers = 10000;
 constexpr long long kMaxTokens = 1LL << 31;  // tokens of one micro-batch (micro_batch x sequence)
-constexpr long long kMaxRanks = 131072;
+using core::kMaxRanks;
 
 const std::vector<std::string_view> kShapeKeys = {
     "layers",  "hidden", "heads",      "kv_heads",        "head_dim",
