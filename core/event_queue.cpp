@@ -60,7 +60,7 @@ void Dispatcher::fire() {
     Queue* q = e.q;
     if (q->m_armed_seq != e.seq || q->m_armed_at != at) continue;  // stale: armed earlier since
     q->m_armed_at = kNever;
-    Tick left = Queue::kEmpty;
+    Tick left = kNever;
     try {
       left = q->run_due(now);
     } catch (const SimulationError&) {
@@ -69,7 +69,7 @@ void Dispatcher::fire() {
       sc_core::sc_stop();
       return;
     }
-    if (q->m_armed_at == kNever && left != Queue::kEmpty) arm(q, left);
+    if (q->m_armed_at == kNever && left != kNever) arm(q, left);
   }
   // Then what threads woken now would do, after this delta's methods: queues armed for now meanwhile run in
   // the next delta cycle, as a thread's events would.

@@ -30,17 +30,19 @@ class Resumable {
 
 class Dispatcher {
  public:
+  // No time: nothing armed, no entry left.
+  static constexpr Tick kNever = ~Tick{0};
+
   class Queue {
    public:
     virtual ~Queue() = default;
-    static constexpr Tick kEmpty = ~Tick{0};
-    // Runs every entry due at or before now; returns the time of the earliest entry left, kEmpty when none is
+    // Runs every entry due at or before now; returns the time of the earliest entry left, kNever when none is
     // (one virtual call a firing, where asking whether entries are left and when took two more).
     virtual Tick run_due(Tick now) = 0;
 
    private:
     friend class Dispatcher;
-    Tick m_armed_at = ~Tick{0};     // when the dispatcher runs this queue next
+    Tick m_armed_at = kNever;       // when the dispatcher runs this queue next
     std::uint64_t m_armed_seq = 0;  // tie-break between queues armed for the same time; names its live entry
   };
 
@@ -77,7 +79,6 @@ class Dispatcher {
   // The dispatcher's method is to run at `at` (now: the next delta cycle), unless it is due no later.
   void notify_for(Tick at, Tick now);
 
-  static constexpr Tick kNever = ~Tick{0};
   sc_core::sc_event m_event;
   TickBuckets<Entry> m_armed;
   // Resumes in the order asked for, each with the delta cycle it was asked in; those of earlier deltas run
@@ -133,7 +134,7 @@ class EventQueue : private Dispatcher::Queue {
       m_cb(e.item);
     }
     m_running = false;
-    return m_heap.empty() ? kEmpty : m_heap.front().at;
+    return m_heap.empty() ? Dispatcher::kNever : m_heap.front().at;
   }
 
   void sift_up(std::size_t i) {
@@ -197,7 +198,7 @@ class FifoQueue : private Dispatcher::Queue {
     while (!m_entries.empty() && m_entries.front().first <= now)
       m_cb(m_entries.pop_front().second);
     m_running = false;
-    return m_entries.empty() ? kEmpty : m_entries.front().first;
+    return m_entries.empty() ? Dispatcher::kNever : m_entries.front().first;
   }
 
   Dispatcher& m_dispatcher;
